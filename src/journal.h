@@ -1,0 +1,71 @@
+/* The as-run journal on disk: one file per local month (DIR/YYYY-MM.log),
+ * append-only, every line chained to the one before by SHA-256 (record.h).
+ * Appends are fsynced before journal_append returns. Opening for writing
+ * recovers from a power cut: a torn last line is moved aside to
+ * DIR/YYYY-MM.torn (never silently dropped) and reported; starts with no
+ * end are reported so the caller can record them `interrupted`. */
+#ifndef LOAXA_JOURNAL_H
+#define LOAXA_JOURNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "record.h"
+#include "util.h"
+
+struct journal;
+
+/* What journal_open found and repaired. */
+struct journal_recovery {
+	size_t torn_bytes;          /* bytes of a torn last line set aside (0 = none) */
+	char torn_file[4096];       /* where they went */
+	char torn_log[4096];        /* the journal file they were cut from */
+	long torn_offset;           /* byte offset they started at */
+	struct record *open_starts; /* `start` records with no end, in order */
+	size_t nopen;
+	int64_t last_time;          /* time of the last good record, 0 if none */
+};
+
+/* Open (creating DIR if needed) for appending. station/commune go into the
+ * `open` record that begins each monthly file. Recovery notes go into *rec
+ * (free with journal_recovery_free). NULL with errno and a message in err. */
+struct journal *journal_open(const char *dir, const char *station, const char *commune,
+			     struct journal_recovery *rec, char *err, size_t errn);
+void journal_recovery_free(struct journal_recovery *rec);
+
+/* Append one record stamped t (offset = its local UTC offset) and fsync.
+ * kv as for record_format. Starts a new monthly file when t's month differs
+ * from the current one. 0, or -1 with errno. */
+int journal_append(struct journal *j, int64_t t, int offset, const char *event,
+		   const char *const *kv);
+void journal_close(struct journal *j);
+
+/* Reading (read-only, any folder, e.g. a copy an officer brought back). */
+struct journal_pos {
+	const char *file; /* path of the file */
+	size_t line;      /* 1-based */
+};
+
+/* Called for every record in order; return non-zero to stop. */
+typedef int (*journal_record_cb)(void *ctx, const struct record *r, const struct journal_pos *pos);
+/* Called for every problem (torn or unparsable line, broken chain). */
+typedef void (*journal_problem_cb)(void *ctx, const struct journal_pos *pos, const char *what);
+
+struct journal_scan_result {
+	size_t files, records, problems;
+	int chain_ok;            /* no broken link, no unparsable line */
+	char first_bad[4200];    /* "FILE:LINE: what" of the first problem */
+	uint8_t head[RECORD_HASH_LEN]; /* hash of the last line read */
+};
+
+/* Read DIR/YYYY-MM.log files in order and verify the chain across them.
+ * Files wholly outside [from_month, to_month] ("YYYY-MM", NULL = open) are
+ * skipped (the chain is then checked from the first file read). Records are
+ * passed to cb; problems to pcb (either may be NULL). Returns 0 when the
+ * folder could be read (even if problems were found: see result), -1 with
+ * errno and message in err otherwise. */
+int journal_scan(const char *dir, const char *from_month, const char *to_month,
+		 journal_record_cb cb, journal_problem_cb pcb, void *ctx,
+		 struct journal_scan_result *res, char *err, size_t errn);
+
+#endif

@@ -1,0 +1,155 @@
+/* In-memory form of the station file, the schedule file and the bulletin
+ * catalog. Filled by config.c (the only libconfig user) and catalog.c;
+ * read by the pure core. Every element keeps the line it came from so
+ * validation can say "file:line: what is wrong". */
+#ifndef LOAXA_MODEL_H
+#define LOAXA_MODEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define ID_MAX 64
+#define TITLE_MAX 256
+#define PATHBUF 4096
+#define MAX_ZONES 32
+
+enum level { LEVEL_NORMAL = 0, LEVEL_PRIORITY = 1, LEVEL_EMERGENCY = 2 };
+const char *level_name(enum level l);      /* "normal" ... */
+int level_parse(const char *s);            /* -> enum level, or -1 */
+
+struct zone_coil {
+	int zone; /* 1..MAX_ZONES */
+	int coil;
+	int line;
+};
+
+struct amp_config {
+	int enabled;
+	int tcp;                /* 1 = tcp, 0 = rtu */
+	char host[256];
+	int port;
+	char device[PATHBUF];   /* rtu serial device */
+	int baud;
+	char parity;            /* 'N', 'E', 'O' */
+	int data_bits, stop_bits;
+	int slave;
+	int timeout_ms;
+	int power_coil;
+	struct zone_coil zones[MAX_ZONES];
+	size_t nzones;
+	int warmup_ms;
+	int hold_s;
+	int fault_input;        /* -1 = none */
+	int status_enabled;     /* read-only Modbus TCP status server */
+	char status_address[64];
+	int status_port;
+};
+
+struct station {
+	char file[PATHBUF];     /* the station file, as given */
+	char dir[PATHBUF];      /* its folder: base of relative paths */
+	char id[ID_MAX];
+	char commune_code[ID_MAX];
+	char district_code[ID_MAX];
+	char name[TITLE_MAX];
+	char timezone[128];
+	/* paths, already resolved against dir */
+	char library[PATHBUF];
+	char journal[PATHBUF];
+	char schedule[PATHBUF];
+	char spool[PATHBUF];
+	char control[PATHBUF];
+	char state[PATHBUF];
+	char control_group[64]; /* "" = the daemon's own group */
+	/* audio */
+	char audio_device[256];
+	char audio_fallback[PATHBUF]; /* WAV written through ALSA's file plugin when the device fails; "" = none */
+	double audio_gain_db;
+	int max_bulletin_minutes;
+	/* broadcasting rules */
+	int catchup_minutes;
+	int quiet_from, quiet_to; /* minutes; quiet_from == quiet_to = no quiet hours */
+	int quiet_line;
+	uint8_t allowed_weekdays; /* bit 0 = Monday; 0x7f = all */
+	int weekdays_line;
+	int max_session_minutes; /* 0 = no limit */
+	int session_line;
+	int max_sessions_per_day; /* 0 = no limit */
+	int sessions_line;
+	int require_clock_sync;
+	char sync_file[PATHBUF]; /* if set, the clock counts as synchronised when it exists */
+	struct amp_config amp;
+};
+
+struct campaign {
+	char id[ID_MAX];
+	char title[TITLE_MAX];
+	int32_t from_day, to_day; /* inclusive; DAY_NONE_LO/HI when open */
+	char (*bulletins)[ID_MAX];
+	size_t nbulletins;
+	int target;               /* aired broadcasts per calendar month; 0 = none */
+	int line;
+};
+
+struct slot {
+	char id[ID_MAX];
+	int line;
+	uint8_t weekdays;         /* bit 0 = Monday; 0 with no days/dates = every day */
+	uint32_t monthdays;       /* bit d for day d (1..31) */
+	int32_t *dates;
+	size_t ndates;
+	int32_t from_day, to_day; /* inclusive; DAY_NONE_LO/HI when open */
+	int *times;               /* minutes after midnight, ascending, unique */
+	size_t ntimes;
+	char campaign[ID_MAX];    /* "" = none */
+	size_t campaign_index;    /* valid when campaign[0] */
+	char (*bulletins)[ID_MAX];/* explicit bulletins; none = campaign rotation */
+	size_t nbulletins;
+	uint32_t zones;           /* bit z-1 for zone z; 0 = all zones */
+	int repeat;               /* >= 1 */
+	double gain_db;
+	enum level level;
+};
+
+struct blackout {
+	int64_t from, to;         /* instants, [from, to) */
+	char reason[TITLE_MAX];
+	int line;
+};
+
+struct schedule {
+	char file[PATHBUF];
+	char sha256[65];          /* of the file's bytes */
+	long long serial;
+	struct campaign *campaigns;
+	size_t ncampaigns;
+	struct slot *slots;
+	size_t nslots;
+	struct blackout *blackouts;
+	size_t nblackouts;
+};
+
+struct bulletin {
+	char id[ID_MAX];
+	char title[TITLE_MAX];
+	char campaign[ID_MAX];
+	char file[PATHBUF];       /* name inside the library folder */
+	double duration;          /* seconds, one play */
+	int rate, channels;
+	char sha256[65];
+	char added[32];           /* ISO 8601 */
+};
+
+struct catalog {
+	char file[PATHBUF];
+	struct bulletin *items;
+	size_t n;
+};
+
+void schedule_free(struct schedule *s);
+void catalog_free(struct catalog *c);
+ssize_t schedule_campaign_index(const struct schedule *s, const char *id); /* or -1 */
+const struct bulletin *catalog_find(const struct catalog *c, const char *id);
+
+#endif

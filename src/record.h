@@ -1,0 +1,52 @@
+/* Journal record encode/decode and hashing. Pure: no I/O.
+ *
+ * One record is one line (no newline inside):
+ *   TIME EVENT key=value ... prev=HEX64
+ * TIME is ISO 8601 with its UTC offset; a value is written bare when it is
+ * non-empty and has no space, '"', '\\', '=' or control byte, otherwise in
+ * double quotes with \" \\ \n \r \t and \xHH escapes (UTF-8 kept as is).
+ * prev is the SHA-256 of the previous line's bytes (newline excluded); the
+ * very first line of a journal has 64 zeros. See docs/JOURNAL.md. */
+#ifndef LOAXA_RECORD_H
+#define LOAXA_RECORD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define RECORD_LINE_MAX 4096
+#define RECORD_FIELDS_MAX 32
+#define RECORD_HASH_LEN 32
+
+struct record_field {
+	const char *key;
+	const char *val;
+};
+
+/* A decoded record. Strings point into buf. */
+struct record {
+	int64_t time;
+	int offset;                 /* UTC offset of TIME, seconds east */
+	const char *time_str;
+	const char *event;
+	size_t nf;
+	struct record_field f[RECORD_FIELDS_MAX];
+	uint8_t prev[RECORD_HASH_LEN];
+	char buf[RECORD_LINE_MAX + RECORD_FIELDS_MAX * 2 + 64];
+};
+
+/* Format one line (no newline) into out. kv is a NULL-terminated list of
+ * key, value pairs (a NULL value skips the pair). Returns the length, or 0
+ * if it does not fit in n or RECORD_LINE_MAX. */
+size_t record_format(char *out, size_t n, int64_t t, int offset, const char *event,
+		     const char *const *kv, const uint8_t prev[RECORD_HASH_LEN]);
+
+/* Parse one line (len bytes, no newline). 0, or -1 with a reason in err. */
+int record_parse(const char *line, size_t len, struct record *r, char *err, size_t errn);
+
+/* Value of key, or NULL. */
+const char *record_get(const struct record *r, const char *key);
+
+/* SHA-256 of a line's bytes (the chain link). */
+void record_hash(const char *line, size_t len, uint8_t out[RECORD_HASH_LEN]);
+
+#endif

@@ -1,0 +1,310 @@
+/* Small helpers shared by every module: see util.h. */
+#include "util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static const char *log_name = "loaxa";
+static int log_verbose;
+
+void log_init(const char *progname, int verbose)
+{
+	log_name = progname;
+	log_verbose = verbose;
+}
+
+static void vlog(int prio, const char *fmt, va_list ap, int err)
+{
+	char buf[1024];
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	if (err)
+		fprintf(stderr, "<%d>%s: %s: %s\n", prio, log_name, buf, strerror(err));
+	else
+		fprintf(stderr, "<%d>%s: %s\n", prio, log_name, buf);
+}
+
+#define LOGFN(name, prio, witherr)                 \
+	void name(const char *fmt, ...)            \
+	{                                          \
+		int e = errno;                     \
+		va_list ap;                        \
+		va_start(ap, fmt);                 \
+		vlog(prio, fmt, ap, witherr ? e : 0); \
+		va_end(ap);                        \
+		errno = e;                         \
+	}
+LOGFN(log_info, 6, 0)
+LOGFN(log_warnx, 4, 0)
+LOGFN(log_warn, 4, 1)
+
+void log_debug(const char *fmt, ...)
+{
+	if (!log_verbose)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	vlog(7, fmt, ap, 0);
+	va_end(ap);
+}
+
+void fatalx(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vlog(2, fmt, ap, 0);
+	va_end(ap);
+	exit(1);
+}
+
+void fatal(const char *fmt, ...)
+{
+	int e = errno;
+	va_list ap;
+	va_start(ap, fmt);
+	vlog(2, fmt, ap, e);
+	va_end(ap);
+	exit(1);
+}
+
+size_t str_copy(char *dst, const char *src, size_t n)
+{
+	size_t len = strlen(src);
+	if (n) {
+		size_t c = len < n - 1 ? len : n - 1;
+		memcpy(dst, src, c);
+		dst[c] = '\0';
+	}
+	return len;
+}
+
+int id_valid(const char *s)
+{
+	size_t n = 0;
+	if (!s || !*s || *s == '.' || *s == '-')
+		return 0;
+	for (; s[n]; n++) {
+		char c = s[n];
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '.' || c == '_' || c == '-'))
+			return 0;
+	}
+	return n < 64;
+}
+
+void hex_encode(const uint8_t *in, size_t n, char *out)
+{
+	static const char d[] = "0123456789abcdef";
+	for (size_t i = 0; i < n; i++) {
+		out[2 * i] = d[in[i] >> 4];
+		out[2 * i + 1] = d[in[i] & 15];
+	}
+	out[2 * n] = '\0';
+}
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+int hex_decode(const char *in, uint8_t *out, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		int hi = hexval(in[2 * i]), lo = hi < 0 ? -1 : hexval(in[2 * i + 1]);
+		if (hi < 0 || lo < 0)
+			return -1;
+		out[i] = (uint8_t)(hi << 4 | lo);
+	}
+	return in[2 * n] == '\0' ? 0 : -1;
+}
+
+int sha256_file(const char *path, char out[65])
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	crypto_hash_sha256_state st;
+	crypto_hash_sha256_init(&st);
+	unsigned char buf[65536];
+	for (;;) {
+		ssize_t r = read(fd, buf, sizeof(buf));
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			int e = errno;
+			close(fd);
+			errno = e;
+			return -1;
+		}
+		if (r == 0)
+			break;
+		crypto_hash_sha256_update(&st, buf, (unsigned long long)r);
+	}
+	close(fd);
+	unsigned char h[crypto_hash_sha256_BYTES];
+	crypto_hash_sha256_final(&st, h);
+	hex_encode(h, sizeof(h), out);
+	return 0;
+}
+
+void errlist_add(struct errlist *e, const char *fmt, ...)
+{
+	char buf[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (e->n == e->cap) {
+		e->cap = e->cap ? e->cap * 2 : 8;
+		e->msg = xrealloc(e->msg, e->cap * sizeof(*e->msg));
+	}
+	e->msg[e->n++] = xstrdup(buf);
+}
+
+void errlist_free(struct errlist *e)
+{
+	for (size_t i = 0; i < e->n; i++)
+		free(e->msg[i]);
+	free(e->msg);
+	e->msg = NULL;
+	e->n = e->cap = 0;
+}
+
+int path_resolve(const char *base_dir, const char *path, char *out, size_t n)
+{
+	int r;
+	if (path[0] == '/' || !base_dir || !*base_dir)
+		r = snprintf(out, n, "%s", path);
+	else
+		r = snprintf(out, n, "%s/%s", base_dir, path);
+	if (r < 0 || (size_t)r >= n) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	return 0;
+}
+
+void path_dirname(const char *path, char *out, size_t n)
+{
+	const char *slash = strrchr(path, '/');
+	if (!slash) {
+		str_copy(out, ".", n);
+		return;
+	}
+	size_t len = slash == path ? 1 : (size_t)(slash - path);
+	if (len >= n)
+		len = n - 1;
+	memcpy(out, path, len);
+	out[len] = '\0';
+}
+
+int mkdir_p(const char *path, unsigned mode)
+{
+	char buf[PATH_MAX];
+	if (str_copy(buf, path, sizeof(buf)) >= sizeof(buf)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	for (char *p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, mode) < 0 && errno != EEXIST)
+			return -1;
+		*p = '/';
+	}
+	if (mkdir(buf, mode) < 0 && errno != EEXIST)
+		return -1;
+	return 0;
+}
+
+int fsync_dir_of(const char *path)
+{
+	char dir[PATH_MAX];
+	path_dirname(path, dir, sizeof(dir));
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	int r = fsync(fd);
+	int e = errno;
+	close(fd);
+	errno = e;
+	return r;
+}
+
+int write_file_atomic(const char *path, const void *data, size_t len)
+{
+	char tmp[PATH_MAX];
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid()) >= (int)sizeof(tmp)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -1;
+	const char *p = data;
+	size_t left = len;
+	while (left) {
+		ssize_t w = write(fd, p, left);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			goto fail;
+		}
+		p += w;
+		left -= (size_t)w;
+	}
+	if (fsync(fd) < 0)
+		goto fail;
+	if (close(fd) < 0) {
+		fd = -1;
+		goto fail;
+	}
+	fd = -1;
+	if (rename(tmp, path) < 0)
+		goto fail;
+	return fsync_dir_of(path);
+fail:;
+	int e = errno;
+	if (fd >= 0)
+		close(fd);
+	unlink(tmp);
+	errno = e;
+	return -1;
+}
+
+void *xcalloc(size_t n, size_t size)
+{
+	void *p = calloc(n ? n : 1, size ? size : 1);
+	if (!p)
+		fatalx("out of memory");
+	return p;
+}
+
+void *xrealloc(void *p, size_t size)
+{
+	p = realloc(p, size ? size : 1);
+	if (!p)
+		fatalx("out of memory");
+	return p;
+}
+
+char *xstrdup(const char *s)
+{
+	char *p = strdup(s);
+	if (!p)
+		fatalx("out of memory");
+	return p;
+}

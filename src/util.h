@@ -1,0 +1,57 @@
+/* Small helpers shared by every module: logging with journald priority
+ * prefixes, bounded string copies, hex and SHA-256 helpers, error lists. */
+#ifndef LOAXA_UTIL_H
+#define LOAXA_UTIL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Logging to stderr with "<N>" prefixes so journald keeps the level. */
+void log_init(const char *progname, int verbose);
+void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void log_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));   /* appends strerror(errno) */
+_Noreturn void fatalx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+_Noreturn void fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Copy at most n-1 bytes and NUL-terminate; returns strlen(src). */
+size_t str_copy(char *dst, const char *src, size_t n);
+/* 1 if s is a safe identifier: [A-Za-z0-9._-], 1..63 chars, not starting with '.'. */
+int id_valid(const char *s);
+
+/* Lower-case hex of n bytes into out (2n+1 bytes). */
+void hex_encode(const uint8_t *in, size_t n, char *out);
+/* Parse exactly 2n hex digits; 0 or -1. */
+int hex_decode(const char *in, uint8_t *out, size_t n);
+
+/* SHA-256 of a whole file, as 64 hex chars + NUL. 0, or -1 with errno. */
+int sha256_file(const char *path, char out[65]);
+
+/* A growable list of "file:line: what is wrong" messages. */
+struct errlist {
+	char **msg;
+	size_t n, cap;
+};
+void errlist_add(struct errlist *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void errlist_free(struct errlist *e);
+
+/* Join dir and a relative path (absolute paths are returned as is). */
+int path_resolve(const char *base_dir, const char *path, char *out, size_t n);
+/* Directory part of path into out ("." when none). */
+void path_dirname(const char *path, char *out, size_t n);
+/* mkdir -p with mode; 0 or -1. */
+int mkdir_p(const char *path, unsigned mode);
+/* fsync the directory holding path. */
+int fsync_dir_of(const char *path);
+/* Write data to path atomically: temp file, fsync, rename, fsync dir. */
+int write_file_atomic(const char *path, const void *data, size_t len);
+
+void *xcalloc(size_t n, size_t size);
+void *xrealloc(void *p, size_t size);
+char *xstrdup(const char *s);
+
+#endif
