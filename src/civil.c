@@ -143,12 +143,18 @@ void civil_format_date(int32_t day, char *buf)
 {
 	int y, m, d;
 	civil_from_days(day, &y, &m, &d);
-	snprintf(buf, 11, "%04d-%02d-%02d", y % 10000, m, d);
+	char tmp[64];
+	snprintf(tmp, sizeof(tmp), "%04d-%02d-%02d", y, m, d);
+	memcpy(buf, tmp, 10);
+	buf[10] = '\0';
 }
 
 void civil_format_hhmm(int minute, char *buf)
 {
-	snprintf(buf, 6, "%02d:%02d", (minute / 60) % 100, minute % 60);
+	char tmp[32];
+	snprintf(tmp, sizeof(tmp), "%02d:%02d", minute / 60, minute % 60);
+	memcpy(buf, tmp, 5);
+	buf[5] = '\0';
 }
 
 int civil_parse_iso(const char *s, int64_t *t)
@@ -182,8 +188,11 @@ void civil_format_iso_offset(int64_t t, int offset, char *buf)
 	int y, m, d;
 	civil_from_days(day, &y, &m, &d);
 	int a = offset < 0 ? -offset : offset;
-	snprintf(buf, 26, "%04d-%02d-%02dT%02d:%02d:%02d%c%02d:%02d", y % 10000, m, d, sod / 3600,
-		 sod / 60 % 60, sod % 60, offset < 0 ? '-' : '+', a / 3600 % 100, a / 60 % 60);
+	char tmp[96];
+	snprintf(tmp, sizeof(tmp), "%04d-%02d-%02dT%02d:%02d:%02d%c%02d:%02d", y, m, d, sod / 3600,
+		 sod / 60 % 60, sod % 60, offset < 0 ? '-' : '+', a / 3600, a / 60 % 60);
+	memcpy(buf, tmp, 25);
+	buf[25] = '\0';
 }
 
 int civil_tz_set(const char *name)
