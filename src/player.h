@@ -1,0 +1,65 @@
+/* Audio adapter: decodes MP3/MP2 with libmpg123 and writes it to an ALSA
+ * PCM at the file's own rate and channel count, driven by the daemon's
+ * event loop (non-blocking PCM, ALSA's poll descriptors). ALSA's own `null`
+ * and `file` plugins are this adapter's null twin: no sound card needed. */
+#ifndef LOAXA_PLAYER_H
+#define LOAXA_PLAYER_H
+
+#include <poll.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum player_state {
+	PLAYER_IDLE,
+	PLAYER_PLAYING, /* keep polling player_pollfds */
+	PLAYER_DONE,    /* played every repeat to its end (device drained) */
+	PLAYER_ERROR,   /* stopped early: player_error() says why */
+};
+
+struct player;
+
+/* device: ALSA PCM name ("default", "hw:1,0", "file:FILE=/x.raw,FORMAT=raw").
+ * fallback_wav: if non-empty and `device` cannot be opened, audio goes to
+ * this WAV file through ALSA's file plugin (slave null) instead. */
+struct player *player_new(const char *device, const char *fallback_wav);
+void player_free(struct player *p);
+
+/* Open the decoder and the PCM and start playing path `repeat` times back to
+ * back at gain_db (0 = unchanged; applied by libmpg123's volume). Returns 0,
+ * or -1 with a plain reason in err when it cannot start (file missing, not
+ * audio, device will not open): the broadcast is then `failed`. */
+int player_start(struct player *p, const char *path, int repeat, double gain_db, char *err,
+		 size_t errn);
+
+/* Descriptors to poll while PLAYER_PLAYING (fills up to max; returns count). */
+int player_pollfds(struct player *p, struct pollfd *fds, int max);
+/* Call when any of those descriptors is ready (revents filled in); decodes
+ * and writes as much as the device takes without blocking, recovers xruns,
+ * and returns the new state. */
+enum player_state player_service(struct player *p, struct pollfd *fds, int nfds);
+/* Stop now (drop what is buffered); state becomes PLAYER_IDLE. */
+void player_stop(struct player *p);
+
+enum player_state player_state(const struct player *p);
+/* Seconds of audio played so far in this broadcast (all repeats), from
+ * frames written minus those still queued in the device; not wall time. */
+double player_seconds(const struct player *p);
+/* Reason for PLAYER_ERROR or the last failed start ("" if none). */
+const char *player_error(const struct player *p);
+/* Non-zero when the last start used the fallback WAV file. */
+int player_using_fallback(const struct player *p);
+
+/* Decode a whole file without playing it (load-time validation, catalog).
+ * Memory does not grow with the file's length. */
+struct audio_info {
+	double duration;   /* seconds */
+	int64_t frames;
+	long rate;
+	int channels;
+	int encoding_mpeg_layer; /* 1, 2 or 3 */
+	double peak;       /* 0..1 of full scale, for silence detection */
+	long decode_errors;/* frames libmpg123 had to skip/resync */
+};
+int audio_scan(const char *path, struct audio_info *info, char *err, size_t errn);
+
+#endif
