@@ -1,0 +1,837 @@
+/* libconfig front end for the station file, the schedule file and the
+ * bulletin catalog: see config.h, docs/CONFIG.md and docs/SCHEDULE.md. */
+#include "config.h"
+
+#include <errno.h>
+#include <libconfig.h>
+#include <limits.h>
+#include <math.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "civil.h"
+
+struct ctx {
+	const char *file;
+	struct errlist *errs;
+	size_t nerr;
+};
+
+#define ERR(c, line, ...) err_at(c, line, __VA_ARGS__)
+
+__attribute__((format(printf, 3, 4))) static void err_at(struct ctx *c, int line,
+							  const char *fmt, ...)
+{
+	char msg[768];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (line > 0)
+		errlist_add(c->errs, "%s:%d: %s", c->file, line, msg);
+	else
+		errlist_add(c->errs, "%s: %s", c->file, msg);
+	c->nerr++;
+}
+
+static int line_of(const config_setting_t *s)
+{
+	return s ? (int)config_setting_source_line(s) : 0;
+}
+
+static int read_file(config_t *cfg, struct ctx *c)
+{
+	config_init(cfg);
+	config_set_options(cfg, CONFIG_OPTION_AUTOCONVERT);
+	if (config_read_file(cfg, c->file) == CONFIG_TRUE)
+		return 0;
+	if (config_error_type(cfg) == CONFIG_ERR_FILE_IO)
+		ERR(c, 0, "cannot read: %s", strerror(errno ? errno : ENOENT));
+	else
+		ERR(c, config_error_line(cfg), "syntax error: %s", config_error_text(cfg));
+	config_destroy(cfg);
+	return -1;
+}
+
+/* Report members of grp not named in allowed (NULL-terminated). */
+static void check_keys(struct ctx *c, const config_setting_t *grp, const char *what,
+		       const char *const *allowed)
+{
+	if (!grp || !config_setting_is_group(grp))
+		return;
+	int n = config_setting_length(grp);
+	for (int i = 0; i < n; i++) {
+		config_setting_t *m = config_setting_get_elem(grp, (unsigned)i);
+		const char *name = config_setting_name(m);
+		int ok = 0;
+		for (const char *const *a = allowed; *a; a++)
+			if (name && !strcmp(name, *a))
+				ok = 1;
+		if (!ok)
+			ERR(c, line_of(m), "unknown key '%s' in %s", name ? name : "?", what);
+	}
+}
+
+static config_setting_t *member(const config_setting_t *grp, const char *name)
+{
+	return grp && config_setting_is_group(grp) ? config_setting_get_member(grp, name) : NULL;
+}
+
+/* The get_* helpers return 1 when found and valid, 0 when absent (an error
+ * if required), -1 when present but wrong (error reported). */
+static int get_str(struct ctx *c, const config_setting_t *grp, const char *name, char *out,
+		   size_t n, int required, const char *what)
+{
+	config_setting_t *s = member(grp, name);
+	if (!s) {
+		if (required)
+			ERR(c, line_of(grp), "%s: missing '%s'", what, name);
+		return required ? -1 : 0;
+	}
+	if (config_setting_type(s) != CONFIG_TYPE_STRING) {
+		ERR(c, line_of(s), "%s: '%s' must be a string", what, name);
+		return -1;
+	}
+	const char *v = config_setting_get_string(s);
+	if (str_copy(out, v, n) >= n) {
+		ERR(c, line_of(s), "%s: '%s' is too long (at most %zu bytes)", what, name, n - 1);
+		return -1;
+	}
+	return 1;
+}
+
+static int get_int64(struct ctx *c, const config_setting_t *grp, const char *name,
+		     long long *out, long long lo, long long hi, int required, const char *what)
+{
+	config_setting_t *s = member(grp, name);
+	if (!s) {
+		if (required)
+			ERR(c, line_of(grp), "%s: missing '%s'", what, name);
+		return required ? -1 : 0;
+	}
+	int t = config_setting_type(s);
+	if (t != CONFIG_TYPE_INT && t != CONFIG_TYPE_INT64) {
+		ERR(c, line_of(s), "%s: '%s' must be a whole number", what, name);
+		return -1;
+	}
+	long long v = config_setting_get_int64(s);
+	if (v < lo || v > hi) {
+		ERR(c, line_of(s), "%s: '%s' = %lld is out of range (%lld to %lld)", what, name, v,
+		    lo, hi);
+		return -1;
+	}
+	*out = v;
+	return 1;
+}
+
+static int get_int(struct ctx *c, const config_setting_t *grp, const char *name, int *out,
+		   int lo, int hi, int required, const char *what)
+{
+	long long v;
+	int r = get_int64(c, grp, name, &v, lo, hi, required, what);
+	if (r == 1)
+		*out = (int)v;
+	return r;
+}
+
+static int get_float(struct ctx *c, const config_setting_t *grp, const char *name, double *out,
+		     double lo, double hi, const char *what)
+{
+	config_setting_t *s = member(grp, name);
+	if (!s)
+		return 0;
+	int t = config_setting_type(s);
+	double v;
+	if (t == CONFIG_TYPE_FLOAT)
+		v = config_setting_get_float(s);
+	else if (t == CONFIG_TYPE_INT || t == CONFIG_TYPE_INT64)
+		v = (double)config_setting_get_int64(s);
+	else {
+		ERR(c, line_of(s), "%s: '%s' must be a number", what, name);
+		return -1;
+	}
+	if (!(v >= lo && v <= hi)) {
+		ERR(c, line_of(s), "%s: '%s' = %g is out of range (%g to %g)", what, name, v, lo, hi);
+		return -1;
+	}
+	*out = v;
+	return 1;
+}
+
+static int get_bool(struct ctx *c, const config_setting_t *grp, const char *name, int *out,
+		    const char *what)
+{
+	config_setting_t *s = member(grp, name);
+	if (!s)
+		return 0;
+	if (config_setting_type(s) != CONFIG_TYPE_BOOL) {
+		ERR(c, line_of(s), "%s: '%s' must be true or false", what, name);
+		return -1;
+	}
+	*out = config_setting_get_bool(s);
+	return 1;
+}
+
+static int get_hhmm(struct ctx *c, const config_setting_t *grp, const char *name, int *out,
+		    int required, const char *what)
+{
+	char buf[32];
+	int r = get_str(c, grp, name, buf, sizeof(buf), required, what);
+	if (r != 1)
+		return r;
+	if (civil_parse_hhmm(buf, out) < 0) {
+		ERR(c, line_of(member(grp, name)), "%s: '%s' = \"%s\" is not a time HH:MM (00:00 to 23:59)",
+		    what, name, buf);
+		return -1;
+	}
+	return 1;
+}
+
+static int get_date(struct ctx *c, const config_setting_t *grp, const char *name, int32_t *out,
+		    const char *what)
+{
+	char buf[32];
+	int r = get_str(c, grp, name, buf, sizeof(buf), 0, what);
+	if (r != 1)
+		return r;
+	if (civil_parse_date(buf, out) < 0) {
+		ERR(c, line_of(member(grp, name)), "%s: '%s' = \"%s\" is not a date YYYY-MM-DD",
+		    what, name, buf);
+		return -1;
+	}
+	return 1;
+}
+
+/* A list or array member: returns it (or NULL, reporting a wrong type). */
+static config_setting_t *get_seq(struct ctx *c, const config_setting_t *grp, const char *name,
+				 const char *what)
+{
+	config_setting_t *s = member(grp, name);
+	if (!s)
+		return NULL;
+	if (!config_setting_is_aggregate(s) || config_setting_is_group(s)) {
+		ERR(c, line_of(s), "%s: '%s' must be a list [ ... ]", what, name);
+		return NULL;
+	}
+	return s;
+}
+
+/* Weekday names list -> bitmask; returns -1 on error. */
+static int get_weekdays(struct ctx *c, const config_setting_t *grp, const char *name,
+			uint8_t *mask, const char *what)
+{
+	config_setting_t *s = get_seq(c, grp, name, what);
+	if (!s)
+		return member(grp, name) ? -1 : 0;
+	*mask = 0;
+	int n = config_setting_length(s), bad = 0;
+	for (int i = 0; i < n; i++) {
+		config_setting_t *e = config_setting_get_elem(s, (unsigned)i);
+		const char *v = config_setting_get_string(e);
+		int wd = v ? civil_parse_weekday(v) : -1;
+		if (wd < 0) {
+			ERR(c, line_of(e), "%s: '%s' has \"%s\", not a weekday (mon, tue, wed, thu, fri, sat, sun)",
+			    what, name, v ? v : "?");
+			bad = 1;
+			continue;
+		}
+		*mask |= (uint8_t)(1u << wd);
+	}
+	return bad ? -1 : 1;
+}
+
+/* Array of ids -> malloc'd array; duplicates and bad ids reported. */
+static int get_ids(struct ctx *c, const config_setting_t *grp, const char *name,
+		   char (**out)[ID_MAX], size_t *nout, const char *what)
+{
+	config_setting_t *s = get_seq(c, grp, name, what);
+	*out = NULL;
+	*nout = 0;
+	if (!s)
+		return member(grp, name) ? -1 : 0;
+	int n = config_setting_length(s), bad = 0;
+	*out = xcalloc((size_t)n + 1, sizeof(**out));
+	for (int i = 0; i < n; i++) {
+		config_setting_t *e = config_setting_get_elem(s, (unsigned)i);
+		const char *v = config_setting_get_string(e);
+		if (!v || !id_valid(v)) {
+			ERR(c, line_of(e), "%s: '%s' has \"%s\", not a valid id (letters, digits, '.', '_', '-'; at most 63)",
+			    what, name, v ? v : "?");
+			bad = 1;
+			continue;
+		}
+		str_copy((*out)[(*nout)++], v, ID_MAX);
+	}
+	return bad ? -1 : 1;
+}
+
+/* ---- station file ---- */
+
+static const char *const station_top[] = {"station", "paths", "audio", "broadcast", "limits",
+					  "amplifier", "control", "clock", NULL};
+
+static void station_path(struct ctx *c, struct station *st, const config_setting_t *paths,
+			 const char *name, char *out, const char *def)
+{
+	char raw[PATHBUF];
+	if (get_str(c, paths, name, raw, sizeof(raw), 0, "paths") != 1)
+		str_copy(raw, def, sizeof(raw));
+	if (path_resolve(st->dir, raw, out, PATHBUF) < 0)
+		ERR(c, line_of(member(paths, name)), "paths: '%s' is too long", name);
+}
+
+static void load_amp(struct ctx *c, const config_setting_t *a, struct amp_config *amp)
+{
+	static const char *const keys[] = {"enabled", "transport", "host", "port", "device", "baud",
+		"parity", "data_bits", "stop_bits", "slave", "timeout_ms", "power_coil", "zones",
+		"warmup_ms", "hold_s", "fault_input", "status", NULL};
+	const char *w = "amplifier";
+	memset(amp, 0, sizeof(*amp));
+	amp->port = 502;
+	amp->baud = 9600;
+	amp->parity = 'N';
+	amp->data_bits = 8;
+	amp->stop_bits = 1;
+	amp->slave = 1;
+	amp->timeout_ms = 500;
+	amp->warmup_ms = 2000;
+	amp->hold_s = 30;
+	amp->fault_input = -1;
+	str_copy(amp->status_address, "127.0.0.1", sizeof(amp->status_address));
+	amp->status_port = 1502;
+	if (!a)
+		return;
+	check_keys(c, a, w, keys);
+	get_bool(c, a, "enabled", &amp->enabled, w);
+	char tr[16] = "tcp", par[8] = "N";
+	if (get_str(c, a, "transport", tr, sizeof(tr), 0, w) >= 0) {
+		if (!strcmp(tr, "tcp"))
+			amp->tcp = 1;
+		else if (!strcmp(tr, "rtu"))
+			amp->tcp = 0;
+		else
+			ERR(c, line_of(member(a, "transport")), "amplifier: transport must be \"tcp\" or \"rtu\", not \"%s\"", tr);
+	}
+	get_str(c, a, "host", amp->host, sizeof(amp->host), 0, w);
+	get_int(c, a, "port", &amp->port, 1, 65535, 0, w);
+	get_str(c, a, "device", amp->device, sizeof(amp->device), 0, w);
+	get_int(c, a, "baud", &amp->baud, 300, 1000000, 0, w);
+	if (get_str(c, a, "parity", par, sizeof(par), 0, w) == 1) {
+		if (strlen(par) != 1 || !strchr("NEO", par[0]))
+			ERR(c, line_of(member(a, "parity")), "amplifier: parity must be \"N\", \"E\" or \"O\"");
+		else
+			amp->parity = par[0];
+	}
+	get_int(c, a, "data_bits", &amp->data_bits, 5, 8, 0, w);
+	get_int(c, a, "stop_bits", &amp->stop_bits, 1, 2, 0, w);
+	get_int(c, a, "slave", &amp->slave, 0, 247, 0, w);
+	get_int(c, a, "timeout_ms", &amp->timeout_ms, 10, 10000, 0, w);
+	get_int(c, a, "power_coil", &amp->power_coil, 0, 65535, 0, w);
+	get_int(c, a, "warmup_ms", &amp->warmup_ms, 0, 60000, 0, w);
+	get_int(c, a, "hold_s", &amp->hold_s, 0, 3600, 0, w);
+	get_int(c, a, "fault_input", &amp->fault_input, -1, 65535, 0, w);
+	config_setting_t *z = get_seq(c, a, "zones", w);
+	if (z) {
+		int n = config_setting_length(z);
+		for (int i = 0; i < n; i++) {
+			config_setting_t *e = config_setting_get_elem(z, (unsigned)i);
+			static const char *const zk[] = {"zone", "coil", NULL};
+			check_keys(c, e, "amplifier zone", zk);
+			struct zone_coil zc = {.line = line_of(e)};
+			if (!config_setting_is_group(e)) {
+				ERR(c, line_of(e), "amplifier: zones must be groups { zone = N; coil = N; }");
+				continue;
+			}
+			if (get_int(c, e, "zone", &zc.zone, 1, MAX_ZONES, 1, "amplifier zone") != 1 ||
+			    get_int(c, e, "coil", &zc.coil, 0, 65535, 1, "amplifier zone") != 1)
+				continue;
+			for (size_t k = 0; k < amp->nzones; k++)
+				if (amp->zones[k].zone == zc.zone)
+					ERR(c, zc.line, "amplifier: zone %d is mapped twice (also line %d)",
+					    zc.zone, amp->zones[k].line);
+			if (amp->nzones < MAX_ZONES)
+				amp->zones[amp->nzones++] = zc;
+		}
+	}
+	config_setting_t *s = member(a, "status");
+	if (s) {
+		static const char *const sk[] = {"enabled", "address", "port", NULL};
+		check_keys(c, s, "amplifier.status", sk);
+		get_bool(c, s, "enabled", &amp->status_enabled, "amplifier.status");
+		get_str(c, s, "address", amp->status_address, sizeof(amp->status_address), 0,
+			"amplifier.status");
+		get_int(c, s, "port", &amp->status_port, 1, 65535, 0, "amplifier.status");
+	}
+	if (amp->enabled) {
+		if (amp->tcp && !amp->host[0])
+			ERR(c, line_of(a), "amplifier: transport \"tcp\" needs 'host'");
+		if (!amp->tcp && !amp->device[0])
+			ERR(c, line_of(a), "amplifier: transport \"rtu\" needs 'device' (e.g. \"/dev/ttyUSB0\")");
+	}
+}
+
+int config_load_station(const char *path, struct station *st, struct errlist *errs)
+{
+	struct ctx c = {.file = path, .errs = errs};
+	config_t cfg;
+	memset(st, 0, sizeof(*st));
+	str_copy(st->file, path, sizeof(st->file));
+	path_dirname(path, st->dir, sizeof(st->dir));
+	if (read_file(&cfg, &c) < 0)
+		return -1;
+	config_setting_t *root = config_root_setting(&cfg);
+	check_keys(&c, root, "the station file", station_top);
+
+	config_setting_t *g = member(root, "station");
+	static const char *const sk[] = {"id", "commune_code", "district_code", "name", "timezone", NULL};
+	if (!g)
+		ERR(&c, 0, "missing section 'station' (id, commune_code, name)");
+	check_keys(&c, g, "station", sk);
+	if (g) {
+		if (get_str(&c, g, "id", st->id, sizeof(st->id), 1, "station") == 1 && !id_valid(st->id))
+			ERR(&c, line_of(member(g, "id")), "station: id \"%s\" may use only letters, digits, '.', '_', '-'", st->id);
+		if (get_str(&c, g, "commune_code", st->commune_code, sizeof(st->commune_code), 1, "station") == 1 &&
+		    !id_valid(st->commune_code))
+			ERR(&c, line_of(member(g, "commune_code")), "station: commune_code \"%s\" may use only letters, digits, '.', '_', '-'", st->commune_code);
+		get_str(&c, g, "district_code", st->district_code, sizeof(st->district_code), 0, "station");
+		get_str(&c, g, "name", st->name, sizeof(st->name), 1, "station");
+	}
+	str_copy(st->timezone, "Asia/Ho_Chi_Minh", sizeof(st->timezone));
+	if (g && get_str(&c, g, "timezone", st->timezone, sizeof(st->timezone), 0, "station") == 1) {
+		char zp[512];
+		snprintf(zp, sizeof(zp), "/usr/share/zoneinfo/%s", st->timezone);
+		FILE *f = strcmp(st->timezone, "UTC") ? fopen(zp, "r") : NULL;
+		if (f)
+			fclose(f);
+		else if (strcmp(st->timezone, "UTC"))
+			ERR(&c, line_of(member(g, "timezone")), "station: unknown time zone \"%s\" (install tzdata?)", st->timezone);
+	}
+
+	config_setting_t *p = member(root, "paths");
+	static const char *const pk[] = {"library", "journal", "schedule", "spool", "control", "state", NULL};
+	check_keys(&c, p, "paths", pk);
+	station_path(&c, st, p, "library", st->library, "/var/lib/loaxa/library");
+	station_path(&c, st, p, "journal", st->journal, "/var/lib/loaxa/journal");
+	station_path(&c, st, p, "schedule", st->schedule, "schedule.conf");
+	station_path(&c, st, p, "spool", st->spool, "/var/lib/loaxa/spool");
+	station_path(&c, st, p, "control", st->control, "/run/loaxa/loaxad.sock");
+	station_path(&c, st, p, "state", st->state, "/var/lib/loaxa");
+
+	config_setting_t *a = member(root, "audio");
+	static const char *const ak[] = {"device", "fallback_wav", "gain", "max_bulletin_minutes", NULL};
+	check_keys(&c, a, "audio", ak);
+	str_copy(st->audio_device, "default", sizeof(st->audio_device));
+	get_str(&c, a, "device", st->audio_device, sizeof(st->audio_device), 0, "audio");
+	char fb[PATHBUF];
+	if (get_str(&c, a, "fallback_wav", fb, sizeof(fb), 0, "audio") == 1 && fb[0])
+		path_resolve(st->dir, fb, st->audio_fallback, sizeof(st->audio_fallback));
+	get_float(&c, a, "gain", &st->audio_gain_db, -60, 12, "audio");
+	st->max_bulletin_minutes = 30;
+	get_int(&c, a, "max_bulletin_minutes", &st->max_bulletin_minutes, 1, 600, 0, "audio");
+
+	config_setting_t *b = member(root, "broadcast");
+	static const char *const bk[] = {"catchup_minutes", "quiet_hours", NULL};
+	check_keys(&c, b, "broadcast", bk);
+	st->catchup_minutes = 30;
+	get_int(&c, b, "catchup_minutes", &st->catchup_minutes, 0, 24 * 60, 0, "broadcast");
+	config_setting_t *q = member(b, "quiet_hours");
+	if (q) {
+		static const char *const qk[] = {"from", "to", NULL};
+		check_keys(&c, q, "quiet_hours", qk);
+		st->quiet_line = line_of(q);
+		if (get_hhmm(&c, q, "from", &st->quiet_from, 1, "quiet_hours") != 1 ||
+		    get_hhmm(&c, q, "to", &st->quiet_to, 1, "quiet_hours") != 1)
+			st->quiet_from = st->quiet_to = 0;
+	}
+
+	config_setting_t *l = member(root, "limits");
+	static const char *const lk[] = {"weekdays", "max_session_minutes", "max_sessions_per_day", NULL};
+	check_keys(&c, l, "limits", lk);
+	st->allowed_weekdays = 0x7f;
+	if (l) {
+		st->weekdays_line = line_of(member(l, "weekdays"));
+		if (get_weekdays(&c, l, "weekdays", &st->allowed_weekdays, "limits") == 1 &&
+		    !st->allowed_weekdays)
+			ERR(&c, st->weekdays_line, "limits: 'weekdays' allows no day at all");
+		st->session_line = line_of(member(l, "max_session_minutes"));
+		get_int(&c, l, "max_session_minutes", &st->max_session_minutes, 0, 24 * 60, 0, "limits");
+		st->sessions_line = line_of(member(l, "max_sessions_per_day"));
+		get_int(&c, l, "max_sessions_per_day", &st->max_sessions_per_day, 0, 1440, 0, "limits");
+	}
+
+	load_amp(&c, member(root, "amplifier"), &st->amp);
+
+	config_setting_t *ct = member(root, "control");
+	static const char *const ck[] = {"group", NULL};
+	check_keys(&c, ct, "control", ck);
+	get_str(&c, ct, "group", st->control_group, sizeof(st->control_group), 0, "control");
+
+	config_setting_t *cl = member(root, "clock");
+	static const char *const clk[] = {"require_sync", "sync_file", NULL};
+	check_keys(&c, cl, "clock", clk);
+	st->require_clock_sync = 1;
+	get_bool(&c, cl, "require_sync", &st->require_clock_sync, "clock");
+	char sf[PATHBUF];
+	if (get_str(&c, cl, "sync_file", sf, sizeof(sf), 0, "clock") == 1 && sf[0])
+		path_resolve(st->dir, sf, st->sync_file, sizeof(st->sync_file));
+
+	config_destroy(&cfg);
+	return c.nerr ? -1 : 0;
+}
+
+/* ---- schedule file ---- */
+
+static void load_campaign(struct ctx *c, config_setting_t *g, struct campaign *cp)
+{
+	static const char *const keys[] = {"id", "title", "from", "to", "bulletins", "target", NULL};
+	const char *w = "campaign";
+	cp->line = line_of(g);
+	cp->from_day = DAY_NONE_LO;
+	cp->to_day = DAY_NONE_HI;
+	if (!config_setting_is_group(g)) {
+		ERR(c, cp->line, "campaigns must be groups { id = ...; ... }");
+		return;
+	}
+	check_keys(c, g, w, keys);
+	if (get_str(c, g, "id", cp->id, sizeof(cp->id), 1, w) == 1 && !id_valid(cp->id))
+		ERR(c, line_of(member(g, "id")), "campaign: id \"%s\" may use only letters, digits, '.', '_', '-'", cp->id);
+	get_str(c, g, "title", cp->title, sizeof(cp->title), 1, w);
+	get_date(c, g, "from", &cp->from_day, w);
+	get_date(c, g, "to", &cp->to_day, w);
+	if (cp->from_day != DAY_NONE_LO && cp->to_day != DAY_NONE_HI && cp->to_day < cp->from_day)
+		ERR(c, line_of(member(g, "to")), "campaign %s: 'to' is before 'from'", cp->id);
+	int r = get_ids(c, g, "bulletins", &cp->bulletins, &cp->nbulletins, w);
+	if (r == 0)
+		ERR(c, cp->line, "campaign %s: missing 'bulletins' (the bulletins it rotates through)", cp->id);
+	else if (r == 1 && cp->nbulletins == 0)
+		ERR(c, line_of(member(g, "bulletins")), "campaign %s: 'bulletins' is empty", cp->id);
+	get_int(c, g, "target", &cp->target, 0, 10000, 0, w);
+}
+
+static int cmp_int(const void *a, const void *b)
+{
+	int x = *(const int *)a, y = *(const int *)b;
+	return (x > y) - (x < y);
+}
+
+static void load_slot(struct ctx *c, config_setting_t *g, struct slot *sl)
+{
+	static const char *const keys[] = {"id", "weekdays", "days", "dates", "from", "to", "times",
+		"every_minutes", "between", "campaign", "bulletins", "zones", "repeat", "gain", "level", NULL};
+	const char *w = "slot";
+	sl->line = line_of(g);
+	sl->from_day = DAY_NONE_LO;
+	sl->to_day = DAY_NONE_HI;
+	sl->repeat = 1;
+	if (!config_setting_is_group(g)) {
+		ERR(c, sl->line, "slots must be groups { id = ...; ... }");
+		return;
+	}
+	check_keys(c, g, w, keys);
+	if (get_str(c, g, "id", sl->id, sizeof(sl->id), 1, w) == 1 && !id_valid(sl->id))
+		ERR(c, line_of(member(g, "id")), "slot: id \"%s\" may use only letters, digits, '.', '_', '-'", sl->id);
+	get_weekdays(c, g, "weekdays", &sl->weekdays, w);
+
+	config_setting_t *d = get_seq(c, g, "days", w);
+	for (int i = 0; d && i < config_setting_length(d); i++) {
+		config_setting_t *e = config_setting_get_elem(d, (unsigned)i);
+		int v = config_setting_get_int(e);
+		if (config_setting_type(e) != CONFIG_TYPE_INT || v < 1 || v > 31)
+			ERR(c, line_of(e), "slot %s: 'days' must hold days of the month 1 to 31", sl->id);
+		else
+			sl->monthdays |= 1u << v;
+	}
+	config_setting_t *ds = get_seq(c, g, "dates", w);
+	if (ds) {
+		int n = config_setting_length(ds);
+		sl->dates = xcalloc((size_t)n + 1, sizeof(*sl->dates));
+		for (int i = 0; i < n; i++) {
+			config_setting_t *e = config_setting_get_elem(ds, (unsigned)i);
+			const char *v = config_setting_get_string(e);
+			if (!v || civil_parse_date(v, &sl->dates[sl->ndates]) < 0)
+				ERR(c, line_of(e), "slot %s: date \"%s\" is not a date YYYY-MM-DD", sl->id, v ? v : "?");
+			else
+				sl->ndates++;
+		}
+	}
+	get_date(c, g, "from", &sl->from_day, w);
+	get_date(c, g, "to", &sl->to_day, w);
+	if (sl->from_day != DAY_NONE_LO && sl->to_day != DAY_NONE_HI && sl->to_day < sl->from_day)
+		ERR(c, line_of(member(g, "to")), "slot %s: 'to' is before 'from'", sl->id);
+
+	config_setting_t *t = get_seq(c, g, "times", w);
+	int every = 0;
+	if (get_int(c, g, "every_minutes", &every, 1, 1440, 0, w) == 1) {
+		if (t)
+			ERR(c, line_of(t), "slot %s: give either 'times' or 'every_minutes', not both", sl->id);
+		int lo = 0, hi = 1440;
+		config_setting_t *bw = get_seq(c, g, "between", w);
+		if (bw) {
+			const char *a = config_setting_get_string_elem(bw, 0);
+			const char *b = config_setting_get_string_elem(bw, 1);
+			int bad = config_setting_length(bw) != 2 || !a || !b || civil_parse_hhmm(a, &lo) < 0;
+			if (!bad && !strcmp(b, "24:00"))
+				hi = 1440;
+			else if (!bad)
+				bad = civil_parse_hhmm(b, &hi) < 0;
+			if (bad || hi <= lo) {
+				ERR(c, line_of(bw), "slot %s: 'between' must be [\"HH:MM\", \"HH:MM\"] with the second later", sl->id);
+				lo = 0;
+				hi = 0;
+			}
+		}
+		sl->times = xcalloc(1441, sizeof(int));
+		for (int m = lo; m < hi; m += every)
+			sl->times[sl->ntimes++] = m;
+		t = NULL;
+	} else if (member(g, "between")) {
+		ERR(c, line_of(member(g, "between")), "slot %s: 'between' goes with 'every_minutes'", sl->id);
+	}
+	if (every) {
+		/* times generated above */
+	} else if (!t) {
+		if (!member(g, "times"))
+			ERR(c, sl->line, "slot %s: missing 'times' (e.g. times = [\"06:30\"];)", sl->id);
+	} else {
+		int n = config_setting_length(t);
+		if (n == 0)
+			ERR(c, line_of(t), "slot %s: 'times' is empty", sl->id);
+		sl->times = xcalloc((size_t)n + 1, sizeof(int));
+		for (int i = 0; i < n; i++) {
+			config_setting_t *e = config_setting_get_elem(t, (unsigned)i);
+			const char *v = config_setting_get_string(e);
+			int m;
+			if (!v || civil_parse_hhmm(v, &m) < 0) {
+				ERR(c, line_of(e), "slot %s: time \"%s\" is not a time HH:MM (00:00 to 23:59)",
+				    sl->id, v ? v : "?");
+				continue;
+			}
+			int dup = 0;
+			for (size_t k = 0; k < sl->ntimes; k++)
+				dup |= sl->times[k] == m;
+			if (dup)
+				ERR(c, line_of(e), "slot %s: time %s is listed twice", sl->id, v);
+			else
+				sl->times[sl->ntimes++] = m;
+		}
+		qsort(sl->times, sl->ntimes, sizeof(int), cmp_int);
+	}
+
+	int has_c = get_str(c, g, "campaign", sl->campaign, sizeof(sl->campaign), 0, w);
+	int has_b = get_ids(c, g, "bulletins", &sl->bulletins, &sl->nbulletins, w);
+	if (has_c == 0 && has_b == 0)
+		ERR(c, sl->line, "slot %s: says nothing to play: give 'campaign' or 'bulletins'", sl->id);
+	if (has_b == 1 && sl->nbulletins == 0)
+		ERR(c, line_of(member(g, "bulletins")), "slot %s: 'bulletins' is empty", sl->id);
+
+	config_setting_t *z = get_seq(c, g, "zones", w);
+	for (int i = 0; z && i < config_setting_length(z); i++) {
+		config_setting_t *e = config_setting_get_elem(z, (unsigned)i);
+		int v = config_setting_get_int(e);
+		if (config_setting_type(e) != CONFIG_TYPE_INT || v < 1 || v > MAX_ZONES)
+			ERR(c, line_of(e), "slot %s: zones are numbers 1 to %d", sl->id, MAX_ZONES);
+		else
+			sl->zones |= 1u << (v - 1);
+	}
+	get_int(c, g, "repeat", &sl->repeat, 1, 20, 0, w);
+	get_float(c, g, "gain", &sl->gain_db, -60, 12, w);
+	char lv[32];
+	if (get_str(c, g, "level", lv, sizeof(lv), 0, w) == 1) {
+		int l = level_parse(lv);
+		if (l < 0)
+			ERR(c, line_of(member(g, "level")), "slot %s: level must be normal, priority or emergency, not \"%s\"",
+			    sl->id, lv);
+		else
+			sl->level = (enum level)l;
+	}
+}
+
+static void load_blackout(struct ctx *c, config_setting_t *g, struct blackout *b)
+{
+	static const char *const keys[] = {"from", "to", "reason", NULL};
+	const char *w = "blackout";
+	b->line = line_of(g);
+	if (!config_setting_is_group(g)) {
+		ERR(c, b->line, "blackouts must be groups { from = ...; to = ...; reason = ...; }");
+		return;
+	}
+	check_keys(c, g, w, keys);
+	const char *names[2] = {"from", "to"};
+	int64_t t[2] = {0, 0};
+	int ok = 1;
+	for (int i = 0; i < 2; i++) {
+		char buf[32];
+		int32_t day;
+		int min;
+		int r = get_str(c, g, names[i], buf, sizeof(buf), 1, w);
+		if (r != 1) {
+			ok = 0;
+			continue;
+		}
+		if (civil_parse_datetime(buf, &day, &min) < 0) {
+			ERR(c, line_of(member(g, names[i])), "blackout: '%s' = \"%s\" is not \"YYYY-MM-DD HH:MM\"",
+			    names[i], buf);
+			ok = 0;
+			continue;
+		}
+		t[i] = civil_tz_instant(day, min);
+	}
+	if (get_str(c, g, "reason", b->reason, sizeof(b->reason), 1, w) == 1 && !b->reason[0])
+		ERR(c, line_of(member(g, "reason")), "blackout: 'reason' is empty");
+	if (ok && t[1] <= t[0])
+		ERR(c, line_of(member(g, "to")), "blackout: 'to' is not after 'from'");
+	b->from = t[0];
+	b->to = t[1];
+}
+
+int config_load_schedule(const char *path, struct schedule *s, struct errlist *errs)
+{
+	static const char *const top[] = {"serial", "campaigns", "slots", "blackouts", NULL};
+	struct ctx c = {.file = path, .errs = errs};
+	config_t cfg;
+	memset(s, 0, sizeof(*s));
+	str_copy(s->file, path, sizeof(s->file));
+	if (read_file(&cfg, &c) < 0)
+		return -1;
+	if (sha256_file(path, s->sha256) < 0)
+		s->sha256[0] = '\0';
+	config_setting_t *root = config_root_setting(&cfg);
+	check_keys(&c, root, "the schedule file", top);
+	if (get_int64(&c, root, "serial", &s->serial, 1, LLONG_MAX, 0, "schedule") == 0)
+		ERR(&c, 0, "missing 'serial' (an increasing number, e.g. serial = 2026112701;)");
+
+	config_setting_t *cs = get_seq(&c, root, "campaigns", "schedule");
+	if (cs) {
+		int n = config_setting_length(cs);
+		s->campaigns = xcalloc((size_t)n + 1, sizeof(*s->campaigns));
+		for (int i = 0; i < n; i++) {
+			struct campaign *cp = &s->campaigns[s->ncampaigns++];
+			load_campaign(&c, config_setting_get_elem(cs, (unsigned)i), cp);
+			for (size_t k = 0; k + 1 < s->ncampaigns; k++)
+				if (cp->id[0] && !strcmp(s->campaigns[k].id, cp->id))
+					ERR(&c, cp->line, "duplicate campaign id \"%s\" (first at line %d)", cp->id,
+					    s->campaigns[k].line);
+		}
+	}
+	config_setting_t *ss = get_seq(&c, root, "slots", "schedule");
+	if (!ss && !member(root, "slots"))
+		ERR(&c, 0, "missing 'slots' (when to play what)");
+	if (ss) {
+		int n = config_setting_length(ss);
+		s->slots = xcalloc((size_t)n + 1, sizeof(*s->slots));
+		for (int i = 0; i < n; i++) {
+			struct slot *sl = &s->slots[s->nslots++];
+			load_slot(&c, config_setting_get_elem(ss, (unsigned)i), sl);
+			for (size_t k = 0; k + 1 < s->nslots; k++)
+				if (sl->id[0] && !strcmp(s->slots[k].id, sl->id))
+					ERR(&c, sl->line, "duplicate slot id \"%s\" (first at line %d)", sl->id,
+					    s->slots[k].line);
+		}
+	}
+	config_setting_t *bs = get_seq(&c, root, "blackouts", "schedule");
+	if (bs) {
+		int n = config_setting_length(bs);
+		s->blackouts = xcalloc((size_t)n + 1, sizeof(*s->blackouts));
+		for (int i = 0; i < n; i++)
+			load_blackout(&c, config_setting_get_elem(bs, (unsigned)i), &s->blackouts[s->nblackouts++]);
+	}
+	config_destroy(&cfg);
+	if (c.nerr) {
+		schedule_free(s);
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- catalog ---- */
+
+int catalog_load(const char *path, struct catalog *cat, struct errlist *errs)
+{
+	struct ctx c = {.file = path, .errs = errs};
+	memset(cat, 0, sizeof(*cat));
+	str_copy(cat->file, path, sizeof(cat->file));
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return errno == ENOENT ? 0 : (ERR(&c, 0, "cannot read: %s", strerror(errno)), -1);
+	fclose(f);
+	config_t cfg;
+	if (read_file(&cfg, &c) < 0)
+		return -1;
+	static const char *const top[] = {"format", "bulletins", NULL};
+	config_setting_t *root = config_root_setting(&cfg);
+	check_keys(&c, root, "the catalog", top);
+	config_setting_t *bs = get_seq(&c, root, "bulletins", "catalog");
+	int n = bs ? config_setting_length(bs) : 0;
+	cat->items = xcalloc((size_t)n + 1, sizeof(*cat->items));
+	for (int i = 0; i < n; i++) {
+		static const char *const keys[] = {"id", "title", "campaign", "file", "duration", "rate",
+			"channels", "sha256", "added", NULL};
+		config_setting_t *g = config_setting_get_elem(bs, (unsigned)i);
+		struct bulletin *b = &cat->items[cat->n];
+		const char *w = "catalog entry";
+		check_keys(&c, g, w, keys);
+		size_t before = c.nerr;
+		get_str(&c, g, "id", b->id, sizeof(b->id), 1, w);
+		get_str(&c, g, "title", b->title, sizeof(b->title), 0, w);
+		get_str(&c, g, "campaign", b->campaign, sizeof(b->campaign), 0, w);
+		get_str(&c, g, "file", b->file, sizeof(b->file), 1, w);
+		get_float(&c, g, "duration", &b->duration, 0, 1e7, w);
+		get_int(&c, g, "rate", &b->rate, 0, 1000000, 0, w);
+		get_int(&c, g, "channels", &b->channels, 0, 64, 0, w);
+		get_str(&c, g, "sha256", b->sha256, sizeof(b->sha256), 1, w);
+		get_str(&c, g, "added", b->added, sizeof(b->added), 0, w);
+		if (c.nerr == before && (!id_valid(b->id) || strchr(b->file, '/') || b->file[0] == '.'))
+			ERR(&c, line_of(g), "catalog entry \"%s\": bad id or file name", b->id);
+		if (c.nerr == before && catalog_find(cat, b->id))
+			ERR(&c, line_of(g), "catalog: duplicate id \"%s\"", b->id);
+		if (c.nerr == before)
+			cat->n++;
+	}
+	config_destroy(&cfg);
+	return c.nerr ? -1 : 0;
+}
+
+static void set_str(config_setting_t *g, const char *name, const char *v)
+{
+	config_setting_set_string(config_setting_add(g, name, CONFIG_TYPE_STRING), v);
+}
+
+int catalog_save(const struct catalog *cat)
+{
+	config_t cfg;
+	config_init(&cfg);
+	config_setting_t *root = config_root_setting(&cfg);
+	config_setting_set_int(config_setting_add(root, "format", CONFIG_TYPE_INT), 1);
+	config_setting_t *list = config_setting_add(root, "bulletins", CONFIG_TYPE_LIST);
+	for (size_t i = 0; i < cat->n; i++) {
+		const struct bulletin *b = &cat->items[i];
+		config_setting_t *g = config_setting_add(list, NULL, CONFIG_TYPE_GROUP);
+		set_str(g, "id", b->id);
+		set_str(g, "title", b->title);
+		set_str(g, "campaign", b->campaign);
+		set_str(g, "file", b->file);
+		config_setting_set_float(config_setting_add(g, "duration", CONFIG_TYPE_FLOAT), b->duration);
+		config_setting_set_int(config_setting_add(g, "rate", CONFIG_TYPE_INT), b->rate);
+		config_setting_set_int(config_setting_add(g, "channels", CONFIG_TYPE_INT), b->channels);
+		set_str(g, "sha256", b->sha256);
+		set_str(g, "added", b->added);
+	}
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *mf = open_memstream(&buf, &len);
+	if (!mf) {
+		config_destroy(&cfg);
+		return -1;
+	}
+	fputs("# loaxa bulletin catalog: written by loaxactl, do not edit by hand.\n", mf);
+	config_write(&cfg, mf);
+	fclose(mf);
+	config_destroy(&cfg);
+	int r = write_file_atomic(cat->file, buf, len);
+	int e = errno;
+	free(buf);
+	errno = e;
+	return r;
+}

@@ -1,0 +1,25 @@
+/* Reading and writing loaxa's libconfig files: the station file, the
+ * schedule file and the bulletin catalog. The only module that includes
+ * libconfig.h. Every problem found goes into an errlist as
+ * "file:line: what is wrong"; parsing carries on to find them all. */
+#ifndef LOAXA_CONFIG_H
+#define LOAXA_CONFIG_H
+
+#include "model.h"
+#include "util.h"
+
+/* Load a station file; relative paths resolve against its folder.
+ * 0, or -1 with every problem in errs (st is then unusable). */
+int config_load_station(const char *path, struct station *st, struct errlist *errs);
+
+/* Parse a schedule file: syntax, keys, types and values. References and
+ * station rules are checked by validate_schedule. 0, or -1 with errs
+ * (s is freed on failure). */
+int config_load_schedule(const char *path, struct schedule *s, struct errlist *errs);
+
+/* Load the catalog (a missing file is an empty catalog). 0 or -1 with errs. */
+int catalog_load(const char *path, struct catalog *c, struct errlist *errs);
+/* Write the catalog atomically (temp file, fsync, rename). 0 or -1/errno. */
+int catalog_save(const struct catalog *c);
+
+#endif

@@ -1,0 +1,262 @@
+/* Cross-checks of a parsed schedule against the station file and the
+ * catalog: see validate.h and docs/SCHEDULE.md ("Validation"). */
+#include "validate.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "civil.h"
+#include "schedule.h"
+
+/* Days checked for each slot from its first day: any combination of
+ * weekday and day of month appears within this span. */
+#define CHECK_DAYS 400
+/* Start for open-ended patterns; the calendar repeats, so any year works. */
+#define DEFAULT_ANCHOR_Y 2026
+
+int validate_in_quiet_hours(const struct station *st, int m)
+{
+	if (st->quiet_from == st->quiet_to)
+		return 0;
+	if (st->quiet_from < st->quiet_to)
+		return m >= st->quiet_from && m < st->quiet_to;
+	return m >= st->quiet_from || m < st->quiet_to;
+}
+
+static double bulletin_seconds(const struct catalog *cat, const char *id)
+{
+	const struct bulletin *b = cat ? catalog_find(cat, id) : NULL;
+	return b ? b->duration : 0;
+}
+
+/* Longest single play of what the slot may air (campaign: its longest bulletin). */
+static double slot_seconds(const struct schedule *s, const struct slot *sl, const struct catalog *cat)
+{
+	double total = 0;
+	if (sl->nbulletins) {
+		for (size_t i = 0; i < sl->nbulletins; i++)
+			total += bulletin_seconds(cat, sl->bulletins[i]);
+	} else if (sl->campaign[0] && sl->campaign_index < s->ncampaigns) {
+		const struct campaign *c = &s->campaigns[sl->campaign_index];
+		for (size_t i = 0; i < c->nbulletins; i++) {
+			double d = bulletin_seconds(cat, c->bulletins[i]);
+			if (d > total)
+				total = d;
+		}
+	}
+	return total * sl->repeat;
+}
+
+static int32_t slot_first_day(const struct schedule *s, const struct slot *sl, int32_t anchor)
+{
+	int32_t d = sl->from_day;
+	if (sl->campaign[0] && sl->campaign_index < s->ncampaigns) {
+		int32_t cf = s->campaigns[sl->campaign_index].from_day;
+		if (cf != DAY_NONE_LO && (d == DAY_NONE_LO || cf > d))
+			d = cf;
+	}
+	if (d == DAY_NONE_LO) {
+		d = anchor;
+		for (size_t i = 0; i < sl->ndates; i++)
+			if (sl->dates[i] < d)
+				d = sl->dates[i];
+	}
+	return d;
+}
+
+static int cmp_i32(const void *a, const void *b)
+{
+	int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
+	return (x > y) - (x < y);
+}
+
+static void check_limits(struct schedule *s, const struct station *st, const struct catalog *cat,
+			 struct errlist *errs, size_t *n)
+{
+	int32_t anchor = civil_days(DEFAULT_ANCHOR_Y, 1, 1);
+	size_t cap = 0, nd = 0;
+	int32_t *days = NULL;
+	char d1[11], t1[6];
+
+	for (size_t i = 0; i < s->nslots; i++) {
+		struct slot *sl = &s->slots[i];
+		if (sl->level == LEVEL_EMERGENCY || !sl->ntimes)
+			continue;
+		int32_t first = slot_first_day(s, sl, anchor);
+		int weekday_reported = 0;
+		for (int32_t d = first, k = 0; k < CHECK_DAYS; d++, k++) {
+			if (!schedule_slot_on_day(s, sl, d))
+				continue;
+			int wd = civil_weekday(d);
+			if (!(st->allowed_weekdays & (1u << wd)) && !weekday_reported) {
+				civil_format_date(d, d1);
+				errlist_add(errs, "%s:%d: slot %s plays on %s, a %s; the station allows no broadcast on %ss (%s:%d)",
+					    s->file, sl->line, sl->id, d1, civil_weekday_name(wd),
+					    civil_weekday_name(wd), st->file, st->weekdays_line);
+				(*n)++;
+				weekday_reported = 1;
+			}
+			if (nd == cap) {
+				cap = cap ? cap * 2 : 1024;
+				days = xrealloc(days, cap * sizeof(*days));
+			}
+			days[nd++] = d;
+		}
+		for (size_t k = 0; k < sl->ndates; k++) {
+			if (nd == cap) {
+				cap = cap ? cap * 2 : 1024;
+				days = xrealloc(days, cap * sizeof(*days));
+			}
+			days[nd++] = sl->dates[k];
+		}
+	}
+	if (!nd || (!st->max_sessions_per_day && !st->max_session_minutes)) {
+		free(days);
+		return;
+	}
+	qsort(days, nd, sizeof(*days), cmp_i32);
+
+	size_t bad_days = 0;
+	int32_t first_bad = 0;
+	int first_line = 0;
+	char first_times[1440 * 6 + 1] = "";
+	size_t first_nt = 0;
+	char *long_reported = xcalloc(s->nslots + 1, 1);
+	for (size_t i = 0; i < nd; i++) {
+		if (i && days[i] == days[i - 1])
+			continue;
+		int32_t d = days[i];
+		static double secs[1440];
+		static size_t last_slot[1440];
+		unsigned char used[1440] = {0};
+		size_t nt = 0;
+		for (size_t j = 0; j < s->nslots; j++) {
+			struct slot *sl = &s->slots[j];
+			if (sl->level == LEVEL_EMERGENCY || !schedule_slot_on_day(s, sl, d))
+				continue;
+			for (size_t k = 0; k < sl->ntimes; k++) {
+				int m = sl->times[k];
+				if (!used[m]) {
+					used[m] = 1;
+					secs[m] = 0;
+					nt++;
+				}
+				secs[m] += slot_seconds(s, sl, cat);
+				last_slot[m] = j;
+			}
+		}
+		if (st->max_sessions_per_day && nt > (size_t)st->max_sessions_per_day) {
+			if (!bad_days++) {
+				first_bad = d;
+				first_nt = nt;
+				char *p = first_times;
+				for (int m = 0; m < 1440; m++) {
+					if (!used[m])
+						continue;
+					civil_format_hhmm(m, t1);
+					p += sprintf(p, "%s%s", p == first_times ? "" : ", ", t1);
+					first_line = s->slots[last_slot[m]].line;
+				}
+			}
+		}
+		for (int m = 0; st->max_session_minutes && m < 1440; m++) {
+			if (!used[m])
+				continue;
+			size_t j = last_slot[m];
+			if (secs[m] <= st->max_session_minutes * 60.0 || long_reported[j])
+				continue;
+			long_reported[j] = 1;
+			civil_format_date(d, d1);
+			civil_format_hhmm(m, t1);
+			int whole = (int)(secs[m] + 0.5);
+			errlist_add(errs, "%s:%d: slot %s: the session at %s on %s lasts up to %d min %02d s; the station allows %d minutes a session (%s:%d)",
+				    s->file, s->slots[j].line, s->slots[j].id, t1, d1, whole / 60, whole % 60,
+				    st->max_session_minutes, st->file, st->session_line);
+			(*n)++;
+		}
+	}
+	if (bad_days) {
+		civil_format_date(first_bad, d1);
+		errlist_add(errs, "%s:%d: %zu sessions on %s (%s); the station allows at most %d a day (%s:%d)%s",
+			    s->file, first_line, first_nt, d1, first_times, st->max_sessions_per_day,
+			    st->file, st->sessions_line,
+			    bad_days > 1 ? " (and on other days too)" : "");
+		(*n)++;
+	}
+	free(long_reported);
+	free(days);
+}
+
+static int zone_mapped(const struct station *st, int zone)
+{
+	for (size_t i = 0; i < st->amp.nzones; i++)
+		if (st->amp.zones[i].zone == zone)
+			return 1;
+	return 0;
+}
+
+static void check_bulletin(const struct schedule *s, const struct catalog *cat, const char *id,
+			   int line, const char *owner, struct errlist *errs, size_t *n)
+{
+	if (!cat || catalog_find(cat, id))
+		return;
+	errlist_add(errs, "%s:%d: %s uses bulletin \"%s\", which is not in the library (add it with: loaxactl bulletin add FILE --id %s)",
+		    s->file, line, owner, id, id);
+	(*n)++;
+}
+
+size_t validate_schedule(struct schedule *s, const struct station *st, const struct catalog *cat,
+			 struct errlist *errs)
+{
+	size_t n = 0;
+	char who[ID_MAX + 16], t1[6], q1[6], q2[6];
+
+	for (size_t i = 0; i < s->ncampaigns; i++) {
+		const struct campaign *c = &s->campaigns[i];
+		snprintf(who, sizeof(who), "campaign %s", c->id);
+		for (size_t k = 0; k < c->nbulletins; k++)
+			check_bulletin(s, cat, c->bulletins[k], c->line, who, errs, &n);
+	}
+	for (size_t i = 0; i < s->nslots; i++) {
+		struct slot *sl = &s->slots[i];
+		snprintf(who, sizeof(who), "slot %s", sl->id);
+		if (sl->campaign[0]) {
+			ssize_t ci = schedule_campaign_index(s, sl->campaign);
+			if (ci < 0) {
+				errlist_add(errs, "%s:%d: slot %s: unknown campaign \"%s\"", s->file,
+					    sl->line, sl->id, sl->campaign);
+				n++;
+				sl->campaign_index = s->ncampaigns;
+			} else {
+				sl->campaign_index = (size_t)ci;
+			}
+		}
+		for (size_t k = 0; k < sl->nbulletins; k++)
+			check_bulletin(s, cat, sl->bulletins[k], sl->line, who, errs, &n);
+		if (sl->level != LEVEL_EMERGENCY) {
+			for (size_t k = 0; k < sl->ntimes; k++) {
+				if (!validate_in_quiet_hours(st, sl->times[k]))
+					continue;
+				civil_format_hhmm(sl->times[k], t1);
+				civil_format_hhmm(st->quiet_from, q1);
+				civil_format_hhmm(st->quiet_to, q2);
+				errlist_add(errs, "%s:%d: slot %s: %s is inside the station's quiet hours %s-%s (%s:%d)",
+					    s->file, sl->line, sl->id, t1, q1, q2, st->file, st->quiet_line);
+				n++;
+			}
+		}
+		if (st->amp.enabled && st->amp.nzones) {
+			for (int z = 1; z <= MAX_ZONES; z++) {
+				if ((sl->zones & (1u << (z - 1))) && !zone_mapped(st, z)) {
+					errlist_add(errs, "%s:%d: slot %s: zone %d is not wired to the amplifier (see %s, amplifier.zones)",
+						    s->file, sl->line, sl->id, z, st->file);
+					n++;
+				}
+			}
+		}
+	}
+	/* Limits need campaign_index resolved: run after the loop above. */
+	check_limits(s, st, cat, errs, &n);
+	return n;
+}
