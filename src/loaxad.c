@@ -1,0 +1,891 @@
+/* loaxad: the station daemon. Start-up order, wiring of the adapters
+ * (journal, player, control socket, clock) around the pure engine, and the
+ * single event loop: poll() over a signalfd, a CLOCK_REALTIME timerfd for
+ * the next due occurrence, a monotonic timerfd, the control socket and
+ * ALSA's descriptors while playing. Nothing wakes it between broadcasts. */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include "asrun.h"
+#include "civil.h"
+#include "clock.h"
+#include "config.h"
+#include "control.h"
+#include "engine.h"
+#include "journal.h"
+#include "model.h"
+#include "player.h"
+#include "schedule.h"
+#include "util.h"
+#include "validate.h"
+
+#define LOAXA_VERSION "0.3.0"
+#define EXIT_CONFIG 78 /* sysexits EX_CONFIG: systemd must not restart on it */
+#define SYNC_RECHECK_MS 30000
+#define MAX_POLL 32
+
+struct daemon {
+	struct station st;
+	struct schedule *sched; /* never NULL: empty when none is valid */
+	struct catalog cat;
+	struct engine *eng;
+	struct journal *j;
+	struct player *pl;
+	struct control *ctl;
+	int sfd, tfd_due, tfd_sync;
+	int synced;
+	int quit;
+	/* the broadcast in progress */
+	int playing;
+	struct occurrence cur;
+	double cur_expected;
+	int64_t cur_started;
+	/* bookkeeping for status and clock-step detection */
+	int fallback_active;
+	char last_error[512];
+	int64_t mono_start;
+	int64_t armed_real, armed_mono;
+	int64_t installed_at;
+	char installed_signer[64];
+	char pending_reject[1024]; /* a rejection found before the journal opened */
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: loaxad -c FILE [-f] [-v]\n"
+		   "       loaxad -c FILE --check\n"
+		   "  -c FILE   station file (loaxa.conf)\n"
+		   "  -f        stay in the foreground (log to stderr; always the case under systemd)\n"
+		   "  -v        log debug messages too\n"
+		   "  --check   validate the station file, schedule and library; exit 0 or list every error\n");
+}
+
+static void set_error(struct daemon *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void set_error(struct daemon *d, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(d->last_error, sizeof(d->last_error), fmt, ap);
+	va_end(ap);
+	char ts[26];
+	civil_tz_format(clock_now(), ts);
+	size_t l = strlen(d->last_error);
+	snprintf(d->last_error + l, sizeof(d->last_error) - l, " (%s)", ts);
+}
+
+/* ---- journal helpers ---- */
+
+static void jwrite(struct daemon *d, const char *event, const char *const *kv)
+{
+	if (!d->j)
+		return;
+	int64_t now = clock_now();
+	int off;
+	civil_tz_local(now, NULL, NULL, &off);
+	if (journal_append(d->j, now, off, event, kv) < 0) {
+		log_warn("journal: cannot record %s", event);
+		set_error(d, "journal write failed: %s", strerror(errno));
+	}
+}
+
+static void zones_str(uint32_t z, char *buf, size_t n)
+{
+	size_t l = 0;
+	buf[0] = '\0';
+	for (int i = 0; i < MAX_ZONES && l + 4 < n; i++)
+		if (z & (1u << i))
+			l += (size_t)snprintf(buf + l, n - l, "%s%d", l ? ";" : "", i + 1);
+}
+
+static double bulletin_expected(const struct daemon *d, const struct occurrence *o)
+{
+	const struct bulletin *b = catalog_find(&d->cat, o->bulletin);
+	return b ? b->duration * (o->repeat > 0 ? o->repeat : 1) : 0;
+}
+
+/* failed / missed: one line says it all. */
+static void record_outcome(struct daemon *d, const char *event, const struct occurrence *o,
+			   const char *detail)
+{
+	char due[26], zones[160], expected[32];
+	civil_tz_format(o->due, due);
+	zones_str(o->zones, zones, sizeof(zones));
+	snprintf(expected, sizeof(expected), "%.3f", bulletin_expected(d, o));
+	const char *kv[] = {"occ", o->id, "due", due, "bulletin", o->bulletin, "campaign", o->campaign,
+			    "zones", zones, "level", level_name(o->level), "expected", expected,
+			    "detail", detail, NULL};
+	jwrite(d, event, kv);
+	if (!strcmp(event, "failed")) {
+		log_warnx("broadcast %s (%s) failed: %s", o->id, o->bulletin, detail);
+		set_error(d, "%s failed: %s", o->id, detail);
+	} else {
+		log_info("broadcast %s (%s) missed: %s", o->id, o->bulletin, detail);
+	}
+}
+
+static void record_end(struct daemon *d, const char *outcome, const char *detail)
+{
+	char played[32], expected[32];
+	snprintf(played, sizeof(played), "%.3f", player_seconds(d->pl));
+	snprintf(expected, sizeof(expected), "%.3f", d->cur_expected);
+	const char *kv[] = {"occ", d->cur.id, "outcome", outcome, "played", played,
+			    "expected", expected, "detail", detail, NULL};
+	jwrite(d, "end", kv);
+	log_info("broadcast %s (%s) %s: %s of %s s%s%s", d->cur.id, d->cur.bulletin, outcome, played,
+		 expected, *detail ? ": " : "", detail);
+	d->playing = 0;
+}
+
+/* ---- broadcasts ---- */
+
+static void note_fallback(struct daemon *d)
+{
+	int fb = player_using_fallback(d->pl);
+	if (fb && !d->fallback_active) {
+		log_warnx("no sound card: audio device '%s' will not open; writing the audio to %s instead",
+			  d->st.audio_device, d->st.audio_fallback);
+		const char *kv[] = {"device", d->st.audio_device, "reason",
+				    "will not open; audio goes to the fallback WAV file", "file",
+				    d->st.audio_fallback, NULL};
+		jwrite(d, "audio-lost", kv);
+	} else if (!fb && d->fallback_active) {
+		log_info("audio device '%s' is back", d->st.audio_device);
+		const char *kv[] = {"device", d->st.audio_device, NULL};
+		jwrite(d, "audio-back", kv);
+	}
+	d->fallback_active = fb;
+}
+
+/* Returns 1 if playing, 0 if the broadcast failed (recorded). */
+static int start_broadcast(struct daemon *d, const struct occurrence *o)
+{
+	char path[PATHBUF + ID_MAX], err[512], sum[65];
+	const struct bulletin *b = catalog_find(&d->cat, o->bulletin);
+	if (!b) {
+		snprintf(err, sizeof(err), "bulletin %s is not in the library", o->bulletin);
+		record_outcome(d, "failed", o, err);
+		return 0;
+	}
+	snprintf(path, sizeof(path), "%s/%s", d->st.library, b->file);
+	if (sha256_file(path, sum) < 0) {
+		snprintf(err, sizeof(err), "file missing: %s (%s)", path, strerror(errno));
+		record_outcome(d, "failed", o, err);
+		return 0;
+	}
+	if (strcmp(sum, b->sha256)) {
+		snprintf(err, sizeof(err), "checksum: %s does not match its catalog entry (changed or damaged)",
+			 path);
+		record_outcome(d, "failed", o, err);
+		return 0;
+	}
+	if (player_start(d->pl, path, o->repeat > 0 ? o->repeat : 1, d->st.audio_gain_db + o->gain_db,
+			 err, sizeof(err)) < 0) {
+		record_outcome(d, "failed", o, err);
+		return 0;
+	}
+	note_fallback(d);
+	d->cur = *o;
+	d->cur_expected = b->duration * (o->repeat > 0 ? o->repeat : 1);
+	d->cur_started = clock_now();
+	d->playing = 1;
+	/* The start is on disk before the first sample: player_start only
+	 * opened the decoder and the device; samples flow in player_service. */
+	char due[26], zones[160], expected[32], repeat[16], serial[32];
+	civil_tz_format(o->due, due);
+	zones_str(o->zones, zones, sizeof(zones));
+	snprintf(expected, sizeof(expected), "%.3f", d->cur_expected);
+	snprintf(repeat, sizeof(repeat), "%d", o->repeat > 0 ? o->repeat : 1);
+	snprintf(serial, sizeof(serial), "%lld", d->sched->serial);
+	const char *kv[] = {"occ", o->id, "due", due, "bulletin", o->bulletin, "campaign", o->campaign,
+			    "zones", zones, "level", level_name(o->level), "repeat", repeat,
+			    "expected", expected, "serial", serial, NULL};
+	jwrite(d, "start", kv);
+	log_info("playing %s: bulletin %s%s%s, %.1f s%s", o->id, o->bulletin,
+		 o->campaign[0] ? " of campaign " : "", o->campaign, d->cur_expected,
+		 d->fallback_active ? " (to the fallback WAV file)" : "");
+	return 1;
+}
+
+static void arm_due_timer(struct daemon *d)
+{
+	int64_t t = engine_next_wake(d->eng);
+	if (clock_timer_at(d->tfd_due, t) < 0)
+		log_warn("cannot arm the due timer");
+	d->armed_real = clock_now_ns();
+	d->armed_mono = clock_mono_ns();
+	char ts[26];
+	civil_tz_format(t, ts);
+	log_debug("sleeping until %s", ts);
+}
+
+/* Let the engine decide, perform what it says, until it is quiet. */
+static void run_engine(struct daemon *d, const char *gap_reason)
+{
+	struct engine_action acts[ENGINE_ACTIONS_MAX];
+	for (int rounds = 0; rounds < 100000; rounds++) {
+		size_t n = engine_tick(d->eng, clock_now(), gap_reason, acts, ENGINE_ACTIONS_MAX);
+		if (!n)
+			break;
+		for (size_t i = 0; i < n; i++) {
+			struct engine_action *a = &acts[i];
+			switch (a->type) {
+			case ACT_MISSED:
+				record_outcome(d, "missed", &a->occ, a->detail);
+				break;
+			case ACT_PREEMPT:
+				if (d->playing) {
+					player_stop(d->pl);
+					record_end(d, "partial", a->detail);
+				}
+				break;
+			case ACT_START:
+				if (!start_broadcast(d, &a->occ))
+					engine_done(d->eng);
+				break;
+			}
+		}
+	}
+	arm_due_timer(d);
+}
+
+static void finish_broadcast(struct daemon *d, enum player_state ps)
+{
+	if (ps == PLAYER_DONE) {
+		record_end(d, "aired", d->fallback_active ? "no sound card: played to the fallback WAV file" : "");
+	} else {
+		const char *why = player_error(d->pl);
+		if (!strncmp(why, "audio device lost", 17)) {
+			const char *kv[] = {"device", d->st.audio_device, "reason", why, NULL};
+			jwrite(d, "audio-lost", kv);
+		}
+		set_error(d, "%s: %s", d->cur.id, why);
+		record_end(d, "partial", why);
+	}
+	player_stop(d->pl);
+	engine_done(d->eng);
+	run_engine(d, NULL);
+}
+
+/* ---- schedule loading ---- */
+
+static const struct schedule empty_schedule;
+
+/* Parse and validate st.schedule into *out. 0, or -1 with a summary in why. */
+static int load_schedule(struct daemon *d, struct schedule *out, char *why, size_t n)
+{
+	struct errlist errs = {0};
+	int r = config_load_schedule(d->st.schedule, out, &errs);
+	if (r == 0 && validate_schedule(out, &d->st, &d->cat, &errs))
+		r = -1;
+	if (r < 0) {
+		for (size_t i = 0; i < errs.n; i++)
+			log_warnx("%s", errs.msg[i]);
+		snprintf(why, n, "%s%s", errs.n ? errs.msg[0] : "invalid schedule",
+			 errs.n > 1 ? " (and more: see loaxactl schedule check)" : "");
+		schedule_free(out);
+	}
+	errlist_free(&errs);
+	return r;
+}
+
+static void journal_installed(struct daemon *d, const struct schedule *s)
+{
+	char serial[32];
+	snprintf(serial, sizeof(serial), "%lld", s->serial);
+	const char *kv[] = {"serial", serial, "sha256", s->sha256, "file", s->file, "signer", "local",
+			    NULL};
+	jwrite(d, "schedule-installed", kv);
+	d->installed_at = clock_now();
+	str_copy(d->installed_signer, "local", sizeof(d->installed_signer));
+	log_info("schedule serial %lld installed (%zu campaigns, %zu slots)", s->serial,
+		 s->ncampaigns, s->nslots);
+}
+
+static void journal_rejected(struct daemon *d, long long serial, const char *why)
+{
+	char sr[32];
+	snprintf(sr, sizeof(sr), "%lld", serial);
+	const char *kv[] = {"serial", serial ? sr : "", "file", d->st.schedule, "reason", why, NULL};
+	jwrite(d, "schedule-rejected", kv);
+	set_error(d, "schedule rejected: %s", why);
+	log_warnx("schedule %s rejected, keeping serial %lld: %s", d->st.schedule, d->sched->serial, why);
+}
+
+/* Reload the catalog and the schedule; the old ones stay on any error. */
+static int do_reload(struct daemon *d, char *msg, size_t n)
+{
+	struct errlist errs = {0};
+	struct catalog cat;
+	char libcat[PATHBUF + 16];
+	snprintf(libcat, sizeof(libcat), "%s/catalog.conf", d->st.library);
+	if (catalog_load(libcat, &cat, &errs) == 0) {
+		catalog_free(&d->cat);
+		d->cat = cat;
+	} else {
+		for (size_t i = 0; i < errs.n; i++)
+			log_warnx("%s", errs.msg[i]);
+		catalog_free(&cat);
+	}
+	errlist_free(&errs);
+
+	struct schedule *s = xcalloc(1, sizeof(*s));
+	char why[900];
+	if (load_schedule(d, s, why, sizeof(why)) < 0) {
+		journal_rejected(d, 0, why);
+		snprintf(msg, n, "error: schedule rejected, serial %lld keeps running: %s\n", d->sched->serial, why);
+		free(s);
+		return -1;
+	}
+	if (s->serial <= d->sched->serial) {
+		int same = !strcmp(s->sha256, d->sched->sha256);
+		if (!same) {
+			snprintf(why, sizeof(why), "serial %lld is not greater than the running serial %lld",
+				 s->serial, d->sched->serial);
+			journal_rejected(d, s->serial, why);
+			snprintf(msg, n, "error: schedule rejected: %s\n", why);
+		} else {
+			snprintf(msg, n, "ok\nschedule unchanged (serial %lld); library reloaded (%zu bulletins)\n",
+				 s->serial, d->cat.n);
+		}
+		schedule_free(s);
+		free(s);
+		return same ? 0 : -1;
+	}
+	engine_set_schedule(d->eng, s);
+	if (d->sched != &empty_schedule) {
+		schedule_free(d->sched);
+		free(d->sched);
+	}
+	d->sched = s;
+	journal_installed(d, s);
+	snprintf(msg, n, "ok\nschedule serial %lld installed; library has %zu bulletins\n", s->serial, d->cat.n);
+	if (d->synced)
+		run_engine(d, NULL);
+	return 0;
+}
+
+/* ---- start-up once the clock can be trusted ---- */
+
+struct scan_state {
+	struct daemon *d;
+	int64_t now, last_time, installed_at;
+	long long installed_serial;
+	char installed_sha[65];
+	char installed_signer[64];
+	char (*last_bulletin)[ID_MAX]; /* per campaign of the running schedule */
+};
+
+static int scan_cb(void *ctx, const struct record *r, const struct journal_pos *pos)
+{
+	struct scan_state *s = ctx;
+	s->last_time = r->time;
+	const char *ev = r->event;
+	if (!strcmp(ev, "schedule-installed")) {
+		const char *sr = record_get(r, "serial"), *sh = record_get(r, "sha256");
+		const char *sg = record_get(r, "signer");
+		s->installed_serial = sr ? atoll(sr) : 0;
+		str_copy(s->installed_sha, sh ? sh : "", sizeof(s->installed_sha));
+		str_copy(s->installed_signer, sg ? sg : "", sizeof(s->installed_signer));
+		s->installed_at = r->time;
+		return 0;
+	}
+	const char *occ = record_get(r, "occ");
+	if (!occ)
+		return 0;
+	if (!strcmp(ev, "start") || !strcmp(ev, "failed") || !strcmp(ev, "missed") ||
+	    !strcmp(ev, "interrupted")) {
+		const char *due = record_get(r, "due");
+		int64_t t = r->time;
+		if (due)
+			civil_parse_iso(due, &t);
+		if (t >= s->now - 3 * 86400)
+			engine_mark_handled(s->d->eng, occ, t);
+	}
+	if (!strcmp(ev, "start") || !strcmp(ev, "failed")) {
+		const char *c = record_get(r, "campaign"), *b = record_get(r, "bulletin");
+		ssize_t ci = c && *c ? schedule_campaign_index(s->d->sched, c) : -1;
+		if (ci >= 0 && b)
+			str_copy(s->last_bulletin[ci], b, ID_MAX);
+	}
+	return 0;
+}
+
+static void scan_problem(void *ctx, const struct journal_pos *pos, const char *what)
+{
+	log_warnx("journal %s:%zu: %s", pos->file, pos->line, what);
+}
+
+static void on_synced(struct daemon *d)
+{
+	char err[512];
+	struct journal_recovery rec;
+	memset(&rec, 0, sizeof(rec));
+	d->j = journal_open(d->st.journal, d->st.id, d->st.commune_code, &rec, err, sizeof(err));
+	if (!d->j)
+		fatalx("cannot open the journal %s: %s", d->st.journal, err);
+	d->synced = 1;
+	int64_t now = clock_now();
+
+	if (rec.torn_bytes) {
+		char off[32], bytes[32];
+		snprintf(off, sizeof(off), "%ld", rec.torn_offset);
+		snprintf(bytes, sizeof(bytes), "%zu", rec.torn_bytes);
+		const char *kv[] = {"file", rec.torn_log, "offset", off, "bytes", bytes, "saved",
+				    rec.torn_file, NULL};
+		jwrite(d, "torn", kv);
+		log_warnx("journal: a torn last line (%zu bytes, power cut while writing) was set aside in %s",
+			  rec.torn_bytes, rec.torn_file);
+	}
+	for (size_t i = 0; i < rec.nopen; i++) {
+		const struct record *s = &rec.open_starts[i];
+		const char *occ = record_get(s, "occ");
+		char started[26];
+		civil_format_iso_offset(s->time, s->offset, started);
+		const char *kv[] = {"occ", occ ? occ : "", "due", record_get(s, "due"),
+				    "started", started, "bulletin", record_get(s, "bulletin"),
+				    "campaign", record_get(s, "campaign"), "zones", record_get(s, "zones"),
+				    "expected", record_get(s, "expected"),
+				    "detail", "no end record: the station stopped (crash or power cut) during the broadcast",
+				    NULL};
+		jwrite(d, "interrupted", kv);
+		log_warnx("broadcast %s was interrupted by a crash or power cut", occ ? occ : "?");
+	}
+	int64_t last = rec.last_time;
+	journal_recovery_free(&rec);
+
+	/* What the journal says: handled occurrences, rotation, schedule in force. */
+	struct scan_state ss = {.d = d, .now = now};
+	ss.last_bulletin = xcalloc(d->sched->ncampaigns + 1, ID_MAX);
+	int32_t today;
+	civil_tz_local(now, &today, NULL, NULL);
+	int y, m, dd;
+	civil_from_days(today - 62, &y, &m, &dd);
+	char from_month[8];
+	snprintf(from_month, sizeof(from_month), "%04d-%02d", y, m);
+	struct journal_scan_result res;
+	if (journal_scan(d->st.journal, from_month, NULL, scan_cb, scan_problem, &ss, &res, err,
+			 sizeof(err)) < 0)
+		log_warnx("journal: cannot read back %s: %s", d->st.journal, err);
+	else if (!res.chain_ok)
+		log_warnx("journal: the hash chain does not verify (%s); run loaxactl log verify", res.first_bad);
+	for (size_t i = 0; i < d->sched->ncampaigns; i++)
+		if (ss.last_bulletin[i][0])
+			engine_set_rotation(d->eng, d->sched->campaigns[i].id, ss.last_bulletin[i]);
+	free(ss.last_bulletin);
+
+	char pid[16], serial[32];
+	snprintf(pid, sizeof(pid), "%ld", (long)getpid());
+	snprintf(serial, sizeof(serial), "%lld", d->sched->serial);
+	const char *kv[] = {"version", LOAXA_VERSION, "pid", pid, "serial", serial, NULL};
+	jwrite(d, "station-start", kv);
+
+	if (d->pending_reject[0]) {
+		journal_rejected(d, 0, d->pending_reject);
+	} else if (d->sched->serial && (d->sched->serial != ss.installed_serial ||
+					strcmp(d->sched->sha256, ss.installed_sha))) {
+		if (d->sched->serial < ss.installed_serial ||
+		    (d->sched->serial == ss.installed_serial && strcmp(d->sched->sha256, ss.installed_sha))) {
+			char why[256];
+			snprintf(why, sizeof(why), "serial %lld is not greater than serial %lld installed before",
+				 d->sched->serial, ss.installed_serial);
+			struct schedule *old = d->sched;
+			d->sched = (struct schedule *)&empty_schedule;
+			engine_set_schedule(d->eng, d->sched);
+			journal_rejected(d, old->serial, why);
+			schedule_free(old);
+			free(old);
+		} else {
+			/* Installed now: occurrences of the catch-up window still count. */
+			journal_installed(d, d->sched);
+		}
+	} else {
+		d->installed_at = ss.installed_at;
+		str_copy(d->installed_signer, ss.installed_signer, sizeof(d->installed_signer));
+	}
+
+	/* Occurrences since the last record (or the catch-up window on a new
+	 * station) are taken: late within the window, missed beyond it. */
+	int64_t catchup = (int64_t)d->st.catchup_minutes * 60;
+	int64_t since = last ? last - catchup : now - catchup;
+	if (ss.installed_at > since)
+		since = ss.installed_at;
+	engine_begin(d->eng, since);
+	log_info("station %s ready: schedule serial %lld, journal %s", d->st.id, d->sched->serial,
+		 d->st.journal);
+	run_engine(d, last ? "the station was not running (or its clock was not synchronised)" : NULL);
+}
+
+/* ---- control requests ---- */
+
+static void fmt_duration(int64_t s, char *buf, size_t n)
+{
+	snprintf(buf, n, "%lldh %02lldm %02llds", (long long)(s / 3600), (long long)(s / 60 % 60),
+		 (long long)(s % 60));
+}
+
+static void status_reply(struct daemon *d, char *out, size_t n)
+{
+	size_t l = 0;
+#define P(...) (l += (size_t)snprintf(out + l, l < n ? n - l : 0, __VA_ARGS__))
+	int64_t now = clock_now();
+	char ts[26], up[32];
+	P("ok\n");
+	P("station:   %s (%s), commune %s\n", d->st.name, d->st.id, d->st.commune_code);
+	civil_tz_format(now, ts);
+	P("time:      %s%s\n", ts, d->synced ? "" : " (NOT synchronised: nothing plays until it is)");
+	if (d->playing) {
+		P("state:     playing\n");
+		P("playing:   %s  bulletin %s%s%s  %.1f of %.1f s\n", d->cur.id, d->cur.bulletin,
+		  d->cur.campaign[0] ? "  campaign " : "", d->cur.campaign, player_seconds(d->pl),
+		  d->cur_expected);
+	} else {
+		P("state:     %s\n", d->synced ? "idle" : "waiting for the clock to be synchronised");
+	}
+	struct occurrence next[3];
+	size_t k = d->synced ? engine_upcoming(d->eng, now, next, 3) : 0;
+	for (size_t i = 0; i < k; i++) {
+		civil_tz_format(next[i].due, ts);
+		P("next:      %s  %s  bulletin %s  %s\n", ts, next[i].id, next[i].bulletin,
+		  level_name(next[i].level));
+	}
+	if (!k)
+		P("next:      nothing scheduled in the next %d days\n", ENGINE_HORIZON / 86400);
+	if (d->installed_at) {
+		civil_tz_format(d->installed_at, ts);
+		P("schedule:  serial %lld, %.12s, installed %s by %s\n", d->sched->serial, d->sched->sha256,
+		  ts, d->installed_signer[0] ? d->installed_signer : "?");
+	} else {
+		P("schedule:  serial %lld\n", d->sched->serial);
+	}
+	P("library:   %zu bulletins\n", d->cat.n);
+	P("audio:     %s%s%s\n", d->st.audio_device, d->fallback_active ? ", no sound card: writing to " : "",
+	  d->fallback_active ? d->st.audio_fallback : "");
+	P("amplifier: %s\n", d->st.amp.enabled ? "configured (Modbus control comes with issue 4)" : "none configured");
+	P("queued:    %zu\n", d->synced ? engine_queued(d->eng) : 0);
+	P("last error: %s\n", d->last_error[0] ? d->last_error : "none");
+	fmt_duration((clock_mono_ns() - d->mono_start) / 1000000000, up, sizeof(up));
+	P("uptime:    %s\n", up);
+#undef P
+}
+
+static void on_request(void *ctx, const char *req, char *out, size_t n)
+{
+	struct daemon *d = ctx;
+	char cmd[16] = "", arg[CONTROL_REQ_MAX] = "", opt[32] = "", extra[8] = "";
+	int k = sscanf(req, "%15s %511s %31s %7s", cmd, arg, opt, extra);
+	if (k <= 0) {
+		snprintf(out, n, "error: empty request\n");
+		return;
+	}
+	if (!strcmp(cmd, "status") && k == 1) {
+		status_reply(d, out, n);
+	} else if (!strcmp(cmd, "play") && (k == 2 || (k == 3 && !strcmp(opt, "emergency")))) {
+		const struct bulletin *b = catalog_find(&d->cat, arg);
+		if (!d->synced) {
+			snprintf(out, n, "error: the clock is not synchronised yet; nothing can play or be logged until it is\n");
+		} else if (!b) {
+			snprintf(out, n, "error: no bulletin '%.100s' in the library (see: loaxactl bulletin list)\n", arg);
+		} else {
+			int em = k == 3;
+			int was = d->playing;
+			engine_play_now(d->eng, clock_now(), b->id, b->campaign, em);
+			log_info("operator asked to play %s%s", b->id, em ? " as an emergency" : "");
+			run_engine(d, NULL);
+			snprintf(out, n, "ok\n%s %s\n", b->id,
+				 !was ? "is playing now" : em ? "pre-empted the broadcast that was playing"
+							    : "plays next, when the current broadcast ends");
+		}
+	} else if (!strcmp(cmd, "stop") && k == 1) {
+		if (d->playing && engine_stop(d->eng)) {
+			char id[OCC_ID_MAX];
+			str_copy(id, d->cur.id, sizeof(id));
+			player_stop(d->pl);
+			record_end(d, "partial", "stopped by the operator (loaxactl stop)");
+			run_engine(d, NULL);
+			snprintf(out, n, "ok\nstopped %s\n", id);
+		} else {
+			snprintf(out, n, "ok\nnothing was playing\n");
+		}
+	} else if (!strcmp(cmd, "reload") && k == 1) {
+		do_reload(d, out, n);
+	} else {
+		snprintf(out, n, "error: unknown request (status, play ID [emergency], stop, reload)\n");
+	}
+}
+
+/* ---- the event loop ---- */
+
+static void on_signal(struct daemon *d)
+{
+	struct signalfd_siginfo si;
+	while (read(d->sfd, &si, sizeof(si)) == sizeof(si)) {
+		switch (si.ssi_signo) {
+		case SIGTERM:
+		case SIGINT:
+			log_info("stopping on %s", si.ssi_signo == SIGTERM ? "SIGTERM" : "SIGINT");
+			d->quit = 1;
+			break;
+		case SIGHUP: {
+			char msg[1024];
+			do_reload(d, msg, sizeof(msg));
+			break;
+		}
+		case SIGUSR2:
+			/* Test hook: the injected clock moved, as if stepped. */
+			if (clock_reload_offset() && d->synced) {
+				uint64_t dummy;
+				(void)!read(d->tfd_due, &dummy, sizeof(dummy));
+				goto stepped;
+			}
+			break;
+		}
+	}
+	return;
+stepped:;
+	int64_t real = clock_now_ns(), mono = clock_mono_ns();
+	int64_t delta = ((real - d->armed_real) - (mono - d->armed_mono)) / 1000000000;
+	char ds[32];
+	snprintf(ds, sizeof(ds), "%lld", (long long)delta);
+	const char *kv[] = {"delta", ds, NULL};
+	jwrite(d, "clock-stepped", kv);
+	log_warnx("the clock was stepped by %lld s", (long long)delta);
+	run_engine(d, delta > 0 ? "the clock was stepped forward" : NULL);
+}
+
+static void on_due_timer(struct daemon *d)
+{
+	int r = clock_timer_read(d->tfd_due);
+	if (r < 0)
+		return;
+	if (!d->synced) {
+		/* The clock was set while we wait for it: look again now. */
+		if (clock_synced(&d->st))
+			on_synced(d);
+		else
+			clock_timer_at(d->tfd_due, INT32_MAX);
+		return;
+	}
+	if (r == 1) {
+		int64_t real = clock_now_ns(), mono = clock_mono_ns();
+		int64_t delta = ((real - d->armed_real) - (mono - d->armed_mono)) / 1000000000;
+		char ds[32];
+		snprintf(ds, sizeof(ds), "%lld", (long long)delta);
+		const char *kv[] = {"delta", ds, NULL};
+		jwrite(d, "clock-stepped", kv);
+		log_warnx("the clock was stepped by %lld s", (long long)delta);
+		run_engine(d, delta > 0 ? "the clock was stepped forward" : NULL);
+		return;
+	}
+	run_engine(d, NULL);
+}
+
+static int run(struct daemon *d)
+{
+	char err[512];
+	sigset_t mask;
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
+	sigaddset(&mask, SIGUSR2);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	d->sfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+	d->tfd_due = clock_timer_new();
+	d->tfd_sync = clock_mono_timer_new();
+	if (d->sfd < 0 || d->tfd_due < 0 || d->tfd_sync < 0)
+		fatal("cannot create the event loop's descriptors");
+	d->mono_start = clock_mono_ns();
+
+	d->ctl = control_open(d->st.control, d->st.control_group, on_request, d, err, sizeof(err));
+	if (!d->ctl)
+		fatalx("%s", err);
+	d->pl = player_new(d->st.audio_device, d->st.audio_fallback);
+	if (!d->pl)
+		fatalx("cannot create the audio player");
+
+	struct errlist errs = {0};
+	char libcat[PATHBUF + 16];
+	snprintf(libcat, sizeof(libcat), "%s/catalog.conf", d->st.library);
+	if (catalog_load(libcat, &d->cat, &errs) < 0) {
+		for (size_t i = 0; i < errs.n; i++)
+			log_warnx("%s", errs.msg[i]);
+		set_error(d, "library catalog unreadable: %s", errs.n ? errs.msg[0] : libcat);
+	}
+	errlist_free(&errs);
+	log_info("library %s: %zu bulletins", d->st.library, d->cat.n);
+
+	d->sched = xcalloc(1, sizeof(*d->sched));
+	if (load_schedule(d, d->sched, d->pending_reject, sizeof(d->pending_reject)) < 0) {
+		free(d->sched);
+		d->sched = (struct schedule *)&empty_schedule;
+		log_warnx("running with no schedule until a valid one is installed");
+	}
+	d->eng = engine_new(d->sched, d->st.catchup_minutes * 60);
+
+	if (clock_synced(&d->st)) {
+		on_synced(d);
+	} else {
+		log_warnx("the clock is not synchronised yet: nothing will play or be logged until it is");
+		clock_mono_timer_in(d->tfd_sync, SYNC_RECHECK_MS);
+		clock_timer_at(d->tfd_due, INT32_MAX);
+	}
+
+	while (!d->quit) {
+		struct pollfd fds[MAX_POLL];
+		int n = 0;
+		fds[n++] = (struct pollfd){.fd = d->sfd, .events = POLLIN};
+		fds[n++] = (struct pollfd){.fd = d->tfd_due, .events = POLLIN};
+		fds[n++] = (struct pollfd){.fd = d->tfd_sync, .events = POLLIN};
+		int nctl = control_pollfds(d->ctl, fds + n, MAX_POLL - n - 8);
+		int ctl_at = n;
+		n += nctl;
+		int pl_at = n, npl = 0;
+		if (d->playing) {
+			npl = player_pollfds(d->pl, fds + n, MAX_POLL - n);
+			n += npl;
+		}
+		if (poll(fds, (nfds_t)n, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			fatal("poll");
+		}
+		if (fds[0].revents)
+			on_signal(d);
+		if (d->quit)
+			break;
+		if (fds[1].revents)
+			on_due_timer(d);
+		if (fds[2].revents) {
+			uint64_t x;
+			(void)!read(d->tfd_sync, &x, sizeof(x));
+			if (!d->synced && clock_synced(&d->st))
+				on_synced(d);
+			else if (!d->synced)
+				clock_mono_timer_in(d->tfd_sync, SYNC_RECHECK_MS);
+		}
+		if (d->playing && npl) {
+			int any = 0;
+			for (int i = 0; i < npl; i++)
+				any |= fds[pl_at + i].revents != 0;
+			if (any) {
+				enum player_state ps = player_service(d->pl, fds + pl_at, npl);
+				if (ps == PLAYER_DONE || ps == PLAYER_ERROR)
+					finish_broadcast(d, ps);
+			}
+		}
+		control_service(d->ctl, fds + ctl_at, nctl);
+	}
+
+	if (d->playing) {
+		player_stop(d->pl);
+		record_end(d, "partial", "the daemon was stopped during the broadcast");
+	}
+	if (d->synced) {
+		const char *kv[] = {"reason", "stopped by signal", NULL};
+		jwrite(d, "station-stop", kv);
+	}
+	log_info("stopped");
+	control_close(d->ctl);
+	player_free(d->pl);
+	journal_close(d->j);
+	engine_free(d->eng);
+	if (d->sched != &empty_schedule) {
+		schedule_free(d->sched);
+		free(d->sched);
+	}
+	catalog_free(&d->cat);
+	close(d->sfd);
+	close(d->tfd_due);
+	close(d->tfd_sync);
+	return 0;
+}
+
+/* ---- --check ---- */
+
+static int check(struct daemon *d)
+{
+	struct errlist errs = {0};
+	char libcat[PATHBUF + 16];
+	snprintf(libcat, sizeof(libcat), "%s/catalog.conf", d->st.library);
+	catalog_load(libcat, &d->cat, &errs);
+	for (size_t i = 0; i < d->cat.n; i++) {
+		const struct bulletin *b = &d->cat.items[i];
+		char path[PATHBUF + ID_MAX], sum[65];
+		snprintf(path, sizeof(path), "%s/%s", d->st.library, b->file);
+		if (sha256_file(path, sum) < 0)
+			errlist_add(&errs, "%s: bulletin %s: file missing: %s", libcat, b->id, path);
+		else if (strcmp(sum, b->sha256))
+			errlist_add(&errs, "%s: bulletin %s: %s does not match its SHA-256 (changed or damaged)",
+				    libcat, b->id, path);
+	}
+	struct schedule s;
+	if (config_load_schedule(d->st.schedule, &s, &errs) == 0) {
+		validate_schedule(&s, &d->st, &d->cat, &errs);
+		if (!errs.n)
+			printf("%s: serial %lld, %zu campaigns, %zu slots, %zu blackouts\n", d->st.schedule,
+			       s.serial, s.ncampaigns, s.nslots, s.nblackouts);
+		schedule_free(&s);
+	}
+	for (size_t i = 0; i < errs.n; i++)
+		fprintf(stderr, "%s\n", errs.msg[i]);
+	int bad = errs.n != 0;
+	if (bad)
+		fprintf(stderr, "%zu problem(s) found\n", errs.n);
+	else
+		printf("%s: station %s OK; library %zu bulletins OK\n", d->st.file, d->st.id, d->cat.n);
+	errlist_free(&errs);
+	catalog_free(&d->cat);
+	return bad ? 1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {{"check", no_argument, NULL, 'C'},
+					     {"help", no_argument, NULL, 'h'},
+					     {"version", no_argument, NULL, 'V'},
+					     {NULL, 0, NULL, 0}};
+	const char *conf = NULL;
+	int do_check = 0, verbose = 0, c;
+	while ((c = getopt_long(argc, argv, "c:fvh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c': conf = optarg; break;
+		case 'f': break; /* always foreground: systemd supervises, logs go to stderr */
+		case 'v': verbose = 1; break;
+		case 'C': do_check = 1; break;
+		case 'h': usage(stdout); return 0;
+		case 'V': printf("loaxad %s\n", LOAXA_VERSION); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (!conf || optind != argc) {
+		usage(stderr);
+		return 2;
+	}
+	log_init("loaxad", verbose);
+	static struct daemon d;
+	struct errlist errs = {0};
+	if (config_load_station(conf, &d.st, &errs) < 0) {
+		for (size_t i = 0; i < errs.n; i++)
+			fprintf(stderr, "%s\n", errs.msg[i]);
+		fprintf(stderr, "loaxad: %zu problem(s) in the station file; not starting\n", errs.n);
+		errlist_free(&errs);
+		return do_check ? 1 : EXIT_CONFIG;
+	}
+	if (civil_tz_set(d.st.timezone) < 0) {
+		fprintf(stderr, "loaxad: time zone %s is not installed (tzdata)\n", d.st.timezone);
+		return do_check ? 1 : EXIT_CONFIG;
+	}
+	clock_init();
+	if (do_check)
+		return check(&d);
+	return run(&d);
+}

@@ -1,0 +1,669 @@
+/* Audio adapter: libmpg123 decodes MP3/MP2 to signed 16-bit at the file's
+ * own rate and channel count; a non-blocking ALSA PCM plays it, serviced
+ * from the daemon's poll loop one period at a time. Never blocks: drain is
+ * non-blocking too, and a suspended device is resumed without sleeping. */
+#include "player.h"
+#include "util.h"
+
+#include <alsa/asoundlib.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <math.h>
+#include <mpg123.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define BUFFER_US 500000u /* ALSA ring buffer: survives a 0.5 s stall */
+#define PERIOD_US 50000u  /* one wake-up and one decode every 50 ms */
+#define RESYNC_LIMIT 16384 /* bytes of junk skipped inside a damaged file */
+
+struct player {
+	char *device;
+	char *fallback;
+	enum player_state state;
+	char err[256];
+	int using_fallback;
+
+	mpg123_handle *mh;
+	snd_pcm_t *pcm;
+	long rate;
+	int channels;
+	snd_pcm_uframes_t period, buffer;
+
+	int16_t *buf;    /* one period of decoded frames */
+	size_t buf_off;  /* first frame not yet written */
+	size_t buf_len;  /* frames decoded into buf */
+	int repeat, pass; /* pass: repeats fully decoded so far */
+	int draining;
+
+	int64_t written; /* frames accepted by the PCM, all repeats */
+	int64_t played;  /* frozen figure once not PLAYING */
+	long xruns;
+};
+
+static int live_players;
+
+/* alsa-lib prints its own diagnostics to stderr; keep them for -v. */
+static void alsa_log(const char *file, int line, const char *func, int err, const char *fmt,
+		     ...) __attribute__((format(printf, 5, 6)));
+static void alsa_log(const char *file, int line, const char *func, int err, const char *fmt,
+		     ...)
+{
+	char msg[256];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	log_debug("alsa-lib: %s%s%s", msg, err ? ": " : "", err ? snd_strerror(err) : "");
+}
+
+/* ALSA says ENOENT for a card or PCM that is not there. */
+static const char *pcm_strerror(int e)
+{
+	return e == -ENOENT || e == -ENODEV ? "No such device" : snd_strerror(e);
+}
+
+static void set_err(char *err, size_t errn, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void set_err(char *err, size_t errn, const char *fmt, ...)
+{
+	va_list ap;
+	if (!err || !errn)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errn, fmt, ap);
+	va_end(ap);
+}
+
+/* Files libmpg123 would scan for stray sync words and "decode" as noise. */
+static const char *sniff_other_format(const unsigned char *b, size_t n)
+{
+	if (n >= 12 && !memcmp(b, "RIFF", 4) && !memcmp(b + 8, "WAVE", 4)) {
+		/* MP3 inside a WAV (format tag 0x55 / 0x50) is fine. */
+		size_t i = 12;
+		while (i + 8 <= n) {
+			uint32_t len = b[i + 4] | b[i + 5] << 8 | b[i + 6] << 16 | (uint32_t)b[i + 7] << 24;
+			if (!memcmp(b + i, "fmt ", 4)) {
+				if (i + 10 <= n) {
+					unsigned tag = b[i + 8] | b[i + 9] << 8;
+					if (tag == 0x55 || tag == 0x50)
+						return NULL;
+				}
+				break;
+			}
+			if (len > n)
+				break;
+			i += 8 + len + (len & 1);
+		}
+		return "a WAV file";
+	}
+	if (n >= 4 && !memcmp(b, "OggS", 4))
+		return "an Ogg file";
+	if (n >= 4 && !memcmp(b, "fLaC", 4))
+		return "a FLAC file";
+	if (n >= 8 && !memcmp(b + 4, "ftyp", 4))
+		return "an MP4/M4A file";
+	if (n >= 4 && !memcmp(b, "FORM", 4))
+		return "an AIFF file";
+	if (n >= 4 && !memcmp(b, "PK\3\4", 4))
+		return "a ZIP file";
+	if (n >= 5 && !memcmp(b, "%PDF-", 5))
+		return "a PDF file";
+	return NULL;
+}
+
+/* Open path for decoding to signed 16-bit at its own rate and channels.
+ * NULL with a plain reason in err. */
+static mpg123_handle *dec_open(const char *path, long *rate, int *channels, int *layer,
+			       char *err, size_t errn)
+{
+	struct stat st;
+	unsigned char head[512];
+	const char *other;
+	ssize_t n;
+	int fd, e, enc;
+	mpg123_handle *mh;
+	struct mpg123_frameinfo fi;
+
+	if (stat(path, &st) < 0) {
+		if (errno == ENOENT)
+			set_err(err, errn, "file not found: %s", path);
+		else
+			set_err(err, errn, "cannot read %s: %s", path, strerror(errno));
+		return NULL;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		set_err(err, errn, "not a regular file: %s", path);
+		return NULL;
+	}
+	if (st.st_size == 0) {
+		set_err(err, errn, "not an MP3/MP2 file (empty): %s", path);
+		return NULL;
+	}
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		set_err(err, errn, "cannot read %s: %s", path, strerror(errno));
+		return NULL;
+	}
+	n = read(fd, head, sizeof head);
+	close(fd);
+	if (n < 0) {
+		set_err(err, errn, "cannot read %s: %s", path, strerror(errno));
+		return NULL;
+	}
+	if ((other = sniff_other_format(head, (size_t)n))) {
+		set_err(err, errn, "not an MP3/MP2 file (it is %s): %s", other, path);
+		return NULL;
+	}
+
+	mpg123_init(); /* a no-op since 1.27; needed before */
+	mh = mpg123_new(NULL, &e);
+	if (!mh) {
+		set_err(err, errn, "cannot start the MP3 decoder: %s", mpg123_plain_strerror(e));
+		return NULL;
+	}
+	mpg123_param(mh, MPG123_ADD_FLAGS, MPG123_QUIET, 0);
+	mpg123_param(mh, MPG123_RESYNC_LIMIT, RESYNC_LIMIT, 0);
+	if (mpg123_open(mh, path) != MPG123_OK) {
+		set_err(err, errn, "cannot read %s: %s", path, mpg123_strerror(mh));
+		goto fail;
+	}
+	if ((e = mpg123_getformat(mh, rate, channels, &enc)) != MPG123_OK) {
+		if (e == MPG123_DONE)
+			set_err(err, errn, "not an MP3/MP2 file (no MPEG audio frames): %s", path);
+		else
+			set_err(err, errn, "not an MP3/MP2 file (%s): %s", mpg123_strerror(mh), path);
+		goto fail;
+	}
+	if (mpg123_info(mh, &fi) == MPG123_OK && layer)
+		*layer = fi.layer;
+	mpg123_format_none(mh);
+	if (mpg123_format(mh, *rate, *channels, MPG123_ENC_SIGNED_16) != MPG123_OK) {
+		set_err(err, errn, "cannot decode %s at %ld Hz: %s", path, *rate,
+			mpg123_strerror(mh));
+		goto fail;
+	}
+	return mh;
+fail:
+	mpg123_close(mh);
+	mpg123_delete(mh);
+	return NULL;
+}
+
+/* ALSA config string argument: single-quoted, ' and \ escaped. */
+static void quote_arg(const char *s, char *out, size_t n)
+{
+	size_t j = 0;
+	if (n < 3) {
+		if (n)
+			*out = '\0';
+		return;
+	}
+	out[j++] = '\'';
+	for (; *s && j + 3 < n; s++) {
+		if (*s == '\'' || *s == '\\')
+			out[j++] = '\\';
+		out[j++] = *s;
+	}
+	out[j++] = '\'';
+	out[j] = '\0';
+}
+
+/* Open and configure device for p->rate/p->channels S16. 0, or -1 with a
+ * reason in err. */
+static int pcm_open(struct player *p, const char *device, const char *label, char *err,
+		    size_t errn)
+{
+	snd_pcm_t *pcm = NULL;
+	snd_pcm_hw_params_t *hw = NULL;
+	snd_pcm_sw_params_t *sw = NULL;
+	unsigned rate = (unsigned)p->rate, t;
+	snd_pcm_uframes_t period, buffer;
+	const char *what = "";
+	int e, dir;
+
+	if ((e = snd_pcm_open(&pcm, device, SND_PCM_STREAM_PLAYBACK, SND_PCM_NONBLOCK)) < 0) {
+		set_err(err, errn, "audio device '%s' will not open: %s", label, pcm_strerror(e));
+		return -1;
+	}
+	if ((e = snd_pcm_hw_params_malloc(&hw)) < 0 || (e = snd_pcm_sw_params_malloc(&sw)) < 0)
+		goto fail;
+	what = "no hardware parameters";
+	if ((e = snd_pcm_hw_params_any(pcm, hw)) < 0)
+		goto fail;
+	what = "interleaved access";
+	if ((e = snd_pcm_hw_params_set_access(pcm, hw, SND_PCM_ACCESS_RW_INTERLEAVED)) < 0)
+		goto fail;
+	what = "16-bit samples";
+	if ((e = snd_pcm_hw_params_set_format(pcm, hw, SND_PCM_FORMAT_S16)) < 0)
+		goto fail;
+	what = p->channels == 1 ? "1 channel" : "2 channels";
+	if ((e = snd_pcm_hw_params_set_channels(pcm, hw, (unsigned)p->channels)) < 0)
+		goto fail;
+	snd_pcm_hw_params_set_rate_resample(pcm, hw, 1);
+	what = "the file's sample rate";
+	dir = 0;
+	if ((e = snd_pcm_hw_params_set_rate_near(pcm, hw, &rate, &dir)) < 0)
+		goto fail;
+	if (rate != (unsigned)p->rate) {
+		/* Playing at another rate would change pitch and length. */
+		set_err(err, errn,
+			"audio device '%s' cannot play %ld Hz (nearest %u Hz); use a plughw: or "
+			"default device",
+			label, p->rate, rate);
+		goto fail_msg;
+	}
+	what = "buffer size";
+	t = BUFFER_US;
+	dir = 0;
+	if ((e = snd_pcm_hw_params_set_buffer_time_near(pcm, hw, &t, &dir)) < 0)
+		goto fail;
+	what = "period size";
+	t = PERIOD_US;
+	dir = 0;
+	if ((e = snd_pcm_hw_params_set_period_time_near(pcm, hw, &t, &dir)) < 0)
+		goto fail;
+	what = "hardware parameters";
+	if ((e = snd_pcm_hw_params(pcm, hw)) < 0)
+		goto fail;
+	snd_pcm_hw_params_get_period_size(hw, &period, &dir);
+	snd_pcm_hw_params_get_buffer_size(hw, &buffer);
+	if (period == 0 || buffer < period) {
+		e = -EINVAL;
+		goto fail;
+	}
+	what = "software parameters";
+	if ((e = snd_pcm_sw_params_current(pcm, sw)) < 0 ||
+	    /* start once the buffer is full: the most headroom against stalls;
+	     * a file shorter than the buffer is started by the drain */
+	    (e = snd_pcm_sw_params_set_start_threshold(pcm, sw, buffer)) < 0 ||
+	    (e = snd_pcm_sw_params_set_avail_min(pcm, sw, period)) < 0 ||
+	    (e = snd_pcm_sw_params(pcm, sw)) < 0)
+		goto fail;
+	snd_pcm_hw_params_free(hw);
+	snd_pcm_sw_params_free(sw);
+	p->pcm = pcm;
+	p->period = period;
+	p->buffer = buffer;
+	return 0;
+fail:
+	set_err(err, errn, "audio device '%s' will not open: %s%s%s", label, pcm_strerror(e),
+		*what ? " setting " : "", what);
+fail_msg:
+	if (hw)
+		snd_pcm_hw_params_free(hw);
+	if (sw)
+		snd_pcm_sw_params_free(sw);
+	snd_pcm_close(pcm);
+	return -1;
+}
+
+struct player *player_new(const char *device, const char *fallback_wav)
+{
+	struct player *p = xcalloc(1, sizeof *p);
+	p->device = xstrdup(device && *device ? device : "default");
+	p->fallback = xstrdup(fallback_wav ? fallback_wav : "");
+	p->state = PLAYER_IDLE;
+	if (live_players++ == 0)
+		snd_lib_error_set_handler(alsa_log);
+	return p;
+}
+
+static void close_all(struct player *p)
+{
+	if (p->pcm) {
+		snd_pcm_drop(p->pcm);
+		snd_pcm_close(p->pcm);
+		p->pcm = NULL;
+	}
+	if (p->mh) {
+		mpg123_close(p->mh);
+		mpg123_delete(p->mh);
+		p->mh = NULL;
+	}
+	free(p->buf);
+	p->buf = NULL;
+	p->buf_off = p->buf_len = 0;
+	p->draining = 0;
+}
+
+void player_free(struct player *p)
+{
+	if (!p)
+		return;
+	close_all(p);
+	free(p->device);
+	free(p->fallback);
+	free(p);
+	/* alsa-lib keeps the parsed configuration in a global cache. */
+	if (--live_players == 0)
+		snd_config_update_free_global();
+}
+
+/* Frames still queued in the device (0 when unknown). */
+static snd_pcm_sframes_t queued(const struct player *p)
+{
+	snd_pcm_sframes_t d = 0;
+	if (!p->pcm || snd_pcm_delay(p->pcm, &d) < 0 || d < 0)
+		return 0;
+	return d;
+}
+
+static int64_t played_now(const struct player *p)
+{
+	int64_t f = p->written - (int64_t)queued(p);
+	return f < 0 ? 0 : f;
+}
+
+int player_start(struct player *p, const char *path, int repeat, double gain_db, char *err,
+		 size_t errn)
+{
+	char q[2 * PATH_MAX + 3], dev[sizeof q + 32];
+	char devfail[256];
+
+	if (p->state == PLAYER_PLAYING)
+		player_stop(p);
+	close_all(p);
+	p->err[0] = '\0';
+	p->using_fallback = 0;
+	p->written = p->played = 0;
+	p->xruns = 0;
+	p->pass = 0;
+	p->repeat = repeat < 1 ? 1 : repeat;
+	p->state = PLAYER_IDLE;
+
+	p->mh = dec_open(path, &p->rate, &p->channels, NULL, p->err, sizeof p->err);
+	if (!p->mh)
+		goto fail;
+	if (gain_db != 0.0 && mpg123_volume(p->mh, pow(10.0, gain_db / 20.0)) != MPG123_OK) {
+		set_err(p->err, sizeof p->err, "cannot set gain %.1f dB: %s", gain_db,
+			mpg123_strerror(p->mh));
+		goto fail;
+	}
+	if (pcm_open(p, p->device, p->device, p->err, sizeof p->err) < 0) {
+		if (!*p->fallback)
+			goto fail;
+		str_copy(devfail, p->err, sizeof devfail);
+		if (strlen(p->fallback) >= PATH_MAX) {
+			set_err(p->err, sizeof p->err, "%s; fallback file name too long", devfail);
+			goto fail;
+		}
+		quote_arg(p->fallback, q, sizeof q);
+		snprintf(dev, sizeof dev, "file:FILE=%s,FORMAT=wav", q);
+		if (pcm_open(p, dev, p->fallback, p->err, sizeof p->err) < 0)
+			goto fail;
+		p->using_fallback = 1;
+		/* Keep why the real device failed, for the log. */
+		str_copy(p->err, devfail, sizeof p->err);
+	}
+	p->buf = xcalloc(p->period * (size_t)p->channels, sizeof *p->buf);
+	p->state = PLAYER_PLAYING;
+	return 0;
+fail:
+	close_all(p);
+	set_err(err, errn, "%s", p->err);
+	return -1;
+}
+
+int player_pollfds(struct player *p, struct pollfd *fds, int max)
+{
+	int n;
+	if (p->state != PLAYER_PLAYING || !p->pcm || max <= 0)
+		return 0;
+	n = snd_pcm_poll_descriptors(p->pcm, fds, (unsigned)max);
+	return n < 0 ? 0 : n;
+}
+
+static enum player_state finish(struct player *p, enum player_state st)
+{
+	p->played = st == PLAYER_DONE ? p->written : played_now(p);
+	p->state = st;
+	close_all(p);
+	return st;
+}
+
+static enum player_state device_lost(struct player *p, int e)
+{
+	set_err(p->err, sizeof p->err, "audio device lost: %s", snd_strerror(e));
+	return finish(p, PLAYER_ERROR);
+}
+
+/* xrun or suspend: recover without sleeping. 0 to go on, else an error. */
+static int recover(struct player *p, int e)
+{
+	if (e == -EPIPE) {
+		p->xruns++;
+		return snd_pcm_prepare(p->pcm);
+	}
+	if (e == -ESTRPIPE) {
+		int r = snd_pcm_resume(p->pcm);
+		if (r == -EAGAIN)
+			return -EAGAIN; /* still resuming: try on the next wake-up */
+		p->xruns++;
+		if (r < 0)
+			r = snd_pcm_prepare(p->pcm);
+		return r;
+	}
+	return e;
+}
+
+/* Decode the next period into buf. 1 with frames, 0 at the end of a pass,
+ * -1 on a decoder error (p->err set). */
+static int decode(struct player *p)
+{
+	size_t want = p->period * (size_t)p->channels * sizeof *p->buf, done = 0;
+	size_t fbytes = (size_t)p->channels * sizeof *p->buf;
+	int idle = 0;
+	while (done < want) {
+		size_t got = 0;
+		int r = mpg123_read(p->mh, (unsigned char *)p->buf + done, want - done, &got);
+		done += got;
+		if (r == MPG123_OK || r == MPG123_NEW_FORMAT) {
+			/* guard against a decoder that keeps returning nothing */
+			if (got == 0 && ++idle > 64)
+				break;
+			continue;
+		}
+		if (r == MPG123_DONE)
+			break;
+		set_err(p->err, sizeof p->err, "decoder error: %s", mpg123_strerror(p->mh));
+		return -1;
+	}
+	p->buf_off = 0;
+	p->buf_len = done / fbytes;
+	return p->buf_len > 0;
+}
+
+static enum player_state drain_step(struct player *p)
+{
+	snd_pcm_state_t st;
+	if (!p->draining) {
+		int e = snd_pcm_drain(p->pcm);
+		if (e == 0)
+			return finish(p, PLAYER_DONE);
+		if (e == -EPIPE)  /* ran dry just before: all of it played */
+			return finish(p, PLAYER_DONE);
+		if (e != -EAGAIN)
+			return device_lost(p, e);
+		p->draining = 1;
+	}
+	st = snd_pcm_state(p->pcm);
+	switch (st) {
+	case SND_PCM_STATE_DRAINING:
+	case SND_PCM_STATE_RUNNING:
+		return PLAYER_PLAYING;
+	case SND_PCM_STATE_DISCONNECTED:
+		return device_lost(p, -ENODEV);
+	default: /* SETUP, XRUN at the very end, ...: nothing left to play */
+		return finish(p, PLAYER_DONE);
+	}
+}
+
+enum player_state player_service(struct player *p, struct pollfd *fds, int nfds)
+{
+	snd_pcm_uframes_t budget;
+
+	if (p->state != PLAYER_PLAYING)
+		return p->state;
+	if (fds && nfds > 0) {
+		unsigned short rev = 0;
+		int e = snd_pcm_poll_descriptors_revents(p->pcm, fds, (unsigned)nfds, &rev);
+		if (e < 0)
+			return device_lost(p, e);
+		if (!(rev & (POLLOUT | POLLERR | POLLHUP | POLLNVAL)) && !p->draining)
+			return PLAYER_PLAYING; /* woken for nothing */
+	}
+	if (p->draining)
+		return drain_step(p);
+
+	/* At most a buffer's worth per call, so that a device that takes
+	 * samples at once (null, file) cannot keep the loop here. */
+	budget = p->buffer;
+	while (budget > 0) {
+		snd_pcm_sframes_t n;
+		size_t len;
+		if (p->buf_off == p->buf_len) {
+			int r = decode(p);
+			if (r < 0)
+				return finish(p, PLAYER_ERROR);
+			if (r == 0) {
+				if (++p->pass < p->repeat) {
+					if (mpg123_seek(p->mh, 0, SEEK_SET) < 0) {
+						set_err(p->err, sizeof p->err,
+							"decoder error: cannot rewind: %s",
+							mpg123_strerror(p->mh));
+						return finish(p, PLAYER_ERROR);
+					}
+					continue;
+				}
+				return drain_step(p);
+			}
+		}
+		len = p->buf_len - p->buf_off;
+		if (len > budget)
+			len = budget;
+		n = snd_pcm_writei(p->pcm, p->buf + p->buf_off * (size_t)p->channels, len);
+		if (n == -EAGAIN)
+			break;
+		if (n < 0) {
+			int e = recover(p, (int)n);
+			if (e == -EAGAIN)
+				break;
+			if (e < 0)
+				return device_lost(p, e);
+			continue;
+		}
+		p->buf_off += (size_t)n;
+		p->written += n;
+		budget -= (snd_pcm_uframes_t)n;
+		if ((size_t)n < len)
+			break; /* device full */
+	}
+	return PLAYER_PLAYING;
+}
+
+void player_stop(struct player *p)
+{
+	if (p->state == PLAYER_PLAYING)
+		p->played = played_now(p);
+	close_all(p);
+	p->state = PLAYER_IDLE;
+}
+
+enum player_state player_state(const struct player *p)
+{
+	return p->state;
+}
+
+double player_seconds(const struct player *p)
+{
+	int64_t f = p->state == PLAYER_PLAYING ? played_now(p) : p->played;
+	return p->rate > 0 ? (double)f / (double)p->rate : 0.0;
+}
+
+const char *player_error(const struct player *p)
+{
+	return p->err;
+}
+
+int player_using_fallback(const struct player *p)
+{
+	return p->using_fallback;
+}
+
+int audio_scan(const char *path, struct audio_info *info, char *err, size_t errn)
+{
+	long rate;
+	int channels, layer = 0, r;
+	double peak = 0;
+	int64_t frames = 0;
+	off_t next = -1;
+	long resyncs = 0;
+	mpg123_handle *mh;
+
+	memset(info, 0, sizeof *info);
+	mh = dec_open(path, &rate, &channels, &layer, err, errn);
+	if (!mh)
+		return -1;
+	for (;;) {
+		unsigned char *audio = NULL;
+		size_t bytes = 0, i, n;
+		off_t num, pos;
+		struct mpg123_frameinfo fi;
+		int16_t s, m = 0;
+
+		/* One frame at a time into libmpg123's own buffer: fixed memory. */
+		r = mpg123_decode_frame(mh, &num, &audio, &bytes);
+		if (r == MPG123_DONE)
+			break;
+		if (r == MPG123_NEW_FORMAT)
+			continue;
+		if (r != MPG123_OK) {
+			set_err(err, errn, "%s: decoder error after %.1f s: %s", path,
+				rate > 0 ? (double)frames / rate : 0.0, mpg123_strerror(mh));
+			goto fail;
+		}
+		/* A frame that does not start where the last one ended means
+		 * libmpg123 skipped junk to find its way again. */
+		pos = mpg123_framepos(mh);
+		if (next >= 0 && pos != next)
+			resyncs++;
+		if (mpg123_info(mh, &fi) == MPG123_OK && fi.framesize > 0)
+			next = pos + fi.framesize;
+		n = bytes / sizeof(int16_t);
+		for (i = 0; i < n; i++) {
+			memcpy(&s, audio + i * sizeof s, sizeof s);
+			if (s == INT16_MIN)
+				s = INT16_MAX;
+			if (s < 0)
+				s = (int16_t)-s;
+			if (s > m)
+				m = s;
+		}
+		if (m / 32767.0 > peak)
+			peak = m / 32767.0;
+		frames += (int64_t)(bytes / (sizeof(int16_t) * (size_t)channels));
+	}
+	if (frames == 0) {
+		set_err(err, errn, "not an MP3/MP2 file (no audio decoded): %s", path);
+		goto fail;
+	}
+	mpg123_close(mh);
+	mpg123_delete(mh);
+	info->frames = frames;
+	info->rate = rate;
+	info->channels = channels;
+	info->duration = (double)frames / (double)rate;
+	info->encoding_mpeg_layer = layer;
+	info->peak = peak;
+	info->decode_errors = resyncs;
+	return 0;
+fail:
+	mpg123_close(mh);
+	mpg123_delete(mh);
+	return -1;
+}
