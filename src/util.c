@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 static const char *log_name = "loaxa";
@@ -22,12 +23,21 @@ void log_init(const char *progname, int verbose)
 
 static void vlog(int prio, const char *fmt, va_list ap, int err)
 {
-	char buf[1024];
+	char buf[1024], pfx[32];
 	vsnprintf(buf, sizeof(buf), fmt, ap);
+	/* journald reads "<N>" as the priority; a person at a terminal reads a time. */
+	if (isatty(STDERR_FILENO)) {
+		time_t t = time(NULL);
+		struct tm tm;
+		localtime_r(&t, &tm);
+		strftime(pfx, sizeof(pfx), "%H:%M:%S ", &tm);
+	} else {
+		snprintf(pfx, sizeof(pfx), "<%d>", prio);
+	}
 	if (err)
-		fprintf(stderr, "<%d>%s: %s: %s\n", prio, log_name, buf, strerror(err));
+		fprintf(stderr, "%s%s: %s: %s\n", pfx, log_name, buf, strerror(err));
 	else
-		fprintf(stderr, "<%d>%s: %s\n", prio, log_name, buf);
+		fprintf(stderr, "%s%s: %s\n", pfx, log_name, buf);
 }
 
 #define LOGFN(name, prio, witherr)                 \

@@ -1,0 +1,209 @@
+/* As-run assembly: pairs each `start` with its `end` (or `interrupted`) by
+ * occurrence id and turns failed/missed records into rows, so that every
+ * broadcast comes out once with one outcome. Pure: no I/O, no clock. */
+#include "asrun.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "civil.h"
+#include "util.h"
+
+/* Starts open at once: normally 0 or 1. Past this the oldest is closed as
+ * interrupted, so a damaged journal cannot make memory grow without bound. */
+#define ASRUN_OPEN_MAX 64
+
+static const char *const outcome_names[OUT__N] = {"aired", "partial", "interrupted", "failed",
+						   "missed"};
+
+const char *outcome_name(enum outcome o)
+{
+	return (unsigned)o < OUT__N ? outcome_names[o] : "?";
+}
+
+int outcome_parse(const char *s)
+{
+	for (int i = 0; s && i < OUT__N; i++)
+		if (!strcmp(s, outcome_names[i]))
+			return i;
+	return -1;
+}
+
+struct asrun {
+	asrun_cb cb;
+	void *ctx;
+	char station[64], commune[64];
+	char serial[32];
+	struct broadcast slot[ASRUN_OPEN_MAX];
+	int order[ASRUN_OPEN_MAX]; /* slots of the open starts, oldest first */
+	size_t nopen;
+};
+
+struct asrun *asrun_new(asrun_cb cb, void *ctx)
+{
+	struct asrun *a = xcalloc(1, sizeof(*a));
+	a->cb = cb;
+	a->ctx = ctx;
+	for (int i = 0; i < ASRUN_OPEN_MAX; i++)
+		a->order[i] = i;
+	return a;
+}
+
+void asrun_free(struct asrun *a)
+{
+	free(a);
+}
+
+static void copy_field(char *dst, size_t n, const struct record *r, const char *key)
+{
+	const char *v = record_get(r, key);
+	if (v)
+		str_copy(dst, v, n);
+}
+
+/* An ISO time field into t and offset; left as is (0 = empty) if absent or bad. */
+static void time_field(const struct record *r, const char *key, int64_t *t, int *off)
+{
+	const char *v = record_get(r, key);
+	int64_t x;
+	if (!v || civil_parse_iso(v, &x) < 0)
+		return;
+	*t = x;
+	const char *z = v + 19;
+	*off = *z == 'Z' ? 0
+			 : ((z[1] - '0') * 36000 + (z[2] - '0') * 3600 + (z[4] - '0') * 600 +
+			    (z[5] - '0') * 60) * (z[0] == '-' ? -1 : 1);
+}
+
+static void seconds_field(const struct record *r, const char *key, double *out)
+{
+	const char *v = record_get(r, key);
+	char *end;
+	if (!v || !*v)
+		return;
+	double d = strtod(v, &end);
+	if (*end == '\0' && d >= 0 && d < 1e9)
+		*out = d;
+}
+
+/* Fill b's broadcast fields from whatever r carries. */
+static void take(struct broadcast *b, const struct record *r)
+{
+	copy_field(b->occurrence, sizeof(b->occurrence), r, "occ");
+	time_field(r, "due", &b->due, &b->due_off);
+	copy_field(b->bulletin, sizeof(b->bulletin), r, "bulletin");
+	copy_field(b->campaign, sizeof(b->campaign), r, "campaign");
+	copy_field(b->zones, sizeof(b->zones), r, "zones");
+	copy_field(b->level, sizeof(b->level), r, "level");
+	copy_field(b->serial, sizeof(b->serial), r, "serial");
+	seconds_field(r, "expected", &b->seconds_expected);
+	seconds_field(r, "played", &b->seconds_played);
+	copy_field(b->detail, sizeof(b->detail), r, "detail");
+}
+
+static void new_row(struct asrun *a, struct broadcast *b)
+{
+	memset(b, 0, sizeof(*b));
+	str_copy(b->station, a->station, sizeof(b->station));
+	str_copy(b->commune, a->commune, sizeof(b->commune));
+	str_copy(b->serial, a->serial, sizeof(b->serial));
+}
+
+static void emit(struct asrun *a, const struct broadcast *b)
+{
+	if (a->cb)
+		a->cb(a->ctx, b);
+}
+
+/* Position in order[] of the open start of occ, or -1. */
+static long find_open(struct asrun *a, const char *occ)
+{
+	for (size_t i = 0; occ && i < a->nopen; i++)
+		if (!strcmp(a->slot[a->order[i]].occurrence, occ))
+			return (long)i;
+	return -1;
+}
+
+/* Remove the i-th open start (its copy in *out). */
+static void take_open(struct asrun *a, size_t i, struct broadcast *out)
+{
+	*out = a->slot[a->order[i]];
+	int s = a->order[i];
+	memmove(&a->order[i], &a->order[i + 1], (a->nopen - i - 1) * sizeof(a->order[0]));
+	a->order[--a->nopen] = s; /* free slots sit past nopen */
+}
+
+static void close_unended(struct asrun *a, size_t i)
+{
+	struct broadcast b;
+	take_open(a, i, &b);
+	b.outcome = OUT_INTERRUPTED;
+	str_copy(b.detail, "no end record", sizeof(b.detail));
+	emit(a, &b);
+}
+
+void asrun_feed(struct asrun *a, const struct record *r)
+{
+	const char *ev = r->event;
+	const char *occ = record_get(r, "occ");
+	struct broadcast b;
+	long i;
+
+	if (!strcmp(ev, "open")) {
+		copy_field(a->station, sizeof(a->station), r, "station");
+		copy_field(a->commune, sizeof(a->commune), r, "commune");
+	} else if (!strcmp(ev, "schedule-installed")) {
+		copy_field(a->serial, sizeof(a->serial), r, "serial");
+	} else if (!strcmp(ev, "start")) {
+		copy_field(a->serial, sizeof(a->serial), r, "serial");
+		if ((i = find_open(a, occ)) >= 0)
+			close_unended(a, (size_t)i); /* started again with no end between */
+		if (a->nopen == ASRUN_OPEN_MAX)
+			close_unended(a, 0);
+		struct broadcast *o = &a->slot[a->order[a->nopen++]];
+		new_row(a, o);
+		take(o, r);
+		o->detail[0] = '\0';
+		o->seconds_played = 0;
+		o->started = r->time;
+		o->started_off = r->offset;
+	} else if (!strcmp(ev, "end")) {
+		if ((i = find_open(a, occ)) >= 0) {
+			take_open(a, (size_t)i, &b);
+		} else {
+			new_row(a, &b);
+		}
+		take(&b, r);
+		int o = outcome_parse(record_get(r, "outcome"));
+		/* Only an explicit aired counts: a missing or unknown outcome is partial. */
+		b.outcome = o < 0 ? OUT_PARTIAL : (enum outcome)o;
+		b.ended = r->time;
+		b.ended_off = r->offset;
+		emit(a, &b);
+	} else if (!strcmp(ev, "interrupted")) {
+		if ((i = find_open(a, occ)) >= 0) {
+			take_open(a, (size_t)i, &b);
+		} else {
+			new_row(a, &b);
+			time_field(r, "started", &b.started, &b.started_off);
+		}
+		take(&b, r);
+		b.outcome = OUT_INTERRUPTED;
+		emit(a, &b);
+	} else if (!strcmp(ev, "failed") || !strcmp(ev, "missed")) {
+		new_row(a, &b);
+		take(&b, r);
+		b.outcome = ev[0] == 'f' ? OUT_FAILED : OUT_MISSED;
+		emit(a, &b);
+	}
+}
+
+void asrun_finish(struct asrun *a, int final)
+{
+	while (a->nopen) {
+		if (final)
+			close_unended(a, 0);
+		else
+			a->nopen = 0;
+	}
+}

@@ -1,0 +1,667 @@
+/* The journal file adapter: monthly DIR/YYYY-MM.log files, one fsynced
+ * write() per record, recovery of a torn last line at open, and a fast
+ * chunked reader that verifies the hash chain across files. The line
+ * format itself lives in record.c; docs/JOURNAL.md describes both. */
+#include "journal.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <sodium.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "civil.h"
+
+#define SCAN_CHUNK (1u << 20)
+
+struct journal {
+	char dir[PATH_MAX];
+	char *station, *commune;
+	int fd;              /* the current month file, -1 = none yet */
+	int y, m;            /* its month */
+	char path[PATH_MAX + 32];
+	off_t size;          /* its length: everything before is fsynced */
+	uint8_t head[RECORD_HASH_LEN]; /* hash of the last line written */
+};
+
+static void seterr(char *err, size_t errn, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void seterr(char *err, size_t errn, const char *fmt, ...)
+{
+	if (!err || !errn)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(err, errn, fmt, ap);
+	va_end(ap);
+}
+
+/* "YYYY-MM.log" with a real month. */
+static int log_name(const char *n, int *y, int *m)
+{
+	if (strlen(n) != 11 || strcmp(n + 7, ".log"))
+		return 0;
+	char month[8];
+	memcpy(month, n, 7);
+	month[7] = '\0';
+	return civil_parse_month(month, y, m) == 0;
+}
+
+static int cmp_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void free_names(char **names, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+}
+
+/* Sorted list of the monthly log files in dir. 0, or -1 with errno. */
+static int list_logs(const char *dir, char ***out, size_t *nout)
+{
+	DIR *d = opendir(dir);
+	if (!d)
+		return -1;
+	char **names = NULL;
+	size_t n = 0, cap = 0;
+	struct dirent *de;
+	int y, m;
+	errno = 0;
+	while ((de = readdir(d))) {
+		if (!log_name(de->d_name, &y, &m))
+			continue;
+		if (n == cap) {
+			cap = cap ? 2 * cap : 16;
+			names = xrealloc(names, cap * sizeof(*names));
+		}
+		names[n++] = xstrdup(de->d_name);
+	}
+	int e = errno;
+	closedir(d);
+	if (e) {
+		free_names(names, n);
+		errno = e;
+		return -1;
+	}
+	if (n)
+		qsort(names, n, sizeof(*names), cmp_names);
+	*out = names;
+	*nout = n;
+	return 0;
+}
+
+static void month_of(int64_t t, int offset, int *y, int *m)
+{
+	int64_t lt = t + offset;
+	int32_t day = (int32_t)(lt >= 0 ? lt / 86400 : (lt - 86399) / 86400);
+	int d;
+	civil_from_days(day, y, m, &d);
+}
+
+static int read_all(const char *path, char **buf, size_t *len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	size_t cap = 65536, n = 0;
+	char *b = xrealloc(NULL, cap);
+	for (;;) {
+		if (n == cap) {
+			cap *= 2;
+			b = xrealloc(b, cap);
+		}
+		ssize_t r = read(fd, b + n, cap - n);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			int e = errno;
+			free(b);
+			close(fd);
+			errno = e;
+			return -1;
+		}
+		if (r == 0)
+			break;
+		n += (size_t)r;
+	}
+	close(fd);
+	*buf = b;
+	*len = n;
+	return 0;
+}
+
+/* Start of the line that ends just before position end (end is the index of
+ * its newline, or of the end of an unterminated tail). */
+static size_t line_start(const char *b, size_t end)
+{
+	size_t s = end;
+	while (s > 0 && b[s - 1] != '\n')
+		s--;
+	return s;
+}
+
+/* Hash of the last newline-terminated line in b[0, len), or 0 if none. */
+static int last_line_hash(const char *b, size_t len, uint8_t out[RECORD_HASH_LEN])
+{
+	while (len > 0 && b[len - 1] != '\n')
+		len--; /* ignore an unterminated tail */
+	if (len == 0)
+		return 0;
+	size_t s = line_start(b, len - 1);
+	record_hash(b + s, len - 1 - s, out);
+	return 1;
+}
+
+static int append_fsync(const char *path, const char *data, size_t len)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+	if (fd < 0)
+		return -1;
+	size_t done = 0;
+	while (done < len) {
+		ssize_t w = write(fd, data + done, len - done);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			int e = errno;
+			close(fd);
+			errno = e;
+			return -1;
+		}
+		done += (size_t)w;
+	}
+	if (fsync(fd) < 0) {
+		int e = errno;
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	if (close(fd) < 0)
+		return -1;
+	return fsync_dir_of(path);
+}
+
+/* A `start` not yet matched by an `end` or `interrupted`, during open. */
+struct pending {
+	const char *line;
+	size_t len;
+	char *occ;
+};
+
+struct pendlist {
+	struct pending *p;
+	size_t n, cap;
+};
+
+static void pend_remove(struct pendlist *pl, const char *occ)
+{
+	for (size_t i = 0; i < pl->n; i++) {
+		if (strcmp(pl->p[i].occ, occ))
+			continue;
+		free(pl->p[i].occ);
+		memmove(&pl->p[i], &pl->p[i + 1], (pl->n - i - 1) * sizeof(pl->p[0]));
+		pl->n--;
+		return;
+	}
+}
+
+/* Track starts and ends over the complete lines of b[0, len). */
+static void pend_scan(struct pendlist *pl, const char *b, size_t len, struct record *r,
+		      int64_t *last_time)
+{
+	size_t pos = 0;
+	while (pos < len) {
+		const char *nl = memchr(b + pos, '\n', len - pos);
+		if (!nl)
+			break;
+		size_t l = (size_t)(nl - (b + pos));
+		const char *line = b + pos;
+		pos += l + 1;
+		if (record_parse(line, l, r, NULL, 0) < 0)
+			continue;
+		*last_time = r->time;
+		const char *occ = record_get(r, "occ");
+		if (!occ)
+			continue;
+		if (!strcmp(r->event, "end") || !strcmp(r->event, "interrupted")) {
+			pend_remove(pl, occ);
+		} else if (!strcmp(r->event, "start")) {
+			pend_remove(pl, occ); /* a second start of the same occurrence replaces the first */
+			if (pl->n == pl->cap) {
+				pl->cap = pl->cap ? 2 * pl->cap : 8;
+				pl->p = xrealloc(pl->p, pl->cap * sizeof(pl->p[0]));
+			}
+			pl->p[pl->n++] = (struct pending){line, l, xstrdup(occ)};
+		}
+	}
+}
+
+/* Move a torn tail b[good_end, len) of the log at path aside. */
+static int set_aside(const char *dir, const char *name, const char *path, const char *b, size_t len,
+		     size_t good_end, struct journal_recovery *rec, char *err, size_t errn)
+{
+	char torn[PATH_MAX];
+	snprintf(torn, sizeof(torn), "%s/%.7s.torn", dir, name);
+	if (append_fsync(torn, b + good_end, len - good_end) < 0) {
+		seterr(err, errn, "%s: cannot save torn line: %s", torn, strerror(errno));
+		return -1;
+	}
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0 || ftruncate(fd, (off_t)good_end) < 0 || fsync(fd) < 0) {
+		int e = errno;
+		seterr(err, errn, "%s: cannot cut torn line: %s", path, strerror(e));
+		if (fd >= 0)
+			close(fd);
+		errno = e;
+		return -1;
+	}
+	close(fd);
+	rec->torn_bytes = len - good_end;
+	str_copy(rec->torn_file, torn, sizeof(rec->torn_file));
+	str_copy(rec->torn_log, path, sizeof(rec->torn_log));
+	rec->torn_offset = (long)good_end;
+	return 0;
+}
+
+struct journal *journal_open(const char *dir, const char *station, const char *commune,
+			     struct journal_recovery *rec, char *err, size_t errn)
+{
+	struct journal_recovery dummy;
+	if (!rec)
+		rec = &dummy;
+	memset(rec, 0, sizeof(*rec));
+	if (strlen(dir) > PATH_MAX - 32) {
+		errno = ENAMETOOLONG;
+		seterr(err, errn, "%s: path too long", dir);
+		return NULL;
+	}
+	if (mkdir_p(dir, 0750) < 0) {
+		seterr(err, errn, "%s: cannot create: %s", dir, strerror(errno));
+		return NULL;
+	}
+	char **names = NULL;
+	size_t n = 0;
+	if (list_logs(dir, &names, &n) < 0) {
+		seterr(err, errn, "%s: cannot read: %s", dir, strerror(errno));
+		return NULL;
+	}
+
+	struct journal *j = xcalloc(1, sizeof(*j));
+	str_copy(j->dir, dir, sizeof(j->dir));
+	j->station = station ? xstrdup(station) : NULL;
+	j->commune = commune ? xstrdup(commune) : NULL;
+	j->fd = -1;
+	if (n == 0) {
+		free_names(names, n);
+		return j;
+	}
+
+	char *pb = NULL, *nb = NULL;
+	size_t plen = 0, nlen = 0;
+	struct record *r = xcalloc(1, sizeof(*r));
+	struct pendlist pl = {0};
+	uint8_t base[RECORD_HASH_LEN] = {0};
+	const char *newest = names[n - 1];
+	snprintf(j->path, sizeof(j->path), "%s/%s", dir, newest);
+	log_name(newest, &j->y, &j->m);
+
+	if (n > 1) {
+		char prev[PATH_MAX];
+		snprintf(prev, sizeof(prev), "%s/%s", dir, names[n - 2]);
+		if (read_all(prev, &pb, &plen) < 0) {
+			seterr(err, errn, "%s: %s", prev, strerror(errno));
+			goto fail;
+		}
+		last_line_hash(pb, plen, base);
+	}
+	if (read_all(j->path, &nb, &nlen) < 0) {
+		seterr(err, errn, "%s: %s", j->path, strerror(errno));
+		goto fail;
+	}
+
+	/* Only the last line can be torn: every earlier one was fsynced before
+	 * the next was written. A bad line further up is tampering, left for
+	 * journal_scan to report. */
+	size_t good = nlen;
+	if (nlen > 0) {
+		if (nb[nlen - 1] != '\n') {
+			good = line_start(nb, nlen);
+		} else {
+			/* A whole line that parses but does not link is an edit
+			 * (of it or the line before), not a torn write: setting it
+			 * aside would hide the tampering, so it stays for
+			 * journal_scan to report. */
+			size_t s = line_start(nb, nlen - 1);
+			if (record_parse(nb + s, nlen - 1 - s, r, NULL, 0) < 0)
+				good = s;
+		}
+	}
+	if (good < nlen && set_aside(dir, newest, j->path, nb, nlen, good, rec, err, errn) < 0)
+		goto fail;
+	j->size = (off_t)good;
+	if (!last_line_hash(nb, good, j->head))
+		memcpy(j->head, base, sizeof(j->head));
+
+	if (pb)
+		pend_scan(&pl, pb, plen, r, &rec->last_time);
+	pend_scan(&pl, nb, good, r, &rec->last_time);
+	if (pl.n) {
+		rec->open_starts = xcalloc(pl.n, sizeof(*rec->open_starts));
+		for (size_t i = 0; i < pl.n; i++)
+			record_parse(pl.p[i].line, pl.p[i].len, &rec->open_starts[i], NULL, 0);
+		rec->nopen = pl.n;
+	}
+
+	j->fd = open(j->path, O_WRONLY | O_APPEND | O_CLOEXEC);
+	if (j->fd < 0) {
+		seterr(err, errn, "%s: %s", j->path, strerror(errno));
+		goto fail;
+	}
+	for (size_t i = 0; i < pl.n; i++)
+		free(pl.p[i].occ);
+	free(pl.p);
+	free(r);
+	free(pb);
+	free(nb);
+	free_names(names, n);
+	return j;
+
+fail:;
+	int e = errno;
+	for (size_t i = 0; i < pl.n; i++)
+		free(pl.p[i].occ);
+	free(pl.p);
+	free(r);
+	free(pb);
+	free(nb);
+	free_names(names, n);
+	journal_recovery_free(rec);
+	journal_close(j);
+	errno = e;
+	return NULL;
+}
+
+void journal_recovery_free(struct journal_recovery *rec)
+{
+	if (!rec)
+		return;
+	free(rec->open_starts);
+	rec->open_starts = NULL;
+	rec->nopen = 0;
+}
+
+/* Make DIR/YYYY-MM.log the current file. */
+static int switch_file(struct journal *j, int y, int m)
+{
+	char path[PATH_MAX + 32];
+	snprintf(path, sizeof(path), "%s/%04d-%02d.log", j->dir, y, m);
+	int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+	if (fd < 0)
+		return -1;
+	struct stat st;
+	if (fstat(fd, &st) < 0 || fsync_dir_of(path) < 0) {
+		int e = errno;
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	if (j->fd >= 0)
+		close(j->fd);
+	j->fd = fd;
+	j->y = y;
+	j->m = m;
+	j->size = st.st_size;
+	str_copy(j->path, path, sizeof(j->path));
+	return 0;
+}
+
+/* One record as one write(), then fdatasync; on any failure the file is cut
+ * back so that no partial line stays behind. */
+static int write_record(struct journal *j, int64_t t, int offset, const char *event,
+			const char *const *kv)
+{
+	char buf[RECORD_LINE_MAX + 2];
+	size_t len = record_format(buf, sizeof(buf), t, offset, event, kv, j->head);
+	if (len == 0) {
+		errno = EINVAL;
+		return -1;
+	}
+	buf[len] = '\n';
+	ssize_t w;
+	do
+		w = write(j->fd, buf, len + 1);
+	while (w < 0 && errno == EINTR);
+	int e = w < 0 ? errno : EIO;
+	if (w == (ssize_t)(len + 1)) {
+		if (fdatasync(j->fd) == 0) {
+			record_hash(buf, len, j->head);
+			j->size += (off_t)(len + 1);
+			return 0;
+		}
+		e = errno;
+	}
+	if (ftruncate(j->fd, j->size) == 0)
+		fdatasync(j->fd);
+	errno = e;
+	return -1;
+}
+
+int journal_append(struct journal *j, int64_t t, int offset, const char *event,
+		   const char *const *kv)
+{
+	int y, m;
+	month_of(t, offset, &y, &m);
+	/* Never write into an older file (the clock may have stepped back):
+	 * the chain runs through the files in name order. */
+	if (j->fd < 0 || y * 12 + m > j->y * 12 + j->m) {
+		if (switch_file(j, y, m) < 0)
+			return -1;
+	}
+	if (j->size == 0) {
+		const char *okv[] = {"station", j->station, "commune", j->commune, "format", "1", NULL};
+		if (write_record(j, t, offset, "open", okv) < 0)
+			return -1;
+	}
+	return write_record(j, t, offset, event, kv);
+}
+
+void journal_close(struct journal *j)
+{
+	if (!j)
+		return;
+	if (j->fd >= 0)
+		close(j->fd);
+	free(j->station);
+	free(j->commune);
+	free(j);
+}
+
+/* ---- reading ---- */
+
+struct scan {
+	journal_record_cb cb;
+	journal_problem_cb pcb;
+	void *ctx;
+	struct journal_scan_result *res;
+	uint8_t prev[RECORD_HASH_LEN];
+	int have_prev;
+	const char *path;
+	size_t line;
+	int stop;
+	struct record rec;
+};
+
+static void problem(struct scan *s, const char *what, int breaks)
+{
+	struct journal_pos pos = {s->path, s->line};
+	s->res->problems++;
+	if (breaks)
+		s->res->chain_ok = 0;
+	if (!s->res->first_bad[0])
+		snprintf(s->res->first_bad, sizeof(s->res->first_bad), "%s:%zu: %s", s->path, s->line,
+			 what);
+	if (s->pcb)
+		s->pcb(s->ctx, &pos, what);
+}
+
+static void scan_line(struct scan *s, const char *line, size_t len, const uint8_t *long_hash)
+{
+	uint8_t h[RECORD_HASH_LEN];
+	char e[200], msg[260];
+	s->line++;
+	if (long_hash) {
+		memcpy(h, long_hash, sizeof(h));
+		snprintf(msg, sizeof(msg), "unparsable line: line too long (%zu bytes, at most %d)", len,
+			 RECORD_LINE_MAX);
+		problem(s, msg, 1);
+	} else {
+		record_hash(line, len, h);
+		if (record_parse(line, len, &s->rec, e, sizeof(e)) < 0) {
+			snprintf(msg, sizeof(msg), "unparsable line: %s", e);
+			problem(s, msg, 1);
+		} else {
+			if (s->have_prev && memcmp(s->rec.prev, s->prev, sizeof(s->prev)) != 0)
+				problem(s,
+					"chain broken: prev does not match the line before "
+					"(edited, deleted or reordered line)",
+					1);
+			s->res->records++;
+			if (s->cb) {
+				struct journal_pos pos = {s->path, s->line};
+				if (s->cb(s->ctx, &s->rec, &pos))
+					s->stop = 1;
+			}
+		}
+	}
+	memcpy(s->prev, h, sizeof(h));
+	s->have_prev = 1;
+}
+
+/* Read one file in big chunks; lines longer than the buffer are hashed as
+ * they stream past. */
+static int scan_file(struct scan *s, const char *path, char *buf, size_t cap, int last_file)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	s->path = path;
+	s->line = 0;
+	size_t have = 0, long_len = 0;
+	int in_long = 0;
+	crypto_hash_sha256_state st;
+	for (;;) {
+		ssize_t r = read(fd, buf + have, cap - have);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			int e = errno;
+			close(fd);
+			errno = e;
+			return -1;
+		}
+		if (r == 0)
+			break;
+		have += (size_t)r;
+		size_t pos = 0;
+		while (!s->stop) {
+			char *nl = memchr(buf + pos, '\n', have - pos);
+			if (!nl)
+				break;
+			size_t len = (size_t)(nl - (buf + pos));
+			if (in_long) {
+				uint8_t h[RECORD_HASH_LEN];
+				crypto_hash_sha256_update(&st, (const unsigned char *)buf + pos, len);
+				crypto_hash_sha256_final(&st, h);
+				scan_line(s, NULL, long_len + len, h);
+				in_long = 0;
+			} else {
+				scan_line(s, buf + pos, len, NULL);
+			}
+			pos += len + 1;
+		}
+		if (s->stop)
+			break;
+		size_t rem = have - pos;
+		if (rem == cap) { /* no newline in a full buffer */
+			if (!in_long) {
+				crypto_hash_sha256_init(&st);
+				long_len = 0;
+				in_long = 1;
+			}
+			crypto_hash_sha256_update(&st, (const unsigned char *)buf, rem);
+			long_len += rem;
+			have = 0;
+		} else {
+			memmove(buf, buf + pos, rem);
+			have = rem;
+		}
+	}
+	close(fd);
+	if (!s->stop && (have > 0 || in_long)) {
+		/* Not part of the chain: the writer cuts such a tail at its next
+		 * start. Expected after a crash at the end of the newest file. */
+		s->line++;
+		problem(s, "torn last line (no newline)", !last_file);
+	}
+	return 0;
+}
+
+int journal_scan(const char *dir, const char *from_month, const char *to_month,
+		 journal_record_cb cb, journal_problem_cb pcb, void *ctx,
+		 struct journal_scan_result *res, char *err, size_t errn)
+{
+	memset(res, 0, sizeof(*res));
+	res->chain_ok = 1;
+	int y, m;
+	if ((from_month && civil_parse_month(from_month, &y, &m) < 0) ||
+	    (to_month && civil_parse_month(to_month, &y, &m) < 0)) {
+		seterr(err, errn, "bad month (expected YYYY-MM)");
+		errno = EINVAL;
+		return -1;
+	}
+	char **names = NULL;
+	size_t n = 0;
+	if (list_logs(dir, &names, &n) < 0) {
+		seterr(err, errn, "%s: cannot read: %s", dir, strerror(errno));
+		return -1;
+	}
+	size_t first = 0, last = n; /* [first, last) in range */
+	while (first < n && from_month && strncmp(names[first], from_month, 7) < 0)
+		first++;
+	while (last > first && to_month && strncmp(names[last - 1], to_month, 7) > 0)
+		last--;
+
+	struct scan *s = xcalloc(1, sizeof(*s));
+	s->cb = cb;
+	s->pcb = pcb;
+	s->ctx = ctx;
+	s->res = res;
+	s->have_prev = first == 0; /* else the chain starts at the first file read */
+	char *buf = xrealloc(NULL, SCAN_CHUNK);
+	int rc = 0;
+	for (size_t i = first; i < last && !s->stop; i++) {
+		char path[PATH_MAX];
+		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
+		if (scan_file(s, path, buf, SCAN_CHUNK, i + 1 == last) < 0) {
+			seterr(err, errn, "%s: %s", path, strerror(errno));
+			rc = -1;
+			break;
+		}
+		res->files++;
+	}
+	memcpy(res->head, s->prev, sizeof(res->head));
+	int e = errno;
+	free(buf);
+	free(s);
+	free_names(names, n);
+	errno = e;
+	return rc;
+}

@@ -1,0 +1,359 @@
+/* Journal record encode/decode (one line per record) and the SHA-256 chain
+ * link. Pure: no I/O, no clock. The decoder is strict so that a line means
+ * exactly one thing; see docs/JOURNAL.md for the grammar. */
+#include "record.h"
+
+#include <sodium.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "civil.h"
+#include "util.h"
+
+static int name_char(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
+}
+
+static int name_valid(const char *s)
+{
+	if (!s || !*s)
+		return 0;
+	for (; *s; s++)
+		if (!name_char((unsigned char)*s))
+			return 0;
+	return 1;
+}
+
+static int ctl_byte(unsigned char c)
+{
+	return c < 0x20 || c == 0x7f;
+}
+
+static int needs_quotes(const char *v)
+{
+	if (!*v)
+		return 1;
+	for (; *v; v++) {
+		unsigned char c = (unsigned char)*v;
+		if (c == ' ' || c == '"' || c == '\\' || c == '=' || ctl_byte(c))
+			return 1;
+	}
+	return 0;
+}
+
+/* A small bounded writer: once it overflows, it stays overflowed. */
+struct out {
+	char *p;
+	size_t len, cap;
+	int over;
+};
+
+static void put(struct out *o, const char *s, size_t n)
+{
+	if (o->over || n > o->cap - o->len) {
+		o->over = 1;
+		return;
+	}
+	memcpy(o->p + o->len, s, n);
+	o->len += n;
+}
+
+static void putc_(struct out *o, char c)
+{
+	put(o, &c, 1);
+}
+
+static void put_value(struct out *o, const char *v)
+{
+	static const char hx[] = "0123456789abcdef";
+	if (!needs_quotes(v)) {
+		put(o, v, strlen(v));
+		return;
+	}
+	putc_(o, '"');
+	for (; *v; v++) {
+		unsigned char c = (unsigned char)*v;
+		switch (c) {
+		case '"': put(o, "\\\"", 2); break;
+		case '\\': put(o, "\\\\", 2); break;
+		case '\n': put(o, "\\n", 2); break;
+		case '\r': put(o, "\\r", 2); break;
+		case '\t': put(o, "\\t", 2); break;
+		default:
+			if (ctl_byte(c)) {
+				char e[4] = {'\\', 'x', hx[c >> 4], hx[c & 15]};
+				put(o, e, 4);
+			} else {
+				putc_(o, (char)c);
+			}
+		}
+	}
+	putc_(o, '"');
+}
+
+size_t record_format(char *out, size_t n, int64_t t, int offset, const char *event,
+		     const char *const *kv, const uint8_t prev[RECORD_HASH_LEN])
+{
+	if (!out || n == 0 || !name_valid(event))
+		return 0;
+	/* The time field carries hh:mm of offset and years 1970..2200 only. */
+	if (offset % 60 != 0 || offset <= -86400 || offset >= 86400)
+		return 0;
+	int64_t local = t + offset;
+	if (local < 0 || local >= (int64_t)civil_days(2201, 1, 1) * 86400) /* 1970..2200 */
+		return 0;
+
+	size_t nf = 0;
+	for (size_t i = 0; kv && kv[i]; i += 2) {
+		if (!kv[i + 1])
+			continue;
+		if (!name_valid(kv[i]) || !strcmp(kv[i], "prev") || ++nf > RECORD_FIELDS_MAX)
+			return 0;
+		for (size_t k = 0; k < i; k += 2)
+			if (kv[k + 1] && !strcmp(kv[k], kv[i]))
+				return 0; /* duplicate key */
+	}
+
+	size_t cap = n - 1 < RECORD_LINE_MAX ? n - 1 : RECORD_LINE_MAX;
+	struct out o = {out, 0, cap, 0};
+	char ts[32];
+	civil_format_iso_offset(t, offset, ts);
+	put(&o, ts, strlen(ts));
+	putc_(&o, ' ');
+	put(&o, event, strlen(event));
+	for (size_t i = 0; kv && kv[i]; i += 2) {
+		if (!kv[i + 1])
+			continue;
+		putc_(&o, ' ');
+		put(&o, kv[i], strlen(kv[i]));
+		putc_(&o, '=');
+		put_value(&o, kv[i + 1]);
+	}
+	char hex[2 * RECORD_HASH_LEN + 1];
+	hex_encode(prev, RECORD_HASH_LEN, hex);
+	put(&o, " prev=", 6);
+	put(&o, hex, 2 * RECORD_HASH_LEN);
+	if (o.over)
+		return 0;
+	out[o.len] = '\0';
+	return o.len;
+}
+
+static int fail(char *err, size_t errn, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int fail(char *err, size_t errn, const char *fmt, ...)
+{
+	if (err && errn) {
+		va_list ap;
+		va_start(ap, fmt);
+		vsnprintf(err, errn, fmt, ap);
+		va_end(ap);
+	}
+	return -1;
+}
+
+/* Hex digit value + 1 (0 = not a hex digit): a table, because the digits
+ * of a hash are random and branches on them mispredict. */
+static const unsigned char hex1[256] = {
+	['0'] = 1, ['1'] = 2, ['2'] = 3, ['3'] = 4, ['4'] = 5, ['5'] = 6, ['6'] = 7, ['7'] = 8,
+	['8'] = 9, ['9'] = 10, ['a'] = 11, ['b'] = 12, ['c'] = 13, ['d'] = 14, ['e'] = 15,
+	['f'] = 16, ['A'] = 11, ['B'] = 12, ['C'] = 13, ['D'] = 14, ['E'] = 15, ['F'] = 16,
+};
+
+static int hexv(unsigned char c)
+{
+	return hex1[c] - 1;
+}
+
+/* Index of the first byte < 0x20 or == 0x7f, or len. Eight bytes at a time. */
+static size_t find_ctl(const char *s, size_t len)
+{
+	const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+	size_t i = 0;
+	for (; i + 8 <= len; i += 8) {
+		uint64_t x;
+		memcpy(&x, s + i, 8);
+		uint64_t lt20 = (x - 0x20 * ones) & ~x & highs;  /* some byte < 0x20 */
+		uint64_t y = x ^ (0x7f * ones);
+		uint64_t eq7f = (y - ones) & ~y & highs;         /* some byte == 0x7f */
+		if (lt20 | eq7f)
+			break;
+	}
+	for (; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c < 0x20 || c == 0x7f)
+			return i;
+	}
+	return len;
+}
+
+/* Parse "YYYY-MM-DDTHH:MM:SS+hh:mm" (or Z) into t and offset. */
+static int parse_time(const char *s, int64_t *t, int *offset)
+{
+	if (civil_parse_iso(s, t) < 0)
+		return -1;
+	const char *z = s + 19;
+	if (*z == 'Z') {
+		*offset = 0;
+		return 0;
+	}
+	int oh = (z[1] - '0') * 10 + (z[2] - '0'), om = (z[4] - '0') * 10 + (z[5] - '0');
+	*offset = (oh * 3600 + om * 60) * (z[0] == '-' ? -1 : 1);
+	return 0;
+}
+
+int record_parse(const char *line, size_t len, struct record *r, char *err, size_t errn)
+{
+	if (len > RECORD_LINE_MAX)
+		return fail(err, errn, "line too long (%zu bytes, at most %d)", len, RECORD_LINE_MAX);
+	if (len == 0)
+		return fail(err, errn, "empty line");
+	size_t bad_at = find_ctl(line, len);
+	if (bad_at < len) {
+		unsigned char c = (unsigned char)line[bad_at];
+		if (c == 0)
+			return fail(err, errn, "NUL byte at column %zu", bad_at + 1);
+		if (c == '\n')
+			return fail(err, errn, "newline at column %zu", bad_at + 1);
+		return fail(err, errn, "control byte 0x%02x at column %zu", c, bad_at + 1);
+	}
+
+	char *b = r->buf;
+	memcpy(b, line, len);
+	b[len] = '\0';
+	char *end = b + len;
+	r->nf = 0;
+
+	/* TIME */
+	char *p = memchr(b, ' ', len);
+	if (!p)
+		return fail(err, errn, "no event after the time");
+	*p = '\0';
+	if (parse_time(b, &r->time, &r->offset) < 0)
+		return fail(err, errn, "bad time \"%.40s\"", b);
+	r->time_str = b;
+
+	/* EVENT */
+	char *ev = ++p;
+	while (p < end && name_char((unsigned char)*p))
+		p++;
+	if (p == ev)
+		return fail(err, errn, "bad or missing event name at column %zu", (size_t)(ev - b) + 1);
+	if (p == end)
+		return fail(err, errn, "missing prev");
+	if (*p != ' ')
+		return fail(err, errn, "bad character in event name at column %zu", (size_t)(p - b) + 1);
+	*p++ = '\0';
+	r->event = ev;
+
+	/* key=value ... prev=HEX64 */
+	for (;;) {
+		char *key = p;
+		while (p < end && name_char((unsigned char)*p))
+			p++;
+		if (p == key) {
+			if (p == end)
+				return fail(err, errn, "trailing space");
+			return fail(err, errn, "bad or missing key at column %zu", (size_t)(p - b) + 1);
+		}
+		if (p == end || *p != '=')
+			return fail(err, errn, "expected '=' after key %.*s at column %zu",
+				    (int)(p - key > 64 ? 64 : p - key), key, (size_t)(p - b) + 1);
+		*p++ = '\0';
+
+		if (!strcmp(key, "prev")) {
+			unsigned bad = end - p < 2 * RECORD_HASH_LEN;
+			for (int k = 0; !bad && k < 2 * RECORD_HASH_LEN; k++)
+				bad = hex1[(unsigned char)p[k]] == 0;
+			if (bad)
+				return fail(err, errn, "prev is not 64 hex digits");
+			if (end - p > 2 * RECORD_HASH_LEN)
+				return fail(err, errn, "bytes after prev (prev must be the last field)");
+			for (int k = 0; k < RECORD_HASH_LEN; k++)
+				r->prev[k] = (uint8_t)((hex1[(unsigned char)p[2 * k]] - 1) << 4 |
+						       (hex1[(unsigned char)p[2 * k + 1]] - 1));
+			return 0;
+		}
+
+		if (r->nf == RECORD_FIELDS_MAX)
+			return fail(err, errn, "too many fields (at most %d)", RECORD_FIELDS_MAX);
+		for (size_t i = 0; i < r->nf; i++)
+			if (!strcmp(r->f[i].key, key))
+				return fail(err, errn, "duplicate key %s", key);
+
+		char *val = p;
+		if (p < end && *p == '"') {
+			char *w = p++;
+			val = w;
+			for (;;) {
+				if (p == end)
+					return fail(err, errn, "unterminated quoted value for key %s", key);
+				char c = *p++;
+				if (c == '"')
+					break;
+				if (c != '\\') {
+					*w++ = c;
+					continue;
+				}
+				if (p == end)
+					return fail(err, errn, "unterminated quoted value for key %s", key);
+				c = *p++;
+				switch (c) {
+				case '"': *w++ = '"'; break;
+				case '\\': *w++ = '\\'; break;
+				case 'n': *w++ = '\n'; break;
+				case 'r': *w++ = '\r'; break;
+				case 't': *w++ = '\t'; break;
+				case 'x': {
+					int hi = p < end ? hexv((unsigned char)p[0]) : -1;
+					int lo = hi >= 0 && p + 1 < end ? hexv((unsigned char)p[1]) : -1;
+					if (hi < 0 || lo < 0)
+						return fail(err, errn, "bad \\x escape in value of key %s", key);
+					int v = hi << 4 | lo;
+					if (v == 0)
+						return fail(err, errn, "\\x00 (NUL) in value of key %s", key);
+					*w++ = (char)v;
+					p += 2;
+					break;
+				}
+				default:
+					return fail(err, errn, "bad escape \\%c in value of key %s", c, key);
+				}
+			}
+			if (p == end)
+				return fail(err, errn, "missing prev");
+			if (*p != ' ')
+				return fail(err, errn, "unexpected byte after closing quote of key %s", key);
+			*w = '\0';
+		} else {
+			while (p < end && *p != ' ') {
+				if (*p == '"' || *p == '\\' || *p == '=')
+					return fail(err, errn, "'%c' in unquoted value of key %s (column %zu)",
+						    *p, key, (size_t)(p - b) + 1);
+				p++;
+			}
+			if (p == val)
+				return fail(err, errn, "empty unquoted value for key %s (write \"\")", key);
+			if (p == end)
+				return fail(err, errn, "missing prev");
+		}
+		*p++ = '\0';
+		r->f[r->nf].key = key;
+		r->f[r->nf].val = val;
+		r->nf++;
+	}
+}
+
+const char *record_get(const struct record *r, const char *key)
+{
+	for (size_t i = 0; i < r->nf; i++)
+		if (!strcmp(r->f[i].key, key))
+			return r->f[i].val;
+	return NULL;
+}
+
+void record_hash(const char *line, size_t len, uint8_t out[RECORD_HASH_LEN])
+{
+	crypto_hash_sha256(out, (const unsigned char *)line, (unsigned long long)len);
+}

@@ -1,0 +1,124 @@
+# Shared helpers for the integration scripts (sourced, not run).
+# TAP-style output: "ok N - what" / "not ok N - what"; tests/run.sh counts them.
+
+BUILD=${LOAXA_BUILD:-$PWD/build}
+N=0
+FAILED=0
+DPID=
+READER_PID=
+
+ok() { N=$((N + 1)); echo "ok $N - $*"; }
+nok() { N=$((N + 1)); FAILED=$((FAILED + 1)); echo "not ok $N - $*"; }
+bail() {
+	nok "$*"
+	[ -n "${T:-}" ] && ls "$T"/st/journal/*.log >/dev/null 2>&1 && tail -n 30 "$T"/st/journal/*.log | cut -c1-300
+	[ -f "${T:-/nonexistent}/daemon.log" ] && tail -n 30 "$T/daemon.log"
+	exit 1
+}
+
+it_cleanup() {
+	[ -n "$DPID" ] && kill -9 "$DPID" 2>/dev/null
+	[ -n "$READER_PID" ] && kill "$READER_PID" 2>/dev/null
+	rm -rf "$T"
+}
+
+# it_setup NAME: temp folder $T, audio fixtures in $AUD, ALSA config with the
+# test PCMs (ALSA_CONFIG_PATH replaces alsa.conf, so list both).
+it_setup() {
+	T=$(mktemp -d "/tmp/loaxa-it-$1.XXXXXX")
+	trap it_cleanup EXIT
+	AUD=$T/audio
+	tests/data/make-audio.sh "$AUD" || bail "make-audio.sh"
+	mkfifo "$T/fifo"
+	cat >"$T/asoundrc" <<EOF
+pcm.loaxatest { type file; slave.pcm null; file "$T/out.raw"; format raw }
+pcm.paced { type file; slave.pcm null; file "$T/fifo"; format raw }
+EOF
+	export ALSA_CONFIG_PATH=/usr/share/alsa/alsa.conf:$T/asoundrc
+	export LOAXA_TEST_CLOCK_OFFSET_FILE=$T/clock-offset
+	echo 0 >"$LOAXA_TEST_CLOCK_OFFSET_FILE"
+	export LOAXA_CONF=
+}
+
+# make_station DIR DEVICE: a station file whose paths all live in DIR.
+make_station() {
+	mkdir -p "$1/library"
+	cat >"$1/loaxa.conf" <<EOF
+station = { id = "it-station"; commune_code = "99001"; district_code = "999"; name = "Xã Kiểm Thử"; };
+paths = { library = "library"; journal = "journal"; schedule = "schedule.conf"; spool = "spool";
+          control = "loaxad.sock"; state = "."; };
+audio = { device = "$2"; gain = 0.0; };
+broadcast = { catchup_minutes = 2; };
+clock = { require_sync = false; };
+EOF
+}
+
+use_paced_device() {
+	sed -i 's/device = "[^"]*"/device = "paced"/' "$1/loaxa.conf"
+	# A reader that takes 20 kB/s: broadcasts last seconds, not milliseconds.
+	python3 -c '
+import sys, time
+while True:
+    with open(sys.argv[1], "rb") as f:
+        while True:
+            b = f.read(2048)
+            if not b:
+                break
+            time.sleep(len(b) / 20000.0)
+' "$T/fifo" &
+	READER_PID=$!
+}
+
+use_file_device() {
+	[ -n "$READER_PID" ] && kill "$READER_PID" 2>/dev/null
+	READER_PID=
+	sed -i 's/device = "[^"]*"/device = "loaxatest"/' "$1/loaxa.conf"
+}
+
+ctl() { "$BUILD/loaxactl" -c "$CONF" "$@"; }
+
+# set_clock "YYYY-MM-DD HH:MM:SS": the daemon's wall clock reads that
+# (Asia/Ho_Chi_Minh) from now on; a running daemon is told (SIGUSR2).
+set_clock() {
+	local target
+	target=$(TZ=Asia/Ho_Chi_Minh date -d "$1" +%s)
+	echo $((target - $(date +%s))) >"$LOAXA_TEST_CLOCK_OFFSET_FILE"
+	[ -n "$DPID" ] && kill -USR2 "$DPID" 2>/dev/null
+	return 0
+}
+
+start_daemon() {
+	"$BUILD/loaxad" -c "$CONF" -f -v >>"$T/daemon.log" 2>&1 &
+	DPID=$!
+	local i
+	for i in $(seq 100); do
+		[ -S "$(dirname "$CONF")/loaxad.sock" ] && "$BUILD/loaxactl" -c "$CONF" status >/dev/null 2>&1 && return 0
+		sleep 0.05
+	done
+	bail "loaxad did not start"
+}
+
+stop_daemon() {
+	kill -TERM "$DPID"
+	wait "$DPID"
+	DRC=$?
+	DPID=
+}
+
+alive() { [ -n "$DPID" ] && kill -0 "$DPID" 2>/dev/null; }
+
+# wait_journal REGEX SECONDS: until a journal line matches.
+wait_journal() {
+	local i
+	for i in $(seq $(($2 * 20))); do
+		grep -qE "$1" "$T"/st/journal/*.log 2>/dev/null && return 0
+		sleep 0.05
+	done
+	echo "# timed out waiting for: $1"
+	return 1
+}
+
+it_done() {
+	echo "# $N tests, $FAILED failed"
+	[ "$FAILED" = 0 ]
+}

@@ -1,0 +1,312 @@
+/* Unit tests for record.c: the journal line format (round trips of every
+ * event with awkward values, strict rejection of malformed lines) and the
+ * chain hash. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "record.h"
+
+#define T1 1795822200 /* 2026-11-28T06:30:00+07:00 */
+#define VN 25200
+
+static const char *const awkward[] = {
+	"plain",
+	"two words",
+	"say \"hi\"",
+	"back\\slash",
+	"line one\nline two",
+	"tab\there\r",
+	"Tuyên truyền phòng, chống mại dâm",
+	"",
+	"a=b",
+	"prev=0000",
+	"ctl\x01\x1f\x7f end",
+	" leading and trailing ",
+	"\\x41 not an escape",
+	"\"",
+};
+
+/* Every event the daemon writes, with its fields (docs/JOURNAL.md). */
+static const char *const events[][12] = {
+	{"open", "station", "commune", "format"},
+	{"station-start", "version", "pid", "serial"},
+	{"station-stop", "reason"},
+	{"schedule-installed", "serial", "sha256", "file", "signer"},
+	{"schedule-rejected", "serial", "file", "reason"},
+	{"clock-stepped", "delta", "from", "to"},
+	{"clock-synced"},
+	{"audio-lost", "device", "reason"},
+	{"audio-back", "device"},
+	{"amp-fault", "reason"},
+	{"amp-ok"},
+	{"torn", "file", "offset", "bytes", "saved"},
+	{"start", "occ", "due", "bulletin", "campaign", "zones", "level", "repeat", "expected", "serial"},
+	{"end", "occ", "outcome", "played", "expected", "detail"},
+	{"interrupted", "occ", "due", "started", "bulletin", "campaign", "zones", "expected", "detail"},
+	{"failed", "occ", "due", "bulletin", "campaign", "zones", "level", "expected", "detail"},
+	{"missed", "occ", "due", "bulletin", "campaign", "zones", "level", "expected", "detail"},
+};
+
+static void fill_prev(uint8_t prev[RECORD_HASH_LEN], int seed)
+{
+	for (int i = 0; i < RECORD_HASH_LEN; i++)
+		prev[i] = (uint8_t)(seed * 31 + i * 7);
+}
+
+static void test_round_trip_every_event(void **state)
+{
+	static struct record r;
+	char line[RECORD_LINE_MAX + 1], again[RECORD_LINE_MAX + 1], err[200];
+	size_t nev = sizeof(events) / sizeof(events[0]), nawk = sizeof(awkward) / sizeof(awkward[0]);
+	for (size_t e = 0; e < nev; e++) {
+		for (size_t shift = 0; shift < nawk; shift++) {
+			const char *kv[32];
+			size_t nk = 0, nf = 0;
+			for (size_t k = 1; events[e][k]; k++, nf++) {
+				kv[nk++] = events[e][k];
+				kv[nk++] = awkward[(k + shift) % nawk];
+			}
+			kv[nk] = NULL;
+			uint8_t prev[RECORD_HASH_LEN];
+			fill_prev(prev, (int)(e + shift));
+			int off = shift % 2 ? VN : -(3 * 3600 + 30 * 60);
+			size_t len = record_format(line, sizeof(line), T1 + (int64_t)e, off, events[e][0], kv, prev);
+			assert_true(len > 0);
+			assert_int_equal(strlen(line), len);
+			assert_null(memchr(line, '\n', len));
+			if (record_parse(line, len, &r, err, sizeof(err)) < 0)
+				fail_msg("parse of %s failed: %s", line, err);
+			assert_int_equal(r.time, T1 + (int64_t)e);
+			assert_int_equal(r.offset, off);
+			assert_string_equal(r.event, events[e][0]);
+			assert_int_equal(r.nf, nf);
+			for (size_t k = 0; k < nf; k++) {
+				assert_string_equal(r.f[k].key, kv[2 * k]);
+				assert_string_equal(r.f[k].val, kv[2 * k + 1]);
+				assert_string_equal(record_get(&r, kv[2 * k]), kv[2 * k + 1]);
+			}
+			assert_memory_equal(r.prev, prev, RECORD_HASH_LEN);
+			assert_null(record_get(&r, "no-such-key"));
+			/* Formatting the decoded record gives the same bytes. */
+			const char *kv2[2 * RECORD_FIELDS_MAX + 1];
+			for (size_t k = 0; k < r.nf; k++) {
+				kv2[2 * k] = r.f[k].key;
+				kv2[2 * k + 1] = r.f[k].val;
+			}
+			kv2[2 * r.nf] = NULL;
+			size_t len2 = record_format(again, sizeof(again), r.time, r.offset, r.event, kv2, r.prev);
+			assert_int_equal(len2, len);
+			assert_memory_equal(again, line, len);
+		}
+	}
+}
+
+static void test_encoding_details(void **state)
+{
+	static struct record r;
+	char line[RECORD_LINE_MAX + 1];
+	uint8_t zero[RECORD_HASH_LEN] = {0};
+	const char *kv[] = {"a", "bare", "b", "two words", "c", "", "d", "q\"\\\n\x01", "skip", NULL,
+			    "e", "Tuyên", NULL};
+	size_t len = record_format(line, sizeof(line), T1, VN, "end", kv, zero);
+	assert_string_equal(line, "2026-11-28T06:30:00+07:00 end a=bare b=\"two words\" c=\"\" "
+				  "d=\"q\\\"\\\\\\n\\x01\" e=Tuyên prev="
+				  "0000000000000000000000000000000000000000000000000000000000000000");
+	assert_int_equal(len, strlen(line));
+	assert_int_equal(record_parse(line, len, &r, NULL, 0), 0);
+	assert_int_equal(r.nf, 5); /* the NULL value was skipped */
+	assert_null(record_get(&r, "skip"));
+
+	/* No fields at all, UTC written +00:00, Z accepted on input. */
+	len = record_format(line, sizeof(line), T1, 0, "amp-ok", NULL, zero);
+	assert_string_equal(line, "2026-11-27T23:30:00+00:00 amp-ok prev="
+				  "0000000000000000000000000000000000000000000000000000000000000000");
+	const char *z = "2026-11-27T23:30:00Z amp-ok prev="
+			"00000000000000000000000000000000000000000000000000000000000000AB";
+	assert_int_equal(record_parse(z, strlen(z), &r, NULL, 0), 0);
+	assert_int_equal(r.time, T1);
+	assert_int_equal(r.offset, 0);
+	assert_int_equal(r.nf, 0);
+	assert_int_equal(r.prev[31], 0xab);
+	assert_string_equal(r.time_str, "2026-11-27T23:30:00Z");
+	/* An escape that a formatter would not write is still decoded. */
+	const char *x = "2026-11-27T23:30:00Z amp-fault reason=\"\\x41\\t\" prev="
+			"0000000000000000000000000000000000000000000000000000000000000000";
+	assert_int_equal(record_parse(x, strlen(x), &r, NULL, 0), 0);
+	assert_string_equal(record_get(&r, "reason"), "A\t");
+}
+
+static void test_format_refuses(void **state)
+{
+	char line[RECORD_LINE_MAX + 1];
+	uint8_t zero[RECORD_HASH_LEN] = {0};
+	const char *badkey[] = {"Bad", "x", NULL};
+	const char *spacekey[] = {"a b", "x", NULL};
+	const char *prevkey[] = {"prev", "x", NULL};
+	const char *dup[] = {"a", "1", "a", "2", NULL};
+	const char *emptykey[] = {"", "x", NULL};
+	assert_int_equal(record_format(line, sizeof(line), T1, VN, "end", badkey, zero), 0);
+	assert_int_equal(record_format(line, sizeof(line), T1, VN, "end", spacekey, zero), 0);
+	assert_int_equal(record_format(line, sizeof(line), T1, VN, "end", prevkey, zero), 0);
+	assert_int_equal(record_format(line, sizeof(line), T1, VN, "end", dup, zero), 0);
+	assert_int_equal(record_format(line, sizeof(line), T1, VN, "end", emptykey, zero), 0);
+	assert_int_equal(record_format(line, sizeof(line), T1, VN, "Bad Event", NULL, zero), 0);
+	assert_int_equal(record_format(line, sizeof(line), T1, VN, "", NULL, zero), 0);
+	assert_int_equal(record_format(line, sizeof(line), T1, 25201, "end", NULL, zero), 0);
+	assert_int_equal(record_format(line, sizeof(line), -5, 0, "end", NULL, zero), 0);
+	/* Too many fields. */
+	const char *many[2 * (RECORD_FIELDS_MAX + 1) + 1];
+	char keys[RECORD_FIELDS_MAX + 1][16];
+	for (int i = 0; i <= RECORD_FIELDS_MAX; i++) {
+		snprintf(keys[i], sizeof(keys[i]), "k%d", i);
+		many[2 * i] = keys[i];
+		many[2 * i + 1] = "v";
+	}
+	many[2 * (RECORD_FIELDS_MAX + 1)] = NULL;
+	assert_int_equal(record_format(line, sizeof(line), T1, VN, "end", many, zero), 0);
+	many[2 * RECORD_FIELDS_MAX] = NULL; /* exactly the maximum is fine */
+	assert_true(record_format(line, sizeof(line), T1, VN, "end", many, zero) > 0);
+	/* Does not fit the caller's buffer. */
+	char small[200]; /* the line is 102 bytes: it needs 103 with the NUL */
+	assert_int_equal(record_format(small, 102, T1, VN, "amp-ok", NULL, zero), 0);
+	assert_int_equal(record_format(small, 103, T1, VN, "amp-ok", NULL, zero), 102);
+}
+
+static void test_over_long(void **state)
+{
+	static struct record r;
+	static char line[2 * RECORD_LINE_MAX], big[RECORD_LINE_MAX + 100];
+	char err[200];
+	uint8_t zero[RECORD_HASH_LEN] = {0};
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	const char *kv[] = {"detail", big, NULL};
+	assert_int_equal(record_format(line, sizeof(line), T1, VN, "end", kv, zero), 0);
+	/* The longest value that fits makes a line of exactly RECORD_LINE_MAX. */
+	size_t fixed = strlen("2026-11-28T06:30:00+07:00 end detail= prev=") + 64;
+	big[RECORD_LINE_MAX - fixed] = '\0';
+	size_t len = record_format(line, sizeof(line), T1, VN, "end", kv, zero);
+	assert_int_equal(len, RECORD_LINE_MAX);
+	assert_int_equal(record_parse(line, len, &r, err, sizeof(err)), 0);
+	assert_int_equal(strlen(record_get(&r, "detail")), RECORD_LINE_MAX - fixed);
+	big[RECORD_LINE_MAX - fixed] = 'x';
+	big[RECORD_LINE_MAX - fixed + 1] = '\0';
+	assert_int_equal(record_format(line, sizeof(line), T1, VN, "end", kv, zero), 0);
+	/* A hand-made line one byte over is refused by the decoder. */
+	memset(line, 'x', sizeof(line));
+	memcpy(line, "2026-11-28T06:30:00+07:00 end detail=", 37);
+	memcpy(line + RECORD_LINE_MAX + 1 - 70, " prev=", 6);
+	memset(line + RECORD_LINE_MAX + 1 - 64, '0', 64);
+	assert_int_equal(record_parse(line, RECORD_LINE_MAX + 1, &r, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "too long"));
+}
+
+struct bad {
+	const char *line;
+	const char *why; /* substring of the error */
+};
+
+#define P64 "0000000000000000000000000000000000000000000000000000000000000000"
+#define TS "2026-11-28T06:30:00+07:00"
+
+static void test_malformed(void **state)
+{
+	static const struct bad bad[] = {
+		{"", "empty"},
+		{TS " end occ=a", "missing prev"},
+		{TS " end", "missing prev"},
+		{TS, "no event"},
+		{TS " end occ=\"a\"", "missing prev"},
+		{TS " end prev=" P64 "0", "after prev"},
+		{TS " end prev=" P64 " occ=a", "after prev"},
+		{TS " end prev=000", "64 hex"},
+		{TS " end prev=000000000000000000000000000000000000000000000000000000000000000g", "64 hex"},
+		{TS " end prev=\"" P64 "\"", "hex"},
+		{"2026-11-28 06:30:00+07:00 end prev=" P64, "bad time"},
+		{"2026-13-28T06:30:00+07:00 end prev=" P64, "bad time"},
+		{"2026-02-30T06:30:00+07:00 end prev=" P64, "bad time"},
+		{"2026-11-28T24:30:00+07:00 end prev=" P64, "bad time"},
+		{"2026-11-28T06:30:00+0700 end prev=" P64, "bad time"},
+		{"2026-11-28T06:30:00 end prev=" P64, "bad time"},
+		{"yesterday end prev=" P64, "bad time"},
+		{TS " End prev=" P64, "event"},
+		{TS "  end prev=" P64, "event"},
+		{TS " en\"d prev=" P64, "event"},
+		{TS " end occ=\"abc prev=" P64, "unterminated quoted value for key occ"},
+		{TS " end detail=\"abc\\", "unterminated quoted value for key detail"},
+		{TS " end detail=\"a\\qb\" prev=" P64, "bad escape \\q in value of key detail"},
+		{TS " end detail=\"a\\x4\" prev=" P64, "bad \\x escape"},
+		{TS " end detail=\"a\\x00\" prev=" P64, "NUL"},
+		{TS " end detail=\"a\"b prev=" P64, "after closing quote of key detail"},
+		{TS " end occ=a occ=b prev=" P64, "duplicate key occ"},
+		{TS " end occ= prev=" P64, "empty unquoted value for key occ"},
+		{TS " end occ=a\"b prev=" P64, "in unquoted value of key occ"},
+		{TS " end occ=a=b prev=" P64, "in unquoted value of key occ"},
+		{TS " end occ=a\\b prev=" P64, "in unquoted value of key occ"},
+		{TS " end Occ=a prev=" P64, "bad or missing key"},
+		{TS " end occ prev=" P64, "'='"},
+		{TS " end =a prev=" P64, "key"},
+		{TS " end occ=a  prev=" P64, "key"},
+		{TS " end occ=a prev=" P64 " ", "after prev"},
+		{TS " end occ=a\tb prev=" P64, "control byte 0x09"},
+		{TS " end occ=a\rb prev=" P64, "control byte 0x0d"},
+		{TS " end occ=\"a\x7f\" prev=" P64, "control byte 0x7f"},
+		{TS " end occ=a\nb prev=" P64, "newline"},
+	};
+	static struct record r;
+	char err[200];
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		err[0] = '\0';
+		int rc = record_parse(bad[i].line, strlen(bad[i].line), &r, err, sizeof(err));
+		if (rc != -1)
+			fail_msg("accepted: %s", bad[i].line);
+		if (!strstr(err, bad[i].why))
+			fail_msg("line %s: error \"%s\" does not say \"%s\"", bad[i].line, err, bad[i].why);
+	}
+	/* A NUL inside the given length. */
+	char nul[] = TS " end occ=a\0b prev=" P64;
+	assert_int_equal(record_parse(nul, sizeof(nul) - 1, &r, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "NUL"));
+	/* Too many fields. */
+	char line[RECORD_LINE_MAX];
+	size_t n = (size_t)snprintf(line, sizeof(line), TS " end");
+	for (int i = 0; i <= RECORD_FIELDS_MAX; i++)
+		n += (size_t)snprintf(line + n, sizeof(line) - n, " k%d=v", i);
+	n += (size_t)snprintf(line + n, sizeof(line) - n, " prev=" P64);
+	assert_int_equal(record_parse(line, n, &r, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "too many fields"));
+	/* A NULL or zero-sized err buffer is allowed. */
+	assert_int_equal(record_parse("x", 1, &r, NULL, 0), -1);
+}
+
+static void test_hash(void **state)
+{
+	uint8_t h[RECORD_HASH_LEN];
+	static const uint8_t abc[RECORD_HASH_LEN] = {
+		0xba, 0x78, 0x16, 0xbf, 0x8f, 0x01, 0xcf, 0xea, 0x41, 0x41, 0x40, 0xde, 0x5d, 0xae, 0x22, 0x23,
+		0xb0, 0x03, 0x61, 0xa3, 0x96, 0x17, 0x7a, 0x9c, 0xb4, 0x10, 0xff, 0x61, 0xf2, 0x00, 0x15, 0xad};
+	record_hash("abc", 3, h);
+	assert_memory_equal(h, abc, RECORD_HASH_LEN);
+	record_hash("abcd", 3, h); /* only len bytes count */
+	assert_memory_equal(h, abc, RECORD_HASH_LEN);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_round_trip_every_event),
+		cmocka_unit_test(test_encoding_details),
+		cmocka_unit_test(test_format_refuses),
+		cmocka_unit_test(test_over_long),
+		cmocka_unit_test(test_malformed),
+		cmocka_unit_test(test_hash),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
