@@ -595,6 +595,53 @@ int player_using_fallback(const struct player *p)
 	return p->using_fallback;
 }
 
+/* LAME and most encoders put a Xing/Info tag in the first frame saying how
+ * many bytes the stream has. A file shorter than that was cut short (a copy
+ * interrupted). Returns the announced byte count when the file is more than
+ * 3% short of it, else 0. */
+static int64_t xing_cut_short(const char *path)
+{
+	unsigned char b[8192];
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return 0;
+	size_t n = fread(b, 1, sizeof(b), f);
+	fseek(f, 0, SEEK_END);
+	long size = ftell(f);
+	fclose(f);
+	for (size_t i = 0; i + 16 <= n; i++) {
+		if (memcmp(b + i, "Xing", 4) && memcmp(b + i, "Info", 4))
+			continue;
+		uint32_t flags = (uint32_t)b[i + 4] << 24 | (uint32_t)b[i + 5] << 16 | (uint32_t)b[i + 6] << 8 | b[i + 7];
+		size_t at = i + 8 + ((flags & 1) ? 4 : 0);
+		if (!(flags & 2) || at + 4 > n)
+			return 0;
+		int64_t bytes = (int64_t)b[at] << 24 | (int64_t)b[at + 1] << 16 | (int64_t)b[at + 2] << 8 | b[at + 3];
+		/* the tag sits a few dozen bytes into its frame, after any ID3v2 */
+		int64_t have = size - (int64_t)i + 64;
+		return bytes > 0 && have < bytes * 97 / 100 ? bytes : 0;
+	}
+	return 0;
+}
+
+/* A copy cut off mid-frame leaves the start of a frame (sync bits) after
+ * the last whole frame libmpg123 decoded. Returns the file size then. */
+static int64_t partial_last_frame(const char *path, off_t end)
+{
+	unsigned char b[4];
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return 0;
+	fseek(f, 0, SEEK_END);
+	long size = ftell(f);
+	int64_t r = 0;
+	if (size > end && fseek(f, (long)end, SEEK_SET) == 0 && fread(b, 1, 2, f) == 2 &&
+	    b[0] == 0xff && (b[1] & 0xe0) == 0xe0)
+		r = size;
+	fclose(f);
+	return r;
+}
+
 int audio_scan(const char *path, struct audio_info *info, char *err, size_t errn)
 {
 	long rate;
@@ -609,6 +656,7 @@ int audio_scan(const char *path, struct audio_info *info, char *err, size_t errn
 	mh = dec_open(path, &rate, &channels, &layer, err, errn);
 	if (!mh)
 		return -1;
+	info->cut_short_bytes = xing_cut_short(path);
 	for (;;) {
 		unsigned char *audio = NULL;
 		size_t bytes = 0, i, n;
@@ -652,8 +700,13 @@ int audio_scan(const char *path, struct audio_info *info, char *err, size_t errn
 		set_err(err, errn, "not an MP3/MP2 file (no audio decoded): %s", path);
 		goto fail;
 	}
+	if (!info->cut_short_bytes && next > 0)
+		info->cut_short_bytes = partial_last_frame(path, next);
 	mpg123_close(mh);
 	mpg123_delete(mh);
+	int64_t hf = info->cut_short_bytes;
+	memset(info, 0, sizeof *info);
+	info->cut_short_bytes = hf;
 	info->frames = frames;
 	info->rate = rate;
 	info->channels = channels;
@@ -666,4 +719,23 @@ fail:
 	mpg123_close(mh);
 	mpg123_delete(mh);
 	return -1;
+}
+
+int player_device_supports(const char *device, long rate, int channels)
+{
+	snd_pcm_t *pcm;
+	snd_pcm_hw_params_t *hw;
+	snd_lib_error_set_handler(alsa_log);
+	if (snd_pcm_open(&pcm, device, SND_PCM_STREAM_PLAYBACK, SND_PCM_NONBLOCK) < 0)
+		return -1;
+	snd_pcm_hw_params_alloca(&hw);
+	int r = -1;
+	if (snd_pcm_hw_params_any(pcm, hw) >= 0) {
+		/* plug devices (default, plughw:) convert and accept any rate;
+		 * a hw: device refuses one it cannot play, as the player would. */
+		r = snd_pcm_hw_params_test_rate(pcm, hw, (unsigned)rate, 0) == 0 &&
+		    snd_pcm_hw_params_test_channels(pcm, hw, (unsigned)channels) == 0;
+	}
+	snd_pcm_close(pcm);
+	return r;
 }

@@ -59,7 +59,13 @@ struct audio_info {
 	int encoding_mpeg_layer; /* 1, 2 or 3 */
 	double peak;       /* 0..1 of full scale, for silence detection */
 	long decode_errors;/* frames libmpg123 had to skip/resync */
+	int64_t cut_short_bytes; /* non-zero: the file was cut short (shorter than its
+	                            Xing/Info tag says, or its last frame is incomplete) */
 };
 int audio_scan(const char *path, struct audio_info *info, char *err, size_t errn);
+
+/* Can ALSA device play this rate and channel count as they are (1), only
+ * with conversion (0), or could the device not be asked (-1, e.g. busy)? */
+int player_device_supports(const char *device, long rate, int channels);
 
 #endif

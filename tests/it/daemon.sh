@@ -135,8 +135,9 @@ b=$(grep -o 'start occ=dai@2030-01-15T06:40 [^ ]* bulletin=[^ ]*' "$T"/st/journa
 	nok "rotation: '$a' then '$b'"
 stop_daemon
 
-# Emergency pre-emption and stop, on the paced device.
-use_paced_device "$T/st"
+# Emergency pre-emption and stop, on the paced device (faster, so that each
+# write waits well under the control client's patience).
+use_paced_device "$T/st" 100000
 set_clock "2030-01-15 06:43:59"
 start_daemon
 wait_journal 'start occ=dai@2030-01-15T06:44' 10 || bail "06:44 did not start"

@@ -19,7 +19,7 @@ bail() {
 it_cleanup() {
 	[ -n "$DPID" ] && kill -9 "$DPID" 2>/dev/null
 	[ -n "$READER_PID" ] && kill "$READER_PID" 2>/dev/null
-	rm -rf "$T"
+	[ -n "${KEEP:-}" ] || rm -rf "$T"
 }
 
 # it_setup NAME: temp folder $T, audio fixtures in $AUD, ALSA config with the
@@ -53,9 +53,12 @@ clock = { require_sync = false; };
 EOF
 }
 
+# use_paced_device DIR [BYTES_PER_SECOND]: audio goes to a FIFO that a
+# reader drains at that rate (default 20 kB/s), so broadcasts last seconds,
+# not milliseconds. The file plugin writes synchronously, so the daemon
+# waits on the FIFO like it would wait on a sound card's buffer.
 use_paced_device() {
 	sed -i 's/device = "[^"]*"/device = "paced"/' "$1/loaxa.conf"
-	# A reader that takes 20 kB/s: broadcasts last seconds, not milliseconds.
 	python3 -c '
 import sys, time
 while True:
@@ -64,8 +67,8 @@ while True:
             b = f.read(2048)
             if not b:
                 break
-            time.sleep(len(b) / 20000.0)
-' "$T/fifo" &
+            time.sleep(len(b) / float(sys.argv[2]))
+' "$T/fifo" "${2:-20000}" &
 	READER_PID=$!
 }
 

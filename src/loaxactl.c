@@ -1,0 +1,1285 @@
+/* loaxactl: the tool for commune staff and district officers. Daemon
+ * commands go over the control socket; schedule, catalog and journal
+ * commands read the files directly, so they work offline on a copied
+ * folder. Exit status: 0 ok, 1 bad input or state, 2 wrong usage. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "asrun.h"
+#include "civil.h"
+#include "config.h"
+#include "control.h"
+#include "journal.h"
+#include "library.h"
+#include "model.h"
+#include "record.h"
+#include "schedule.h"
+#include "util.h"
+#include "validate.h"
+
+#define EXIT_OK 0
+#define EXIT_FAIL 1
+#define EXIT_USAGE 2
+
+#define DEFAULT_CONF "/etc/loaxa/loaxa.conf"
+#define PROG "loaxactl"
+
+#define CSV_HEADER                                                                                 \
+	"station_id,commune_code,occurrence,due,started,ended,bulletin_id,campaign_id,outcome,"    \
+	"seconds_played,seconds_expected,zones,detail"
+
+static const char *conf_path;
+static struct station st;
+
+/* ---- usage and messages ---- */
+
+static const char usage_text[] =
+	"usage: loaxactl [-c FILE] COMMAND [ARGS]\n"
+	"\n"
+	"Daemon (through its control socket):\n"
+	"  status                          what is playing, what is next\n"
+	"  play ID [--emergency]           play a bulletin now\n"
+	"  stop                            stop what is playing\n"
+	"  reload                          re-read the schedule and the library\n"
+	"\n"
+	"Offline (reads the files directly):\n"
+	"  schedule check FILE             validate a schedule against this station\n"
+	"  schedule show [--from DATE] [--days N] [--file FILE]\n"
+	"                                  the plan, day by day (DATE is YYYY-MM-DD)\n"
+	"  log [--from DATE] [--to DATE] [--format text|csv|json]\n"
+	"                                  the as-run log, one row per broadcast\n"
+	"  log verify                      check the journal's hash chain\n"
+	"  bulletin add FILE --id ID --title TITLE [--campaign C] [--replace]\n"
+	"                                  check an MP3/MP2 file and add it to the library\n"
+	"  bulletin list                   the bulletin library, with each one's next play\n"
+	"  bulletin remove ID [--force]    take a bulletin out of the library\n"
+	"  bulletin verify [--rebuild]     re-check every file; --rebuild remakes the catalog\n"
+	"  help                            this text\n"
+	"\n"
+	"-c FILE  station file (default: $LOAXA_CONF, else " DEFAULT_CONF ")\n";
+
+static void errmsg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void errmsg(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fputs(PROG ": ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+}
+
+/* Wrong usage: message, the command's usage line, exit status 2. */
+static int usage_error(const char *usage, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int usage_error(const char *usage, const char *fmt, ...)
+{
+	if (fmt) {
+		va_list ap;
+		va_start(ap, fmt);
+		fputs(PROG ": ", stderr);
+		vfprintf(stderr, fmt, ap);
+		fputc('\n', stderr);
+		va_end(ap);
+	}
+	if (usage)
+		fprintf(stderr, "usage: loaxactl [-c FILE] %s\n", usage);
+	else
+		fputs("usage: loaxactl [-c FILE] COMMAND [ARGS]   (loaxactl help: the commands)\n",
+		      stderr);
+	return EXIT_USAGE;
+}
+
+static int help(const char *usage)
+{
+	printf("usage: loaxactl [-c FILE] %s\n", usage);
+	return EXIT_OK;
+}
+
+/* getopt_long over a subcommand's argv (argv[0] = its name). Returns the
+ * option, -1 at the end, or '?' after printing a usage error. */
+static int next_opt(int argc, char **argv, const char *shortopts, const struct option *lo,
+		    const char *usage)
+{
+	opterr = 0;
+	int c = getopt_long(argc, argv, shortopts, lo, NULL);
+	if (c == '?') {
+		if (optopt && optopt < 256)
+			usage_error(usage, "unknown option -%c", optopt);
+		else
+			usage_error(usage, "unknown option %s", argv[optind - 1]);
+	} else if (c == ':') {
+		usage_error(usage, "option %s needs a value", argv[optind - 1]);
+		c = '?';
+	}
+	return c;
+}
+
+static void print_errs(const struct errlist *e)
+{
+	for (size_t i = 0; i < e->n; i++)
+		fprintf(stderr, "%s\n", e->msg[i]);
+}
+
+/* Load the station file and set the process time zone. 0, or -1 after
+ * printing every problem. */
+static int load_station(void)
+{
+	struct errlist errs = {0};
+	if (config_load_station(conf_path, &st, &errs) < 0) {
+		print_errs(&errs);
+		if (!errs.n)
+			errmsg("%s: cannot load the station file", conf_path);
+		errlist_free(&errs);
+		return -1;
+	}
+	errlist_free(&errs);
+	if (civil_tz_set(st.timezone) < 0) {
+		errmsg("%s: time zone \"%s\" is not installed (install tzdata)", conf_path, st.timezone);
+		return -1;
+	}
+	return 0;
+}
+
+static void catalog_path(char *out, size_t n)
+{
+	snprintf(out, n, "%s/catalog.conf", st.library);
+}
+
+/* ---- daemon commands ---- */
+
+static int daemon_request(const char *req)
+{
+	if (load_station() < 0)
+		return EXIT_FAIL;
+	char *reply = NULL, err[512];
+	if (control_request(st.control, req, &reply, err, sizeof(err)) < 0) {
+		errmsg("%s", err);
+		return EXIT_FAIL;
+	}
+	char *rest = strchr(reply, '\n');
+	if (rest)
+		*rest++ = '\0';
+	else
+		rest = reply + strlen(reply);
+	int rc = EXIT_OK;
+	if (!strcmp(reply, "ok")) {
+		fputs(rest, stdout);
+		if (*rest && rest[strlen(rest) - 1] != '\n')
+			putchar('\n');
+	} else if (!strncmp(reply, "error: ", 7)) {
+		errmsg("%s", reply + 7);
+		fputs(rest, stderr);
+		if (*rest && rest[strlen(rest) - 1] != '\n')
+			fputc('\n', stderr);
+		rc = EXIT_FAIL;
+	} else {
+		errmsg("unexpected answer from loaxad on %s: \"%.80s\"", st.control, reply);
+		rc = EXIT_FAIL;
+	}
+	free(reply);
+	return rc;
+}
+
+/* status, stop, reload: no arguments. */
+static int cmd_simple(int argc, char **argv)
+{
+	static const struct option lo[] = {{"help", no_argument, NULL, 'h'}, {0}};
+	const char *usage = argv[0];
+	int c;
+	optind = 0;
+	while ((c = next_opt(argc, argv, ":h", lo, usage)) != -1) {
+		if (c == 'h')
+			return help(usage);
+		return EXIT_USAGE;
+	}
+	if (optind < argc)
+		return usage_error(usage, "%s takes no arguments", argv[0]);
+	return daemon_request(argv[0]);
+}
+
+static int cmd_play(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{"emergency", no_argument, NULL, 'e'}, {"help", no_argument, NULL, 'h'}, {0}};
+	const char *usage = "play ID [--emergency]";
+	int c, emergency = 0;
+	optind = 0;
+	while ((c = next_opt(argc, argv, ":eh", lo, usage)) != -1) {
+		if (c == 'e')
+			emergency = 1;
+		else if (c == 'h')
+			return help(usage);
+		else
+			return EXIT_USAGE;
+	}
+	if (optind != argc - 1)
+		return usage_error(usage, optind >= argc ? "which bulletin? give its ID"
+							 : "play takes one bulletin ID");
+	const char *id = argv[optind];
+	if (!id_valid(id)) {
+		errmsg("\"%s\" is not a bulletin id (letters, digits, '.', '_', '-'; see loaxactl bulletin list)",
+		       id);
+		return EXIT_FAIL;
+	}
+	char req[CONTROL_REQ_MAX];
+	snprintf(req, sizeof(req), "play %s%s", id, emergency ? " emergency" : "");
+	return daemon_request(req);
+}
+
+/* ---- schedule ---- */
+
+/* Load and validate a schedule. cat: the library to check bulletins
+ * against (NULL: not checked). Prints problems; 0 or -1 (s freed). */
+static int schedule_load_checked(const char *path, struct schedule *s, const struct catalog *cat,
+				 struct errlist *errs)
+{
+	if (config_load_schedule(path, s, errs) < 0)
+		return -1;
+	if (validate_schedule(s, &st, cat, errs) > 0) {
+		schedule_free(s);
+		return -1;
+	}
+	return 0;
+}
+
+static void report_problems(const struct errlist *errs, const char *file)
+{
+	print_errs(errs);
+	size_t n = errs->n ? errs->n : 1;
+	fprintf(stderr, "%zu problem%s in %s\n", n, n == 1 ? "" : "s", file);
+}
+
+static int cmd_schedule_check(int argc, char **argv)
+{
+	static const struct option lo[] = {{"help", no_argument, NULL, 'h'}, {0}};
+	const char *usage = "schedule check FILE";
+	int c;
+	optind = 0;
+	while ((c = next_opt(argc, argv, ":h", lo, usage)) != -1) {
+		if (c == 'h')
+			return help(usage);
+		return EXIT_USAGE;
+	}
+	if (optind != argc - 1)
+		return usage_error(usage, optind >= argc ? "which schedule file?"
+							 : "schedule check takes one file");
+	const char *file = argv[optind];
+	if (load_station() < 0)
+		return EXIT_FAIL;
+
+	struct errlist errs = {0};
+	struct catalog cat;
+	char cp[PATHBUF + 16];
+	catalog_path(cp, sizeof(cp));
+	int cat_ok = catalog_load(cp, &cat, &errs) == 0;
+	/* A broken catalog is reported; bulletins are then not checked, as
+	 * the list of what the library holds is not known. */
+	struct schedule s;
+	int rc = EXIT_OK;
+	int sched_ok = schedule_load_checked(file, &s, cat_ok ? &cat : NULL, &errs) == 0;
+	if (sched_ok && cat_ok) {
+		printf("%s: serial %lld, %zu campaign%s, %zu slot%s, %zu blackout%s: OK\n", file,
+		       s.serial, s.ncampaigns, s.ncampaigns == 1 ? "" : "s", s.nslots,
+		       s.nslots == 1 ? "" : "s", s.nblackouts, s.nblackouts == 1 ? "" : "s");
+	} else {
+		report_problems(&errs, file);
+		rc = EXIT_FAIL;
+	}
+	if (sched_ok)
+		schedule_free(&s);
+	catalog_free(&cat);
+	errlist_free(&errs);
+	return rc;
+}
+
+struct rot_ctx {
+	const struct schedule *s;
+	size_t *rot;
+};
+
+/* Rotation continues after the last bulletin each campaign attempted. */
+static int rot_record(void *ctx, const struct record *r, const struct journal_pos *pos)
+{
+	struct rot_ctx *x = ctx;
+	if (strcmp(r->event, "start") && strcmp(r->event, "failed"))
+		return 0;
+	const char *camp = record_get(r, "campaign");
+	const char *bul = record_get(r, "bulletin");
+	if (!camp || !*camp || !bul)
+		return 0;
+	ssize_t ci = schedule_campaign_index(x->s, camp);
+	if (ci >= 0)
+		x->rot[ci] = schedule_rotation_after(&x->s->campaigns[ci], bul);
+	return 0;
+}
+
+static const char *const vi_weekday[7] = {"Thứ Hai", "Thứ Ba",  "Thứ Tư",  "Thứ Năm",
+					  "Thứ Sáu", "Thứ Bảy", "Chủ Nhật"};
+
+static void zones_text(uint32_t z, char *buf, size_t n, char sep)
+{
+	if (!z) {
+		str_copy(buf, "all", n);
+		return;
+	}
+	size_t len = 0;
+	buf[0] = '\0';
+	for (int i = 0; i < MAX_ZONES; i++) {
+		if (!(z & (1u << i)))
+			continue;
+		int w = len ? snprintf(buf + len, n - len, "%c%d", sep, i + 1)
+			    : snprintf(buf, n, "%d", i + 1);
+		if (w < 0 || (size_t)w >= n - len)
+			break;
+		len += (size_t)w;
+	}
+}
+
+static int32_t local_day(int64_t t, int *sod)
+{
+	int32_t day;
+	int s, off;
+	civil_tz_local(t, &day, &s, &off);
+	if (sod)
+		*sod = s;
+	return day;
+}
+
+static int cmd_schedule_show(int argc, char **argv)
+{
+	static const struct option lo[] = {{"from", required_argument, NULL, 'f'},
+					   {"days", required_argument, NULL, 'd'},
+					   {"file", required_argument, NULL, 's'},
+					   {"help", no_argument, NULL, 'h'},
+					   {0}};
+	const char *usage = "schedule show [--from DATE] [--days N] [--file FILE]";
+	const char *from_s = NULL, *file = NULL;
+	long days = 7;
+	int c;
+	optind = 0;
+	while ((c = next_opt(argc, argv, ":h", lo, usage)) != -1) {
+		char *end;
+		switch (c) {
+		case 'f':
+			from_s = optarg;
+			break;
+		case 's':
+			file = optarg;
+			break;
+		case 'd':
+			errno = 0;
+			days = strtol(optarg, &end, 10);
+			if (errno || end == optarg || *end || days < 1 || days > 366)
+				return usage_error(usage, "--days takes a number of days from 1 to 366, not \"%s\"",
+						   optarg);
+			break;
+		case 'h':
+			return help(usage);
+		default:
+			return EXIT_USAGE;
+		}
+	}
+	if (optind < argc)
+		return usage_error(usage, "unexpected argument \"%s\"", argv[optind]);
+	int32_t from_day = 0;
+	if (from_s && civil_parse_date(from_s, &from_day) < 0)
+		return usage_error(usage, "--from takes a date YYYY-MM-DD, not \"%s\"", from_s);
+	if (load_station() < 0)
+		return EXIT_FAIL;
+	if (!file)
+		file = st.schedule;
+	int64_t now = (int64_t)time(NULL);
+	if (!from_s)
+		from_day = local_day(now, NULL);
+
+	/* The plan is shown even when bulletins are missing from the library:
+	 * those occurrences are marked, as they would fail. */
+	struct errlist errs = {0};
+	struct catalog cat;
+	char cp[PATHBUF + 16];
+	catalog_path(cp, sizeof(cp));
+	int cat_ok = catalog_load(cp, &cat, &errs) == 0;
+	if (!cat_ok) {
+		print_errs(&errs);
+		errlist_free(&errs);
+		fprintf(stderr, "%s: the library's catalog has problems; bulletins are not checked\n", PROG);
+	}
+	struct schedule s;
+	if (schedule_load_checked(file, &s, NULL, &errs) < 0) {
+		report_problems(&errs, file);
+		errlist_free(&errs);
+		catalog_free(&cat);
+		return EXIT_FAIL;
+	}
+	errlist_free(&errs);
+
+	size_t *rot = xcalloc(s.ncampaigns + 1, sizeof(*rot));
+	struct rot_ctx rx = {&s, rot};
+	struct journal_scan_result res;
+	char err[512];
+	if (journal_scan(st.journal, NULL, NULL, rot_record, NULL, &rx, &res, err, sizeof(err)) < 0) {
+		if (errno != ENOENT)
+			fprintf(stderr, "%s: %s (rotations start at the first bulletin)\n", PROG, err);
+	} else if (res.problems) {
+		fprintf(stderr, "%s: the journal has %zu problem%s (see loaxactl log verify); first: %s\n",
+			PROG, res.problems, res.problems == 1 ? "" : "s", res.first_bad);
+	}
+
+	/* Expanded a day at a time so that memory stays small on a long plan;
+	 * rot carries the rotations from one day to the next. */
+	int64_t from_t = civil_tz_instant(from_day, 0);
+	int64_t t = now;
+	while (t < from_t) { /* what plays until then moves the rotations on */
+		int64_t u = t + 7 * 86400 < from_t ? t + 7 * 86400 : from_t;
+		struct occurrence *occ = NULL;
+		if (schedule_expand(&s, t, u, rot, 0, &occ) < 0)
+			break;
+		free(occ);
+		t = u;
+	}
+
+	int wb = 8, wc = 1, wz = 3, l;
+	char z[160];
+	for (size_t i = 0; i < s.ncampaigns; i++) {
+		l = (int)strlen(s.campaigns[i].id);
+		wc = l > wc ? l : wc;
+		for (size_t k = 0; k < s.campaigns[i].nbulletins; k++)
+			if ((l = (int)strlen(s.campaigns[i].bulletins[k])) > wb)
+				wb = l;
+	}
+	for (size_t i = 0; i < s.nslots; i++) {
+		for (size_t k = 0; k < s.slots[i].nbulletins; k++)
+			if ((l = (int)strlen(s.slots[i].bulletins[k])) > wb)
+				wb = l;
+		zones_text(s.slots[i].zones, z, sizeof(z), ',');
+		if ((l = (int)strlen(z)) > wz)
+			wz = l;
+	}
+
+	char d1[11], d2[11];
+	civil_format_date(from_day, d1);
+	civil_format_date(from_day + (int32_t)days - 1, d2);
+	printf("%s (%s), commune %s\n", st.name, st.id, st.commune_code);
+	printf("schedule %s, serial %lld\n", file, s.serial);
+	printf("plan %s to %s, %ld day%s, times in %s\n", d1, d2, days, days == 1 ? "" : "s",
+	       st.timezone);
+	size_t total = 0, blacked = 0, missing = 0;
+	int rc = EXIT_OK;
+	for (int32_t day = from_day; day < from_day + (int32_t)days; day++) {
+		char ds[11];
+		int wd = civil_weekday(day);
+		civil_format_date(day, ds);
+		printf("\n%s %s (%s)\n", vi_weekday[wd], ds, civil_weekday_name(wd));
+		struct occurrence *occ = NULL;
+		ssize_t n = schedule_expand(&s, civil_tz_instant(day, 0), civil_tz_instant(day + 1, 0),
+					    rot, EXPAND_SUPPRESSED, &occ);
+		if (n < 0) {
+			errmsg("cannot expand %s: %s", file, strerror(errno));
+			rc = EXIT_FAIL;
+			break;
+		}
+		for (ssize_t i = 0; i < n; i++) {
+			const struct occurrence *o = &occ[i];
+			char hm[6];
+			int sod;
+			local_day(o->due, &sod);
+			civil_format_hhmm(sod / 60, hm);
+			zones_text(o->zones, z, sizeof(z), ',');
+			printf("  %s  %-*s  campaign %-*s  zones %-*s  x%d  %-9s  slot %s", hm, wb,
+			       o->bulletin, wc, o->campaign[0] ? o->campaign : "-", wz, z, o->repeat,
+			       level_name(o->level), o->id);
+			if (o->blackout) {
+				printf("  (blackout: %s, will not play)", o->blackout);
+				blacked++;
+			} else if (cat_ok && !catalog_find(&cat, o->bulletin)) {
+				printf("  (not in the library: will fail)");
+				missing++;
+			}
+			putchar('\n');
+		}
+		if (!n)
+			puts("  (nothing scheduled)");
+		total += (size_t)n;
+		free(occ);
+	}
+	if (rc == EXIT_OK) {
+		printf("\n%zu broadcast%s planned", total, total == 1 ? "" : "s");
+		if (blacked)
+			printf(", %zu in blackouts", blacked);
+		if (missing)
+			printf(", %zu with a bulletin missing from the library (%s)", missing, cp);
+		putchar('\n');
+	}
+	free(rot);
+	schedule_free(&s);
+	catalog_free(&cat);
+	return rc;
+}
+
+static int cmd_schedule(int argc, char **argv)
+{
+	const char *usage = "schedule check FILE | show [--from DATE] [--days N] [--file FILE]";
+	if (argc < 2)
+		return usage_error(usage, "schedule what?");
+	if (!strcmp(argv[1], "check"))
+		return cmd_schedule_check(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "show"))
+		return cmd_schedule_show(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))
+		return help(usage);
+	return usage_error(usage, "unknown schedule command \"%s\"", argv[1]);
+}
+
+/* ---- log ---- */
+
+enum fmt { FMT_TEXT, FMT_CSV, FMT_JSON };
+
+struct log_ctx {
+	struct asrun *a;
+	enum fmt fmt;
+	int have_from, have_to;
+	int64_t from_t, to_t; /* [from_t, to_t) */
+	size_t rows;
+	size_t count[OUT__N];
+	char **open;          /* occurrences started and not yet ended */
+	size_t nopen;
+};
+
+static void seconds_text(double s, char *buf, size_t n)
+{
+	snprintf(buf, n, "%.3f", s);
+	char *dot = strchr(buf, '.');
+	if (!dot)
+		return;
+	char *e = buf + strlen(buf) - 1;
+	while (e > dot && *e == '0')
+		*e-- = '\0';
+	if (e == dot)
+		*e = '\0';
+}
+
+static void time_text(int64_t t, int off, char *buf)
+{
+	if (t)
+		civil_format_iso_offset(t, off, buf);
+	else
+		buf[0] = '\0';
+}
+
+/* Length of a valid UTF-8 sequence at p, or 0. */
+static size_t utf8_len(const unsigned char *p)
+{
+	unsigned c = p[0];
+	size_t n;
+	unsigned cp;
+	if (c >= 0xc2 && c <= 0xdf)
+		n = 2, cp = c & 0x1f;
+	else if (c >= 0xe0 && c <= 0xef)
+		n = 3, cp = c & 0x0f;
+	else if (c >= 0xf0 && c <= 0xf4)
+		n = 4, cp = c & 0x07;
+	else
+		return 0;
+	for (size_t i = 1; i < n; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (p[i] & 0x3f);
+	}
+	if ((n == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
+	    (n == 4 && (cp < 0x10000 || cp > 0x10ffff)))
+		return 0;
+	return n;
+}
+
+/* A JSON string: escapes quotes, backslashes and control bytes; invalid
+ * UTF-8 becomes U+FFFD so the output always parses. */
+static void json_str(FILE *f, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	fputc('"', f);
+	while (*p) {
+		unsigned c = *p;
+		if (c == '"' || c == '\\') {
+			fputc('\\', f);
+			fputc((int)c, f);
+			p++;
+		} else if (c < 0x20) {
+			switch (c) {
+			case '\n': fputs("\\n", f); break;
+			case '\r': fputs("\\r", f); break;
+			case '\t': fputs("\\t", f); break;
+			case '\b': fputs("\\b", f); break;
+			case '\f': fputs("\\f", f); break;
+			default: fprintf(f, "\\u%04x", c); break;
+			}
+			p++;
+		} else if (c < 0x80) {
+			fputc((int)c, f);
+			p++;
+		} else {
+			size_t n = utf8_len(p);
+			if (n) {
+				fwrite(p, 1, n, f);
+				p += n;
+			} else {
+				fputs("\\ufffd", f);
+				p++;
+			}
+		}
+	}
+	fputc('"', f);
+}
+
+/* A CSV field, RFC 4180: quoted when it holds a comma, quote, CR or LF. */
+static void csv_str(FILE *f, const char *s)
+{
+	if (!strpbrk(s, ",\"\r\n")) {
+		fputs(s, f);
+		return;
+	}
+	fputc('"', f);
+	for (; *s; s++) {
+		if (*s == '"')
+			fputc('"', f);
+		fputc(*s, f);
+	}
+	fputc('"', f);
+}
+
+#define NCOLS 13
+static const char *const col_names[NCOLS] = {
+	"station_id",   "commune_code", "occurrence",     "due",      "started",
+	"ended",        "bulletin_id",  "campaign_id",    "outcome",  "seconds_played",
+	"seconds_expected", "zones",    "detail"};
+
+static void print_row(struct log_ctx *x, const struct broadcast *b)
+{
+	char due[32], started[32], ended[32], played[32], expected[32], zones[sizeof(b->zones)];
+	time_text(b->due, b->due_off, due);
+	time_text(b->started, b->started_off, started);
+	time_text(b->ended, b->ended_off, ended);
+	seconds_text(b->seconds_played, played, sizeof(played));
+	seconds_text(b->seconds_expected, expected, sizeof(expected));
+	str_copy(zones, b->zones, sizeof(zones));
+	for (char *p = zones; *p; p++)
+		if (*p == ',' || *p == ' ')
+			*p = ';';
+
+	if (x->fmt == FMT_TEXT) {
+		int64_t t = b->due ? b->due : b->started ? b->started : b->ended;
+		int off = b->due ? b->due_off : b->started ? b->started_off : b->ended_off;
+		char when[32];
+		time_text(t, off, when);
+		if (when[0]) {
+			when[10] = ' ';
+			when[16] = '\0';
+		}
+		char secs[80], detail[sizeof(b->detail)];
+		snprintf(secs, sizeof(secs), "%s/%s", played, expected);
+		str_copy(detail, b->detail, sizeof(detail));
+		for (char *p = detail; *p; p++) /* one row, one line */
+			if ((unsigned char)*p < 0x20 || *p == 0x7f)
+				*p = ' ';
+		printf("%-16s  %-11s  %-20s  %-16s  %13s%s%s\n", when[0] ? when : "-",
+		       outcome_name(b->outcome), b->bulletin[0] ? b->bulletin : "-",
+		       b->campaign[0] ? b->campaign : "-", secs, detail[0] ? "  " : "", detail);
+		return;
+	}
+	const char *v[NCOLS] = {b->station,  b->commune,  b->occurrence,
+				due,         started,     ended,
+				b->bulletin, b->campaign, outcome_name(b->outcome),
+				played,      expected,    zones,
+				b->detail};
+	if (x->fmt == FMT_CSV) {
+		for (int i = 0; i < NCOLS; i++) {
+			if (i)
+				putchar(',');
+			csv_str(stdout, v[i]);
+		}
+		putchar('\n');
+		return;
+	}
+	fputs(x->rows ? ",\n  {" : "\n  {", stdout);
+	for (int i = 0; i < NCOLS; i++) {
+		printf("%s\"%s\": ", i ? ", " : "", col_names[i]);
+		if (i == 9 || i == 10)
+			fputs(v[i], stdout); /* seconds: numbers */
+		else
+			json_str(stdout, v[i]);
+	}
+	putchar('}');
+}
+
+static void log_row(void *ctx, const struct broadcast *b)
+{
+	struct log_ctx *x = ctx;
+	int64_t t = b->due ? b->due : b->started ? b->started : b->ended;
+	if ((x->have_from && t < x->from_t) || (x->have_to && t >= x->to_t))
+		return;
+	print_row(x, b);
+	x->rows++;
+	x->count[b->outcome < OUT__N ? b->outcome : OUT_PARTIAL]++;
+}
+
+static void open_remove(struct log_ctx *x, const char *occ)
+{
+	for (size_t i = 0; occ && i < x->nopen; i++) {
+		if (!strcmp(x->open[i], occ)) {
+			free(x->open[i]);
+			x->open[i] = x->open[--x->nopen];
+			return;
+		}
+	}
+}
+
+static int log_record(void *ctx, const struct record *r, const struct journal_pos *pos)
+{
+	struct log_ctx *x = ctx;
+	const char *occ = record_get(r, "occ");
+	if (!strcmp(r->event, "start") && occ) {
+		open_remove(x, occ);
+		x->open = xrealloc(x->open, (x->nopen + 1) * sizeof(*x->open));
+		x->open[x->nopen++] = xstrdup(occ);
+	} else if (!strcmp(r->event, "end") || !strcmp(r->event, "interrupted")) {
+		open_remove(x, occ);
+	}
+	asrun_feed(x->a, r);
+	return 0;
+}
+
+static void print_problem(void *ctx, const struct journal_pos *pos, const char *what)
+{
+	fprintf(stderr, "%s:%zu: %s\n", pos->file, pos->line, what);
+}
+
+static void month_of(int32_t day, int delta, char out[24])
+{
+	int y, m, d;
+	civil_from_days(day, &y, &m, &d);
+	m += delta;
+	if (m < 1)
+		m += 12, y--;
+	if (m > 12)
+		m -= 12, y++;
+	if (y < 0)
+		y = 0, m = 1;
+	if (y > 9999)
+		y = 9999, m = 12;
+	snprintf(out, 24, "%04d-%02d", y, m);
+}
+
+static int cmd_log_verify(int argc, char **argv)
+{
+	static const struct option lo[] = {{"help", no_argument, NULL, 'h'}, {0}};
+	const char *usage = "log verify";
+	int c;
+	optind = 0;
+	while ((c = next_opt(argc, argv, ":h", lo, usage)) != -1) {
+		if (c == 'h')
+			return help(usage);
+		return EXIT_USAGE;
+	}
+	if (optind < argc)
+		return usage_error(usage, "unexpected argument \"%s\"", argv[optind]);
+	if (load_station() < 0)
+		return EXIT_FAIL;
+	struct journal_scan_result res;
+	char err[512];
+	if (journal_scan(st.journal, NULL, NULL, NULL, print_problem, NULL, &res, err, sizeof(err)) < 0) {
+		if (errno == ENOENT)
+			errmsg("no journal at %s (nothing recorded yet, or the wrong folder)", st.journal);
+		else
+			errmsg("%s", err);
+		return EXIT_FAIL;
+	}
+	if (res.problems) {
+		errmsg("journal NOT OK: %zu problem%s in %zu file%s; first: %s", res.problems,
+		       res.problems == 1 ? "" : "s", res.files, res.files == 1 ? "" : "s",
+		       res.first_bad);
+		return EXIT_FAIL;
+	}
+	char head[RECORD_HASH_LEN * 2 + 1];
+	hex_encode(res.head, RECORD_HASH_LEN, head);
+	printf("journal OK: %zu record%s in %zu file%s, chain head %s\n", res.records,
+	       res.records == 1 ? "" : "s", res.files, res.files == 1 ? "" : "s", head);
+	return EXIT_OK;
+}
+
+static int cmd_log(int argc, char **argv)
+{
+	static const struct option lo[] = {{"from", required_argument, NULL, 'f'},
+					   {"to", required_argument, NULL, 't'},
+					   {"format", required_argument, NULL, 'F'},
+					   {"help", no_argument, NULL, 'h'},
+					   {0}};
+	const char *usage = "log [--from DATE] [--to DATE] [--format text|csv|json] | log verify";
+	if (argc >= 2 && !strcmp(argv[1], "verify"))
+		return cmd_log_verify(argc - 1, argv + 1);
+	const char *from_s = NULL, *to_s = NULL;
+	struct log_ctx x = {0};
+	int c;
+	optind = 0;
+	while ((c = next_opt(argc, argv, ":h", lo, usage)) != -1) {
+		switch (c) {
+		case 'f':
+			from_s = optarg;
+			break;
+		case 't':
+			to_s = optarg;
+			break;
+		case 'F':
+			if (!strcmp(optarg, "text"))
+				x.fmt = FMT_TEXT;
+			else if (!strcmp(optarg, "csv"))
+				x.fmt = FMT_CSV;
+			else if (!strcmp(optarg, "json"))
+				x.fmt = FMT_JSON;
+			else
+				return usage_error(usage, "--format is text, csv or json, not \"%s\"", optarg);
+			break;
+		case 'h':
+			return help(usage);
+		default:
+			return EXIT_USAGE;
+		}
+	}
+	if (optind < argc)
+		return usage_error(usage, "unexpected argument \"%s\"", argv[optind]);
+	int32_t from_day = 0, to_day = 0;
+	if (from_s && civil_parse_date(from_s, &from_day) < 0)
+		return usage_error(usage, "--from takes a date YYYY-MM-DD, not \"%s\"", from_s);
+	if (to_s && civil_parse_date(to_s, &to_day) < 0)
+		return usage_error(usage, "--to takes a date YYYY-MM-DD, not \"%s\"", to_s);
+	if (from_s && to_s && from_day > to_day)
+		return usage_error(usage, "--from %s is after --to %s", from_s, to_s);
+	if (load_station() < 0)
+		return EXIT_FAIL;
+
+	/* Read a month either side: a broadcast's start and end may sit in
+	 * different monthly files; rows are filtered by date below. */
+	char from_m[24], to_m[24];
+	if (from_s) {
+		x.have_from = 1;
+		x.from_t = civil_tz_instant(from_day, 0);
+		month_of(from_day, -1, from_m);
+	}
+	if (to_s) {
+		x.have_to = 1;
+		x.to_t = civil_tz_instant(to_day + 1, 0);
+		month_of(to_day, +1, to_m);
+	}
+
+	if (x.fmt == FMT_CSV)
+		puts(CSV_HEADER);
+	else if (x.fmt == FMT_JSON)
+		putchar('[');
+	else
+		printf("%-16s  %-11s  %-20s  %-16s  %13s  %s\n", "DUE", "OUTCOME", "BULLETIN",
+		       "CAMPAIGN", "PLAYED/EXP s", "DETAIL");
+
+	x.a = asrun_new(log_row, &x);
+	struct journal_scan_result res;
+	char err[512];
+	int rc = EXIT_OK, absent = 0;
+	if (journal_scan(st.journal, from_s ? from_m : NULL, to_s ? to_m : NULL, log_record,
+			 print_problem, &x, &res, err, sizeof(err)) < 0) {
+		if (errno == ENOENT) {
+			absent = 1;
+		} else {
+			errmsg("%s", err);
+			rc = EXIT_FAIL;
+		}
+	}
+	asrun_finish(x.a, 0); /* a live station: an open start is still playing */
+	asrun_free(x.a);
+
+	if (x.fmt == FMT_JSON) {
+		fputs(x.rows ? "\n]\n" : "]\n", stdout);
+	} else if (x.fmt == FMT_TEXT) {
+		if (!x.rows) {
+			puts(absent || !res.records ? "no broadcasts recorded yet"
+						    : "no broadcasts in that period");
+		} else {
+			printf("%zu broadcast%s:", x.rows, x.rows == 1 ? "" : "s");
+			for (int o = 0; o < OUT__N; o++)
+				printf("%s %zu %s", o ? "," : "", x.count[o], outcome_name((enum outcome)o));
+			putchar('\n');
+		}
+		if (x.nopen)
+			fprintf(stderr, "%zu broadcast%s in progress (not listed until it ends)\n",
+				x.nopen, x.nopen == 1 ? "" : "s");
+	}
+	for (size_t i = 0; i < x.nopen; i++)
+		free(x.open[i]);
+	free(x.open);
+	if (rc == EXIT_OK && !absent && res.problems) {
+		errmsg("the journal has %zu problem%s (listed above); run loaxactl log verify",
+		       res.problems, res.problems == 1 ? "" : "s");
+		rc = EXIT_FAIL;
+	}
+	if (fflush(stdout) != 0) {
+		errmsg("cannot write the output: %s", strerror(errno));
+		rc = EXIT_FAIL;
+	}
+	return rc;
+}
+
+/* ---- bulletins ---- */
+
+/* When each catalog bulletin next plays under the installed schedule
+ * (rotation continued from the journal), looking 31 days ahead; 0 = not
+ * within that. Silent on a schedule that does not load. */
+static void next_plays(const struct catalog *cat, int64_t *next)
+{
+	struct errlist errs = {0};
+	struct schedule s;
+	if (config_load_schedule(st.schedule, &s, &errs) < 0) {
+		errlist_free(&errs);
+		return;
+	}
+	validate_schedule(&s, &st, NULL, &errs);
+	errlist_free(&errs);
+	size_t *rot = xcalloc(s.ncampaigns + 1, sizeof(*rot));
+	struct rot_ctx rx = {&s, rot};
+	struct journal_scan_result res;
+	char err[512];
+	journal_scan(st.journal, NULL, NULL, rot_record, NULL, &rx, &res, err, sizeof(err));
+	int64_t now = (int64_t)time(NULL);
+	size_t left = cat->n;
+	for (int64_t t = now; t < now + 31 * 86400 && left; t += 86400) {
+		struct occurrence *occ = NULL;
+		ssize_t n = schedule_expand(&s, t, t + 86400, rot, 0, &occ);
+		for (ssize_t k = 0; k < n; k++) {
+			const struct bulletin *b = catalog_find(cat, occ[k].bulletin);
+			size_t i = b ? (size_t)(b - cat->items) : 0;
+			if (b && !next[i]) {
+				next[i] = occ[k].due;
+				left--;
+			}
+		}
+		free(occ);
+	}
+	free(rot);
+	schedule_free(&s);
+}
+
+/* Ask a running daemon to pick up the library; quiet when it is not running. */
+static void tell_daemon_reload(void)
+{
+	char *reply = NULL, err[512];
+	if (control_request(st.control, "reload", &reply, err, sizeof(err)) == 0)
+		printf("loaxad has reloaded the library\n");
+	free(reply);
+}
+
+static int cmd_bulletin_add(int argc, char **argv)
+{
+	static const struct option lo[] = {{"id", required_argument, NULL, 'i'},
+					   {"title", required_argument, NULL, 't'},
+					   {"campaign", required_argument, NULL, 'C'},
+					   {"replace", no_argument, NULL, 'r'},
+					   {"help", no_argument, NULL, 'h'},
+					   {0}};
+	const char *usage = "bulletin add FILE --id ID --title TITLE [--campaign C] [--replace]";
+	struct library_add_opts o = {0};
+	int c;
+	optind = 0;
+	while ((c = next_opt(argc, argv, ":h", lo, usage)) != -1) {
+		switch (c) {
+		case 'i': o.id = optarg; break;
+		case 't': o.title = optarg; break;
+		case 'C': o.campaign = optarg; break;
+		case 'r': o.replace = 1; break;
+		case 'h': return help(usage);
+		default: return EXIT_USAGE;
+		}
+	}
+	if (optind + 1 != argc)
+		return usage_error(usage, optind >= argc ? "which file?" : "one file at a time");
+	if (!o.id || !o.title)
+		return usage_error(usage, "--id and --title are needed");
+	if (load_station() < 0)
+		return EXIT_FAIL;
+	o.now = (int64_t)time(NULL);
+	struct errlist errs = {0}, warns = {0};
+	struct bulletin b;
+	int r = library_add(&st, argv[optind], &o, &b, &errs, &warns);
+	for (size_t i = 0; i < warns.n; i++)
+		fprintf(stderr, "%s: warning: %s\n", PROG, warns.msg[i]);
+	for (size_t i = 0; i < errs.n; i++)
+		fprintf(stderr, "%s: %s\n", PROG, errs.msg[i]);
+	errlist_free(&warns);
+	errlist_free(&errs);
+	if (r < 0) {
+		fprintf(stderr, "%s: nothing was added\n", PROG);
+		return EXIT_FAIL;
+	}
+	long secs = (long)(b.duration + 0.5);
+	printf("added %s: \"%s\", %ld:%02ld, %d Hz %s, SHA-256 %.12s..., in %s/%s\n", b.id, b.title,
+	       secs / 60, secs % 60, b.rate, b.channels == 1 ? "mono" : "stereo", b.sha256,
+	       st.library, b.file);
+	tell_daemon_reload();
+	return EXIT_OK;
+}
+
+/* 1 if the installed schedule names bulletin id (who in *who). */
+static int schedule_uses(const char *id, char *who, size_t n)
+{
+	struct errlist errs = {0};
+	struct schedule s;
+	int used = 0;
+	if (config_load_schedule(st.schedule, &s, &errs) == 0) {
+		for (size_t i = 0; i < s.ncampaigns && !used; i++)
+			for (size_t k = 0; k < s.campaigns[i].nbulletins && !used; k++)
+				if (!strcmp(s.campaigns[i].bulletins[k], id)) {
+					snprintf(who, n, "campaign %s", s.campaigns[i].id);
+					used = 1;
+				}
+		for (size_t i = 0; i < s.nslots && !used; i++)
+			for (size_t k = 0; k < s.slots[i].nbulletins && !used; k++)
+				if (!strcmp(s.slots[i].bulletins[k], id)) {
+					snprintf(who, n, "slot %s", s.slots[i].id);
+					used = 1;
+				}
+		schedule_free(&s);
+	}
+	errlist_free(&errs);
+	return used;
+}
+
+static int cmd_bulletin_remove(int argc, char **argv)
+{
+	static const struct option lo[] = {{"force", no_argument, NULL, 'f'},
+					   {"help", no_argument, NULL, 'h'},
+					   {0}};
+	const char *usage = "bulletin remove ID [--force]";
+	int force = 0, c;
+	optind = 0;
+	while ((c = next_opt(argc, argv, ":h", lo, usage)) != -1) {
+		if (c == 'f')
+			force = 1;
+		else if (c == 'h')
+			return help(usage);
+		else
+			return EXIT_USAGE;
+	}
+	if (optind + 1 != argc)
+		return usage_error(usage, "which bulletin?");
+	const char *id = argv[optind];
+	if (load_station() < 0)
+		return EXIT_FAIL;
+	char who[128], err[1024];
+	if (!force && schedule_uses(id, who, sizeof(who))) {
+		errmsg("%s is still used by the installed schedule (%s); it would fail when due. Remove it from the schedule first, or use --force",
+		       id, who);
+		return EXIT_FAIL;
+	}
+	/* Never pull a bulletin out from under the broadcast that plays it. */
+	char *reply = NULL, needle[ID_MAX + 16];
+	snprintf(needle, sizeof(needle), "bulletin %s ", id);
+	if (control_request(st.control, "status", &reply, err, sizeof(err)) == 0) {
+		char *pl = strstr(reply, "\nplaying:");
+		char *eol = pl ? strchr(pl + 1, '\n') : NULL;
+		if (pl && eol && memmem(pl, (size_t)(eol - pl), needle, strlen(needle))) {
+			errmsg("%s is playing now; try again when the broadcast has ended", id);
+			free(reply);
+			return EXIT_FAIL;
+		}
+	}
+	free(reply);
+	if (library_remove(&st, id, err, sizeof(err)) < 0) {
+		errmsg("%s", err);
+		return EXIT_FAIL;
+	}
+	printf("removed %s from the library\n", id);
+	tell_daemon_reload();
+	return EXIT_OK;
+}
+
+static int cmd_bulletin_verify(int argc, char **argv)
+{
+	static const struct option lo[] = {{"rebuild", no_argument, NULL, 'r'},
+					   {"help", no_argument, NULL, 'h'},
+					   {0}};
+	const char *usage = "bulletin verify [--rebuild]";
+	int rebuild = 0, c;
+	optind = 0;
+	while ((c = next_opt(argc, argv, ":h", lo, usage)) != -1) {
+		if (c == 'r')
+			rebuild = 1;
+		else if (c == 'h')
+			return help(usage);
+		else
+			return EXIT_USAGE;
+	}
+	if (optind < argc)
+		return usage_error(usage, "unexpected argument \"%s\"", argv[optind]);
+	if (load_station() < 0)
+		return EXIT_FAIL;
+	struct errlist probs = {0};
+	int rc = EXIT_OK;
+	if (rebuild) {
+		int n = library_rebuild(&st, (int64_t)time(NULL), &probs);
+		for (size_t i = 0; i < probs.n; i++)
+			fprintf(stderr, "%s: %s\n", PROG, probs.msg[i]);
+		if (n < 0) {
+			rc = EXIT_FAIL;
+		} else {
+			printf("catalog rebuilt from the files: %d bulletin%s; check titles with: loaxactl bulletin list\n",
+			       n, n == 1 ? "" : "s");
+			tell_daemon_reload();
+			rc = probs.n ? EXIT_FAIL : EXIT_OK;
+		}
+	} else {
+		int n = library_verify(&st, &probs);
+		for (size_t i = 0; i < probs.n; i++)
+			fprintf(stderr, "%s: %s\n", PROG, probs.msg[i]);
+		if (n == 0) {
+			printf("library OK: every file matches its catalog entry\n");
+		} else {
+			fprintf(stderr, "%s: %d problem%s in the library\n", PROG, n < 0 ? 1 : n,
+				n == 1 ? "" : "s");
+			rc = EXIT_FAIL;
+		}
+	}
+	errlist_free(&probs);
+	return rc;
+}
+
+static int cmd_bulletin_list(int argc, char **argv)
+{
+	static const struct option lo[] = {{"help", no_argument, NULL, 'h'}, {0}};
+	const char *usage = "bulletin list";
+	int c;
+	optind = 0;
+	while ((c = next_opt(argc, argv, ":h", lo, usage)) != -1) {
+		if (c == 'h')
+			return help(usage);
+		return EXIT_USAGE;
+	}
+	if (optind < argc)
+		return usage_error(usage, "unexpected argument \"%s\"", argv[optind]);
+	if (load_station() < 0)
+		return EXIT_FAIL;
+	struct errlist errs = {0};
+	struct catalog cat;
+	char cp[PATHBUF + 16];
+	catalog_path(cp, sizeof(cp));
+	if (catalog_load(cp, &cat, &errs) < 0) {
+		report_problems(&errs, cp);
+		fprintf(stderr, "%s: the catalog is damaged; rebuild it from the files with: loaxactl bulletin verify --rebuild\n",
+			PROG);
+		errlist_free(&errs);
+		catalog_free(&cat);
+		return EXIT_FAIL;
+	}
+	errlist_free(&errs);
+	if (!cat.n) {
+		printf("no bulletins in %s\n", cp);
+		catalog_free(&cat);
+		return EXIT_OK;
+	}
+	int64_t *next = xcalloc(cat.n + 1, sizeof(*next));
+	next_plays(&cat, next);
+	int wi = 2, wc = 8;
+	for (size_t i = 0; i < cat.n; i++) {
+		int l = (int)strlen(cat.items[i].id);
+		wi = l > wi ? l : wi;
+		l = (int)strlen(cat.items[i].campaign);
+		wc = l > wc ? l : wc;
+	}
+	/* The title goes last: its width in columns is not its width in bytes. */
+	printf("%-*s  %-*s  %8s  %-10s  %-12s  %-16s  %s\n", wi, "ID", wc, "CAMPAIGN", "DURATION",
+	       "ADDED", "SHA256", "NEXT PLAY", "TITLE");
+	for (size_t i = 0; i < cat.n; i++) {
+		const struct bulletin *b = &cat.items[i];
+		long secs = (long)(b->duration + 0.5);
+		char dur[32], np[26] = "-";
+		snprintf(dur, sizeof(dur), "%ld:%02ld", secs / 60, secs % 60);
+		if (next[i]) {
+			civil_tz_format(next[i], np);
+			np[10] = ' ';
+			np[16] = '\0';
+		}
+		printf("%-*s  %-*s  %8s  %-10.10s  %-12.12s  %-16s  %s\n", wi, b->id, wc,
+		       b->campaign[0] ? b->campaign : "-", dur, b->added[0] ? b->added : "-",
+		       b->sha256, np, b->title);
+	}
+	free(next);
+	catalog_free(&cat);
+	return EXIT_OK;
+}
+
+static int cmd_bulletin(int argc, char **argv)
+{
+	const char *usage = "bulletin add|list|remove|verify ...";
+	if (argc < 2)
+		return usage_error(usage, "bulletin what?");
+	if (!strcmp(argv[1], "list"))
+		return cmd_bulletin_list(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "add"))
+		return cmd_bulletin_add(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "remove"))
+		return cmd_bulletin_remove(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "verify"))
+		return cmd_bulletin_verify(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))
+		return help(usage);
+	return usage_error(usage, "unknown bulletin command \"%s\"", argv[1]);
+}
+
+static int cmd_help(int argc, char **argv)
+{
+	fputs(usage_text, stdout);
+	return EXIT_OK;
+}
+
+/* ---- main ---- */
+
+static const struct command {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+} commands[] = {
+	{"status", cmd_simple},     {"stop", cmd_simple},         {"reload", cmd_simple},
+	{"play", cmd_play},         {"schedule", cmd_schedule},   {"log", cmd_log},
+	{"bulletin", cmd_bulletin}, {"help", cmd_help},
+};
+
+int main(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{"config", required_argument, NULL, 'c'}, {"help", no_argument, NULL, 'h'}, {0}};
+	int c;
+	log_init(PROG, 0);
+	conf_path = getenv("LOAXA_CONF");
+	if (!conf_path || !*conf_path)
+		conf_path = DEFAULT_CONF;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+:c:h", lo, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			conf_path = optarg;
+			break;
+		case 'h':
+			fputs(usage_text, stdout);
+			return EXIT_OK;
+		case ':':
+			return usage_error(NULL, "option %s needs a value", argv[optind - 1]);
+		default:
+			if (optopt && optopt < 256)
+				return usage_error(NULL, "unknown option -%c", optopt);
+			return usage_error(NULL, "unknown option %s", argv[optind - 1]);
+		}
+	}
+	if (optind >= argc)
+		return usage_error(NULL, "which command?");
+	for (size_t i = 0; i < ARRAY_LEN(commands); i++)
+		if (!strcmp(argv[optind], commands[i].name))
+			return commands[i].fn(argc - optind, argv + optind);
+	return usage_error(NULL, "unknown command \"%s\"", argv[optind]);
+}
