@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <time.h>
-#include <unistd.h>
 
 int civil_is_leap(int y)
 {
@@ -198,8 +198,13 @@ void civil_format_iso_offset(int64_t t, int offset, char *buf)
 int civil_tz_set(const char *name)
 {
 	char path[512];
-	snprintf(path, sizeof(path), "/usr/share/zoneinfo/%s", name);
-	if (strcmp(name, "UTC") && access(path, R_OK) != 0)
+	struct stat sb;
+	/* access() alone let "" and folders ("Asia") through: glibc then runs
+	 * silently on UTC. Whether the file is really TZif is config.c's check. */
+	if (snprintf(path, sizeof(path), "/usr/share/zoneinfo/%s", name) >= (int)sizeof(path))
+		return -1;
+	if (strcmp(name, "UTC") && (!name[0] || strstr(name, "..") || stat(path, &sb) != 0 ||
+				    !S_ISREG(sb.st_mode)))
 		return -1;
 	setenv("TZ", name, 1);
 	tzset();

@@ -79,6 +79,18 @@ static config_setting_t *member(const config_setting_t *grp, const char *name)
 	return grp && config_setting_is_group(grp) ? config_setting_get_member(grp, name) : NULL;
 }
 
+/* A sub-group: returns it, or NULL when absent or of the wrong kind (then
+ * reported: `paths = 5;` must not be silently ignored). */
+static config_setting_t *section(struct ctx *c, const config_setting_t *grp, const char *name)
+{
+	config_setting_t *s = member(grp, name);
+	if (s && !config_setting_is_group(s)) {
+		ERR(c, line_of(s), "'%s' must be a group { ... }", name);
+		return NULL;
+	}
+	return s;
+}
+
 /* The get_* helpers return 1 when found and valid, 0 when absent (an error
  * if required), -1 when present but wrong (error reported). */
 static int get_str(struct ctx *c, const config_setting_t *grp, const char *name, char *out,
@@ -242,7 +254,8 @@ static int get_weekdays(struct ctx *c, const config_setting_t *grp, const char *
 	return bad ? -1 : 1;
 }
 
-/* Array of ids -> malloc'd array; duplicates and bad ids reported. */
+/* Array of ids -> malloc'd array; duplicates and bad ids reported (a
+ * duplicate would also make rotation restore after a restart ambiguous). */
 static int get_ids(struct ctx *c, const config_setting_t *grp, const char *name,
 		   char (**out)[ID_MAX], size_t *nout, const char *what)
 {
@@ -262,12 +275,39 @@ static int get_ids(struct ctx *c, const config_setting_t *grp, const char *name,
 			bad = 1;
 			continue;
 		}
+		int dup = 0;
+		for (size_t k = 0; k < *nout; k++)
+			dup |= !strcmp((*out)[k], v);
+		if (dup) {
+			ERR(c, line_of(e), "%s: '%s' has \"%s\" listed twice", what, name, v);
+			bad = 1;
+			continue;
+		}
 		str_copy((*out)[(*nout)++], v, ID_MAX);
 	}
 	return bad ? -1 : 1;
 }
 
 /* ---- station file ---- */
+
+/* 1 if the time zone is installed: "UTC" or a TZif file under zoneinfo
+ * (fopen() alone accepted "" and folders such as "Asia"). */
+static int tz_installed(const char *name)
+{
+	if (!strcmp(name, "UTC"))
+		return 1;
+	if (!name[0] || name[0] == '/' || strstr(name, ".."))
+		return 0;
+	char path[512], magic[4];
+	if (snprintf(path, sizeof(path), "/usr/share/zoneinfo/%s", name) >= (int)sizeof(path))
+		return 0;
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return 0;
+	size_t n = fread(magic, 1, sizeof(magic), f);
+	fclose(f);
+	return n == sizeof(magic) && !memcmp(magic, "TZif", 4);
+}
 
 static const char *const station_top[] = {"station", "paths", "audio", "broadcast", "limits",
 					  "amplifier", "control", "clock", NULL};
@@ -355,7 +395,7 @@ static void load_amp(struct ctx *c, const config_setting_t *a, struct amp_config
 				amp->zones[amp->nzones++] = zc;
 		}
 	}
-	config_setting_t *s = member(a, "status");
+	config_setting_t *s = section(c, a, "status");
 	if (s) {
 		static const char *const sk[] = {"enabled", "address", "port", NULL};
 		check_keys(c, s, "amplifier.status", sk);
@@ -384,9 +424,9 @@ int config_load_station(const char *path, struct station *st, struct errlist *er
 	config_setting_t *root = config_root_setting(&cfg);
 	check_keys(&c, root, "the station file", station_top);
 
-	config_setting_t *g = member(root, "station");
+	config_setting_t *g = section(&c, root, "station");
 	static const char *const sk[] = {"id", "commune_code", "district_code", "name", "timezone", NULL};
-	if (!g)
+	if (!member(root, "station"))
 		ERR(&c, 0, "missing section 'station' (id, commune_code, name)");
 	check_keys(&c, g, "station", sk);
 	if (g) {
@@ -400,16 +440,11 @@ int config_load_station(const char *path, struct station *st, struct errlist *er
 	}
 	str_copy(st->timezone, "Asia/Ho_Chi_Minh", sizeof(st->timezone));
 	if (g && get_str(&c, g, "timezone", st->timezone, sizeof(st->timezone), 0, "station") == 1) {
-		char zp[512];
-		snprintf(zp, sizeof(zp), "/usr/share/zoneinfo/%s", st->timezone);
-		FILE *f = strcmp(st->timezone, "UTC") ? fopen(zp, "r") : NULL;
-		if (f)
-			fclose(f);
-		else if (strcmp(st->timezone, "UTC"))
+		if (!tz_installed(st->timezone))
 			ERR(&c, line_of(member(g, "timezone")), "station: unknown time zone \"%s\" (install tzdata?)", st->timezone);
 	}
 
-	config_setting_t *p = member(root, "paths");
+	config_setting_t *p = section(&c, root, "paths");
 	static const char *const pk[] = {"library", "journal", "schedule", "spool", "control", "state", NULL};
 	check_keys(&c, p, "paths", pk);
 	station_path(&c, st, p, "library", st->library, "/var/lib/loaxa/library");
@@ -419,24 +454,25 @@ int config_load_station(const char *path, struct station *st, struct errlist *er
 	station_path(&c, st, p, "control", st->control, "/run/loaxa/loaxad.sock");
 	station_path(&c, st, p, "state", st->state, "/var/lib/loaxa");
 
-	config_setting_t *a = member(root, "audio");
+	config_setting_t *a = section(&c, root, "audio");
 	static const char *const ak[] = {"device", "fallback_wav", "gain", "max_bulletin_minutes", NULL};
 	check_keys(&c, a, "audio", ak);
 	str_copy(st->audio_device, "default", sizeof(st->audio_device));
 	get_str(&c, a, "device", st->audio_device, sizeof(st->audio_device), 0, "audio");
 	char fb[PATHBUF];
-	if (get_str(&c, a, "fallback_wav", fb, sizeof(fb), 0, "audio") == 1 && fb[0])
-		path_resolve(st->dir, fb, st->audio_fallback, sizeof(st->audio_fallback));
+	if (get_str(&c, a, "fallback_wav", fb, sizeof(fb), 0, "audio") == 1 && fb[0] &&
+	    path_resolve(st->dir, fb, st->audio_fallback, sizeof(st->audio_fallback)) < 0)
+		ERR(&c, line_of(member(a, "fallback_wav")), "audio: 'fallback_wav' is too long");
 	get_float(&c, a, "gain", &st->audio_gain_db, -60, 12, "audio");
 	st->max_bulletin_minutes = 30;
 	get_int(&c, a, "max_bulletin_minutes", &st->max_bulletin_minutes, 1, 600, 0, "audio");
 
-	config_setting_t *b = member(root, "broadcast");
+	config_setting_t *b = section(&c, root, "broadcast");
 	static const char *const bk[] = {"catchup_minutes", "quiet_hours", NULL};
 	check_keys(&c, b, "broadcast", bk);
 	st->catchup_minutes = 30;
 	get_int(&c, b, "catchup_minutes", &st->catchup_minutes, 0, 24 * 60, 0, "broadcast");
-	config_setting_t *q = member(b, "quiet_hours");
+	config_setting_t *q = section(&c, b, "quiet_hours");
 	if (q) {
 		static const char *const qk[] = {"from", "to", NULL};
 		check_keys(&c, q, "quiet_hours", qk);
@@ -446,7 +482,7 @@ int config_load_station(const char *path, struct station *st, struct errlist *er
 			st->quiet_from = st->quiet_to = 0;
 	}
 
-	config_setting_t *l = member(root, "limits");
+	config_setting_t *l = section(&c, root, "limits");
 	static const char *const lk[] = {"weekdays", "max_session_minutes", "max_sessions_per_day", NULL};
 	check_keys(&c, l, "limits", lk);
 	st->allowed_weekdays = 0x7f;
@@ -461,21 +497,22 @@ int config_load_station(const char *path, struct station *st, struct errlist *er
 		get_int(&c, l, "max_sessions_per_day", &st->max_sessions_per_day, 0, 1440, 0, "limits");
 	}
 
-	load_amp(&c, member(root, "amplifier"), &st->amp);
+	load_amp(&c, section(&c, root, "amplifier"), &st->amp);
 
-	config_setting_t *ct = member(root, "control");
+	config_setting_t *ct = section(&c, root, "control");
 	static const char *const ck[] = {"group", NULL};
 	check_keys(&c, ct, "control", ck);
 	get_str(&c, ct, "group", st->control_group, sizeof(st->control_group), 0, "control");
 
-	config_setting_t *cl = member(root, "clock");
+	config_setting_t *cl = section(&c, root, "clock");
 	static const char *const clk[] = {"require_sync", "sync_file", NULL};
 	check_keys(&c, cl, "clock", clk);
 	st->require_clock_sync = 1;
 	get_bool(&c, cl, "require_sync", &st->require_clock_sync, "clock");
 	char sf[PATHBUF];
-	if (get_str(&c, cl, "sync_file", sf, sizeof(sf), 0, "clock") == 1 && sf[0])
-		path_resolve(st->dir, sf, st->sync_file, sizeof(st->sync_file));
+	if (get_str(&c, cl, "sync_file", sf, sizeof(sf), 0, "clock") == 1 && sf[0] &&
+	    path_resolve(st->dir, sf, st->sync_file, sizeof(st->sync_file)) < 0)
+		ERR(&c, line_of(member(cl, "sync_file")), "clock: 'sync_file' is too long");
 
 	config_destroy(&cfg);
 	return c.nerr ? -1 : 0;
@@ -563,7 +600,8 @@ static void load_slot(struct ctx *c, config_setting_t *g, struct slot *sl)
 
 	config_setting_t *t = get_seq(c, g, "times", w);
 	int every = 0;
-	if (get_int(c, g, "every_minutes", &every, 1, 1440, 0, w) == 1) {
+	int er = get_int(c, g, "every_minutes", &every, 1, 1440, 0, w);
+	if (er == 1) {
 		if (t)
 			ERR(c, line_of(t), "slot %s: give either 'times' or 'every_minutes', not both", sl->id);
 		int lo = 0, hi = 1440;
@@ -586,11 +624,11 @@ static void load_slot(struct ctx *c, config_setting_t *g, struct slot *sl)
 		for (int m = lo; m < hi; m += every)
 			sl->times[sl->ntimes++] = m;
 		t = NULL;
-	} else if (member(g, "between")) {
+	} else if (er == 0 && member(g, "between")) {
 		ERR(c, line_of(member(g, "between")), "slot %s: 'between' goes with 'every_minutes'", sl->id);
 	}
-	if (every) {
-		/* times generated above */
+	if (every || (er < 0 && !t)) {
+		/* times generated above, or a bad every_minutes already reported */
 	} else if (!t) {
 		if (!member(g, "times"))
 			ERR(c, sl->line, "slot %s: missing 'times' (e.g. times = [\"06:30\"];)", sl->id);
@@ -621,7 +659,9 @@ static void load_slot(struct ctx *c, config_setting_t *g, struct slot *sl)
 
 	int has_c = get_str(c, g, "campaign", sl->campaign, sizeof(sl->campaign), 0, w);
 	int has_b = get_ids(c, g, "bulletins", &sl->bulletins, &sl->nbulletins, w);
-	if (has_c == 0 && has_b == 0)
+	if (has_c == 1 && !sl->campaign[0])
+		ERR(c, line_of(member(g, "campaign")), "slot %s: 'campaign' is empty", sl->id);
+	else if (has_c == 0 && has_b == 0)
 		ERR(c, sl->line, "slot %s: says nothing to play: give 'campaign' or 'bulletins'", sl->id);
 	if (has_b == 1 && sl->nbulletins == 0)
 		ERR(c, line_of(member(g, "bulletins")), "slot %s: 'bulletins' is empty", sl->id);
@@ -762,6 +802,15 @@ int catalog_load(const char *path, struct catalog *cat, struct errlist *errs)
 	static const char *const top[] = {"format", "bulletins", NULL};
 	config_setting_t *root = config_root_setting(&cfg);
 	check_keys(&c, root, "the catalog", top);
+	/* catalog_save always writes both: without them the file was cut short
+	 * (an empty or truncated file must not read as an empty library). */
+	int fmt = 0;
+	if (get_int(&c, root, "format", &fmt, INT_MIN, INT_MAX, 0, "catalog") == 0)
+		ERR(&c, 0, "catalog: missing 'format' (damaged or truncated file?)");
+	else if (fmt != 1)
+		ERR(&c, line_of(member(root, "format")), "catalog: format %d is not supported (this loaxa reads format 1)", fmt);
+	if (!member(root, "bulletins"))
+		ERR(&c, 0, "catalog: missing 'bulletins' (damaged or truncated file?)");
 	config_setting_t *bs = get_seq(&c, root, "bulletins", "catalog");
 	int n = bs ? config_setting_length(bs) : 0;
 	cat->items = xcalloc((size_t)n + 1, sizeof(*cat->items));
@@ -782,6 +831,9 @@ int catalog_load(const char *path, struct catalog *cat, struct errlist *errs)
 		get_int(&c, g, "channels", &b->channels, 0, 64, 0, w);
 		get_str(&c, g, "sha256", b->sha256, sizeof(b->sha256), 1, w);
 		get_str(&c, g, "added", b->added, sizeof(b->added), 0, w);
+		if (c.nerr == before && (strlen(b->sha256) != 64 ||
+					 strspn(b->sha256, "0123456789abcdef") != 64))
+			ERR(&c, line_of(member(g, "sha256")), "catalog entry \"%s\": 'sha256' is not 64 hex digits", b->id);
 		if (c.nerr == before && (!id_valid(b->id) || strchr(b->file, '/') || b->file[0] == '.'))
 			ERR(&c, line_of(g), "catalog entry \"%s\": bad id or file name", b->id);
 		if (c.nerr == before && catalog_find(cat, b->id))

@@ -15,6 +15,7 @@ struct qitem {
 	struct occurrence occ;
 	int rank;
 	int rotating; /* campaign rotation decides the bulletin when it starts */
+	int manual;   /* engine_play_now: never superseded nor missed */
 	unsigned long seq;
 };
 
@@ -27,6 +28,7 @@ struct engine {
 	const struct schedule *s;
 	int catchup;
 	int64_t taken_until; /* every occurrence due before this has been taken */
+	int64_t pruned_below; /* handled ids due before this were forgotten */
 	struct qitem *q;
 	size_t nq, capq;
 	int playing;
@@ -107,6 +109,23 @@ static void prune_handled(struct engine *e, int64_t now)
 		if (e->h[i].due >= now - HANDLED_KEEP)
 			e->h[j++] = e->h[i];
 	e->nh = j;
+	if (now - HANDLED_KEEP > e->pruned_below)
+		e->pruned_below = now - HANDLED_KEEP;
+}
+
+/* The bulletin campaign rotation gives it (rot: positions to use; advanced
+ * when advance is set). Missed occurrences name it without using it up. */
+static void rotate(const struct engine *e, struct qitem *it, size_t *rot, int advance)
+{
+	if (!it->rotating)
+		return;
+	ssize_t ci = schedule_campaign_index(e->s, it->occ.campaign);
+	if (ci < 0 || !e->s->campaigns[ci].nbulletins)
+		return;
+	const struct campaign *c = &e->s->campaigns[ci];
+	str_copy(it->occ.bulletin, c->bulletins[rot[ci] % c->nbulletins], ID_MAX);
+	if (advance)
+		rot[ci] = (rot[ci] + 1) % c->nbulletins;
 }
 
 void engine_set_rotation(struct engine *e, const char *campaign, const char *last)
@@ -167,22 +186,27 @@ static struct engine_action *act(struct engine_action *acts, size_t *n, size_t m
 	return a;
 }
 
-static void take(struct engine *e, const struct occurrence *o, struct engine_action *acts,
-		 size_t *n, size_t max)
+/* Queue o, first recording as missed the queued occurrences of its slot it
+ * supersedes. 0, or -1 when acts ran out of room: o is then not queued
+ * and must be taken again on the next tick. */
+static int take(struct engine *e, const struct occurrence *o, struct engine_action *acts,
+		size_t *n, size_t max)
 {
 	if (is_handled(e, o->id))
-		return;
+		return 0;
 	for (size_t i = 0; i < e->nq; i++)
 		if (e->q[i].occ.due == o->due && !strcmp(e->q[i].occ.id, o->id))
-			return; /* already queued */
+			return 0; /* already queued */
 	size_t pl = slot_prefix(o->id);
 	for (size_t i = 0; i < e->nq;) {
-		const struct occurrence *q = &e->q[i].occ;
-		if (e->q[i].rank != RANK_MANUAL && q->due < o->due && slot_prefix(q->id) == pl &&
+		struct qitem *qi = &e->q[i];
+		const struct occurrence *q = &qi->occ;
+		if (!qi->manual && q->due < o->due && slot_prefix(q->id) == pl &&
 		    !strncmp(q->id, o->id, pl)) {
+			rotate(e, qi, e->rot, 0);
 			struct engine_action *a = act(acts, n, max, ACT_MISSED, q);
 			if (!a)
-				return; /* out of room: try again on the next tick */
+				return -1; /* out of room: try again on the next tick */
 			snprintf(a->detail, sizeof(a->detail),
 				 "superseded: the same slot came due again at %.5s before it could start",
 				 o->id + pl + 12);
@@ -196,6 +220,7 @@ static void take(struct engine *e, const struct occurrence *o, struct engine_act
 	const struct slot *sl = o->slot < e->s->nslots ? &e->s->slots[o->slot] : NULL;
 	it.rotating = sl && !sl->nbulletins && sl->campaign[0];
 	enqueue(e, &it);
+	return 0;
 }
 
 static void start_head(struct engine *e, struct engine_action *acts, size_t *n, size_t max)
@@ -204,14 +229,7 @@ static void start_head(struct engine *e, struct engine_action *acts, size_t *n, 
 		return;
 	struct qitem it = e->q[0];
 	dequeue_at(e, 0);
-	if (it.rotating) {
-		ssize_t ci = schedule_campaign_index(e->s, it.occ.campaign);
-		if (ci >= 0 && e->s->campaigns[ci].nbulletins) {
-			const struct campaign *c = &e->s->campaigns[ci];
-			str_copy(it.occ.bulletin, c->bulletins[e->rot[ci] % c->nbulletins], ID_MAX);
-			e->rot[ci] = (e->rot[ci] + 1) % c->nbulletins;
-		}
-	}
+	rotate(e, &it, e->rot, 1);
 	engine_mark_handled(e, it.occ.id, it.occ.due);
 	e->playing = 1;
 	e->cur = it;
@@ -222,25 +240,36 @@ size_t engine_tick(struct engine *e, int64_t now, const char *gap_reason,
 		   struct engine_action *acts, size_t max)
 {
 	size_t n = 0;
-	if (now >= e->taken_until) {
-		/* Take in bounded chunks so a long gap needs no huge array. */
-		while (e->taken_until <= now && n + 8 < max) {
-			int64_t to = e->taken_until + 86400;
-			if (to > now + 1)
-				to = now + 1;
-			struct occurrence *occ = NULL;
-			ssize_t k = schedule_expand(e->s, e->taken_until, to, NULL, 0, &occ);
-			ssize_t i = 0;
-			for (; i < k && n + 8 < max; i++)
-				take(e, &occ[i], acts, &n, max);
-			e->taken_until = i < k ? occ[i].due : to;
-			free(occ);
+	int behind = 0;
+	/* Clock stepped back: take again from now. Handled ids and the queue
+	 * keep anything from being taken twice; forgotten ids bound how far. */
+	if (now + 1 < e->taken_until)
+		e->taken_until = now + 1 > e->pruned_below ? now + 1 : e->pruned_below;
+	/* Take in bounded chunks so a long gap needs no huge array. Whatever
+	 * does not fit in acts is taken on the next tick: the caller ticks
+	 * again while actions come back. */
+	while (e->taken_until <= now && !behind) {
+		int64_t to = e->taken_until + 86400;
+		if (to > now + 1)
+			to = now + 1;
+		struct occurrence *occ = NULL;
+		ssize_t k = schedule_expand(e->s, e->taken_until, to, NULL, 0, &occ);
+		ssize_t i = 0;
+		while (i < k && n < max && take(e, &occ[i], acts, &n, max) == 0)
+			i++;
+		if (i < k) {
+			e->taken_until = occ[i].due;
+			behind = 1;
+		} else {
+			e->taken_until = to;
 		}
+		free(occ);
 	}
 	/* Past the catch-up window: missed. */
 	for (size_t i = 0; i < e->nq && n < max;) {
 		struct qitem *it = &e->q[i];
-		if (it->rank != RANK_MANUAL && now > it->occ.due + e->catchup) {
+		if (!it->manual && now > it->occ.due + e->catchup) {
+			rotate(e, it, e->rot, 0);
 			struct engine_action *a = act(acts, &n, max, ACT_MISSED, &it->occ);
 			snprintf(a->detail, sizeof(a->detail), "not started within the catch-up window (%d min): %s",
 				 e->catchup / 60,
@@ -251,6 +280,10 @@ size_t engine_tick(struct engine *e, int64_t now, const char *gap_reason,
 		}
 		i++;
 	}
+	/* Nothing starts until every due occurrence is taken: what plays must
+	 * not depend on how many actions fit in one tick (superseding). */
+	if (behind)
+		return n;
 	if (e->playing && e->nq && e->q[0].rank == RANK_EMERGENCY && e->cur.rank != RANK_EMERGENCY &&
 	    n < max) {
 		struct engine_action *a = act(acts, &n, max, ACT_PREEMPT, &e->cur.occ);
@@ -271,7 +304,7 @@ void engine_done(struct engine *e)
 void engine_play_now(struct engine *e, int64_t now, const char *bulletin, const char *campaign,
 		     int emergency)
 {
-	struct qitem it = {.rank = emergency ? RANK_EMERGENCY : RANK_MANUAL};
+	struct qitem it = {.rank = emergency ? RANK_EMERGENCY : RANK_MANUAL, .manual = 1};
 	char ts[26];
 	civil_tz_format(now, ts);
 	snprintf(it.occ.id, sizeof(it.occ.id), "manual@%.19s#%u", ts, ++e->manual_seq);
@@ -317,14 +350,22 @@ size_t engine_upcoming(const struct engine *e, int64_t now, struct occurrence *o
 	size_t k = 0;
 	size_t *rot = xcalloc(e->s->ncampaigns + 1, sizeof(size_t));
 	memcpy(rot, e->rot, e->s->ncampaigns * sizeof(size_t));
-	for (size_t i = 0; i < e->nq && k < n; i++)
-		out[k++] = e->q[i].occ;
+	/* Queued rotating occurrences use up rotation before the schedule does. */
+	for (size_t i = 0; i < e->nq && k < n; i++) {
+		struct qitem it = e->q[i];
+		rotate(e, &it, rot, 1);
+		out[k++] = it.occ;
+	}
 	int64_t from = e->taken_until > now ? e->taken_until : now;
 	struct occurrence *occ = NULL;
 	ssize_t m = schedule_expand(e->s, from, from + ENGINE_HORIZON, rot, 0, &occ);
-	for (ssize_t j = 0; j < m && k < n; j++)
-		if (!is_handled(e, occ[j].id))
+	for (ssize_t j = 0; j < m && k < n; j++) {
+		int queued = 0; /* possible after the clock stepped back */
+		for (size_t i = 0; i < e->nq && !queued; i++)
+			queued = !strcmp(e->q[i].occ.id, occ[j].id);
+		if (!queued && !is_handled(e, occ[j].id))
 			out[k++] = occ[j];
+	}
 	free(occ);
 	free(rot);
 	return k;

@@ -14,6 +14,8 @@
 #define CHECK_DAYS 400
 /* Start for open-ended patterns; the calendar repeats, so any year works. */
 #define DEFAULT_ANCHOR_Y 2026
+/* Quiet-hour times reported one by one per slot before a summary. */
+#define QUIET_LIST 3
 
 int validate_in_quiet_hours(const struct station *st, int m)
 {
@@ -85,7 +87,11 @@ static void check_limits(struct schedule *s, const struct station *st, const str
 			continue;
 		int32_t first = slot_first_day(s, sl, anchor);
 		int weekday_reported = 0;
-		for (int32_t d = first, k = 0; k < CHECK_DAYS; d++, k++) {
+		/* The window, then the slot's explicit dates: a date years after
+		 * `first` lies outside the window but must obey the weekdays too. */
+		for (int32_t d = first, k = 0; k < CHECK_DAYS + (int32_t)sl->ndates; d++, k++) {
+			if (k >= CHECK_DAYS)
+				d = sl->dates[k - CHECK_DAYS];
 			if (!schedule_slot_on_day(s, sl, d))
 				continue;
 			int wd = civil_weekday(d);
@@ -103,13 +109,6 @@ static void check_limits(struct schedule *s, const struct station *st, const str
 			}
 			days[nd++] = d;
 		}
-		for (size_t k = 0; k < sl->ndates; k++) {
-			if (nd == cap) {
-				cap = cap ? cap * 2 : 1024;
-				days = xrealloc(days, cap * sizeof(*days));
-			}
-			days[nd++] = sl->dates[k];
-		}
 	}
 	if (!nd || (!st->max_sessions_per_day && !st->max_session_minutes)) {
 		free(days);
@@ -120,7 +119,7 @@ static void check_limits(struct schedule *s, const struct station *st, const str
 	size_t bad_days = 0;
 	int32_t first_bad = 0;
 	int first_line = 0;
-	char first_times[1440 * 6 + 1] = "";
+	char first_times[128] = ""; /* the first few session times, for the message */
 	size_t first_nt = 0;
 	char *long_reported = xcalloc(s->nslots + 1, 1);
 	for (size_t i = 0; i < nd; i++) {
@@ -150,13 +149,21 @@ static void check_limits(struct schedule *s, const struct station *st, const str
 			if (!bad_days++) {
 				first_bad = d;
 				first_nt = nt;
-				char *p = first_times;
+				/* At most 12 times listed (a slot every minute has 1440);
+				 * the line is that of the first session over the limit. */
+				size_t len = 0, k = 0;
 				for (int m = 0; m < 1440; m++) {
 					if (!used[m])
 						continue;
+					if (k == (size_t)st->max_sessions_per_day)
+						first_line = s->slots[last_slot[m]].line;
+					if (k++ == 12) {
+						snprintf(first_times + len, sizeof(first_times) - len, ", ...");
+						break;
+					}
 					civil_format_hhmm(m, t1);
-					p += sprintf(p, "%s%s", p == first_times ? "" : ", ", t1);
-					first_line = s->slots[last_slot[m]].line;
+					len += (size_t)snprintf(first_times + len, sizeof(first_times) - len, "%s%s",
+								len ? ", " : "", t1);
 				}
 			}
 		}
@@ -235,14 +242,22 @@ size_t validate_schedule(struct schedule *s, const struct station *st, const str
 		for (size_t k = 0; k < sl->nbulletins; k++)
 			check_bulletin(s, cat, sl->bulletins[k], sl->line, who, errs, &n);
 		if (sl->level != LEVEL_EMERGENCY) {
+			/* Up to QUIET_LIST times one by one, then one summary: an
+			 * every_minutes slot would otherwise give hundreds. */
+			size_t nq = 0;
+			civil_format_hhmm(st->quiet_from, q1);
+			civil_format_hhmm(st->quiet_to, q2);
 			for (size_t k = 0; k < sl->ntimes; k++) {
-				if (!validate_in_quiet_hours(st, sl->times[k]))
+				if (!validate_in_quiet_hours(st, sl->times[k]) || nq++ >= QUIET_LIST)
 					continue;
 				civil_format_hhmm(sl->times[k], t1);
-				civil_format_hhmm(st->quiet_from, q1);
-				civil_format_hhmm(st->quiet_to, q2);
 				errlist_add(errs, "%s:%d: slot %s: %s is inside the station's quiet hours %s-%s (%s:%d)",
 					    s->file, sl->line, sl->id, t1, q1, q2, st->file, st->quiet_line);
+				n++;
+			}
+			if (nq > QUIET_LIST) {
+				errlist_add(errs, "%s:%d: slot %s: and %zu more times inside the station's quiet hours %s-%s (%s:%d)",
+					    s->file, sl->line, sl->id, nq - QUIET_LIST, q1, q2, st->file, st->quiet_line);
 				n++;
 			}
 		}

@@ -1,0 +1,249 @@
+/* Unit tests for civil.c: calendar arithmetic, the strict parsers, ISO 8601
+ * with offsets and the station zone (Asia/Ho_Chi_Minh, UTC+7, no DST). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <string.h>
+
+#include "civil.h"
+
+static int setup(void **state)
+{
+	(void)state;
+	return civil_tz_set("Asia/Ho_Chi_Minh");
+}
+
+static void test_round_trip(void **state)
+{
+	(void)state;
+	int32_t day = civil_days(1970, 1, 1);
+	assert_int_equal(day, 0);
+	for (int y = 1970; y <= 2200; y++)
+		for (int m = 1; m <= 12; m++)
+			for (int d = 1; d <= civil_month_length(y, m); d++) {
+				assert_int_equal(civil_days(y, m, d), day);
+				int yy, mm, dd;
+				civil_from_days(day, &yy, &mm, &dd);
+				assert_int_equal(yy, y);
+				assert_int_equal(mm, m);
+				assert_int_equal(dd, d);
+				day++;
+			}
+	/* Before the epoch too (negative day numbers). */
+	int yy, mm, dd;
+	civil_from_days(-1, &yy, &mm, &dd);
+	assert_int_equal(yy * 10000 + mm * 100 + dd, 19691231);
+	assert_int_equal(civil_days(1900, 3, 1), -25508);
+}
+
+static void test_weekday(void **state)
+{
+	(void)state;
+	static const struct { int y, m, d, wd; } t[] = {
+		{1970, 1, 1, 3},  /* Thursday */
+		{2000, 1, 1, 5},  /* Saturday */
+		{2024, 2, 29, 3}, /* Thursday */
+		{2026, 11, 28, 5},
+		{2026, 11, 30, 0},
+		{2027, 2, 6, 5},
+		{1969, 12, 29, 0},
+		{2200, 12, 31, 2},
+	};
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		assert_int_equal(civil_weekday(civil_days(t[i].y, t[i].m, t[i].d)), t[i].wd);
+	for (int32_t d = -1000; d < 1000; d++)
+		assert_int_equal(civil_weekday(d + 1), (civil_weekday(d) + 1) % 7);
+	assert_string_equal(civil_weekday_name(0), "Monday");
+	assert_string_equal(civil_weekday_name(6), "Sunday");
+	assert_string_equal(civil_weekday_name(7), "?");
+}
+
+static void test_months_and_leap(void **state)
+{
+	(void)state;
+	assert_false(civil_is_leap(1900));
+	assert_true(civil_is_leap(2000));
+	assert_true(civil_is_leap(2024));
+	assert_true(civil_is_leap(2028));
+	assert_false(civil_is_leap(2026));
+	assert_false(civil_is_leap(2100));
+	assert_int_equal(civil_month_length(1900, 2), 28);
+	assert_int_equal(civil_month_length(2000, 2), 29);
+	assert_int_equal(civil_month_length(2024, 2), 29);
+	assert_int_equal(civil_month_length(2026, 2), 28);
+	assert_int_equal(civil_month_length(2028, 2), 29);
+	static const int len[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+	for (int m = 1; m <= 12; m++)
+		assert_int_equal(civil_month_length(2026, m), len[m - 1]);
+	assert_int_equal(civil_month_length(2026, 0), 0);
+	assert_int_equal(civil_month_length(2026, 13), 0);
+	assert_int_equal(civil_days(2024, 3, 1) - civil_days(2024, 2, 28), 2);
+	assert_int_equal(civil_days(1900, 3, 1) - civil_days(1900, 2, 28), 1);
+	assert_int_equal(civil_days(2000, 3, 1) - civil_days(2000, 2, 28), 2);
+}
+
+static void test_parse_date(void **state)
+{
+	(void)state;
+	int32_t d;
+	assert_int_equal(civil_parse_date("2026-11-28", &d), 0);
+	assert_int_equal(d, civil_days(2026, 11, 28));
+	assert_int_equal(civil_parse_date("2028-02-29", &d), 0);
+	assert_int_equal(civil_parse_date("2024-02-29", &d), 0);
+	static const char *bad[] = {"2026-02-29", "2026-13-01", "2026-00-10", "2026-01-00",
+		"2026-01-32", "2026-04-31", "2026-1-01", "2026-01-1", "26-01-01", "2026/01/01",
+		"2026-01-01 ", " 2026-01-01", "2026-01-01x", "", "abcd-ef-gh", "1969-12-31",
+		"2201-01-01", "2100-02-29", "+026-01-01"};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (civil_parse_date(bad[i], &d) == 0)
+			fail_msg("accepted date \"%s\"", bad[i]);
+	char buf[11];
+	civil_format_date(civil_days(2027, 2, 5), buf);
+	assert_string_equal(buf, "2027-02-05");
+}
+
+static void test_parse_hhmm(void **state)
+{
+	(void)state;
+	int m;
+	assert_int_equal(civil_parse_hhmm("00:00", &m), 0);
+	assert_int_equal(m, 0);
+	assert_int_equal(civil_parse_hhmm("23:59", &m), 0);
+	assert_int_equal(m, 1439);
+	assert_int_equal(civil_parse_hhmm("06:30", &m), 0);
+	assert_int_equal(m, 390);
+	static const char *bad[] = {"25:00", "24:00", "12:60", "7:30", "12:30 ", " 12:30", "1230",
+		"12-30", "12:3", "", "ab:cd", "-1:30", "12:30:00", "１2:30"};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (civil_parse_hhmm(bad[i], &m) == 0)
+			fail_msg("accepted time \"%s\"", bad[i]);
+	char buf[6];
+	for (int k = 0; k < 1440; k++) {
+		civil_format_hhmm(k, buf);
+		assert_int_equal(civil_parse_hhmm(buf, &m), 0);
+		assert_int_equal(m, k);
+	}
+}
+
+static void test_parse_datetime_month_weekday(void **state)
+{
+	(void)state;
+	int32_t d;
+	int m, y, mo;
+	assert_int_equal(civil_parse_datetime("2027-02-05 06:30", &d, &m), 0);
+	assert_int_equal(d, civil_days(2027, 2, 5));
+	assert_int_equal(m, 390);
+	assert_int_equal(civil_parse_datetime("2027-02-05T06:30", &d, &m), 0);
+	assert_int_equal(civil_parse_datetime("2027-02-05 25:00", &d, &m), -1);
+	assert_int_equal(civil_parse_datetime("2027-02-29 06:30", &d, &m), -1);
+	assert_int_equal(civil_parse_datetime("2027-02-05 6:30", &d, &m), -1);
+	assert_int_equal(civil_parse_datetime("2027-02-05_06:30", &d, &m), -1);
+	assert_int_equal(civil_parse_datetime("2027-02-05 06:30 ", &d, &m), -1);
+	assert_int_equal(civil_parse_month("2026-11", &y, &mo), 0);
+	assert_int_equal(y, 2026);
+	assert_int_equal(mo, 11);
+	assert_int_equal(civil_parse_month("2026-13", &y, &mo), -1);
+	assert_int_equal(civil_parse_month("2026-1", &y, &mo), -1);
+	assert_int_equal(civil_parse_month("2026-11-01", &y, &mo), -1);
+	assert_int_equal(civil_parse_weekday("mon"), 0);
+	assert_int_equal(civil_parse_weekday("SAT"), 5);
+	assert_int_equal(civil_parse_weekday("Sunday"), 6);
+	assert_int_equal(civil_parse_weekday("wednesday"), 2);
+	assert_int_equal(civil_parse_weekday("mo"), -1);
+	assert_int_equal(civil_parse_weekday("monday "), -1);
+	assert_int_equal(civil_parse_weekday("thu2"), -1);
+	assert_int_equal(civil_parse_weekday(""), -1);
+	assert_int_equal(civil_parse_weekday("xyz"), -1);
+}
+
+static void test_iso(void **state)
+{
+	(void)state;
+	int64_t t, u;
+	assert_int_equal(civil_parse_iso("1970-01-01T00:00:00Z", &t), 0);
+	assert_int_equal(t, 0);
+	assert_int_equal(civil_parse_iso("2026-11-28T06:30:00+07:00", &t), 0);
+	assert_int_equal(civil_parse_iso("2026-11-27T23:30:00Z", &u), 0);
+	assert_true(t == u);
+	assert_int_equal(civil_parse_iso("2026-11-27T18:00:00-05:30", &u), 0);
+	assert_true(t == u);
+	char buf[32];
+	civil_format_iso_offset(t, 7 * 3600, buf);
+	assert_string_equal(buf, "2026-11-28T06:30:00+07:00");
+	civil_format_iso_offset(t, 0, buf);
+	assert_string_equal(buf, "2026-11-27T23:30:00+00:00");
+	civil_format_iso_offset(t, -(5 * 3600 + 1800), buf);
+	assert_string_equal(buf, "2026-11-27T18:00:00-05:30");
+	assert_int_equal(civil_parse_iso(buf, &u), 0);
+	assert_true(t == u);
+	civil_format_iso_offset(-1, 0, buf);
+	assert_string_equal(buf, "1969-12-31T23:59:59+00:00");
+	/* Round trip across a range of instants and offsets. */
+	static const int offs[] = {0, 7 * 3600, -5 * 3600, 5 * 3600 + 45 * 60, -(9 * 3600 + 30 * 60), 14 * 3600};
+	for (int64_t x = 86400; x < 7000000000LL; x += 86400LL * 37 + 3671) {
+		for (size_t k = 0; k < sizeof(offs) / sizeof(offs[0]); k++) {
+			civil_format_iso_offset(x, offs[k], buf);
+			assert_int_equal(strlen(buf), 25);
+			assert_int_equal(civil_parse_iso(buf, &u), 0);
+			assert_true(u == x);
+		}
+	}
+	static const char *bad[] = {"2026-11-28T06:30:00", "2026-11-28 06:30:00+07:00",
+		"2026-11-28T06:30:00+0700", "2026-11-28T06:30:00+07", "2026-11-28T24:00:00Z",
+		"2026-11-28T06:60:00Z", "2026-11-28T06:30:00z", "2026-11-28T06:30:00Z ",
+		"2026-02-29T06:30:00Z", "2026-11-28T06:30:00+25:00", "2026-11-28T06:30Z", ""};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (civil_parse_iso(bad[i], &u) == 0)
+			fail_msg("accepted ISO time \"%s\"", bad[i]);
+}
+
+static void test_tz(void **state)
+{
+	(void)state;
+	int64_t t = civil_tz_instant(civil_days(2026, 11, 28), 6 * 60 + 30);
+	int64_t u;
+	assert_int_equal(civil_parse_iso("2026-11-28T06:30:00+07:00", &u), 0);
+	assert_true(t == u);
+	int32_t day;
+	int sod, off;
+	civil_tz_local(t, &day, &sod, &off);
+	assert_int_equal(day, civil_days(2026, 11, 28));
+	assert_int_equal(sod, 6 * 3600 + 30 * 60);
+	assert_int_equal(off, 7 * 3600);
+	char buf[32];
+	civil_tz_format(t, buf);
+	assert_string_equal(buf, "2026-11-28T06:30:00+07:00");
+	/* Local midnight is 17:00 UTC the day before. */
+	civil_tz_local(civil_tz_instant(civil_days(2027, 1, 1), 0) - 1, &day, &sod, NULL);
+	assert_int_equal(day, civil_days(2026, 12, 31));
+	assert_int_equal(sod, 86399);
+	assert_int_equal(civil_tz_set("No/Such_Zone"), -1);
+	assert_int_equal(civil_tz_set("Asia"), -1); /* a folder, not a zone */
+	assert_int_equal(civil_tz_set(""), -1);
+	assert_int_equal(civil_tz_set("../../../etc/passwd"), -1);
+	assert_int_equal(civil_tz_set("UTC"), 0);
+	civil_tz_format(0, buf);
+	assert_string_equal(buf, "1970-01-01T00:00:00+00:00");
+	assert_int_equal(civil_tz_set("Asia/Ho_Chi_Minh"), 0);
+	civil_tz_format(u, buf);
+	assert_string_equal(buf, "2026-11-28T06:30:00+07:00");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_round_trip),
+		cmocka_unit_test(test_weekday),
+		cmocka_unit_test(test_months_and_leap),
+		cmocka_unit_test(test_parse_date),
+		cmocka_unit_test(test_parse_hhmm),
+		cmocka_unit_test(test_parse_datetime_month_weekday),
+		cmocka_unit_test(test_iso),
+		cmocka_unit_test(test_tz),
+	};
+	return cmocka_run_group_tests(tests, setup, NULL);
+}
