@@ -124,21 +124,112 @@ demo: deps
 
 install: $(BINS)
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(SYSCONFDIR)/loaxa \
-		$(DESTDIR)$(UNITDIR)
+		$(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSUSERSDIR) $(DESTDIR)$(TMPFILESDIR) \
+		$(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 \
+		$(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(LOCALSTATEDIR)/lib/loaxa/library
 	install -m 0755 $(BUILD)/loaxad $(DESTDIR)$(SBINDIR)/loaxad
 	install -m 0755 $(BUILD)/loaxactl $(DESTDIR)$(BINDIR)/loaxactl
-	[ -e $(DESTDIR)$(SYSCONFDIR)/loaxa/loaxa.conf ] || \
-		sed -e 's|@LOCALSTATEDIR@|$(LOCALSTATEDIR)|g' config/loaxa.conf.in \
-		> $(DESTDIR)$(SYSCONFDIR)/loaxa/loaxa.conf
-	[ -e $(DESTDIR)$(SYSCONFDIR)/loaxa/schedule.conf ] || \
-		install -m 0644 config/schedule.conf $(DESTDIR)$(SYSCONFDIR)/loaxa/schedule.conf
 	sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
 		systemd/loaxad.service.in > $(DESTDIR)$(UNITDIR)/loaxad.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/loaxad.service
+	install -m 0644 systemd/loaxa.sysusers.conf $(DESTDIR)$(SYSUSERSDIR)/loaxa.conf
+	install -m 0644 systemd/loaxa.tmpfiles.conf $(DESTDIR)$(TMPFILESDIR)/loaxa.conf
+	install -m 0644 docs/man/loaxactl.1 $(DESTDIR)$(MANDIR)/man1/loaxactl.1
+	install -m 0644 docs/man/loaxa.conf.5 docs/man/loaxa-schedule.5 $(DESTDIR)$(MANDIR)/man5/
+	install -m 0644 docs/man/loaxad.8 $(DESTDIR)$(MANDIR)/man8/loaxad.8
+	sed -e 's|@LOCALSTATEDIR@|$(LOCALSTATEDIR)|g' config/loaxa.conf.in \
+		> $(DESTDIR)$(DOCDIR)/examples/loaxa.conf
+	install -m 0644 config/schedule.conf $(DESTDIR)$(DOCDIR)/examples/schedule.conf
+	chmod 0644 $(DESTDIR)$(DOCDIR)/examples/loaxa.conf
+	@# The station file is the technician's: never overwritten once there.
+	[ -e $(DESTDIR)$(SYSCONFDIR)/loaxa/loaxa.conf ] || \
+		install -m 0644 $(DESTDIR)$(DOCDIR)/examples/loaxa.conf $(DESTDIR)$(SYSCONFDIR)/loaxa/loaxa.conf
 
+# Leaves the station file and /var/lib/loaxa (library, journal): they are data.
 uninstall:
-	rm -f $(DESTDIR)$(SBINDIR)/loaxad $(DESTDIR)$(BINDIR)/loaxactl $(DESTDIR)$(UNITDIR)/loaxad.service
+	rm -f $(DESTDIR)$(SBINDIR)/loaxad $(DESTDIR)$(BINDIR)/loaxactl \
+		$(DESTDIR)$(UNITDIR)/loaxad.service $(DESTDIR)$(SYSUSERSDIR)/loaxa.conf \
+		$(DESTDIR)$(TMPFILESDIR)/loaxa.conf $(DESTDIR)$(MANDIR)/man1/loaxactl.1 \
+		$(DESTDIR)$(MANDIR)/man5/loaxa.conf.5 $(DESTDIR)$(MANDIR)/man5/loaxa-schedule.5 \
+		$(DESTDIR)$(MANDIR)/man8/loaxad.8 $(DESTDIR)$(DOCDIR)/examples/loaxa.conf \
+		$(DESTDIR)$(DOCDIR)/examples/schedule.conf
+	rmdir $(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(DOCDIR) 2>/dev/null || true
+	rmdir $(DESTDIR)$(LOCALSTATEDIR)/lib/loaxa/library 2>/dev/null || true
 
 clean:
 	rm -rf build
 
 -include $(wildcard $(BUILD)/obj/*.d $(BUILD)/tests/obj/*.d $(BUILD)/bench/obj/*.d)
+
+# ---- Production install, Debian package, arm64 (issue 8; docs/CROSS.md) ----
+#   make man-check     man pages: groff -ww and man --warnings print nothing
+#   make deb           Debian package into build/deb/ (dpkg-buildpackage)
+#   make deb-check     install, remove and purge that package here (root)
+#   make deps-arm64    multiarch cross toolchain, :arm64 libraries, qemu-user
+#   make cross-arm64   loaxad, loaxactl and the unit tests for arm64
+#   make test-arm64    ... and run the unit tests under qemu-user
+#   make deb-arm64     the Debian package for the board
+MANDIR ?= $(PREFIX)/share/man
+DOCDIR ?= $(PREFIX)/share/doc/loaxa
+SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
+TMPFILESDIR ?= $(PREFIX)/lib/tmpfiles.d
+MANPAGES := docs/man/loaxactl.1 docs/man/loaxa.conf.5 docs/man/loaxa-schedule.5 docs/man/loaxad.8
+ARM64 := aarch64-linux-gnu
+ARM64_BUILD := build/arm64
+ARM64_PKGS := crossbuild-essential-arm64 qemu-user-static libc6:arm64 libasound2-dev:arm64 \
+	libmpg123-dev:arm64 libconfig-dev:arm64 libmodbus-dev:arm64 libcmocka-dev:arm64 libsodium-dev:arm64
+QEMU_ARM64 ?= $(firstword $(shell command -v qemu-aarch64-static qemu-aarch64 2>/dev/null) qemu-aarch64-static)
+DEB_DIR := build/deb
+
+.PHONY: man-check deb deb-arm64 deb-check deps-arm64 cross-arm64 test-arm64
+
+man-check:
+	$(Q)out=$$(for m in $(MANPAGES); do groff -ww -z -man $$m 2>&1; \
+		LC_ALL=C.UTF-8 MANWIDTH=80 man --warnings -E UTF-8 -l -Tutf8 -Z $$m 2>&1 >/dev/null; done); \
+	if [ -n "$$out" ]; then echo "$$out"; exit 1; fi; echo "man pages: no warnings"
+
+deps-arm64:
+	$(Q)missing=""; for p in $(ARM64_PKGS); do \
+		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		echo "loaxa: installing$$missing"; \
+		dpkg --print-foreign-architectures | grep -qx arm64 || dpkg --add-architecture arm64; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+cross-arm64:
+	$(Q)$(MAKE) --no-print-directory CC=$(ARM64)-gcc PKG_CONFIG=$(ARM64)-pkg-config BUILD=$(ARM64_BUILD) \
+		$(ARM64_BUILD)/loaxad $(ARM64_BUILD)/loaxactl $(TEST_SRC:tests/unit/%.c=$(ARM64_BUILD)/tests/%)
+
+# tests/run.sh runs the binaries directly, which needs binfmt_misc; qemu is
+# called explicitly here so that it works in containers without it.
+test-arm64: cross-arm64
+	$(Q)pass=0; fail=0; for t in $(TEST_SRC:tests/unit/%.c=$(ARM64_BUILD)/tests/%); do \
+		out=$$(cd tests && CMOCKA_MESSAGE_OUTPUT=stdout $(QEMU_ARM64) -L /usr/$(ARM64) ../$$t 2>&1); rc=$$?; \
+		ok=$$(printf '%s\n' "$$out" | sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' | tail -1); \
+		bad=$$(printf '%s\n' "$$out" | sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' | tail -1); \
+		ok=$${ok:-0}; bad=$${bad:-0}; [ $$rc -ne 0 ] && [ $$bad -eq 0 ] && bad=1; \
+		pass=$$((pass + ok)); fail=$$((fail + bad)); \
+		if [ $$rc -eq 0 ]; then echo "ok   $$(basename $$t) ($$ok, arm64)"; \
+		else printf '%s\n' "$$out"; echo "FAIL $$(basename $$t) (exit $$rc, arm64)"; fi; \
+	done; echo "$$pass passed, $$fail failed"; [ $$fail -eq 0 ]
+
+# Built from a copy of the tree, so that debian/'s build products and the
+# .deb files stay under build/.
+deb:
+	$(Q)$(call deb_build,)
+
+deb-arm64:
+	$(Q)$(call deb_build,-aarm64 -Pnocheck)
+
+define deb_build
+rm -rf $(DEB_DIR)/src && mkdir -p $(DEB_DIR)/src && \
+tar -cf - --exclude=./build --exclude=./.git --exclude=./var . | tar -xf - -C $(DEB_DIR)/src && \
+cd $(DEB_DIR)/src && dpkg-buildpackage -b -us -uc $(1) >../build.log 2>&1 || \
+	{ tail -40 ../build.log; echo "dpkg-buildpackage failed: see $(DEB_DIR)/build.log"; exit 1; }; \
+ls -1 $(CURDIR)/$(DEB_DIR)/*.deb
+endef
+
+deb-check:
+	$(Q)tests/deb-check.sh $(DEB_DIR)/loaxa_*_$$(dpkg --print-architecture).deb

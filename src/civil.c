@@ -213,16 +213,32 @@ int civil_tz_set(const char *name)
 
 int64_t civil_tz_instant(int32_t day, int minute)
 {
+	/* mktime with tm_isdst = -1 picks a side of a DST fold from its
+	 * previous call: try both and keep the earlier instant that maps back
+	 * to the same local time; in a gap neither does, and mktime's forward
+	 * move is kept. */
 	int y, m, d;
 	civil_from_days(day, &y, &m, &d);
-	struct tm tm = {0};
-	tm.tm_year = y - 1900;
-	tm.tm_mon = m - 1;
-	tm.tm_mday = d;
-	tm.tm_hour = minute / 60;
-	tm.tm_min = minute % 60;
-	tm.tm_isdst = -1;
-	return (int64_t)mktime(&tm);
+	int64_t best = 0, fallback = 0;
+	int found = 0;
+	for (int dst = 0; dst <= 1; dst++) {
+		struct tm tm = {0};
+		tm.tm_year = y - 1900;
+		tm.tm_mon = m - 1;
+		tm.tm_mday = d;
+		tm.tm_hour = minute / 60;
+		tm.tm_min = minute % 60;
+		tm.tm_isdst = dst;
+		int64_t t = (int64_t)mktime(&tm);
+		if (!dst)
+			fallback = t;
+		if (tm.tm_isdst == dst && tm.tm_hour == minute / 60 && tm.tm_min == minute % 60 &&
+		    tm.tm_mday == d && (!found || t < best)) {
+			best = t;
+			found = 1;
+		}
+	}
+	return found ? best : fallback;
 }
 
 void civil_tz_local(int64_t t, int32_t *day, int *sec_of_day, int *offset)
