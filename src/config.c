@@ -419,6 +419,10 @@ int config_load_station(const char *path, struct station *st, struct errlist *er
 	memset(st, 0, sizeof(*st));
 	str_copy(st->file, path, sizeof(st->file));
 	path_dirname(path, st->dir, sizeof(st->dir));
+	/* Absolute, so paths read well in logs and the journal. */
+	char real[PATH_MAX];
+	if (realpath(st->dir, real))
+		str_copy(st->dir, real, sizeof(st->dir));
 	if (read_file(&cfg, &c) < 0)
 		return -1;
 	config_setting_t *root = config_root_setting(&cfg);

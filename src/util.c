@@ -203,7 +203,41 @@ int path_resolve(const char *base_dir, const char *path, char *out, size_t n)
 		errno = ENAMETOOLONG;
 		return -1;
 	}
+	path_normalize(out);
 	return 0;
+}
+
+void path_normalize(char *p)
+{
+	/* Lexical: "a/./b/../c" -> "a/c"; a leading ".." of a relative path stays. */
+	int abs = p[0] == '/';
+	char *seg[PATH_MAX / 2];
+	size_t n = 0;
+	char buf[PATH_MAX];
+	str_copy(buf, p, sizeof(buf));
+	for (char *save = NULL, *t = strtok_r(buf, "/", &save); t; t = strtok_r(NULL, "/", &save)) {
+		if (!strcmp(t, "."))
+			continue;
+		if (!strcmp(t, "..") && n && strcmp(seg[n - 1], ".."))
+			n--;
+		else if (!strcmp(t, "..") && abs)
+			continue;
+		else if (n < ARRAY_LEN(seg))
+			seg[n++] = t;
+	}
+	size_t l = 0;
+	if (abs)
+		p[l++] = '/';
+	for (size_t i = 0; i < n; i++) {
+		size_t k = strlen(seg[i]);
+		if (i)
+			p[l++] = '/';
+		memmove(p + l, seg[i], k);
+		l += k;
+	}
+	if (!l)
+		p[l++] = '.';
+	p[l] = '\0';
 }
 
 void path_dirname(const char *path, char *out, size_t n)

@@ -41,6 +41,8 @@ void errlist_free(struct errlist *e);
 
 /* Join dir and a relative path (absolute paths are returned as is). */
 int path_resolve(const char *base_dir, const char *path, char *out, size_t n);
+/* Remove "." and "dir/.." components in place (lexically). */
+void path_normalize(char *path);
 /* Directory part of path into out ("." when none). */
 void path_dirname(const char *path, char *out, size_t n);
 /* mkdir -p with mode; 0 or -1. */
