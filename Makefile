@@ -55,6 +55,7 @@ BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 BINS := $(MAINS:%=$(BUILD)/%)
 
 .PHONY: all deps test unit it san valgrind bench demo install uninstall clean check-layering
+.SECONDARY:
 all: $(BINS)
 
 deps:
@@ -231,5 +232,14 @@ cd $(DEB_DIR)/src && dpkg-buildpackage -b -us -uc $(1) >../build.log 2>&1 || \
 ls -1 $(CURDIR)/$(DEB_DIR)/*.deb
 endef
 
+# piuparts: install, remove and purge in a fresh Debian 12 chroot (root,
+# about a minute), with the checks in tests/piuparts/. The ignored folders
+# are systemd's own (pulled in for systemd-sysusers), not loaxa's.
+PIUPARTS_IGNORE := /root/.ssh/ /var/cache/private/ /var/lib/private/ /var/log/private/ \
+	/var/lib/systemd/coredump/ /var/lib/systemd/pstore/
 deb-check:
-	$(Q)tests/deb-check.sh $(DEB_DIR)/loaxa_*_$$(dpkg --print-architecture).deb
+	$(Q)piuparts -d bookworm --no-adequate --scriptsdir=$(CURDIR)/tests/piuparts \
+		$(addprefix --ignore=,$(PIUPARTS_IGNORE)) \
+		$(DEB_DIR)/loaxa_*_$$(dpkg --print-architecture).deb >$(DEB_DIR)/piuparts.log 2>&1; \
+	rc=$$?; grep -E '^ *loaxa: |FAIL|PASS' $(DEB_DIR)/piuparts.log; \
+	[ $$rc -eq 0 ] && echo "piuparts: ok" || { echo "piuparts failed: see $(DEB_DIR)/piuparts.log"; exit 1; }
