@@ -115,7 +115,7 @@ grep -q 'station-stop' "$T"/st/journal/*.log && ok "station-stop journalled" || 
 
 # Slow (paced) audio device: a FIFO read at a fixed rate, so broadcasts
 # take real time and can be interrupted.
-use_paced_device "$T/st"
+use_paced_device "$T/st" 100000
 set_clock "2030-01-15 06:35:59"
 start_daemon
 wait_journal 'start occ=dai@2030-01-15T06:36' 10 || bail "06:36 did not start"

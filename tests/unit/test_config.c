@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -100,13 +101,21 @@ static void test_station_sample(void **state)
 	assert_string_equal(st.district_code, "271");
 	assert_string_equal(st.name, "Đài truyền thanh xã Phù Đổng");
 	assert_string_equal(st.timezone, "Asia/Ho_Chi_Minh");
-	assert_string_equal(st.dir, "../config");
-	/* Relative paths resolve against the file's folder. */
-	assert_string_equal(st.library, "../config/../audio");
-	assert_string_equal(st.journal, "../config/../var/journal");
-	assert_string_equal(st.schedule, "../config/demo-schedule.conf");
-	assert_string_equal(st.control, "../config/../var/loaxad.sock");
-	assert_string_equal(st.audio_fallback, "../config/../var/no-sound-card.wav");
+	/* The folder is made absolute; relative paths resolve against it. */
+	char top[PATH_MAX], want[PATH_MAX + 64];
+	assert_non_null(realpath("..", top));
+	snprintf(want, sizeof(want), "%s/config", top);
+	assert_string_equal(st.dir, want);
+	snprintf(want, sizeof(want), "%s/audio", top);
+	assert_string_equal(st.library, want);
+	snprintf(want, sizeof(want), "%s/var/journal", top);
+	assert_string_equal(st.journal, want);
+	snprintf(want, sizeof(want), "%s/config/demo-schedule.conf", top);
+	assert_string_equal(st.schedule, want);
+	snprintf(want, sizeof(want), "%s/var/loaxad.sock", top);
+	assert_string_equal(st.control, want);
+	snprintf(want, sizeof(want), "%s/var/no-sound-card.wav", top);
+	assert_string_equal(st.audio_fallback, want);
 	assert_int_equal(st.catchup_minutes, 2);
 	assert_int_equal(st.quiet_from, st.quiet_to);
 	assert_int_equal(st.allowed_weekdays, 0x7f);
@@ -170,9 +179,13 @@ static void test_station_minimal_defaults(void **state)
 	int r = config_load_station(DATA "station-min.conf", &st, &e);
 	dump(&e);
 	assert_int_equal(r, 0);
-	assert_string_equal(st.library, DATA "lib");
+	char here[PATH_MAX], want[PATH_MAX + 64];
+	assert_non_null(realpath(DATA, here));
+	snprintf(want, sizeof(want), "%s/lib", here);
+	assert_string_equal(st.library, want);
 	assert_string_equal(st.journal, "/abs/journal");
-	assert_string_equal(st.schedule, DATA "schedule.conf");
+	snprintf(want, sizeof(want), "%s/schedule.conf", here);
+	assert_string_equal(st.schedule, want);
 	assert_string_equal(st.timezone, "Asia/Ho_Chi_Minh");
 	assert_string_equal(st.audio_device, "default");
 	assert_int_equal(st.catchup_minutes, 30);
@@ -183,12 +196,13 @@ static void test_station_minimal_defaults(void **state)
 	assert_int_equal(st.amp.port, 502);
 	errlist_free(&e);
 
-	/* A file in the current folder: its folder is ".". */
+	/* A file in the current folder: its folder is the current one. */
 	assert_int_equal(chdir(DATA), 0);
 	r = config_load_station("station-min.conf", &st, &e);
 	assert_int_equal(chdir("../.."), 0);
 	assert_int_equal(r, 0);
-	assert_string_equal(st.library, "./lib");
+	snprintf(want, sizeof(want), "%s/lib", here);
+	assert_string_equal(st.library, want);
 	errlist_free(&e);
 }
 
