@@ -14,7 +14,7 @@ PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
 SBINDIR ?= $(PREFIX)/sbin
 SYSCONFDIR ?= $(if $(filter /usr,$(PREFIX)),/etc,$(PREFIX)/etc)
-LOCALSTATEDIR ?= $(if $(filter /usr,$(PREFIX)),/var,$(PREFIX)/var)
+LOCALSTATEDIR ?= /var
 UNITDIR ?= $(PREFIX)/lib/systemd/system
 DESTDIR ?=
 
@@ -93,7 +93,7 @@ $(BUILD)/bench/%: $(BUILD)/bench/obj/%.o $(BUILD)/libloaxa.a
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
 # The pure core must not touch hardware libraries or the clock.
-CORE := civil schedule validate record asrun engine report
+CORE := civil schedule validate record asrun engine report sequence
 check-layering:
 	$(Q)tests/check-layering.sh $(CORE)
 
@@ -165,7 +165,8 @@ clean:
 # ---- Production install, Debian package, arm64 (issue 8; docs/CROSS.md) ----
 #   make man-check     man pages: groff -ww and man --warnings print nothing
 #   make deb           Debian package into build/deb/ (dpkg-buildpackage)
-#   make deb-check     install, remove and purge that package here (root)
+#   make deb-check     piuparts: install, remove, purge that package (root)
+#   make systemd-boot-check  that package under a real systemd (root)
 #   make deps-arm64    multiarch cross toolchain, :arm64 libraries, qemu-user
 #   make cross-arm64   loaxad, loaxactl and the unit tests for arm64
 #   make test-arm64    ... and run the unit tests under qemu-user
@@ -182,7 +183,7 @@ ARM64_PKGS := crossbuild-essential-arm64 qemu-user-static libc6:arm64 libasound2
 QEMU_ARM64 ?= $(firstword $(shell command -v qemu-aarch64-static qemu-aarch64 2>/dev/null) qemu-aarch64-static)
 DEB_DIR := build/deb
 
-.PHONY: man-check deb deb-arm64 deb-check deps-arm64 cross-arm64 test-arm64
+.PHONY: man-check deb deb-arm64 deb-check systemd-boot-check deps-arm64 cross-arm64 test-arm64
 
 man-check:
 	$(Q)out=$$(for m in $(MANPAGES); do groff -ww -z -man $$m 2>&1; \
@@ -219,15 +220,16 @@ test-arm64: cross-arm64
 # Built from a copy of the tree, so that debian/'s build products and the
 # .deb files stay under build/.
 deb:
-	$(Q)$(call deb_build,)
+	$(Q)$(call deb_build,,)
 
+# Cross-built packages skip the unit tests: run them with `make test-arm64`.
 deb-arm64:
-	$(Q)$(call deb_build,-aarm64 -Pnocheck)
+	$(Q)$(call deb_build,-aarm64 -Pnocheck,CC=$(ARM64)-gcc DEB_BUILD_OPTIONS=nocheck)
 
 define deb_build
 rm -rf $(DEB_DIR)/src && mkdir -p $(DEB_DIR)/src && \
 tar -cf - --exclude=./build --exclude=./.git --exclude=./var . | tar -xf - -C $(DEB_DIR)/src && \
-cd $(DEB_DIR)/src && dpkg-buildpackage -b -us -uc $(1) >../build.log 2>&1 || \
+cd $(DEB_DIR)/src && $(2) dpkg-buildpackage -b -us -uc $(1) >../build.log 2>&1 || \
 	{ tail -40 ../build.log; echo "dpkg-buildpackage failed: see $(DEB_DIR)/build.log"; exit 1; }; \
 ls -1 $(CURDIR)/$(DEB_DIR)/*.deb
 endef
@@ -237,9 +239,35 @@ endef
 # are systemd's own (pulled in for systemd-sysusers), not loaxa's.
 PIUPARTS_IGNORE := /root/.ssh/ /var/cache/private/ /var/lib/private/ /var/log/private/ \
 	/var/lib/systemd/coredump/ /var/lib/systemd/pstore/
+# The package under a real systemd, in a throw-away container of this very
+# machine (systemd-nspawn, package systemd-container; root; about a minute).
+systemd-boot-check:
+	$(Q)tests/systemd-boot.sh $(DEB_DIR)/loaxa_*_$$(dpkg --print-architecture).deb
+
 deb-check:
 	$(Q)piuparts -d bookworm --no-adequate --scriptsdir=$(CURDIR)/tests/piuparts \
 		$(addprefix --ignore=,$(PIUPARTS_IGNORE)) \
 		$(DEB_DIR)/loaxa_*_$$(dpkg --print-architecture).deb >$(DEB_DIR)/piuparts.log 2>&1; \
 	rc=$$?; grep -E '^ *loaxa: |FAIL|PASS' $(DEB_DIR)/piuparts.log; \
 	[ $$rc -eq 0 ] && echo "piuparts: ok" || { echo "piuparts failed: see $(DEB_DIR)/piuparts.log"; exit 1; }
+
+# ---- Reports (issue 6; docs/REPORTS.md) ----
+#   make report-screenshot   render the report and roll-up pages of the
+#                            report tests in headless Chromium, into
+#                            build/report-screenshot/*.png (look at them)
+REPORT_SHOTS := $(BUILD)/report-screenshot
+CHROMIUM ?= $(firstword $(shell command -v chromium chromium-browser google-chrome 2>/dev/null) chromium)
+
+.PHONY: report-screenshot
+report-screenshot: $(BUILD)/loaxactl
+	$(Q)command -v $(CHROMIUM) >/dev/null || { echo "report-screenshot: needs chromium (apt-get install chromium)"; exit 1; }
+	$(Q)rm -rf $(REPORT_SHOTS) && mkdir -p $(REPORT_SHOTS)
+	$(Q)LOAXA_BUILD=$(CURDIR)/$(BUILD) LOAXA_REPORT_KEEP=$(CURDIR)/$(REPORT_SHOTS) bash tests/it/report.sh >$(REPORT_SHOTS)/tests.log || \
+		{ grep -v '^ok' $(REPORT_SHOTS)/tests.log; exit 1; }
+	$(Q)for p in report rollup; do \
+		$(CHROMIUM) --headless --no-sandbox --disable-gpu --no-first-run --disable-background-networking \
+			--hide-scrollbars --screenshot=$(CURDIR)/$(REPORT_SHOTS)/$$p.png --window-size=1200,1600 \
+			file://$(CURDIR)/$(REPORT_SHOTS)/$$p.html >/dev/null 2>&1 && \
+		[ -s $(REPORT_SHOTS)/$$p.png ] || { echo "report-screenshot: chromium made no $$p.png"; exit 1; }; \
+		echo "$(REPORT_SHOTS)/$$p.png  (from $$p.html)"; \
+	done

@@ -81,7 +81,9 @@ struct control *control_open(const char *path, const char *group, control_handle
 	}
 	if (group && *group) {
 		struct group *g = getgrnam(group);
-		if (!g || chown(path, (uid_t)-1, g->gr_gid) < 0)
+		/* Already ours (the usual case under systemd): no chown, which
+		 * the unit's system call filter refuses. */
+		if (!g || (g->gr_gid != getegid() && chown(path, (uid_t)-1, g->gr_gid) < 0))
 			log_warnx("control socket %s: cannot give it to group '%s'%s", path, group,
 				  g ? "" : " (no such group)");
 	}

@@ -38,6 +38,8 @@ struct player {
 	size_t buf_off;  /* first frame not yet written */
 	size_t buf_len;  /* frames decoded into buf */
 	int repeat, pass; /* pass: repeats fully decoded so far */
+	char *path;       /* reopened for each repeat */
+	double gain_db;
 	int draining;
 
 	int64_t written; /* frames accepted by the PCM, all repeats */
@@ -338,6 +340,7 @@ void player_free(struct player *p)
 	close_all(p);
 	free(p->device);
 	free(p->fallback);
+	free(p->path);
 	free(p);
 	/* alsa-lib keeps the parsed configuration in a global cache. */
 	if (--live_players == 0)
@@ -375,6 +378,9 @@ int player_start(struct player *p, const char *path, int repeat, double gain_db,
 	p->pass = 0;
 	p->repeat = repeat < 1 ? 1 : repeat;
 	p->state = PLAYER_IDLE;
+	free(p->path);
+	p->path = xstrdup(path);
+	p->gain_db = gain_db;
 
 	p->mh = dec_open(path, &p->rate, &p->channels, NULL, p->err, sizeof p->err);
 	if (!p->mh)
@@ -532,10 +538,19 @@ enum player_state player_service(struct player *p, struct pollfd *fds, int nfds)
 				return finish(p, PLAYER_ERROR);
 			if (r == 0) {
 				if (++p->pass < p->repeat) {
-					if (mpg123_seek(p->mh, 0, SEEK_SET) < 0) {
-						set_err(p->err, sizeof p->err,
-							"decoder error: cannot rewind: %s",
-							mpg123_strerror(p->mh));
+					/* A fresh decoder: mpg123_seek(0) leaves some
+					 * decoders' state behind, and a repeat must be
+					 * the same samples again. */
+					mpg123_close(p->mh);
+					mpg123_delete(p->mh);
+					p->mh = dec_open(p->path, &(long){0}, &(int){0}, NULL, p->err,
+							 sizeof p->err);
+					if (!p->mh || (p->gain_db != 0.0 &&
+						       mpg123_volume(p->mh, pow(10.0, p->gain_db / 20.0)) !=
+							       MPG123_OK)) {
+						if (p->mh)
+							set_err(p->err, sizeof p->err,
+								"decoder error: cannot restart for the repeat");
 						return finish(p, PLAYER_ERROR);
 					}
 					continue;
