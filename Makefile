@@ -19,7 +19,7 @@ UNITDIR ?= $(PREFIX)/lib/systemd/system
 DESTDIR ?=
 
 BUILD ?= build
-PKGS := alsa libmpg123 libconfig libmodbus libsodium
+PKGS := alsa libmpg123 libconfig libmodbus libsodium libcrypto
 
 # Lazily evaluated so that `make deps` can run before pkg-config knows them.
 PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS))
@@ -179,7 +179,7 @@ MANPAGES := docs/man/loaxactl.1 docs/man/loaxa.conf.5 docs/man/loaxa-schedule.5 
 ARM64 := aarch64-linux-gnu
 ARM64_BUILD := build/arm64
 ARM64_PKGS := crossbuild-essential-arm64 qemu-user-static libc6:arm64 libasound2-dev:arm64 \
-	libmpg123-dev:arm64 libconfig-dev:arm64 libmodbus-dev:arm64 libcmocka-dev:arm64 libsodium-dev:arm64
+	libmpg123-dev:arm64 libconfig-dev:arm64 libmodbus-dev:arm64 libcmocka-dev:arm64 libsodium-dev:arm64 libssl-dev:arm64
 QEMU_ARM64 ?= $(firstword $(shell command -v qemu-aarch64-static qemu-aarch64 2>/dev/null) qemu-aarch64-static)
 DEB_DIR := build/deb
 

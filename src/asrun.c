@@ -61,12 +61,11 @@ static void copy_field(char *dst, size_t n, const struct record *r, const char *
 		str_copy(dst, v, n);
 }
 
-/* An ISO time field into t and offset; left as is (0 = empty) if absent or bad. */
-static void time_field(const struct record *r, const char *key, int64_t *t, int *off)
+/* An ISO time value into t and offset; left as is (0 = empty) if bad. */
+static void time_value(const char *v, int64_t *t, int *off)
 {
-	const char *v = record_get(r, key);
 	int64_t x;
-	if (!v || civil_parse_iso(v, &x) < 0)
+	if (civil_parse_iso(v, &x) < 0)
 		return;
 	*t = x;
 	const char *z = v + 19;
@@ -75,30 +74,63 @@ static void time_field(const struct record *r, const char *key, int64_t *t, int 
 			    (z[5] - '0') * 60) * (z[0] == '-' ? -1 : 1);
 }
 
-static void seconds_field(const struct record *r, const char *key, double *out)
+static void seconds_value(const char *v, double *out)
 {
-	const char *v = record_get(r, key);
 	char *end;
-	if (!v || !*v)
+	if (!*v)
 		return;
 	double d = strtod(v, &end);
 	if (*end == '\0' && d >= 0 && d < 1e9)
 		*out = d;
 }
 
-/* Fill b's broadcast fields from whatever r carries. */
+/* Fill b's broadcast fields from whatever r carries: one pass over the
+ * fields (roll-ups feed millions of records through here). */
 static void take(struct broadcast *b, const struct record *r)
 {
-	copy_field(b->occurrence, sizeof(b->occurrence), r, "occ");
-	time_field(r, "due", &b->due, &b->due_off);
-	copy_field(b->bulletin, sizeof(b->bulletin), r, "bulletin");
-	copy_field(b->campaign, sizeof(b->campaign), r, "campaign");
-	copy_field(b->zones, sizeof(b->zones), r, "zones");
-	copy_field(b->level, sizeof(b->level), r, "level");
-	copy_field(b->serial, sizeof(b->serial), r, "serial");
-	seconds_field(r, "expected", &b->seconds_expected);
-	seconds_field(r, "played", &b->seconds_played);
-	copy_field(b->detail, sizeof(b->detail), r, "detail");
+	for (size_t i = 0; i < r->nf; i++) {
+		const char *k = r->f[i].key, *v = r->f[i].val;
+		switch (k[0]) {
+		case 'o':
+			if (!strcmp(k, "occ"))
+				str_copy(b->occurrence, v, sizeof(b->occurrence));
+			break;
+		case 'd':
+			if (!strcmp(k, "due"))
+				time_value(v, &b->due, &b->due_off);
+			else if (!strcmp(k, "detail"))
+				str_copy(b->detail, v, sizeof(b->detail));
+			break;
+		case 'b':
+			if (!strcmp(k, "bulletin"))
+				str_copy(b->bulletin, v, sizeof(b->bulletin));
+			break;
+		case 'c':
+			if (!strcmp(k, "campaign"))
+				str_copy(b->campaign, v, sizeof(b->campaign));
+			break;
+		case 'z':
+			if (!strcmp(k, "zones"))
+				str_copy(b->zones, v, sizeof(b->zones));
+			break;
+		case 'l':
+			if (!strcmp(k, "level"))
+				str_copy(b->level, v, sizeof(b->level));
+			break;
+		case 's':
+			if (!strcmp(k, "serial"))
+				str_copy(b->serial, v, sizeof(b->serial));
+			break;
+		case 'e':
+			if (!strcmp(k, "expected"))
+				seconds_value(v, &b->seconds_expected);
+			break;
+		case 'p':
+			if (!strcmp(k, "played"))
+				seconds_value(v, &b->seconds_played);
+			break;
+		}
+	}
 }
 
 static void new_row(struct asrun *a, struct broadcast *b)
@@ -185,7 +217,9 @@ void asrun_feed(struct asrun *a, const struct record *r)
 			take_open(a, (size_t)i, &b);
 		} else {
 			new_row(a, &b);
-			time_field(r, "started", &b.started, &b.started_off);
+			const char *sv = record_get(r, "started");
+			if (sv)
+				time_value(sv, &b.started, &b.started_off);
 		}
 		take(&b, r);
 		b.outcome = OUT_INTERRUPTED;

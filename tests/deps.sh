@@ -3,7 +3,7 @@
 # is missing (apt-get; sudo when not root). Safe to run again.
 set -e
 PKGS="build-essential pkg-config libasound2-dev libmpg123-dev libconfig-dev libmodbus-dev
-libcmocka-dev libsodium-dev alsa-utils mpg123 espeak-ng lame socat mbpoll valgrind
+libcmocka-dev libsodium-dev libssl-dev alsa-utils mpg123 espeak-ng lame socat mbpoll valgrind
 python3-pymodbus python3-serial python3-serial-asyncio minisign tzdata sox twolame time"
 missing=""
 for p in $PKGS; do
