@@ -1,8 +1,11 @@
 /* loaxad: the station daemon. Start-up order, wiring of the adapters
- * (journal, player, control socket, clock) around the pure engine, and the
- * single event loop: poll() over a signalfd, a CLOCK_REALTIME timerfd for
- * the next due occurrence, a monotonic timerfd, the control socket and
- * ALSA's descriptors while playing. Nothing wakes it between broadcasts. */
+ * (journal, player, amplifier, control socket, Modbus status server, clock)
+ * around the pure engine and amplifier sequence, and the single event loop:
+ * poll() over a signalfd, a CLOCK_REALTIME timerfd for the next due
+ * occurrence, monotonic timerfds (clock sync re-check; the amplifier's
+ * warm-up, hold and read-back), the control socket, the Modbus
+ * descriptors while a request is in flight, and ALSA's descriptors while
+ * playing. Nothing wakes it between broadcasts. */
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
@@ -14,6 +17,7 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
+#include "amp.h"
 #include "asrun.h"
 #include "civil.h"
 #include "clock.h"
@@ -22,15 +26,17 @@
 #include "engine.h"
 #include "journal.h"
 #include "model.h"
+#include "modbus_status.h"
 #include "player.h"
 #include "schedule.h"
+#include "sequence.h"
 #include "util.h"
 #include "validate.h"
 
 #define LOAXA_VERSION "0.3.0"
 #define EXIT_CONFIG 78 /* sysexits EX_CONFIG: systemd must not restart on it */
 #define SYNC_RECHECK_MS 30000
-#define MAX_POLL 32
+#define MAX_POLL 64
 
 struct daemon {
 	struct station st;
@@ -57,6 +63,31 @@ struct daemon {
 	int64_t installed_at;
 	char installed_signer[64];
 	char pending_reject[1024]; /* a rejection found before the journal opened */
+	/* the amplifier: amp.c performs what sequence.c decides */
+	struct amp *amp;
+	struct seq *seq;
+	int tfd_amp;             /* the sequence's timer: warm-up, hold, read-back, retry */
+	int starting;            /* a broadcast waits for the amplifier: pend */
+	struct occurrence pend;
+	char pend_path[PATHBUF + ID_MAX];
+	double pend_expected;
+	int player_done;         /* played to the end; the last read-back decides */
+	int in_engine;           /* inside run_engine */
+	unsigned long amp_ops;   /* operations begun: poll results of an older one are stale */
+	unsigned long bc_gen;    /* players started: likewise */
+	int engine_due;          /* a broadcast ended: run the engine when the actions are done */
+	int acting;              /* depth of perform() */
+	int64_t amp_fault_since; /* wall clock */
+	int64_t amp_fault_last;
+	/* the Modbus status server */
+	struct modbus_status *mbs;
+	int64_t last_bc_time;    /* last broadcast outcome recorded, and which (enum outcome + 1) */
+	int last_bc_outcome;
+	uint64_t jgen;           /* journal records written: the month's counts are cached by it */
+	uint64_t counts_gen;
+	int counts_key;
+	struct status_campaign *counts;
+	size_t ncounts;
 };
 
 static void usage(FILE *f)
@@ -95,6 +126,13 @@ static void jwrite(struct daemon *d, const char *event, const char *const *kv)
 		log_warn("journal: cannot record %s", event);
 		set_error(d, "journal write failed: %s", strerror(errno));
 	}
+	d->jgen++;
+}
+
+static void note_outcome(struct daemon *d, enum outcome o)
+{
+	d->last_bc_time = clock_now();
+	d->last_bc_outcome = (int)o + 1;
 }
 
 static void zones_str(uint32_t z, char *buf, size_t n)
@@ -124,6 +162,7 @@ static void record_outcome(struct daemon *d, const char *event, const struct occ
 			    "zones", zones, "level", level_name(o->level), "expected", expected,
 			    "detail", detail, NULL};
 	jwrite(d, event, kv);
+	note_outcome(d, !strcmp(event, "failed") ? OUT_FAILED : OUT_MISSED);
 	if (!strcmp(event, "failed")) {
 		log_warnx("broadcast %s (%s) failed: %s", o->id, o->bulletin, detail);
 		set_error(d, "%s failed: %s", o->id, detail);
@@ -140,9 +179,11 @@ static void record_end(struct daemon *d, const char *outcome, const char *detail
 	const char *kv[] = {"occ", d->cur.id, "outcome", outcome, "played", played,
 			    "expected", expected, "detail", detail, NULL};
 	jwrite(d, "end", kv);
+	note_outcome(d, strcmp(outcome, "aired") ? OUT_PARTIAL : OUT_AIRED);
 	log_info("broadcast %s (%s) %s: %s of %s s%s%s", d->cur.id, d->cur.bulletin, outcome, played,
 		 expected, *detail ? ": " : "", detail);
 	d->playing = 0;
+	d->player_done = 0;
 }
 
 /* ---- broadcasts ---- */
@@ -165,7 +206,168 @@ static void note_fallback(struct daemon *d)
 	d->fallback_active = fb;
 }
 
-/* Returns 1 if playing, 0 if the broadcast failed (recorded). */
+static void run_engine(struct daemon *d, const char *gap_reason);
+static void seq_feed(struct daemon *d, const struct seq_event *ev);
+static void seq_simple(struct daemon *d, enum seq_ev type);
+
+static int64_t mono_ms(void)
+{
+	return clock_mono_ns() / 1000000;
+}
+
+/* The broadcast is over (recorded): the engine may start the next one
+ * once the actions in hand are performed. */
+static void broadcast_over(struct daemon *d)
+{
+	engine_done(d->eng);
+	d->engine_due = 1;
+}
+
+/* The amplifier is on, warmed up, its zones confirmed: start the player.
+ * The start is on disk before the first sample: player_start only opens
+ * the decoder and the device; samples flow in player_service. 0, or -1
+ * when the player would not start (recorded `failed`). */
+static int begin_playing(struct daemon *d)
+{
+	const struct occurrence *o = &d->pend;
+	char err[512];
+	d->starting = 0;
+	if (player_start(d->pl, d->pend_path, o->repeat > 0 ? o->repeat : 1,
+			 d->st.audio_gain_db + o->gain_db, err, sizeof(err)) < 0) {
+		record_outcome(d, "failed", o, err);
+		return -1;
+	}
+	note_fallback(d);
+	d->cur = *o;
+	d->cur_expected = d->pend_expected;
+	d->cur_started = clock_now();
+	d->playing = 1;
+	d->player_done = 0;
+	d->bc_gen++;
+	char due[26], zones[160], expected[32], repeat[16], serial[32];
+	civil_tz_format(o->due, due);
+	zones_str(o->zones, zones, sizeof(zones));
+	snprintf(expected, sizeof(expected), "%.3f", d->cur_expected);
+	snprintf(repeat, sizeof(repeat), "%d", o->repeat > 0 ? o->repeat : 1);
+	snprintf(serial, sizeof(serial), "%lld", d->sched->serial);
+	const char *kv[] = {"occ", o->id, "due", due, "bulletin", o->bulletin, "campaign", o->campaign,
+			    "zones", zones, "level", level_name(o->level), "repeat", repeat,
+			    "expected", expected, "serial", serial, NULL};
+	jwrite(d, "start", kv);
+	log_info("playing %s: bulletin %s%s%s, %.1f s%s", o->id, o->bulletin,
+		 o->campaign[0] ? " of campaign " : "", o->campaign, d->cur_expected,
+		 d->fallback_active ? " (to the fallback WAV file)" : "");
+	return 0;
+}
+
+/* Perform the sequence's actions in order. An amplifier operation that
+ * ends at once (the null twin, a refused connection) and a player that
+ * will not start are fed back only after the list, so that every action
+ * of one event is performed against the state that event left; the engine
+ * runs only when the outermost list is done. */
+static void perform(struct daemon *d, const struct seq_out *o)
+{
+	struct amp_result res;
+	int have_res = 0, end_after = 0;
+	d->acting++;
+	for (size_t i = 0; i < o->n; i++) {
+		const struct seq_action *a = &o->a[i];
+		switch (a->type) {
+		case SACT_POWER:
+		case SACT_ZONES:
+		case SACT_CHECK:
+		case SACT_SAFE:
+			if (d->quit) { /* shutting down: wait for it (bounded by the timeout) */
+				amp_run(d->amp, amp_op_for(a), a->zones, &res);
+				have_res = 1;
+			} else {
+				d->amp_ops++;
+				have_res = amp_begin(d->amp, amp_op_for(a), a->zones, &res);
+			}
+			break;
+		case SACT_PLAY:
+			if (d->starting && begin_playing(d) < 0) {
+				end_after = 1;
+				broadcast_over(d);
+			}
+			break;
+		case SACT_AIRED:
+			if (d->playing) {
+				record_end(d, "aired",
+					   d->fallback_active ? "no sound card: played to the fallback WAV file" : "");
+				player_stop(d->pl);
+				broadcast_over(d);
+			}
+			break;
+		case SACT_STOP:
+			if (d->playing) {
+				player_stop(d->pl);
+				set_error(d, "%s: %s", d->cur.id, a->reason);
+				record_end(d, "partial", a->reason);
+				broadcast_over(d);
+			}
+			break;
+		case SACT_FAIL:
+			if (d->starting) {
+				d->starting = 0;
+				record_outcome(d, "failed", &d->pend, a->reason);
+				broadcast_over(d);
+			}
+			break;
+		case SACT_FAULT: {
+			const char *kv[] = {"peer", amp_peer(d->amp), "reason", a->reason, NULL};
+			jwrite(d, "amp-fault", kv);
+			log_warnx("%s", a->reason);
+			set_error(d, "%s", a->reason);
+			d->amp_fault_since = d->amp_fault_last = clock_now();
+			break;
+		}
+		case SACT_CLEARED: {
+			const char *kv[] = {"peer", amp_peer(d->amp), NULL};
+			jwrite(d, "amp-ok", kv);
+			log_info("amplifier %s answers and reads back right again", amp_peer(d->amp));
+			d->amp_fault_since = 0;
+			break;
+		}
+		case SACT_TIMER: {
+			int64_t in = a->at - mono_ms();
+			clock_mono_timer_in(d->tfd_amp, in < 1 ? 1 : in);
+			break;
+		}
+		case SACT_DISARM:
+			clock_mono_timer_in(d->tfd_amp, 0);
+			break;
+		}
+	}
+	if (end_after)
+		seq_simple(d, SEV_END);
+	if (have_res) {
+		struct seq_event e = {.type = res.ok ? SEV_OP_OK : SEV_OP_ERROR, .rd = res.rd,
+				      .error = res.error, .retry_ms = res.retry_ms};
+		seq_feed(d, &e);
+	}
+	if (--d->acting == 0 && d->engine_due && !d->in_engine && !d->quit) {
+		d->engine_due = 0;
+		run_engine(d, NULL);
+	}
+}
+
+static void seq_feed(struct daemon *d, const struct seq_event *ev)
+{
+	struct seq_out out;
+	seq_event(d->seq, ev, mono_ms(), &out);
+	perform(d, &out);
+}
+
+static void seq_simple(struct daemon *d, enum seq_ev type)
+{
+	struct seq_event e = {.type = type};
+	seq_feed(d, &e);
+}
+
+/* Check the bulletin, then ask the amplifier sequence for the amplifier;
+ * the player starts on its SACT_PLAY. Returns 1 if the broadcast is
+ * starting or playing, 0 if it failed (recorded). */
 static int start_broadcast(struct daemon *d, const struct occurrence *o)
 {
 	char path[PATHBUF + ID_MAX], err[512], sum[65];
@@ -187,32 +389,16 @@ static int start_broadcast(struct daemon *d, const struct occurrence *o)
 		record_outcome(d, "failed", o, err);
 		return 0;
 	}
-	if (player_start(d->pl, path, o->repeat > 0 ? o->repeat : 1, d->st.audio_gain_db + o->gain_db,
-			 err, sizeof(err)) < 0) {
-		record_outcome(d, "failed", o, err);
-		return 0;
-	}
-	note_fallback(d);
-	d->cur = *o;
-	d->cur_expected = b->duration * (o->repeat > 0 ? o->repeat : 1);
-	d->cur_started = clock_now();
-	d->playing = 1;
-	/* The start is on disk before the first sample: player_start only
-	 * opened the decoder and the device; samples flow in player_service. */
-	char due[26], zones[160], expected[32], repeat[16], serial[32];
-	civil_tz_format(o->due, due);
-	zones_str(o->zones, zones, sizeof(zones));
-	snprintf(expected, sizeof(expected), "%.3f", d->cur_expected);
-	snprintf(repeat, sizeof(repeat), "%d", o->repeat > 0 ? o->repeat : 1);
-	snprintf(serial, sizeof(serial), "%lld", d->sched->serial);
-	const char *kv[] = {"occ", o->id, "due", due, "bulletin", o->bulletin, "campaign", o->campaign,
-			    "zones", zones, "level", level_name(o->level), "repeat", repeat,
-			    "expected", expected, "serial", serial, NULL};
-	jwrite(d, "start", kv);
-	log_info("playing %s: bulletin %s%s%s, %.1f s%s", o->id, o->bulletin,
-		 o->campaign[0] ? " of campaign " : "", o->campaign, d->cur_expected,
-		 d->fallback_active ? " (to the fallback WAV file)" : "");
-	return 1;
+	d->pend = *o;
+	str_copy(d->pend_path, path, sizeof(d->pend_path));
+	d->pend_expected = b->duration * (o->repeat > 0 ? o->repeat : 1);
+	d->starting = 1;
+	/* The amplifier is retried for this occurrence while it is within the
+	 * catch-up window (an on-demand play is due when asked for). */
+	int64_t left_s = o->due + (int64_t)d->st.catchup_minutes * 60 - clock_now();
+	struct seq_event e = {.type = SEV_BEGIN, .zones = o->zones, .giveup_ms = mono_ms() + left_s * 1000};
+	seq_feed(d, &e);
+	return d->starting || d->playing;
 }
 
 static void arm_due_timer(struct daemon *d)
@@ -232,6 +418,7 @@ static void arm_due_timer(struct daemon *d)
 static void run_engine(struct daemon *d, const char *gap_reason)
 {
 	struct engine_action acts[ENGINE_ACTIONS_MAX];
+	d->in_engine++;
 	for (int rounds = 0; rounds < 100000; rounds++) {
 		size_t n = engine_tick(d->eng, clock_now(), gap_reason, acts, ENGINE_ACTIONS_MAX);
 		if (!n)
@@ -246,6 +433,14 @@ static void run_engine(struct daemon *d, const char *gap_reason)
 				if (d->playing) {
 					player_stop(d->pl);
 					record_end(d, "partial", a->detail);
+					seq_simple(d, SEV_END);
+				} else if (d->starting) {
+					char why[300];
+					snprintf(why, sizeof(why), "%s before it started (the amplifier was being switched on)",
+						 a->detail);
+					d->starting = 0;
+					record_outcome(d, "failed", &d->pend, why);
+					seq_simple(d, SEV_END);
 				}
 				break;
 			case ACT_START:
@@ -255,24 +450,31 @@ static void run_engine(struct daemon *d, const char *gap_reason)
 			}
 		}
 	}
+	d->in_engine--;
+	d->engine_due = 0; /* the loop above has seen every end */
 	arm_due_timer(d);
 }
 
+/* The player stopped by itself. Played to the end, it is `aired` only
+ * when the amplifier's read-back after the last sample confirms it was on
+ * (SACT_AIRED; SACT_STOP makes it partial). */
 static void finish_broadcast(struct daemon *d, enum player_state ps)
 {
 	if (ps == PLAYER_DONE) {
-		record_end(d, "aired", d->fallback_active ? "no sound card: played to the fallback WAV file" : "");
-	} else {
-		const char *why = player_error(d->pl);
-		if (!strncmp(why, "audio device lost", 17)) {
-			const char *kv[] = {"device", d->st.audio_device, "reason", why, NULL};
-			jwrite(d, "audio-lost", kv);
-		}
-		set_error(d, "%s: %s", d->cur.id, why);
-		record_end(d, "partial", why);
+		d->player_done = 1;
+		seq_simple(d, SEV_PLAYED);
+		return;
 	}
+	const char *why = player_error(d->pl);
+	if (!strncmp(why, "audio device lost", 17)) {
+		const char *kv[] = {"device", d->st.audio_device, "reason", why, NULL};
+		jwrite(d, "audio-lost", kv);
+	}
+	set_error(d, "%s: %s", d->cur.id, why);
+	record_end(d, "partial", why);
 	player_stop(d->pl);
 	engine_done(d->eng);
+	seq_simple(d, SEV_END);
 	run_engine(d, NULL);
 }
 
@@ -402,6 +604,12 @@ static int scan_cb(void *ctx, const struct record *r, const struct journal_pos *
 	const char *occ = record_get(r, "occ");
 	if (!occ)
 		return 0;
+	int oc = !strcmp(ev, "end") ? outcome_parse(record_get(r, "outcome") ? record_get(r, "outcome") : "")
+				    : outcome_parse(ev);
+	if (oc >= 0) {
+		s->d->last_bc_time = r->time;
+		s->d->last_bc_outcome = oc + 1;
+	}
 	if (!strcmp(ev, "start") || !strcmp(ev, "failed") || !strcmp(ev, "missed") ||
 	    !strcmp(ev, "interrupted")) {
 		const char *due = record_get(r, "due");
@@ -488,6 +696,10 @@ static void on_synced(struct daemon *d)
 	snprintf(serial, sizeof(serial), "%lld", d->sched->serial);
 	const char *kv[] = {"version", LOAXA_VERSION, "pid", pid, "serial", serial, NULL};
 	jwrite(d, "station-start", kv);
+	if (seq_fault(d->seq)) { /* raised before the journal could be opened */
+		const char *fk[] = {"peer", amp_peer(d->amp), "reason", seq_fault(d->seq), NULL};
+		jwrite(d, "amp-fault", fk);
+	}
 
 	if (d->pending_reject[0]) {
 		journal_rejected(d, 0, d->pending_reject);
@@ -525,6 +737,131 @@ static void on_synced(struct daemon *d)
 	run_engine(d, last ? "the station was not running (or its clock was not synchronised)" : NULL);
 }
 
+/* ---- the Modbus status server ---- */
+
+static int month_key_of(int64_t t)
+{
+	int32_t day;
+	int y, m, dd;
+	civil_tz_local(t, &day, NULL, NULL);
+	civil_from_days(day, &y, &m, &dd);
+	return y * 12 + (m - 1);
+}
+
+struct count_ctx {
+	struct daemon *d;
+	int key;
+	struct asrun *a;
+};
+
+static void count_row(void *ctx, const struct broadcast *b)
+{
+	struct count_ctx *c = ctx;
+	int64_t t = b->due ? b->due : b->started ? b->started : b->ended;
+	if (!t || month_key_of(t) != c->key)
+		return;
+	for (size_t i = 0; i < c->d->ncounts; i++) {
+		struct status_campaign *sc = &c->d->counts[i];
+		if (strcmp(sc->id, b->campaign))
+			continue;
+		switch (b->outcome) {
+		case OUT_AIRED: sc->aired++; break;
+		case OUT_PARTIAL: sc->partial++; break;
+		case OUT_INTERRUPTED: sc->interrupted++; break;
+		case OUT_FAILED: sc->failed++; break;
+		case OUT_MISSED: sc->missed++; break;
+		default: break;
+		}
+		return;
+	}
+}
+
+static int count_record(void *ctx, const struct record *r, const struct journal_pos *pos)
+{
+	struct count_ctx *c = ctx;
+	asrun_feed(c->a, r);
+	return 0;
+}
+
+/* This month's outcomes for each campaign of the running schedule, counted
+ * from the journal as reports count them; cached until a record is
+ * written or the month turns. */
+static void month_counts(struct daemon *d, int64_t now)
+{
+	int key = month_key_of(now);
+	if (d->counts && d->counts_gen == d->jgen && d->counts_key == key)
+		return;
+	free(d->counts);
+	d->ncounts = d->sched->ncampaigns;
+	d->counts = xcalloc(d->ncounts + 1, sizeof(*d->counts));
+	for (size_t i = 0; i < d->ncounts; i++) {
+		str_copy(d->counts[i].id, d->sched->campaigns[i].id, sizeof(d->counts[i].id));
+		d->counts[i].target = d->sched->campaigns[i].target;
+	}
+	d->counts_gen = d->jgen;
+	d->counts_key = key;
+	struct count_ctx c = {.d = d, .key = key};
+	c.a = asrun_new(count_row, &c);
+	char month[16], err[256];
+	snprintf(month, sizeof(month), "%04d-%02d", key / 12, key % 12 + 1);
+	struct journal_scan_result res;
+	if (journal_scan(d->st.journal, month, month, count_record, NULL, &c, &res, err, sizeof(err)) < 0)
+		log_warnx("Modbus status: cannot count this month's broadcasts: %s", err);
+	asrun_finish(c.a, 0);
+	asrun_free(c.a);
+}
+
+static int amp_state_code(const struct daemon *d)
+{
+	if (!amp_enabled(d->amp))
+		return MBS_AMP_NONE;
+	switch (seq_state(d->seq)) {
+	case SEQ_POWER:
+	case SEQ_WARMUP:
+	case SEQ_ZONES:
+	case SEQ_SAFING: return MBS_AMP_SWITCHING;
+	case SEQ_PLAYING:
+	case SEQ_CHECK:
+	case SEQ_LINGER: return MBS_AMP_ON;
+	case SEQ_HOLD: return MBS_AMP_HOLD;
+	case SEQ_RETRY: return MBS_AMP_RETRY;
+	case SEQ_UNSAFE: return MBS_AMP_UNSAFE;
+	default: return MBS_AMP_OFF;
+	}
+}
+
+/* Fill the status server's registers: only when a client has sent
+ * something, so that an unpolled server costs nothing. */
+static void status_snapshot(struct daemon *d)
+{
+	int64_t now = clock_now();
+	struct status_snapshot s;
+	memset(&s, 0, sizeof(s));
+	str_copy(s.station, d->st.id, sizeof(s.station));
+	str_copy(s.commune, d->st.commune_code, sizeof(s.commune));
+	s.serial = d->sched->serial;
+	s.station_state = !d->synced ? MBS_STATION_WAITING_CLOCK
+			  : d->playing ? MBS_STATION_PLAYING
+			  : d->starting ? MBS_STATION_STARTING
+					: MBS_STATION_IDLE;
+	s.amp_state = amp_state_code(d);
+	s.amp_fault = seq_fault(d->seq) != NULL;
+	s.last_broadcast = d->last_bc_time;
+	s.last_outcome = d->last_bc_outcome;
+	int key = month_key_of(now);
+	s.year = key / 12;
+	s.month = key % 12 + 1;
+	s.now = now;
+	s.uptime = (clock_mono_ns() - d->mono_start) / 1000000000;
+	s.queued = d->synced ? (unsigned)engine_queued(d->eng) : 0;
+	if (d->synced) {
+		month_counts(d, now);
+		s.campaigns = d->counts;
+		s.ncampaigns = d->ncounts;
+	}
+	modbus_status_update(d->mbs, &s);
+}
+
 /* ---- control requests ---- */
 
 static void fmt_duration(int64_t s, char *buf, size_t n)
@@ -543,8 +880,13 @@ static void status_reply(struct daemon *d, char *out, size_t n)
 	P("station:   %s (%s), commune %s\n", d->st.name, d->st.id, d->st.commune_code);
 	civil_tz_format(now, ts);
 	P("time:      %s%s\n", ts, d->synced ? "" : " (NOT synchronised: nothing plays until it is)");
-	if (d->playing) {
-		P("state:     playing\n");
+	if (d->starting) {
+		P("state:     starting: the amplifier is being switched on (%s)\n",
+		  seq_state_name(seq_state(d->seq)));
+		P("playing:   %s  bulletin %s%s%s  (not started: waiting for the amplifier)\n", d->pend.id,
+		  d->pend.bulletin, d->pend.campaign[0] ? "  campaign " : "", d->pend.campaign);
+	} else if (d->playing) {
+		P("state:     playing%s\n", d->player_done ? " (played; reading the amplifier back)" : "");
 		P("playing:   %s  bulletin %s%s%s  %.1f of %.1f s\n", d->cur.id, d->cur.bulletin,
 		  d->cur.campaign[0] ? "  campaign " : "", d->cur.campaign, player_seconds(d->pl),
 		  d->cur_expected);
@@ -570,7 +912,25 @@ static void status_reply(struct daemon *d, char *out, size_t n)
 	P("library:   %zu bulletins\n", d->cat.n);
 	P("audio:     %s%s%s\n", d->st.audio_device, d->fallback_active ? ", no sound card: writing to " : "",
 	  d->fallback_active ? d->st.audio_fallback : "");
-	P("amplifier: %s\n", d->st.amp.enabled ? "configured (Modbus control comes with issue 4)" : "none configured");
+	if (!amp_enabled(d->amp)) {
+		P("amplifier: none configured\n");
+	} else {
+		P("amplifier: %s, %s%s\n", amp_peer(d->amp), seq_state_name(seq_state(d->seq)),
+		  amp_connected(d->amp) ? "" : " (not connected)");
+		const char *standing = seq_fault(d->seq), *last = seq_last_fault(d->seq, NULL);
+		if (standing) {
+			civil_tz_format(d->amp_fault_since, ts);
+			P("amp fault: %s (since %s)\n", standing, ts);
+		} else if (last[0]) {
+			civil_tz_format(d->amp_fault_last, ts);
+			P("amp fault: none (last: %s, at %s; cleared)\n", last, ts);
+		} else {
+			P("amp fault: none\n");
+		}
+	}
+	if (d->st.amp.status_enabled)
+		P("modbus:    status server %s on %s port %d\n", d->mbs ? "listening" : "NOT running",
+		  d->st.amp.status_address, d->mbs ? modbus_status_port(d->mbs) : d->st.amp.status_port);
 	P("queued:    %zu\n", d->synced ? engine_queued(d->eng) : 0);
 	P("last error: %s\n", d->last_error[0] ? d->last_error : "none");
 	fmt_duration((clock_mono_ns() - d->mono_start) / 1000000000, up, sizeof(up));
@@ -597,7 +957,7 @@ static void on_request(void *ctx, const char *req, char *out, size_t n)
 			snprintf(out, n, "error: no bulletin '%.100s' in the library (see: loaxactl bulletin list)\n", arg);
 		} else {
 			int em = k == 3;
-			int was = d->playing;
+			int was = d->playing || d->starting;
 			engine_play_now(d->eng, clock_now(), b->id, b->campaign, em);
 			log_info("operator asked to play %s%s", b->id, em ? " as an emergency" : "");
 			run_engine(d, NULL);
@@ -606,11 +966,19 @@ static void on_request(void *ctx, const char *req, char *out, size_t n)
 							    : "plays next, when the current broadcast ends");
 		}
 	} else if (!strcmp(cmd, "stop") && k == 1) {
-		if (d->playing && engine_stop(d->eng)) {
+		if ((d->playing || d->starting) && engine_stop(d->eng)) {
 			char id[OCC_ID_MAX];
-			str_copy(id, d->cur.id, sizeof(id));
-			player_stop(d->pl);
-			record_end(d, "partial", "stopped by the operator (loaxactl stop)");
+			if (d->playing) {
+				str_copy(id, d->cur.id, sizeof(id));
+				player_stop(d->pl);
+				record_end(d, "partial", "stopped by the operator (loaxactl stop)");
+			} else {
+				str_copy(id, d->pend.id, sizeof(id));
+				d->starting = 0;
+				record_outcome(d, "failed", &d->pend,
+					       "stopped by the operator (loaxactl stop) before the amplifier was ready");
+			}
+			seq_simple(d, SEV_END);
 			run_engine(d, NULL);
 			snprintf(out, n, "ok\nstopped %s\n", id);
 		} else {
@@ -706,7 +1074,8 @@ static int run(struct daemon *d)
 	d->sfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
 	d->tfd_due = clock_timer_new();
 	d->tfd_sync = clock_mono_timer_new();
-	if (d->sfd < 0 || d->tfd_due < 0 || d->tfd_sync < 0)
+	d->tfd_amp = clock_mono_timer_new();
+	if (d->sfd < 0 || d->tfd_due < 0 || d->tfd_sync < 0 || d->tfd_amp < 0)
 		fatal("cannot create the event loop's descriptors");
 	d->mono_start = clock_mono_ns();
 
@@ -736,6 +1105,28 @@ static int run(struct daemon *d)
 	}
 	d->eng = engine_new(d->sched, d->st.catchup_minutes * 60);
 
+	/* The amplifier: every coil off first (safe state), without waiting. */
+	d->amp = amp_new(&d->st.amp, err, sizeof(err));
+	if (!d->amp)
+		fatalx("%s", err);
+	struct seq_params sp;
+	seq_params_from_config(&d->st.amp, &sp);
+	struct seq_out so;
+	d->seq = seq_new(&sp, &so);
+	if (amp_enabled(d->amp))
+		log_info("amplifier %s: switching every coil off", amp_peer(d->amp));
+	perform(d, &so);
+	if (d->st.amp.status_enabled) {
+		d->mbs = modbus_status_open(d->st.amp.status_address, d->st.amp.status_port, err, sizeof(err));
+		if (d->mbs) {
+			log_info("Modbus status server on %s port %d", d->st.amp.status_address,
+				 modbus_status_port(d->mbs));
+		} else {
+			log_warnx("%s; running without it", err);
+			set_error(d, "%s", err);
+		}
+	}
+
 	if (clock_synced(&d->st)) {
 		on_synced(d);
 	} else {
@@ -750,14 +1141,23 @@ static int run(struct daemon *d)
 		fds[n++] = (struct pollfd){.fd = d->sfd, .events = POLLIN};
 		fds[n++] = (struct pollfd){.fd = d->tfd_due, .events = POLLIN};
 		fds[n++] = (struct pollfd){.fd = d->tfd_sync, .events = POLLIN};
-		int nctl = control_pollfds(d->ctl, fds + n, MAX_POLL - n - 8);
+		fds[n++] = (struct pollfd){.fd = d->tfd_amp, .events = POLLIN};
+		int amp_at = n, namp = amp_pollfds(d->amp, fds + n, 2);
+		n += namp;
+		int nctl = control_pollfds(d->ctl, fds + n, CONTROL_CLIENTS_MAX + 1);
 		int ctl_at = n;
 		n += nctl;
+		int mbs_at = n, nmbs = 0;
+		if (d->mbs) {
+			nmbs = modbus_status_pollfds(d->mbs, fds + n, MODBUS_STATUS_CLIENTS_MAX + 1);
+			n += nmbs;
+		}
 		int pl_at = n, npl = 0;
-		if (d->playing) {
+		if (d->playing && !d->player_done) {
 			npl = player_pollfds(d->pl, fds + n, MAX_POLL - n);
 			n += npl;
 		}
+		unsigned long ops = d->amp_ops, gen = d->bc_gen;
 		if (poll(fds, (nfds_t)n, -1) < 0) {
 			if (errno == EINTR)
 				continue;
@@ -767,6 +1167,24 @@ static int run(struct daemon *d)
 			on_signal(d);
 		if (d->quit)
 			break;
+		/* Readiness seen by poll is only good for what was polled: skip
+		 * a Modbus operation or a player that has changed since. */
+		int amp_ready = 0;
+		for (int i = 0; i < namp; i++)
+			amp_ready |= fds[amp_at + i].revents != 0;
+		if (amp_ready && d->amp_ops == ops) {
+			struct amp_result res;
+			if (amp_service(d->amp, fds + amp_at, namp, &res)) {
+				struct seq_event e = {.type = res.ok ? SEV_OP_OK : SEV_OP_ERROR, .rd = res.rd,
+						      .error = res.error, .retry_ms = res.retry_ms};
+				seq_feed(d, &e);
+			}
+		}
+		if (fds[3].revents) {
+			uint64_t x;
+			if (read(d->tfd_amp, &x, sizeof(x)) == sizeof(x))
+				seq_simple(d, SEV_TIMER);
+		}
 		if (fds[1].revents)
 			on_due_timer(d);
 		if (fds[2].revents) {
@@ -777,7 +1195,7 @@ static int run(struct daemon *d)
 			else if (!d->synced)
 				clock_mono_timer_in(d->tfd_sync, SYNC_RECHECK_MS);
 		}
-		if (d->playing && npl) {
+		if (npl && d->playing && !d->player_done && d->bc_gen == gen) {
 			int any = 0;
 			for (int i = 0; i < npl; i++)
 				any |= fds[pl_at + i].revents != 0;
@@ -788,8 +1206,21 @@ static int run(struct daemon *d)
 			}
 		}
 		control_service(d->ctl, fds + ctl_at, nctl);
+		if (nmbs) {
+			int any = 0;
+			for (int i = 0; i < nmbs; i++)
+				any |= fds[mbs_at + i].revents != 0;
+			if (any) {
+				status_snapshot(d);
+				modbus_status_service(d->mbs, fds + mbs_at, nmbs);
+			}
+		}
 	}
 
+	/* Safe state: the sequence ends what plays or waits (partial / failed
+	 * with the reason) and switches every coil off, waiting for it. */
+	amp_cancel(d->amp);
+	seq_simple(d, SEV_SHUTDOWN);
 	if (d->playing) {
 		player_stop(d->pl);
 		record_end(d, "partial", "the daemon was stopped during the broadcast");
@@ -799,6 +1230,11 @@ static int run(struct daemon *d)
 		jwrite(d, "station-stop", kv);
 	}
 	log_info("stopped");
+	modbus_status_close(d->mbs);
+	amp_free(d->amp);
+	seq_free(d->seq);
+	free(d->counts);
+	close(d->tfd_amp);
 	control_close(d->ctl);
 	player_free(d->pl);
 	journal_close(d->j);
@@ -815,6 +1251,35 @@ static int run(struct daemon *d)
 }
 
 /* ---- --check ---- */
+
+/* Ask the relay module for its coils and fault input (reads only: the
+ * daemon may be playing). Unreachable is a warning, not an error: the
+ * station still plays, and the journal will say why broadcasts failed. */
+static void check_amplifier(struct daemon *d, struct errlist *errs)
+{
+	if (!d->st.amp.enabled)
+		return;
+	char err[256];
+	struct amp *a = amp_new(&d->st.amp, err, sizeof(err));
+	if (!a) {
+		errlist_add(errs, "%s: %s", d->st.file, err);
+		return;
+	}
+	struct amp_result r;
+	if (amp_run(a, AMP_CHECK, 0, &r) < 0) {
+		fprintf(stderr, "%s: warning: amplifier unreachable: %s\n", d->st.file, r.error);
+	} else {
+		char zones[160];
+		zones_str(r.rd.zones, zones, sizeof(zones));
+		printf("%s: amplifier %s answers: power %s, zones on: %s%s\n", d->st.file, amp_peer(a),
+		       r.rd.power ? "on" : "off", zones[0] ? zones : "none",
+		       r.rd.fault < 0 ? "" : r.rd.fault ? ", FAULT INPUT RAISED" : ", fault input clear");
+		if (r.rd.fault == 1)
+			fprintf(stderr, "%s: warning: the amplifier's fault input %d is raised\n", d->st.file,
+				d->st.amp.fault_input);
+	}
+	amp_free(a);
+}
 
 static int check(struct daemon *d)
 {
@@ -840,6 +1305,7 @@ static int check(struct daemon *d)
 			       s.serial, s.ncampaigns, s.nslots, s.nblackouts);
 		schedule_free(&s);
 	}
+	check_amplifier(d, &errs);
 	for (size_t i = 0; i < errs.n; i++)
 		fprintf(stderr, "%s\n", errs.msg[i]);
 	int bad = errs.n != 0;

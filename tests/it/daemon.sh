@@ -12,8 +12,10 @@ it_setup daemon
 make_station "$T/st" loaxatest
 CONF=$T/st/loaxa.conf
 
-# Bulletins, added the way staff add them.
-for b in tin-a:v22k-mono.mp3 tin-b:v44k-stereo.mp3 tin-c:v08k-mono.mp3 tin-mp2:v32k-stereo.mp2 \
+# Bulletins, added the way staff add them. tin-long (17 s of 44.1 kHz
+# stereo) is for the broadcasts the tests interrupt on the paced device.
+for i in $(seq 8); do echo "$AUD/v44k-stereo.mp3"; done | xargs cat >"$AUD/long.mp3"
+for b in tin-long:long.mp3 tin-a:v22k-mono.mp3 tin-b:v44k-stereo.mp3 tin-c:v08k-mono.mp3 tin-mp2:v32k-stereo.mp2 \
 	tin-missing:v48k-stereo.mp3 tin-tampered:v22k-mono.mp3 tin-corrupt:v08k-mono.mp3; do
 	ctl bulletin add "$AUD/${b#*:}" --id "${b%%:*}" --title "Bản tin ${b%%:*}" >/dev/null ||
 		bail "bulletin add ${b%%:*}"
@@ -28,7 +30,7 @@ sed -i "/id = \"tin-corrupt\"/,/sha256/ s/sha256 = \"[0-9a-f]*\"/sha256 = \"$sum
 
 cat >"$T/st/schedule.conf" <<'EOF'
 serial = 1;
-campaigns = ( { id = "sxh"; title = "Phòng, chống sốt xuất huyết"; bulletins = ["tin-a", "tin-b"]; target = 2; } );
+campaigns = ( { id = "sxh"; title = "Phòng, chống sốt xuất huyết"; bulletins = ["tin-a", "tin-long"]; target = 2; } );
 slots = (
   { id = "sang"; dates = ["2030-01-15"]; times = ["06:30"]; bulletins = ["tin-a"]; campaign = "sxh"; zones = [1, 2]; },
   { id = "loi"; dates = ["2030-01-15"]; times = ["06:32"];
@@ -148,7 +150,7 @@ out=$(ctl play tin-c --emergency) && ok "play --emergency accepted" || nok "emer
 wait_journal 'end occ=dai@2030-01-15T06:44 outcome=partial .*preempted by emergency' 10 &&
 	ok "emergency pre-empts: the broadcast is partial, reason preempted" || nok "no preempted record"
 wait_journal 'end occ=manual@.* outcome=aired' 15 && ok "the emergency bulletin airs" || nok "emergency did not air"
-ctl play tin-b >/dev/null
+ctl play tin-long >/dev/null
 wait_journal 'start occ=manual@.*#2' 5 || bail "manual play did not start"
 sleep 0.3
 out=$(ctl stop) && grep -q stopped <<<"$out" && ok "stop command" || nok "stop: $out"

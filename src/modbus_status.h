@@ -1,0 +1,72 @@
+/* The optional read-only Modbus TCP status server (amplifier.status in the
+ * station file; off by default): a district SCADA or a stock client such
+ * as mbpoll reads the station's state and this month's counts with
+ * function 3 or 4 from the register map in docs/MODBUS.md. Writes (5, 6,
+ * 15, 16) and every other function get exception 01. Non-blocking, served
+ * from the daemon's poll loop like control.h: MBAP frames are parsed here,
+ * length-checked; a client sending anything but Modbus TCP is dropped; when
+ * every slot is taken the least recently active client makes room. */
+#ifndef LOAXA_MODBUS_STATUS_H
+#define LOAXA_MODBUS_STATUS_H
+
+#include <poll.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "model.h"
+
+#define MODBUS_STATUS_CLIENTS_MAX 8
+#define MODBUS_STATUS_CAMPAIGNS_MAX 32
+#define MODBUS_STATUS_NREGS (100 + 16 * MODBUS_STATUS_CAMPAIGNS_MAX)
+#define MODBUS_STATUS_MAP_VERSION 1
+
+enum { MBS_STATION_WAITING_CLOCK = 0, MBS_STATION_IDLE = 1, MBS_STATION_STARTING = 2,
+       MBS_STATION_PLAYING = 3 };
+enum { MBS_AMP_NONE = 0, MBS_AMP_OFF = 1, MBS_AMP_SWITCHING = 2, MBS_AMP_ON = 3, MBS_AMP_HOLD = 4,
+       MBS_AMP_RETRY = 5, MBS_AMP_UNSAFE = 6 };
+/* Outcomes in register 10: 0 none, then asrun.h's enum outcome + 1. */
+
+struct status_campaign {
+	char id[ID_MAX];
+	unsigned aired, failed, missed, partial, interrupted;
+	int target; /* aired broadcasts a month; 0 = none */
+};
+
+struct status_snapshot {
+	char station[ID_MAX], commune[ID_MAX];
+	long long serial;       /* schedule serial in force */
+	int station_state;      /* MBS_STATION_* */
+	int amp_state;          /* MBS_AMP_* */
+	int amp_fault;          /* 1 while an amplifier fault stands */
+	int64_t last_broadcast; /* when the last broadcast ended (failed/missed: was due), s; 0 = none */
+	int last_outcome;       /* 0 = none, else enum outcome + 1 */
+	int year, month;        /* the month the counts are for */
+	int64_t now;            /* station clock, s */
+	int64_t uptime;         /* s */
+	unsigned queued;
+	const struct status_campaign *campaigns;
+	size_t ncampaigns;      /* only the first MODBUS_STATUS_CAMPAIGNS_MAX are shown */
+};
+
+struct modbus_status;
+
+/* Listen on address (numeric IPv4 or IPv6) and port (0 = any free port,
+ * for tests). NULL with a message in err. */
+struct modbus_status *modbus_status_open(const char *address, int port, char *err, size_t errn);
+void modbus_status_close(struct modbus_status *m);
+int modbus_status_port(const struct modbus_status *m); /* the port bound */
+
+/* Replace the registers served from now on. */
+void modbus_status_update(struct modbus_status *m, const struct status_snapshot *s);
+
+/* Poll descriptors (listener and clients); returns count. */
+int modbus_status_pollfds(struct modbus_status *m, struct pollfd *fds, int max);
+/* Handle whatever is ready among those descriptors. Never blocks. */
+void modbus_status_service(struct modbus_status *m, const struct pollfd *fds, int nfds);
+/* Clients connected now. */
+size_t modbus_status_clients(const struct modbus_status *m);
+
+/* The register map for s (MODBUS_STATUS_NREGS registers into regs). */
+void modbus_status_encode(const struct status_snapshot *s, uint16_t *regs);
+
+#endif
