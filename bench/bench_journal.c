@@ -55,7 +55,7 @@ static void bench_append(const char *base, long n)
 	char dir[4200], err[256];
 	snprintf(dir, sizeof(dir), "%s/append", base);
 	struct journal_recovery rec;
-	struct journal *j = journal_open(dir, "st-01", "26734", &rec, err, sizeof(err));
+	struct journal *j = journal_open(dir, "st-01", "26734", "271", &rec, err, sizeof(err));
 	if (!j) {
 		fprintf(stderr, "journal_open: %s\n", err);
 		exit(1);

@@ -22,7 +22,7 @@
 
 struct journal {
 	char dir[PATH_MAX];
-	char *station, *commune;
+	char *station, *commune, *district;
 	int fd;              /* the current month file, -1 = none yet */
 	int y, m;            /* its month */
 	char path[PATH_MAX + 32];
@@ -272,6 +272,7 @@ static int set_aside(const char *dir, const char *name, const char *path, const 
 }
 
 struct journal *journal_open(const char *dir, const char *station, const char *commune,
+			     const char *district,
 			     struct journal_recovery *rec, char *err, size_t errn)
 {
 	struct journal_recovery dummy;
@@ -298,6 +299,7 @@ struct journal *journal_open(const char *dir, const char *station, const char *c
 	str_copy(j->dir, dir, sizeof(j->dir));
 	j->station = station ? xstrdup(station) : NULL;
 	j->commune = commune ? xstrdup(commune) : NULL;
+	j->district = district && *district ? xstrdup(district) : NULL;
 	j->fd = -1;
 	if (n == 0) {
 		free_names(names, n);
@@ -466,7 +468,8 @@ int journal_append(struct journal *j, int64_t t, int offset, const char *event,
 			return -1;
 	}
 	if (j->size == 0) {
-		const char *okv[] = {"station", j->station, "commune", j->commune, "format", "1", NULL};
+		const char *okv[] = {"station", j->station, "commune", j->commune, "district", j->district,
+				     "format", "1", NULL};
 		if (write_record(j, t, offset, "open", okv) < 0)
 			return -1;
 	}
@@ -481,6 +484,7 @@ void journal_close(struct journal *j)
 		close(j->fd);
 	free(j->station);
 	free(j->commune);
+	free(j->district);
 	free(j);
 }
 

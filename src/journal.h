@@ -26,11 +26,12 @@ struct journal_recovery {
 	int64_t last_time;          /* time of the last good record, 0 if none */
 };
 
-/* Open (creating DIR if needed) for appending. station/commune go into the
- * `open` record that begins each monthly file. Recovery notes go into *rec
+/* Open (creating DIR if needed) for appending. station, commune and
+ * district (NULL or "" = none) go into the `open` record that begins each
+ * monthly file. Recovery notes go into *rec
  * (free with journal_recovery_free). NULL with errno and a message in err. */
 struct journal *journal_open(const char *dir, const char *station, const char *commune,
-			     struct journal_recovery *rec, char *err, size_t errn);
+			     const char *district, struct journal_recovery *rec, char *err, size_t errn);
 void journal_recovery_free(struct journal_recovery *rec);
 
 /* Append one record stamped t (offset = its local UTC offset) and fsync.

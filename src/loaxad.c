@@ -11,6 +11,7 @@
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,9 +26,11 @@
 #include "control.h"
 #include "engine.h"
 #include "journal.h"
+#include "notify.h"
 #include "model.h"
 #include "modbus_status.h"
 #include "player.h"
+#include "report.h"
 #include "schedule.h"
 #include "sequence.h"
 #include "util.h"
@@ -47,7 +50,12 @@ struct daemon {
 	struct player *pl;
 	struct control *ctl;
 	int sfd, tfd_due, tfd_sync;
+	int tfd_wd;             /* systemd watchdog ticks (monotonic); -1 when no watchdog */
+	int64_t wd_ms;          /* tick period: half of WatchdogSec= */
+	double wd_played;       /* player_seconds at the last tick, to spot a stalled device */
+	int wd_stalled;         /* ticks in a row with no playback progress */
 	int synced;
+	int waited_sync; /* started with an unsynchronised clock */
 	int quit;
 	/* the broadcast in progress */
 	int playing;
@@ -56,6 +64,7 @@ struct daemon {
 	int64_t cur_started;
 	/* bookkeeping for status and clock-step detection */
 	int fallback_active;
+	int audio_down; /* audio-lost journalled, audio-back not yet */
 	char last_error[512];
 	int64_t mono_start;
 	int64_t armed_real, armed_mono;
@@ -188,20 +197,30 @@ static void record_end(struct daemon *d, const char *outcome, const char *detail
 
 /* ---- broadcasts ---- */
 
+/* audio-lost once when the device fails (will not open, gone mid-play, or
+ * replaced by the fallback WAV file), audio-back once when it plays again. */
+static void audio_lost(struct daemon *d, const char *reason, const char *file)
+{
+	if (d->audio_down)
+		return;
+	const char *kv[] = {"device", d->st.audio_device, "reason", reason, "file", file, NULL};
+	jwrite(d, "audio-lost", kv);
+	d->audio_down = 1;
+}
+
 static void note_fallback(struct daemon *d)
 {
 	int fb = player_using_fallback(d->pl);
-	if (fb && !d->fallback_active) {
+	if (fb && !d->fallback_active)
 		log_warnx("no sound card: audio device '%s' will not open; writing the audio to %s instead",
 			  d->st.audio_device, d->st.audio_fallback);
-		const char *kv[] = {"device", d->st.audio_device, "reason",
-				    "will not open; audio goes to the fallback WAV file", "file",
-				    d->st.audio_fallback, NULL};
-		jwrite(d, "audio-lost", kv);
-	} else if (!fb && d->fallback_active) {
+	if (fb) {
+		audio_lost(d, "will not open; audio goes to the fallback WAV file", d->st.audio_fallback);
+	} else if (d->audio_down) {
 		log_info("audio device '%s' is back", d->st.audio_device);
 		const char *kv[] = {"device", d->st.audio_device, NULL};
 		jwrite(d, "audio-back", kv);
+		d->audio_down = 0;
 	}
 	d->fallback_active = fb;
 }
@@ -234,6 +253,8 @@ static int begin_playing(struct daemon *d)
 	d->starting = 0;
 	if (player_start(d->pl, d->pend_path, o->repeat > 0 ? o->repeat : 1,
 			 d->st.audio_gain_db + o->gain_db, err, sizeof(err)) < 0) {
+		if (strstr(err, "audio device"))
+			audio_lost(d, err, NULL);
 		record_outcome(d, "failed", o, err);
 		return -1;
 	}
@@ -412,6 +433,46 @@ static void arm_due_timer(struct daemon *d)
 	char ts[26];
 	civil_tz_format(t, ts);
 	log_debug("sleeping until %s", ts);
+
+	/* systemctl status shows this line ("Status:"). */
+	struct occurrence next;
+	char nts[26] = "";
+	size_t k = engine_upcoming(d->eng, clock_now(), &next, 1);
+	if (k)
+		civil_tz_format(next.due, nts);
+	if (d->playing && k)
+		notify_status("playing %s (bulletin %s); next %s at %s", d->cur.id, d->cur.bulletin,
+			      next.bulletin, nts);
+	else if (d->playing)
+		notify_status("playing %s (bulletin %s)", d->cur.id, d->cur.bulletin);
+	else if (k)
+		notify_status("idle, schedule serial %lld; next %s (bulletin %s) at %s", d->sched->serial,
+			      next.id, next.bulletin, nts);
+	else
+		notify_status("idle, schedule serial %lld; nothing due in the next %d days",
+			      d->sched->serial, ENGINE_HORIZON / 86400);
+}
+
+/* Healthy: the loop turns (this runs from it) and a broadcast that plays
+ * makes progress; an audio device that stopped taking samples for two
+ * ticks in a row stops the pings, and systemd restarts the daemon. */
+static void on_watchdog(struct daemon *d)
+{
+	uint64_t x;
+	(void)!read(d->tfd_wd, &x, sizeof(x));
+	clock_mono_timer_in(d->tfd_wd, d->wd_ms);
+	if (d->playing) {
+		double s = player_seconds(d->pl);
+		d->wd_stalled = s == d->wd_played ? d->wd_stalled + 1 : 0;
+		d->wd_played = s;
+	} else {
+		d->wd_stalled = 0;
+	}
+	if (d->wd_stalled < 2)
+		notify_watchdog();
+	else
+		log_warnx("audio device stalled: %s has played nothing for %lld ms", d->cur.id,
+			  (long long)(d->wd_stalled * d->wd_ms));
 }
 
 /* Let the engine decide, perform what it says, until it is quiet. */
@@ -466,10 +527,8 @@ static void finish_broadcast(struct daemon *d, enum player_state ps)
 		return;
 	}
 	const char *why = player_error(d->pl);
-	if (!strncmp(why, "audio device lost", 17)) {
-		const char *kv[] = {"device", d->st.audio_device, "reason", why, NULL};
-		jwrite(d, "audio-lost", kv);
-	}
+	if (!strncmp(why, "audio device lost", 17))
+		audio_lost(d, why, NULL);
 	set_error(d, "%s: %s", d->cur.id, why);
 	record_end(d, "partial", why);
 	player_stop(d->pl);
@@ -500,8 +559,59 @@ static int load_schedule(struct daemon *d, struct schedule *out, char *why, size
 	return r;
 }
 
+/* Read a whole small file (schedules are a few kB). NULL on error. */
+static char *slurp(const char *path, size_t max, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return NULL;
+	char *buf = xcalloc(1, max + 1);
+	*len = fread(buf, 1, max + 1, f);
+	int bad = ferror(f) || *len > max;
+	fclose(f);
+	if (bad) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
+/* Keep the exact schedule (and its signature) beside the journal, so that
+ * reports on a copied journal folder know what was in force. */
+static void archive_schedule(struct daemon *d, const struct schedule *s)
+{
+	char dst[PATHBUF + 64], sum[65], src_sig[PATHBUF + 16], dst_sig[PATHBUF + 80];
+	size_t len;
+	report_archive_path(d->st.journal, s->serial, dst, sizeof(dst));
+	if (sha256_file(dst, sum) == 0 && !strcmp(sum, s->sha256))
+		return; /* already there */
+	char *buf = slurp(s->file, 1 << 20, &len);
+	if (!buf) {
+		log_warn("cannot archive schedule %s", s->file);
+		return;
+	}
+	unsigned char h[32];
+	crypto_hash_sha256(h, (const unsigned char *)buf, len);
+	hex_encode(h, sizeof(h), sum);
+	char dir[PATHBUF + 64];
+	path_dirname(dst, dir, sizeof(dir));
+	if (strcmp(sum, s->sha256))
+		log_warnx("schedule %s changed since it was loaded: not archived", s->file);
+	else if (mkdir_p(dir, 0750) < 0 || write_file_atomic(dst, buf, len) < 0)
+		log_warn("cannot archive schedule serial %lld in %s", s->serial, dst);
+	free(buf);
+	snprintf(src_sig, sizeof(src_sig), "%s.minisig", s->file);
+	snprintf(dst_sig, sizeof(dst_sig), "%s.minisig", dst);
+	if ((buf = slurp(src_sig, 1 << 16, &len))) {
+		if (write_file_atomic(dst_sig, buf, len) < 0)
+			log_warn("cannot archive %s", src_sig);
+		free(buf);
+	}
+}
+
 static void journal_installed(struct daemon *d, const struct schedule *s)
 {
+	archive_schedule(d, s);
 	char serial[32];
 	snprintf(serial, sizeof(serial), "%lld", s->serial);
 	const char *kv[] = {"serial", serial, "sha256", s->sha256, "file", s->file, "signer", "local",
@@ -592,6 +702,11 @@ static int scan_cb(void *ctx, const struct record *r, const struct journal_pos *
 	struct scan_state *s = ctx;
 	s->last_time = r->time;
 	const char *ev = r->event;
+	/* A device lost before a restart is still owed its audio-back. */
+	if (!strcmp(ev, "audio-lost"))
+		s->d->audio_down = 1;
+	else if (!strcmp(ev, "audio-back"))
+		s->d->audio_down = 0;
 	if (!strcmp(ev, "schedule-installed")) {
 		const char *sr = record_get(r, "serial"), *sh = record_get(r, "sha256");
 		const char *sg = record_get(r, "signer");
@@ -638,7 +753,8 @@ static void on_synced(struct daemon *d)
 	char err[512];
 	struct journal_recovery rec;
 	memset(&rec, 0, sizeof(rec));
-	d->j = journal_open(d->st.journal, d->st.id, d->st.commune_code, &rec, err, sizeof(err));
+	d->j = journal_open(d->st.journal, d->st.id, d->st.commune_code, d->st.district_code, &rec,
+			    err, sizeof(err));
 	if (!d->j)
 		fatalx("cannot open the journal %s: %s", d->st.journal, err);
 	d->synced = 1;
@@ -696,6 +812,10 @@ static void on_synced(struct daemon *d)
 	snprintf(serial, sizeof(serial), "%lld", d->sched->serial);
 	const char *kv[] = {"version", LOAXA_VERSION, "pid", pid, "serial", serial, NULL};
 	jwrite(d, "station-start", kv);
+	if (d->waited_sync) {
+		jwrite(d, "clock-synced", NULL);
+		log_info("the clock is synchronised: broadcasting starts");
+	}
 	if (seq_fault(d->seq)) { /* raised before the journal could be opened */
 		const char *fk[] = {"peer", amp_peer(d->amp), "reason", seq_fault(d->seq), NULL};
 		jwrite(d, "amp-fault", fk);
@@ -958,12 +1078,23 @@ static void on_request(void *ctx, const char *req, char *out, size_t n)
 		} else {
 			int em = k == 3;
 			int was = d->playing || d->starting;
+			size_t queued = engine_queued(d->eng);
 			engine_play_now(d->eng, clock_now(), b->id, b->campaign, em);
 			log_info("operator asked to play %s%s", b->id, em ? " as an emergency" : "");
 			run_engine(d, NULL);
-			snprintf(out, n, "ok\n%s %s\n", b->id,
-				 !was ? "is playing now" : em ? "pre-empted the broadcast that was playing"
-							    : "plays next, when the current broadcast ends");
+			/* Say what happened, not what was hoped for. */
+			const struct occurrence *now = d->playing ? &d->cur : d->starting ? &d->pend : NULL;
+			int ours = now && !strncmp(now->id, "manual@", 7) && !strcmp(now->bulletin, b->id);
+			if (ours)
+				snprintf(out, n, "ok\n%s %s\n", b->id,
+					 d->starting ? "is starting (the amplifier is coming on)"
+					 : was && em ? "pre-empted the broadcast that was playing and is playing now"
+						     : "is playing now");
+			else if (engine_queued(d->eng) > queued)
+				snprintf(out, n, "ok\n%s plays next, when the current broadcast ends\n", b->id);
+			else
+				snprintf(out, n, "error: %s could not play: %s\n", b->id,
+					 d->last_error[0] ? d->last_error : "see the journal");
 		}
 	} else if (!strcmp(cmd, "stop") && k == 1) {
 		if ((d->playing || d->starting) && engine_stop(d->eng)) {
@@ -993,6 +1124,22 @@ static void on_request(void *ctx, const char *req, char *out, size_t n)
 
 /* ---- the event loop ---- */
 
+/* The wall clock jumped (the kernel cancelled the due timer, or the test
+ * hook moved it): how far, from the monotonic clock; journal it, re-plan. */
+static void clock_stepped(struct daemon *d)
+{
+	int64_t real = clock_now_ns(), mono = clock_mono_ns();
+	int64_t delta = ((real - d->armed_real) - (mono - d->armed_mono)) / 1000000000;
+	char ds[32], from[26], to[26];
+	snprintf(ds, sizeof(ds), "%lld", (long long)delta);
+	civil_tz_format(real / 1000000000, to);
+	civil_tz_format(real / 1000000000 - delta, from);
+	const char *kv[] = {"delta", ds, "from", from, "to", to, NULL};
+	jwrite(d, "clock-stepped", kv);
+	log_warnx("the clock was stepped by %lld s", (long long)delta);
+	run_engine(d, delta > 0 ? "the clock was stepped forward" : NULL);
+}
+
 static void on_signal(struct daemon *d)
 {
 	struct signalfd_siginfo si;
@@ -1009,8 +1156,13 @@ static void on_signal(struct daemon *d)
 			break;
 		}
 		case SIGUSR2:
-			/* Test hook: the injected clock moved, as if stepped. */
-			if (clock_reload_offset() && d->synced) {
+			/* Test hook: the injected clock moved, as if stepped; and
+			 * a look at the clock's synchronisation now, not in 30 s. */
+			if (!d->synced) {
+				clock_reload_offset();
+				if (clock_synced(&d->st))
+					on_synced(d);
+			} else if (clock_reload_offset()) {
 				uint64_t dummy;
 				(void)!read(d->tfd_due, &dummy, sizeof(dummy));
 				goto stepped;
@@ -1019,15 +1171,8 @@ static void on_signal(struct daemon *d)
 		}
 	}
 	return;
-stepped:;
-	int64_t real = clock_now_ns(), mono = clock_mono_ns();
-	int64_t delta = ((real - d->armed_real) - (mono - d->armed_mono)) / 1000000000;
-	char ds[32];
-	snprintf(ds, sizeof(ds), "%lld", (long long)delta);
-	const char *kv[] = {"delta", ds, NULL};
-	jwrite(d, "clock-stepped", kv);
-	log_warnx("the clock was stepped by %lld s", (long long)delta);
-	run_engine(d, delta > 0 ? "the clock was stepped forward" : NULL);
+stepped:
+	clock_stepped(d);
 }
 
 static void on_due_timer(struct daemon *d)
@@ -1044,14 +1189,7 @@ static void on_due_timer(struct daemon *d)
 		return;
 	}
 	if (r == 1) {
-		int64_t real = clock_now_ns(), mono = clock_mono_ns();
-		int64_t delta = ((real - d->armed_real) - (mono - d->armed_mono)) / 1000000000;
-		char ds[32];
-		snprintf(ds, sizeof(ds), "%lld", (long long)delta);
-		const char *kv[] = {"delta", ds, NULL};
-		jwrite(d, "clock-stepped", kv);
-		log_warnx("the clock was stepped by %lld s", (long long)delta);
-		run_engine(d, delta > 0 ? "the clock was stepped forward" : NULL);
+		clock_stepped(d);
 		return;
 	}
 	/* make bench reads this line to measure how late the timer fires. */
@@ -1078,6 +1216,16 @@ static int run(struct daemon *d)
 	if (d->sfd < 0 || d->tfd_due < 0 || d->tfd_sync < 0 || d->tfd_amp < 0)
 		fatal("cannot create the event loop's descriptors");
 	d->mono_start = clock_mono_ns();
+	d->tfd_wd = -1;
+	uint64_t wd_usec = notify_watchdog_usec();
+	if (wd_usec) {
+		d->wd_ms = (int64_t)(wd_usec / 2000);
+		if (d->wd_ms < 1)
+			d->wd_ms = 1;
+		d->tfd_wd = clock_mono_timer_new();
+		if (d->tfd_wd < 0 || clock_mono_timer_in(d->tfd_wd, d->wd_ms) < 0)
+			fatal("cannot arm the watchdog timer");
+	}
 
 	d->ctl = control_open(d->st.control, d->st.control_group, on_request, d, err, sizeof(err));
 	if (!d->ctl)
@@ -1131,9 +1279,14 @@ static int run(struct daemon *d)
 		on_synced(d);
 	} else {
 		log_warnx("the clock is not synchronised yet: nothing will play or be logged until it is");
+		d->waited_sync = 1;
 		clock_mono_timer_in(d->tfd_sync, SYNC_RECHECK_MS);
 		clock_timer_at(d->tfd_due, INT32_MAX);
 	}
+
+	if (!d->synced)
+		notify_status("waiting for the clock to be synchronised; nothing plays until it is");
+	notify_ready(NULL);
 
 	while (!d->quit) {
 		struct pollfd fds[MAX_POLL];
@@ -1142,6 +1295,7 @@ static int run(struct daemon *d)
 		fds[n++] = (struct pollfd){.fd = d->tfd_due, .events = POLLIN};
 		fds[n++] = (struct pollfd){.fd = d->tfd_sync, .events = POLLIN};
 		fds[n++] = (struct pollfd){.fd = d->tfd_amp, .events = POLLIN};
+		fds[n++] = (struct pollfd){.fd = d->tfd_wd, .events = POLLIN}; /* -1: ignored by poll */
 		int amp_at = n, namp = amp_pollfds(d->amp, fds + n, 2);
 		n += namp;
 		int nctl = control_pollfds(d->ctl, fds + n, CONTROL_CLIENTS_MAX + 1);
@@ -1180,6 +1334,8 @@ static int run(struct daemon *d)
 				seq_feed(d, &e);
 			}
 		}
+		if (fds[4].revents)
+			on_watchdog(d);
 		if (fds[3].revents) {
 			uint64_t x;
 			if (read(d->tfd_amp, &x, sizeof(x)) == sizeof(x))
@@ -1217,6 +1373,7 @@ static int run(struct daemon *d)
 		}
 	}
 
+	notify_stopping(d->playing ? "stopping: the broadcast playing is recorded partial" : "stopping");
 	/* Safe state: the sequence ends what plays or waits (partial / failed
 	 * with the reason) and switches every coil off, waiting for it. */
 	amp_cancel(d->amp);
@@ -1247,6 +1404,8 @@ static int run(struct daemon *d)
 	close(d->sfd);
 	close(d->tfd_due);
 	close(d->tfd_sync);
+	if (d->tfd_wd >= 0)
+		close(d->tfd_wd);
 	return 0;
 }
 

@@ -180,6 +180,46 @@ rm -rf "$P"
 	nok "permission: $rc $out"
 stop_daemon
 
+# The sound card goes away mid-broadcast (the paced device's reader dies):
+# partial with the reason, the daemon carries on, and the next broadcast
+# on a working device is journalled audio-back.
+use_paced_device "$T/st" 100000
+set_clock "2030-01-15 07:39:59"
+start_daemon
+ctl play tin-long >/dev/null
+wait_journal 'start occ=manual@.* bulletin=tin-long' 5 || bail "manual play did not start"
+sleep 0.3
+kill "$READER_PID"
+READER_PID=
+wait_journal 'end occ=manual@.* outcome=partial .*audio device lost' 10 &&
+	ok "device lost mid-broadcast: partial, with the reason" || nok "no partial for the lost device"
+grep -q ' audio-lost device=paced ' "$T"/st/journal/*.log && ok "audio-lost journalled" || nok "no audio-lost"
+alive && ok "daemon still running" || nok "daemon died with the device"
+stop_daemon
+use_file_device "$T/st"
+start_daemon
+ctl play tin-c >/dev/null
+wait_journal ' audio-back device=loaxatest' 5 && ok "device back: audio-back journalled" || nok "no audio-back"
+stop_daemon
+
+# A board without a real-time clock: until the clock is synchronised
+# nothing is played or journalled; then it starts.
+sed -i 's/require_sync = false;/require_sync = true; sync_file = "synced";/' "$CONF"
+n0=$(cat "$T"/st/journal/*.log | wc -l)
+set_clock "2030-01-15 07:44:30"
+start_daemon
+out=$(ctl status)
+grep -q 'waiting for the clock' <<<"$out" && ok "unsynchronised: status says it waits for the clock" ||
+	nok "status: $out"
+out=$(ctl play tin-c 2>&1); rc=$?
+[ $rc = 1 ] && grep -q 'not synchronised' <<<"$out" && ok "unsynchronised: play refused" || nok "play: $out"
+[ "$(cat "$T"/st/journal/*.log | wc -l)" = "$n0" ] && ok "unsynchronised: nothing journalled" ||
+	nok "journal written before the clock was synchronised"
+touch "$T/st/synced"
+kill -USR2 "$DPID"
+wait_journal 'clock-synced' 5 && ok "synchronised: journalled, broadcasting starts" || nok "no clock-synced"
+stop_daemon
+
 out=$("$BUILD/loaxactl" -c "$CONF" log verify 2>&1) && ok "journal verifies after all this" || nok "log verify: $out"
 n_start=$(grep -c ' start ' "$T"/st/journal/*.log)
 n_done=$(grep -cE ' (end|interrupted) ' "$T"/st/journal/*.log)

@@ -128,7 +128,7 @@ static size_t count_lines(const char *b, size_t len)
 static struct journal *jopen(const char *dir, struct journal_recovery *rec)
 {
 	char err[300];
-	struct journal *j = journal_open(dir, "st-01", "26734", rec, err, sizeof(err));
+	struct journal *j = journal_open(dir, "st-01", "26734", "271", rec, err, sizeof(err));
 	if (!j)
 		fail_msg("journal_open: %s", err);
 	return j;
@@ -822,7 +822,7 @@ static void test_scan_stops_and_positions(void **state)
 	assert_int_equal(n, 2);
 	assert_int_equal(res.records, 2);
 	/* journal_open in a folder path that cannot be made. */
-	assert_null(journal_open("/proc/loaxa/x", "s", "c", NULL, err, sizeof(err)));
+	assert_null(journal_open("/proc/loaxa/x", "s", "c", NULL, NULL, err, sizeof(err)));
 	assert_non_null(strstr(err, "/proc/loaxa/x"));
 	rm_tree(dir);
 }
