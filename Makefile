@@ -1,6 +1,8 @@
 # loaxa — GNU make, pkg-config, objects under build/. See README.md.
 #   make            build loaxad and loaxactl
-#   make test       unit tests (cmocka) and integration tests
+#   make test       the whole suite: unit + integration tests, again under
+#                   ASan+UBSan, and the unit tests under valgrind
+#   make check      the normal build's tests only (quick)
 #   make san        the same tests under ASan+UBSan (build/san)
 #   make valgrind   unit tests under valgrind memcheck
 #   make bench      benchmarks (printed figures)
@@ -54,7 +56,7 @@ BENCH_SRC := $(wildcard bench/bench_*.c)
 BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 BINS := $(MAINS:%=$(BUILD)/%)
 
-.PHONY: all deps test unit it san valgrind bench demo install uninstall clean check-layering
+.PHONY: all deps test check unit it san valgrind bench demo install uninstall clean check-layering
 .SECONDARY:
 all: $(BINS)
 
@@ -93,7 +95,7 @@ $(BUILD)/bench/%: $(BUILD)/bench/obj/%.o $(BUILD)/libloaxa.a
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
 # The pure core must not touch hardware libraries or the clock.
-CORE := civil schedule validate record asrun engine report sequence
+CORE := civil schedule validate record asrun engine report sequence minisign
 check-layering:
 	$(Q)tests/check-layering.sh $(CORE)
 
@@ -103,9 +105,16 @@ unit: $(BINS) $(TEST_BIN)
 it: $(BINS) $(TEST_BIN)
 	$(Q)BUILD=$(BUILD) tests/run.sh it
 
+# The whole suite: normal build, ASan+UBSan build, valgrind (tests/all.sh).
 test: deps
 	$(Q)$(MAKE) --no-print-directory check-layering
 	$(Q)$(MAKE) --no-print-directory $(BINS) $(TEST_BIN)
+	$(Q)$(MAKE) --no-print-directory SAN=1 $(addprefix build/san/,$(MAINS)) $(addprefix build/san/tests/,$(notdir $(TEST_BIN)))
+	$(Q)tests/all.sh
+
+# The normal build's tests only: the quick loop while working.
+check: $(BINS) $(TEST_BIN)
+	$(Q)$(MAKE) --no-print-directory check-layering
 	$(Q)BUILD=$(BUILD) tests/run.sh all
 
 san:

@@ -10,29 +10,51 @@ what=${1:-all}
 pass=0 fail=0 failed_names=()
 export LOAXA_BUILD=$PWD/$BUILD
 export CMOCKA_MESSAGE_OUTPUT=stdout
+tmp=$(mktemp -d /tmp/loaxa-run.XXXXXX)
+trap 'rm -rf "$tmp"' EXIT
+
+# One unit binary: its output in $tmp/NAME.out, its exit status in $tmp/NAME.rc.
+unit_one() {
+	local t=$1 name
+	name=$(basename "$t")
+	if [ "${VALGRIND:-0}" = 1 ]; then
+		(cd tests && valgrind -q --error-exitcode=99 --leak-check=full \
+			--errors-for-leak-kinds=definite "../$t") >"$tmp/$name.out" 2>&1
+	else
+		(cd tests && "../$t") >"$tmp/$name.out" 2>&1
+	fi
+	echo $? >"$tmp/$name.rc"
+}
 
 run_unit() {
-	local t out n_ok n_bad rc
+	local t out n_ok n_bad rc name running=0
+	# Two at a time (the machine's cores); the slow ones are slow under valgrind.
 	for t in "$BUILD"/tests/test_*; do
 		[ -x "$t" ] || continue
-		if [ "${VALGRIND:-0}" = 1 ]; then
-			out=$(cd tests && valgrind -q --error-exitcode=99 --leak-check=full \
-				--errors-for-leak-kinds=definite "../$t" 2>&1)
-		else
-			out=$(cd tests && "../$t" 2>&1)
+		unit_one "$t" &
+		running=$((running + 1))
+		if [ $running -ge "${JOBS:-2}" ]; then
+			wait -n
+			running=$((running - 1))
 		fi
-		rc=$?
+	done
+	wait
+	for t in "$BUILD"/tests/test_*; do
+		[ -x "$t" ] || continue
+		name=$(basename "$t")
+		out=$(cat "$tmp/$name.out")
+		rc=$(cat "$tmp/$name.rc")
 		n_ok=$(printf '%s\n' "$out" | sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' | tail -1)
 		n_bad=$(printf '%s\n' "$out" | sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' | tail -1)
 		n_ok=${n_ok:-0} n_bad=${n_bad:-0}
-		if [ $rc -ne 0 ] && [ "$n_bad" -eq 0 ]; then n_bad=1; fi
+		if [ "$rc" -ne 0 ] && [ "$n_bad" -eq 0 ]; then n_bad=1; fi
 		pass=$((pass + n_ok)) fail=$((fail + n_bad))
-		if [ $rc -ne 0 ]; then
+		if [ "$rc" -ne 0 ]; then
 			printf '%s\n' "$out"
-			failed_names+=("$(basename "$t")")
-			echo "FAIL $(basename "$t") (exit $rc)"
+			failed_names+=("$name")
+			echo "FAIL $name (exit $rc)"
 		else
-			echo "ok   $(basename "$t") ($n_ok)"
+			echo "ok   $name ($n_ok)"
 		fi
 	done
 }
