@@ -265,7 +265,7 @@ int record_parse(const char *line, size_t len, struct record *r, char *err, size
 				    (int)(p - key > 64 ? 64 : p - key), key, (size_t)(p - b) + 1);
 		*p++ = '\0';
 
-		if (!strcmp(key, "prev")) {
+		if (p - key == 5 && !memcmp(key, "prev", 4)) {
 			unsigned bad = end - p < 2 * RECORD_HASH_LEN;
 			for (int k = 0; !bad && k < 2 * RECORD_HASH_LEN; k++)
 				bad = hex1[(unsigned char)p[k]] == 0;
