@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "civil.h"
+#include "minisign.h"
 
 struct ctx {
 	const char *file;
@@ -310,7 +311,7 @@ static int tz_installed(const char *name)
 }
 
 static const char *const station_top[] = {"station", "paths", "audio", "broadcast", "limits",
-					  "amplifier", "control", "clock", NULL};
+					  "amplifier", "control", "clock", "trust", NULL};
 
 static void station_path(struct ctx *c, struct station *st, const config_setting_t *paths,
 			 const char *name, char *out, const char *def)
@@ -409,6 +410,56 @@ static void load_amp(struct ctx *c, const config_setting_t *a, struct amp_config
 			ERR(c, line_of(a), "amplifier: transport \"tcp\" needs 'host'");
 		if (!amp->tcp && !amp->device[0])
 			ERR(c, line_of(a), "amplifier: transport \"rtu\" needs 'device' (e.g. \"/dev/ttyUSB0\")");
+	}
+}
+
+/* trust = { keys = ["RW...", ...]; bundle_wait_s = 600; }: the public keys
+ * whose signatures the station accepts on pushed schedules. */
+static void load_trust(struct ctx *c, const config_setting_t *t, struct station *st)
+{
+	static const char *const keys[] = {"keys", "bundle_wait_s", NULL};
+	const char *w = "trust";
+	st->bundle_wait_s = 600;
+	if (!t)
+		return;
+	st->trust_line = line_of(t);
+	check_keys(c, t, w, keys);
+	get_int(c, t, "bundle_wait_s", &st->bundle_wait_s, 0, 7 * 86400, 0, w);
+	config_setting_t *k = get_seq(c, t, "keys", w);
+	int n = k ? config_setting_length(k) : 0;
+	struct minisign_key parsed[TRUST_KEYS_MAX];
+	for (int i = 0; i < n; i++) {
+		config_setting_t *e = config_setting_get_elem(k, (unsigned)i);
+		const char *v = config_setting_get_string(e);
+		char err[512];
+		struct minisign_key mk;
+		if (!v) {
+			ERR(c, line_of(e), "trust: keys must be strings (\"RW...\", the second line of the department's .pub file)");
+			continue;
+		}
+		if (minisign_key_parse(v, &mk, err, sizeof(err)) < 0) {
+			ERR(c, line_of(e), "trust: key %d: %s", i + 1, err);
+			continue;
+		}
+		if (strlen(v) >= TRUST_KEY_LEN) {
+			ERR(c, line_of(e), "trust: key %d: give only the key (the line starting with RW), not the whole .pub file", i + 1);
+			continue;
+		}
+		int dup = 0;
+		for (size_t j = 0; j < st->ntrust_keys; j++)
+			dup |= !memcmp(parsed[j].id, mk.id, sizeof(mk.id));
+		if (dup) {
+			char id[MINISIGN_KEYID_HEX];
+			minisign_keyid_hex(mk.id, id);
+			ERR(c, line_of(e), "trust: key %s is listed twice", id);
+			continue;
+		}
+		if (st->ntrust_keys == TRUST_KEYS_MAX) {
+			ERR(c, line_of(e), "trust: at most %d keys", TRUST_KEYS_MAX);
+			break;
+		}
+		parsed[st->ntrust_keys] = mk;
+		str_copy(st->trust_keys[st->ntrust_keys++], v, TRUST_KEY_LEN);
 	}
 }
 
@@ -517,6 +568,8 @@ int config_load_station(const char *path, struct station *st, struct errlist *er
 	if (get_str(&c, cl, "sync_file", sf, sizeof(sf), 0, "clock") == 1 && sf[0] &&
 	    path_resolve(st->dir, sf, st->sync_file, sizeof(st->sync_file)) < 0)
 		ERR(&c, line_of(member(cl, "sync_file")), "clock: 'sync_file' is too long");
+
+	load_trust(&c, section(&c, root, "trust"), st);
 
 	config_destroy(&cfg);
 	return c.nerr ? -1 : 0;
@@ -732,7 +785,7 @@ static void load_blackout(struct ctx *c, config_setting_t *g, struct blackout *b
 
 int config_load_schedule(const char *path, struct schedule *s, struct errlist *errs)
 {
-	static const char *const top[] = {"serial", "campaigns", "slots", "blackouts", NULL};
+	static const char *const top[] = {"serial", "campaigns", "slots", "blackouts", "files", NULL};
 	struct ctx c = {.file = path, .errs = errs};
 	config_t cfg;
 	memset(s, 0, sizeof(*s));
@@ -786,6 +839,113 @@ int config_load_schedule(const char *path, struct schedule *s, struct errlist *e
 		schedule_free(s);
 		return -1;
 	}
+	return 0;
+}
+
+/* ---- the files section of a pushed schedule ---- */
+
+/* A name the spool and the library can hold: no folder part, not hidden,
+ * not a temporary name of a copy in progress, not the bundle's own files. */
+static const char *bundle_name_problem(const char *f)
+{
+	size_t n = strlen(f);
+	static const char *const bad_ends[] = {".part", ".tmp", ".partial", "~", ".swp", ".conf",
+					       ".minisig", ".why", NULL};
+	if (!n)
+		return "is empty";
+	if (n > 200)
+		return "is too long (at most 200 bytes)";
+	if (strchr(f, '/'))
+		return "must be a plain file name, without a folder";
+	if (f[0] == '.')
+		return "must not start with '.'";
+	for (const char *p = f; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			return "contains a control character";
+	for (const char *const *e = bad_ends; *e; e++) {
+		size_t l = strlen(*e);
+		if (n >= l && !strcmp(f + n - l, *e))
+			return "ends like a temporary, schedule or signature file";
+	}
+	if (!strcmp(f, "rejected"))
+		return "is the name of the spool's rejected folder";
+	return NULL;
+}
+
+int config_load_bundle_files(const char *path, struct bundle_file **files, size_t *nfiles,
+			     struct errlist *errs)
+{
+	struct ctx c = {.file = path, .errs = errs};
+	config_t cfg;
+	*files = NULL;
+	*nfiles = 0;
+	if (read_file(&cfg, &c) < 0)
+		return -1;
+	config_setting_t *root = config_root_setting(&cfg);
+	config_setting_t *fs = get_seq(&c, root, "files", "schedule");
+	int n = fs ? config_setting_length(fs) : 0;
+	struct bundle_file *out = xcalloc((size_t)n + 1, sizeof(*out));
+	size_t k = 0;
+	for (int i = 0; i < n; i++) {
+		static const char *const keys[] = {"bulletin", "file", "sha256", "size", "title",
+						   "campaign", NULL};
+		const char *w = "files";
+		config_setting_t *g = config_setting_get_elem(fs, (unsigned)i);
+		struct bundle_file *f = &out[k];
+		memset(f, 0, sizeof(*f));
+		f->line = line_of(g);
+		f->size = -1;
+		if (!config_setting_is_group(g)) {
+			ERR(&c, f->line, "files: each entry must be a group { bulletin = ...; file = ...; sha256 = ...; }");
+			continue;
+		}
+		check_keys(&c, g, w, keys);
+		size_t before = c.nerr;
+		if (get_str(&c, g, "bulletin", f->bulletin, sizeof(f->bulletin), 1, w) == 1 &&
+		    !id_valid(f->bulletin))
+			ERR(&c, line_of(member(g, "bulletin")), "files: bulletin \"%s\" may use only letters, digits, '.', '_', '-'",
+			    f->bulletin);
+		if (get_str(&c, g, "file", f->file, sizeof(f->file), 1, w) == 1) {
+			const char *why = bundle_name_problem(f->file);
+			if (why)
+				ERR(&c, line_of(member(g, "file")), "files: file \"%s\" %s", f->file, why);
+		}
+		if (get_str(&c, g, "sha256", f->sha256, sizeof(f->sha256), 1, w) == 1) {
+			for (char *p = f->sha256; *p; p++)
+				if (*p >= 'A' && *p <= 'F')
+					*p = (char)(*p - 'A' + 'a');
+			if (strlen(f->sha256) != 64 || strspn(f->sha256, "0123456789abcdef") != 64)
+				ERR(&c, line_of(member(g, "sha256")), "files: 'sha256' of %s is not 64 hex digits (sha256sum FILE)",
+				    f->file[0] ? f->file : "this entry");
+		}
+		get_int64(&c, g, "size", &f->size, 1, LLONG_MAX, 0, w);
+		if (get_str(&c, g, "title", f->title, sizeof(f->title), 0, w) == 1 && !f->title[0])
+			ERR(&c, line_of(member(g, "title")), "files: 'title' is empty");
+		if (!f->title[0])
+			str_copy(f->title, f->bulletin, sizeof(f->title));
+		if (get_str(&c, g, "campaign", f->campaign, sizeof(f->campaign), 0, w) == 1 &&
+		    f->campaign[0] && !id_valid(f->campaign))
+			ERR(&c, line_of(member(g, "campaign")), "files: campaign \"%s\" is not a valid id", f->campaign);
+		if (c.nerr != before)
+			continue;
+		for (size_t j = 0; j < k; j++) {
+			if (!strcmp(out[j].bulletin, f->bulletin))
+				ERR(&c, f->line, "files: bulletin %s is listed twice (first at line %d)", f->bulletin,
+				    out[j].line);
+			else if (!strcmp(out[j].file, f->file))
+				ERR(&c, f->line, "files: file %s is listed twice (first at line %d)", f->file,
+				    out[j].line);
+		}
+		if (c.nerr == before)
+			k++;
+	}
+	config_destroy(&cfg);
+	if (c.nerr) {
+		free(out);
+		return -1;
+	}
+	*files = out;
+	*nfiles = k;
 	return 0;
 }
 

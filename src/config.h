@@ -17,6 +17,23 @@ int config_load_station(const char *path, struct station *st, struct errlist *er
  * (s is freed on failure). */
 int config_load_schedule(const char *path, struct schedule *s, struct errlist *errs);
 
+/* One audio file a pushed schedule brings (its `files` section; see
+ * docs/PUSH.md). The SHA-256 is covered by the schedule's signature. */
+struct bundle_file {
+	char bulletin[ID_MAX];  /* the id it gets in the library */
+	char file[256];         /* plain file name, beside the schedule */
+	char sha256[65];        /* lower-case hex */
+	long long size;         /* bytes; -1 when not given */
+	char title[TITLE_MAX];  /* default: the id */
+	char campaign[ID_MAX];  /* "" = none */
+	int line;
+};
+
+/* Parse the `files` section of a schedule file (none: *nfiles = 0).
+ * 0, or -1 with every problem in errs; *files is malloc'd (free it). */
+int config_load_bundle_files(const char *path, struct bundle_file **files, size_t *nfiles,
+			     struct errlist *errs);
+
 /* Load the catalog (a missing file is an empty catalog). 0 or -1 with errs. */
 int catalog_load(const char *path, struct catalog *c, struct errlist *errs);
 /* Write the catalog atomically (temp file, fsync, rename). 0 or -1/errno. */

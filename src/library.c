@@ -5,7 +5,9 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <sodium.h>
+#include <sys/file.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -161,8 +163,8 @@ static int check_audio(const struct station *st, const char *src, struct audio_i
 	return 0;
 }
 
-int library_add(const struct station *st, const char *src, const struct library_add_opts *o,
-		struct bulletin *added, struct errlist *errs, struct errlist *warns)
+static int add_locked(const struct station *st, const char *src, const struct library_add_opts *o,
+		      struct bulletin *added, struct errlist *errs, struct errlist *warns)
 {
 	char catpath[PATHBUF + 16], err[1024];
 	size_t before = errs->n;
@@ -243,7 +245,7 @@ int library_add(const struct station *st, const char *src, const struct library_
 	return 0;
 }
 
-int library_remove(const struct station *st, const char *id, char *err, size_t errn)
+static int remove_locked(const struct station *st, const char *id, char *err, size_t errn)
 {
 	char catpath[PATHBUF + 16];
 	struct errlist errs = {0};
@@ -338,7 +340,7 @@ static int cmp_bulletin(const void *a, const void *b)
 	return strcmp(((const struct bulletin *)a)->id, ((const struct bulletin *)b)->id);
 }
 
-int library_rebuild(const struct station *st, int64_t now, struct errlist *problems)
+static int rebuild_locked(const struct station *st, int64_t now, struct errlist *problems)
 {
 	char catpath[PATHBUF + 16];
 	struct errlist ignored = {0};
@@ -399,4 +401,276 @@ int library_rebuild(const struct station *st, int64_t now, struct errlist *probl
 		return -1;
 	}
 	return n;
+}
+
+/* ---- pushed bulletins ---- */
+
+#define STAGE_PREFIX ".push-"
+
+int library_lock(const struct station *st)
+{
+	char path[PATHBUF + 16];
+	if (mkdir_p(st->library, 0755) < 0)
+		return -1;
+	snprintf(path, sizeof(path), "%s/.lock", st->library);
+	/* Read-only is enough for flock, and works whoever created the file. */
+	int fd = open(path, O_RDONLY | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -1;
+	while (flock(fd, LOCK_EX) < 0) {
+		if (errno != EINTR) {
+			int e = errno;
+			close(fd);
+			errno = e;
+			return -1;
+		}
+	}
+	return fd;
+}
+
+void library_unlock(int fd)
+{
+	if (fd >= 0)
+		close(fd); /* releases the flock */
+}
+
+static int fill_checked(const struct station *st, const char *path, const char *display,
+			const char *sum, const char *sha256, const char *id, const char *title,
+			const char *campaign, int64_t now, struct bulletin *b, struct errlist *errs,
+			struct errlist *warns)
+{
+	if (strcmp(sum, sha256)) {
+		errlist_add(errs, "%s does not match the SHA-256 in the signed schedule (changed after signing, or not completely copied): it is %.16s..., the schedule says %.16s...",
+			    display, sum, sha256);
+		return -1;
+	}
+	struct audio_info ai;
+	struct errlist e2 = {0}, w2 = {0};
+	int r = check_audio(st, path, &ai, &e2, &w2);
+	/* check_audio names the path it read: say the bundle's name instead. */
+	size_t pl = strlen(path);
+	for (size_t i = 0; i < e2.n + w2.n; i++) {
+		const char *msg = i < e2.n ? e2.msg[i] : w2.msg[i - e2.n];
+		struct errlist *to = i < e2.n ? errs : warns;
+		char out[1024];
+		size_t o = 0;
+		int named = 0;
+		for (const char *p = msg; *p && o + 1 < sizeof(out);) {
+			if (!strncmp(p, path, pl)) {
+				o += str_copy(out + o, display, sizeof(out) - o);
+				p += pl;
+				named = 1;
+			} else {
+				out[o++] = *p++;
+			}
+		}
+		out[o < sizeof(out) ? o : sizeof(out) - 1] = '\0';
+		if (named)
+			errlist_add(to, "%s", out);
+		else
+			errlist_add(to, "%s: %s", display, out);
+	}
+	errlist_free(&e2);
+	errlist_free(&w2);
+	if (r < 0)
+		return -1;
+	memset(b, 0, sizeof(*b));
+	str_copy(b->id, id, sizeof(b->id));
+	str_copy(b->title, title, sizeof(b->title));
+	str_copy(b->campaign, campaign ? campaign : "", sizeof(b->campaign));
+	snprintf(b->file, sizeof(b->file), "%s.%s", id, audio_ext(&ai));
+	b->duration = ai.duration;
+	b->rate = (int)ai.rate;
+	b->channels = ai.channels;
+	str_copy(b->sha256, sum, sizeof(b->sha256));
+	char ts[26];
+	civil_tz_format(now, ts);
+	str_copy(b->added, ts, sizeof(b->added));
+	return 0;
+}
+
+int library_check(const struct station *st, const char *src, const char *shown,
+		  const char *sha256, const char *id, const char *title, const char *campaign,
+		  int64_t now, struct bulletin *b, struct errlist *errs, struct errlist *warns)
+{
+	char sum[65];
+	if (sha256_file(src, sum) < 0) {
+		errlist_add(errs, "%s: cannot read it: %s", shown, strerror(errno));
+		return -1;
+	}
+	return fill_checked(st, src, shown, sum, sha256, id, title, campaign, now, b, errs, warns);
+}
+
+int library_stage(const struct station *st, const char *src, const char *shown,
+		  const char *sha256, const char *id, const char *title, const char *campaign,
+		  int64_t now, struct library_staged *out, struct errlist *errs, struct errlist *warns)
+{
+	char sum[65], err[1024];
+	memset(out, 0, sizeof(*out));
+	if (mkdir_p(st->library, 0755) < 0) {
+		errlist_add(errs, "cannot create the library folder %s: %s", st->library, strerror(errno));
+		return -1;
+	}
+	snprintf(out->tmp, sizeof(out->tmp), "%s/" STAGE_PREFIX "%s.%ld", st->library, id,
+		 (long)getpid());
+	if (copy_atomic(src, out->tmp, sum, err, sizeof(err)) < 0) {
+		errlist_add(errs, "%s", err);
+		out->tmp[0] = '\0';
+		return -1;
+	}
+	if (fill_checked(st, out->tmp, shown, sum, sha256, id, title, campaign, now, &out->b, errs,
+			 warns) < 0) {
+		unlink(out->tmp);
+		out->tmp[0] = '\0';
+		return -1;
+	}
+	return 0;
+}
+
+int library_commit(const struct station *st, struct library_staged *s, size_t n,
+		   struct errlist *errs)
+{
+	char catpath[PATHBUF + 16];
+	struct catalog cat;
+	library_catalog_path(st, catpath, sizeof(catpath));
+	if (catalog_load(catpath, &cat, errs) < 0) {
+		errlist_add(errs, "the catalog is damaged; rebuild it with: loaxactl bulletin verify --rebuild");
+		return -1;
+	}
+	size_t nadd = 0, renamed = 0;
+	int bad = 0;
+	for (size_t i = 0; i < n && !bad; i++) {
+		if (!s[i].tmp[0])
+			continue;
+		const struct bulletin *old = catalog_find(&cat, s[i].b.id);
+		if (old && !strcmp(old->sha256, s[i].b.sha256)) {
+			unlink(s[i].tmp); /* the same recording is there already */
+			s[i].tmp[0] = '\0';
+			continue;
+		}
+		if (old) {
+			errlist_add(errs, "bulletin %s is already in the library with other content; a new recording needs a new id",
+				    s[i].b.id);
+			bad = 1;
+		}
+		for (size_t k = 0; k < cat.n && !bad; k++)
+			if (!strcmp(cat.items[k].file, s[i].b.file)) {
+				errlist_add(errs, "the library file %s already belongs to bulletin %s",
+					    s[i].b.file, cat.items[k].id);
+				bad = 1;
+			}
+	}
+	if (bad) {
+		catalog_free(&cat);
+		return -1;
+	}
+	/* New names first: nothing refers to them until the catalog does. */
+	for (size_t i = 0; i < n; i++) {
+		if (!s[i].tmp[0])
+			continue;
+		char dst[PATHBUF + 80];
+		snprintf(dst, sizeof(dst), "%s/%s", st->library, s[i].b.file);
+		if (rename(s[i].tmp, dst) < 0) {
+			errlist_add(errs, "cannot put %s into the library: %s", s[i].b.file, strerror(errno));
+			bad = 1;
+			break;
+		}
+		renamed = i + 1;
+		cat.items = xrealloc(cat.items, (cat.n + 1) * sizeof(*cat.items));
+		cat.items[cat.n++] = s[i].b;
+		nadd++;
+	}
+	if (!bad && nadd && fsync_dir_of(catpath) < 0) {
+		errlist_add(errs, "cannot write to the library folder: %s", strerror(errno));
+		bad = 1;
+	}
+	if (!bad && nadd && catalog_save(&cat) < 0) {
+		errlist_add(errs, "cannot save the catalog %s: %s (is the disk full?)", catpath, strerror(errno));
+		bad = 1;
+	}
+	if (bad) {
+		for (size_t i = 0; i < renamed; i++) {
+			char dst[PATHBUF + 80];
+			if (!s[i].tmp[0])
+				continue;
+			snprintf(dst, sizeof(dst), "%s/%s", st->library, s[i].b.file);
+			unlink(dst);
+		}
+		catalog_free(&cat);
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++)
+		s[i].tmp[0] = '\0';
+	catalog_free(&cat);
+	return 0;
+}
+
+void library_unstage(struct library_staged *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (s[i].tmp[0]) {
+			unlink(s[i].tmp);
+			s[i].tmp[0] = '\0';
+		}
+}
+
+void library_clean_staged(const struct station *st)
+{
+	DIR *d = opendir(st->library);
+	struct dirent *de;
+	while (d && (de = readdir(d))) {
+		if (strncmp(de->d_name, STAGE_PREFIX, sizeof(STAGE_PREFIX) - 1))
+			continue;
+		/* .push-ID.PID, or copy_atomic's .push-ID.PID.tmp.PID */
+		const char *p = strrchr(de->d_name, '.');
+		const char *t = strstr(de->d_name, ".tmp.");
+		long pid = strtol(t ? t + 5 : p ? p + 1 : "", NULL, 10);
+		if (pid > 0 && pid != (long)getpid() && (kill((pid_t)pid, 0) == 0 || errno == EPERM))
+			continue;
+		char path[PATHBUF + 300];
+		snprintf(path, sizeof(path), "%s/%s", st->library, de->d_name);
+		if (unlink(path) == 0)
+			log_info("library: removed %s, left by an interrupted push", path);
+	}
+	if (d)
+		closedir(d);
+}
+
+/* The catalog is read, changed and rewritten whole: one writer at a time
+ * (staff adding a bulletin while a push installs its audio). */
+int library_add(const struct station *st, const char *src, const struct library_add_opts *o,
+		struct bulletin *added, struct errlist *errs, struct errlist *warns)
+{
+	int fd = library_lock(st);
+	if (fd < 0) {
+		errlist_add(errs, "cannot lock the library %s: %s", st->library, strerror(errno));
+		return -1;
+	}
+	int r = add_locked(st, src, o, added, errs, warns);
+	library_unlock(fd);
+	return r;
+}
+
+int library_remove(const struct station *st, const char *id, char *err, size_t errn)
+{
+	int fd = library_lock(st);
+	if (fd < 0) {
+		snprintf(err, errn, "cannot lock the library %s: %s", st->library, strerror(errno));
+		return -1;
+	}
+	int r = remove_locked(st, id, err, errn);
+	library_unlock(fd);
+	return r;
+}
+
+int library_rebuild(const struct station *st, int64_t now, struct errlist *problems)
+{
+	int fd = library_lock(st);
+	if (fd < 0) {
+		errlist_add(problems, "cannot lock the library %s: %s", st->library, strerror(errno));
+		return -1;
+	}
+	int r = rebuild_locked(st, now, problems);
+	library_unlock(fd);
+	return r;
 }

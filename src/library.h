@@ -38,4 +38,50 @@ int library_verify(const struct station *st, struct errlist *problems);
  * number of bulletins in the new catalog, or -1. */
 int library_rebuild(const struct station *st, int64_t now, struct errlist *problems);
 
+/* ---- pushed bulletins (bundle.c, docs/PUSH.md) ---- */
+
+/* A bulletin on its way in: checked, copied into the library under a
+ * hidden name, not yet in the catalog. */
+struct library_staged {
+	struct bulletin b;        /* the entry it will get (b.file: its final name) */
+	char tmp[PATHBUF + 80];   /* the hidden copy; "" when none */
+};
+
+/* Hold the library's lock (flock on LIBRARY/.lock, created if needed) so
+ * that two installers never write the catalog at once. Blocks. The
+ * descriptor to give to library_unlock, or -1 with errno. */
+int library_lock(const struct station *st);
+void library_unlock(int fd);
+
+/* Hash src and apply bulletin add's checks (decodes, not silent, not too
+ * long) to it in place, without copying: fills *b (b->file is the name it
+ * would get). Refused (errs, naming the file as shown) unless its SHA-256
+ * is sha256. 0 or -1. */
+int library_check(const struct station *st, const char *src, const char *shown,
+		  const char *sha256, const char *id,
+		  const char *title, const char *campaign, int64_t now, struct bulletin *b,
+		  struct errlist *errs, struct errlist *warns);
+
+/* Copy src into the library as a hidden file (hashing the bytes copied),
+ * then check that copy as library_check does: what was checked is what
+ * will play. 0, or -1 with errs and nothing left behind. */
+int library_stage(const struct station *st, const char *src, const char *shown,
+		  const char *sha256, const char *id,
+		  const char *title, const char *campaign, int64_t now, struct library_staged *out,
+		  struct errlist *errs, struct errlist *warns);
+
+/* Give staged files their names and add them to the catalog in one atomic
+ * catalog write (call with the lock held). Ids must be new to the catalog
+ * (one already there with the same SHA-256 is skipped). On failure the
+ * catalog is unchanged and the new names are removed. 0 or -1 with errs. */
+int library_commit(const struct station *st, struct library_staged *s, size_t n,
+		   struct errlist *errs);
+
+/* Remove the hidden copies of staged files not committed. */
+void library_unstage(struct library_staged *s, size_t n);
+
+/* Remove hidden copies left in the library by a power cut or a crash
+ * during a push (those of a process still running are kept). */
+void library_clean_staged(const struct station *st);
+
 #endif

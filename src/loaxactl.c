@@ -9,8 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "asrun.h"
+#include "bundle.h"
 #include "civil.h"
 #include "config.h"
 #include "control.h"
@@ -18,6 +20,7 @@
 #include "library.h"
 #include "model.h"
 #include "record.h"
+#include "report_cli.h"
 #include "schedule.h"
 #include "util.h"
 #include "validate.h"
@@ -49,11 +52,23 @@ static const char usage_text[] =
 	"\n"
 	"Offline (reads the files directly):\n"
 	"  schedule check FILE             validate a schedule against this station\n"
+	"  schedule verify FILE [--sig FILE.minisig]\n"
+	"                                  check signature, serial, audio and schedule; install nothing\n"
+	"  schedule install FILE [--sig FILE.minisig | --unsigned]\n"
+	"                                  the same checks, then install it (with its audio) and\n"
+	"                                  switch the running daemon to it\n"
 	"  schedule show [--from DATE] [--days N] [--file FILE]\n"
 	"                                  the plan, day by day (DATE is YYYY-MM-DD)\n"
 	"  log [--from DATE] [--to DATE] [--format text|csv|json]\n"
 	"                                  the as-run log, one row per broadcast\n"
 	"  log verify                      check the journal's hash chain\n"
+	"  report [--month YYYY-MM | --from DATE --to DATE] [--format text|csv|json|html]\n"
+	"         [--journal DIR] [--schedule FILE]...\n"
+	"                                  counts per campaign and month against the targets\n"
+	"  rollup [--month YYYY-MM | --from DATE --to DATE] [--format text|csv|json|html]\n"
+	"         [--district CODE] [--communes FILE] [--schedule FILE]... DIR...\n"
+	"                                  many stations' journal folders: communes meeting\n"
+	"                                  each target (needs no -c)\n"
 	"  bulletin add FILE --id ID --title TITLE [--campaign C] [--replace]\n"
 	"                                  check an MP3/MP2 file and add it to the library\n"
 	"  bulletin list                   the bulletin library, with each one's next play\n"
@@ -521,13 +536,202 @@ static int cmd_schedule_show(int argc, char **argv)
 	return rc;
 }
 
+/* ---- schedule install / verify (signed push by hand; docs/PUSH.md) ---- */
+
+static int last_installed(void *ctx, const struct record *r, const struct journal_pos *pos)
+{
+	if (!strcmp(r->event, "schedule-installed")) {
+		const char *sr = record_get(r, "serial");
+		*(long long *)ctx = sr ? atoll(sr) : 0;
+	}
+	return 0;
+}
+
+/* The serial the station runs: the greatest of what the daemon says and
+ * the last schedule-installed in the journal (the installed file's own
+ * serial is checked by bundle_install). */
+static long long running_serial(int *daemon_up)
+{
+	long long serial = 0, js = 0;
+	char *reply = NULL, err[512];
+	*daemon_up = 0;
+	if (control_request(st.control, "status", &reply, err, sizeof(err)) == 0) {
+		*daemon_up = 1;
+		const char *p = strstr(reply, "\nschedule:");
+		if (p)
+			sscanf(p, "\nschedule: serial %lld", &serial);
+	}
+	free(reply);
+	struct journal_scan_result res;
+	if (journal_scan(st.journal, NULL, NULL, last_installed, NULL, &js, &res, err, sizeof(err)) == 0 &&
+	    js > serial)
+		serial = js;
+	return serial;
+}
+
+static void print_bundle_errs(const struct errlist *warns, const struct errlist *errs)
+{
+	for (size_t i = 0; i < warns->n; i++)
+		fprintf(stderr, "%s: warning: %s\n", PROG, warns->msg[i]);
+	for (size_t i = 0; i < errs->n; i++)
+		fprintf(stderr, "%s: %s\n", PROG, errs->msg[i]);
+}
+
+static void print_signer(const struct bundle_result *r)
+{
+	if (strcmp(r->signer, BUNDLE_UNSIGNED))
+		printf("signed by key %s; trusted comment: %s\n", r->signer, r->comment);
+	else
+		printf("not signed\n");
+}
+
+/* Shared option parsing: FILE, --sig SIG, --unsigned (install only). */
+static int schedule_bundle_args(int argc, char **argv, const char *usage, int allow_unsigned,
+				const char **file, const char **sig, int *unsig, char *defsig, size_t dn)
+{
+	static const struct option lo[] = {{"sig", required_argument, NULL, 's'},
+					   {"unsigned", no_argument, NULL, 'u'},
+					   {"help", no_argument, NULL, 'h'},
+					   {0}};
+	int c;
+	*sig = NULL;
+	*unsig = 0;
+	optind = 0;
+	while ((c = next_opt(argc, argv, ":h", lo, usage)) != -1) {
+		if (c == 's')
+			*sig = optarg;
+		else if (c == 'u' && allow_unsigned)
+			*unsig = 1;
+		else if (c == 'u')
+			return usage_error(usage, "--unsigned is only for schedule install");
+		else if (c == 'h')
+			return help(usage) + 100;
+		else
+			return EXIT_USAGE;
+	}
+	if (optind != argc - 1)
+		return usage_error(usage, optind >= argc ? "which schedule file?" : "one schedule file at a time");
+	*file = argv[optind];
+	if (*sig && *unsig)
+		return usage_error(usage, "give --sig or --unsigned, not both");
+	if (!*sig && !*unsig) {
+		/* The usual name, when it is there. */
+		snprintf(defsig, dn, "%s.minisig", *file);
+		if (access(defsig, F_OK) == 0)
+			*sig = defsig;
+		else
+			return usage_error(usage, "%s has no signature %s: give --sig FILE.minisig%s", *file, defsig,
+					   allow_unsigned ? ", or --unsigned to install a local schedule" : "");
+	}
+	return -1;
+}
+
+static int cmd_schedule_verify(int argc, char **argv)
+{
+	const char *usage = "schedule verify FILE [--sig FILE.minisig]";
+	const char *file, *sig;
+	int unsig;
+	char defsig[PATHBUF + 16];
+	int r = schedule_bundle_args(argc, argv, usage, 0, &file, &sig, &unsig, defsig, sizeof(defsig));
+	if (r >= 0)
+		return r >= 100 ? EXIT_OK : r;
+	if (load_station() < 0)
+		return EXIT_FAIL;
+	struct errlist errs = {0}, warns = {0};
+	struct bundle_result res;
+	char inst_sha[65] = "";
+	if (sha256_file(st.schedule, inst_sha) < 0)
+		inst_sha[0] = '\0';
+	int up;
+	struct bundle_request rq = {.conf = file, .sig = sig, .running_serial = running_serial(&up),
+				    .final = 1, .dry_run = 1, .now = (int64_t)time(NULL)};
+	enum bundle_status bs = bundle_install(&st, &rq, &res, &errs, &warns);
+	int rc = EXIT_OK;
+	if (bs == BUNDLE_REJECTED && inst_sha[0] && !strcmp(res.sha256, inst_sha) && errs.n == 1 &&
+	    strstr(errs.msg[0], "is not greater than the running serial")) {
+		/* The schedule in force: signed (or not) as checked above. */
+		printf("%s is the schedule in force: serial %lld, SHA-256 %.12s...\n", file, res.serial,
+		       res.sha256);
+		print_signer(&res);
+	} else if (bs == BUNDLE_OK) {
+		print_bundle_errs(&warns, &errs);
+		printf("%s: serial %lld, %zu campaign%s, %zu slot%s, %zu audio file%s (%zu new to the library): OK, this station would install it\n",
+		       file, res.serial, res.ncampaigns, res.ncampaigns == 1 ? "" : "s", res.nslots,
+		       res.nslots == 1 ? "" : "s", res.nfiles, res.nfiles == 1 ? "" : "s", res.ncopied);
+		print_signer(&res);
+	} else {
+		print_bundle_errs(&warns, &errs);
+		fprintf(stderr, "%s: %s would be refused: %s\n", PROG, file, errs.n ? errs.msg[0] : "?");
+		rc = EXIT_FAIL;
+	}
+	errlist_free(&errs);
+	errlist_free(&warns);
+	return rc;
+}
+
+static int cmd_schedule_install(int argc, char **argv)
+{
+	const char *usage = "schedule install FILE [--sig FILE.minisig | --unsigned]";
+	const char *file, *sig;
+	int unsig;
+	char defsig[PATHBUF + 16];
+	int r = schedule_bundle_args(argc, argv, usage, 1, &file, &sig, &unsig, defsig, sizeof(defsig));
+	if (r >= 0)
+		return r >= 100 ? EXIT_OK : r;
+	if (load_station() < 0)
+		return EXIT_FAIL;
+	if (unsig && st.ntrust_keys)
+		fprintf(stderr, "%s: warning: installing an UNSIGNED schedule; the journal and loaxactl status will show it as unsigned\n",
+			PROG);
+	struct errlist errs = {0}, warns = {0};
+	struct bundle_result res;
+	char inst_sha[65] = "";
+	if (sha256_file(st.schedule, inst_sha) < 0)
+		inst_sha[0] = '\0';
+	int up;
+	struct bundle_request rq = {.conf = file, .sig = unsig ? NULL : sig,
+				    .running_serial = running_serial(&up), .running_sha = inst_sha,
+				    .final = 1, .now = (int64_t)time(NULL)};
+	enum bundle_status bs = bundle_install(&st, &rq, &res, &errs, &warns);
+	print_bundle_errs(&warns, &errs);
+	int rc = EXIT_OK;
+	if (bs == BUNDLE_SAME) {
+		printf("%s is already the schedule in force; nothing to do\n", file);
+	} else if (bs != BUNDLE_OK) {
+		fprintf(stderr, "%s: %s was not installed; the schedule in force is unchanged\n", PROG, file);
+		rc = EXIT_FAIL;
+	} else {
+		printf("installed %s as %s: serial %lld, %zu campaign%s, %zu slot%s; %zu new bulletin%s copied into the library\n",
+		       file, st.schedule, res.serial, res.ncampaigns, res.ncampaigns == 1 ? "" : "s",
+		       res.nslots, res.nslots == 1 ? "" : "s", res.ncopied, res.ncopied == 1 ? "" : "s");
+		print_signer(&res);
+		char *reply = NULL, err[512];
+		if (control_request(st.control, "reload", &reply, err, sizeof(err)) < 0) {
+			printf("%s; it takes the new schedule when it starts\n", err);
+		} else if (!strncmp(reply, "ok", 2)) {
+			printf("loaxad has switched to serial %lld\n", res.serial);
+		} else {
+			fprintf(stderr, "%s: loaxad did not take it: %s", PROG, reply);
+			rc = EXIT_FAIL;
+		}
+		free(reply);
+	}
+	errlist_free(&errs);
+	errlist_free(&warns);
+	return rc;
+}
+
 static int cmd_schedule(int argc, char **argv)
 {
-	const char *usage = "schedule check FILE | show [--from DATE] [--days N] [--file FILE]";
+	const char *usage = "schedule check FILE | verify FILE [--sig SIG] | install FILE [--sig SIG | --unsigned] | show [--from DATE] [--days N] [--file FILE]";
 	if (argc < 2)
 		return usage_error(usage, "schedule what?");
 	if (!strcmp(argv[1], "check"))
 		return cmd_schedule_check(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "verify"))
+		return cmd_schedule_verify(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "install"))
+		return cmd_schedule_install(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "show"))
 		return cmd_schedule_show(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))
@@ -1233,6 +1437,16 @@ static int cmd_bulletin(int argc, char **argv)
 	return usage_error(usage, "unknown bulletin command \"%s\"", argv[1]);
 }
 
+/* report needs the station (its time zone, journal, schedule); the
+ * arguments are checked first so that wrong usage is exit 2 regardless. */
+static int cmd_report_station(int argc, char **argv)
+{
+	int rc = cmd_report(argc, argv, NULL);
+	if (rc >= 0)
+		return rc;
+	return load_station() < 0 ? EXIT_FAIL : cmd_report(argc, argv, &st);
+}
+
 static int cmd_help(int argc, char **argv)
 {
 	fputs(usage_text, stdout);
@@ -1248,6 +1462,7 @@ static const struct command {
 	{"status", cmd_simple},     {"stop", cmd_simple},         {"reload", cmd_simple},
 	{"play", cmd_play},         {"schedule", cmd_schedule},   {"log", cmd_log},
 	{"bulletin", cmd_bulletin}, {"help", cmd_help},
+	{"report", cmd_report_station}, {"rollup", cmd_rollup},
 };
 
 int main(int argc, char **argv)

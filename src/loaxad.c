@@ -20,6 +20,7 @@
 
 #include "amp.h"
 #include "asrun.h"
+#include "bundle.h"
 #include "civil.h"
 #include "clock.h"
 #include "config.h"
@@ -32,6 +33,7 @@
 #include "player.h"
 #include "report.h"
 #include "schedule.h"
+#include "spool.h"
 #include "sequence.h"
 #include "util.h"
 #include "validate.h"
@@ -71,6 +73,8 @@ struct daemon {
 	int64_t armed_due; /* the instant the due timer is armed for */
 	int64_t installed_at;
 	char installed_signer[64];
+	long long journal_serial; /* greatest serial the journal says was ever installed */
+	struct spool *spool;      /* pushed bundles; NULL when the folder cannot be watched */
 	char pending_reject[1024]; /* a rejection found before the journal opened */
 	/* the amplifier: amp.c performs what sequence.c decides */
 	struct amp *amp;
@@ -609,32 +613,64 @@ static void archive_schedule(struct daemon *d, const struct schedule *s)
 	}
 }
 
-static void journal_installed(struct daemon *d, const struct schedule *s)
+/* At most n-1 bytes of s, cut on a UTF-8 character boundary. */
+static void utf8_cut(char *out, const char *s, size_t n)
+{
+	size_t l = str_copy(out, s, n);
+	if (l < n)
+		return;
+	l = n - 1;
+	while (l && ((unsigned char)out[l] & 0xc0) == 0x80)
+		l--;
+	out[l] = '\0';
+}
+
+/* Who signed it comes from the .minisig installed beside the schedule
+ * (bundle_install puts it there; --unsigned removes it), checked again
+ * here with the station's keys: a local edit shows as unsigned. bundle:
+ * the spool bundle it came from, or NULL. */
+static void journal_installed(struct daemon *d, const struct schedule *s, const char *bundle)
 {
 	archive_schedule(d, s);
-	char serial[32];
+	char serial[32], signer[64], comment[MINISIGN_COMMENT_MAX + 1], note[600], cm[400];
 	snprintf(serial, sizeof(serial), "%lld", s->serial);
-	const char *kv[] = {"serial", serial, "sha256", s->sha256, "file", s->file, "signer", "local",
-			    NULL};
+	int ok = bundle_signer(&d->st, s->file, s->sha256, signer, sizeof(signer), comment,
+			       sizeof(comment), note, sizeof(note));
+	utf8_cut(cm, ok ? comment : note, sizeof(cm));
+	const char *kv[] = {"serial", serial, "sha256", s->sha256, "file", s->file, "signer", signer,
+			    ok ? "comment" : "signature", cm, "bundle", bundle, NULL};
 	jwrite(d, "schedule-installed", kv);
 	d->installed_at = clock_now();
-	str_copy(d->installed_signer, "local", sizeof(d->installed_signer));
-	log_info("schedule serial %lld installed (%zu campaigns, %zu slots)", s->serial,
-		 s->ncampaigns, s->nslots);
+	str_copy(d->installed_signer, signer, sizeof(d->installed_signer));
+	if (s->serial > d->journal_serial)
+		d->journal_serial = s->serial;
+	log_info("schedule serial %lld installed (%zu campaigns, %zu slots), %s%s%s", s->serial,
+		 s->ncampaigns, s->nslots, ok ? "signed by key " : "unsigned: ", ok ? signer : note,
+		 bundle ? ", from the spool" : "");
+}
+
+/* file: what was refused (the station's schedule, or a spool bundle). */
+static void journal_rejected_file(struct daemon *d, long long serial, const char *file,
+				  const char *why, const char *bundle)
+{
+	char sr[32], reason[1200];
+	snprintf(sr, sizeof(sr), "%lld", serial);
+	utf8_cut(reason, why, sizeof(reason));
+	const char *kv[] = {"serial", serial ? sr : "", "file", file, "reason", reason, "bundle", bundle,
+			    NULL};
+	jwrite(d, "schedule-rejected", kv);
+	set_error(d, "schedule rejected: %s", why);
+	log_warnx("schedule %s rejected, keeping serial %lld: %s", file, d->sched->serial, why);
 }
 
 static void journal_rejected(struct daemon *d, long long serial, const char *why)
 {
-	char sr[32];
-	snprintf(sr, sizeof(sr), "%lld", serial);
-	const char *kv[] = {"serial", serial ? sr : "", "file", d->st.schedule, "reason", why, NULL};
-	jwrite(d, "schedule-rejected", kv);
-	set_error(d, "schedule rejected: %s", why);
-	log_warnx("schedule %s rejected, keeping serial %lld: %s", d->st.schedule, d->sched->serial, why);
+	journal_rejected_file(d, serial, d->st.schedule, why, NULL);
 }
 
-/* Reload the catalog and the schedule; the old ones stay on any error. */
-static int do_reload(struct daemon *d, char *msg, size_t n)
+/* Reload the catalog and the schedule; the old ones stay on any error.
+ * bundle: the spool bundle just installed, or NULL. */
+static int do_reload_from(struct daemon *d, char *msg, size_t n, const char *bundle)
 {
 	struct errlist errs = {0};
 	struct catalog cat;
@@ -679,11 +715,72 @@ static int do_reload(struct daemon *d, char *msg, size_t n)
 		free(d->sched);
 	}
 	d->sched = s;
-	journal_installed(d, s);
+	journal_installed(d, s, bundle);
 	snprintf(msg, n, "ok\nschedule serial %lld installed; library has %zu bulletins\n", s->serial, d->cat.n);
 	if (d->synced)
 		run_engine(d, NULL);
 	return 0;
+}
+
+static int do_reload(struct daemon *d, char *msg, size_t n)
+{
+	return do_reload_from(d, msg, n, NULL);
+}
+
+/* ---- pushed bundles (the spool; docs/PUSH.md) ---- */
+
+/* Look at the bundles the spool has ready. Not while a broadcast starts
+ * or plays: checking a bundle decodes its audio, which would starve the
+ * device (and it blocks the loop for that long). */
+static void process_spool(struct daemon *d)
+{
+	char name[SPOOL_NAME_MAX + 1];
+	int64_t age;
+	while (d->synced && !d->playing && !d->starting &&
+	       spool_next(d->spool, name, sizeof(name), &age)) {
+		char conf[PATHBUF + 256], sig[PATHBUF + 256], err[512], msg[1024];
+		snprintf(conf, sizeof(conf), "%s/%s.conf", d->st.spool, name);
+		snprintf(sig, sizeof(sig), "%s/%s.conf.minisig", d->st.spool, name);
+		long long running = d->sched->serial > d->journal_serial ? d->sched->serial : d->journal_serial;
+		struct bundle_request rq = {.conf = conf, .sig = sig, .audio_dir = d->st.spool,
+					    .running_serial = running, .running_sha = d->sched->sha256,
+					    .final = age >= (int64_t)d->st.bundle_wait_s * 1000,
+					    .no_symlinks = 1, .short_names = 1, .now = clock_now()};
+		struct bundle_result res;
+		struct errlist errs = {0}, warns = {0};
+		enum bundle_status bs = bundle_install(&d->st, &rq, &res, &errs, &warns);
+		for (size_t i = 0; i < warns.n; i++)
+			log_warnx("bundle %s: %s", name, warns.msg[i]);
+		switch (bs) {
+		case BUNDLE_SAME:
+			log_info("bundle %s is the schedule in force already; removed from the spool", name);
+			bundle_spool_remove(&d->st, name);
+			spool_done(d->spool, name);
+			break;
+		case BUNDLE_WAIT:
+			log_info("bundle %s: waiting (up to %d s in all) for: %s", name, d->st.bundle_wait_s,
+				 errs.n ? errs.msg[0] : "?");
+			spool_defer(d->spool, name);
+			break;
+		case BUNDLE_REJECTED:
+			for (size_t i = 1; i < errs.n; i++)
+				log_warnx("bundle %s: also: %s", name, errs.msg[i]);
+			journal_rejected_file(d, res.serial, conf, errs.n ? errs.msg[0] : "refused", name);
+			if (bundle_spool_reject(&d->st, name, &res, &errs, clock_now(), err, sizeof(err)) < 0)
+				log_warnx("bundle %s: %s", name, err);
+			spool_done(d->spool, name);
+			break;
+		case BUNDLE_OK:
+			log_info("bundle %s: serial %lld verified (key %s) and installed; %zu new bulletin(s)",
+				 name, res.serial, res.signer, res.ncopied);
+			bundle_spool_remove(&d->st, name);
+			spool_done(d->spool, name);
+			do_reload_from(d, msg, sizeof(msg), name);
+			break;
+		}
+		errlist_free(&errs);
+		errlist_free(&warns);
+	}
 }
 
 /* ---- start-up once the clock can be trusted ---- */
@@ -691,7 +788,7 @@ static int do_reload(struct daemon *d, char *msg, size_t n)
 struct scan_state {
 	struct daemon *d;
 	int64_t now, last_time, installed_at;
-	long long installed_serial;
+	long long installed_serial, max_serial;
 	char installed_sha[65];
 	char installed_signer[64];
 	char (*last_bulletin)[ID_MAX]; /* per campaign of the running schedule */
@@ -711,6 +808,8 @@ static int scan_cb(void *ctx, const struct record *r, const struct journal_pos *
 		const char *sr = record_get(r, "serial"), *sh = record_get(r, "sha256");
 		const char *sg = record_get(r, "signer");
 		s->installed_serial = sr ? atoll(sr) : 0;
+		if (s->installed_serial > s->max_serial)
+			s->max_serial = s->installed_serial;
 		str_copy(s->installed_sha, sh ? sh : "", sizeof(s->installed_sha));
 		str_copy(s->installed_signer, sg ? sg : "", sizeof(s->installed_signer));
 		s->installed_at = r->time;
@@ -802,6 +901,7 @@ static void on_synced(struct daemon *d)
 		log_warnx("journal: cannot read back %s: %s", d->st.journal, err);
 	else if (!res.chain_ok)
 		log_warnx("journal: the hash chain does not verify (%s); run loaxactl log verify", res.first_bad);
+	d->journal_serial = ss.max_serial;
 	for (size_t i = 0; i < d->sched->ncampaigns; i++)
 		if (ss.last_bulletin[i][0])
 			engine_set_rotation(d->eng, d->sched->campaigns[i].id, ss.last_bulletin[i]);
@@ -838,7 +938,7 @@ static void on_synced(struct daemon *d)
 			free(old);
 		} else {
 			/* Installed now: occurrences of the catch-up window still count. */
-			journal_installed(d, d->sched);
+			journal_installed(d, d->sched, NULL);
 		}
 	} else {
 		d->installed_at = ss.installed_at;
@@ -1030,6 +1130,8 @@ static void status_reply(struct daemon *d, char *out, size_t n)
 		P("schedule:  serial %lld\n", d->sched->serial);
 	}
 	P("library:   %zu bulletins\n", d->cat.n);
+	P("push:      %s%s\n", !d->st.ntrust_keys ? "refused: no trusted key (trust.keys)" : d->spool ? "watching " : "spool not watched: ",
+	  d->st.ntrust_keys ? d->st.spool : "");
 	P("audio:     %s%s%s\n", d->st.audio_device, d->fallback_active ? ", no sound card: writing to " : "",
 	  d->fallback_active ? d->st.audio_fallback : "");
 	if (!amp_enabled(d->amp)) {
@@ -1230,6 +1332,12 @@ static int run(struct daemon *d)
 	d->ctl = control_open(d->st.control, d->st.control_group, on_request, d, err, sizeof(err));
 	if (!d->ctl)
 		fatalx("%s", err);
+	bundle_clean_staged(&d->st);
+	d->spool = spool_open(d->st.spool, (int64_t)d->st.bundle_wait_s * 1000, err, sizeof(err));
+	if (!d->spool)
+		log_warnx("%s: pushed schedules will not be picked up", err);
+	else if (!d->st.ntrust_keys)
+		log_warnx("no trusted key (trust.keys in %s): pushed schedules will be refused", d->st.file);
 	d->pl = player_new(d->st.audio_device, d->st.audio_fallback);
 	if (!d->pl)
 		fatalx("cannot create the audio player");
@@ -1298,6 +1406,8 @@ static int run(struct daemon *d)
 		fds[n++] = (struct pollfd){.fd = d->tfd_wd, .events = POLLIN}; /* -1: ignored by poll */
 		int amp_at = n, namp = amp_pollfds(d->amp, fds + n, 2);
 		n += namp;
+		int sp_at = n, nsp = spool_pollfds(d->spool, fds + n, 2);
+		n += nsp;
 		int nctl = control_pollfds(d->ctl, fds + n, CONTROL_CLIENTS_MAX + 1);
 		int ctl_at = n;
 		n += nctl;
@@ -1362,6 +1472,8 @@ static int run(struct daemon *d)
 			}
 		}
 		control_service(d->ctl, fds + ctl_at, nctl);
+		spool_service(d->spool, fds + sp_at, nsp);
+		process_spool(d);
 		if (nmbs) {
 			int any = 0;
 			for (int i = 0; i < nmbs; i++)
@@ -1393,6 +1505,7 @@ static int run(struct daemon *d)
 	free(d->counts);
 	close(d->tfd_amp);
 	control_close(d->ctl);
+	spool_close(d->spool);
 	player_free(d->pl);
 	journal_close(d->j);
 	engine_free(d->eng);

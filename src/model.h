@@ -13,6 +13,8 @@
 #define TITLE_MAX 256
 #define PATHBUF 4096
 #define MAX_ZONES 32
+#define TRUST_KEYS_MAX 16
+#define TRUST_KEY_LEN 64 /* a minisign public key: 56 base64 characters */
 
 enum level { LEVEL_NORMAL = 0, LEVEL_PRIORITY = 1, LEVEL_EMERGENCY = 2 };
 const char *level_name(enum level l);      /* "normal" ... */
@@ -80,6 +82,12 @@ struct station {
 	int require_clock_sync;
 	char sync_file[PATHBUF]; /* if set, the clock counts as synchronised when it exists */
 	struct amp_config amp;
+	/* signed schedule push: minisign public keys ("RW..."), already
+	 * checked to parse; none = pushed bundles are refused */
+	char trust_keys[TRUST_KEYS_MAX][TRUST_KEY_LEN];
+	size_t ntrust_keys;
+	int trust_line;
+	int bundle_wait_s; /* how long a bundle with files still missing may wait in the spool */
 };
 
 struct campaign {

@@ -1,0 +1,596 @@
+/* The push bundle: see bundle.h and docs/PUSH.md. The schedule's bytes
+ * are read once; the signature is checked over those bytes, and those
+ * same bytes (copied to a hidden staged file beside the station's
+ * schedule) are what is parsed, validated and finally renamed into place,
+ * so a file changed in the spool meanwhile can never slip through. Audio
+ * is hashed while it is copied into the library, and the copy is what is
+ * decoded and checked. */
+#include "bundle.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "civil.h"
+#include "config.h"
+#include "library.h"
+#include "validate.h"
+
+#define STAGE_TAG ".push."
+
+/* Read a whole small regular file. 0, or -1 with errno (EFBIG: larger
+ * than max; EINVAL: not a regular file). *buf is NUL-terminated. */
+static int read_small(const char *path, size_t max, int no_symlinks, char **buf, size_t *len)
+{
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | (no_symlinks ? O_NOFOLLOW : 0));
+	if (fd < 0)
+		return -1;
+	struct stat sb;
+	if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode)) {
+		close(fd);
+		errno = EINVAL;
+		return -1;
+	}
+	size_t cap = (size_t)sb.st_size + 1, n = 0;
+	if (cap > max + 1)
+		cap = max + 1;
+	char *b = xcalloc(cap + 1, 1);
+	for (;;) {
+		ssize_t r = read(fd, b + n, cap - n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			int e = errno;
+			free(b);
+			close(fd);
+			errno = e;
+			return -1;
+		}
+		if (r == 0)
+			break;
+		n += (size_t)r;
+		if (n == cap) {
+			if (cap > max) {
+				free(b);
+				close(fd);
+				errno = EFBIG;
+				return -1;
+			}
+			cap = cap * 2 > max + 1 ? max + 1 : cap * 2;
+			b = xrealloc(b, cap + 1);
+		}
+	}
+	close(fd);
+	b[n] = '\0';
+	*buf = b;
+	*len = n;
+	return 0;
+}
+
+static void sha256_buf(const void *p, size_t n, char out[65])
+{
+	unsigned char h[crypto_hash_sha256_BYTES];
+	crypto_hash_sha256(h, p, n);
+	hex_encode(h, sizeof(h), out);
+}
+
+/* Messages about the staged copy name the file the user gave instead. */
+static void add_renamed(struct errlist *dst, const struct errlist *src, const char *from,
+			const char *to)
+{
+	size_t fl = strlen(from);
+	for (size_t i = 0; i < src->n; i++) {
+		const char *m = src->msg[i];
+		if (!strncmp(m, from, fl))
+			errlist_add(dst, "%s%s", to, m + fl);
+		else
+			errlist_add(dst, "%s", m);
+	}
+}
+
+static void staged_path(const struct station *st, int dry_run, char *out, size_t n)
+{
+	char dir[PATHBUF];
+	if (dry_run) {
+		const char *t = getenv("TMPDIR");
+		snprintf(out, n, "%s/loaxa-verify.%ld.conf", t && *t ? t : "/tmp", (long)getpid());
+		return;
+	}
+	path_dirname(st->schedule, dir, sizeof(dir));
+	const char *base = strrchr(st->schedule, '/');
+	base = base ? base + 1 : st->schedule;
+	snprintf(out, n, "%s/.%s" STAGE_TAG "%ld", dir, base, (long)getpid());
+}
+
+/* Serial of the schedule file installed now (0 if none or unreadable). */
+static long long installed_serial(const struct station *st)
+{
+	struct errlist e = {0};
+	struct schedule s;
+	long long serial = 0;
+	if (config_load_schedule(st->schedule, &s, &e) == 0) {
+		serial = s.serial;
+		schedule_free(&s);
+	}
+	errlist_free(&e);
+	return serial;
+}
+
+static int load_keys(const struct station *st, struct minisign_key *keys)
+{
+	size_t n = 0;
+	char err[256];
+	for (size_t i = 0; i < st->ntrust_keys; i++)
+		if (minisign_key_parse(st->trust_keys[i], &keys[n], err, sizeof(err)) == 0)
+			n++;
+	return (int)n;
+}
+
+enum bundle_status bundle_install(const struct station *st, const struct bundle_request *rq,
+				  struct bundle_result *res, struct errlist *errs,
+				  struct errlist *warns)
+{
+	enum bundle_status rc = BUNDLE_REJECTED;
+	char *conf = NULL, *sig = NULL;
+	size_t clen = 0, slen = 0;
+	char staged[PATHBUF + 64] = "", audio_dir[PATHBUF];
+	int lock = -1, have_sched = 0, have_cat = 0;
+	struct schedule s;
+	struct catalog cat = {0};
+	struct bundle_file *files = NULL;
+	size_t nfiles = 0;
+	struct library_staged *stg = NULL;
+	struct errlist e = {0};
+
+	memset(res, 0, sizeof(*res));
+	str_copy(res->signer, BUNDLE_UNSIGNED, sizeof(res->signer));
+	/* Names in messages: as given, or (the spool) just the file names. */
+	const char *cname = rq->conf, *sname = rq->sig;
+	if (rq->short_names) {
+		const char *b = strrchr(rq->conf, '/');
+		cname = b ? b + 1 : rq->conf;
+		b = rq->sig ? strrchr(rq->sig, '/') : NULL;
+		sname = b ? b + 1 : rq->sig;
+	}
+	if (rq->audio_dir)
+		str_copy(audio_dir, rq->audio_dir, sizeof(audio_dir));
+	else
+		path_dirname(rq->conf, audio_dir, sizeof(audio_dir));
+
+	/* 1. The schedule's bytes, and what they are. */
+	if (read_small(rq->conf, BUNDLE_CONF_MAX, rq->no_symlinks, &conf, &clen) < 0) {
+		if (errno == ENOENT && rq->sig)
+			errlist_add(errs, "no schedule: %s is missing (a signature alone is not a bundle)", cname);
+		else if (errno == EFBIG)
+			errlist_add(errs, "%s: larger than %d bytes: not a schedule", cname, BUNDLE_CONF_MAX);
+		else if (errno == EINVAL || errno == ELOOP)
+			errlist_add(errs, "%s: not a plain file", cname);
+		else
+			errlist_add(errs, "%s: cannot read it: %s", cname, strerror(errno));
+		goto out;
+	}
+	sha256_buf(conf, clen, res->sha256);
+	if (rq->running_sha && rq->running_sha[0] && !strcmp(res->sha256, rq->running_sha)) {
+		rc = BUNDLE_SAME;
+		goto out;
+	}
+
+	/* 2. Who signed it: before anything parses it. */
+	if (rq->sig) {
+		struct minisign_key keys[TRUST_KEYS_MAX];
+		int nk = load_keys(st, keys);
+		if (nk == 0) {
+			errlist_add(errs, "this station has no trusted key (trust.keys in %s), so it refuses pushed schedules; an operator at the station can install a local one with: loaxactl schedule install FILE --unsigned",
+				    st->file);
+			goto out;
+		}
+		if (read_small(rq->sig, MINISIGN_SIGFILE_MAX, rq->no_symlinks, &sig, &slen) < 0) {
+			if (errno == ENOENT)
+				errlist_add(errs, "unsigned: the signature %s is missing; this station accepts only schedules signed by the department (minisign -S -s KEY -m FILE)",
+					    sname);
+			else if (errno == EFBIG)
+				errlist_add(errs, "malformed signature file (line 1): %s is too large to be one", sname);
+			else
+				errlist_add(errs, "%s: cannot read it: %s", sname, strerror(errno));
+			goto out;
+		}
+		struct minisign_result mr;
+		char err[512];
+		if (minisign_verify(conf, clen, sig, slen, keys, (size_t)nk, &mr, err, sizeof(err)) < 0) {
+			errlist_add(errs, "%s", err);
+			goto out;
+		}
+		str_copy(res->signer, mr.keyid, sizeof(res->signer));
+		str_copy(res->comment, mr.trusted_comment, sizeof(res->comment));
+	}
+
+	if (!rq->dry_run && (lock = library_lock(st)) < 0) {
+		errlist_add(errs, "cannot lock the library %s: %s", st->library, strerror(errno));
+		goto out;
+	}
+
+	/* 3. Parse the verified bytes, from a staged copy. */
+	staged_path(st, rq->dry_run, staged, sizeof(staged));
+	if (write_file_atomic(staged, conf, clen) < 0) {
+		errlist_add(errs, "cannot stage the schedule as %s: %s", staged, strerror(errno));
+		staged[0] = '\0';
+		goto out;
+	}
+	if (config_load_schedule(staged, &s, &e) < 0) {
+		add_renamed(errs, &e, staged, cname);
+		goto out;
+	}
+	have_sched = 1;
+	str_copy(s.file, cname, sizeof(s.file));
+	res->serial = s.serial;
+	res->ncampaigns = s.ncampaigns;
+	res->nslots = s.nslots;
+
+	/* 4. Never an old schedule again. */
+	long long running = rq->running_serial, inst = installed_serial(st);
+	if (inst > running)
+		running = inst;
+	if (s.serial <= running) {
+		errlist_add(errs, "serial %lld is not greater than the running serial %lld (an old schedule is never installed again; give the new one a greater serial)",
+			    s.serial, running);
+		goto out;
+	}
+
+	/* 5. The audio it brings. */
+	if (config_load_bundle_files(staged, &files, &nfiles, &e) < 0) {
+		add_renamed(errs, &e, staged, cname);
+		goto out;
+	}
+	res->nfiles = nfiles;
+	char catpath[PATHBUF + 16];
+	library_catalog_path(st, catpath, sizeof(catpath));
+	if (catalog_load(catpath, &cat, &e) < 0) {
+		add_renamed(errs, &e, "", "");
+		errlist_add(errs, "the station's library catalog is damaged; rebuild it with: loaxactl bulletin verify --rebuild");
+		goto out;
+	}
+	have_cat = 1;
+	size_t before = errs->n, waiting = 0;
+	int *need = xcalloc(nfiles + 1, sizeof(int));
+	for (size_t i = 0; i < nfiles; i++) {
+		const struct bundle_file *f = &files[i];
+		const struct bulletin *old = catalog_find(&cat, f->bulletin);
+		if (old && !strcmp(old->sha256, f->sha256))
+			continue; /* the library has this very recording */
+		if (old) {
+			errlist_add(errs, "%s:%d: bulletin %s is already in the library with other content (SHA-256 %.12s...); a new recording needs a new id",
+				    cname, f->line, f->bulletin, old->sha256);
+			continue;
+		}
+		char src[PATHBUF + 300];
+		struct stat sb;
+		snprintf(src, sizeof(src), "%s/%s", audio_dir, f->file);
+		const char *shown = rq->short_names ? f->file : src;
+		if ((rq->no_symlinks ? lstat(src, &sb) : stat(src, &sb)) < 0) {
+			if (errno == ENOENT) {
+				errlist_add(errs, "the bundle is missing the audio file %s (bulletin %s)", f->file,
+					    f->bulletin);
+				waiting++;
+			} else {
+				errlist_add(errs, "%s: cannot read it: %s", shown, strerror(errno));
+			}
+			continue;
+		}
+		if (!S_ISREG(sb.st_mode)) {
+			errlist_add(errs, "%s: not a plain file", shown);
+			continue;
+		}
+		if (f->size >= 0 && sb.st_size < f->size) {
+			errlist_add(errs, "%s is not completely copied: %lld of %lld bytes", f->file,
+				    (long long)sb.st_size, f->size);
+			waiting++;
+			continue;
+		}
+		if (f->size >= 0 && sb.st_size > f->size) {
+			errlist_add(errs, "%s is %lld bytes; the signed schedule says %lld", f->file,
+				    (long long)sb.st_size, f->size);
+			continue;
+		}
+		need[i] = 1;
+	}
+	if (waiting && waiting == errs->n - before && !rq->final) {
+		free(need);
+		rc = BUNDLE_WAIT;
+		goto out;
+	}
+	if (errs->n != before) {
+		free(need);
+		goto out;
+	}
+
+	/* 6. Check (and, for real, copy in) every new recording. */
+	stg = xcalloc(nfiles + 1, sizeof(*stg));
+	for (size_t i = 0; i < nfiles; i++) {
+		const struct bundle_file *f = &files[i];
+		char src[PATHBUF + 300];
+		if (!need[i])
+			continue;
+		snprintf(src, sizeof(src), "%s/%s", audio_dir, f->file);
+		const char *shown = rq->short_names ? f->file : src;
+		int r = rq->dry_run ? library_check(st, src, shown, f->sha256, f->bulletin, f->title,
+						     f->campaign, rq->now, &stg[i].b, errs, warns)
+				    : library_stage(st, src, shown, f->sha256, f->bulletin, f->title,
+						    f->campaign, rq->now, &stg[i], errs, warns);
+		if (r == 0) {
+			need[i] = 2; /* checked (and copied in, unless a dry run) */
+			res->ncopied++;
+		}
+	}
+	if (errs->n != before) {
+		free(need);
+		goto out;
+	}
+
+	/* 7. The core validator, against the library as it will be. */
+	struct catalog merged = {0};
+	merged.items = xcalloc(cat.n + nfiles + 1, sizeof(*merged.items));
+	if (cat.n)
+		memcpy(merged.items, cat.items, cat.n * sizeof(*cat.items));
+	merged.n = cat.n;
+	for (size_t i = 0; i < nfiles; i++)
+		if (need[i] == 2)
+			merged.items[merged.n++] = stg[i].b;
+	free(need);
+	size_t nbad = validate_schedule(&s, st, &merged, errs);
+	free(merged.items);
+	if (nbad)
+		goto out;
+	if (rq->dry_run) {
+		rc = BUNDLE_OK;
+		goto out;
+	}
+
+	/* 8. Commit: audio and catalog (nothing refers to the new ids yet),
+	 * the signature beside the schedule, then the schedule, last. */
+	if (library_commit(st, stg, nfiles, errs) < 0)
+		goto out;
+	char sigpath[PATHBUF + 16];
+	snprintf(sigpath, sizeof(sigpath), "%s.minisig", st->schedule);
+	if (sig ? write_file_atomic(sigpath, sig, slen) < 0 : (unlink(sigpath) < 0 && errno != ENOENT)) {
+		errlist_add(errs, "cannot write %s: %s (the new bulletins are in the library; the schedule is unchanged)",
+			    sigpath, strerror(errno));
+		goto out;
+	}
+	if (rename(staged, st->schedule) < 0) {
+		errlist_add(errs, "cannot install %s: %s (the new bulletins are in the library; the schedule is unchanged)",
+			    st->schedule, strerror(errno));
+		goto out;
+	}
+	staged[0] = '\0';
+	if (fsync_dir_of(st->schedule) < 0)
+		errlist_add(warns, "cannot flush the folder of %s to the card: %s", st->schedule, strerror(errno));
+	rc = BUNDLE_OK;
+
+out:
+	if (stg) {
+		library_unstage(stg, nfiles);
+		free(stg);
+	}
+	if (staged[0])
+		unlink(staged);
+	if (have_sched)
+		schedule_free(&s);
+	if (have_cat)
+		catalog_free(&cat);
+	free(files);
+	library_unlock(lock);
+	errlist_free(&e);
+	free(conf);
+	free(sig);
+	return rc;
+}
+
+int bundle_signer(const struct station *st, const char *path, const char *sha256, char *signer,
+		  size_t sn, char *comment, size_t cn, char *note, size_t nn)
+{
+	char *data = NULL, *sig = NULL, sigpath[PATHBUF + 16], sum[65], err[512];
+	size_t dl, sl;
+	int ok = 0;
+	str_copy(signer, BUNDLE_UNSIGNED, sn);
+	comment[0] = '\0';
+	note[0] = '\0';
+	snprintf(sigpath, sizeof(sigpath), "%s.minisig", path);
+	struct minisign_key keys[TRUST_KEYS_MAX];
+	int nk = load_keys(st, keys);
+	if (read_small(sigpath, MINISIGN_SIGFILE_MAX, 0, &sig, &sl) < 0) {
+		snprintf(note, nn, errno == ENOENT ? "no signature file" : "cannot read %s: %s", sigpath,
+			 strerror(errno));
+	} else if (read_small(path, BUNDLE_CONF_MAX, 0, &data, &dl) < 0) {
+		snprintf(note, nn, "cannot read %s: %s", path, strerror(errno));
+	} else if (sha256 && (sha256_buf(data, dl, sum), strcmp(sum, sha256))) {
+		snprintf(note, nn, "%s changed while it was being checked", path);
+	} else if (!nk) {
+		snprintf(note, nn, "no trusted key to check its signature with");
+	} else {
+		struct minisign_result mr;
+		if (minisign_verify(data, dl, sig, sl, keys, (size_t)nk, &mr, err, sizeof(err)) < 0) {
+			snprintf(note, nn, "its signature does not verify: %s", err);
+		} else {
+			str_copy(signer, mr.keyid, sn);
+			str_copy(comment, mr.trusted_comment, cn);
+			ok = 1;
+		}
+	}
+	free(data);
+	free(sig);
+	return ok;
+}
+
+/* ---- spool side ---- */
+
+/* 1 if a bundle in the spool other than name names file in its files section. */
+static int other_needs(const char *spool, const char *name, const char *file)
+{
+	DIR *d = opendir(spool);
+	struct dirent *de;
+	int needed = 0;
+	char own[NAME_MAX + 16];
+	snprintf(own, sizeof(own), "%s.conf", name);
+	while (d && !needed && (de = readdir(d))) {
+		size_t l = strlen(de->d_name);
+		if (de->d_name[0] == '.' || l < 6 || strcmp(de->d_name + l - 5, ".conf") ||
+		    !strcmp(de->d_name, own))
+			continue;
+		char path[PATHBUF + 300];
+		snprintf(path, sizeof(path), "%s/%s", spool, de->d_name);
+		struct errlist e = {0};
+		struct bundle_file *f = NULL;
+		size_t n = 0;
+		if (config_load_bundle_files(path, &f, &n, &e) == 0)
+			for (size_t i = 0; i < n; i++)
+				needed |= !strcmp(f[i].file, file);
+		free(f);
+		errlist_free(&e);
+	}
+	if (d)
+		closedir(d);
+	return needed;
+}
+
+/* The audio files NAME.conf names (parsed as is: unverified, only to know
+ * which files to move). */
+static struct bundle_file *spool_files(const char *spool, const char *name, size_t *n)
+{
+	char path[PATHBUF + 300];
+	struct errlist e = {0};
+	struct bundle_file *f = NULL;
+	snprintf(path, sizeof(path), "%s/%s.conf", spool, name);
+	*n = 0;
+	struct stat sb;
+	if (lstat(path, &sb) < 0 || !S_ISREG(sb.st_mode) || sb.st_size > BUNDLE_CONF_MAX ||
+	    config_load_bundle_files(path, &f, n, &e) < 0) {
+		free(f);
+		f = NULL;
+		*n = 0;
+	}
+	errlist_free(&e);
+	return f;
+}
+
+int bundle_spool_reject(const struct station *st, const char *name, const struct bundle_result *res,
+			const struct errlist *why, int64_t now, char *err, size_t errn)
+{
+	char rej[PATHBUF + 16], path[PATHBUF + 300], to[PATHBUF + 300], ts[26];
+	snprintf(rej, sizeof(rej), "%s/rejected", st->spool);
+	if (mkdir_p(rej, 0750) < 0) {
+		snprintf(err, errn, "cannot create %s: %s", rej, strerror(errno));
+		return -1;
+	}
+	/* The reason first: a power cut after it leaves the files where they
+	 * were, to be looked at again. */
+	char *text = NULL;
+	size_t tl = 0;
+	FILE *m = open_memstream(&text, &tl);
+	if (!m) {
+		snprintf(err, errn, "out of memory");
+		return -1;
+	}
+	civil_tz_format(now, ts);
+	fprintf(m, "loaxa: station %s (%s) refused the bundle %s at %s\n", st->id, st->name, name, ts);
+	fprintf(m, "reason: %s\n", why->n ? why->msg[0] : "(none given)");
+	if (res->serial)
+		fprintf(m, "schedule: %s.conf, serial %lld, SHA-256 %s\n", name, res->serial, res->sha256);
+	else if (res->sha256[0])
+		fprintf(m, "schedule: %s.conf, SHA-256 %s\n", name, res->sha256);
+	if (strcmp(res->signer, BUNDLE_UNSIGNED))
+		fprintf(m, "signed by: key %s, trusted comment \"%s\"\n", res->signer, res->comment);
+	else
+		fprintf(m, "signed by: not verified\n");
+	if (why->n > 1) {
+		fprintf(m, "all %zu problems:\n", why->n);
+		for (size_t i = 0; i < why->n; i++)
+			fprintf(m, "  %s\n", why->msg[i]);
+	}
+	fprintf(m, "Nothing of this bundle was installed; the station keeps its schedule. Fix it and push it again (see docs/PUSH.md).\n");
+	fclose(m);
+	snprintf(path, sizeof(path), "%s/%s.why", rej, name);
+	int r = write_file_atomic(path, text, tl);
+	free(text);
+	if (r < 0) {
+		snprintf(err, errn, "cannot write %s: %s", path, strerror(errno));
+		return -1;
+	}
+	size_t n;
+	struct bundle_file *f = spool_files(st->spool, name, &n);
+	const char *ext[] = {".conf", ".conf.minisig"};
+	int bad = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (other_needs(st->spool, name, f[i].file))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", st->spool, f[i].file);
+		snprintf(to, sizeof(to), "%s/%s", rej, f[i].file);
+		if (rename(path, to) < 0 && errno != ENOENT)
+			bad = 1;
+	}
+	free(f);
+	for (int i = 0; i < 2; i++) {
+		snprintf(path, sizeof(path), "%s/%s%s", st->spool, name, ext[i]);
+		snprintf(to, sizeof(to), "%s/%s%s", rej, name, ext[i]);
+		if (rename(path, to) < 0 && errno != ENOENT)
+			bad = 1;
+	}
+	fsync_dir_of(path);
+	fsync_dir_of(to);
+	if (bad) {
+		snprintf(err, errn, "cannot move the bundle %s into %s: %s", name, rej, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+void bundle_spool_remove(const struct station *st, const char *name)
+{
+	char path[PATHBUF + 300];
+	size_t n;
+	struct bundle_file *f = spool_files(st->spool, name, &n);
+	for (size_t i = 0; i < n; i++) {
+		if (other_needs(st->spool, name, f[i].file))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", st->spool, f[i].file);
+		unlink(path);
+	}
+	free(f);
+	snprintf(path, sizeof(path), "%s/%s.conf.minisig", st->spool, name);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/%s.conf", st->spool, name);
+	unlink(path);
+	fsync_dir_of(path);
+}
+
+void bundle_clean_staged(const struct station *st)
+{
+	char dir[PATHBUF], prefix[PATHBUF];
+	path_dirname(st->schedule, dir, sizeof(dir));
+	const char *base = strrchr(st->schedule, '/');
+	base = base ? base + 1 : st->schedule;
+	snprintf(prefix, sizeof(prefix), ".%s" STAGE_TAG, base);
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	while (d && (de = readdir(d))) {
+		if (strncmp(de->d_name, prefix, strlen(prefix)))
+			continue;
+		/* .NAME.push.PID, or write_file_atomic's .NAME.push.PID.tmp.PID */
+		long pid = strtol(de->d_name + strlen(prefix), NULL, 10);
+		if (pid > 0 && pid != (long)getpid() && (kill((pid_t)pid, 0) == 0 || errno == EPERM))
+			continue;
+		char path[PATHBUF * 2];
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		if (unlink(path) == 0)
+			log_info("removed %s, left by an interrupted schedule install", path);
+	}
+	if (d)
+		closedir(d);
+	library_clean_staged(st);
+}

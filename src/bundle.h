@@ -1,0 +1,86 @@
+/* The push bundle: a schedule signed by the department that names the
+ * audio files it needs with their SHA-256 (its `files` section), plus
+ * NAME.conf.minisig; see docs/PUSH.md. Verification (minisign.c), parsing
+ * (config.c), validation (validate.c), the serial check, and the install
+ * of schedule and audio together or not at all; the spool side: a refused
+ * bundle goes to SPOOL/rejected/ beside NAME.why, an installed one is
+ * removed. Used by loaxad (the spool) and loaxactl (schedule install and
+ * verify), so both apply the same checks. */
+#ifndef LOAXA_BUNDLE_H
+#define LOAXA_BUNDLE_H
+
+#include <stdint.h>
+
+#include "minisign.h"
+#include "model.h"
+#include "util.h"
+
+#define BUNDLE_CONF_MAX (1 << 20) /* a schedule larger than 1 MiB is refused */
+#define BUNDLE_UNSIGNED "unsigned"
+
+enum bundle_status {
+	BUNDLE_OK,       /* installed (a dry run: would be) */
+	BUNDLE_SAME,     /* this very schedule is the one in force: nothing to do */
+	BUNDLE_WAIT,     /* audio files missing or still short: look again later (errs says which) */
+	BUNDLE_REJECTED, /* refused: every reason in errs, the first one the main one */
+};
+
+struct bundle_request {
+	const char *conf;          /* the schedule file */
+	const char *sig;           /* its .minisig; NULL = unsigned (an operator's --unsigned) */
+	const char *audio_dir;     /* where the files it names are; NULL = the schedule's folder */
+	long long running_serial;  /* the new serial must be greater (and than the installed file's) */
+	const char *running_sha;   /* SHA-256 of the schedule in force; NULL or "" = none */
+	int final;                 /* files still missing or short are a rejection, not a wait */
+	int dry_run;               /* check everything, change nothing (loaxactl schedule verify) */
+	int no_symlinks;           /* refuse symbolic links (the spool) */
+	int short_names;           /* messages name files without their folder (the spool) */
+	int64_t now;               /* "added at" of the new bulletins */
+};
+
+struct bundle_result {
+	long long serial;                         /* 0 until the schedule was read */
+	char sha256[65];                          /* of the schedule's bytes */
+	char signer[MINISIGN_KEYID_HEX + 16];     /* key id, or BUNDLE_UNSIGNED */
+	char comment[MINISIGN_COMMENT_MAX + 1];   /* trusted comment; "" when unsigned */
+	size_t ncampaigns, nslots;
+	size_t nfiles;                            /* audio files the schedule names */
+	size_t ncopied;                           /* ... new to the library (copied in) */
+};
+
+/* Verify, validate and (unless rq->dry_run) install a bundle: the audio
+ * files into the library and its catalog, NAME.minisig beside the station's
+ * schedule (removed when unsigned), then the schedule renamed into place,
+ * last, so that a power cut at any point leaves either the old schedule in
+ * force or the new one complete. Takes the library's lock while it works.
+ * Warnings (e.g. damaged spots skipped) go to warns. */
+enum bundle_status bundle_install(const struct station *st, const struct bundle_request *rq,
+				  struct bundle_result *res, struct errlist *errs,
+				  struct errlist *warns);
+
+/* Who signed the schedule file at path, by its PATH.minisig and the
+ * station's trusted keys: 1 and the key id in signer (and the trusted
+ * comment), or 0 and BUNDLE_UNSIGNED with the reason in note (no
+ * signature file, no trusted key, does not verify). sha256: when not NULL,
+ * the bytes checked must have this SHA-256 (else 0, "changed meanwhile"). */
+int bundle_signer(const struct station *st, const char *path, const char *sha256, char *signer,
+		  size_t sn, char *comment, size_t cn, char *note, size_t nn);
+
+/* Spool side. name: the bundle's NAME (of NAME.conf). */
+
+/* Move NAME.conf, NAME.conf.minisig and the audio files it names (those
+ * no other bundle in the spool names) into SPOOL/rejected/, after writing
+ * SPOOL/rejected/NAME.why: when, which schedule and signer, and every
+ * reason in why. 0, or -1 with a message in err. */
+int bundle_spool_reject(const struct station *st, const char *name, const struct bundle_result *res,
+			const struct errlist *why, int64_t now, char *err, size_t errn);
+
+/* Remove an installed bundle's files from the spool (audio no other
+ * bundle names, then the schedule and its signature). */
+void bundle_spool_remove(const struct station *st, const char *name);
+
+/* Remove what an interrupted install left (hidden copies in the library,
+ * a staged schedule), unless the process that made it still runs. */
+void bundle_clean_staged(const struct station *st);
+
+#endif

@@ -1,0 +1,551 @@
+/* Unit tests for the push bundle (bundle.c) and what it stands on: the
+ * `files` section and the station's `trust` section (config.c), the spool's
+ * temporary names, the rejected/ folder, leftovers of an interrupted
+ * install. Signatures are made with the real minisign. Audio-carrying
+ * bundles are exercised end to end by tests/it/push.sh; here the audio
+ * cases are the ones that need no decodable file (missing, conflicting).
+ * Run with cwd = tests/. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "bundle.h"
+#include "civil.h"
+#include "config.h"
+#include "library.h"
+#include "spool.h"
+#include "util.h"
+
+static char dir[64];
+static char pubkey[128], keyid[MINISIGN_KEYID_HEX];
+static struct station st;
+
+static int run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int run(const char *fmt, ...)
+{
+	char cmd[4096];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	return system(cmd);
+}
+
+static const char *P(const char *name)
+{
+	static char p[8][512];
+	static int i;
+	i = (i + 1) % 8;
+	snprintf(p[i], sizeof(p[i]), "%s/%s", dir, name);
+	return p[i];
+}
+
+static void put(const char *name, const char *text)
+{
+	FILE *f = fopen(P(name), "w");
+	assert_non_null(f);
+	fputs(text, f);
+	assert_int_equal(fclose(f), 0);
+}
+
+static int exists(const char *name)
+{
+	return access(P(name), F_OK) == 0;
+}
+
+static void sign(const char *name)
+{
+	assert_int_equal(run("minisign -S -s %s/k.key -m %s -t 'test %s' >/dev/null", dir, P(name), name), 0);
+}
+
+static void dump(const struct errlist *e)
+{
+	for (size_t i = 0; i < e->n; i++)
+		fprintf(stderr, "  | %s\n", e->msg[i]);
+}
+
+static int has(const struct errlist *e, const char *needle)
+{
+	for (size_t i = 0; i < e->n; i++)
+		if (strstr(e->msg[i], needle))
+			return 1;
+	dump(e);
+	return 0;
+}
+
+/* A station whose files all live in dir; keys: the test key, or none. */
+static void load_station(int with_key)
+{
+	char text[2048];
+	snprintf(text, sizeof(text),
+		 "station = { id = \"t\"; commune_code = \"1\"; name = \"Trạm thử\"; };\n"
+		 "paths = { library = \"lib\"; journal = \"j\"; schedule = \"sched.conf\"; spool = \"spool\"; };\n"
+		 "clock = { require_sync = false; };\n"
+		 "trust = { keys = [%s%s%s]; bundle_wait_s = 5; };\n",
+		 with_key ? "\"" : "", with_key ? pubkey : "", with_key ? "\"" : "");
+	put("loaxa.conf", text);
+	struct errlist e = {0};
+	int r = config_load_station(P("loaxa.conf"), &st, &e);
+	dump(&e);
+	assert_int_equal(r, 0);
+	errlist_free(&e);
+	assert_int_equal(st.ntrust_keys, with_key ? 1 : 0);
+	assert_int_equal(st.bundle_wait_s, 5);
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	if (civil_tz_set("Asia/Ho_Chi_Minh") < 0)
+		return -1;
+	if (system("command -v minisign >/dev/null 2>&1") != 0) {
+		fprintf(stderr, "minisign is not installed\n");
+		return -1;
+	}
+	snprintf(dir, sizeof(dir), "/tmp/loaxa-test-bundle-XXXXXX");
+	if (!mkdtemp(dir))
+		return -1;
+	if (run("cd %s && minisign -G -W -p k.pub -s k.key >/dev/null && "
+		"minisign -G -W -p o.pub -s o.key >/dev/null && mkdir -p lib spool b", dir) != 0)
+		return -1;
+	FILE *f = fopen(P("k.pub"), "r");
+	char line[256];
+	if (!f || !fgets(line, sizeof(line), f))
+		return -1;
+	char *id = strstr(line, "public key ");
+	if (!id)
+		return -1;
+	snprintf(keyid, sizeof(keyid), "%.*s", (int)strcspn(id + 11, "\r\n"), id + 11);
+	if (!fgets(pubkey, sizeof(pubkey), f))
+		return -1;
+	pubkey[strcspn(pubkey, "\n")] = '\0';
+	fclose(f);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	return run("rm -rf '%s'", dir) == 0 ? 0 : -1;
+}
+
+/* ---- config: files section, trust section ---- */
+
+static void test_files_section(void **state)
+{
+	(void)state;
+	put("f.conf", "serial = 3;\nslots = ();\n"
+		      "files = (\n"
+		      "  { bulletin = \"a-1\"; file = \"a-1.mp3\"; sha256 = \"DEEAED024EA8FEE2305C034F9D9CF80339753DFB827280313832E1B77E9D1CB6\"; size = 10; },\n"
+		      "  { bulletin = \"b-2\"; file = \"Bản tin 2.mp3\"; sha256 = \"6584155e5033db08fca32d2953b3bbbef0f1a5b9214f1e1c3a354b3048e4486e\";\n"
+		      "    title = \"Ngủ màn\"; campaign = \"sxh\"; }\n"
+		      ");\n");
+	struct bundle_file *f;
+	size_t n;
+	struct errlist e = {0};
+	assert_int_equal(config_load_bundle_files(P("f.conf"), &f, &n, &e), 0);
+	assert_int_equal(n, 2);
+	assert_string_equal(f[0].sha256, "deeaed024ea8fee2305c034f9d9cf80339753dfb827280313832e1b77e9d1cb6");
+	assert_string_equal(f[0].title, "a-1"); /* default: the id */
+	assert_int_equal(f[0].size, 10);
+	assert_int_equal(f[0].line, 4);
+	assert_string_equal(f[1].file, "Bản tin 2.mp3");
+	assert_string_equal(f[1].campaign, "sxh");
+	assert_int_equal(f[1].size, -1);
+	free(f);
+	/* config_load_schedule takes the files key too. */
+	struct schedule s;
+	assert_int_equal(config_load_schedule(P("f.conf"), &s, &e), 0);
+	schedule_free(&s);
+	/* No files section: none. */
+	put("nf.conf", "serial = 3;\nslots = ();\n");
+	assert_int_equal(config_load_bundle_files(P("nf.conf"), &f, &n, &e), 0);
+	assert_int_equal(n, 0);
+	free(f);
+	errlist_free(&e);
+}
+
+static void test_files_section_errors(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *entry, *want;
+	} cases[] = {
+		{"{ file = \"a.mp3\"; sha256 = \"%s\"; }", ":2: files: missing 'bulletin'"},
+		{"{ bulletin = \"a\"; sha256 = \"%s\"; }", "missing 'file'"},
+		{"{ bulletin = \"a\"; file = \"a.mp3\"; }", "missing 'sha256'"},
+		{"{ bulletin = \"a\"; file = \"a.mp3\"; sha256 = \"abc\"; }", "is not 64 hex digits"},
+		{"{ bulletin = \"a b\"; file = \"a.mp3\"; sha256 = \"%s\"; }", "bulletin \"a b\" may use only"},
+		{"{ bulletin = \"a\"; file = \"../a.mp3\"; sha256 = \"%s\"; }", "must be a plain file name"},
+		{"{ bulletin = \"a\"; file = \".a.mp3\"; sha256 = \"%s\"; }", "must not start with '.'"},
+		{"{ bulletin = \"a\"; file = \"a.mp3.part\"; sha256 = \"%s\"; }", "ends like a temporary"},
+		{"{ bulletin = \"a\"; file = \"x.conf\"; sha256 = \"%s\"; }", "ends like a temporary, schedule or signature"},
+		{"{ bulletin = \"a\"; file = \"a.mp3\"; sha256 = \"%s\"; size = 0; }", "'size' = 0 is out of range"},
+		{"{ bulletin = \"a\"; file = \"a.mp3\"; sha256 = \"%s\"; colour = 1; }", "unknown key 'colour' in files"},
+		{"{ bulletin = \"a\"; file = \"a.mp3\"; sha256 = \"%s\"; title = \"\"; }", "'title' is empty"},
+		{"\"a.mp3\"", "each entry must be a group"},
+		{"{ bulletin = \"a\"; file = \"a.mp3\"; sha256 = \"%s\"; }, { bulletin = \"a\"; file = \"b.mp3\"; sha256 = \"%s\"; }",
+		 "bulletin a is listed twice (first at line 2)"},
+		{"{ bulletin = \"a\"; file = \"a.mp3\"; sha256 = \"%s\"; }, { bulletin = \"b\"; file = \"a.mp3\"; sha256 = \"%s\"; }",
+		 "file a.mp3 is listed twice"},
+	};
+	const char *h = "6584155e5033db08fca32d2953b3bbbef0f1a5b9214f1e1c3a354b3048e4486e";
+	for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
+		char entry[512], text[1024];
+		snprintf(entry, sizeof(entry), cases[i].entry, h, h);
+		snprintf(text, sizeof(text), "serial = 3;\nfiles = ( %s );\nslots = ();\n", entry);
+		put("fe.conf", text);
+		struct bundle_file *f = NULL;
+		size_t n = 99;
+		struct errlist e = {0};
+		assert_int_equal(config_load_bundle_files(P("fe.conf"), &f, &n, &e), -1);
+		if (!has(&e, cases[i].want))
+			fail_msg("case %zu: no \"%s\"", i, cases[i].want);
+		assert_null(f);
+		assert_int_equal(n, 0);
+		errlist_free(&e);
+	}
+	/* files must be a list */
+	put("fe.conf", "serial = 3;\nfiles = 5;\nslots = ();\n");
+	struct bundle_file *f = NULL;
+	size_t n;
+	struct errlist e = {0};
+	assert_int_equal(config_load_bundle_files(P("fe.conf"), &f, &n, &e), -1);
+	assert_true(has(&e, "'files' must be a list"));
+	errlist_free(&e);
+}
+
+static void test_trust_section(void **state)
+{
+	(void)state;
+	load_station(1);
+	assert_string_equal(st.trust_keys[0], pubkey);
+	load_station(0);
+	/* No trust section: no key, default wait. */
+	put("t.conf", "station = { id = \"t\"; commune_code = \"1\"; name = \"x\"; };\n");
+	struct station s2;
+	struct errlist e = {0};
+	assert_int_equal(config_load_station(P("t.conf"), &s2, &e), 0);
+	assert_int_equal(s2.ntrust_keys, 0);
+	assert_int_equal(s2.bundle_wait_s, 600);
+	static const struct {
+		const char *trust, *want;
+	} bad[] = {
+		{"trust = { keys = [\"RWQnotakey\"]; };", ":2: trust: key 1: \"RWQnotakey\" is not a minisign public key"},
+		{"trust = { keys = [\"%s\", \"%s\"]; };", "is listed twice"},
+		{"trust = { keys = [5]; };", "keys must be strings"},
+		{"trust = { keys = \"%s\"; };", "'keys' must be a list"},
+		{"trust = { key = [\"%s\"]; };", "unknown key 'key' in trust"},
+		{"trust = { bundle_wait_s = -1; };", "'bundle_wait_s' = -1 is out of range"},
+		{"trust = 1;", "'trust' must be a group"},
+	};
+	for (size_t i = 0; i < ARRAY_LEN(bad); i++) {
+		char tr[512], text[1024];
+		snprintf(tr, sizeof(tr), bad[i].trust, pubkey, pubkey);
+		snprintf(text, sizeof(text), "station = { id = \"t\"; commune_code = \"1\"; name = \"x\"; };\n%s\n", tr);
+		put("t.conf", text);
+		errlist_free(&e);
+		assert_int_equal(config_load_station(P("t.conf"), &s2, &e), -1);
+		if (!has(&e, bad[i].want))
+			fail_msg("case %zu: no \"%s\"", i, bad[i].want);
+	}
+	errlist_free(&e);
+}
+
+/* ---- bundle_install ---- */
+
+static void reset_station_files(void)
+{
+	assert_int_equal(run("cd %s && rm -rf sched.conf sched.conf.minisig lib spool b && mkdir -p lib spool b", dir), 0);
+}
+
+static enum bundle_status install(const char *conf, const char *sig, long long running, int final,
+				  int dry, struct bundle_result *res, struct errlist *e)
+{
+	struct errlist w = {0};
+	char rsha[65] = "";
+	if (sha256_file(st.schedule, rsha) < 0)
+		rsha[0] = '\0';
+	struct bundle_request rq = {.conf = P(conf), .sig = sig ? P(sig) : NULL, .running_serial = running,
+				    .running_sha = rsha, .final = final, .dry_run = dry, .now = 1900000000};
+	enum bundle_status r = bundle_install(&st, &rq, res, e, &w);
+	errlist_free(&w);
+	return r;
+}
+
+static const char sched7[] = "serial = 7;\nslots = ( { id = \"s\"; times = [\"06:30\"]; bulletins = [\"x\"]; } );\n"
+			     "files = ( { bulletin = \"x\"; file = \"x.mp3\"; sha256 = \"%s\"; } );\n";
+
+static void test_install_signed_no_new_audio(void **state)
+{
+	(void)state;
+	load_station(1);
+	reset_station_files();
+	/* The library has bulletin x already, with this hash: nothing to copy. */
+	struct catalog cat = {0};
+	library_catalog_path(&st, cat.file, sizeof(cat.file));
+	struct bulletin b = {.duration = 10, .rate = 22050, .channels = 1};
+	str_copy(b.id, "x", sizeof(b.id));
+	str_copy(b.title, "X", sizeof(b.title));
+	str_copy(b.file, "x.mp3", sizeof(b.file));
+	str_copy(b.sha256, "6584155e5033db08fca32d2953b3bbbef0f1a5b9214f1e1c3a354b3048e4486e", sizeof(b.sha256));
+	cat.items = &b;
+	cat.n = 1;
+	assert_int_equal(catalog_save(&cat), 0);
+
+	char text[1024];
+	snprintf(text, sizeof(text), sched7, b.sha256);
+	put("b/p.conf", text);
+	sign("b/p.conf");
+	struct bundle_result res;
+	struct errlist e = {0};
+	/* A dry run changes nothing. */
+	assert_int_equal(install("b/p.conf", "b/p.conf.minisig", 1, 1, 1, &res, &e), BUNDLE_OK);
+	assert_false(exists("sched.conf"));
+	assert_int_equal(res.serial, 7);
+	assert_int_equal(res.nfiles, 1);
+	assert_int_equal(res.ncopied, 0);
+	assert_string_equal(res.signer, keyid);
+	assert_string_equal(res.comment, "test b/p.conf");
+	/* For real. */
+	enum bundle_status r = install("b/p.conf", "b/p.conf.minisig", 1, 1, 0, &res, &e);
+	dump(&e);
+	assert_int_equal(r, BUNDLE_OK);
+	assert_int_equal(run("cmp -s %s %s && cmp -s %s %s", P("b/p.conf"), P("sched.conf"),
+			     P("b/p.conf.minisig"), P("sched.conf.minisig")), 0);
+	char signer[64], comment[256], note[256];
+	assert_int_equal(bundle_signer(&st, st.schedule, res.sha256, signer, sizeof(signer), comment,
+				       sizeof(comment), note, sizeof(note)), 1);
+	assert_string_equal(signer, keyid);
+	assert_string_equal(comment, "test b/p.conf");
+	/* The same again: nothing to do. */
+	assert_int_equal(install("b/p.conf", "b/p.conf.minisig", 7, 1, 0, &res, &e), BUNDLE_SAME);
+	/* Not greater than the installed file's serial, even if the caller says 0. */
+	put("b/q.conf", "serial = 7;\nslots = ();\n");
+	sign("b/q.conf");
+	assert_int_equal(install("b/q.conf", "b/q.conf.minisig", 0, 1, 0, &res, &e), BUNDLE_REJECTED);
+	assert_true(has(&e, "serial 7 is not greater than the running serial 7"));
+	errlist_free(&e);
+	put("b/q.conf", "serial = 8;\nslots = ();\n");
+	sign("b/q.conf");
+	assert_int_equal(install("b/q.conf", "b/q.conf.minisig", 9, 1, 0, &res, &e), BUNDLE_REJECTED);
+	assert_true(has(&e, "serial 8 is not greater than the running serial 9"));
+	errlist_free(&e);
+
+	/* A local edit of the installed schedule is no longer signed. */
+	FILE *f = fopen(st.schedule, "a");
+	fputs("# edited\n", f);
+	fclose(f);
+	assert_int_equal(bundle_signer(&st, st.schedule, NULL, signer, sizeof(signer), comment,
+				       sizeof(comment), note, sizeof(note)), 0);
+	assert_string_equal(signer, BUNDLE_UNSIGNED);
+	assert_non_null(strstr(note, "signature does not match"));
+
+	/* Unsigned (an operator's --unsigned): installed, the old .minisig goes. */
+	put("b/u.conf", "serial = 20;\nslots = ();\n");
+	assert_int_equal(install("b/u.conf", NULL, 7, 1, 0, &res, &e), BUNDLE_OK);
+	assert_string_equal(res.signer, BUNDLE_UNSIGNED);
+	assert_false(exists("sched.conf.minisig"));
+	assert_int_equal(bundle_signer(&st, st.schedule, NULL, signer, sizeof(signer), comment,
+				       sizeof(comment), note, sizeof(note)), 0);
+	assert_string_equal(note, "no signature file");
+	errlist_free(&e);
+}
+
+static void test_install_refusals(void **state)
+{
+	(void)state;
+	load_station(1);
+	reset_station_files();
+	put("sched.conf", "serial = 5;\nslots = ();\n");
+	struct bundle_result res;
+	struct errlist e = {0};
+	char before[65], after[65];
+	assert_int_equal(sha256_file(st.schedule, before), 0);
+
+	/* No signature file. */
+	put("b/n.conf", "serial = 6;\nslots = ();\n");
+	assert_int_equal(install("b/n.conf", "b/n.conf.minisig", 5, 1, 0, &res, &e), BUNDLE_REJECTED);
+	assert_true(has(&e, "unsigned: the signature"));
+	errlist_free(&e);
+	/* Another key. */
+	assert_int_equal(run("minisign -S -s %s/o.key -m %s >/dev/null", dir, P("b/n.conf")), 0);
+	assert_int_equal(install("b/n.conf", "b/n.conf.minisig", 5, 1, 0, &res, &e), BUNDLE_REJECTED);
+	assert_true(has(&e, "signed by an unknown key"));
+	errlist_free(&e);
+	/* A signature alone. */
+	sign("b/n.conf");
+	unlink(P("b/n.conf"));
+	assert_int_equal(install("b/n.conf", "b/n.conf.minisig", 5, 1, 0, &res, &e), BUNDLE_REJECTED);
+	assert_true(has(&e, "no schedule:"));
+	errlist_free(&e);
+	/* Invalid schedule, signed: the message names the file given, with its line. */
+	put("b/v.conf", "serial = 6;\nslots = ( { id = \"s\"; times = [\"25:00\"]; bulletins = [\"x\"]; } );\n");
+	sign("b/v.conf");
+	assert_int_equal(install("b/v.conf", "b/v.conf.minisig", 5, 1, 0, &res, &e), BUNDLE_REJECTED);
+	char want[600];
+	snprintf(want, sizeof(want), "%s:2: slot s: time \"25:00\"", P("b/v.conf"));
+	assert_true(has(&e, want));
+	errlist_free(&e);
+	/* Valid syntax, unknown bulletin: the core validator speaks. */
+	put("b/w.conf", "serial = 6;\nslots = ( { id = \"s\"; times = [\"06:00\"]; bulletins = [\"nope\"]; } );\n");
+	sign("b/w.conf");
+	assert_int_equal(install("b/w.conf", "b/w.conf.minisig", 5, 1, 0, &res, &e), BUNDLE_REJECTED);
+	assert_true(has(&e, "nope"));
+	errlist_free(&e);
+	/* Missing audio: wait, then (final) refuse. */
+	char text[1024];
+	snprintf(text, sizeof(text), sched7, "6584155e5033db08fca32d2953b3bbbef0f1a5b9214f1e1c3a354b3048e4486e");
+	put("b/m.conf", text);
+	sign("b/m.conf");
+	assert_int_equal(install("b/m.conf", "b/m.conf.minisig", 5, 0, 0, &res, &e), BUNDLE_WAIT);
+	assert_true(has(&e, "the bundle is missing the audio file x.mp3 (bulletin x)"));
+	errlist_free(&e);
+	assert_int_equal(install("b/m.conf", "b/m.conf.minisig", 5, 1, 0, &res, &e), BUNDLE_REJECTED);
+	assert_true(has(&e, "the bundle is missing the audio file x.mp3"));
+	errlist_free(&e);
+	/* Present but not an MP3, and not what was signed. */
+	put("b/x.mp3", "not audio");
+	assert_int_equal(install("b/m.conf", "b/m.conf.minisig", 5, 0, 0, &res, &e), BUNDLE_REJECTED);
+	assert_true(has(&e, "does not match the SHA-256 in the signed schedule"));
+	errlist_free(&e);
+	/* The library has x with other content: a new recording needs a new id. */
+	struct catalog cat = {0};
+	library_catalog_path(&st, cat.file, sizeof(cat.file));
+	struct bulletin b = {.duration = 10};
+	str_copy(b.id, "x", sizeof(b.id));
+	str_copy(b.file, "x.mp3", sizeof(b.file));
+	str_copy(b.sha256, "deeaed024ea8fee2305c034f9d9cf80339753dfb827280313832e1b77e9d1cb6", sizeof(b.sha256));
+	cat.items = &b;
+	cat.n = 1;
+	assert_int_equal(catalog_save(&cat), 0);
+	assert_int_equal(install("b/m.conf", "b/m.conf.minisig", 5, 1, 0, &res, &e), BUNDLE_REJECTED);
+	assert_true(has(&e, "bulletin x is already in the library with other content"));
+	errlist_free(&e);
+	/* A station with no key refuses even a good signature. */
+	load_station(0);
+	put("b/g.conf", "serial = 6;\nslots = ();\n");
+	sign("b/g.conf");
+	assert_int_equal(install("b/g.conf", "b/g.conf.minisig", 5, 1, 0, &res, &e), BUNDLE_REJECTED);
+	assert_true(has(&e, "this station has no trusted key"));
+	errlist_free(&e);
+	load_station(1);
+	/* A symbolic link in the spool is not a file. */
+	assert_int_equal(symlink(P("b/g.conf"), P("spool/l.conf")), 0);
+	struct errlist w = {0};
+	struct bundle_request rq = {.conf = P("spool/l.conf"), .sig = P("b/g.conf.minisig"),
+				    .running_serial = 5, .final = 1, .no_symlinks = 1, .short_names = 1};
+	assert_int_equal(bundle_install(&st, &rq, &res, &e, &w), BUNDLE_REJECTED);
+	assert_true(has(&e, "l.conf: not a plain file"));
+	errlist_free(&e);
+	unlink(P("spool/l.conf"));
+	/* Through all that, the schedule in force never changed, and nothing was left behind. */
+	assert_int_equal(sha256_file(st.schedule, after), 0);
+	assert_string_equal(before, after);
+	assert_int_equal(run("ls -A %s | grep -q push", P("lib")), 256);
+	assert_int_equal(run("ls -A %s | grep -q push", dir), 256);
+}
+
+/* ---- spool side ---- */
+
+static void test_spool_reject_and_remove(void **state)
+{
+	(void)state;
+	load_station(1);
+	reset_station_files();
+	const char *h = "6584155e5033db08fca32d2953b3bbbef0f1a5b9214f1e1c3a354b3048e4486e";
+	char text[1024];
+	snprintf(text, sizeof(text), "serial = 9;\nslots = ();\nfiles = ( { bulletin = \"a\"; file = \"a.mp3\"; sha256 = \"%s\"; },"
+		 " { bulletin = \"s\"; file = \"shared.mp3\"; sha256 = \"%s\"; } );\n", h, h);
+	put("spool/p.conf", text);
+	put("spool/p.conf.minisig", "sig");
+	put("spool/a.mp3", "a");
+	put("spool/shared.mp3", "s");
+	snprintf(text, sizeof(text), "serial = 10;\nslots = ();\nfiles = ( { bulletin = \"s\"; file = \"shared.mp3\"; sha256 = \"%s\"; } );\n", h);
+	put("spool/q.conf", text);
+	struct bundle_result res = {.serial = 9};
+	str_copy(res.signer, keyid, sizeof(res.signer));
+	str_copy(res.comment, "bundle p", sizeof(res.comment));
+	struct errlist why = {0};
+	errlist_add(&why, "first reason");
+	errlist_add(&why, "second reason");
+	char err[512];
+	assert_int_equal(bundle_spool_reject(&st, "p", &res, &why, 1900000000, err, sizeof(err)), 0);
+	errlist_free(&why);
+	assert_false(exists("spool/p.conf"));
+	assert_false(exists("spool/p.conf.minisig"));
+	assert_false(exists("spool/a.mp3"));
+	assert_true(exists("spool/shared.mp3")); /* q still needs it */
+	assert_true(exists("spool/rejected/p.conf"));
+	assert_true(exists("spool/rejected/p.conf.minisig"));
+	assert_true(exists("spool/rejected/a.mp3"));
+	assert_int_equal(run("grep -q '^reason: first reason$' %s && grep -q '^  second reason$' %s && "
+			     "grep -q 'serial 9' %s && grep -q 'key %s, trusted comment \"bundle p\"' %s",
+			     P("spool/rejected/p.why"), P("spool/rejected/p.why"), P("spool/rejected/p.why"),
+			     keyid, P("spool/rejected/p.why")), 0);
+	/* Installed: its files leave the spool. */
+	bundle_spool_remove(&st, "q");
+	assert_false(exists("spool/q.conf"));
+	assert_false(exists("spool/shared.mp3"));
+}
+
+static void test_clean_staged(void **state)
+{
+	(void)state;
+	load_station(1);
+	reset_station_files();
+	char name[128];
+	/* Left by a dead process (no pid is this large), and by a live one (ours' parent). */
+	put("lib/.push-x.999999999", "x");
+	put("lib/.push-y.999999999.tmp.999999999", "y");
+	put(".sched.conf.push.999999999", "z");
+	snprintf(name, sizeof(name), "lib/.push-z.%ld", (long)getppid());
+	put(name, "live");
+	put("lib/keep.mp3", "k");
+	bundle_clean_staged(&st);
+	assert_false(exists("lib/.push-x.999999999"));
+	assert_false(exists("lib/.push-y.999999999.tmp.999999999"));
+	assert_false(exists(".sched.conf.push.999999999"));
+	assert_true(exists(name));
+	assert_true(exists("lib/keep.mp3"));
+}
+
+static void test_temp_names(void **state)
+{
+	(void)state;
+	static const char *const temp[] = {".p.conf.Xy12Ab", "p.conf.part", "a.mp3.tmp", "a.mp3~",
+					   "a.mp3.partial", "a.mp3.crdownload", ".a.mp3.swp",
+					   "a.tmp.123", "a.mp3.filepart", "", NULL};
+	static const char *const real[] = {"p.conf", "p.conf.minisig", "a.mp3", "Bản tin.mp3",
+					   "part.mp3", "tmp.conf", NULL};
+	for (const char *const *t = temp; *t; t++)
+		if (!spool_temp_name(*t))
+			fail_msg("\"%s\" should be a temporary name", *t);
+	for (const char *const *t = real; *t; t++)
+		if (spool_temp_name(*t))
+			fail_msg("\"%s\" should not be a temporary name", *t);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_files_section),
+		cmocka_unit_test(test_files_section_errors),
+		cmocka_unit_test(test_trust_section),
+		cmocka_unit_test(test_install_signed_no_new_audio),
+		cmocka_unit_test(test_install_refusals),
+		cmocka_unit_test(test_spool_reject_and_remove),
+		cmocka_unit_test(test_clean_staged),
+		cmocka_unit_test(test_temp_names),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
