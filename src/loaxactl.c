@@ -115,6 +115,24 @@ static int help(const char *usage)
 	return EXIT_OK;
 }
 
+struct command {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+};
+
+/* "schedule show ...": argv[1] names the subcommand, run with argv from it. */
+static int dispatch(int argc, char **argv, const struct command *subs, size_t n, const char *usage)
+{
+	if (argc < 2)
+		return usage_error(usage, "%s what?", argv[0]);
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(argv[1], subs[i].name))
+			return subs[i].fn(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))
+		return help(usage);
+	return usage_error(usage, "unknown %s command \"%s\"", argv[0], argv[1]);
+}
+
 /* getopt_long over a subcommand's argv (argv[0] = its name). Returns the
  * option, -1 at the end, or '?' after printing a usage error. */
 static int next_opt(int argc, char **argv, const char *shortopts, const struct option *lo,
@@ -723,20 +741,12 @@ static int cmd_schedule_install(int argc, char **argv)
 
 static int cmd_schedule(int argc, char **argv)
 {
-	const char *usage = "schedule check FILE | verify FILE [--sig SIG] | install FILE [--sig SIG | --unsigned] | show [--from DATE] [--days N] [--file FILE]";
-	if (argc < 2)
-		return usage_error(usage, "schedule what?");
-	if (!strcmp(argv[1], "check"))
-		return cmd_schedule_check(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "verify"))
-		return cmd_schedule_verify(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "install"))
-		return cmd_schedule_install(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "show"))
-		return cmd_schedule_show(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))
-		return help(usage);
-	return usage_error(usage, "unknown schedule command \"%s\"", argv[1]);
+	static const struct command subs[] = {
+		{"check", cmd_schedule_check},     {"verify", cmd_schedule_verify},
+		{"install", cmd_schedule_install}, {"show", cmd_schedule_show},
+	};
+	return dispatch(argc, argv, subs, ARRAY_LEN(subs),
+			"schedule check FILE | verify FILE [--sig SIG] | install FILE [--sig SIG | --unsigned] | show [--from DATE] [--days N] [--file FILE]");
 }
 
 /* ---- log ---- */
@@ -1421,20 +1431,11 @@ static int cmd_bulletin_list(int argc, char **argv)
 
 static int cmd_bulletin(int argc, char **argv)
 {
-	const char *usage = "bulletin add|list|remove|verify ...";
-	if (argc < 2)
-		return usage_error(usage, "bulletin what?");
-	if (!strcmp(argv[1], "list"))
-		return cmd_bulletin_list(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "add"))
-		return cmd_bulletin_add(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "remove"))
-		return cmd_bulletin_remove(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "verify"))
-		return cmd_bulletin_verify(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))
-		return help(usage);
-	return usage_error(usage, "unknown bulletin command \"%s\"", argv[1]);
+	static const struct command subs[] = {
+		{"add", cmd_bulletin_add},       {"list", cmd_bulletin_list},
+		{"remove", cmd_bulletin_remove}, {"verify", cmd_bulletin_verify},
+	};
+	return dispatch(argc, argv, subs, ARRAY_LEN(subs), "bulletin add|list|remove|verify ...");
 }
 
 /* report needs the station (its time zone, journal, schedule); the
@@ -1455,10 +1456,7 @@ static int cmd_help(int argc, char **argv)
 
 /* ---- main ---- */
 
-static const struct command {
-	const char *name;
-	int (*fn)(int argc, char **argv);
-} commands[] = {
+static const struct command commands[] = {
 	{"status", cmd_simple},     {"stop", cmd_simple},         {"reload", cmd_simple},
 	{"play", cmd_play},         {"schedule", cmd_schedule},   {"log", cmd_log},
 	{"bulletin", cmd_bulletin}, {"help", cmd_help},
