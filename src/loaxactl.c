@@ -22,6 +22,7 @@
 #include "record.h"
 #include "report_cli.h"
 #include "schedule.h"
+#include "textout.h"
 #include "util.h"
 #include "validate.h"
 
@@ -785,85 +786,8 @@ static void time_text(int64_t t, int off, char *buf)
 		buf[0] = '\0';
 }
 
-/* Length of a valid UTF-8 sequence at p, or 0. */
-static size_t utf8_len(const unsigned char *p)
-{
-	unsigned c = p[0];
-	size_t n;
-	unsigned cp;
-	if (c >= 0xc2 && c <= 0xdf)
-		n = 2, cp = c & 0x1f;
-	else if (c >= 0xe0 && c <= 0xef)
-		n = 3, cp = c & 0x0f;
-	else if (c >= 0xf0 && c <= 0xf4)
-		n = 4, cp = c & 0x07;
-	else
-		return 0;
-	for (size_t i = 1; i < n; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (p[i] & 0x3f);
-	}
-	if ((n == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
-	    (n == 4 && (cp < 0x10000 || cp > 0x10ffff)))
-		return 0;
-	return n;
-}
 
-/* A JSON string: escapes quotes, backslashes and control bytes; invalid
- * UTF-8 becomes U+FFFD so the output always parses. */
-static void json_str(FILE *f, const char *s)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	fputc('"', f);
-	while (*p) {
-		unsigned c = *p;
-		if (c == '"' || c == '\\') {
-			fputc('\\', f);
-			fputc((int)c, f);
-			p++;
-		} else if (c < 0x20) {
-			switch (c) {
-			case '\n': fputs("\\n", f); break;
-			case '\r': fputs("\\r", f); break;
-			case '\t': fputs("\\t", f); break;
-			case '\b': fputs("\\b", f); break;
-			case '\f': fputs("\\f", f); break;
-			default: fprintf(f, "\\u%04x", c); break;
-			}
-			p++;
-		} else if (c < 0x80) {
-			fputc((int)c, f);
-			p++;
-		} else {
-			size_t n = utf8_len(p);
-			if (n) {
-				fwrite(p, 1, n, f);
-				p += n;
-			} else {
-				fputs("\\ufffd", f);
-				p++;
-			}
-		}
-	}
-	fputc('"', f);
-}
 
-/* A CSV field, RFC 4180: quoted when it holds a comma, quote, CR or LF. */
-static void csv_str(FILE *f, const char *s)
-{
-	if (!strpbrk(s, ",\"\r\n")) {
-		fputs(s, f);
-		return;
-	}
-	fputc('"', f);
-	for (; *s; s++) {
-		if (*s == '"')
-			fputc('"', f);
-		fputc(*s, f);
-	}
-	fputc('"', f);
-}
 
 #define NCOLS 13
 static const char *const col_names[NCOLS] = {
@@ -913,7 +837,7 @@ static void print_row(struct log_ctx *x, const struct broadcast *b)
 		for (int i = 0; i < NCOLS; i++) {
 			if (i)
 				putchar(',');
-			csv_str(stdout, v[i]);
+			out_csv_field(stdout, v[i]);
 		}
 		putchar('\n');
 		return;
@@ -924,7 +848,7 @@ static void print_row(struct log_ctx *x, const struct broadcast *b)
 		if (i == 9 || i == 10)
 			fputs(v[i], stdout); /* seconds: numbers */
 		else
-			json_str(stdout, v[i]);
+			out_json_string(stdout, v[i]);
 	}
 	putchar('}');
 }

@@ -16,6 +16,7 @@
 #include "civil.h"
 #include "report.h"
 #include "rollup.h"
+#include "textout.h"
 #include "util.h"
 
 #define EXIT_OK 0
@@ -177,76 +178,8 @@ static void hms(double s, char *buf, size_t n)
 	snprintf(buf, n, "%ld:%02ld:%02ld", t / 3600, t / 60 % 60, t % 60);
 }
 
-/* Length of a valid UTF-8 sequence at p, or 0. */
-static size_t utf8_len(const unsigned char *p)
-{
-	unsigned c = p[0], cp;
-	size_t n;
-	if (c >= 0xc2 && c <= 0xdf)
-		n = 2, cp = c & 0x1f;
-	else if (c >= 0xe0 && c <= 0xef)
-		n = 3, cp = c & 0x0f;
-	else if (c >= 0xf0 && c <= 0xf4)
-		n = 4, cp = c & 0x07;
-	else
-		return 0;
-	for (size_t i = 1; i < n; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (p[i] & 0x3f);
-	}
-	if ((n == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
-	    (n == 4 && (cp < 0x10000 || cp > 0x10ffff)))
-		return 0;
-	return n;
-}
 
-/* A JSON string; invalid UTF-8 becomes U+FFFD so the output always parses. */
-static void json_str(FILE *f, const char *s)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	fputc('"', f);
-	while (*p) {
-		unsigned c = *p;
-		if (c == '"' || c == '\\') {
-			fputc('\\', f);
-			fputc((int)c, f);
-			p++;
-		} else if (c < 0x20 || c == 0x7f) {
-			fprintf(f, c == '\n' ? "\\n" : c == '\t' ? "\\t" : "\\u%04x", c);
-			p++;
-		} else if (c < 0x80) {
-			fputc((int)c, f);
-			p++;
-		} else {
-			size_t n = utf8_len(p);
-			if (n) {
-				fwrite(p, 1, n, f);
-				p += n;
-			} else {
-				fputs("\\ufffd", f);
-				p++;
-			}
-		}
-	}
-	fputc('"', f);
-}
 
-/* A CSV field, RFC 4180. */
-static void csv_str(FILE *f, const char *s)
-{
-	if (!strpbrk(s, ",\"\r\n")) {
-		fputs(s, f);
-		return;
-	}
-	fputc('"', f);
-	for (; *s; s++) {
-		if (*s == '"')
-			fputc('"', f);
-		fputc(*s, f);
-	}
-	fputc('"', f);
-}
 
 /* Text for HTML (and XML: only the five predefined entities are used);
  * control bytes and invalid UTF-8 become U+FFFD. */
@@ -268,7 +201,7 @@ static void html_str(FILE *f, const char *s)
 		else if (c < 0x20 || c == 0x7f)
 			fputs("\xef\xbf\xbd", f);
 		else if (c >= 0x80) {
-			size_t n = utf8_len(p);
+			size_t n = utf8_seq_len(p);
 			if (n) {
 				fwrite(p, 1, n, f);
 				p += n;
@@ -577,11 +510,11 @@ static void report_csv(struct rep_ctx *x)
 		report_month_text(w->month, m);
 		target_text(w, tg, sizeof(tg));
 		seconds_text(w->c.airtime, at, sizeof(at));
-		csv_str(stdout, sid);
+		out_csv_field(stdout, sid);
 		putchar(',');
-		csv_str(stdout, com);
+		out_csv_field(stdout, com);
 		putchar(',');
-		csv_str(stdout, w->campaign);
+		out_csv_field(stdout, w->campaign);
 		printf(",%s,%s,%u,%u,%u,%u,%u,%u,%s,%s\n", m, tg, w->c.scheduled, w->c.n[OUT_AIRED],
 		       w->c.n[OUT_PARTIAL], w->c.n[OUT_INTERRUPTED], w->c.n[OUT_FAILED],
 		       w->c.n[OUT_MISSED], at, w->met ? "yes" : "no");
@@ -601,7 +534,7 @@ static void json_counts(FILE *f, const struct report_count *c)
 static void json_kv(FILE *f, const char *k, const char *v, int comma)
 {
 	fprintf(f, "%s\"%s\": ", comma ? ", " : "", k);
-	json_str(f, v);
+	out_json_string(f, v);
 }
 
 static void report_json(struct rep_ctx *x)
@@ -1321,15 +1254,15 @@ static void rollup_csv(struct roll_ctx *x)
 			const struct report_count *k = c ? &c->total : &z;
 			char at[32], why[1600];
 			seconds_text(k->airtime, at, sizeof(at));
-			csv_str(stdout, s->station);
+			out_csv_field(stdout, s->station);
 			putchar(',');
-			csv_str(stdout, s->commune);
+			out_csv_field(stdout, s->commune);
 			putchar(',');
-			csv_str(stdout, s->district);
+			out_csv_field(stdout, s->district);
 			putchar(',');
-			csv_str(stdout, s->dir);
+			out_csv_field(stdout, s->dir);
 			putchar(',');
-			csv_str(stdout, x->sum[j].id);
+			out_csv_field(stdout, x->sum[j].id);
 			printf(",%s,%s,", a, b);
 			if (c && c->target)
 				printf("%d", c->target);
@@ -1341,7 +1274,7 @@ static void rollup_csv(struct roll_ctx *x)
 				snprintf(why, sizeof(why), "%s", camp_reason(s, c));
 			else
 				snprintf(why, sizeof(why), "not counted: %s", s->flags);
-			csv_str(stdout, why);
+			out_csv_field(stdout, why);
 			putchar('\n');
 		}
 	}
@@ -1358,7 +1291,7 @@ static void rollup_json(struct roll_ctx *x)
 	json_kv(f, "to", b, 1);
 	fputs("},\n  \"district\": ", f);
 	if (x->district)
-		json_str(f, x->district);
+		out_json_string(f, x->district);
 	else
 		fputs("null", f);
 	fprintf(f, ",\n  \"stations\": %zu,\n  \"communes\": %zu,\n  \"summary\": [", x->n, x->communes);
