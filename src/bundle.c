@@ -25,55 +25,6 @@
 
 #define STAGE_TAG ".push."
 
-/* Read a whole small regular file. 0, or -1 with errno (EFBIG: larger
- * than max; EINVAL: not a regular file). *buf is NUL-terminated. */
-static int read_small(const char *path, size_t max, int no_symlinks, char **buf, size_t *len)
-{
-	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | (no_symlinks ? O_NOFOLLOW : 0));
-	if (fd < 0)
-		return -1;
-	struct stat sb;
-	if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode)) {
-		close(fd);
-		errno = EINVAL;
-		return -1;
-	}
-	size_t cap = (size_t)sb.st_size + 1, n = 0;
-	if (cap > max + 1)
-		cap = max + 1;
-	char *b = xcalloc(cap + 1, 1);
-	for (;;) {
-		ssize_t r = read(fd, b + n, cap - n);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			int e = errno;
-			free(b);
-			close(fd);
-			errno = e;
-			return -1;
-		}
-		if (r == 0)
-			break;
-		n += (size_t)r;
-		if (n == cap) {
-			if (cap > max) {
-				free(b);
-				close(fd);
-				errno = EFBIG;
-				return -1;
-			}
-			cap = cap * 2 > max + 1 ? max + 1 : cap * 2;
-			b = xrealloc(b, cap + 1);
-		}
-	}
-	close(fd);
-	b[n] = '\0';
-	*buf = b;
-	*len = n;
-	return 0;
-}
-
 static void sha256_buf(const void *p, size_t n, char out[65])
 {
 	unsigned char h[crypto_hash_sha256_BYTES];
@@ -165,7 +116,7 @@ enum bundle_status bundle_install(const struct station *st, const struct bundle_
 		path_dirname(rq->conf, audio_dir, sizeof(audio_dir));
 
 	/* 1. The schedule's bytes, and what they are. */
-	if (read_small(rq->conf, BUNDLE_CONF_MAX, rq->no_symlinks, &conf, &clen) < 0) {
+	if (read_file_all(rq->conf, BUNDLE_CONF_MAX, rq->no_symlinks, &conf, &clen) < 0) {
 		if (errno == ENOENT && rq->sig)
 			errlist_add(errs, "no schedule: %s is missing (a signature alone is not a bundle)", cname);
 		else if (errno == EFBIG)
@@ -191,7 +142,7 @@ enum bundle_status bundle_install(const struct station *st, const struct bundle_
 				    st->file);
 			goto out;
 		}
-		if (read_small(rq->sig, MINISIGN_SIGFILE_MAX, rq->no_symlinks, &sig, &slen) < 0) {
+		if (read_file_all(rq->sig, MINISIGN_SIGFILE_MAX, rq->no_symlinks, &sig, &slen) < 0) {
 			if (errno == ENOENT)
 				errlist_add(errs, "unsigned: the signature %s is missing; this station accepts only schedules signed by the department (minisign -S -s KEY -m FILE)",
 					    sname);
@@ -404,10 +355,10 @@ int bundle_signer(const struct station *st, const char *path, const char *sha256
 	snprintf(sigpath, sizeof(sigpath), "%s.minisig", path);
 	struct minisign_key keys[TRUST_KEYS_MAX];
 	int nk = load_keys(st, keys);
-	if (read_small(sigpath, MINISIGN_SIGFILE_MAX, 0, &sig, &sl) < 0) {
+	if (read_file_all(sigpath, MINISIGN_SIGFILE_MAX, 0, &sig, &sl) < 0) {
 		snprintf(note, nn, errno == ENOENT ? "no signature file" : "cannot read %s: %s", sigpath,
 			 strerror(errno));
-	} else if (read_small(path, BUNDLE_CONF_MAX, 0, &data, &dl) < 0) {
+	} else if (read_file_all(path, BUNDLE_CONF_MAX, 0, &data, &dl) < 0) {
 		snprintf(note, nn, "cannot read %s: %s", path, strerror(errno));
 	} else if (sha256 && (sha256_buf(data, dl, sum), strcmp(sum, sha256))) {
 		snprintf(note, nn, "%s changed while it was being checked", path);

@@ -98,44 +98,16 @@ static int list_logs(const char *dir, char ***out, size_t *nout)
 	return 0;
 }
 
+/* A month of records is a few hundred kB; this only stops a runaway file
+ * from taking the board's memory at start-up. */
+#define JOURNAL_FILE_MAX ((size_t)1 << 30)
+
 static void month_of(int64_t t, int offset, int *y, int *m)
 {
 	int64_t lt = t + offset;
 	int32_t day = (int32_t)(lt >= 0 ? lt / 86400 : (lt - 86399) / 86400);
 	int d;
 	civil_from_days(day, y, m, &d);
-}
-
-static int read_all(const char *path, char **buf, size_t *len)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	size_t cap = 65536, n = 0;
-	char *b = xrealloc(NULL, cap);
-	for (;;) {
-		if (n == cap) {
-			cap *= 2;
-			b = xrealloc(b, cap);
-		}
-		ssize_t r = read(fd, b + n, cap - n);
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			int e = errno;
-			free(b);
-			close(fd);
-			errno = e;
-			return -1;
-		}
-		if (r == 0)
-			break;
-		n += (size_t)r;
-	}
-	close(fd);
-	*buf = b;
-	*len = n;
-	return 0;
 }
 
 /* Start of the line that ends just before position end (end is the index of
@@ -318,13 +290,13 @@ struct journal *journal_open(const char *dir, const char *station, const char *c
 	if (n > 1) {
 		char prev[PATH_MAX];
 		snprintf(prev, sizeof(prev), "%s/%s", dir, names[n - 2]);
-		if (read_all(prev, &pb, &plen) < 0) {
+		if (read_file_all(prev, JOURNAL_FILE_MAX, 0, &pb, &plen) < 0) {
 			seterr(err, errn, "%s: %s", prev, strerror(errno));
 			goto fail;
 		}
 		last_line_hash(pb, plen, base);
 	}
-	if (read_all(j->path, &nb, &nlen) < 0) {
+	if (read_file_all(j->path, JOURNAL_FILE_MAX, 0, &nb, &nlen) < 0) {
 		seterr(err, errn, "%s: %s", j->path, strerror(errno));
 		goto fail;
 	}

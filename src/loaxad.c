@@ -563,23 +563,6 @@ static int load_schedule(struct daemon *d, struct schedule *out, char *why, size
 	return r;
 }
 
-/* Read a whole small file (schedules are a few kB). NULL on error. */
-static char *slurp(const char *path, size_t max, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return NULL;
-	char *buf = xcalloc(1, max + 1);
-	*len = fread(buf, 1, max + 1, f);
-	int bad = ferror(f) || *len > max;
-	fclose(f);
-	if (bad) {
-		free(buf);
-		return NULL;
-	}
-	return buf;
-}
-
 /* Keep the exact schedule (and its signature) beside the journal, so that
  * reports on a copied journal folder know what was in force. */
 static void archive_schedule(struct daemon *d, const struct schedule *s)
@@ -589,8 +572,8 @@ static void archive_schedule(struct daemon *d, const struct schedule *s)
 	report_archive_path(d->st.journal, s->serial, dst, sizeof(dst));
 	if (sha256_file(dst, sum) == 0 && !strcmp(sum, s->sha256))
 		return; /* already there */
-	char *buf = slurp(s->file, 1 << 20, &len);
-	if (!buf) {
+	char *buf;
+	if (read_file_all(s->file, 1 << 20, 0, &buf, &len) < 0) {
 		log_warn("cannot archive schedule %s", s->file);
 		return;
 	}
@@ -606,7 +589,7 @@ static void archive_schedule(struct daemon *d, const struct schedule *s)
 	free(buf);
 	snprintf(src_sig, sizeof(src_sig), "%s.minisig", s->file);
 	snprintf(dst_sig, sizeof(dst_sig), "%s.minisig", dst);
-	if ((buf = slurp(src_sig, 1 << 16, &len))) {
+	if (read_file_all(src_sig, 1 << 16, 0, &buf, &len) == 0) {
 		if (write_file_atomic(dst_sig, buf, len) < 0)
 			log_warn("cannot archive %s", src_sig);
 		free(buf);
@@ -962,10 +945,8 @@ static void on_synced(struct daemon *d)
 static int month_key_of(int64_t t)
 {
 	int32_t day;
-	int y, m, dd;
 	civil_tz_local(t, &day, NULL, NULL);
-	civil_from_days(day, &y, &m, &dd);
-	return y * 12 + (m - 1);
+	return report_month_key(day);
 }
 
 struct count_ctx {

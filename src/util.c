@@ -352,3 +352,51 @@ char *xstrdup(const char *s)
 		fatalx("out of memory");
 	return p;
 }
+
+/* Sized from fstat, grown only if the file grows while being read. */
+int read_file_all(const char *path, size_t max, int no_symlinks, char **buf, size_t *len)
+{
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | (no_symlinks ? O_NOFOLLOW : 0));
+	if (fd < 0)
+		return -1;
+	struct stat sb;
+	if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode)) {
+		close(fd);
+		errno = EINVAL;
+		return -1;
+	}
+	size_t cap = (size_t)sb.st_size + 1, n = 0;
+	if (cap > max + 1)
+		cap = max + 1;
+	char *b = xcalloc(cap + 1, 1);
+	for (;;) {
+		ssize_t r = read(fd, b + n, cap - n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			int e = errno;
+			free(b);
+			close(fd);
+			errno = e;
+			return -1;
+		}
+		if (r == 0)
+			break;
+		n += (size_t)r;
+		if (n == cap) {
+			if (cap > max) {
+				free(b);
+				close(fd);
+				errno = EFBIG;
+				return -1;
+			}
+			cap = cap * 2 > max + 1 ? max + 1 : cap * 2;
+			b = xrealloc(b, cap + 1);
+		}
+	}
+	close(fd);
+	b[n] = '\0';
+	*buf = b;
+	*len = n;
+	return 0;
+}

@@ -49,6 +49,10 @@ void path_dirname(const char *path, char *out, size_t n);
 int mkdir_p(const char *path, unsigned mode);
 /* fsync the directory holding path. */
 int fsync_dir_of(const char *path);
+/* Read a whole regular file of at most max bytes into a malloc'd,
+ * NUL-terminated *buf. 0, or -1 with errno (EFBIG: larger than max;
+ * EINVAL: not a regular file; ELOOP with no_symlinks: a symbolic link). */
+int read_file_all(const char *path, size_t max, int no_symlinks, char **buf, size_t *len);
 /* Write data to path atomically: temp file, fsync, rename, fsync dir. */
 int write_file_atomic(const char *path, const void *data, size_t len);
 
