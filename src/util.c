@@ -13,26 +13,40 @@
 #include <unistd.h>
 
 static const char *log_name = "loaxa";
-static int log_verbose;
+static int log_verbose, log_to_journal;
+
+/* systemd sets JOURNAL_STREAM=DEV:INODE when stderr is the journal; a pipe
+ * or file that merely is not a terminal must not get "<N>" prefixes. */
+static int stderr_is_journal(void)
+{
+	const char *js = getenv("JOURNAL_STREAM");
+	unsigned long long dev, ino;
+	struct stat st;
+	if (!js || sscanf(js, "%llu:%llu", &dev, &ino) != 2 || fstat(STDERR_FILENO, &st) < 0)
+		return 0;
+	return (unsigned long long)st.st_dev == dev && (unsigned long long)st.st_ino == ino;
+}
 
 void log_init(const char *progname, int verbose)
 {
 	log_name = progname;
 	log_verbose = verbose;
+	log_to_journal = stderr_is_journal();
 }
 
 static void vlog(int prio, const char *fmt, va_list ap, int err)
 {
 	char buf[1024], pfx[32];
 	vsnprintf(buf, sizeof(buf), fmt, ap);
-	/* journald reads "<N>" as the priority; a person at a terminal reads a time. */
-	if (isatty(STDERR_FILENO)) {
+	/* journald reads "<N>" as the priority and adds its own time; anyone
+	 * else (a terminal, a pipe, a log file) reads a time. */
+	if (log_to_journal) {
+		snprintf(pfx, sizeof(pfx), "<%d>", prio);
+	} else {
 		time_t t = time(NULL);
 		struct tm tm;
 		localtime_r(&t, &tm);
-		strftime(pfx, sizeof(pfx), "%H:%M:%S ", &tm);
-	} else {
-		snprintf(pfx, sizeof(pfx), "<%d>", prio);
+		strftime(pfx, sizeof(pfx), "%Y-%m-%d %H:%M:%S ", &tm);
 	}
 	if (err)
 		fprintf(stderr, "%s%s: %s: %s\n", pfx, log_name, buf, strerror(err));

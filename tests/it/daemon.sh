@@ -174,7 +174,9 @@ P=$(mktemp -d /tmp/loaxa-perm.XXXXXX)
 chmod 755 "$P"
 sed "s|control = \"loaxad.sock\"|control = \"$T/st/loaxad.sock\"|" "$CONF" >"$P/loaxa.conf"
 chmod 644 "$P/loaxa.conf"
-out=$(runuser -u nobody -- "$BUILD/loaxactl" -c "$P/loaxa.conf" status 2>&1); rc=$?
+# A copy the other user can run, wherever the checkout is (/root is 0700).
+install -m 0755 "$BUILD/loaxactl" "$P/loaxactl"
+out=$(runuser -u nobody -- "$P/loaxactl" -c "$P/loaxa.conf" status 2>&1); rc=$?
 rm -rf "$P"
 [ $rc = 1 ] && grep -q 'permission denied' <<<"$out" && ok "no permission: clear message, exit 1" ||
 	nok "permission: $rc $out"

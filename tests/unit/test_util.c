@@ -106,12 +106,54 @@ static void test_errlist(void **state)
 	assert_int_equal(e.n, 0);
 }
 
+/* stderr redirected to a file; returns what one log_info line wrote there. */
+static void log_line_to_file(const char *journal_stream_of, char *out, size_t n)
+{
+	char path[] = "/tmp/loaxa-test-log.XXXXXX";
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	fflush(stderr);
+	int saved = dup(STDERR_FILENO);
+	dup2(fd, STDERR_FILENO);
+	if (journal_stream_of) {
+		struct stat st;
+		assert_int_equal(fstat(STDERR_FILENO, &st), 0);
+		char js[64];
+		snprintf(js, sizeof(js), "%llu:%llu", (unsigned long long)st.st_dev, (unsigned long long)st.st_ino);
+		setenv("JOURNAL_STREAM", js, 1);
+	} else {
+		setenv("JOURNAL_STREAM", "1:1", 1); /* some other stream: not ours */
+	}
+	log_init("t", 0);
+	log_info("hello %d", 7);
+	fflush(stderr);
+	dup2(saved, STDERR_FILENO);
+	close(saved);
+	unsetenv("JOURNAL_STREAM");
+	ssize_t r = pread(fd, out, n - 1, 0);
+	assert_true(r > 0);
+	out[r] = '\0';
+	close(fd);
+	unlink(path);
+}
+
+static void test_log_prefix_only_for_journal(void **state)
+{
+	char buf[256];
+	log_line_to_file("journal", buf, sizeof(buf));
+	assert_string_equal(buf, "<6>t: hello 7\n");
+	log_line_to_file(NULL, buf, sizeof(buf));
+	assert_true(buf[0] >= '0' && buf[0] <= '9'); /* a timestamp, no "<N>" */
+	assert_non_null(strstr(buf, " t: hello 7\n"));
+	assert_null(strchr(buf, '<'));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_path_normalize), cmocka_unit_test(test_id_valid),
 		cmocka_unit_test(test_hex), cmocka_unit_test(test_write_atomic),
-		cmocka_unit_test(test_errlist),
+		cmocka_unit_test(test_errlist), cmocka_unit_test(test_log_prefix_only_for_journal),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
