@@ -31,7 +31,7 @@ CMOCKA_LIBS = $(shell $(PKG_CONFIG) --libs cmocka)
 OPT ?= -O2
 CFLAGS ?= $(OPT) -g
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter -Wno-format-truncation
-ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(PKG_CFLAGS) -Isrc -MMD -MP
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -D_TIME_BITS=64 -D_FILE_OFFSET_BITS=64 $(WARN) $(CFLAGS) $(PKG_CFLAGS) -Isrc -MMD -MP
 ALL_LDFLAGS = $(LDFLAGS)
 LIBS = $(PKG_LIBS) -lm
 
@@ -216,15 +216,47 @@ cross-arm64:
 # tests/run.sh runs the binaries directly, which needs binfmt_misc; qemu is
 # called explicitly here so that it works in containers without it.
 test-arm64: cross-arm64
-	$(Q)pass=0; fail=0; for t in $(TEST_SRC:tests/unit/%.c=$(ARM64_BUILD)/tests/%); do \
-		out=$$(cd tests && CMOCKA_MESSAGE_OUTPUT=stdout $(QEMU_ARM64) -L /usr/$(ARM64) ../$$t 2>&1); rc=$$?; \
-		ok=$$(printf '%s\n' "$$out" | sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' | tail -1); \
-		bad=$$(printf '%s\n' "$$out" | sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' | tail -1); \
-		ok=$${ok:-0}; bad=$${bad:-0}; [ $$rc -ne 0 ] && [ $$bad -eq 0 ] && bad=1; \
-		pass=$$((pass + ok)); fail=$$((fail + bad)); \
-		if [ $$rc -eq 0 ]; then echo "ok   $$(basename $$t) ($$ok, arm64)"; \
-		else printf '%s\n' "$$out"; echo "FAIL $$(basename $$t) (exit $$rc, arm64)"; fi; \
-	done; echo "$$pass passed, $$fail failed"; [ $$fail -eq 0 ]
+	$(Q)tests/qemu-unit.sh arm64 $(QEMU_ARM64) /usr/$(ARM64)
+
+# armhf (32-bit boards) from a sysroot of Debian's armhf packages unpacked
+# under build/: Debian's armhf mirror can lag the amd64 one by a security
+# update, and multiarch refuses -dev packages of unequal versions, so
+# installing them beside the host's ones is not reliable. 64-bit time_t and
+# file offsets (_TIME_BITS=64) keep the daemon right past 2038 there.
+ARMHF := arm-linux-gnueabihf
+ARMHF_BUILD := build/armhf
+ARMHF_SYSROOT := build/sysroot-armhf
+ARMHF_DEBS := libasound2-dev libasound2 libmpg123-dev libmpg123-0 libout123-0 libsyn123-0 \
+	libconfig-dev libconfig9 libmodbus-dev libmodbus5 libcmocka-dev libcmocka0 \
+	libsodium-dev libsodium23 libssl-dev libssl3
+QEMU_ARMHF ?= $(firstword $(shell command -v qemu-arm-static qemu-arm 2>/dev/null) qemu-arm-static)
+.PHONY: deps-armhf cross-armhf test-armhf
+
+deps-armhf:
+	$(Q)missing=""; for p in crossbuild-essential-armhf qemu-user-static; do \
+		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ] || ! dpkg --print-foreign-architectures | grep -qx armhf; then \
+		echo "loaxa: installing$$missing and the armhf package lists"; \
+		dpkg --print-foreign-architectures | grep -qx armhf || dpkg --add-architecture armhf; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+	$(Q)if [ ! -f $(ARMHF_SYSROOT)/.done ]; then \
+		rm -rf $(ARMHF_SYSROOT) && mkdir -p $(ARMHF_SYSROOT)/debs && \
+		(cd $(ARMHF_SYSROOT)/debs && apt-get download -qq $(addsuffix :armhf,$(ARMHF_DEBS)) 2>&1 | grep -v '^W: Download is performed unsandboxed') ; \
+		for d in $(ARMHF_SYSROOT)/debs/*.deb; do dpkg -x $$d $(ARMHF_SYSROOT) || exit 1; done && \
+		touch $(ARMHF_SYSROOT)/.done && echo "loaxa: armhf sysroot in $(ARMHF_SYSROOT)"; \
+	fi
+
+cross-armhf:
+	$(Q)$(MAKE) --no-print-directory CC=$(ARMHF)-gcc BUILD=$(ARMHF_BUILD) \
+		PKG_CONFIG="$(CURDIR)/tests/cross-pkg-config $(CURDIR)/$(ARMHF_SYSROOT) $(ARMHF)" \
+		CFLAGS="$(OPT) -g -I$(CURDIR)/$(ARMHF_SYSROOT)/usr/include/$(ARMHF)" \
+		LDFLAGS="-Wl,-rpath-link=$(CURDIR)/$(ARMHF_SYSROOT)/usr/lib/$(ARMHF)" \
+		$(ARMHF_BUILD)/loaxad $(ARMHF_BUILD)/loaxactl $(TEST_SRC:tests/unit/%.c=$(ARMHF_BUILD)/tests/%)
+
+test-armhf: cross-armhf
+	$(Q)tests/qemu-unit.sh armhf $(QEMU_ARMHF) /usr/$(ARMHF) $(CURDIR)/$(ARMHF_SYSROOT)/usr/lib/$(ARMHF)
 
 # Built from a copy of the tree, so that debian/'s build products and the
 # .deb files stay under build/.

@@ -10,6 +10,10 @@
 #include <time.h>
 #include <unistd.h>
 
+/* Stations run for years: a 32-bit time_t would wrap in 2038. The build
+ * asks for 64 bits (-D_TIME_BITS=64) on 32-bit ARM too. */
+_Static_assert(sizeof(time_t) >= 8, "time_t must be 64-bit: build with -D_TIME_BITS=64 -D_FILE_OFFSET_BITS=64");
+
 static int64_t test_offset;
 
 static int64_t read_offset(void)
