@@ -38,6 +38,7 @@
 	"seconds_played,seconds_expected,zones,detail"
 
 static const char *conf_path;
+static int conf_named; /* -c or $LOAXA_CONF: not just the default */
 static struct station st;
 
 /* ---- usage and messages ---- */
@@ -1362,14 +1363,22 @@ static int cmd_bulletin(int argc, char **argv)
 	return dispatch(argc, argv, subs, ARRAY_LEN(subs), "bulletin add|list|remove|verify ...");
 }
 
-/* report needs the station (its time zone, journal, schedule); the
- * arguments are checked first so that wrong usage is exit 2 regardless. */
+/* report loads the station file after checking its arguments; on a
+ * copied folder only when one was named (-c or $LOAXA_CONF). */
+static int report_load_station(int required, const struct station **out)
+{
+	*out = NULL;
+	if (!required && !conf_named)
+		return 0;
+	if (load_station() < 0)
+		return -1;
+	*out = &st;
+	return 0;
+}
+
 static int cmd_report_station(int argc, char **argv)
 {
-	int rc = cmd_report(argc, argv, NULL);
-	if (rc >= 0)
-		return rc;
-	return load_station() < 0 ? EXIT_FAIL : cmd_report(argc, argv, &st);
+	return cmd_report(argc, argv, report_load_station);
 }
 
 static int cmd_help(int argc, char **argv)
@@ -1394,13 +1403,15 @@ int main(int argc, char **argv)
 	int c;
 	log_init(PROG, 0);
 	conf_path = getenv("LOAXA_CONF");
-	if (!conf_path || !*conf_path)
+	conf_named = conf_path && *conf_path;
+	if (!conf_named)
 		conf_path = DEFAULT_CONF;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+:c:h", lo, NULL)) != -1) {
 		switch (c) {
 		case 'c':
 			conf_path = optarg;
+			conf_named = 1;
 			break;
 		case 'h':
 			fputs(usage_text, stdout);
