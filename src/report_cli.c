@@ -248,6 +248,18 @@ static void campaign_label(const char *title, const char *id, char *buf, size_t 
 		snprintf(buf, n, "%s", id);
 }
 
+/* s left-aligned in width columns of a terminal: one column per code
+ * point (Vietnamese in NFC has no combining marks), not per byte. */
+static void put_padded(const char *s, int width)
+{
+	int cols = 0;
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		cols += (*p & 0xc0) != 0x80;
+	fputs(s, stdout);
+	for (; cols < width; cols++)
+		putchar(' ');
+}
+
 /* "Tiếng Việt" heading with the English beneath. */
 static void html_heading(FILE *f, const char *tag, const char *vi, const char *en)
 {
@@ -1704,7 +1716,8 @@ static void rollup_text(struct roll_ctx *x)
 		campaign_label(x->sum[j].title, x->sum[j].id, lab, sizeof(lab));
 		one_line(lab);
 		snprintf(m, sizeof(m), "%zu of %zu", x->sum[j].communes_met, x->sum[j].communes);
-		printf("%-44s  %9s  %9zu  %13zu  %6.1f%%\n", lab, m, x->sum[j].communes_not_met,
+		put_padded(lab, 44);
+		printf("  %9s  %9zu  %13zu  %6.1f%%\n", m, x->sum[j].communes_not_met,
 		       x->sum[j].not_reporting, x->sum[j].percent);
 	}
 	if (!x->nsum)
@@ -1720,8 +1733,8 @@ static void rollup_text(struct roll_ctx *x)
 		char lab[TITLE_MAX + ID_MAX + 8];
 		commune_label(s->commune_name, s->commune, lab, sizeof(lab));
 		one_line(lab);
-		printf("%-28s  %-16s  %-8s  ", lab, s->station[0] ? s->station : "?",
-		       s->district[0] ? s->district : "?");
+		put_padded(lab, 28);
+		printf("  %-16s  %-8s  ", s->station[0] ? s->station : "?", s->district[0] ? s->district : "?");
 		for (size_t j = 0; j < x->nsum; j++) {
 			const struct rollup_camp *c = station_camp(s, x->sum[j].id);
 			printf("%-*s  ", (int)(strlen(x->sum[j].id) > 3 ? strlen(x->sum[j].id) : 3),
@@ -1733,7 +1746,8 @@ static void rollup_text(struct roll_ctx *x)
 		char lab[TITLE_MAX + ID_MAX + 8];
 		commune_label(x->tot.missing[i].name, x->tot.missing[i].code, lab, sizeof(lab));
 		one_line(lab);
-		printf("%-28s  %-16s  %-8s  ", lab, "-", x->tot.missing[i].district);
+		put_padded(lab, 28);
+		printf("  %-16s  %-8s  ", "-", x->tot.missing[i].district);
 		for (size_t j = 0; j < x->nsum; j++)
 			printf("%-*s  ", (int)(strlen(x->sum[j].id) > 3 ? strlen(x->sum[j].id) : 3), "no");
 		printf("NOT REPORTING (no journal)\n");
