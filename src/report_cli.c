@@ -334,8 +334,8 @@ struct form {
 static const char form_css[] =
 	"@page{size:A4 portrait;margin:20mm 15mm 20mm 30mm}"
 	".form-head{display:flex;justify-content:space-between;gap:12px;margin:0 0 14px;text-align:center;"
-	"font-family:'Times New Roman','Liberation Serif','DejaVu Serif',serif;font-size:13pt;line-height:1.3}"
-	".form-head .l{flex:0 0 40%}.form-head .r{flex:0 0 58%}"
+	"font-family:'Times New Roman','Liberation Serif','DejaVu Serif',serif;font-size:12pt;line-height:1.3}"
+	".form-head .l{flex:0 0 40%}.form-head .r{flex:0 0 58%;white-space:nowrap}"
 	".up{text-transform:uppercase}.b{font-weight:bold}.it{font-style:italic}"
 	".rule{width:35%;margin:2px auto 6px;border-top:1px solid #000}"
 	".num{margin-top:4px}.date{margin-top:8px}"
@@ -346,7 +346,7 @@ static const char form_css[] =
 	".form-sign .recv{flex:0 0 45%;font-size:11pt}.form-sign .sig{flex:0 0 45%;text-align:center}"
 	".form-sign .space{height:80px}"
 	"section.keep{break-inside:avoid;page-break-inside:avoid}"
-	"h2,h3{break-after:avoid;page-break-after:avoid}";
+	"h2,h3{break-after:avoid;page-break-after:avoid;break-inside:avoid;page-break-inside:avoid}";
 
 /* "ngày 30 tháng 11 năm 2026" */
 static void date_vi(int32_t day, char *buf, size_t n)
@@ -1608,6 +1608,8 @@ int cmd_report(int argc, char **argv, int (*load_station)(int required, const st
 	ident_fill(&x, map);
 	if (!x.id.mismatch)
 		common_from_station(&ca, st);
+	if (!ca.form.office && !ca.form.issuer && x.id.name[0])
+		ca.form.office = x.id.name; /* the station issues its own report */
 	x.nrows = report_rows(x.rep, &x.rows);
 	struct out_redirect red;
 	if (out_begin(&red, ca.output, fmt == FMT_PDF) < 0) {
