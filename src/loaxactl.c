@@ -1099,6 +1099,8 @@ static int cmd_log(int argc, char **argv)
 	int rc = EXIT_OK, absent = 0;
 	size_t problems = 0, records = 0;
 	for (size_t i = 0; i < dirs.n; i++) {
+		if (x.fmt == FMT_TEXT && dirs.n > 1) /* rows name no station in text: say whose */
+			printf("== %s\n", dirs.dir[i]);
 		x.a = asrun_new(log_row, &x);
 		struct journal_scan_result res;
 		char err[512];

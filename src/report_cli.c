@@ -491,7 +491,11 @@ static int print_pdf(const char *html, const char *pdf)
 	if (!realpath(html, abs))
 		str_copy(abs, html, sizeof(abs));
 	snprintf(url, sizeof(url), "file://%s", abs);
-	snprintf(out, sizeof(out), "--print-to-pdf=%s", pdf);
+	char cwd[PATHBUF];
+	if (pdf[0] != '/' && getcwd(cwd, sizeof(cwd)))
+		snprintf(out, sizeof(out), "--print-to-pdf=%s/%s", cwd, pdf); /* the browser's idea of "." may differ */
+	else
+		snprintf(out, sizeof(out), "--print-to-pdf=%s", pdf);
 	snprintf(prof_arg, sizeof(prof_arg), "--user-data-dir=%s", profile);
 	char *argv[] = {(char *)chromium, "--headless", "--no-sandbox", "--disable-gpu",
 			"--no-first-run", "--disable-background-networking",

@@ -392,6 +392,17 @@ fi
 runx report --journal "$tmp/y" --format pdf
 [ $rc -eq 2 ] && grep -q 'needs --output' "$tmp/err"
 expect "report --format pdf without --output: exit 2"
+LOAXA_CHROMIUM=$tmp/no-such-browser runx report --journal "$tmp/y" --month 2026-03 --format pdf --output "$tmp/no.pdf"
+[ $rc -eq 1 ] && grep -q 'cannot run .*no-such-browser (install chromium, or set LOAXA_CHROMIUM)' "$tmp/err"
+expect "report --format pdf with no browser: exit 1, says what to install"
+runx log --journal "$M/st-a" --format csv --bom
+[ $rc -eq 0 ] && [ "$(head -c 3 "$tmp/raw" | od -An -tx1 | tr -d ' ')" = efbbbf ] &&
+	$PY -c '
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1], encoding="utf-8-sig", newline="")))
+assert len(rows) == 7 and rows[0]["station_id"] == "st-a", rows[:1]
+' "$tmp/raw"
+expect "log --format csv --bom: a byte-order mark, then the documented CSV"
 
 # ---- hostile fields: escaped in HTML, neutralised in CSV ----
 K=$tmp/hostile
