@@ -1799,8 +1799,10 @@ static void rollup_text(struct roll_ctx *x)
 			continue;
 		if (!apart++)
 			printf("\nListed apart, not in the denominator (không tính vào tổng số xã):\n");
-		printf("  %s, commune %s (%s): %s\n", s->station[0] ? s->station : "?",
-		       s->commune[0] ? s->commune : "?", s->dir, s->flags);
+		char lab[TITLE_MAX + ID_MAX + 8];
+		commune_label(s->commune_name, s->commune, lab, sizeof(lab));
+		one_line(lab);
+		printf("  %s, commune %s (%s): %s\n", s->station[0] ? s->station : "?", lab, s->dir, s->flags);
 	}
 }
 
@@ -2101,7 +2103,7 @@ static void rollup_html(struct roll_ctx *x)
 			html_heading(f, "h2", "Đài không tính vào tổng số xã", "Listed apart: not in the denominator");
 			fputs("<table>\n<tr>", f);
 			html_th(f, "Đài", "Station");
-			html_th(f, "Mã xã", "Commune");
+			html_th(f, "Xã", "Commune");
 			html_th(f, "Huyện", "District");
 			html_th(f, "Lý do", "Reason");
 			fputs("</tr>\n", f);
@@ -2111,7 +2113,12 @@ static void rollup_html(struct roll_ctx *x)
 		fputs("<span class=\"en mono\">", f);
 		html_str(f, s->dir);
 		fputs("</span></td><td>", f);
-		html_str(f, s->commune[0] ? s->commune : "?");
+		html_str(f, s->commune_name[0] ? s->commune_name : s->commune[0] ? s->commune : "?");
+		if (s->commune_name[0]) {
+			fputs("<span class=\"en mono\">", f);
+			html_str(f, s->commune);
+			fputs("</span>", f);
+		}
 		fputs("</td><td>", f);
 		html_str(f, s->district[0] ? s->district : "?");
 		fputs("</td><td>", f);
