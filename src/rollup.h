@@ -106,8 +106,8 @@ struct rollup_station {
 
 struct rollup_opts {
 	int32_t from_day, to_day;        /* the period, local days inclusive */
-	const char *district;            /* NULL = any district */
-	const struct commune_map *map;   /* may be NULL */
+	const char *district;            /* the district rolled up: others are listed apart; NULL = any */
+	const struct commune_map *map;   /* the official list (the denominator); may be NULL */
 	const struct sched_set *given;   /* --schedule files, may be NULL */
 	int jobs;                        /* worker threads; 0 = one per CPU (at most 8) */
 };
