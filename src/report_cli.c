@@ -260,6 +260,13 @@ static void put_padded(const char *s, int width)
 		putchar(' ');
 }
 
+/* A section: kept whole on one page when its table is short; a long one
+ * breaks between rows, its heading staying with the first rows. */
+static void section_open(FILE *f, size_t rows)
+{
+	fputs(rows <= 6 ? "<section class=\"keep\">\n" : "<section>\n", f);
+}
+
 /* "Tiếng Việt" heading with the English beneath. */
 static void html_heading(FILE *f, const char *tag, const char *vi, const char *en)
 {
@@ -310,12 +317,12 @@ static const char html_css[] =
 	".legend span{display:inline-block;margin-right:18px;font-size:12px}"
 	".sw{display:inline-block;width:12px;height:12px;vertical-align:-2px;margin-right:4px}"
 	".note{font-size:12px;color:#555}.mono{font-family:'DejaVu Sans Mono',monospace;font-size:12px;"
-	"word-break:break-all}"
+	"overflow-wrap:anywhere}"
 	".bar{background:#e5e5e5;height:10px;width:120px;display:inline-block;vertical-align:middle}"
 	".bar i{display:block;height:10px;background:#2e8b57}"
 	"svg{display:block;margin:4px 0 12px}"
 	"@media print{body{margin:0;max-width:none;font-size:11px}h2{break-after:avoid}"
-	"table,svg,.chart{break-inside:avoid}a{color:inherit;text-decoration:none}}";
+	"svg,.chart,tr{break-inside:avoid}thead{display:table-header-group}a{color:inherit;text-decoration:none}}";
 
 /* ---- the administrative form (Decree 30/2020/NĐ-CP layout) ---- */
 
@@ -335,7 +342,7 @@ static const char form_css[] =
 	"@page{size:A4 portrait;margin:20mm 15mm 20mm 30mm}"
 	".form-head{display:flex;justify-content:space-between;gap:12px;margin:0 0 14px;text-align:center;"
 	"font-family:'Times New Roman','Liberation Serif','DejaVu Serif',serif;font-size:12pt;line-height:1.3}"
-	".form-head .l{flex:0 0 40%}.form-head .r{flex:0 0 58%;white-space:nowrap}"
+	".form-head .l{flex:1 1 40%}.form-head .r{flex:0 0 auto;white-space:nowrap}"
 	".up{text-transform:uppercase}.b{font-weight:bold}.it{font-style:italic}"
 	".rule{width:35%;margin:2px auto 6px;border-top:1px solid #000}"
 	".num{margin-top:4px}.date{margin-top:8px}"
@@ -345,6 +352,9 @@ static const char form_css[] =
 	"font-family:'Times New Roman','Liberation Serif','DejaVu Serif',serif;font-size:12pt}"
 	".form-sign .recv{flex:0 0 45%;font-size:11pt}.form-sign .sig{flex:0 0 45%;text-align:center}"
 	".form-sign .space{height:80px}"
+	/* a short section moves whole to the next page; a long table breaks
+	 * between rows, its heading kept with the first rows and its header
+	 * row repeated */
 	"section.keep{break-inside:avoid;page-break-inside:avoid}"
 	"h2,h3{break-after:avoid;page-break-after:avoid;break-inside:avoid;page-break-inside:avoid}";
 
@@ -1271,12 +1281,12 @@ static void report_html(struct rep_ctx *x)
 
 	fputs("<section class=\"keep\">\n", f);
 	html_heading(f, "h2", "Lịch phát đã áp dụng", "Schedules in force");
-	fputs("<table>\n<tr>", f);
+	fputs("<table>\n<thead><tr>", f);
 	html_th(f, "Số hiệu", "Serial");
 	html_th(f, "Áp dụng từ", "In force from");
 	html_th(f, "SHA-256", "SHA-256");
 	html_th(f, "Tình trạng", "Status");
-	fputs("</tr>\n", f);
+	fputs("</tr></thead>\n", f);
 	for (size_t i = 0; i < report_nscheds(x->rep); i++) {
 		const struct report_sched *s = report_sched(x->rep, i);
 		char t[32];
@@ -1289,9 +1299,9 @@ static void report_html(struct rep_ctx *x)
 		fputs("<tr><td colspan=\"4\">Nhật ký không ghi lịch nào (the journal records no schedule)</td></tr>\n", f);
 	fputs("</table>\n</section>\n", f);
 
-	fputs("<section class=\"keep\">\n", f);
+	section_open(f, x->nrows);
 	html_heading(f, "h2", "Kết quả theo chiến dịch và tháng", "Results by campaign and month");
-	fputs("<table>\n<tr>", f);
+	fputs("<table>\n<thead><tr>", f);
 	html_th(f, "Tháng", "Month");
 	html_th(f, "Chiến dịch", "Campaign");
 	html_th(f, "Chỉ tiêu", "Target");
@@ -1300,7 +1310,7 @@ static void report_html(struct rep_ctx *x)
 		html_th(f, outcome_vi[o], outcome_name((enum outcome)o));
 	html_th(f, "Thời lượng", "Airtime");
 	html_th(f, "Đạt chỉ tiêu", "Target met");
-	fputs("</tr>\n", f);
+	fputs("</tr></thead>\n", f);
 	size_t shown = 0;
 	for (size_t i = 0; i < x->nrows; i++) {
 		const struct report_row *w = &x->rows[i];
@@ -1331,14 +1341,14 @@ static void report_html(struct rep_ctx *x)
 	if (report_nmonths(x->rep) > 1 && nt) {
 		fputs("<section class=\"keep\">\n", f);
 		html_heading(f, "h2", "Tổng hợp kỳ báo cáo", "Totals for the period");
-		fputs("<table>\n<tr>", f);
+		fputs("<table>\n<thead><tr>", f);
 		html_th(f, "Chiến dịch", "Campaign");
 		html_th(f, "Số tháng đạt", "Months met");
 		html_th(f, "Theo lịch", "Scheduled");
 		for (int o = 0; o < OUT__N; o++)
 			html_th(f, outcome_vi[o], outcome_name((enum outcome)o));
 		html_th(f, "Thời lượng", "Airtime");
-		fputs("</tr>\n", f);
+		fputs("</tr></thead>\n", f);
 		for (size_t i = 0; i < nt; i++) {
 			char at[32];
 			hms(t[i].c.airtime, at, sizeof(at));
@@ -1375,15 +1385,15 @@ static void report_html(struct rep_ctx *x)
 	const struct report_bulletin *b;
 	size_t nb = report_bulletins(x->rep, &b);
 	if (nb) {
-		fputs("<section class=\"keep\">\n", f);
+		section_open(f, nb);
 		html_heading(f, "h2", "Theo bản tin", "By bulletin");
-		fputs("<table>\n<tr>", f);
+		fputs("<table>\n<thead><tr>", f);
 		html_th(f, "Bản tin", "Bulletin");
 		html_th(f, "Chiến dịch", "Campaign");
 		html_th(f, "Lượt phát", "Plays");
 		html_th(f, "Đã phát trọn", "Aired");
 		html_th(f, "Số giây", "Seconds");
-		fputs("</tr>\n", f);
+		fputs("</tr></thead>\n", f);
 		for (size_t i = 0; i < nb; i++) {
 			char s[32];
 			seconds_text(b[i].seconds, s, sizeof(s));
@@ -1397,18 +1407,18 @@ static void report_html(struct rep_ctx *x)
 		fputs("</table>\n</section>\n", f);
 	}
 
-	fputs("<section class=\"keep\">\n", f);
-	html_heading(f, "h2", "Các buổi không phát được và lý do", "Broadcasts that did not air, with reasons");
 	const struct report_notaired *na;
 	size_t more, nn = report_notaired(x->rep, &na, &more);
-	fputs("<table>\n<tr>", f);
+	section_open(f, nn);
+	html_heading(f, "h2", "Các buổi không phát được và lý do", "Broadcasts that did not air, with reasons");
+	fputs("<table>\n<thead><tr>", f);
 	html_th(f, "Giờ phát", "Due");
 	html_th(f, "Kết quả", "Outcome");
 	html_th(f, "Bản tin", "Bulletin");
 	html_th(f, "Chiến dịch", "Campaign");
 	html_th(f, "Đã phát / dự kiến (giây)", "Played / expected (s)");
 	html_th(f, "Lý do", "Reason");
-	fputs("</tr>\n", f);
+	fputs("</tr></thead>\n", f);
 	for (size_t i = 0; i < nn; i++) {
 		char due[32], p[32], e[32];
 		civil_format_iso_offset(na[i].due, na[i].due_off, due);
@@ -1985,14 +1995,14 @@ static void rollup_html(struct roll_ctx *x)
 
 	fputs("<section class=\"keep\">\n", f);
 	html_heading(f, "h2", "Tỷ lệ xã đạt chỉ tiêu", "Share of communes meeting each campaign's target");
-	fputs("<table>\n<tr>", f);
+	fputs("<table>\n<thead><tr>", f);
 	html_th(f, "Chiến dịch", "Campaign");
 	html_th(f, "Số xã đạt", "Communes meeting");
 	html_th(f, "Không đạt", "Not meeting");
 	html_th(f, "Không có số liệu", "Not reporting");
 	html_th(f, "Tỷ lệ", "Percent");
 	html_th(f, "Đã phát / theo lịch", "Aired / scheduled");
-	fputs("</tr>\n", f);
+	fputs("</tr></thead>\n", f);
 	for (size_t j = 0; j < x->nsum; j++) {
 		fputs("<tr><td>", f);
 		html_str(f, x->sum[j].title[0] ? x->sum[j].title : x->sum[j].id);
@@ -2013,9 +2023,9 @@ static void rollup_html(struct roll_ctx *x)
 		fputs("<tr><td colspan=\"6\">Không có chiến dịch (no campaign)</td></tr>\n", f);
 	fputs("</table>\n</section>\n", f);
 
-	fputs("<section class=\"keep\">\n", f);
+	section_open(f, x->n + x->tot.nmissing);
 	html_heading(f, "h2", "Chi tiết từng xã", "Each commune");
-	fputs("<table>\n<tr>", f);
+	fputs("<table>\n<thead><tr>", f);
 	html_th(f, "Xã", "Commune");
 	html_th(f, "Đài", "Station");
 	html_th(f, "Huyện", "District");
@@ -2028,7 +2038,7 @@ static void rollup_html(struct roll_ctx *x)
 	}
 	html_th(f, "Nhật ký", "Journal");
 	html_th(f, "Lý do", "Reason");
-	fputs("</tr>\n", f);
+	fputs("</tr></thead>\n", f);
 	for (size_t i = 0; i < x->n; i++) {
 		const struct rollup_station *s = &x->st[i];
 		if (s->excluded)
@@ -2099,14 +2109,14 @@ static void rollup_html(struct roll_ctx *x)
 		if (!s->excluded)
 			continue;
 		if (!apart++) {
-			fputs("<section class=\"keep\">\n", f);
+			section_open(f, x->tot.excluded);
 			html_heading(f, "h2", "Đài không tính vào tổng số xã", "Listed apart: not in the denominator");
-			fputs("<table>\n<tr>", f);
+			fputs("<table>\n<thead><tr>", f);
 			html_th(f, "Đài", "Station");
 			html_th(f, "Xã", "Commune");
 			html_th(f, "Huyện", "District");
 			html_th(f, "Lý do", "Reason");
-			fputs("</tr>\n", f);
+			fputs("</tr></thead>\n", f);
 		}
 		fputs("<tr><td>", f);
 		html_str(f, s->station[0] ? s->station : "?");

@@ -349,13 +349,24 @@ if [ $have_pdf = 1 ]; then
 	[ $rc -eq 0 ] && [ -s "$tmp/year.pdf" ] && pdfinfo "$tmp/year.pdf" >"$tmp/info" &&
 		grep -qE '^Page size: +59[45](\.[0-9]+)? x 84[12](\.[0-9]+)? pts \(A4\)' "$tmp/info" &&
 		pdftotext "$tmp/year.pdf" "$tmp/year.txt" &&
-		$PY - "$tmp/year.txt" "$tmp/year.html" <<'EOF'
+		pdftotext -f 1 -l 1 -bbox "$tmp/year.pdf" "$tmp/year-words.html" &&
+		$PY - "$tmp/year.txt" "$tmp/year.html" "$tmp/year-words.html" <<'EOF'
 import re, sys, html
 text = open(sys.argv[1], encoding='utf-8').read()
 flat = re.sub(r'\s+', ' ', text)
-for want in ('CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM', 'Độc lập - Tự do - Hạnh phúc', 'ỦY BAN NHÂN DÂN HUYỆN GIA LÂM',
-             'PHÒNG VĂN HÓA VÀ THÔNG TIN', 'Số:', '/BC-', 'Gia Lâm, ngày 05 tháng 12 năm 2026', 'BÁO CÁO',
-             'năm 2026', 'Nơi nhận:', 'TRƯỞNG PHÒNG', '(Ký, ghi rõ họ tên, đóng dấu)', 'Nguyễn Văn An',
+# The heading's two columns, from the words' positions on page 1: left of
+# where CỘNG HÒA begins, above BÁO CÁO.
+words = [(float(a), float(b), float(c), html.unescape(w)) for a, b, c, w in
+         re.findall(r'xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="[\d.]+">([^<]*)</word>', open(sys.argv[3], encoding='utf-8').read())]
+cong = min(w[0] for w in words if w[3] == 'CỘNG')
+top = min(w[1] for w in words if w[3] == 'BÁO')
+col = lambda left: ' '.join(w[3] for w in sorted((w for w in words if w[1] < top and (w[2] <= cong) == left), key=lambda w: (round(w[1]), w[0])))
+left, right = col(True), col(False)
+for want in ('ỦY BAN NHÂN DÂN HUYỆN GIA LÂM', 'PHÒNG VĂN HÓA VÀ THÔNG TIN', 'Số:', '/BC-'):
+    assert want in left, 'not top left: %s (%s)' % (want, left)
+for want in ('CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM', 'Độc lập - Tự do - Hạnh phúc', 'Gia Lâm, ngày 05 tháng 12 năm 2026'):
+    assert want in right, 'not top right: %s (%s)' % (want, right)
+for want in ('BÁO CÁO', 'năm 2026', 'Nơi nhận:', 'TRƯỞNG PHÒNG', '(Ký, ghi rõ họ tên, đóng dấu)', 'Nguyễn Văn An',
              'Xã An Khánh (99001)', 'Chuỗi băm hợp lệ'):
     assert want in flat, 'not in the PDF: ' + want
 # titles first, ids second
