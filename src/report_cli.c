@@ -447,18 +447,27 @@ static void html_form_sign(FILE *f, const struct form *fm)
 struct out_redirect {
 	int saved;               /* stdout's descriptor, -1 when not redirected */
 	char html[PATHBUF];      /* the temporary page for PDF, "" if none */
+	FILE *text;              /* text for a terminal, filtered at the end; NULL if none */
 };
 
-/* Send stdout to path (format other than PDF), or to a temporary HTML
- * file for PDF. 0, or -1 after a message. */
-static int out_begin(struct out_redirect *o, const char *path, int pdf)
+/* Send stdout to path (CSV, JSON, HTML), to a temporary HTML file for
+ * PDF, or, for text, to a temporary file that out_end filters. 0, or -1
+ * after a message. */
+static int out_begin(struct out_redirect *o, const char *path, enum fmt fmt)
 {
 	o->saved = -1;
 	o->html[0] = '\0';
-	if (!path)
-		return 0;
+	o->text = NULL;
 	int fd;
-	if (pdf) {
+	if (fmt == FMT_TEXT) {
+		if (!(o->text = tmpfile())) {
+			errmsg("cannot make a temporary file: %s", strerror(errno));
+			return -1;
+		}
+		fd = dup(fileno(o->text));
+	} else if (!path) {
+		return 0;
+	} else if (fmt == FMT_PDF) {
 		const char *tmp = getenv("TMPDIR");
 		snprintf(o->html, sizeof(o->html), "%s/loaxa-report-XXXXXX.html", tmp && *tmp ? tmp : "/tmp");
 		fd = mkstemps(o->html, 5);
@@ -466,7 +475,7 @@ static int out_begin(struct out_redirect *o, const char *path, int pdf)
 		fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	}
 	if (fd < 0) {
-		errmsg("%s: cannot write: %s", pdf ? o->html : path, strerror(errno));
+		errmsg("%s: cannot write: %s", fmt == FMT_PDF ? o->html : path, strerror(errno));
 		o->html[0] = '\0';
 		return -1;
 	}
@@ -475,6 +484,34 @@ static int out_begin(struct out_redirect *o, const char *path, int pdf)
 	dup2(fd, STDOUT_FILENO);
 	close(fd);
 	return 0;
+}
+
+/* Text for a terminal: a control character from a journal (ESC, or a C1
+ * control in UTF-8) must not reach the terminal, where it could move the
+ * cursor or rewrite what was printed; each becomes '?'. Line ends stay. */
+static int copy_filtered(FILE *in, FILE *out)
+{
+	int c, prev = -1;
+	rewind(in);
+	while ((c = getc(in)) != EOF) {
+		if (prev == 0xc2 && c >= 0x80 && c <= 0x9f) {
+			putc('?', out);
+			prev = -1;
+			continue;
+		}
+		if (prev >= 0)
+			putc(prev, out);
+		prev = -1;
+		if (c == 0xc2)
+			prev = c;
+		else if ((c < 0x20 && c != '\n') || c == 0x7f)
+			putc('?', out);
+		else
+			putc(c, out);
+	}
+	if (prev >= 0)
+		putc(prev, out);
+	return ferror(in) ? -1 : 0;
 }
 
 static int rm_one(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
@@ -548,7 +585,9 @@ static int print_pdf(const char *html, const char *pdf)
 }
 
 /* Restore stdout; for PDF print the page to path. 0 or -1 after a message. */
-static int out_end(struct out_redirect *o, const char *path, int pdf)
+/* Restore stdout; for PDF print the page to path; for text copy it,
+ * filtered, to path or stdout. 0 or -1 after a message. */
+static int out_end(struct out_redirect *o, const char *path, enum fmt fmt)
 {
 	int rc = 0;
 	if (fflush(stdout) != 0) {
@@ -560,7 +599,23 @@ static int out_end(struct out_redirect *o, const char *path, int pdf)
 		close(o->saved);
 		o->saved = -1;
 	}
-	if (pdf && o->html[0]) {
+	if (o->text) {
+		FILE *out = path ? fopen(path, "w") : stdout;
+		if (!out) {
+			errmsg("%s: cannot write: %s", path, strerror(errno));
+			rc = -1;
+		} else {
+			if (copy_filtered(o->text, out) < 0 || fflush(out) != 0) {
+				errmsg("cannot write the output: %s", strerror(errno));
+				rc = -1;
+			}
+			if (path && fclose(out) != 0)
+				rc = -1;
+		}
+		fclose(o->text);
+		o->text = NULL;
+	}
+	if (fmt == FMT_PDF && o->html[0]) {
 		if (rc == 0 && print_pdf(o->html, path) < 0)
 			rc = -1;
 		unlink(o->html);
@@ -1626,7 +1681,7 @@ int cmd_report(int argc, char **argv, int (*load_station)(int required, const st
 		ca.form.office = x.id.name; /* the station issues its own report */
 	x.nrows = report_rows(x.rep, &x.rows);
 	struct out_redirect red;
-	if (out_begin(&red, ca.output, fmt == FMT_PDF) < 0) {
+	if (out_begin(&red, ca.output, fmt) < 0) {
 		rc = EXIT_FAIL;
 	} else {
 		switch (fmt) {
@@ -1636,7 +1691,7 @@ int cmd_report(int argc, char **argv, int (*load_station)(int required, const st
 		case FMT_HTML:
 		case FMT_PDF: report_html(&x); break;
 		}
-		if (out_end(&red, ca.output, fmt == FMT_PDF) < 0)
+		if (out_end(&red, ca.output, fmt) < 0)
 			rc = EXIT_FAIL;
 	}
 	if (x.scan_rc == 0 && !x.scan.chain_ok) {
@@ -2270,7 +2325,7 @@ int cmd_rollup(int argc, char **argv)
 	}
 	x.nsum = rollup_summarise(x.st, x.n, &o, &x.sum, &x.tot);
 	struct out_redirect red;
-	if (out_begin(&red, ca.output, fmt == FMT_PDF) < 0) {
+	if (out_begin(&red, ca.output, fmt) < 0) {
 		rc = EXIT_FAIL;
 	} else {
 		switch (fmt) {
@@ -2280,7 +2335,7 @@ int cmd_rollup(int argc, char **argv)
 		case FMT_HTML:
 		case FMT_PDF: rollup_html(&x); break;
 		}
-		if (out_end(&red, ca.output, fmt == FMT_PDF) < 0)
+		if (out_end(&red, ca.output, fmt) < 0)
 			rc = EXIT_FAIL;
 	}
 	/* The findings, once: in the text on a terminal, else on stderr. */

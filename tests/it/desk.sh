@@ -123,7 +123,7 @@ elif kind == 'year':
         bc(day, o)
         day += datetime.timedelta(days=1)
 elif kind == 'hostile':
-    bc(datetime.date(2026, 11, 2), 'aired', bul='=HYPERLINK("http://evil.example/","x")')
+    bc(datetime.date(2026, 11, 2), 'aired', bul='=HYPERLINK("http://evil.example/","x")\x1b[2J\u009b31m')
     bc(datetime.date(2026, 11, 3), 'failed', bul='<img src=x onerror="document.body.setAttribute(\'data-y\',\'o\'+\'wned\')">',
        detail='+cmd|\' /C calc\'!A0 <script>document.body.setAttribute(\'data-z\',\'p\'+\'wned\')</script>')
 f.close()
@@ -434,6 +434,10 @@ if command -v chromium >/dev/null; then
 else
 	ok "# SKIP hostile page in Chromium: chromium not installed"
 fi
+runx report --journal "$K" --month 2026-11
+[ $rc -eq 0 ] && [ "$(tr -d '\n' <"$tmp/raw" | tr -d '[:print:]' | tr -d '\200-\377' | wc -c)" -eq 0 ] &&
+	! grep -q $'\xc2\x9b' "$tmp/raw" && grep -q '=HYPERLINK("http://evil.example/","x")?\[2J?31m' "$tmp/raw"
+expect "report text: control characters from the journal never reach the terminal"
 check_csv() { # FILE: no cell a spreadsheet would run as a formula
 	$PY - "$1" <<'EOF'
 import csv, sys
