@@ -311,7 +311,8 @@ static int tz_installed(const char *name)
 }
 
 static const char *const station_top[] = {"station", "paths", "audio", "broadcast", "limits",
-					  "amplifier", "control", "clock", "trust", NULL};
+					  "amplifier", "control", "clock", "trust",
+					  "report", /* issue 15 */ NULL};
 
 static void station_path(struct ctx *c, struct station *st, const config_setting_t *paths,
 			 const char *name, char *out, const char *def)
@@ -463,6 +464,24 @@ static void load_trust(struct ctx *c, const config_setting_t *t, struct station 
 	}
 }
 
+/* issue 15: who issues and signs the station's reports (docs/REPORTS.md). */
+static void load_report_form(struct ctx *c, const config_setting_t *r, struct station *st)
+{
+	static const char *const keys[] = {"issuer", "office", "place", "sign_for", "signer_title",
+					   "signer", "recipients", NULL};
+	const char *w = "report";
+	if (!r)
+		return;
+	check_keys(c, r, w, keys);
+	get_str(c, r, "issuer", st->report_issuer, sizeof(st->report_issuer), 0, w);
+	get_str(c, r, "office", st->report_office, sizeof(st->report_office), 0, w);
+	get_str(c, r, "place", st->report_place, sizeof(st->report_place), 0, w);
+	get_str(c, r, "sign_for", st->report_sign_for, sizeof(st->report_sign_for), 0, w);
+	get_str(c, r, "signer_title", st->report_signer_title, sizeof(st->report_signer_title), 0, w);
+	get_str(c, r, "signer", st->report_signer, sizeof(st->report_signer), 0, w);
+	get_str(c, r, "recipients", st->report_recipients, sizeof(st->report_recipients), 0, w);
+}
+
 int config_load_station(const char *path, struct station *st, struct errlist *errs)
 {
 	struct ctx c = {.file = path, .errs = errs};
@@ -570,6 +589,7 @@ int config_load_station(const char *path, struct station *st, struct errlist *er
 		ERR(&c, line_of(member(cl, "sync_file")), "clock: 'sync_file' is too long");
 
 	load_trust(&c, section(&c, root, "trust"), st);
+	load_report_form(&c, section(&c, root, "report"), st); /* issue 15 */
 
 	config_destroy(&cfg);
 	return c.nerr ? -1 : 0;

@@ -16,6 +16,7 @@
 #include "civil.h"
 #include "config.h"
 #include "control.h"
+#include "jfolder.h"
 #include "journal.h"
 #include "library.h"
 #include "model.h"
@@ -38,6 +39,7 @@
 	"seconds_played,seconds_expected,zones,detail"
 
 static const char *conf_path;
+static int conf_named; /* -c or $LOAXA_CONF: not just the default */
 static struct station st;
 
 /* ---- usage and messages ---- */
@@ -60,16 +62,19 @@ static const char usage_text[] =
 	"                                  switch the running daemon to it\n"
 	"  schedule show [--from DATE] [--days N] [--file FILE]\n"
 	"                                  the plan, day by day (DATE is YYYY-MM-DD)\n"
-	"  log [--from DATE] [--to DATE] [--format text|csv|json]\n"
+	"  log [--from DATE] [--to DATE] [--format text|csv|json] [--bom] [--journal DIR]\n"
 	"                                  the as-run log, one row per broadcast\n"
-	"  log verify                      check the journal's hash chain\n"
-	"  report [--month YYYY-MM | --from DATE --to DATE] [--format text|csv|json|html]\n"
-	"         [--journal DIR] [--schedule FILE]...\n"
+	"  log verify [--journal DIR]      check the journal's hash chain\n"
+	"  report [--month YYYY-MM | --from DATE --to DATE] [--format text|csv|json|html|pdf]\n"
+	"         [--journal DIR] [--schedule FILE]... [--communes FILE] [--output FILE]\n"
+	"         [--bom] [--issuer T] [--office T] [--place T] [--signer-title T] [--signer NAME]\n"
 	"                                  counts per campaign and month against the targets\n"
-	"  rollup [--month YYYY-MM | --from DATE --to DATE] [--format text|csv|json|html]\n"
-	"         [--district CODE] [--communes FILE] [--schedule FILE]... DIR...\n"
+	"  rollup [--month YYYY-MM | --from DATE --to DATE] [--format text|csv|json|html|pdf]\n"
+	"         [--district CODE] [--communes FILE] [--schedule FILE]... [--output FILE] DIR...\n"
 	"                                  many stations' journal folders: communes meeting\n"
 	"                                  each target (needs no -c)\n"
+	"  (--journal DIR and rollup's DIR: a copied journal folder, a station folder, or a\n"
+	"   folder of them such as a collector's mirror; no station file needed)\n"
 	"  bulletin add FILE --id ID --title TITLE [--campaign C] [--replace]\n"
 	"                                  check an MP3/MP2 file and add it to the library\n"
 	"  bulletin list                   the bulletin library, with each one's next play\n"
@@ -837,9 +842,12 @@ static void print_row(struct log_ctx *x, const struct broadcast *b)
 		for (int i = 0; i < NCOLS; i++) {
 			if (i)
 				putchar(',');
-			out_csv_field(stdout, v[i]);
+			if (i == 3 || i == 4 || i == 5 || i == 9 || i == 10)
+				out_csv_field(stdout, v[i]); /* times and numbers formatted here */
+			else
+				out_csv_text(stdout, v[i]); /* from the journal: never a formula */
 		}
-		putchar('\n');
+		out_csv_end(stdout);
 		return;
 	}
 	fputs(x->rows ? ",\n  {" : "\n  {", stdout);
@@ -911,41 +919,92 @@ static void month_of(int32_t day, int delta, char out[24])
 	snprintf(out, 24, "%04d-%02d", y, m);
 }
 
+/* The journal folders a reading command works on: --journal PATH (a
+ * journal folder, a station folder, or a folder of them: a copied folder or
+ * a collector's mirror; no station file needed), else the station's own.
+ * 0, or -1 after a message. */
+static int journal_dirs(const char *journal, struct jfolder_list *l)
+{
+	if (!journal || conf_named) {
+		if (load_station() < 0)
+			return -1;
+	} else {
+		const char *tz = getenv("TZ");
+		if ((!tz || !*tz) && civil_tz_set("Asia/Ho_Chi_Minh") < 0)
+			unsetenv("TZ");
+	}
+	if (!journal) {
+		l->dir = xcalloc(1, sizeof(*l->dir));
+		l->dir[0] = xstrdup(st.journal);
+		l->n = l->cap = 1;
+		return 0;
+	}
+	int n = jfolder_find(journal, l);
+	if (n < 0) {
+		errmsg("%s: cannot read: %s", journal, strerror(errno));
+		return -1;
+	}
+	if (n == 0) {
+		errmsg("%s: no journal files (YYYY-MM.log) in it, in %s/journal, or in its subfolders", journal,
+		       journal);
+		return -1;
+	}
+	return 0;
+}
+
 static int cmd_log_verify(int argc, char **argv)
 {
-	static const struct option lo[] = {{"help", no_argument, NULL, 'h'}, {0}};
-	const char *usage = "log verify";
+	static const struct option lo[] = {{"journal", required_argument, NULL, 'j'},
+					   {"help", no_argument, NULL, 'h'}, {0}};
+	const char *usage = "log verify [--journal DIR]";
+	const char *journal = NULL;
 	int c;
 	optind = 0;
 	while ((c = next_opt(argc, argv, ":h", lo, usage)) != -1) {
+		if (c == 'j') {
+			journal = optarg;
+			continue;
+		}
 		if (c == 'h')
 			return help(usage);
 		return EXIT_USAGE;
 	}
 	if (optind < argc)
 		return usage_error(usage, "unexpected argument \"%s\"", argv[optind]);
-	if (load_station() < 0)
+	struct jfolder_list dirs = {0};
+	if (journal_dirs(journal, &dirs) < 0)
 		return EXIT_FAIL;
-	struct journal_scan_result res;
-	char err[512];
-	if (journal_scan(st.journal, NULL, NULL, NULL, print_problem, NULL, &res, err, sizeof(err)) < 0) {
-		if (errno == ENOENT)
-			errmsg("no journal at %s (nothing recorded yet, or the wrong folder)", st.journal);
-		else
-			errmsg("%s", err);
-		return EXIT_FAIL;
+	int rc = EXIT_OK;
+	for (size_t i = 0; i < dirs.n; i++) {
+		const char *dir = dirs.dir[i];
+		struct journal_scan_result res;
+		char err[512];
+		/* several folders (a mirror): each line names its folder */
+		char who[PATHBUF + 8] = "";
+		if (dirs.n > 1)
+			snprintf(who, sizeof(who), "%s: ", dir);
+		if (journal_scan(dir, NULL, NULL, NULL, print_problem, NULL, &res, err, sizeof(err)) < 0) {
+			if (errno == ENOENT)
+				errmsg("no journal at %s (nothing recorded yet, or the wrong folder)", dir);
+			else
+				errmsg("%s", err);
+			rc = EXIT_FAIL;
+			continue;
+		}
+		if (res.problems) {
+			errmsg("%sjournal NOT OK: %zu problem%s in %zu file%s; first: %s", who, res.problems,
+			       res.problems == 1 ? "" : "s", res.files, res.files == 1 ? "" : "s",
+			       res.first_bad);
+			rc = EXIT_FAIL;
+			continue;
+		}
+		char head[RECORD_HASH_LEN * 2 + 1];
+		hex_encode(res.head, RECORD_HASH_LEN, head);
+		printf("%sjournal OK: %zu record%s in %zu file%s, chain head %s\n", who, res.records,
+		       res.records == 1 ? "" : "s", res.files, res.files == 1 ? "" : "s", head);
 	}
-	if (res.problems) {
-		errmsg("journal NOT OK: %zu problem%s in %zu file%s; first: %s", res.problems,
-		       res.problems == 1 ? "" : "s", res.files, res.files == 1 ? "" : "s",
-		       res.first_bad);
-		return EXIT_FAIL;
-	}
-	char head[RECORD_HASH_LEN * 2 + 1];
-	hex_encode(res.head, RECORD_HASH_LEN, head);
-	printf("journal OK: %zu record%s in %zu file%s, chain head %s\n", res.records,
-	       res.records == 1 ? "" : "s", res.files, res.files == 1 ? "" : "s", head);
-	return EXIT_OK;
+	jfolder_list_free(&dirs);
+	return rc;
 }
 
 static int cmd_log(int argc, char **argv)
@@ -953,9 +1012,14 @@ static int cmd_log(int argc, char **argv)
 	static const struct option lo[] = {{"from", required_argument, NULL, 'f'},
 					   {"to", required_argument, NULL, 't'},
 					   {"format", required_argument, NULL, 'F'},
+					   {"journal", required_argument, NULL, 'j'},
+					   {"bom", no_argument, NULL, 'B'},
 					   {"help", no_argument, NULL, 'h'},
 					   {0}};
-	const char *usage = "log [--from DATE] [--to DATE] [--format text|csv|json] | log verify";
+	const char *usage = "log [--from DATE] [--to DATE] [--format text|csv|json] [--bom] [--journal DIR] | "
+			    "log verify [--journal DIR]";
+	const char *journal = NULL;
+	int bom = 0;
 	if (argc >= 2 && !strcmp(argv[1], "verify"))
 		return cmd_log_verify(argc - 1, argv + 1);
 	const char *from_s = NULL, *to_s = NULL;
@@ -969,6 +1033,12 @@ static int cmd_log(int argc, char **argv)
 			break;
 		case 't':
 			to_s = optarg;
+			break;
+		case 'j':
+			journal = optarg;
+			break;
+		case 'B':
+			bom = 1;
 			break;
 		case 'F':
 			if (!strcmp(optarg, "text"))
@@ -995,7 +1065,10 @@ static int cmd_log(int argc, char **argv)
 		return usage_error(usage, "--to takes a date YYYY-MM-DD, not \"%s\"", to_s);
 	if (from_s && to_s && from_day > to_day)
 		return usage_error(usage, "--from %s is after --to %s", from_s, to_s);
-	if (load_station() < 0)
+	if (bom && x.fmt != FMT_CSV)
+		return usage_error(usage, "--bom is for --format csv");
+	struct jfolder_list dirs = {0};
+	if (journal_dirs(journal, &dirs) < 0)
 		return EXIT_FAIL;
 
 	/* Read a month either side: a broadcast's start and end may sit in
@@ -1012,35 +1085,54 @@ static int cmd_log(int argc, char **argv)
 		month_of(to_day, +1, to_m);
 	}
 
-	if (x.fmt == FMT_CSV)
-		puts(CSV_HEADER);
-	else if (x.fmt == FMT_JSON)
+	if (x.fmt == FMT_CSV) {
+		if (bom)
+			out_csv_bom(stdout);
+		fputs(CSV_HEADER, stdout);
+		out_csv_end(stdout);
+	} else if (x.fmt == FMT_JSON)
 		putchar('[');
 	else
 		printf("%-16s  %-11s  %-20s  %-16s  %13s  %s\n", "DUE", "OUTCOME", "BULLETIN",
 		       "CAMPAIGN", "PLAYED/EXP s", "DETAIL");
 
-	x.a = asrun_new(log_row, &x);
-	struct journal_scan_result res;
-	char err[512];
 	int rc = EXIT_OK, absent = 0;
-	if (journal_scan(st.journal, from_s ? from_m : NULL, to_s ? to_m : NULL, log_record,
-			 print_problem, &x, &res, err, sizeof(err)) < 0) {
-		if (errno == ENOENT) {
-			absent = 1;
+	size_t problems = 0, records = 0;
+	for (size_t i = 0; i < dirs.n; i++) {
+		if (x.fmt == FMT_TEXT && dirs.n > 1) /* rows name no station in text: say whose */
+			printf("== %s\n", dirs.dir[i]);
+		x.a = asrun_new(log_row, &x);
+		struct journal_scan_result res;
+		char err[512];
+		if (journal_scan(dirs.dir[i], from_s ? from_m : NULL, to_s ? to_m : NULL, log_record,
+				 print_problem, &x, &res, err, sizeof(err)) < 0) {
+			if (errno == ENOENT) {
+				absent = 1;
+			} else {
+				errmsg("%s", err);
+				rc = EXIT_FAIL;
+			}
 		} else {
-			errmsg("%s", err);
-			rc = EXIT_FAIL;
+			problems += res.problems;
+			records += res.records;
+		}
+		/* A live station's open start is still playing; a copied
+		 * folder's never ends: interrupted, as the daemon would say. */
+		asrun_finish(x.a, journal != NULL);
+		asrun_free(x.a);
+		if (journal) {
+			for (size_t k = 0; k < x.nopen; k++)
+				free(x.open[k]);
+			x.nopen = 0;
 		}
 	}
-	asrun_finish(x.a, 0); /* a live station: an open start is still playing */
-	asrun_free(x.a);
+	jfolder_list_free(&dirs);
 
 	if (x.fmt == FMT_JSON) {
 		fputs(x.rows ? "\n]\n" : "]\n", stdout);
 	} else if (x.fmt == FMT_TEXT) {
 		if (!x.rows) {
-			puts(absent || !res.records ? "no broadcasts recorded yet"
+			puts(absent || !records ? "no broadcasts recorded yet"
 						    : "no broadcasts in that period");
 		} else {
 			printf("%zu broadcast%s:", x.rows, x.rows == 1 ? "" : "s");
@@ -1055,9 +1147,9 @@ static int cmd_log(int argc, char **argv)
 	for (size_t i = 0; i < x.nopen; i++)
 		free(x.open[i]);
 	free(x.open);
-	if (rc == EXIT_OK && !absent && res.problems) {
+	if (rc == EXIT_OK && !absent && problems) {
 		errmsg("the journal has %zu problem%s (listed above); run loaxactl log verify",
-		       res.problems, res.problems == 1 ? "" : "s");
+		       problems, problems == 1 ? "" : "s");
 		rc = EXIT_FAIL;
 	}
 	if (fflush(stdout) != 0) {
@@ -1362,14 +1454,22 @@ static int cmd_bulletin(int argc, char **argv)
 	return dispatch(argc, argv, subs, ARRAY_LEN(subs), "bulletin add|list|remove|verify ...");
 }
 
-/* report needs the station (its time zone, journal, schedule); the
- * arguments are checked first so that wrong usage is exit 2 regardless. */
+/* report loads the station file after checking its arguments; on a
+ * copied folder only when one was named (-c or $LOAXA_CONF). */
+static int report_load_station(int required, const struct station **out)
+{
+	*out = NULL;
+	if (!required && !conf_named)
+		return 0;
+	if (load_station() < 0)
+		return -1;
+	*out = &st;
+	return 0;
+}
+
 static int cmd_report_station(int argc, char **argv)
 {
-	int rc = cmd_report(argc, argv, NULL);
-	if (rc >= 0)
-		return rc;
-	return load_station() < 0 ? EXIT_FAIL : cmd_report(argc, argv, &st);
+	return cmd_report(argc, argv, report_load_station);
 }
 
 static int cmd_help(int argc, char **argv)
@@ -1394,13 +1494,15 @@ int main(int argc, char **argv)
 	int c;
 	log_init(PROG, 0);
 	conf_path = getenv("LOAXA_CONF");
-	if (!conf_path || !*conf_path)
+	conf_named = conf_path && *conf_path;
+	if (!conf_named)
 		conf_path = DEFAULT_CONF;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+:c:h", lo, NULL)) != -1) {
 		switch (c) {
 		case 'c':
 			conf_path = optarg;
+			conf_named = 1;
 			break;
 		case 'h':
 			fputs(usage_text, stdout);

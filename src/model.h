@@ -88,6 +88,11 @@ struct station {
 	size_t ntrust_keys;
 	int trust_line;
 	int bundle_wait_s; /* how long a bundle with files still missing may wait in the spool */
+	/* issue 15: the report's administrative form (`report = { ... }`);
+	 * "" = not given (loaxactl report options may say it) */
+	char report_issuer[TITLE_MAX], report_office[TITLE_MAX], report_place[TITLE_MAX];
+	char report_sign_for[TITLE_MAX], report_signer_title[TITLE_MAX], report_signer[TITLE_MAX];
+	char report_recipients[TITLE_MAX];
 };
 
 struct campaign {

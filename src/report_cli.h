@@ -5,14 +5,17 @@
 
 #include "model.h"
 
-/* loaxactl report (argv[0] = "report"). st: the loaded station (its time
- * zone set). With st NULL only the arguments are checked: returns -1 when
- * they are fine (load the station and call again), else the exit status
- * (0 after --help, 2 after a usage error). Exit status 0, 1 (journal
- * unreadable or failing verification: the counts are still printed), 2. */
-int cmd_report(int argc, char **argv, const struct station *st);
+/* loaxactl report (argv[0] = "report"). After the arguments are checked,
+ * load_station(required, &st) is called: with required 0 (--journal DIR,
+ * a copied folder) it may leave *st NULL when no station file was named;
+ * it returns -1 after printing why a station file could not be loaded
+ * (and sets the process time zone from it). The report's identity comes
+ * from the journal. Exit status 0, 1 (journal unreadable or failing
+ * verification: the counts are still printed), 2. */
+int cmd_report(int argc, char **argv, int (*load_station)(int required, const struct station **st));
 
-/* loaxactl rollup DIR... (argv[0] = "rollup"); needs no station file. */
+/* loaxactl rollup DIR... (argv[0] = "rollup"); needs no station file.
+ * Each DIR is a journal folder, a station folder or a folder of them. */
 int cmd_rollup(int argc, char **argv);
 
 #endif

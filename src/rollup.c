@@ -11,11 +11,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "civil.h"
 #include "config.h"
+#include "jfolder.h"
 #include "journal.h"
 
 /* ---- schedules ---- */
@@ -160,9 +162,7 @@ static int newest_log(const char *dir, char *out, size_t n)
 	struct dirent *de;
 	while ((de = readdir(d))) {
 		const char *s = de->d_name;
-		if (strlen(s) != 11 || strcmp(s + 7, ".log") || s[4] != '-')
-			continue;
-		if (strspn(s, "0123456789") != 4 || strspn(s + 5, "0123456789") != 2)
+		if (!jfolder_is_log_name(s))
 			continue;
 		if (strcmp(s, best) > 0)
 			str_copy(best, s, sizeof(best));
@@ -252,23 +252,62 @@ int rollup_scan_station(const char *dir, struct report *rep, int final, const ch
 	return 0;
 }
 
-/* ---- commune -> district ---- */
+/* ---- the official list of communes ---- */
 
 struct commune_map {
-	char (*commune)[ID_MAX];
-	char (*district)[ID_MAX];
+	struct commune_entry *e;
 	size_t n;
 };
 
-static char *trim(char *s)
+/* Split one CSV line (RFC 4180 quoting, no line breaks inside) into at
+ * most max trimmed fields, in place. Returns the number of fields, -1 on
+ * an unterminated quote. */
+static int csv_split(char *p, char **f, int max)
 {
-	while (*s == ' ' || *s == '\t' || *s == '"')
-		s++;
-	size_t l = strlen(s);
-	while (l && (s[l - 1] == ' ' || s[l - 1] == '\t' || s[l - 1] == '"' || s[l - 1] == '\r' ||
-		     s[l - 1] == '\n'))
-		s[--l] = '\0';
-	return s;
+	int n = 0;
+	for (;;) {
+		while (*p == ' ' || *p == '\t')
+			p++;
+		char *w = p, *start = p;
+		if (*p == '"') {
+			p++;
+			for (;;) {
+				if (!*p)
+					return -1;
+				if (*p == '"' && p[1] == '"') {
+					*w++ = '"';
+					p += 2;
+				} else if (*p == '"') {
+					p++;
+					break;
+				} else
+					*w++ = *p++;
+			}
+			while (*p && *p != ',')
+				p++;
+		} else {
+			while (*p && *p != ',')
+				*w++ = *p++;
+			while (w > start && (w[-1] == ' ' || w[-1] == '\t' || w[-1] == '\r' || w[-1] == '\n'))
+				w--;
+		}
+		int more = *p == ',';
+		*w = '\0';
+		if (n < max)
+			f[n] = start;
+		n++;
+		if (!more)
+			return n < max ? n : max;
+		p++;
+	}
+}
+
+static int col_is(const char *h, const char *const *names)
+{
+	for (; *names; names++)
+		if (!strcasecmp(h, *names))
+			return 1;
+	return 0;
 }
 
 struct commune_map *commune_map_load(const char *path, struct errlist *errs)
@@ -278,39 +317,87 @@ struct commune_map *commune_map_load(const char *path, struct errlist *errs)
 		errlist_add(errs, "%s: cannot read: %s", path, strerror(errno));
 		return NULL;
 	}
+	static const char *const code_names[] = {"commune_code", "code", "ma_xa", "mã xã", NULL};
+	static const char *const name_names[] = {"name", "commune_name", "ten_xa", "tên xã", NULL};
+	static const char *const dist_names[] = {"district_code", "district", "ma_huyen", "mã huyện", NULL};
 	struct commune_map *m = xcalloc(1, sizeof(*m));
 	size_t cap = 0, before = errs->n;
-	char line[1024];
+	int ci = 0, ni = -1, di = -1, header = 0, ncols = 0;
+	char line[2048];
 	for (int ln = 1; fgets(line, sizeof(line), f); ln++) {
-		char *p = trim(line);
-		if (!*p || *p == '#')
+		char *p = line;
+		if (ln == 1 && !strncmp(p, "\xef\xbb\xbf", 3))
+			p += 3; /* a spreadsheet's byte-order mark */
+		if (!strchr(p, '\n') && !feof(f)) {
+			errlist_add(errs, "%s:%d: line too long", path, ln);
+			break;
+		}
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (!*p || *p == '#' || *p == '\n' || *p == '\r')
 			continue;
-		char *comma = strchr(p, ',');
-		if (!comma) {
-			errlist_add(errs, "%s:%d: expected commune_code,district_code", path, ln);
+		char *v[16];
+		int n = csv_split(p, v, 16);
+		if (n < 0) {
+			errlist_add(errs, "%s:%d: unterminated quote", path, ln);
 			continue;
 		}
-		*comma = '\0';
-		char *c = trim(p), *d = trim(comma + 1);
-		char *more = strchr(d, ',');
-		if (more)
-			d = trim((*more = '\0', d));
-		if (ln == 1 && !strcmp(c, "commune_code"))
-			continue; /* header */
-		if (!*c || !*d || strlen(c) >= ID_MAX || strlen(d) >= ID_MAX) {
-			errlist_add(errs, "%s:%d: expected commune_code,district_code", path, ln);
+		if (!header && !m->n && !ncols) {
+			int c = -1, na = -1, d = -1;
+			for (int i = 0; i < n; i++) {
+				if (col_is(v[i], code_names))
+					c = i;
+				else if (col_is(v[i], name_names))
+					na = i;
+				else if (col_is(v[i], dist_names))
+					d = i;
+			}
+			if (c >= 0 || na >= 0 || d >= 0) {
+				if (c < 0 || d < 0) {
+					errlist_add(errs, "%s:%d: the header must name the columns commune_code and district_code (and name)",
+						    path, ln);
+					break;
+				}
+				header = 1, ci = c, ni = na, di = d, ncols = n;
+				continue;
+			}
+		}
+		if (!header) {
+			/* No header: code,district or code,name,district. */
+			if (!ncols)
+				ncols = n;
+			ci = 0;
+			ni = ncols >= 3 ? 1 : -1;
+			di = ncols >= 3 ? 2 : 1;
+		}
+		if (n <= ci || n <= di || (ni >= 0 && n <= ni) || !*v[ci] || !*v[di]) {
+			errlist_add(errs, "%s:%d: expected %s", path, ln,
+				    header ? "a value in each named column"
+					   : "commune_code,name,district_code (or commune_code,district_code)");
+			continue;
+		}
+		if (strlen(v[ci]) >= ID_MAX || strlen(v[di]) >= ID_MAX || (ni >= 0 && strlen(v[ni]) >= TITLE_MAX)) {
+			errlist_add(errs, "%s:%d: value too long", path, ln);
+			continue;
+		}
+		if (commune_map_get(m, v[ci])) {
+			errlist_add(errs, "%s:%d: commune %s is listed twice", path, ln, v[ci]);
 			continue;
 		}
 		if (m->n == cap) {
 			cap = cap ? cap * 2 : 256;
-			m->commune = xrealloc(m->commune, cap * sizeof(*m->commune));
-			m->district = xrealloc(m->district, cap * sizeof(*m->district));
+			m->e = xrealloc(m->e, cap * sizeof(*m->e));
 		}
-		str_copy(m->commune[m->n], c, ID_MAX);
-		str_copy(m->district[m->n], d, ID_MAX);
-		m->n++;
+		struct commune_entry *e = &m->e[m->n++];
+		memset(e, 0, sizeof(*e));
+		str_copy(e->code, v[ci], sizeof(e->code));
+		str_copy(e->district, v[di], sizeof(e->district));
+		if (ni >= 0)
+			str_copy(e->name, v[ni], sizeof(e->name));
 	}
 	fclose(f);
+	if (errs->n == before && !m->n)
+		errlist_add(errs, "%s: no commune in the list", path);
 	if (errs->n > before) {
 		commune_map_free(m);
 		return NULL;
@@ -318,24 +405,51 @@ struct commune_map *commune_map_load(const char *path, struct errlist *errs)
 	return m;
 }
 
-const char *commune_map_find(const struct commune_map *m, const char *commune)
+const struct commune_entry *commune_map_get(const struct commune_map *m, const char *commune)
 {
 	for (size_t i = 0; m && i < m->n; i++)
-		if (!strcmp(m->commune[i], commune))
-			return m->district[i];
+		if (!strcmp(m->e[i].code, commune))
+			return &m->e[i];
 	return NULL;
+}
+
+const char *commune_map_find(const struct commune_map *m, const char *commune)
+{
+	const struct commune_entry *e = commune_map_get(m, commune);
+	return e ? e->district : NULL;
+}
+
+size_t commune_map_size(const struct commune_map *m)
+{
+	return m ? m->n : 0;
+}
+
+const struct commune_entry *commune_map_at(const struct commune_map *m, size_t i)
+{
+	return &m->e[i];
+}
+
+const char *commune_map_single_district(const struct commune_map *m)
+{
+	if (!m || !m->n)
+		return NULL;
+	for (size_t i = 1; i < m->n; i++)
+		if (strcmp(m->e[i].district, m->e[0].district))
+			return NULL;
+	return m->e[0].district;
 }
 
 void commune_map_free(struct commune_map *m)
 {
 	if (!m)
 		return;
-	free(m->commune);
-	free(m->district);
+	free(m->e);
 	free(m);
 }
 
 /* ---- the roll-up ---- */
+
+static void cross_check(struct rollup_station *st, size_t n);
 
 static struct rollup_camp *camp_of(struct rollup_station *st, const char *id)
 {
@@ -405,16 +519,30 @@ static void evaluate(struct rollup_station *st, const struct rollup_opts *o, str
 		if (st->scan.sched_missing)
 			append(st->flags, sizeof(st->flags), "%s", st->scan.sched_problem);
 	}
-	if (o->district) {
-		if (!st->district[0])
-			append(st->flags, sizeof(st->flags),
-			       "district not known (its journal does not say; commune %s is not in the commune list)",
-			       st->commune[0] ? st->commune : "?");
-		else if (strcmp(st->district, o->district))
-			append(st->flags, sizeof(st->flags), "belongs to district %s, not %s (from the %s)",
-			       st->district, o->district,
-			       !strcmp(st->district_from, "map") ? "commune list" : "journal");
+	const struct commune_entry *ce = st->commune[0] ? commune_map_get(o->map, st->commune) : NULL;
+	if (ce)
+		str_copy(st->commune_name, ce->name, sizeof(st->commune_name));
+	/* Out of the denominator: another district, or (with the official
+	 * list) a commune that is not on it. */
+	if (o->district && st->district[0] && strcmp(st->district, o->district)) {
+		st->excluded = 1;
+		snprintf(st->excluded_why, sizeof(st->excluded_why), "belongs to district %s, not %s (from the %s)",
+			 st->district, o->district,
+			 !strcmp(st->district_from, "map") ? "commune list" : "journal");
+	} else if (o->map && st->commune[0] && !ce) {
+		st->excluded = 1;
+		snprintf(st->excluded_why, sizeof(st->excluded_why), "commune %s is not on the commune list",
+			 st->commune);
+	} else if (o->map && !st->commune[0]) {
+		st->excluded = 1;
+		snprintf(st->excluded_why, sizeof(st->excluded_why),
+			 "no journal, so its commune is not known");
+	} else if (o->district && !st->district[0] && st->commune[0]) {
+		append(st->flags, sizeof(st->flags),
+		       "district not known (its journal does not say, and no commune list was given)");
 	}
+	if (st->excluded)
+		append(st->flags, sizeof(st->flags), "%s", st->excluded_why);
 	st->counts = !st->flags[0];
 
 	const struct report_row *rows;
@@ -522,6 +650,7 @@ int rollup_run(const char *const *dirs, size_t n, const struct rollup_opts *o,
 	for (long i = 1; i <= started; i++)
 		pthread_join(th[i], NULL);
 	free(th);
+	cross_check(p.st, n);
 	*out = p.st;
 	return 0;
 }
@@ -543,6 +672,70 @@ static int cmp_summary(const void *a, const void *b)
 	return strcmp(((const struct rollup_summary *)a)->id, ((const struct rollup_summary *)b)->id);
 }
 
+/* Findings across folders: the same station given twice, or two stations
+ * claiming one commune. Each such station is flagged (not counted) until
+ * the officer removes the stray copy or resolves the claim. */
+static void cross_check(struct rollup_station *st, size_t n)
+{
+	char *dup = xcalloc(n + 1, 1);
+	for (size_t i = 0; i < n; i++) {
+		if (!st[i].station[0] || st[i].excluded || dup[i])
+			continue;
+		size_t k = 0;
+		char list[800] = "";
+		for (size_t j = i; j < n; j++)
+			if (!st[j].excluded && !strcmp(st[j].station, st[i].station)) {
+				k++;
+				append(list, sizeof(list), "%s", st[j].dir);
+			}
+		if (k < 2)
+			continue;
+		for (size_t j = i; j < n; j++)
+			if (!st[j].excluded && !strcmp(st[j].station, st[i].station)) {
+				dup[j] = 1;
+				append(st[j].flags, sizeof(st[j].flags),
+				       "the same station's journal is given %zu times (%s)", k, list);
+				st[j].counts = 0;
+			}
+	}
+	memset(dup, 0, n + 1);
+	for (size_t i = 0; i < n; i++) {
+		if (!st[i].commune[0] || st[i].excluded || dup[i])
+			continue;
+		size_t k = 0;
+		char list[800] = "";
+		for (size_t j = i; j < n; j++)
+			if (!st[j].excluded && !strcmp(st[j].commune, st[i].commune)) {
+				/* the same station twice is one claim */
+				int seen = 0;
+				for (size_t q = i; q < j && !seen; q++)
+					seen = !st[q].excluded && !strcmp(st[q].commune, st[i].commune) &&
+					       !strcmp(st[q].station, st[j].station);
+				if (!seen) {
+					k++;
+					append(list, sizeof(list), "%s", st[j].station);
+				}
+			}
+		if (k < 2)
+			continue;
+		for (size_t j = i; j < n; j++)
+			if (!st[j].excluded && !strcmp(st[j].commune, st[i].commune)) {
+				dup[j] = 1;
+				append(st[j].flags, sizeof(st[j].flags), "commune %s is claimed by %zu stations (%s)",
+				       st[j].commune, k, list);
+				st[j].counts = 0;
+			}
+	}
+	free(dup);
+	for (size_t i = 0; i < n; i++)
+		for (size_t c = 0; c < st[i].ncamps; c++)
+			if (!st[i].counts && st[i].camps[c].met) {
+				st[i].camps[c].met = 0;
+				str_copy(st[i].camps[c].reason, "station not counted: see its flags",
+					 sizeof(st[i].camps[c].reason));
+			}
+}
+
 /* A station's commune key: its code, or its folder when it has none. */
 static const char *commune_key(const struct rollup_station *s)
 {
@@ -551,7 +744,8 @@ static const char *commune_key(const struct rollup_station *s)
 
 static size_t distinct(const char **v, size_t n)
 {
-	qsort(v, n, sizeof(*v), cmp_str);
+	if (n)
+		qsort(v, n, sizeof(*v), cmp_str);
 	size_t k = 0;
 	for (size_t i = 0; i < n; i++)
 		if (!k || strcmp(v[k - 1], v[i]))
@@ -559,44 +753,82 @@ static size_t distinct(const char **v, size_t n)
 	return k;
 }
 
-size_t rollup_summarise(const struct rollup_station *s, size_t n, struct rollup_summary **out,
-			size_t *total_communes)
+static int listed_in(const struct commune_entry *e, const struct rollup_opts *o)
 {
-	const char **keys = xcalloc(n + 1, sizeof(*keys));
-	for (size_t i = 0; i < n; i++)
-		keys[i] = commune_key(&s[i]);
-	*total_communes = distinct(keys, n);
+	return !o->district || !strcmp(e->district, o->district);
+}
+
+size_t rollup_summarise(const struct rollup_station *s, size_t n, const struct rollup_opts *o,
+			struct rollup_summary **out, struct rollup_totals *t)
+{
+	memset(t, 0, sizeof(*t));
+	size_t nmap = commune_map_size(o->map);
+	const char **keys = xcalloc(n + nmap + 1, sizeof(*keys));
+	size_t nk = 0;
+	for (size_t i = 0; i < n; i++) {
+		t->excluded += s[i].excluded;
+		t->flagged += !s[i].counts && !s[i].excluded;
+		if (!s[i].excluded && (s[i].commune[0] || !o->map))
+			keys[nk++] = commune_key(&s[i]);
+	}
+	size_t reporting = distinct(keys, nk);
+	if (o->map) {
+		t->from_list = 1;
+		for (size_t i = 0; i < nmap; i++) {
+			const struct commune_entry *e = commune_map_at(o->map, i);
+			if (!listed_in(e, o))
+				continue;
+			t->communes++;
+			int found = bsearch(&(const char *){e->code}, keys, reporting, sizeof(*keys), cmp_str) != NULL;
+			if (!found) {
+				t->missing = xrealloc(t->missing, (t->nmissing + 1) * sizeof(*t->missing));
+				t->missing[t->nmissing++] = *e;
+			}
+		}
+		t->not_reporting = t->nmissing;
+		t->reporting = t->communes - t->nmissing;
+	} else {
+		/* Without a list the denominator is the stations given: a folder
+		 * with no journal is a commune that did not report. */
+		t->communes = reporting;
+		for (size_t i = 0; i < n; i++)
+			t->not_reporting += !s[i].excluded && !s[i].commune[0];
+		t->reporting = t->communes - t->not_reporting;
+	}
 
 	struct rollup_summary *sum = NULL;
 	size_t ns = 0;
 	for (size_t i = 0; i < n; i++) {
+		if (s[i].excluded)
+			continue;
 		for (size_t k = 0; k < s[i].ncamps; k++) {
+			const struct rollup_camp *c = &s[i].camps[k];
 			/* only campaigns with a target somewhere are compliance items */
-			int has_target = 0;
-			for (size_t q = 0; q < n && !has_target; q++)
-				for (size_t u = 0; u < s[q].ncamps && !has_target; u++)
-					has_target = !strcmp(s[q].camps[u].id, s[i].camps[k].id) &&
-						     (s[q].camps[u].months_required || s[q].camps[u].months_unknown);
-			if (!has_target)
+			if (!c->months_required && !c->months_unknown)
 				continue;
 			size_t j;
-			for (j = 0; j < ns && strcmp(sum[j].id, s[i].camps[k].id); j++)
+			for (j = 0; j < ns && strcmp(sum[j].id, c->id); j++)
 				;
 			if (j == ns) {
 				sum = xrealloc(sum, (ns + 1) * sizeof(*sum));
 				memset(&sum[ns], 0, sizeof(*sum));
-				str_copy(sum[ns].id, s[i].camps[k].id, sizeof(sum[ns].id));
+				str_copy(sum[ns].id, c->id, sizeof(sum[ns].id));
 				ns++;
 			}
-			if (!sum[j].title[0] && s[i].camps[k].title[0])
-				str_copy(sum[j].title, s[i].camps[k].title, sizeof(sum[j].title));
 		}
 	}
+	for (size_t j = 0; j < ns; j++)
+		for (size_t i = 0; i < n && !sum[j].title[0]; i++)
+			for (size_t k = 0; k < s[i].ncamps; k++)
+				if (!strcmp(s[i].camps[k].id, sum[j].id) && s[i].camps[k].title[0] && !s[i].excluded)
+					str_copy(sum[j].title, s[i].camps[k].title, sizeof(sum[j].title));
 	if (ns)
 		qsort(sum, ns, sizeof(*sum), cmp_summary);
 	for (size_t j = 0; j < ns; j++) {
-		size_t nk = 0;
+		nk = 0;
 		for (size_t i = 0; i < n; i++) {
+			if (s[i].excluded)
+				continue;
 			sum[j].stations_flagged += !s[i].counts;
 			for (size_t k = 0; k < s[i].ncamps; k++) {
 				const struct rollup_camp *c = &s[i].camps[k];
@@ -608,11 +840,19 @@ size_t rollup_summarise(const struct rollup_station *s, size_t n, struct rollup_
 					keys[nk++] = commune_key(&s[i]);
 			}
 		}
-		sum[j].communes = *total_communes;
+		sum[j].communes = t->communes;
 		sum[j].communes_met = distinct(keys, nk);
+		sum[j].not_reporting = t->not_reporting;
+		sum[j].communes_not_met = sum[j].communes - sum[j].communes_met - sum[j].not_reporting;
 		sum[j].percent = sum[j].communes ? 100.0 * (double)sum[j].communes_met / (double)sum[j].communes : 0;
 	}
 	free(keys);
 	*out = sum;
 	return ns;
+}
+
+void rollup_totals_free(struct rollup_totals *t)
+{
+	free(t->missing);
+	memset(t, 0, sizeof(*t));
 }

@@ -55,11 +55,25 @@ int rollup_scan_station(const char *dir, struct report *rep, int final, const ch
 			void (*print_problem)(void *ctx, const char *file, size_t line, const char *what),
 			void *pctx, struct station_scan *out);
 
-/* Commune code -> district code, from a CSV file: "commune_code,district_code"
- * per line (a header line and # comments allowed). */
+/* The official list of communes (code, name, district), from a CSV file:
+ * a header line naming the columns commune_code, name and district_code
+ * (in any order; a byte-order mark and # comments allowed), or no header
+ * and the columns commune_code,name,district_code (commune_code,
+ * district_code with two). NULL with "file:line: what" in errs. */
+struct commune_entry {
+	char code[ID_MAX];
+	char name[TITLE_MAX];    /* "" when the list has no names */
+	char district[ID_MAX];
+};
 struct commune_map;
 struct commune_map *commune_map_load(const char *path, struct errlist *errs);
+const struct commune_entry *commune_map_get(const struct commune_map *m, const char *commune);
+/* District code of a commune, or NULL when it is not on the list. */
 const char *commune_map_find(const struct commune_map *m, const char *commune);
+size_t commune_map_size(const struct commune_map *m); /* 0 for NULL */
+const struct commune_entry *commune_map_at(const struct commune_map *m, size_t i);
+/* The district when every commune on the list is of one district, else NULL. */
+const char *commune_map_single_district(const struct commune_map *m);
 void commune_map_free(struct commune_map *m);
 
 /* One campaign at one station over the period. */
@@ -79,6 +93,9 @@ struct rollup_station {
 	char dir[PATHBUF];
 	char station[64], commune[64], district[64];
 	char district_from[16];  /* "journal", "map" or "" (unknown) */
+	char commune_name[TITLE_MAX]; /* from the commune list, "" if not known */
+	int excluded;            /* not in the denominator: another district, or not on the list */
+	char excluded_why[256];
 	int counts;              /* may count as compliant: no flag below */
 	char flags[1024];        /* why it does not count, "; "-separated */
 	char missing[256];       /* months of the period with no journal, "YYYY-MM ..." */
@@ -89,31 +106,49 @@ struct rollup_station {
 
 struct rollup_opts {
 	int32_t from_day, to_day;        /* the period, local days inclusive */
-	const char *district;            /* NULL = any district */
-	const struct commune_map *map;   /* may be NULL */
+	const char *district;            /* the district rolled up: others are listed apart; NULL = any */
+	const struct commune_map *map;   /* the official list (the denominator); may be NULL */
 	const struct sched_set *given;   /* --schedule files, may be NULL */
 	int jobs;                        /* worker threads; 0 = one per CPU (at most 8) */
 };
 
-/* Read every folder (in parallel) and evaluate each station. *out: n
- * stations in the order given (free with rollup_free). 0, or -1 with
- * errno (ENOMEM, EINVAL for a bad period). */
+/* Read every folder (in parallel) and evaluate each station, then flag
+ * what only shows across folders: the same station given twice, two
+ * stations claiming one commune. *out: n stations in the order given
+ * (free with rollup_free). 0, or -1 with errno (EINVAL for a bad period). */
 int rollup_run(const char *const *dirs, size_t n, const struct rollup_opts *o,
 	       struct rollup_station **out);
 void rollup_free(struct rollup_station *s, size_t n);
 
-/* Per campaign over all stations: communes (distinct commune codes) and
- * communes meeting the target (one of their stations counts and met it). */
+/* The denominator. With a commune list: the communes of the district on
+ * it (o->district; every commune on it when NULL), those with no journal
+ * among them not reporting. Without: the distinct communes of the
+ * stations given (from_list 0), folders with no journal not reporting.
+ * Excluded stations (other districts, not on the list) are in neither. */
+struct rollup_totals {
+	int from_list;
+	size_t communes;         /* the denominator */
+	size_t reporting, not_reporting;
+	size_t excluded;         /* stations listed apart */
+	size_t flagged;          /* stations in the denominator not counted */
+	struct commune_entry *missing; /* listed communes with no journal, in list order */
+	size_t nmissing;
+};
+
+/* Per campaign: communes meeting the target (a station of theirs counts
+ * and met it), not meeting, not reporting, out of the denominator. */
 struct rollup_summary {
 	char id[ID_MAX];
 	char title[TITLE_MAX];
-	size_t communes, communes_met, stations_flagged;
+	size_t communes, communes_met, communes_not_met, not_reporting, stations_flagged;
 	uint64_t aired, scheduled;
 	double percent;          /* communes_met / communes * 100 */
 };
-/* Campaigns with a target at some station (or one not known), sorted by
- * id; *total_communes. Free *out. */
-size_t rollup_summarise(const struct rollup_station *s, size_t n, struct rollup_summary **out,
-			size_t *total_communes);
+/* Campaigns with a target (or one not known) at some station in the
+ * denominator, sorted by id, and the totals *t (free with
+ * rollup_totals_free). o: as given to rollup_run. Free *out. */
+size_t rollup_summarise(const struct rollup_station *s, size_t n, const struct rollup_opts *o,
+			struct rollup_summary **out, struct rollup_totals *t);
+void rollup_totals_free(struct rollup_totals *t);
 
 #endif

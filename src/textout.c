@@ -1,6 +1,7 @@
 /* Writing text for other programs: see textout.h. */
 #include "textout.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 size_t utf8_seq_len(const unsigned char *p)
@@ -77,4 +78,33 @@ void out_csv_field(FILE *f, const char *s)
 		fputc(*s, f);
 	}
 	fputc('"', f);
+}
+
+void out_csv_text(FILE *f, const char *s)
+{
+	/* A spreadsheet runs a cell starting with = + - @ (or TAB, CR before
+	 * one) as a formula; a leading ' makes it text and shows nothing. */
+	if (*s && strchr("=+-@\t\r", *s)) {
+		size_t n = strlen(s) + 2;
+		char *t = malloc(n);
+		if (t) {
+			t[0] = '\'';
+			memcpy(t + 1, s, n - 1);
+			out_csv_field(f, t);
+			free(t);
+			return;
+		}
+		fputc('\'', f); /* no memory: still never a formula */
+	}
+	out_csv_field(f, s);
+}
+
+void out_csv_end(FILE *f)
+{
+	fputs("\r\n", f);
+}
+
+void out_csv_bom(FILE *f)
+{
+	fputs("\xef\xbb\xbf", f);
 }

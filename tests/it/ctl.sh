@@ -28,7 +28,7 @@ expect() { local r=$?; if [ $r -eq 0 ]; then ok "$1"; else fail "$1"; show; fi; 
 run() {
 	"$CTL" -c "$tmp/st/loaxa.conf" "$@" >"$tmp/out" 2>"$tmp/err"
 	rc=$?
-	out=$(cat "$tmp/out")
+	out=$(tr -d '\r' <"$tmp/out") # CSV records end in CRLF (RFC 4180)
 }
 
 # ---- the test station ----

@@ -25,14 +25,18 @@ show() {
 	sed 's/^/#   err: /' "$tmp/err" | head -20
 }
 expect() { local r=$?; if [ $r -eq 0 ]; then ok "$1"; else fail "$1"; show; fi; }
+# $tmp/raw: the bytes written; $tmp/out and $out: the same with CSV's CRLF
+# record ends as LF, for line tools.
 run() { # loaxactl against the test station
-	"$CTL" -c "$tmp/st/loaxa.conf" "$@" >"$tmp/out" 2>"$tmp/err"
+	"$CTL" -c "$tmp/st/loaxa.conf" "$@" >"$tmp/raw" 2>"$tmp/err"
 	rc=$?
+	tr -d '\r' <"$tmp/raw" >"$tmp/out"
 	out=$(cat "$tmp/out")
 }
 runx() { # loaxactl with no station file
-	"$CTL" "$@" >"$tmp/out" 2>"$tmp/err"
+	"$CTL" "$@" >"$tmp/raw" 2>"$tmp/err"
 	rc=$?
+	tr -d '\r' <"$tmp/raw" >"$tmp/out"
 	out=$(cat "$tmp/out")
 }
 
@@ -203,9 +207,11 @@ expect "rollup --jobs 0: exit 2"
 
 # ---- a station with no journal yet ----
 header='station_id,commune_code,campaign_id,month,target,scheduled,aired,partial,interrupted,failed,missed,airtime_seconds,target_met'
+header="$header,campaign_title,station_name,commune_name" # extra columns after the documented ones
 run report --month 2026-11 --format csv
-[ $rc -eq 0 ] && [ "$out" = "$header" ]
-expect "report, no journal yet: exit 0, exactly the header"
+[ $rc -eq 0 ] && [ "$out" = "$header" ] && [ "$(head -c 3 "$tmp/raw" | od -An -tx1 | tr -d ' ')" != efbbbf ] &&
+	python3 -c 'import sys; d = open(sys.argv[1], "rb").read(); assert d.endswith(b"\r\n") and b"\n" not in d.replace(b"\r\n", b"")' "$tmp/raw"
+expect "report, no journal yet: exit 0, exactly the header, CRLF, no byte-order mark"
 
 # ---- station A: every outcome, a schedule change on the 15th ----
 head=$(mkj "$tmp/st/journal" test-station 99999 full)
@@ -214,15 +220,15 @@ rm "$tmp/st/journal/schedules/8.conf" # serial 8 is the station's own schedule f
 
 run report --month 2026-11 --format csv
 expected="$header
-test-station,99999,mai-dam,2026-11,1,2,1,0,0,1,0,24,yes
-test-station,99999,sot-xuat-huyet,2026-11,5,13,8,1,1,1,3,184.25,yes"
+test-station,99999,mai-dam,2026-11,1,2,1,0,0,1,0,24,yes,\"Phòng, chống mại dâm\",Đài truyền thanh xã Thử,
+test-station,99999,sot-xuat-huyet,2026-11,5,13,8,1,1,1,3,184.25,yes,\"Phòng, chống sốt xuất huyết\",Đài truyền thanh xã Thử,"
 [ $rc -eq 0 ] && [ "$out" = "$expected" ] && [ ! -s "$tmp/err" ]
 expect "report csv, November: exact rows (every outcome, on-demand play, late missed record, target of the later schedule)"
 
 run report --month 2026-12 --format csv
 expected="$header
-test-station,99999,mai-dam,2026-12,1,0,0,0,0,0,0,0,no
-test-station,99999,sot-xuat-huyet,2026-12,5,1,1,0,0,0,0,24,no"
+test-station,99999,mai-dam,2026-12,1,0,0,0,0,0,0,0,no,\"Phòng, chống mại dâm\",Đài truyền thanh xã Thử,
+test-station,99999,sot-xuat-huyet,2026-12,5,1,1,0,0,0,0,24,no,\"Phòng, chống sốt xuất huyết\",Đài truyền thanh xã Thử,"
 [ $rc -eq 0 ] && [ "$out" = "$expected" ]
 expect "report csv, December: the open start is still playing (live station), nothing else"
 
@@ -242,13 +248,13 @@ open(p, 'w').writelines(lines[:cut])
 EOF
 rm "$tmp/j-early/2026-12.log"
 run report --month 2026-11 --journal "$tmp/j-early" --format csv
-[ $rc -eq 0 ] && grep -q '^test-station,99999,sot-xuat-huyet,2026-11,4,6,3,1,1,1,1,64.25,no$' "$tmp/out" &&
+[ $rc -eq 0 ] && grep -q '^test-station,99999,sot-xuat-huyet,2026-11,4,6,3,1,1,1,1,64.25,no,"Phòng, chống sốt xuất huyết",' "$tmp/out" &&
 	! grep -q 'mai-dam' "$tmp/out"
 expect "report: before the change only serial 7 was in force (target 4 from its archived copy)"
 
 rm "$tmp/j-early/schedules/7.conf"
 run report --month 2026-11 --journal "$tmp/j-early" --format csv
-[ $rc -eq 0 ] && grep -q '^test-station,99999,sot-xuat-huyet,2026-11,,6,3,1,1,1,1,64.25,no$' "$tmp/out" &&
+[ $rc -eq 0 ] && grep -q '^test-station,99999,sot-xuat-huyet,2026-11,,6,3,1,1,1,1,64.25,no,,' "$tmp/out" &&
 	grep -q 'serial 7.*not available' "$tmp/err"
 expect "report: a schedule in force that cannot be found leaves the target empty and says so"
 run report --month 2026-11 --journal "$tmp/j-early" --schedule "$tmp/s7.conf" --format csv
@@ -464,15 +470,17 @@ rollup --format json
 [ $rc -eq 0 ] && python3 -c '
 import json, sys
 d = json.load(open(sys.argv[1]))
-assert d["communes"] == 6 and d["stations"] == 6 and d["district"] == "999"
+assert d["communes"] == 4 and d["stations"] == 6 and d["district"] == "999", d["communes"]
+assert d["denominator"]["from"] == "commune_list" and d["denominator"]["listed_apart"] == 2
 s = {x["campaign_id"]: x for x in d["summary"]}
-assert s["sot-xuat-huyet"]["communes_met"] == 1 and s["sot-xuat-huyet"]["percent"] == 16.7, s
+assert s["sot-xuat-huyet"]["communes_met"] == 1 and s["sot-xuat-huyet"]["percent"] == 25.0, s
 assert s["mai-dam"]["communes_met"] == 1
 st = {x["station_id"]: x for x in d["communes_detail"]}
 assert st["test-station"]["counted"] and not st["st-c"]["counted"] and not st["st-c"]["verified"]
 assert st["st-b"]["counted"] and st["st-b"]["verified"]
+assert not st["st-d"]["in_denominator"] and not st["st-f"]["in_denominator"]
 ' "$tmp/out"
-expect "rollup json: 1 of 6 communes meets each target (16.7%); the tampered station is never counted"
+expect "rollup json: 1 of the 4 listed communes of the district meets each target (25%); the tampered station is never counted"
 
 runx rollup --month 2026-11 --schedule "$tmp/s7.conf" --schedule "$tmp/s8.conf" --format json \
 	"$R/a" "$R/b" "$R/c" "$R/d" "$R/f"
@@ -485,20 +493,22 @@ assert s["sot-xuat-huyet"]["communes_met"] == 3 and s["sot-xuat-huyet"]["percent
 expect "rollup with no district and the schedules given: A, D and F count (3 of 5, 60%)"
 
 rollup
-[ $rc -eq 0 ] && grep -q '^sot-xuat-huyet  *1 of 6  *16.7%$' "$tmp/out" &&
+[ $rc -eq 0 ] && grep -q '^Phòng, chống sốt xuất huyết (sot-xuat-huyet)  *1 of 4  *3  *0  *25.0%$' "$tmp/out" &&
 	grep -q 'NOT COUNTED: journal fails verification' "$tmp/out" &&
-	grep -q '2026-11: 2 of 5 aired (1 missed)' "$tmp/out" && grep -q 'not counted' "$tmp/err"
-expect "rollup text: summary, per-commune table, the reasons"
+	grep -q '2026-11: 2 of 5 aired (1 missed)' "$tmp/out" &&
+	[ "$(grep -c 'not counted' "$tmp/err")" -eq 1 ] && grep -q '4 station folders not counted (listed above)' "$tmp/err" &&
+	[ "$(grep -c 'journal fails verification' "$tmp/out")" -eq 1 ]
+expect "rollup text: summary, per-commune table, the reasons, each flag once"
 
 rollup --format html
 cp "$tmp/out" "$tmp/rollup.html"
-[ $rc -eq 0 ] && wellformed "$tmp/rollup.html" 0 "Tỷ lệ xã đạt chỉ tiêu" "Communes meeting" "16.7%" \
+[ $rc -eq 0 ] && wellformed "$tmp/rollup.html" 0 "Tỷ lệ xã đạt chỉ tiêu" "Communes meeting" "25.0%" \
 	"belongs to district 998" "Không tính (not counted):"
 expect "rollup html: well-formed, summary and per-commune reasons"
 
 # six months and a year: totals per campaign over the period
 runx rollup --from 2026-11 --to 2026-12 --format csv "$R/a"
-[ $rc -eq 0 ] && grep -q '^test-station,99999,,.*,sot-xuat-huyet,2026-11-01,2026-12-31,5,2,1,15,9,1,2,1,3,208.25,no,yes,2026-12: 1 of 5 aired (1 interrupted)$' "$tmp/out"
+[ $rc -eq 0 ] && grep -q '^test-station,99999,,.*,sot-xuat-huyet,2026-11-01,2026-12-31,5,2,1,15,9,1,2,1,3,208.25,no,yes,2026-12: 1 of 5 aired (1 interrupted),,"Phòng, chống sốt xuất huyết",yes$' "$tmp/out"
 expect "rollup over two months: totals, months met 1 of 2, the failing month named"
 runx rollup --from 2026-01 --to 2026-12 --format json "$R/a"
 [ $rc -eq 0 ] && python3 -c '
@@ -510,7 +520,7 @@ assert not c["counted"] and "no journal for 10 months" in c["flags"], c["flags"]
 expect "rollup over a year: the ten months before the station began are missing, so it is flagged"
 
 runx rollup --month 2026-11 "$tmp/nowhere" "$R/a"
-[ $rc -eq 0 ] && grep -q 'nowhere.*not counted' "$tmp/err"
+[ $rc -eq 0 ] && grep -q 'NOT COUNTED: .*nowhere: cannot read' "$tmp/out" && grep -q '1 not reporting' "$tmp/out"
 expect "rollup: a folder that does not exist is a flagged commune, not a crash"
 
 # make report-screenshot: keep the pages for a browser to render
