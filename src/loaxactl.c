@@ -25,6 +25,7 @@
 #include "textout.h"
 #include "util.h"
 #include "validate.h"
+#include "web_users.h"
 
 #define EXIT_OK 0
 #define EXIT_FAIL 1
@@ -75,6 +76,9 @@ static const char usage_text[] =
 	"  bulletin list                   the bulletin library, with each one's next play\n"
 	"  bulletin remove ID [--force]    take a bulletin out of the library\n"
 	"  bulletin verify [--rebuild]     re-check every file; --rebuild remakes the catalog\n"
+	"  web user add NAME [--role staff|viewer]\n"
+	"                                  an account for the web page (loaxa-web); the\n"
+	"                                  password is read from the terminal\n"
 	"  help                            this text\n"
 	"\n"
 	"-c FILE  station file (default: $LOAXA_CONF, else " DEFAULT_CONF ")\n";
@@ -1372,6 +1376,16 @@ static int cmd_report_station(int argc, char **argv)
 	return load_station() < 0 ? EXIT_FAIL : cmd_report(argc, argv, &st);
 }
 
+/* loaxactl web user add (issue 17): accounts for loaxa-web. */
+static int cmd_web(int argc, char **argv)
+{
+	if (argc >= 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")))
+		return web_users_cmd("", argc, argv);
+	if (load_station() < 0)
+		return EXIT_FAIL;
+	return web_users_cmd(st.web_users, argc, argv);
+}
+
 static int cmd_help(int argc, char **argv)
 {
 	fputs(usage_text, stdout);
@@ -1385,6 +1399,7 @@ static const struct command commands[] = {
 	{"play", cmd_play},         {"schedule", cmd_schedule},   {"log", cmd_log},
 	{"bulletin", cmd_bulletin}, {"help", cmd_help},
 	{"report", cmd_report_station}, {"rollup", cmd_rollup},
+	{"web", cmd_web},
 };
 
 int main(int argc, char **argv)

@@ -88,6 +88,13 @@ struct station {
 	size_t ntrust_keys;
 	int trust_line;
 	int bundle_wait_s; /* how long a bundle with files still missing may wait in the spool */
+	/* web page (loaxa-web, issue 17; docs/WEB.md) */
+	char web_listen[128];       /* "ADDRESS:PORT" */
+	char web_users[PATHBUF];    /* accounts file, resolved against dir */
+	char web_tls_cert[PATHBUF]; /* "" = plain HTTP */
+	char web_tls_key[PATHBUF];
+	int web_max_upload_mb;
+	int web_line;
 };
 
 struct campaign {
