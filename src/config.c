@@ -481,7 +481,7 @@ static void load_web(struct ctx *c, const config_setting_t *w, struct station *s
 			const char *colon = strrchr(st->web_listen, ':');
 			char *end = NULL;
 			long port = colon ? strtol(colon + 1, &end, 10) : 0;
-			if (!colon || colon == st->web_listen || !end || *end || port < 1 || port > 65535)
+			if (!colon || colon == st->web_listen || !end || *end || port < 0 || port > 65535)
 				ERR(c, line_of(member(w, "listen")),
 				    "web: 'listen' is \"ADDRESS:PORT\" (e.g. \"192.168.1.10:8080\"), not \"%s\"",
 				    st->web_listen);

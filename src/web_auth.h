@@ -28,6 +28,8 @@ struct web_session {
 	char user[64];
 	enum web_role role;
 	int64_t created, seen;
+	char flash[1024];   /* a message for the next page (post/redirect/get) */
+	int flash_bad;
 };
 
 struct web_sessions {
