@@ -16,6 +16,8 @@
 #include "civil.h"
 #include "config.h"
 #include "control.h"
+#include "ctlview.h"
+#include "kv.h"
 #include "journal.h"
 #include "library.h"
 #include "model.h"
@@ -47,7 +49,7 @@ static const char usage_text[] =
 	"usage: loaxactl [-c FILE] COMMAND [ARGS]\n"
 	"\n"
 	"Daemon (through its control socket):\n"
-	"  status                          what is playing, what is next\n"
+	"  status [--fields]               what is playing, what is next (--fields: as key=value)\n"
 	"  play ID [--emergency]           play a bulletin now\n"
 	"  stop                            stop what is playing\n"
 	"  reload                          re-read the schedule and the library\n"
@@ -190,7 +192,9 @@ static void catalog_path(char *out, size_t n)
 
 /* ---- daemon commands ---- */
 
-static int daemon_request(const char *req)
+/* Send req, render the structured reply (ctlview.c). fields: print the
+ * reply's fields as they are ("key=value" lines) instead. */
+static int daemon_request_as(const char *req, int fields)
 {
 	if (load_station() < 0)
 		return EXIT_FAIL;
@@ -199,45 +203,53 @@ static int daemon_request(const char *req)
 		errmsg("%s", err);
 		return EXIT_FAIL;
 	}
-	char *rest = strchr(reply, '\n');
-	if (rest)
-		*rest++ = '\0';
-	else
-		rest = reply + strlen(reply);
-	int rc = EXIT_OK;
-	if (!strcmp(reply, "ok")) {
-		fputs(rest, stdout);
-		if (*rest && rest[strlen(rest) - 1] != '\n')
-			putchar('\n');
-	} else if (!strncmp(reply, "error: ", 7)) {
-		errmsg("%s", reply + 7);
-		fputs(rest, stderr);
-		if (*rest && rest[strlen(rest) - 1] != '\n')
-			fputc('\n', stderr);
+	int ok = kv_ok(reply), rc = EXIT_OK;
+	char cmd[16] = "";
+	sscanf(req, "%15s", cmd);
+	if (ok < 0) {
+		errmsg("unexpected answer from loaxad on %s (not a loaxa=%s reply): \"%.80s\"", st.control, KV_VERSION,
+		       reply);
 		rc = EXIT_FAIL;
+	} else if (!ok) {
+		char e[1024];
+		kv_get(reply, "error", e, sizeof(e));
+		errmsg("%s", *e ? e : "loaxad refused the request without saying why");
+		rc = EXIT_FAIL;
+	} else if (fields) {
+		fputs(reply, stdout);
 	} else {
-		errmsg("unexpected answer from loaxad on %s: \"%.80s\"", st.control, reply);
-		rc = EXIT_FAIL;
+		ctlview_render(cmd, reply, stdout);
 	}
 	free(reply);
 	return rc;
 }
 
-/* status, stop, reload: no arguments. */
+static int daemon_request(const char *req)
+{
+	return daemon_request_as(req, 0);
+}
+
+/* status, stop, reload: no arguments (status: --fields). */
 static int cmd_simple(int argc, char **argv)
 {
-	static const struct option lo[] = {{"help", no_argument, NULL, 'h'}, {0}};
-	const char *usage = argv[0];
-	int c;
+	static const struct option lo[] = {{"help", no_argument, NULL, 'h'}, {"fields", no_argument, NULL, 'F'}, {0}};
+	const char *usage = !strcmp(argv[0], "status") ? "status [--fields]" : argv[0];
+	int c, fields = 0;
 	optind = 0;
 	while ((c = next_opt(argc, argv, ":h", lo, usage)) != -1) {
 		if (c == 'h')
 			return help(usage);
+		if (c == 'F' && !strcmp(argv[0], "status")) {
+			fields = 1;
+			continue;
+		}
+		if (c == 'F')
+			return usage_error(usage, "--fields is for status only");
 		return EXIT_USAGE;
 	}
 	if (optind < argc)
 		return usage_error(usage, "%s takes no arguments", argv[0]);
-	return daemon_request(argv[0]);
+	return daemon_request_as(argv[0], fields);
 }
 
 static int cmd_play(int argc, char **argv)
@@ -580,9 +592,9 @@ static long long running_serial(int *daemon_up)
 	*daemon_up = 0;
 	if (control_request(st.control, "status", &reply, err, sizeof(err)) == 0) {
 		*daemon_up = 1;
-		const char *p = strstr(reply, "\nschedule:");
-		if (p)
-			sscanf(p, "\nschedule: serial %lld", &serial);
+		char v[32];
+		if (kv_ok(reply) == 1 && kv_get(reply, "schedule.serial", v, sizeof(v)) == 0)
+			serial = atoll(v);
 	}
 	free(reply);
 	struct journal_scan_result res;
@@ -731,10 +743,12 @@ static int cmd_schedule_install(int argc, char **argv)
 		char *reply = NULL, err[512];
 		if (control_request(st.control, "reload", &reply, err, sizeof(err)) < 0) {
 			printf("%s; it takes the new schedule when it starts\n", err);
-		} else if (!strncmp(reply, "ok", 2)) {
+		} else if (kv_ok(reply) == 1) {
 			printf("loaxad has switched to serial %lld\n", res.serial);
 		} else {
-			fprintf(stderr, "%s: loaxad did not take it: %s", PROG, reply);
+			char e[1024];
+			kv_get(reply, "error", e, sizeof(e));
+			fprintf(stderr, "%s: loaxad did not take it: %s\n", PROG, *e ? e : reply);
 			rc = EXIT_FAIL;
 		}
 		free(reply);
@@ -1114,7 +1128,7 @@ static void next_plays(const struct catalog *cat, int64_t *next)
 static void tell_daemon_reload(void)
 {
 	char *reply = NULL, err[512];
-	if (control_request(st.control, "reload", &reply, err, sizeof(err)) == 0)
+	if (control_request(st.control, "reload", &reply, err, sizeof(err)) == 0 && kv_ok(reply) >= 0)
 		printf("loaxad has reloaded the library\n");
 	free(reply);
 }
@@ -1222,12 +1236,10 @@ static int cmd_bulletin_remove(int argc, char **argv)
 		return EXIT_FAIL;
 	}
 	/* Never pull a bulletin out from under the broadcast that plays it. */
-	char *reply = NULL, needle[ID_MAX + 16];
-	snprintf(needle, sizeof(needle), "bulletin %s ", id);
-	if (control_request(st.control, "status", &reply, err, sizeof(err)) == 0) {
-		char *pl = strstr(reply, "\nplaying:");
-		char *eol = pl ? strchr(pl + 1, '\n') : NULL;
-		if (pl && eol && memmem(pl, (size_t)(eol - pl), needle, strlen(needle))) {
+	char *reply = NULL, playing[ID_MAX + 1];
+	if (control_request(st.control, "status", &reply, err, sizeof(err)) == 0 && kv_ok(reply) == 1) {
+		kv_get(reply, "playing.bulletin", playing, sizeof(playing));
+		if (!strcmp(playing, id)) {
 			errmsg("%s is playing now; try again when the broadcast has ended", id);
 			free(reply);
 			return EXIT_FAIL;

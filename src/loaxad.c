@@ -27,6 +27,7 @@
 #include "control.h"
 #include "engine.h"
 #include "journal.h"
+#include "kv.h"
 #include "notify.h"
 #include "model.h"
 #include "modbus_status.h"
@@ -68,6 +69,8 @@ struct daemon {
 	int fallback_active;
 	int audio_down; /* audio-lost journalled, audio-back not yet */
 	char last_error[512];
+	int journal_failing;     /* the last append failed: see journal_error */
+	char journal_error[256];
 	int64_t mono_start;
 	int64_t armed_real, armed_mono;
 	int64_t armed_due; /* the instant the due timer is armed for */
@@ -136,9 +139,14 @@ static void jwrite(struct daemon *d, const char *event, const char *const *kv)
 	int off;
 	civil_tz_local(now, NULL, NULL, &off);
 	if (journal_append(d->j, now, off, event, kv) < 0) {
+		int e = errno;
 		log_warn("journal: cannot record %s", event);
-		set_error(d, "journal write failed: %s", strerror(errno));
+		set_error(d, "journal write failed: %s", strerror(e));
+		snprintf(d->journal_error, sizeof(d->journal_error), "cannot record %s: %s", event, strerror(e));
+		d->journal_failing = 1;
+		return;
 	}
+	d->journal_failing = 0;
 	d->jgen++;
 }
 
@@ -653,7 +661,7 @@ static void journal_rejected(struct daemon *d, long long serial, const char *why
 
 /* Reload the catalog and the schedule; the old ones stay on any error.
  * bundle: the spool bundle just installed, or NULL. */
-static int do_reload_from(struct daemon *d, char *msg, size_t n, const char *bundle)
+static int do_reload_from(struct daemon *d, struct kvbuf *r, const char *bundle)
 {
 	struct errlist errs = {0};
 	struct catalog cat;
@@ -673,7 +681,9 @@ static int do_reload_from(struct daemon *d, char *msg, size_t n, const char *bun
 	char why[900];
 	if (load_schedule(d, s, why, sizeof(why)) < 0) {
 		journal_rejected(d, 0, why);
-		snprintf(msg, n, "error: schedule rejected, serial %lld keeps running: %s\n", d->sched->serial, why);
+		kv_begin(r, 0);
+		kv_putf(r, "error", "schedule rejected, serial %lld keeps running: %s", d->sched->serial, why);
+		kv_putf(r, "schedule.serial", "%lld", d->sched->serial);
 		free(s);
 		return -1;
 	}
@@ -683,10 +693,14 @@ static int do_reload_from(struct daemon *d, char *msg, size_t n, const char *bun
 			snprintf(why, sizeof(why), "serial %lld is not greater than the running serial %lld",
 				 s->serial, d->sched->serial);
 			journal_rejected(d, s->serial, why);
-			snprintf(msg, n, "error: schedule rejected: %s\n", why);
+			kv_begin(r, 0);
+			kv_putf(r, "error", "schedule rejected: %s", why);
+			kv_putf(r, "schedule.serial", "%lld", d->sched->serial);
 		} else {
-			snprintf(msg, n, "ok\nschedule unchanged (serial %lld); library reloaded (%zu bulletins)\n",
-				 s->serial, d->cat.n);
+			kv_begin(r, 1);
+			kv_put(r, "schedule.changed", "no");
+			kv_putf(r, "schedule.serial", "%lld", s->serial);
+			kv_putf(r, "library.count", "%zu", d->cat.n);
 		}
 		schedule_free(s);
 		free(s);
@@ -699,15 +713,18 @@ static int do_reload_from(struct daemon *d, char *msg, size_t n, const char *bun
 	}
 	d->sched = s;
 	journal_installed(d, s, bundle);
-	snprintf(msg, n, "ok\nschedule serial %lld installed; library has %zu bulletins\n", s->serial, d->cat.n);
+	kv_begin(r, 1);
+	kv_put(r, "schedule.changed", "yes");
+	kv_putf(r, "schedule.serial", "%lld", s->serial);
+	kv_putf(r, "library.count", "%zu", d->cat.n);
 	if (d->synced)
 		run_engine(d, NULL);
 	return 0;
 }
 
-static int do_reload(struct daemon *d, char *msg, size_t n)
+static int do_reload(struct daemon *d, struct kvbuf *r)
 {
-	return do_reload_from(d, msg, n, NULL);
+	return do_reload_from(d, r, NULL);
 }
 
 /* ---- pushed bundles (the spool; docs/PUSH.md) ---- */
@@ -722,6 +739,8 @@ static void process_spool(struct daemon *d)
 	while (d->synced && !d->playing && !d->starting &&
 	       spool_next(d->spool, name, sizeof(name), &age)) {
 		char conf[PATHBUF + 256], sig[PATHBUF + 256], err[512], msg[1024];
+		struct kvbuf kb;
+		kv_init(&kb, msg, sizeof(msg));
 		snprintf(conf, sizeof(conf), "%s/%s.conf", d->st.spool, name);
 		snprintf(sig, sizeof(sig), "%s/%s.conf.minisig", d->st.spool, name);
 		long long running = d->sched->serial > d->journal_serial ? d->sched->serial : d->journal_serial;
@@ -758,7 +777,7 @@ static void process_spool(struct daemon *d)
 				 name, res.serial, res.signer, res.ncopied);
 			bundle_spool_remove(&d->st, name);
 			spool_done(d->spool, name);
-			do_reload_from(d, msg, sizeof(msg), name);
+			do_reload_from(d, &kb, name);
 			break;
 		}
 		errlist_free(&errs);
@@ -1065,143 +1084,233 @@ static void status_snapshot(struct daemon *d)
 
 /* ---- control requests ---- */
 
-static void fmt_duration(int64_t s, char *buf, size_t n)
+static const char *daemon_state_name(const struct daemon *d)
 {
-	snprintf(buf, n, "%lldh %02lldm %02llds", (long long)(s / 3600), (long long)(s / 60 % 60),
-		 (long long)(s % 60));
+	if (!d->synced)
+		return "waiting-clock";
+	if (d->starting)
+		return "starting";
+	if (d->playing)
+		return d->player_done ? "draining" : "playing";
+	return "idle";
 }
 
-static void status_reply(struct daemon *d, char *out, size_t n)
+static void put_time(struct kvbuf *r, const char *key, int64_t t)
 {
-	size_t l = 0;
-#define P(...) (l += (size_t)snprintf(out + l, l < n ? n - l : 0, __VA_ARGS__))
+	char ts[26] = "";
+	if (t)
+		civil_tz_format(t, ts);
+	kv_put(r, key, ts);
+}
+
+/* Every field is always there (empty when it does not apply), so that a
+ * client tells "none" from "this daemon does not say". docs/CONTROL.md. */
+static void status_reply(struct daemon *d, struct kvbuf *r)
+{
 	int64_t now = clock_now();
-	char ts[26], up[32];
-	P("ok\n");
-	P("station:   %s (%s), commune %s\n", d->st.name, d->st.id, d->st.commune_code);
-	civil_tz_format(now, ts);
-	P("time:      %s%s\n", ts, d->synced ? "" : " (NOT synchronised: nothing plays until it is)");
-	if (d->starting) {
-		P("state:     starting: the amplifier is being switched on (%s)\n",
-		  seq_state_name(seq_state(d->seq)));
-		P("playing:   %s  bulletin %s%s%s  (not started: waiting for the amplifier)\n", d->pend.id,
-		  d->pend.bulletin, d->pend.campaign[0] ? "  campaign " : "", d->pend.campaign);
-	} else if (d->playing) {
-		P("state:     playing%s\n", d->player_done ? " (played; reading the amplifier back)" : "");
-		P("playing:   %s  bulletin %s%s%s  %.1f of %.1f s\n", d->cur.id, d->cur.bulletin,
-		  d->cur.campaign[0] ? "  campaign " : "", d->cur.campaign, player_seconds(d->pl),
-		  d->cur_expected);
-	} else {
-		P("state:     %s\n", d->synced ? "idle" : "waiting for the clock to be synchronised");
-	}
+	kv_begin(r, 1);
+	kv_put(r, "station.id", d->st.id);
+	kv_put(r, "station.name", d->st.name);
+	kv_put(r, "commune", d->st.commune_code);
+	kv_put(r, "district", d->st.district_code);
+	put_time(r, "time", now);
+	kv_put(r, "synced", d->synced ? "yes" : "no");
+	kv_put(r, "state", daemon_state_name(d));
+	const struct occurrence *o = d->starting ? &d->pend : d->playing ? &d->cur : NULL;
+	const struct bulletin *b = o ? catalog_find(&d->cat, o->bulletin) : NULL;
+	kv_put(r, "playing.occurrence", o ? o->id : "");
+	kv_put(r, "playing.bulletin", o ? o->bulletin : "");
+	kv_put(r, "playing.title", b ? b->title : "");
+	kv_put(r, "playing.campaign", o ? o->campaign : "");
+	kv_put(r, "playing.level", o ? level_name(o->level) : "");
+	if (d->playing)
+		kv_putf(r, "playing.seconds", "%.3f", player_seconds(d->pl));
+	else
+		kv_put(r, "playing.seconds", o ? "0.000" : "");
+	if (o)
+		kv_putf(r, "playing.expected", "%.3f", d->starting ? d->pend_expected : d->cur_expected);
+	else
+		kv_put(r, "playing.expected", "");
 	struct occurrence next[3];
 	size_t k = d->synced ? engine_upcoming(d->eng, now, next, 3) : 0;
+	kv_putf(r, "next.count", "%zu", k);
+	kv_putf(r, "next.horizon_days", "%d", ENGINE_HORIZON / 86400);
 	for (size_t i = 0; i < k; i++) {
-		civil_tz_format(next[i].due, ts);
-		P("next:      %s  %s  bulletin %s  %s\n", ts, next[i].id, next[i].bulletin,
-		  level_name(next[i].level));
+		char key[32];
+		const struct bulletin *nb = catalog_find(&d->cat, next[i].bulletin);
+		snprintf(key, sizeof(key), "next.%zu.due", i);
+		put_time(r, key, next[i].due);
+		snprintf(key, sizeof(key), "next.%zu.occurrence", i);
+		kv_put(r, key, next[i].id);
+		snprintf(key, sizeof(key), "next.%zu.bulletin", i);
+		kv_put(r, key, next[i].bulletin);
+		snprintf(key, sizeof(key), "next.%zu.title", i);
+		kv_put(r, key, nb ? nb->title : "");
+		snprintf(key, sizeof(key), "next.%zu.campaign", i);
+		kv_put(r, key, next[i].campaign);
+		snprintf(key, sizeof(key), "next.%zu.level", i);
+		kv_put(r, key, level_name(next[i].level));
 	}
-	if (!k)
-		P("next:      nothing scheduled in the next %d days\n", ENGINE_HORIZON / 86400);
-	if (d->installed_at) {
-		civil_tz_format(d->installed_at, ts);
-		P("schedule:  serial %lld, %.12s, installed %s by %s\n", d->sched->serial, d->sched->sha256,
-		  ts, d->installed_signer[0] ? d->installed_signer : "?");
-	} else {
-		P("schedule:  serial %lld\n", d->sched->serial);
-	}
-	P("library:   %zu bulletins\n", d->cat.n);
-	P("push:      %s%s\n", !d->st.ntrust_keys ? "refused: no trusted key (trust.keys)" : d->spool ? "watching " : "spool not watched: ",
-	  d->st.ntrust_keys ? d->st.spool : "");
-	P("audio:     %s%s%s\n", d->st.audio_device, d->fallback_active ? ", no sound card: writing to " : "",
-	  d->fallback_active ? d->st.audio_fallback : "");
+	kv_putf(r, "schedule.serial", "%lld", d->sched->serial);
+	kv_put(r, "schedule.sha256", d->sched->sha256);
+	int sgn = d->installed_signer[0] && strcmp(d->installed_signer, "unsigned");
+	kv_put(r, "schedule.signed", sgn ? "yes" : "no");
+	put_time(r, "schedule.installed", d->installed_at);
+	kv_put(r, "schedule.signer", d->installed_signer);
+	kv_putf(r, "library.count", "%zu", d->cat.n);
+	kv_put(r, "push", !d->st.ntrust_keys ? "refused" : d->spool ? "watching" : "not-watched");
+	kv_put(r, "push.spool", d->st.spool);
+	kv_put(r, "audio.device", d->st.audio_device);
+	kv_put(r, "audio.fallback", d->fallback_active ? "yes" : "no");
+	kv_put(r, "audio.fallback.file", d->st.audio_fallback);
 	if (!amp_enabled(d->amp)) {
-		P("amplifier: none configured\n");
+		kv_put(r, "amp", "none");
+		kv_put(r, "amp.peer", "");
+		kv_put(r, "amp.connected", "");
+		kv_put(r, "amp.fault", "");
+		kv_put(r, "amp.fault.since", "");
+		kv_put(r, "amp.fault.last", "");
+		kv_put(r, "amp.fault.last_at", "");
 	} else {
-		P("amplifier: %s, %s%s\n", amp_peer(d->amp), seq_state_name(seq_state(d->seq)),
-		  amp_connected(d->amp) ? "" : " (not connected)");
 		const char *standing = seq_fault(d->seq), *last = seq_last_fault(d->seq, NULL);
-		if (standing) {
-			civil_tz_format(d->amp_fault_since, ts);
-			P("amp fault: %s (since %s)\n", standing, ts);
-		} else if (last[0]) {
-			civil_tz_format(d->amp_fault_last, ts);
-			P("amp fault: none (last: %s, at %s; cleared)\n", last, ts);
-		} else {
-			P("amp fault: none\n");
-		}
+		kv_put(r, "amp", seq_state_name(seq_state(d->seq)));
+		kv_put(r, "amp.peer", amp_peer(d->amp));
+		kv_put(r, "amp.connected", amp_connected(d->amp) ? "yes" : "no");
+		kv_put(r, "amp.fault", standing ? standing : "");
+		put_time(r, "amp.fault.since", standing ? d->amp_fault_since : 0);
+		kv_put(r, "amp.fault.last", last ? last : "");
+		put_time(r, "amp.fault.last_at", last && last[0] ? d->amp_fault_last : 0);
 	}
-	if (d->st.amp.status_enabled)
-		P("modbus:    status server %s on %s port %d\n", d->mbs ? "listening" : "NOT running",
-		  d->st.amp.status_address, d->mbs ? modbus_status_port(d->mbs) : d->st.amp.status_port);
-	P("queued:    %zu\n", d->synced ? engine_queued(d->eng) : 0);
-	P("last error: %s\n", d->last_error[0] ? d->last_error : "none");
-	fmt_duration((clock_mono_ns() - d->mono_start) / 1000000000, up, sizeof(up));
-	P("uptime:    %s\n", up);
-#undef P
+	if (d->st.amp.status_enabled) {
+		kv_put(r, "modbus", d->mbs ? "listening" : "not-running");
+		kv_put(r, "modbus.address", d->st.amp.status_address);
+		kv_putf(r, "modbus.port", "%d", d->mbs ? modbus_status_port(d->mbs) : d->st.amp.status_port);
+	} else {
+		kv_put(r, "modbus", "off");
+		kv_put(r, "modbus.address", "");
+		kv_put(r, "modbus.port", "");
+	}
+	kv_putf(r, "queued", "%zu", d->synced ? engine_queued(d->eng) : 0);
+	kv_put(r, "journal", d->journal_failing ? "failing" : "ok");
+	kv_put(r, "journal.error", d->journal_failing ? d->journal_error : "");
+	kv_put(r, "last_error", d->last_error);
+	kv_putf(r, "uptime_s", "%lld", (long long)((clock_mono_ns() - d->mono_start) / 1000000000));
 }
 
-static void on_request(void *ctx, const char *req, char *out, size_t n)
+/* Who asked, journalled before the request acts (docs/JOURNAL.md). */
+static void journal_request(struct daemon *d, const struct control_peer *p, const char *what,
+			    const char *bulletin, int emergency)
+{
+	char uid[24], pid[24];
+	snprintf(uid, sizeof(uid), "%ld", p->uid);
+	snprintf(pid, sizeof(pid), "%ld", p->pid);
+	const char *kv[] = {"request", what, "bulletin", bulletin,
+			    "emergency", bulletin ? (emergency ? "yes" : "no") : NULL,
+			    "uid", uid, "pid", pid, "as", p->as[0] ? p->as : NULL, NULL};
+	jwrite(d, "request", kv);
+	log_info("control: %s%s%s%s by uid %ld%s%s", what, bulletin ? " " : "", bulletin ? bulletin : "",
+		 emergency ? " (emergency)" : "", p->uid, p->as[0] ? " as " : "", p->as);
+}
+
+static void reply_error(struct kvbuf *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void reply_error(struct kvbuf *r, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	kv_begin(r, 0);
+	kv_put(r, "error", msg);
+}
+
+static void on_play(struct daemon *d, const struct control_peer *p, const char *id, int em,
+		    struct kvbuf *r)
+{
+	const struct bulletin *b = catalog_find(&d->cat, id);
+	if (!d->synced) {
+		reply_error(r, "the clock is not synchronised yet; nothing can play or be logged until it is");
+		return;
+	}
+	if (!b) {
+		reply_error(r, "no bulletin '%.100s' in the library (see: loaxactl bulletin list)", id);
+		return;
+	}
+	journal_request(d, p, "play", b->id, em);
+	int was = d->playing || d->starting;
+	char was_id[OCC_ID_MAX] = "";
+	if (was)
+		str_copy(was_id, d->playing ? d->cur.id : d->pend.id, sizeof(was_id));
+	size_t queued = engine_queued(d->eng);
+	engine_play_now(d->eng, clock_now(), b->id, b->campaign, em);
+	run_engine(d, NULL);
+	/* Say what happened, not what was hoped for. */
+	const struct occurrence *now = d->playing ? &d->cur : d->starting ? &d->pend : NULL;
+	int ours = now && !strncmp(now->id, "manual@", 7) && !strcmp(now->bulletin, b->id) &&
+		   strcmp(now->id, was_id);
+	if (ours) {
+		kv_begin(r, 1);
+		kv_put(r, "result", d->starting ? "starting" : was && em ? "preempted" : "playing");
+		kv_put(r, "occurrence", now->id);
+		kv_put(r, "bulletin", b->id);
+		kv_put(r, "preempted", was && em ? was_id : "");
+	} else if (engine_queued(d->eng) > queued) {
+		kv_begin(r, 1);
+		kv_put(r, "result", "queued");
+		kv_put(r, "occurrence", "");
+		kv_put(r, "bulletin", b->id);
+		kv_put(r, "preempted", "");
+	} else {
+		reply_error(r, "%s could not play: %s", b->id, d->last_error[0] ? d->last_error : "see the journal");
+		kv_put(r, "bulletin", b->id);
+	}
+}
+
+static void on_stop(struct daemon *d, const struct control_peer *p, struct kvbuf *r)
+{
+	journal_request(d, p, "stop", NULL, 0);
+	if ((d->playing || d->starting) && engine_stop(d->eng)) {
+		char id[OCC_ID_MAX];
+		if (d->playing) {
+			str_copy(id, d->cur.id, sizeof(id));
+			player_stop(d->pl);
+			record_end(d, "partial", "stopped by the operator (loaxactl stop)");
+		} else {
+			str_copy(id, d->pend.id, sizeof(id));
+			d->starting = 0;
+			record_outcome(d, "failed", &d->pend,
+				       "stopped by the operator (loaxactl stop) before the amplifier was ready");
+		}
+		seq_simple(d, SEV_END);
+		run_engine(d, NULL);
+		kv_begin(r, 1);
+		kv_put(r, "result", "stopped");
+		kv_put(r, "occurrence", id);
+	} else {
+		kv_begin(r, 1);
+		kv_put(r, "result", "nothing");
+		kv_put(r, "occurrence", "");
+	}
+}
+
+static void on_request(void *ctx, const struct control_peer *p, const char *req, struct kvbuf *r)
 {
 	struct daemon *d = ctx;
 	char cmd[16] = "", arg[CONTROL_REQ_MAX] = "", opt[32] = "", extra[8] = "";
 	int k = sscanf(req, "%15s %511s %31s %7s", cmd, arg, opt, extra);
 	if (k <= 0) {
-		snprintf(out, n, "error: empty request\n");
-		return;
-	}
-	if (!strcmp(cmd, "status") && k == 1) {
-		status_reply(d, out, n);
+		reply_error(r, "empty request");
+	} else if (!strcmp(cmd, "status") && k == 1) {
+		status_reply(d, r);
 	} else if (!strcmp(cmd, "play") && (k == 2 || (k == 3 && !strcmp(opt, "emergency")))) {
-		const struct bulletin *b = catalog_find(&d->cat, arg);
-		if (!d->synced) {
-			snprintf(out, n, "error: the clock is not synchronised yet; nothing can play or be logged until it is\n");
-		} else if (!b) {
-			snprintf(out, n, "error: no bulletin '%.100s' in the library (see: loaxactl bulletin list)\n", arg);
-		} else {
-			int em = k == 3;
-			int was = d->playing || d->starting;
-			size_t queued = engine_queued(d->eng);
-			engine_play_now(d->eng, clock_now(), b->id, b->campaign, em);
-			log_info("operator asked to play %s%s", b->id, em ? " as an emergency" : "");
-			run_engine(d, NULL);
-			/* Say what happened, not what was hoped for. */
-			const struct occurrence *now = d->playing ? &d->cur : d->starting ? &d->pend : NULL;
-			int ours = now && !strncmp(now->id, "manual@", 7) && !strcmp(now->bulletin, b->id);
-			if (ours)
-				snprintf(out, n, "ok\n%s %s\n", b->id,
-					 d->starting ? "is starting (the amplifier is coming on)"
-					 : was && em ? "pre-empted the broadcast that was playing and is playing now"
-						     : "is playing now");
-			else if (engine_queued(d->eng) > queued)
-				snprintf(out, n, "ok\n%s plays next, when the current broadcast ends\n", b->id);
-			else
-				snprintf(out, n, "error: %s could not play: %s\n", b->id,
-					 d->last_error[0] ? d->last_error : "see the journal");
-		}
+		on_play(d, p, arg, k == 3, r);
 	} else if (!strcmp(cmd, "stop") && k == 1) {
-		if ((d->playing || d->starting) && engine_stop(d->eng)) {
-			char id[OCC_ID_MAX];
-			if (d->playing) {
-				str_copy(id, d->cur.id, sizeof(id));
-				player_stop(d->pl);
-				record_end(d, "partial", "stopped by the operator (loaxactl stop)");
-			} else {
-				str_copy(id, d->pend.id, sizeof(id));
-				d->starting = 0;
-				record_outcome(d, "failed", &d->pend,
-					       "stopped by the operator (loaxactl stop) before the amplifier was ready");
-			}
-			seq_simple(d, SEV_END);
-			run_engine(d, NULL);
-			snprintf(out, n, "ok\nstopped %s\n", id);
-		} else {
-			snprintf(out, n, "ok\nnothing was playing\n");
-		}
+		on_stop(d, p, r);
 	} else if (!strcmp(cmd, "reload") && k == 1) {
-		do_reload(d, out, n);
+		journal_request(d, p, "reload", NULL, 0);
+		do_reload(d, r);
 	} else {
-		snprintf(out, n, "error: unknown request (status, play ID [emergency], stop, reload)\n");
+		reply_error(r, "unknown request (status, play ID [emergency], stop, reload; optionally as=NAME last)");
 	}
 }
 
@@ -1235,7 +1344,11 @@ static void on_signal(struct daemon *d)
 			break;
 		case SIGHUP: {
 			char msg[1024];
-			do_reload(d, msg, sizeof(msg));
+			struct kvbuf kb;
+			kv_init(&kb, msg, sizeof(msg));
+			const char *kv[] = {"request", "reload", "by", "SIGHUP", NULL};
+			jwrite(d, "request", kv);
+			do_reload(d, &kb);
 			break;
 		}
 		case SIGUSR2:
@@ -1403,7 +1516,15 @@ static int run(struct daemon *d)
 			n += npl;
 		}
 		unsigned long ops = d->amp_ops, gen = d->bc_gen;
-		if (poll(fds, (nfds_t)n, -1) < 0) {
+		/* Only a connected control client bounds the sleep (its idle
+		 * deadline): with none, nothing wakes the loop between events. */
+		int timeout = -1;
+		int64_t cdl = control_deadline(d->ctl);
+		if (cdl >= 0) {
+			int64_t in = cdl - mono_ms();
+			timeout = in < 0 ? 0 : in > INT_MAX ? INT_MAX : (int)in + 1;
+		}
+		if (poll(fds, (nfds_t)n, timeout) < 0) {
 			if (errno == EINTR)
 				continue;
 			fatal("poll");
@@ -1452,7 +1573,7 @@ static int run(struct daemon *d)
 					finish_broadcast(d, ps);
 			}
 		}
-		control_service(d->ctl, fds + ctl_at, nctl);
+		control_service(d->ctl, fds + ctl_at, nctl, mono_ms());
 		spool_service(d->spool, fds + sp_at, nsp);
 		process_spool(d);
 		if (nmbs) {

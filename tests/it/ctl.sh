@@ -333,9 +333,9 @@ srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
 srv.bind(path)
 srv.listen(4)
 srv.settimeout(30)
-answers = {"status": "ok\nplaying: nothing\nnext: sang@2026-11-30T06:30\n",
-           "play ban-tin-mau emergency": "ok\n",
-           "play nope": "error: unknown bulletin \"nope\"\n"}
+answers = {"status": "loaxa=1\nok=yes\nstate=idle\nnext.count=1\nnext.0.due=2026-11-30T06:30:00+07:00\nnext.0.occurrence=sang@2026-11-30T06:30\nnext.0.bulletin=ban-tin-mau\nnext.0.level=normal\nfuture.field=ignored\n",
+           "play ban-tin-mau emergency": "loaxa=1\nok=yes\nresult=preempted\nbulletin=ban-tin-mau\npreempted=sang@2026-11-30T06:30\n",
+           "play nope": "loaxa=1\nok=no\nerror=unknown bulletin \"nope\"\\nsecond line\n"}
 for _ in range(3):
     c, _ = srv.accept()
     req = c.makefile("rb").readline().decode().rstrip("\n")
@@ -347,15 +347,17 @@ python3 "$tmp/faked.py" "$tmp/st/loaxad.sock" "$tmp/requests" &
 faked=$!
 for _ in $(seq 50); do [ -S "$tmp/st/loaxad.sock" ] && break; sleep 0.1; done
 run status
-[ $rc -eq 0 ] && [ "$out" = "playing: nothing
-next: sang@2026-11-30T06:30" ]
-expect "status: the daemon's answer on stdout, exit 0"
+[ $rc -eq 0 ] && grep -q '^state: *idle$' "$tmp/out" &&
+	grep -q '^next: *2026-11-30T06:30:00+07:00  sang@2026-11-30T06:30  bulletin ban-tin-mau  normal$' "$tmp/out" &&
+	! grep -q 'future' "$tmp/out"
+expect "status: rendered from the daemon's fields, exit 0"
 run play ban-tin-mau --emergency
-[ $rc -eq 0 ]
-expect "play --emergency: exit 0 on ok"
+[ $rc -eq 0 ] && grep -q '^ban-tin-mau pre-empted the broadcast that was playing (sang@2026-11-30T06:30)' "$tmp/out"
+expect "play --emergency: exit 0 on ok=yes, says what it pre-empted"
 run play nope
-[ $rc -eq 1 ] && grep -q '^loaxactl: unknown bulletin "nope"$' "$tmp/err"
-expect "play: an error answer is exit 1 with its message"
+[ $rc -eq 1 ] && [ "$(cat "$tmp/err")" = 'loaxactl: unknown bulletin "nope"
+second line' ]
+expect "play: ok=no is exit 1 with its (unescaped) error"
 wait "$faked"
 faked=
 [ "$(cat "$tmp/requests")" = "status
