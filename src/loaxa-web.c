@@ -182,28 +182,43 @@ static int daemon_ask(const char *req, const char *user, char **reply, char *err
 	return control_request(W.st.control, line, reply, err, errn);
 }
 
-/* The plain-words outcome of an action's reply into msg; 1 ok, 0 refused. */
-static int reply_words(const char *reply, char *msg, size_t n)
+/* The plain-words outcome of an action's reply into msg; 1 ok, 0 refused.
+ * The daemon says what happened in fields (docs/CONTROL.md); the words
+ * for people are made here, as loaxactl makes its own. */
+static int reply_words(enum web_lang lang, const char *reply, char *msg, size_t n)
 {
 	int ok = kv_ok(reply);
-	if (ok >= 0) {
-		if (kv_get(reply, ok ? "message" : "error", msg, n) < 0)
-			str_copy(msg, ok ? "ok" : "error", n);
-		return ok;
-	}
-	/* A daemon that still answers in the older text form. */
-	if (!strncmp(reply, "ok\n", 3)) {
-		str_copy(msg, reply + 3, n);
-		msg[strcspn(msg, "\n")] = '\0';
-		return 1;
-	}
-	if (!strncmp(reply, "error: ", 7)) {
-		str_copy(msg, reply + 7, n);
-		msg[strcspn(msg, "\n")] = '\0';
+	char res[32] = "", bul[ID_MAX] = "", occ[160] = "", pre[160] = "";
+	if (ok < 0) {
+		str_copy(msg, L("Chương trình phát (loaxad) trả lời không đúng dạng", "unexpected answer from loaxad"), n);
 		return 0;
 	}
-	str_copy(msg, "unexpected answer from loaxad", n);
-	return 0;
+	if (!ok) {
+		if (kv_get(reply, "error", msg, n) < 0)
+			str_copy(msg, "error", n);
+		return 0;
+	}
+	if (kv_get(reply, "message", msg, n) == 0 && msg[0])
+		return 1;
+	kv_get(reply, "result", res, sizeof(res));
+	kv_get(reply, "bulletin", bul, sizeof(bul));
+	kv_get(reply, "occurrence", occ, sizeof(occ));
+	kv_get(reply, "preempted", pre, sizeof(pre));
+	if (!strcmp(res, "playing"))
+		snprintf(msg, n, L("Đang phát bản tin %s.", "%s is playing now."), bul);
+	else if (!strcmp(res, "starting"))
+		snprintf(msg, n, L("Đang bật âm ly để phát bản tin %s.", "%s is starting (the amplifier is coming on)."), bul);
+	else if (!strcmp(res, "preempted"))
+		snprintf(msg, n, L("Bản tin %s đã cắt ngang lượt %s và đang phát.", "%s cut off %s and is playing now."), bul, pre);
+	else if (!strcmp(res, "queued"))
+		snprintf(msg, n, L("Bản tin %s sẽ phát ngay khi lượt đang phát kết thúc.", "%s plays next, when the current broadcast ends."), bul);
+	else if (!strcmp(res, "stopped"))
+		snprintf(msg, n, L("Đã dừng lượt phát %s.", "Stopped %s."), occ);
+	else if (!strcmp(res, "nothing"))
+		str_copy(msg, L("Không có gì đang phát.", "Nothing was playing."), n);
+	else
+		str_copy(msg, L("Đã thực hiện.", "Done."), n);
+	return 1;
 }
 
 /* ---- page frame ---- */
@@ -351,7 +366,9 @@ static const char *state_words(enum web_lang lang, const char *v)
 		return L("đang phát", "playing");
 	if (!strcmp(v, "starting"))
 		return L("đang bật âm ly", "starting (amplifier coming on)");
-	if (!strcmp(v, "unsynced") || !strncmp(v, "waiting", 7))
+	if (!strcmp(v, "draining"))
+		return L("đang phát (sắp xong)", "playing (ending)");
+	if (!strcmp(v, "waiting-clock"))
 		return L("chờ đồng bộ đồng hồ", "waiting for the clock");
 	return v;
 }
@@ -371,9 +388,9 @@ static const struct {
 	{"audio", "Âm thanh", "Audio"},
 	{"last_error", "Lỗi gần nhất", "Last error"},
 	{"schedule.serial", "Lịch phát sóng số", "Schedule serial"},
-	{"library.bulletins", "Số bản tin", "Bulletins"},
+	{"library.count", "Số bản tin trong thư viện", "Bulletins in the library"},
 	{"journal", "Nhật ký phát sóng", "As-run log"},
-	{"time", "Giờ trạm", "Station time"},
+	{"journal.error", "Lỗi ghi nhật ký", "Journal error"},
 };
 
 static void catalog_options(struct wbuf *b, const char *selected)
@@ -854,12 +871,13 @@ static void download_log(struct reply *r, const char *month)
 
 /* ---- actions ---- */
 
-static void act_daemon(struct reply *r, struct web_session *s, const char *req, const char *back)
+static void act_daemon(struct reply *r, enum web_lang lang, struct web_session *s, const char *req,
+		       const char *back)
 {
 	char *reply = NULL, err[512], msg[1024];
 	if (daemon_ask(req, s->user, &reply, err, sizeof(err)) < 0)
 		set_flash(s, 1, "%s", err);
-	else if (reply_words(reply, msg, sizeof(msg)))
+	else if (reply_words(lang, reply, msg, sizeof(msg)))
 		set_flash(s, 0, "%s", msg);
 	else
 		set_flash(s, 1, "%s", msg);
@@ -1311,7 +1329,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		}
 		char req[CONTROL_REQ_MAX];
 		if (!strcmp(url, "/stop")) {
-			act_daemon(&r, s, "stop", "/now");
+			act_daemon(&r, lang, s, "stop", "/now");
 		} else if (!strcmp(url, "/play") || !strcmp(url, "/emergency")) {
 			int em = url[1] == 'e';
 			if (!id_valid(q->id)) {
@@ -1322,7 +1340,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 			} else {
 				snprintf(req, sizeof(req), "play %s%s", q->id, em ? " emergency" : "");
 				log_info("%s: %s", s->user, req);
-				act_daemon(&r, s, req, em ? "/now" : "/bulletins");
+				act_daemon(&r, lang, s, req, em ? "/now" : "/bulletins");
 			}
 		} else if (!strcmp(url, "/bulletins/add")) {
 			act_upload(&r, lang, s, q);

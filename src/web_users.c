@@ -13,7 +13,8 @@
 
 int web_user_name_valid(const char *name)
 {
-	return id_valid(name);
+	/* The control socket's as=NAME takes at most 32 characters. */
+	return id_valid(name) && strlen(name) <= WEB_USER_NAME_MAX;
 }
 
 void web_users_free(struct web_users *u)
@@ -112,7 +113,7 @@ int web_users_set(const char *path, const char *name, enum web_role role, const 
 		  char *err, size_t errn)
 {
 	if (!web_user_name_valid(name)) {
-		snprintf(err, errn, "\"%s\" is not an account name (letters, digits, '.', '_', '-'; at most 63)", name);
+		snprintf(err, errn, "\"%s\" is not an account name (letters, digits, '.', '_', '-'; at most 32)", name);
 		return -1;
 	}
 	size_t pl = strlen(password);

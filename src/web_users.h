@@ -11,6 +11,7 @@
 #include "web_auth.h"
 
 #define WEB_USER_MAX 64
+#define WEB_USER_NAME_MAX 32 /* as the control socket's as=NAME */
 #define WEB_HASH_MAX 128 /* crypto_pwhash_STRBYTES */
 /* Argon2id cost: 2 passes over 19 MiB (the OWASP minimum for Argon2id).
  * A Raspberry Pi 3 verifies a login in about 0.2 s, and loaxa-web's RSS
@@ -43,7 +44,7 @@ const struct web_user *web_users_find(const struct web_users *u, const char *nam
 int web_users_check(const struct web_users *u, const char *name, const char *password,
 		    enum web_role *role);
 
-/* 1 if name may be an account name: [A-Za-z0-9._-], 1..63, not '.' first. */
+/* 1 if name may be an account name: [A-Za-z0-9._-], 1..32, not '.' first. */
 int web_user_name_valid(const char *name);
 
 /* Add or replace an account (hashing password) and rewrite the file
