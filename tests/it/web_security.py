@@ -184,8 +184,14 @@ ok(st == 400, "a wrong month is refused (400)")
 # 8. Uploads over the limit.
 limit = int(E["UPLOAD_MB"]) << 20
 cat_before = open(E["T"] + "/st/library/catalog.conf", "rb").read()
-body = multipart([("csrf", csrf), ("title", "big")], "big.mp3", b"\0" * (limit + 200000))
-st, h, _ = req("POST", "/bulletins/add", body, {"Content-Type": "multipart/form-data; boundary=" + boundary}, cookie=staff)
+# Only the headers are sent: the refusal must come before any of the body.
+s = socket.create_connection((HOST, PORT), timeout=10)
+s.sendall((f"POST /bulletins/add HTTP/1.1\r\nHost: x\r\nCookie: loaxa_session={staff}\r\n"
+           f"Content-Type: multipart/form-data; boundary={boundary}\r\n"
+           f"Content-Length: {limit + 200000}\r\n\r\n").encode())
+answer = s.recv(4096)
+s.close()
+st = int(answer.split(b" ")[1]) if answer.startswith(b"HTTP/1.1 ") else answer[:40]
 ok(st == 413, "an upload announcing more than the limit is refused at once (413)", st)
 
 # Streamed (chunked, no length): cut off while it streams, with the
