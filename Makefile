@@ -284,3 +284,15 @@ report-screenshot: $(BUILD)/loaxactl
 		[ -s $(REPORT_SHOTS)/$$p.png ] || { echo "report-screenshot: chromium made no $$p.png"; exit 1; }; \
 		echo "$(REPORT_SHOTS)/$$p.png  (from $$p.html)"; \
 	done
+
+# ---- Web page (issue 17; docs/WEB.md) ----
+#   make web-screenshots   each page of loaxa-web in headless Chromium, from
+#                          the browser test, into build/web-screenshots/*.png
+WEB_SHOTS := $(BUILD)/web-screenshots
+
+.PHONY: web-screenshots
+web-screenshots: $(BUILD)/loaxa-web $(BUILD)/loaxad $(BUILD)/loaxactl
+	$(Q)rm -rf $(WEB_SHOTS) && mkdir -p $(WEB_SHOTS)
+	$(Q)LOAXA_BUILD=$(CURDIR)/$(BUILD) LOAXA_WEB_SHOTS=$(CURDIR)/$(WEB_SHOTS) bash tests/it/web_browser.sh \
+		>$(WEB_SHOTS)/tests.log 2>&1 || { grep -v '^ok' $(WEB_SHOTS)/tests.log; exit 1; }
+	$(Q)ls -1 $(WEB_SHOTS)/*.png

@@ -227,7 +227,7 @@ static const char style_css[] =
 	"*{box-sizing:border-box}body{font:16px/1.45 system-ui,sans-serif;margin:0;color:#1b1b1b;background:#f6f6f3}"
 	"header{background:#8b1a1a;color:#fff;padding:.5em 1em}header h1{font-size:1.15em;margin:0}"
 	"nav{display:flex;flex-wrap:wrap;gap:.2em 1em;margin-top:.3em}nav a{color:#fff}nav a.on{font-weight:bold;text-decoration:none}"
-	"nav form{margin-left:auto}main{padding:1em;max-width:60em}h2{font-size:1.2em;margin:.2em 0 .6em}"
+	"nav form{margin-left:auto}header small{color:#fde}main{padding:1em;max-width:60em}h2{font-size:1.2em;margin:.2em 0 .6em}"
 	"table{border-collapse:collapse;width:100%;background:#fff;margin:.5em 0 1em}th,td{border:1px solid #ccc;padding:.3em .4em;text-align:left;vertical-align:top}"
 	"th{background:#eee}dl{display:grid;grid-template-columns:max-content 1fr;gap:.2em 1em;background:#fff;padding:.6em;border:1px solid #ccc}"
 	"dt{font-weight:bold}dd{margin:0}pre{background:#fff;border:1px solid #ccc;padding:.6em;overflow-x:auto;font-size:.85em}"
@@ -373,6 +373,28 @@ static const char *state_words(enum web_lang lang, const char *v)
 	return v;
 }
 
+/* The three levels of the 2020 circular. */
+static const char *level_words(enum web_lang lang, const char *v)
+{
+	if (!strcmp(v, "normal"))
+		return L("thông thường", "normal");
+	if (!strcmp(v, "priority"))
+		return L("ưu tiên", "priority");
+	if (!strcmp(v, "emergency"))
+		return L("khẩn cấp", "emergency");
+	return v;
+}
+
+/* "2026-11-30T07:00:00+07:00" -> "30/11/2026 07:00" */
+static void table_time(const char *iso, char *out, size_t n)
+{
+	int y, mo, d, h, mi;
+	if (sscanf(iso, "%4d-%2d-%2dT%2d:%2d", &y, &mo, &d, &h, &mi) == 5)
+		snprintf(out, n, "%02d/%02d/%04d %02d:%02d", d, mo, y, h, mi);
+	else
+		str_copy(out, iso, n);
+}
+
 /* What the Now page shows of a structured status reply, in this order. */
 static const struct {
 	const char *key, *vi, *en;
@@ -433,7 +455,9 @@ static void page_now(struct reply *r, enum web_lang lang, struct web_session *s)
 				continue;
 			wb_printf(&b, "<dt>%s</dt><dd data-key=\"%s\">", L(status_fields[i].vi, status_fields[i].en),
 				  status_fields[i].key);
-			wb_html(&b, !strcmp(status_fields[i].key, "state") ? state_words(lang, v) : v);
+			const char *k = status_fields[i].key;
+			wb_html(&b, !strcmp(k, "state") ? state_words(lang, v)
+				    : !strcmp(k, "playing.level") ? level_words(lang, v) : v);
 			wb_put(&b, "</dd>");
 		}
 		if (kv_ok(reply) == 0 && kv_get(reply, "error", v, sizeof(v)) == 0) {
@@ -457,8 +481,10 @@ static void page_now(struct reply *r, enum web_lang lang, struct web_session *s)
 			kv_get(reply, k, title, sizeof(title));
 			snprintf(k, sizeof(k), "next.%d.level", i);
 			kv_get(reply, k, lvl, sizeof(lvl));
+			char when[40];
+			table_time(due, when, sizeof(when));
 			wb_put(&b, "<tr><td>");
-			wb_html(&b, due);
+			wb_html(&b, when);
 			wb_put(&b, "</td><td>");
 			wb_html(&b, bul);
 			if (title[0]) {
@@ -466,7 +492,7 @@ static void page_now(struct reply *r, enum web_lang lang, struct web_session *s)
 				wb_html(&b, title);
 			}
 			wb_put(&b, "</td><td>");
-			wb_html(&b, lvl);
+			wb_html(&b, level_words(lang, lvl));
 			wb_put(&b, "</td></tr>");
 			rows++;
 		}
@@ -529,16 +555,6 @@ static void page_emergency_confirm(struct reply *r, enum web_lang lang, struct w
 		  L("Xác nhận phát khẩn cấp", "Yes, play it now"), L("Hủy", "Cancel"));
 	page_end(&b);
 	reply_html(r, 200, &b);
-}
-
-/* "2026-11-30T07:00:00+07:00" -> "30/11/2026 07:00" */
-static void table_time(const char *iso, char *out, size_t n)
-{
-	int y, mo, d, h, mi;
-	if (sscanf(iso, "%4d-%2d-%2dT%2d:%2d", &y, &mo, &d, &h, &mi) == 5)
-		snprintf(out, n, "%02d/%02d/%04d %02d:%02d", d, mo, y, h, mi);
-	else
-		str_copy(out, iso, n);
 }
 
 /* Next play of each bulletin as `loaxactl bulletin list` computes it: the

@@ -10,7 +10,8 @@ from selenium import webdriver
 from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.ui import Select
+from selenium.webdriver.support import expected_conditions as EC
+from selenium.webdriver.support.ui import Select, WebDriverWait
 
 E = os.environ
 URL = E["URL"]
@@ -52,6 +53,14 @@ def shot(name):
         d.save_screenshot(os.path.join(SHOTS, name + ".png"))
 
 
+def click(by, sel):
+    """Click what submits a form or follows a link, and wait for the new page."""
+    old = d.find_element(By.TAG_NAME, "html")
+    d.find_element(by, sel).click()
+    WebDriverWait(d, 20).until(EC.staleness_of(old))
+    WebDriverWait(d, 20).until(lambda x: x.execute_script("return document.readyState") == "complete")
+
+
 def msg():
     m = d.find_elements(By.ID, "msg")
     return (m[0].text, "bad" in m[0].get_attribute("class")) if m else ("", False)
@@ -65,7 +74,7 @@ try:
     shot("login")
     d.find_element(By.ID, "user").send_keys("canbo")
     d.find_element(By.ID, "password").send_keys(E["STAFF_PW"])
-    d.find_element(By.ID, "login").click()
+    click(By.ID, "login")
     ok(d.current_url.endswith("/now") and d.find_element(By.ID, "status"), "logged in: the Now page with the status")
     cookies = d.get_cookies()
     ok(cookies and cookies[0].get("httpOnly") and cookies[0].get("sameSite") == "Strict",
@@ -80,7 +89,7 @@ try:
     d.find_element(By.ID, "title").send_keys("Phòng, chống sốt xuất huyết")
     d.find_element(By.ID, "campaign").send_keys("sxh")
     d.find_element(By.ID, "bid").send_keys("tin-sxh")
-    d.find_element(By.ID, "add").click()
+    click(By.ID, "add")
     text, bad = msg()
     ok(not bad and "Đã thêm bản tin tin-sxh" in text, "a good MP3 is added", text)
     rows = d.find_elements(By.CSS_SELECTOR, "tr[data-id='tin-sxh']")
@@ -92,14 +101,14 @@ try:
     # A WAV renamed .mp3: refused with bulletin add's own words.
     d.find_element(By.ID, "file").send_keys(E["AUD"] + "/wav-renamed.mp3")
     d.find_element(By.ID, "title").send_keys("Không phải MP3")
-    d.find_element(By.ID, "add").click()
+    click(By.ID, "add")
     text, bad = msg()
     ok(bad and E["REFUSAL"] in text, "a WAV renamed .mp3 is refused with bulletin add's reason", text)
     ok(not d.find_elements(By.CSS_SELECTOR, "tr[data-id='wav-renamed']"), "and not listed")
     shot("bulletins-refused")
 
     # Play now, then the log row.
-    d.find_element(By.CSS_SELECTOR, "tr[data-id='tin-sxh'] button.play").click()
+    click(By.CSS_SELECTOR, "tr[data-id='tin-sxh'] button.play")
     text, bad = msg()
     ok(not bad and "tin-sxh" in text, "play now: the daemon says it plays", text)
     aired = False
@@ -119,12 +128,12 @@ try:
     # Emergency, with a confirmation.
     d.get(URL + "/now")
     Select(d.find_element(By.ID, "emergency-id")).select_by_value("tin-a")
-    d.find_element(By.ID, "emergency").click()
+    click(By.ID, "emergency")
     ok(d.find_elements(By.ID, "confirm") and "Xác nhận" in d.page_source and
        "request=play bulletin=tin-a emergency=yes" not in journal(),
        "Phát khẩn cấp asks for a confirmation first (nothing sent yet)")
     shot("emergency-confirm")
-    d.find_element(By.ID, "confirm").click()
+    click(By.ID, "confirm")
     text, bad = msg()
     ok(not bad and "tin-a" in text, "confirmed: the emergency plays", text)
     ok(re.search(r" request request=play bulletin=tin-a emergency=yes .*as=canbo", journal()),
@@ -143,13 +152,13 @@ try:
 
     # The monthly report (loaxactl report --format html).
     d.get(URL + "/log")
-    d.find_element(By.ID, "report").click()
+    click(By.ID, "report")
     ok("Báo cáo" in d.title or "BÁO CÁO" in d.page_source, "the monthly report opens", d.title)
     shot("report")
 
     # English for an English browser is covered by web_security.py; log out.
     d.get(URL + "/now")
-    d.find_element(By.ID, "logout").click()
+    click(By.ID, "logout")
     ok(d.current_url.endswith("/login"), "log out: back at the login page")
     d.get(URL + "/bulletins")
     ok(d.current_url.endswith("/login"), "and the pages are closed again")
