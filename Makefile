@@ -296,3 +296,18 @@ web-screenshots: $(BUILD)/loaxa-web $(BUILD)/loaxad $(BUILD)/loaxactl
 	$(Q)LOAXA_BUILD=$(CURDIR)/$(BUILD) LOAXA_WEB_SHOTS=$(CURDIR)/$(WEB_SHOTS) bash tests/it/web_browser.sh \
 		>$(WEB_SHOTS)/tests.log 2>&1 || { grep -v '^ok' $(WEB_SHOTS)/tests.log; exit 1; }
 	$(Q)ls -1 $(WEB_SHOTS)/*.png
+
+# make install also installs loaxa-web, its unit and its system user.
+.PHONY: install-web uninstall-web
+install: install-web
+uninstall: uninstall-web
+install-web: $(BUILD)/loaxa-web
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSUSERSDIR)
+	install -m 0755 $(BUILD)/loaxa-web $(DESTDIR)$(SBINDIR)/loaxa-web
+	sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
+		systemd/loaxa-web.service.in > $(DESTDIR)$(UNITDIR)/loaxa-web.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/loaxa-web.service
+	install -m 0644 systemd/loaxa-web.sysusers.conf $(DESTDIR)$(SYSUSERSDIR)/loaxa-web.conf
+uninstall-web:
+	rm -f $(DESTDIR)$(SBINDIR)/loaxa-web $(DESTDIR)$(UNITDIR)/loaxa-web.service \
+		$(DESTDIR)$(SYSUSERSDIR)/loaxa-web.conf
