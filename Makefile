@@ -51,6 +51,8 @@ MAINS := loaxad loaxactl
 # loaxa-web (issue 17; docs/WEB.md): the web page; only it links libmicrohttpd.
 MAINS += loaxa-web
 $(BUILD)/loaxa-web: LIBS += $(shell $(PKG_CONFIG) --libs libmicrohttpd)
+# Only the libraries it calls: every one mapped costs resident memory.
+$(BUILD)/loaxa-web: ALL_LDFLAGS += -Wl,--as-needed
 $(BUILD)/obj/loaxa-web.o: ALL_CFLAGS += $(shell $(PKG_CONFIG) --cflags libmicrohttpd) -DLOAXA_BINDIR='"$(BINDIR)"'
 LIB_SRC := $(filter-out $(addprefix src/,$(addsuffix .c,$(MAINS))),$(wildcard src/*.c))
 LIB_OBJ := $(LIB_SRC:src/%.c=$(BUILD)/obj/%.o)
