@@ -1070,7 +1070,7 @@ static enum MHD_Result send_reply(struct MHD_Connection *c, struct reply *r)
 				r->report ? "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'; form-action 'none'; base-uri 'none'"
 					  : "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'");
 	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
-	MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
+	MHD_add_response_header(resp, "Referrer-Policy", "same-origin");
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
 	enum MHD_Result ret = MHD_queue_response(c, r->status, resp);
 	MHD_destroy_response(resp);
@@ -1234,8 +1234,15 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 			return send_reply(c, &r);
 		}
 		if (post) {
-			/* Refused before any of the body is read: no session, or an
-			 * upload that says it is over the limit. */
+			/* Refused before any of the body is read: a form sent from
+			 * another site, no session, or an upload that says it is
+			 * over the limit. */
+			if (!web_origin_ok(MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Origin"),
+					   MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST))) {
+				reply_text(&r, 403, L("Biểu mẫu gửi từ trang khác bị từ chối", "A form from another site is refused"));
+				q->refused = 1;
+				return send_reply(c, &r);
+			}
 			if (strcmp(url, "/login") && !session_of(c)) {
 				reply_text(&r, 403, L("Cần đăng nhập", "Log in first"));
 				q->refused = 1;

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "util.h"
 
@@ -231,4 +232,15 @@ int web_cookie_get(const char *h, const char *name, char *out, size_t n)
 		p = end;
 	}
 	return -1;
+}
+
+int web_origin_ok(const char *origin, const char *host)
+{
+	if (!origin)
+		return 1;
+	if (!host)
+		return 0;
+	const char *p = !strncmp(origin, "http://", 7) ? origin + 7
+			: !strncmp(origin, "https://", 8) ? origin + 8 : NULL;
+	return p && !strcasecmp(p, host);
 }

@@ -44,4 +44,9 @@ int web_month_valid(const char *s);
 /* The value of cookie name in a Cookie header into out; 0 or -1. */
 int web_cookie_get(const char *header, const char *name, char *out, size_t n);
 
+/* 1 if a browser's Origin header names the host it sent the request to
+ * (Host header): "http://HOST" or "https://HOST", HOST as in Host. No
+ * Origin (an older browser, curl) is 1: the SameSite cookie still holds. */
+int web_origin_ok(const char *origin, const char *host);
+
 #endif

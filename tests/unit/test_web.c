@@ -191,6 +191,17 @@ static void test_cookie(void **state)
 	assert_int_equal(web_cookie_get("", "loaxa_session", v, sizeof(v)), -1);
 }
 
+static void test_origin(void **state)
+{
+	assert_true(web_origin_ok(NULL, "192.168.1.10:8080"));
+	assert_true(web_origin_ok("http://192.168.1.10:8080", "192.168.1.10:8080"));
+	assert_true(web_origin_ok("https://loa-xa:8443", "LOA-XA:8443"));
+	assert_false(web_origin_ok("http://evil.example", "192.168.1.10:8080"));
+	assert_false(web_origin_ok("http://192.168.1.10:8081", "192.168.1.10:8080"));
+	assert_false(web_origin_ok("null", "192.168.1.10:8080"));
+	assert_false(web_origin_ok("http://x", NULL));
+}
+
 static void test_users_roundtrip(void **state)
 {
 	char dir[] = "/tmp/loaxa-test-web.XXXXXX", path[128], err[256];
@@ -253,6 +264,7 @@ int main(void)
 		cmocka_unit_test(test_csv),
 		cmocka_unit_test(test_id_from_filename_and_month),
 		cmocka_unit_test(test_cookie),
+		cmocka_unit_test(test_origin),
 		cmocka_unit_test(test_users_roundtrip),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
