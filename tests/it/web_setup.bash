@@ -26,6 +26,7 @@ EOC
 }
 
 start_web() {
+	: >>"$T/web.log"
 	"$BUILD/loaxa-web" -c "$CONF" -v >>"$T/web.log" 2>&1 &
 	WPID=$!
 	local i
