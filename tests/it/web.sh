@@ -30,4 +30,37 @@ WPID=
 [ $wrc -eq 0 ] && ! grep -qE 'Sanitizer|runtime error' "$T/web.log" &&
 	ok "loaxa-web stops cleanly on SIGTERM (no sanitizer report)" ||
 	{ nok "loaxa-web exit $wrc"; grep -A15 -E 'Sanitizer|runtime error' "$T/web.log" | head -30; }
+
+# Accounts are read again on SIGHUP: a new one logs in, a removed one's
+# session ends. Then HTTPS with the station file's certificate.
+: >"$T/web.log"
+start_web
+echo "mat-khau-moi-1" | ctl web user add moi --role viewer >/dev/null
+login() { curl -s -o /dev/null -w '%{http_code}' -c "$T/jar.$1" -d "user=$1&password=$2" "$URL/login"; }
+[ "$(login moi mat-khau-moi-1)" = 403 ] && ok "an account added while running is not known before SIGHUP" ||
+	nok "new account known before SIGHUP"
+kill -HUP "$WPID"
+for i in $(seq 40); do grep -q 'SIGHUP' "$T/web.log" && break; sleep 0.05; done
+[ "$(login moi mat-khau-moi-1)" = 303 ] && ok "after SIGHUP it logs in" || nok "new account after SIGHUP"
+sed -i '/^moi /d' "$T/st/web-users"
+kill -HUP "$WPID"
+sleep 0.2
+code=$(curl -s -o /dev/null -w '%{http_code}' -b "$T/jar.moi" "$URL/now")
+[ "$code" = 303 ] && ok "an account taken out loses its session at SIGHUP" || nok "removed account still has a session ($code)"
+kill -TERM "$WPID"; wait "$WPID"; WPID=
+
+if command -v openssl >/dev/null; then
+	openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=127.0.0.1" \
+		-keyout "$T/st/web.key" -out "$T/st/web.crt" >/dev/null 2>&1
+	sed -i 's|^web = { |web = { tls_cert = "web.crt"; tls_key = "web.key"; |' "$CONF"
+	: >"$T/web.log"
+	start_web
+	hdr=$(curl -s -k -D - -o /dev/null -d "user=canbo&password=$STAFF_PW" "https://127.0.0.1:$PORT/login")
+	grep -qi '^set-cookie: loaxa_session=.*; Secure' <<<"$hdr" && grep -q '^HTTP/1.1 303' <<<"$hdr" &&
+		ok "HTTPS with the station file's certificate; the cookie is Secure" || nok "HTTPS login: $hdr"
+	out=$(curl -s --max-time 5 "http://127.0.0.1:$PORT/login" 2>&1)
+	! grep -q 'password' <<<"$out" && ok "no plain HTTP on the HTTPS port" || nok "plain HTTP answered on the TLS port"
+else
+	nok "openssl is missing (HTTPS not tested)"
+fi
 [ $rc -eq 0 ] && [ $FAILED -eq 0 ]
