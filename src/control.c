@@ -231,7 +231,7 @@ static void on_readable(struct control *c, struct client *cl, int64_t now_ms)
 	}
 	*nl = '\0';
 	if (nl > cl->req && nl[-1] == '\r')
-		nl[-1] = '\0';
+		*--nl = '\0';
 	if (memchr(cl->req, '\0', (size_t)(nl - cl->req)) || strchr(cl->req, '\r')) {
 		refuse(cl, "malformed request");
 		return;
