@@ -28,6 +28,16 @@ struct journal {
 	char path[PATH_MAX + 32];
 	off_t size;          /* its length: everything before is fsynced */
 	uint8_t head[RECORD_HASH_LEN]; /* hash of the last line written */
+	struct qrec *q;      /* records not yet durable, oldest first */
+	size_t nq, capq, dropped;
+};
+
+/* A record kept until the journal can take it: its own copies. */
+struct qrec {
+	int64_t t;
+	int offset;
+	char *event;
+	char **kv; /* NULL-terminated pairs; NULL values already left out */
 };
 
 static void seterr(char *err, size_t errn, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -448,10 +458,85 @@ int journal_append(struct journal *j, int64_t t, int offset, const char *event,
 	return write_record(j, t, offset, event, kv);
 }
 
+static void qrec_free(struct qrec *r)
+{
+	free(r->event);
+	for (char **p = r->kv; p && *p; p++)
+		free(*p);
+	free(r->kv);
+}
+
+int journal_retry(struct journal *j)
+{
+	size_t done = 0;
+	int rc = 0;
+	while (done < j->nq) {
+		struct qrec *r = &j->q[done];
+		if (journal_append(j, r->t, r->offset, r->event, (const char *const *)r->kv) < 0) {
+			rc = -1;
+			break;
+		}
+		qrec_free(r);
+		done++;
+	}
+	int e = errno;
+	memmove(j->q, j->q + done, (j->nq - done) * sizeof(*j->q));
+	j->nq -= done;
+	errno = e;
+	return rc;
+}
+
+int journal_record(struct journal *j, int64_t t, int offset, const char *event, const char *const *kv)
+{
+	if (journal_retry(j) == 0 && journal_append(j, t, offset, event, kv) == 0)
+		return 0;
+	int e = errno;
+	if (j->nq >= JOURNAL_QUEUE_MAX) {
+		j->dropped++;
+		errno = e;
+		return -1;
+	}
+	if (j->nq == j->capq) {
+		j->capq = j->capq ? 2 * j->capq : 16;
+		j->q = xrealloc(j->q, j->capq * sizeof(*j->q));
+	}
+	struct qrec *r = &j->q[j->nq++];
+	size_t n = 0;
+	for (size_t i = 0; kv && kv[i]; i += 2)
+		n += 2;
+	r->t = t;
+	r->offset = offset;
+	r->event = xstrdup(event);
+	r->kv = xcalloc(n + 1, sizeof(*r->kv));
+	n = 0;
+	for (size_t i = 0; kv && kv[i]; i += 2) {
+		if (!kv[i + 1])
+			continue;
+		r->kv[n++] = xstrdup(kv[i]);
+		r->kv[n++] = xstrdup(kv[i + 1]);
+	}
+	errno = e;
+	return 1;
+}
+
+size_t journal_queued(const struct journal *j)
+{
+	return j ? j->nq : 0;
+}
+
+size_t journal_dropped(const struct journal *j)
+{
+	return j ? j->dropped : 0;
+}
+
 void journal_close(struct journal *j)
 {
 	if (!j)
 		return;
+	journal_retry(j);
+	for (size_t i = 0; i < j->nq; i++)
+		qrec_free(&j->q[i]);
+	free(j->q);
 	if (j->fd >= 0)
 		close(j->fd);
 	free(j->station);

@@ -41,6 +41,21 @@ int journal_append(struct journal *j, int64_t t, int offset, const char *event,
 		   const char *const *kv);
 void journal_close(struct journal *j);
 
+/* Like journal_append, but a record that cannot be made durable is kept
+ * (in memory, in order, at most JOURNAL_QUEUE_MAX) and written before any
+ * later record, by the next call or by journal_retry: the journal never
+ * skips what it was told, and never holds two records out of order.
+ * Returns 0 when this record (and every queued one) is on disk, 1 when it
+ * is queued (errno says why the write failed), -1 when the queue was full
+ * and it was dropped (counted in journal_dropped). */
+#define JOURNAL_QUEUE_MAX 4096
+int journal_record(struct journal *j, int64_t t, int offset, const char *event,
+		   const char *const *kv);
+/* Write the queued records. 0 when none is left, -1 with errno otherwise. */
+int journal_retry(struct journal *j);
+size_t journal_queued(const struct journal *j);
+size_t journal_dropped(const struct journal *j);
+
 /* Reading (read-only, any folder, e.g. a copy an officer brought back). */
 struct journal_pos {
 	const char *file; /* path of the file */
