@@ -419,12 +419,21 @@ static int write_record(struct journal *j, int64_t t, int offset, const char *ev
 		return -1;
 	}
 	buf[len] = '\n';
-	ssize_t w;
-	do
-		w = write(j->fd, buf, len + 1);
-	while (w < 0 && errno == EINTR);
-	int e = w < 0 ? errno : EIO;
-	if (w == (ssize_t)(len + 1)) {
+	/* One write() normally; after a short one (a full card) the rest is
+	 * tried once more only to learn why (ENOSPC), then the file is cut. */
+	size_t done = 0;
+	int e = EIO;
+	while (done < len + 1) {
+		ssize_t w = write(j->fd, buf + done, len + 1 - done);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			e = w < 0 ? errno : EIO;
+			break;
+		}
+		done += (size_t)w;
+	}
+	if (done == len + 1) {
 		if (fdatasync(j->fd) == 0) {
 			record_hash(buf, len, j->head);
 			j->size += (off_t)(len + 1);

@@ -13,6 +13,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -827,10 +829,66 @@ static void test_scan_stops_and_positions(void **state)
 	rm_tree(dir);
 }
 
+
+/* A journal that cannot grow (RLIMIT_FSIZE: a real EFBIG from write(),
+ * as a full card gives ENOSPC): records are held in order, nothing partial
+ * stays in the file, and they are all written, chained, once it can. */
+static void test_records_held_until_room(void **state)
+{
+	char *dir = tmpdir();
+	struct journal *j = jopen(dir, NULL);
+	put(j, lt(2026, 11, 30, 6, 0), "missed", "a");
+	struct stat st;
+	assert_int_equal(stat(path_in(dir, "2026-11.log"), &st), 0);
+	struct rlimit old, lim;
+	getrlimit(RLIMIT_FSIZE, &old);
+	lim = old;
+	lim.rlim_cur = (rlim_t)st.st_size + 10; /* not even one more line fits */
+	signal(SIGXFSZ, SIG_IGN);
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+	const char *kv1[] = {"occ", "b", "skip", NULL, "detail", "x y", NULL};
+	const char *kv2[] = {"occ", "c", NULL};
+	int r1 = journal_record(j, lt(2026, 11, 30, 6, 1), VN, "failed", kv1), e1 = errno;
+	int r2 = journal_record(j, lt(2026, 11, 30, 6, 2), VN, "missed", kv2);
+	size_t q2 = journal_queued(j);
+	int r3 = journal_retry(j);
+	struct stat st2;
+	int sr = stat(path_in(dir, "2026-11.log"), &st2);
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+	signal(SIGXFSZ, SIG_DFL);
+	assert_int_equal(r1, 1);
+	assert_int_equal(e1, EFBIG); /* the real reason, after a short write */
+	assert_int_equal(r2, 1);
+	assert_int_equal(q2, 2);
+	assert_int_equal(r3, -1);
+	assert_int_equal(journal_queued(j), 2);
+	assert_int_equal(sr, 0);
+	assert_int_equal(st2.st_size, st.st_size); /* nothing partial left behind */
+	/* The next record goes after the held ones. */
+	assert_int_equal(journal_record(j, lt(2026, 11, 30, 6, 3), VN, "missed", kv2), 0);
+	assert_int_equal(journal_queued(j), 0);
+	assert_int_equal(journal_dropped(j), 0);
+	journal_close(j);
+	size_t len;
+	char *b = slurp(path_in(dir, "2026-11.log"), &len);
+	assert_non_null(b);
+	assert_int_equal(count_lines(b, len), 5);
+	assert_non_null(strstr(b, " failed occ=b detail=\"x y\" prev="));
+	char *pb = strstr(b, " failed occ=b"), *pc = strstr(b, " missed occ=c");
+	assert_true(pb && pc && pb < pc);
+	struct seen s;
+	struct journal_scan_result res = scan(dir, &s);
+	assert_true(res.chain_ok);
+	assert_int_equal(s.records, 5);
+	free(b);
+	rm_tree(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_month_boundary),
+		cmocka_unit_test(test_records_held_until_room),
 		cmocka_unit_test(test_torn_every_offset),
 		cmocka_unit_test(test_torn_first_line_of_month),
 		cmocka_unit_test(test_tamper),
