@@ -181,7 +181,15 @@ struct pending {
 struct pendlist {
 	struct pending *p;
 	size_t n, cap;
+	const char *torn_name; /* "YYYY-MM.torn" whose accounted bytes are summed */
+	uint64_t torn_accounted; /* bytes of it that `torn` records account for */
 };
+
+static const char *base_name(const char *p)
+{
+	const char *s = strrchr(p, '/');
+	return s ? s + 1 : p;
+}
 
 static void pend_remove(struct pendlist *pl, const char *occ)
 {
@@ -210,6 +218,12 @@ static void pend_scan(struct pendlist *pl, const char *b, size_t len, struct rec
 		if (record_parse(line, l, r, NULL, 0) < 0)
 			continue;
 		*last_time = r->time;
+		if (!strcmp(r->event, "torn")) {
+			const char *saved = record_get(r, "saved"), *bytes = record_get(r, "bytes");
+			if (saved && bytes && pl->torn_name && !strcmp(base_name(saved), pl->torn_name))
+				pl->torn_accounted += strtoull(bytes, NULL, 10);
+			continue;
+		}
 		const char *occ = record_get(r, "occ");
 		if (!occ)
 			continue;
@@ -226,30 +240,57 @@ static void pend_scan(struct pendlist *pl, const char *b, size_t len, struct rec
 	}
 }
 
-/* Move a torn tail b[good_end, len) of the log at path aside. */
+/* Crash-safe set-aside of a torn tail b[good_end, len) of the log at path
+ * into DIR/YYYY-MM.torn, reconciled with what `torn` records already
+ * account for (accounted bytes of that file): a power cut at any instant
+ * (in the append, before the cut, before the `torn` record is on disk)
+ * leaves bytes of the .torn file that no record names, and they are
+ * reported here, with the new tail if any, as one piece [at, at+bytes).
+ * A tail already (wholly or partly) saved by the interrupted run is not
+ * saved twice. */
 static int set_aside(const char *dir, const char *name, const char *path, const char *b, size_t len,
-		     size_t good_end, struct journal_recovery *rec, char *err, size_t errn)
+		     size_t good_end, uint64_t accounted, struct journal_recovery *rec, char *err,
+		     size_t errn)
 {
 	char torn[PATH_MAX];
 	snprintf(torn, sizeof(torn), "%s/%.7s.torn", dir, name);
-	if (append_fsync(torn, b + good_end, len - good_end) < 0) {
-		seterr(err, errn, "%s: cannot save torn line: %s", torn, strerror(errno));
+	char *tb = NULL;
+	size_t tlen_file = 0;
+	if (read_file_all(torn, JOURNAL_FILE_MAX, 1, &tb, &tlen_file) < 0 && errno != ENOENT) {
+		seterr(err, errn, "%s: %s", torn, strerror(errno));
 		return -1;
 	}
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0 || ftruncate(fd, (off_t)good_end) < 0 || fsync(fd) < 0) {
-		int e = errno;
-		seterr(err, errn, "%s: cannot cut torn line: %s", path, strerror(e));
-		if (fd >= 0)
-			close(fd);
-		errno = e;
-		return -1;
+	uint64_t at = accounted < tlen_file ? accounted : tlen_file; /* a shortened .torn: what is there */
+	size_t ulen = tlen_file - (size_t)at;
+	const char *tail = b + good_end;
+	size_t tlen = len - good_end, skip = 0;
+	if (tlen && ulen && ulen <= tlen && !memcmp(tb + at, tail, ulen))
+		skip = ulen; /* the interrupted run saved this much of the same tail */
+	free(tb);
+	if (tlen) {
+		if (skip < tlen && append_fsync(torn, tail + skip, tlen - skip) < 0) {
+			seterr(err, errn, "%s: cannot save torn line: %s", torn, strerror(errno));
+			return -1;
+		}
+		int fd = open(path, O_WRONLY | O_CLOEXEC);
+		if (fd < 0 || ftruncate(fd, (off_t)good_end) < 0 || fsync(fd) < 0) {
+			int e = errno;
+			seterr(err, errn, "%s: cannot cut torn line: %s", path, strerror(e));
+			if (fd >= 0)
+				close(fd);
+			errno = e;
+			return -1;
+		}
+		close(fd);
 	}
-	close(fd);
-	rec->torn_bytes = len - good_end;
-	str_copy(rec->torn_file, torn, sizeof(rec->torn_file));
-	str_copy(rec->torn_log, path, sizeof(rec->torn_log));
-	rec->torn_offset = (long)good_end;
+	size_t total = tlen_file + (tlen - skip);
+	if (total > at) {
+		rec->torn_bytes = total - (size_t)at;
+		rec->torn_at = (long)at;
+		str_copy(rec->torn_file, torn, sizeof(rec->torn_file));
+		str_copy(rec->torn_log, path, sizeof(rec->torn_log));
+		rec->torn_offset = (long)good_end;
+	}
 	return 0;
 }
 
@@ -328,15 +369,17 @@ struct journal *journal_open(const char *dir, const char *station, const char *c
 				good = s;
 		}
 	}
-	if (good < nlen && set_aside(dir, newest, j->path, nb, nlen, good, rec, err, errn) < 0)
+	char torn_name[16];
+	snprintf(torn_name, sizeof(torn_name), "%.7s.torn", newest);
+	pl.torn_name = torn_name;
+	if (pb)
+		pend_scan(&pl, pb, plen, r, &rec->last_time);
+	pend_scan(&pl, nb, good, r, &rec->last_time);
+	if (set_aside(dir, newest, j->path, nb, nlen, good, pl.torn_accounted, rec, err, errn) < 0)
 		goto fail;
 	j->size = (off_t)good;
 	if (!last_line_hash(nb, good, j->head))
 		memcpy(j->head, base, sizeof(j->head));
-
-	if (pb)
-		pend_scan(&pl, pb, plen, r, &rec->last_time);
-	pend_scan(&pl, nb, good, r, &rec->last_time);
 	if (pl.n) {
 		rec->open_starts = xcalloc(pl.n, sizeof(*rec->open_starts));
 		for (size_t i = 0; i < pl.n; i++)

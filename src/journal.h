@@ -3,7 +3,10 @@
  * Appends are fsynced before journal_append returns. Opening for writing
  * recovers from a power cut: a torn last line is moved aside to
  * DIR/YYYY-MM.torn (never silently dropped) and reported; starts with no
- * end are reported so the caller can record them `interrupted`. */
+ * end are reported so the caller can record them `interrupted`.
+ * Recovery is idempotent: bytes of the .torn file that no `torn` record
+ * accounts for (a power cut during an earlier recovery) are reported
+ * again, once, with any new torn tail, as one piece (docs/JOURNAL.md). */
 #ifndef LOAXA_JOURNAL_H
 #define LOAXA_JOURNAL_H
 
@@ -21,6 +24,7 @@ struct journal_recovery {
 	char torn_file[4096];       /* where they went */
 	char torn_log[4096];        /* the journal file they were cut from */
 	long torn_offset;           /* byte offset they started at */
+	long torn_at;               /* where in torn_file they are: [torn_at, torn_at + torn_bytes) */
 	struct record *open_starts; /* `start` records with no end, in order */
 	size_t nopen;
 	int64_t last_time;          /* time of the last good record, 0 if none */

@@ -952,11 +952,12 @@ static void on_synced(struct daemon *d)
 	int64_t now = clock_now();
 
 	if (rec.torn_bytes) {
-		char off[32], bytes[32];
+		char off[32], bytes[32], at[32];
 		snprintf(off, sizeof(off), "%ld", rec.torn_offset);
 		snprintf(bytes, sizeof(bytes), "%zu", rec.torn_bytes);
+		snprintf(at, sizeof(at), "%ld", rec.torn_at);
 		const char *kv[] = {"file", rec.torn_log, "offset", off, "bytes", bytes, "saved",
-				    rec.torn_file, NULL};
+				    rec.torn_file, "at", at, NULL};
 		jwrite(d, "torn", kv);
 		log_warnx("journal: a torn last line (%zu bytes, power cut while writing) was set aside in %s",
 			  rec.torn_bytes, rec.torn_file);
