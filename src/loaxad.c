@@ -884,6 +884,7 @@ struct scan_state {
 	char installed_sha[65];
 	char installed_signer[64];
 	char (*last_bulletin)[ID_MAX]; /* per campaign of the running schedule */
+	unsigned manual_seq;            /* greatest K of manual@TIME#K */
 };
 
 static int scan_cb(void *ctx, const struct record *r, const struct journal_pos *pos)
@@ -910,6 +911,12 @@ static int scan_cb(void *ctx, const struct record *r, const struct journal_pos *
 	const char *occ = record_get(r, "occ");
 	if (!occ)
 		return 0;
+	const char *hash = !strncmp(occ, "manual@", 7) ? strrchr(occ, '#') : NULL;
+	if (hash) {
+		unsigned long k = strtoul(hash + 1, NULL, 10);
+		if (k > s->manual_seq && k < UINT_MAX)
+			s->manual_seq = (unsigned)k;
+	}
 	int oc = !strcmp(ev, "end") ? outcome_parse(record_get(r, "outcome") ? record_get(r, "outcome") : "")
 				    : outcome_parse(ev);
 	if (oc >= 0) {
@@ -995,6 +1002,7 @@ static void on_synced(struct daemon *d)
 	else if (!res.chain_ok)
 		log_warnx("journal: the hash chain does not verify (%s); run loaxactl log verify", res.first_bad);
 	d->journal_serial = ss.max_serial;
+	engine_set_manual_seq(d->eng, ss.manual_seq);
 	for (size_t i = 0; i < d->sched->ncampaigns; i++)
 		if (ss.last_bulletin[i][0])
 			engine_set_rotation(d->eng, d->sched->campaigns[i].id, ss.last_bulletin[i]);

@@ -60,6 +60,15 @@ ctl reload >/dev/null
 grep -q " request request=stop uid=0 pid=[0-9]* prev=" "$T"/st/journal/*.log &&
 	grep -q " request request=reload uid=0 pid=[0-9]* prev=" "$T"/st/journal/*.log &&
 	ok "stop and reload journalled with the peer's uid" || nok "stop/reload requests"
+# Fast restarts: on-demand ids never repeat (K counts on from the journal).
+stop_daemon
+start_daemon
+r2=$(req 'play tin-a\n')
+occ2=$(sed -n 's/^occurrence=//p' <<<"$r2")
+k1=${occ##*#} k2=${occ2##*#}
+[ -n "$occ2" ] && [ "$occ2" != "$occ" ] && [ "$k2" -gt "$k1" ] 2>/dev/null &&
+	ok "after a restart the next on-demand id counts on ($occ, then $occ2)" || nok "ids: $occ then $occ2"
+wait_journal "end occ=$occ2 " 10 || true
 r=$(req 'status as=bad!name\n')
 grep -qx 'ok=no' <<<"$r" && grep -q '^error=malformed as=NAME' <<<"$r" && ok "a malformed as=NAME is refused, with why" ||
 	nok "bad as: $r"
