@@ -231,7 +231,7 @@ static void on_readable(struct control *c, struct client *cl, int64_t now_ms)
 	}
 	*nl = '\0';
 	if (nl > cl->req && nl[-1] == '\r')
-		nl[-1] = '\0';
+		*--nl = '\0';
 	if (memchr(cl->req, '\0', (size_t)(nl - cl->req)) || strchr(cl->req, '\r')) {
 		refuse(cl, "malformed request");
 		return;
@@ -377,6 +377,11 @@ int control_request(const char *path, const char *request, char **out, char *err
 		ssize_t r = recv(fd, buf + len, cap - len - 1, 0);
 		if (r < 0 && errno == EINTR)
 			continue;
+		/* A daemon that refused us before reading our request closes a
+		 * socket with unread data: the kernel then says "reset" after
+		 * the reply, instead of an end of file. */
+		if (r < 0 && errno == ECONNRESET && len)
+			break;
 		if (r < 0) {
 			snprintf(err, errn, "%s: %s", send_errno ? "cannot send to loaxad" : "no answer from loaxad",
 				 strerror(send_errno ? send_errno : errno));

@@ -43,6 +43,7 @@
 #define EXIT_CONFIG 78 /* sysexits EX_CONFIG: systemd must not restart on it */
 #define SYNC_RECHECK_MS 30000
 #define MAX_POLL 64
+#define JOURNAL_RETRY_MS 5000 /* a failing journal is tried again this often (only then) */
 
 struct daemon {
 	struct station st;
@@ -69,7 +70,8 @@ struct daemon {
 	int fallback_active;
 	int audio_down; /* audio-lost journalled, audio-back not yet */
 	char last_error[512];
-	int journal_failing;     /* the last append failed: see journal_error */
+	int journal_failing;     /* records are held: see journal_error */
+	int in_notify;
 	char journal_error[256];
 	int64_t mono_start;
 	int64_t armed_real, armed_mono;
@@ -83,6 +85,7 @@ struct daemon {
 	struct amp *amp;
 	struct seq *seq;
 	int tfd_amp;             /* the sequence's timer: warm-up, hold, read-back, retry */
+	int tfd_jretry;          /* armed only while journal records are held */
 	int starting;            /* a broadcast waits for the amplifier: pend */
 	struct occurrence pend;
 	char pend_path[PATHBUF + ID_MAX];
@@ -131,23 +134,78 @@ static void set_error(struct daemon *d, const char *fmt, ...)
 
 /* ---- journal helpers ---- */
 
-static void jwrite(struct daemon *d, const char *event, const char *const *kv)
+static void journal_state_changed(struct daemon *d);
+
+/* The journal failed: remember why, show it, retry it on a timer. */
+static void journal_failed(struct daemon *d, const char *event, int e)
+{
+	log_warnx("journal: cannot record %s: %s (%zu record(s) wait to be written)", event, strerror(e),
+		  journal_queued(d->j));
+	set_error(d, "journal write failed: %s", strerror(e));
+	snprintf(d->journal_error, sizeof(d->journal_error), "cannot record %s: %s", event, strerror(e));
+	if (!d->journal_failing) {
+		d->journal_failing = 1;
+		journal_state_changed(d);
+	}
+	clock_mono_timer_in(d->tfd_jretry, JOURNAL_RETRY_MS);
+}
+
+static void journal_ok(struct daemon *d)
+{
+	if (!d->journal_failing)
+		return;
+	d->journal_failing = 0;
+	d->journal_error[0] = '\0';
+	clock_mono_timer_in(d->tfd_jretry, 0);
+	log_info("journal: writable again; every held record is on disk%s",
+		 journal_dropped(d->j) ? " (but some were dropped: the queue was full)" : "");
+	journal_state_changed(d);
+}
+
+/* Record an event. A record the journal cannot take now is held, in order,
+ * and written as soon as it can (journal_record). 0 when durable. */
+static int jwrite(struct daemon *d, const char *event, const char *const *kv)
 {
 	if (!d->j)
-		return;
+		return -1;
 	int64_t now = clock_now();
 	int off;
 	civil_tz_local(now, NULL, NULL, &off);
-	if (journal_append(d->j, now, off, event, kv) < 0) {
-		int e = errno;
-		log_warn("journal: cannot record %s", event);
-		set_error(d, "journal write failed: %s", strerror(e));
-		snprintf(d->journal_error, sizeof(d->journal_error), "cannot record %s: %s", event, strerror(e));
-		d->journal_failing = 1;
-		return;
-	}
-	d->journal_failing = 0;
 	d->jgen++;
+	if (journal_record(d->j, now, off, event, kv) != 0) {
+		journal_failed(d, event, errno);
+		return -1;
+	}
+	journal_ok(d);
+	return 0;
+}
+
+/* A broadcast's start: durable before the first sample, or not at all (it
+ * is never held: a start that is not on disk must not play). */
+static int jwrite_start(struct daemon *d, const char *const *kv)
+{
+	int64_t now = clock_now();
+	int off;
+	civil_tz_local(now, NULL, NULL, &off);
+	d->jgen++;
+	if (journal_retry(d->j) < 0 || journal_append(d->j, now, off, "start", kv) < 0) {
+		journal_failed(d, "start", errno);
+		return -1;
+	}
+	journal_ok(d);
+	return 0;
+}
+
+static void on_journal_retry(struct daemon *d)
+{
+	uint64_t x;
+	(void)!read(d->tfd_jretry, &x, sizeof(x));
+	if (!d->j)
+		return;
+	if (journal_retry(d->j) == 0)
+		journal_ok(d);
+	else
+		journal_failed(d, "held records", errno);
 }
 
 static void note_outcome(struct daemon *d, enum outcome o)
@@ -286,7 +344,19 @@ static int begin_playing(struct daemon *d)
 	const char *kv[] = {"occ", o->id, "due", due, "bulletin", o->bulletin, "campaign", o->campaign,
 			    "zones", zones, "level", level_name(o->level), "repeat", repeat,
 			    "expected", expected, "serial", serial, NULL};
-	jwrite(d, "start", kv);
+	if (o->level == LEVEL_EMERGENCY) {
+		/* An emergency plays even when it cannot be recorded now; its
+		 * start is held and written as soon as the journal takes it. */
+		if (jwrite(d, "start", kv) < 0)
+			log_warnx("emergency %s plays although its start is not on disk yet", o->id);
+	} else if (jwrite_start(d, kv) < 0) {
+		player_stop(d->pl);
+		d->playing = 0;
+		snprintf(err, sizeof(err), "the journal cannot record its start (%s): a broadcast that cannot be recorded does not play",
+			 d->journal_error);
+		record_outcome(d, "failed", o, err);
+		return -1;
+	}
 	log_info("playing %s: bulletin %s%s%s, %.1f s%s", o->id, o->bulletin,
 		 o->campaign[0] ? " of campaign " : "", o->campaign, d->cur_expected,
 		 d->fallback_active ? " (to the fallback WAV file)" : "");
@@ -434,6 +504,8 @@ static int start_broadcast(struct daemon *d, const struct occurrence *o)
 	return d->starting || d->playing;
 }
 
+static void update_notify_status(struct daemon *d);
+
 static void arm_due_timer(struct daemon *d)
 {
 	int64_t t = engine_next_wake(d->eng);
@@ -446,23 +518,41 @@ static void arm_due_timer(struct daemon *d)
 	civil_tz_format(t, ts);
 	log_debug("sleeping until %s", ts);
 
-	/* systemctl status shows this line ("Status:"). */
+	update_notify_status(d);
+}
+
+/* systemctl status shows this line ("Status:"). */
+static void update_notify_status(struct daemon *d)
+{
+	if (!d->synced)
+		return;
 	struct occurrence next;
-	char nts[26] = "";
+	char nts[26] = "", jf[320] = "";
 	size_t k = engine_upcoming(d->eng, clock_now(), &next, 1);
 	if (k)
 		civil_tz_format(next.due, nts);
+	if (d->journal_failing)
+		snprintf(jf, sizeof(jf), "JOURNAL FAILING (%s): only emergencies play; ", d->journal_error);
 	if (d->playing && k)
-		notify_status("playing %s (bulletin %s); next %s at %s", d->cur.id, d->cur.bulletin,
+		notify_status("%splaying %s (bulletin %s); next %s at %s", jf, d->cur.id, d->cur.bulletin,
 			      next.bulletin, nts);
 	else if (d->playing)
-		notify_status("playing %s (bulletin %s)", d->cur.id, d->cur.bulletin);
+		notify_status("%splaying %s (bulletin %s)", jf, d->cur.id, d->cur.bulletin);
 	else if (k)
-		notify_status("idle, schedule serial %lld; next %s (bulletin %s) at %s", d->sched->serial,
+		notify_status("%sidle, schedule serial %lld; next %s (bulletin %s) at %s", jf, d->sched->serial,
 			      next.id, next.bulletin, nts);
 	else
-		notify_status("idle, schedule serial %lld; nothing due in the next %d days",
+		notify_status("%sidle, schedule serial %lld; nothing due in the next %d days", jf,
 			      d->sched->serial, ENGINE_HORIZON / 86400);
+}
+
+static void journal_state_changed(struct daemon *d)
+{
+	if (!d->in_notify) {
+		d->in_notify = 1;
+		update_notify_status(d);
+		d->in_notify = 0;
+	}
 }
 
 /* Healthy: the loop turns (this runs from it) and a broadcast that plays
@@ -794,6 +884,7 @@ struct scan_state {
 	char installed_sha[65];
 	char installed_signer[64];
 	char (*last_bulletin)[ID_MAX]; /* per campaign of the running schedule */
+	unsigned manual_seq;            /* greatest K of manual@TIME#K */
 };
 
 static int scan_cb(void *ctx, const struct record *r, const struct journal_pos *pos)
@@ -820,6 +911,12 @@ static int scan_cb(void *ctx, const struct record *r, const struct journal_pos *
 	const char *occ = record_get(r, "occ");
 	if (!occ)
 		return 0;
+	const char *hash = !strncmp(occ, "manual@", 7) ? strrchr(occ, '#') : NULL;
+	if (hash) {
+		unsigned long k = strtoul(hash + 1, NULL, 10);
+		if (k > s->manual_seq && k < UINT_MAX)
+			s->manual_seq = (unsigned)k;
+	}
 	int oc = !strcmp(ev, "end") ? outcome_parse(record_get(r, "outcome") ? record_get(r, "outcome") : "")
 				    : outcome_parse(ev);
 	if (oc >= 0) {
@@ -862,11 +959,12 @@ static void on_synced(struct daemon *d)
 	int64_t now = clock_now();
 
 	if (rec.torn_bytes) {
-		char off[32], bytes[32];
+		char off[32], bytes[32], at[32];
 		snprintf(off, sizeof(off), "%ld", rec.torn_offset);
 		snprintf(bytes, sizeof(bytes), "%zu", rec.torn_bytes);
+		snprintf(at, sizeof(at), "%ld", rec.torn_at);
 		const char *kv[] = {"file", rec.torn_log, "offset", off, "bytes", bytes, "saved",
-				    rec.torn_file, NULL};
+				    rec.torn_file, "at", at, NULL};
 		jwrite(d, "torn", kv);
 		log_warnx("journal: a torn last line (%zu bytes, power cut while writing) was set aside in %s",
 			  rec.torn_bytes, rec.torn_file);
@@ -904,6 +1002,7 @@ static void on_synced(struct daemon *d)
 	else if (!res.chain_ok)
 		log_warnx("journal: the hash chain does not verify (%s); run loaxactl log verify", res.first_bad);
 	d->journal_serial = ss.max_serial;
+	engine_set_manual_seq(d->eng, ss.manual_seq);
 	for (size_t i = 0; i < d->sched->ncampaigns; i++)
 		if (ss.last_bulletin[i][0])
 			engine_set_rotation(d->eng, d->sched->campaigns[i].id, ss.last_bulletin[i]);
@@ -1066,6 +1165,7 @@ static void status_snapshot(struct daemon *d)
 					: MBS_STATION_IDLE;
 	s.amp_state = amp_state_code(d);
 	s.amp_fault = seq_fault(d->seq) != NULL;
+	s.journal_failing = d->journal_failing;
 	s.last_broadcast = d->last_bc_time;
 	s.last_outcome = d->last_bc_outcome;
 	int key = month_key_of(now);
@@ -1409,7 +1509,8 @@ static int run(struct daemon *d)
 	d->tfd_due = clock_timer_new();
 	d->tfd_sync = clock_mono_timer_new();
 	d->tfd_amp = clock_mono_timer_new();
-	if (d->sfd < 0 || d->tfd_due < 0 || d->tfd_sync < 0 || d->tfd_amp < 0)
+	d->tfd_jretry = clock_mono_timer_new();
+	if (d->sfd < 0 || d->tfd_due < 0 || d->tfd_sync < 0 || d->tfd_amp < 0 || d->tfd_jretry < 0)
 		fatal("cannot create the event loop's descriptors");
 	d->mono_start = clock_mono_ns();
 	d->tfd_wd = -1;
@@ -1498,6 +1599,7 @@ static int run(struct daemon *d)
 		fds[n++] = (struct pollfd){.fd = d->tfd_sync, .events = POLLIN};
 		fds[n++] = (struct pollfd){.fd = d->tfd_amp, .events = POLLIN};
 		fds[n++] = (struct pollfd){.fd = d->tfd_wd, .events = POLLIN}; /* -1: ignored by poll */
+		fds[n++] = (struct pollfd){.fd = d->tfd_jretry, .events = POLLIN};
 		int amp_at = n, namp = amp_pollfds(d->amp, fds + n, 2);
 		n += namp;
 		int sp_at = n, nsp = spool_pollfds(d->spool, fds + n, 2);
@@ -1548,6 +1650,8 @@ static int run(struct daemon *d)
 		}
 		if (fds[4].revents)
 			on_watchdog(d);
+		if (fds[5].revents)
+			on_journal_retry(d);
 		if (fds[3].revents) {
 			uint64_t x;
 			if (read(d->tfd_amp, &x, sizeof(x)) == sizeof(x))
@@ -1606,6 +1710,7 @@ static int run(struct daemon *d)
 	seq_free(d->seq);
 	free(d->counts);
 	close(d->tfd_amp);
+	close(d->tfd_jretry);
 	control_close(d->ctl);
 	spool_close(d->spool);
 	player_free(d->pl);

@@ -305,11 +305,29 @@ rm "$tmp/st/journal/2026-12.log"
 run log verify
 [ $rc -eq 0 ] && [ "${out##* }" != "$head" ]
 expect "log verify: a cut-off month gives a different chain head"
+run log verify --head "$head"
+[ $rc -eq 1 ] && grep -q "the head $head kept earlier is not in it" "$tmp/err"
+expect "log verify --head: a head kept earlier that was cut off the end is exit 1"
 python3 "$tmp/mkjournal.py" "$tmp/st/journal" >/dev/null
+run log verify --head "$head"
+[ $rc -eq 0 ] && grep -q "is the last line: nothing was added since" "$tmp/out"
+expect "log verify --head: the last line"
+h2=$(sed -n 2p "$tmp/st/journal/2026-11.log" | tr -d '\n' | sha256sum | cut -d' ' -f1)
+total=$(cat "$tmp/st/journal"/*.log | wc -l)
+run log verify --head "$h2"
+[ $rc -eq 0 ] && grep -q "is still in the journal; $((total - 2)) records added since (from .*2026-11.log:3)" "$tmp/out"
+expect "log verify --head: an earlier head is found, with what was added since"
+run log verify --head 1234
+[ $rc -eq 2 ]
+expect "log verify --head: not a hash is a usage error"
 printf '2026-12-01T08:00:00+07:00 start occ=x' >>"$tmp/st/journal/2026-12.log"
 run log verify
-[ $rc -eq 1 ] && grep -q '2026-12.log:4: .*torn' "$tmp/err"
-expect "log verify: a torn last line is reported"
+[ $rc -eq 0 ] && grep -q '2026-12.log:4: .*torn' "$tmp/err" && grep -q '^journal OK' "$tmp/out"
+expect "log verify: a torn last line of the newest file is reported, but does not fail the check (JOURNAL.md)"
+printf '\n2026-12-01T08:00:01+07:00 x prev=00\n' >>"$tmp/st/journal/2026-12.log"
+run log verify
+[ $rc -eq 1 ]
+expect "log verify: a damaged line that is not the last fails"
 
 # ---- library and daemon ----
 run bulletin list
