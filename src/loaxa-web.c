@@ -61,19 +61,23 @@ static struct {
 	uint64_t max_upload;
 } W;
 
+struct job;
+
 /* One request being read: form fields and, for an upload, the file. */
 struct req {
 	int post;
 	struct MHD_PostProcessor *pp;
 	int refused; /* a reply was queued before the body was read */
 	char csrf[WEB_TOKEN_LEN + 8];
-	char id[ID_MAX + 8], title[TITLE_MAX + 8], campaign[ID_MAX + 8], confirm[8], emergency[8];
+	char id[ID_MAX + 8], title[TITLE_MAX + 8], campaign[ID_MAX + 8], confirm[8];
 	char user[WEB_USER_MAX + 8], password[WEB_PASSWORD_MAX + 8];
 	int fd;
 	char tmp[PATHBUF];
 	char filename[256];
 	uint64_t got;
 	int too_big, bad_file;
+	struct job *job; /* the child making its page, if any */
+	enum web_lang lang;
 };
 
 /* A reply to send. */
@@ -96,12 +100,55 @@ static int64_t now_s(void)
 	return (int64_t)time(NULL);
 }
 
-/* ---- loaxactl as a child, for the read-only pages ---- */
+/* ---- children: loaxactl for the read-only pages, library_add for uploads ---- */
 
-/* Run loaxactl -c CONF args...; its stdout into out, stderr into err.
- * Returns its exit status, or -1 if it could not run. */
-static int run_ctl(const char *const *args, struct wbuf *out, struct wbuf *err)
+/* A child at work for a suspended request. The loop polls its pipes; when
+ * both are closed the request is resumed and its page is made from what
+ * the child wrote. So a month's report or a long decode never holds up
+ * another request, and its memory is the child's. */
+struct job {
+	pid_t pid;
+	int fd[2]; /* the child's stdout and stderr; -1 once closed */
+	struct wbuf out, err;
+	int rc;    /* exit status; -1: killed, or could not run */
+	int done;
+	struct MHD_Connection *c;
+};
+
+#define JOBS_MAX 4
+static struct job *jobs[JOBS_MAX];
+
+static int job_slot(void)
 {
+	for (int i = 0; i < JOBS_MAX; i++)
+		if (!jobs[i])
+			return i;
+	return -1;
+}
+
+static struct job *job_new(int slot, pid_t pid, int po, int pe, struct MHD_Connection *c)
+{
+	struct job *j = xcalloc(1, sizeof(*j));
+	j->pid = pid;
+	j->fd[0] = po;
+	j->fd[1] = pe;
+	j->c = c;
+	fcntl(po, F_SETFL, O_NONBLOCK);
+	fcntl(pe, F_SETFL, O_NONBLOCK);
+	wb_put(&j->out, "");
+	wb_put(&j->err, "");
+	jobs[slot] = j;
+	MHD_suspend_connection(c);
+	return j;
+}
+
+/* Start loaxactl -c CONF args... for connection c (suspended until it
+ * ends). NULL when it cannot start or JOBS_MAX are running. */
+static struct job *job_ctl(const char *const *args, struct MHD_Connection *c)
+{
+	int slot = job_slot();
+	if (slot < 0)
+		return NULL;
 	const char *argv[16];
 	size_t n = 0;
 	argv[n++] = W.ctl;
@@ -112,60 +159,134 @@ static int run_ctl(const char *const *args, struct wbuf *out, struct wbuf *err)
 	argv[n] = NULL;
 	int po[2], pe[2];
 	if (pipe2(po, O_CLOEXEC) < 0)
-		return -1;
+		return NULL;
 	if (pipe2(pe, O_CLOEXEC) < 0) {
 		close(po[0]);
 		close(po[1]);
-		return -1;
+		return NULL;
 	}
 	posix_spawn_file_actions_t fa;
 	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_adddup2(&fa, po[1], 1);
 	posix_spawn_file_actions_adddup2(&fa, pe[1], 2);
 	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	/* Our blocked signals (signalfd) and ignored SIGPIPE are not its. */
+	posix_spawnattr_t at;
+	posix_spawnattr_init(&at);
+	sigset_t none, pipe;
+	sigemptyset(&none);
+	sigemptyset(&pipe);
+	sigaddset(&pipe, SIGPIPE);
+	posix_spawnattr_setsigmask(&at, &none);
+	posix_spawnattr_setsigdefault(&at, &pipe);
+	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
 	pid_t pid;
-	int r = posix_spawn(&pid, W.ctl, &fa, NULL, (char *const *)argv, environ);
+	int r = posix_spawn(&pid, W.ctl, &fa, &at, (char *const *)argv, environ);
 	posix_spawn_file_actions_destroy(&fa);
+	posix_spawnattr_destroy(&at);
 	close(po[1]);
 	close(pe[1]);
 	if (r != 0) {
+		log_warnx("cannot run %s: %s", W.ctl, strerror(r));
 		close(po[0]);
 		close(pe[0]);
-		wb_printf(err, "cannot run %s: %s", W.ctl, strerror(r));
-		return -1;
+		return NULL;
 	}
-	struct pollfd fds[2] = {{po[0], POLLIN, 0}, {pe[0], POLLIN, 0}};
-	int open_n = 2;
-	char buf[16384];
-	while (open_n) {
-		if (poll(fds, 2, -1) < 0) {
-			if (errno == EINTR)
-				continue;
-			break;
+	return job_new(slot, pid, po[0], pe[0], c);
+}
+
+/* Fork a child that runs fn(arg) with its stdout and stderr to the job. */
+static struct job *job_fork(void (*fn)(void *), void *arg, struct MHD_Connection *c)
+{
+	int slot = job_slot();
+	if (slot < 0)
+		return NULL;
+	int po[2], pe[2];
+	if (pipe2(po, O_CLOEXEC) < 0)
+		return NULL;
+	if (pipe2(pe, O_CLOEXEC) < 0) {
+		close(po[0]);
+		close(po[1]);
+		return NULL;
+	}
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid == 0) {
+		dup2(po[1], 1);
+		dup2(pe[1], 2);
+		fn(arg);
+		fflush(NULL);
+		_exit(0);
+	}
+	close(po[1]);
+	close(pe[1]);
+	if (pid < 0) {
+		log_warn("fork");
+		close(po[0]);
+		close(pe[0]);
+		return NULL;
+	}
+	return job_new(slot, pid, po[0], pe[0], c);
+}
+
+static void job_reap(struct job *j, int kill_it)
+{
+	for (int k = 0; k < 2; k++)
+		if (j->fd[k] >= 0) {
+			close(j->fd[k]);
+			j->fd[k] = -1;
 		}
-		for (int i = 0; i < 2; i++) {
-			if (fds[i].fd < 0 || !fds[i].revents)
+	if (kill_it)
+		kill(j->pid, SIGKILL);
+	int st;
+	while (waitpid(j->pid, &st, 0) < 0 && errno == EINTR)
+		;
+	j->rc = !kill_it && WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+	j->done = 1;
+	for (int i = 0; i < JOBS_MAX; i++)
+		if (jobs[i] == j)
+			jobs[i] = NULL;
+}
+
+/* Read what a job's child wrote; when it has closed both pipes, reap it
+ * and resume its request. */
+static void job_service(struct job *j)
+{
+	char buf[16384];
+	for (int k = 0; k < 2; k++) {
+		while (j->fd[k] >= 0) {
+			ssize_t n = read(j->fd[k], buf, sizeof(buf));
+			if (n > 0) {
+				struct wbuf *to = k ? &j->err : &j->out;
+				if (to->len + (size_t)n <= CHILD_OUT_MAX)
+					wb_putn(to, buf, (size_t)n);
+			} else if (n < 0 && errno == EINTR) {
 				continue;
-			ssize_t k = read(fds[i].fd, buf, sizeof(buf));
-			if (k > 0) {
-				struct wbuf *to = i ? err : out;
-				if (to->len + (size_t)k <= CHILD_OUT_MAX)
-					wb_putn(to, buf, (size_t)k);
-			} else if (k == 0 || errno != EINTR) {
-				close(fds[i].fd);
-				fds[i].fd = -1;
-				open_n--;
+			} else {
+				if (n == 0 || errno != EAGAIN) {
+					close(j->fd[k]);
+					j->fd[k] = -1;
+				}
+				break;
 			}
 		}
 	}
-	int st;
-	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-		;
-	if (!out->p)
-		wb_put(out, "");
-	if (!err->p)
-		wb_put(err, "");
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+	if (j->fd[0] < 0 && j->fd[1] < 0) {
+		job_reap(j, 0);
+		MHD_resume_connection(j->c);
+	}
+}
+
+/* A request ends: a child still at work is stopped. */
+static void job_free(struct job *j)
+{
+	if (!j)
+		return;
+	if (!j->done)
+		job_reap(j, 1);
+	wb_free(&j->out);
+	wb_free(&j->err);
+	free(j);
 }
 
 /* ---- the daemon, over the control socket ---- */
@@ -580,7 +701,8 @@ static void next_play_of(const char *list, const char *id, char *out, size_t n)
 	}
 }
 
-static void page_bulletins(struct reply *r, enum web_lang lang, struct web_session *s)
+static void page_bulletins(struct reply *r, enum web_lang lang, struct web_session *s,
+			   const struct job *j)
 {
 	struct wbuf b = {0};
 	page_begin(&b, lang, L("Bản tin", "Bulletins"), s, "/bulletins");
@@ -627,9 +749,6 @@ static void page_bulletins(struct reply *r, enum web_lang lang, struct web_sessi
 		if (config_load_bundle_files(W.st.schedule, &bf, &nbf, &e2) < 0)
 			nbf = 0;
 		errlist_free(&e2);
-		struct wbuf out = {0}, err = {0};
-		static const char *const args[] = {"bulletin", "list", NULL};
-		run_ctl(args, &out, &err);
 		wb_printf(&b, "<table id=\"bulletins\"><tr><th>%s</th><th>%s</th><th>%s</th><th>%s</th><th>%s</th><th>%s</th><th></th></tr>",
 			  L("Mã", "Id"), L("Tên bản tin", "Title"), L("Chiến dịch", "Campaign"),
 			  L("Thời lượng", "Duration"), L("Nguồn", "Source"), L("Lần phát tới", "Next play"));
@@ -640,7 +759,7 @@ static void page_bulletins(struct reply *r, enum web_lang lang, struct web_sessi
 				signed_ |= !strcmp(bf[k].sha256, it->sha256);
 			long secs = (long)(it->duration + 0.5);
 			char np[32];
-			next_play_of(out.p, it->id, np, sizeof(np));
+			next_play_of(j->out.p, it->id, np, sizeof(np));
 			wb_put(&b, "<tr data-id=\"");
 			wb_html(&b, it->id);
 			wb_put(&b, "\"><td>");
@@ -668,8 +787,6 @@ static void page_bulletins(struct reply *r, enum web_lang lang, struct web_sessi
 			wb_put(&b, "</td></tr>");
 		}
 		wb_put(&b, "</table>");
-		wb_free(&out);
-		wb_free(&err);
 		free(bf);
 	}
 	catalog_free(&cat);
@@ -678,24 +795,20 @@ static void page_bulletins(struct reply *r, enum web_lang lang, struct web_sessi
 	reply_html(r, 200, &b);
 }
 
-static void page_schedule(struct reply *r, enum web_lang lang, struct web_session *s)
+static void page_schedule(struct reply *r, enum web_lang lang, struct web_session *s,
+			  const struct job *j)
 {
 	struct wbuf b = {0};
 	page_begin(&b, lang, L("Lịch phát sóng 7 ngày tới", "The week's schedule"), s, "/schedule");
 	page_flash(&b, s);
-	struct wbuf out = {0}, err = {0};
-	static const char *const args[] = {"schedule", "show", "--days", "7", NULL};
-	int rc = run_ctl(args, &out, &err);
-	if (err.len) {
-		wb_printf(&b, "<div class=\"msg%s\"><pre>", rc ? " bad" : "");
-		wb_html(&b, err.p);
+	if (j->err.len) {
+		wb_printf(&b, "<div class=\"msg%s\"><pre>", j->rc ? " bad" : "");
+		wb_html(&b, j->err.p);
 		wb_put(&b, "</pre></div>");
 	}
 	wb_put(&b, "<pre id=\"schedule\">");
-	wb_html(&b, out.p);
+	wb_html(&b, j->out.p);
 	wb_put(&b, "</pre>");
-	wb_free(&out);
-	wb_free(&err);
 	/* Blackouts of the installed schedule that reach into the week. */
 	struct errlist errs = {0};
 	struct schedule sc;
@@ -773,7 +886,8 @@ static void query_month(struct MHD_Connection *c, char out[8])
 		out[0] = '\0';
 }
 
-static void page_log(struct reply *r, enum web_lang lang, struct web_session *s, const char *month)
+static void page_log(struct reply *r, enum web_lang lang, struct web_session *s, const char *month,
+		     const struct job *j)
 {
 	struct wbuf b = {0};
 	char title[128];
@@ -787,23 +901,16 @@ static void page_log(struct reply *r, enum web_lang lang, struct web_session *s,
 		      " · <a href=\"/log.csv?month=%s\" id=\"logcsv\">%s</a></p>",
 		  month, L("Báo cáo tháng", "Monthly report"), month, L("Báo cáo (CSV)", "Report (CSV)"),
 		  month, L("Tải nhật ký (CSV)", "Download the log (CSV)"));
-	int y = atoi(month), m = atoi(month + 5);
-	char from[16], to[16];
-	snprintf(from, sizeof(from), "%s-01", month);
-	snprintf(to, sizeof(to), "%s-%02d", month, days_in_month(y, m));
-	const char *args[] = {"log", "--from", from, "--to", to, "--format", "csv", NULL};
-	struct wbuf out = {0}, err = {0};
-	int rc = run_ctl(args, &out, &err);
-	if (rc && err.len) {
+	if (j->rc && j->err.len) {
 		wb_put(&b, "<div class=\"msg bad\"><pre>");
-		wb_html(&b, err.p);
+		wb_html(&b, j->err.p);
 		wb_put(&b, "</pre></div>");
 	}
 	wb_printf(&b, "<table id=\"log\"><tr><th>%s</th><th>%s</th><th>%s</th><th>%s</th><th>%s</th><th>%s</th></tr>",
 		  L("Giờ phát", "Due"), L("Bản tin", "Bulletin"), L("Chiến dịch", "Campaign"),
 		  L("Kết quả", "Outcome"), L("Đã phát / dự kiến (giây)", "Played / expected (s)"),
 		  L("Ghi chú", "Detail"));
-	const char *p = out.p;
+	const char *p = j->out.p;
 	char *f[16], scratch[4096];
 	int nf, rows = 0;
 	if (web_csv_row(&p, f, 16, scratch, sizeof(scratch)) >= 0) { /* the header */
@@ -836,53 +943,25 @@ static void page_log(struct reply *r, enum web_lang lang, struct web_session *s,
 		wb_printf(&b, "<tr><td colspan=\"6\">%s</td></tr>",
 			  L("Chưa có lượt phát nào trong tháng này", "No broadcasts in this month"));
 	wb_put(&b, "</table>");
-	wb_free(&out);
-	wb_free(&err);
 	page_end(&b);
 	reply_html(r, 200, &b);
 }
 
-/* The report exactly as `loaxactl report --format html|csv` writes it. */
-static void page_report(struct reply *r, enum web_lang lang, const char *month, int csv)
+/* The report (or the log) exactly as loaxactl writes it. */
+static void page_verbatim(struct reply *r, const char *what, const char *month, int csv,
+			  struct job *j)
 {
-	const char *args[] = {"report", "--month", month, "--format", csv ? "csv" : "html", NULL};
-	struct wbuf out = {0}, err = {0};
-	int rc = run_ctl(args, &out, &err);
-	if (rc != 0 && !out.len) {
-		reply_text(r, 500, err.p);
-	} else {
-		r->status = 200;
-		r->ctype = csv ? "text/csv; charset=utf-8" : "text/html; charset=utf-8";
-		r->body = wb_take(&out, &r->len);
-		r->report = !csv;
-		if (csv)
-			snprintf(r->disposition, sizeof(r->disposition),
-				 "attachment; filename=\"report-%s-%s.csv\"", W.st.id, month);
+	if (j->rc != 0 && !j->out.len) {
+		reply_text(r, 500, j->err.p);
+		return;
 	}
-	wb_free(&out);
-	wb_free(&err);
-}
-
-static void download_log(struct reply *r, const char *month)
-{
-	int y = atoi(month), m = atoi(month + 5);
-	char from[16], to[16];
-	snprintf(from, sizeof(from), "%s-01", month);
-	snprintf(to, sizeof(to), "%s-%02d", month, days_in_month(y, m));
-	const char *args[] = {"log", "--from", from, "--to", to, "--format", "csv", NULL};
-	struct wbuf out = {0}, err = {0};
-	int rc = run_ctl(args, &out, &err);
-	if (rc != 0 && !out.len) {
-		reply_text(r, 500, err.p);
-	} else {
-		r->status = 200;
-		r->ctype = "text/csv; charset=utf-8";
-		r->body = wb_take(&out, &r->len);
-		snprintf(r->disposition, sizeof(r->disposition), "attachment; filename=\"log-%s-%s.csv\"",
-			 W.st.id, month);
-	}
-	wb_free(&out);
-	wb_free(&err);
+	r->status = 200;
+	r->ctype = csv ? "text/csv; charset=utf-8" : "text/html; charset=utf-8";
+	r->body = wb_take(&j->out, &r->len);
+	r->report = !csv;
+	if (csv)
+		snprintf(r->disposition, sizeof(r->disposition), "attachment; filename=\"%s-%s-%s.csv\"",
+			 what, W.st.id, month);
 }
 
 /* ---- actions ---- */
@@ -912,20 +991,12 @@ static void shown_name(const char *msg, const char *tmp, const char *name, char 
 	snprintf(out, n, "%.*s%s%s", (int)(hit - msg), msg, name, hit + strlen(tmp));
 }
 
-static void act_upload(struct reply *r, enum web_lang lang, struct web_session *s, struct req *q)
+/* In a forked child: the library's checks and copy, as bulletin add does
+ * them. Writes "ok\tID" or "no", a newline, then the words for people. */
+static void upload_child(void *arg)
 {
-	if (q->fd < 0 || !q->got) {
-		set_flash(s, 1, "%s", L("Chưa chọn tệp âm thanh.", "No audio file was chosen."));
-		reply_redirect(r, "/bulletins");
-		return;
-	}
-	if (fsync(q->fd) < 0 || close(q->fd) < 0) {
-		q->fd = -1;
-		set_flash(s, 1, "%s: %s", L("Không lưu được tệp tạm", "Cannot store the upload"), strerror(errno));
-		reply_redirect(r, "/bulletins");
-		return;
-	}
-	q->fd = -1;
+	struct req *q = arg;
+	enum web_lang lang = q->lang;
 	char id[ID_MAX];
 	if (q->id[0])
 		str_copy(id, q->id, sizeof(id));
@@ -936,35 +1007,76 @@ static void act_upload(struct reply *r, enum web_lang lang, struct web_session *
 	struct errlist errs = {0}, warns = {0};
 	struct bulletin added;
 	int rc = library_add(&W.st, q->tmp, &o, &added, &errs, &warns);
-	struct wbuf m = {0};
 	char line[1024];
 	if (rc < 0) {
-		wb_printf(&m, "%s “%s”: ", L("Tệp bị từ chối, không thêm gì", "Refused, nothing was added"),
-			  q->filename);
+		printf("no\n%s “%s”: ", L("Tệp bị từ chối, không thêm gì", "Refused, nothing was added"),
+		       q->filename);
 		for (size_t i = 0; i < errs.n; i++) {
 			shown_name(errs.msg[i], q->tmp, q->filename, line, sizeof(line));
-			wb_printf(&m, "%s%s", i ? " " : "", line);
+			printf("%s%s", i ? " " : "", line);
 		}
-		set_flash(s, 1, "%s", m.p);
-		log_info("%s: upload of \"%s\" refused: %s", s->user, q->filename, errs.n ? errs.msg[0] : "?");
 	} else {
 		long secs = (long)(added.duration + 0.5);
-		wb_printf(&m, "%s %s: “%s”, %ld:%02ld.", L("Đã thêm bản tin", "Added bulletin"), added.id,
-			  added.title, secs / 60, secs % 60);
+		printf("ok\t%s\n%s %s: “%s”, %ld:%02ld.", added.id, L("Đã thêm bản tin", "Added bulletin"),
+		       added.id, added.title, secs / 60, secs % 60);
 		for (size_t i = 0; i < warns.n; i++) {
 			shown_name(warns.msg[i], q->tmp, q->filename, line, sizeof(line));
-			wb_printf(&m, " %s %s", L("Lưu ý:", "Note:"), line);
+			printf(" %s %s", L("Lưu ý:", "Note:"), line);
 		}
+	}
+	errlist_free(&errs);
+	errlist_free(&warns);
+}
+
+/* The file is in: check and add it in a child. 1 when the request is
+ * suspended meanwhile, 0 with the reply made. */
+static int act_upload_start(struct reply *r, enum web_lang lang, struct web_session *s,
+			    struct req *q, struct MHD_Connection *c)
+{
+	if (q->fd < 0 || !q->got) {
+		set_flash(s, 1, "%s", L("Chưa chọn tệp âm thanh.", "No audio file was chosen."));
+		reply_redirect(r, "/bulletins");
+		return 0;
+	}
+	if (fsync(q->fd) < 0 || close(q->fd) < 0) {
+		q->fd = -1;
+		set_flash(s, 1, "%s: %s", L("Không lưu được tệp tạm", "Cannot store the upload"), strerror(errno));
+		reply_redirect(r, "/bulletins");
+		return 0;
+	}
+	q->fd = -1;
+	q->lang = lang;
+	if (!(q->job = job_fork(upload_child, q, c))) {
+		reply_text(r, 503, L("Trạm đang bận, hãy thử lại.", "Busy; try again."));
+		r->retry_after = 2;
+		return 0;
+	}
+	return 1;
+}
+
+static void act_upload_done(struct reply *r, enum web_lang lang, struct web_session *s,
+			    struct req *q)
+{
+	const char *out = q->job->out.p, *msg = strchr(out, '\n');
+	int added = !strncmp(out, "ok\t", 3);
+	if (!msg || q->job->rc != 0) {
+		set_flash(s, 1, "%s", L("Kiểm tra tệp bị lỗi; không thêm gì.", "The check failed; nothing was added."));
+		log_warnx("%s: upload check of \"%s\" ended with %d: %.200s", s->user, q->filename,
+			  q->job->rc, q->job->err.p);
+	} else if (!added) {
+		set_flash(s, 1, "%s", msg + 1);
+		log_info("%s: upload of \"%s\" refused: %s", s->user, q->filename, msg + 1);
+	} else {
+		struct wbuf m = {0};
+		wb_put(&m, msg + 1);
 		char *reply = NULL, err[512];
 		if (daemon_ask("reload", s->user, &reply, err, sizeof(err)) < 0)
 			wb_printf(&m, " %s", err);
 		free(reply);
 		set_flash(s, 0, "%s", m.p);
-		log_info("%s: added bulletin %s (\"%s\")", s->user, added.id, q->filename);
+		wb_free(&m);
+		log_info("%s: added bulletin %.*s (\"%s\")", s->user, (int)(msg - out - 3), out + 3, q->filename);
 	}
-	wb_free(&m);
-	errlist_free(&errs);
-	errlist_free(&warns);
 	reply_redirect(r, "/bulletins");
 }
 
@@ -1167,6 +1279,7 @@ static void req_free(void *cls, struct MHD_Connection *c, void **con_cls,
 		close(q->fd);
 	if (q->tmp[0])
 		unlink(q->tmp);
+	job_free(q->job);
 	sodium_memzero(q->password, sizeof(q->password));
 	free(q);
 	*con_cls = NULL;
@@ -1366,29 +1479,56 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 				act_daemon(&r, lang, s, req, em ? "/now" : "/bulletins");
 			}
 		} else if (!strcmp(url, "/bulletins/add")) {
-			act_upload(&r, lang, s, q);
+			if (q->job)
+				act_upload_done(&r, lang, s, q);
+			else if (act_upload_start(&r, lang, s, q, c))
+				return MHD_YES;
 		} else {
 			act_remove(&r, s, q->id);
 		}
 		return send_reply(c, &r);
 	}
-	char month[8];
-	if (!strcmp(url, "/") )
+	if (!strcmp(url, "/")) {
 		reply_redirect(&r, "/now");
-	else if (!strcmp(url, "/now"))
+		return send_reply(c, &r);
+	}
+	if (!strcmp(url, "/now")) {
 		page_now(&r, lang, s);
-	else if (!strcmp(url, "/bulletins"))
-		page_bulletins(&r, lang, s);
+		return send_reply(c, &r);
+	}
+	/* The other pages are loaxactl's: run it, answer when it is done. */
+	char month[8] = "", from[16], to[16];
+	int csv = strstr(url, ".csv") != NULL;
+	if (!strncmp(url, "/log", 4) || !strncmp(url, "/report", 7)) {
+		query_month(c, month);
+		if (!month[0]) {
+			reply_text(&r, 400, L("Tháng viết là YYYY-MM", "The month is YYYY-MM"));
+			return send_reply(c, &r);
+		}
+	}
+	if (!q->job) {
+		snprintf(from, sizeof(from), "%s-01", month);
+		snprintf(to, sizeof(to), "%s-%02d", month, month[0] ? days_in_month(atoi(month), atoi(month + 5)) : 1);
+		const char *bl[] = {"bulletin", "list", NULL};
+		const char *sc[] = {"schedule", "show", "--days", "7", NULL};
+		const char *lg[] = {"log", "--from", from, "--to", to, "--format", "csv", NULL};
+		const char *rp[] = {"report", "--month", month, "--format", csv ? "csv" : "html", NULL};
+		const char *const *args = !strcmp(url, "/bulletins") ? bl : !strcmp(url, "/schedule") ? sc
+					  : !strncmp(url, "/log", 4) ? lg : rp;
+		if ((q->job = job_ctl(args, c)))
+			return MHD_YES;
+		reply_text(&r, 503, L("Trạm đang bận, hãy thử lại.", "Busy; try again."));
+		r.retry_after = 2;
+		return send_reply(c, &r);
+	}
+	if (!strcmp(url, "/bulletins"))
+		page_bulletins(&r, lang, s, q->job);
 	else if (!strcmp(url, "/schedule"))
-		page_schedule(&r, lang, s);
-	else if ((query_month(c, month), !month[0]))
-		reply_text(&r, 400, L("Tháng viết là YYYY-MM", "The month is YYYY-MM"));
+		page_schedule(&r, lang, s, q->job);
 	else if (!strcmp(url, "/log"))
-		page_log(&r, lang, s, month);
-	else if (!strcmp(url, "/log.csv"))
-		download_log(&r, month);
+		page_log(&r, lang, s, month, q->job);
 	else
-		page_report(&r, lang, month, !strcmp(url, "/report.csv"));
+		page_verbatim(&r, url[1] == 'l' ? "log" : "report", month, csv, q->job);
 	return send_reply(c, &r);
 }
 
@@ -1519,7 +1659,7 @@ int main(int argc, char **argv)
 		       W.st.web_listen);
 	char *cert = NULL, *key = NULL;
 	size_t certn, keyn;
-	unsigned flags = MHD_USE_EPOLL | MHD_USE_ERROR_LOG | (((struct sockaddr *)&ss)->sa_family == AF_INET6 ? MHD_USE_IPv6 : 0);
+	unsigned flags = MHD_USE_EPOLL | MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME | (((struct sockaddr *)&ss)->sa_family == AF_INET6 ? MHD_USE_IPv6 : 0);
 	if (W.st.web_tls_cert[0]) {
 		if (read_file_all(W.st.web_tls_cert, 1 << 20, 0, &cert, &certn) < 0)
 			fatal("%s", W.st.web_tls_cert);
@@ -1566,12 +1706,17 @@ int main(int argc, char **argv)
 		 W.st.web_listen, pi ? pi->port : 0, W.st.web_users);
 	int run = 1;
 	while (run) {
-		struct pollfd fds[2] = {{di->epoll_fd, POLLIN, 0}, {sfd, POLLIN, 0}};
+		struct pollfd fds[2 + 2 * JOBS_MAX] = {{di->epoll_fd, POLLIN, 0}, {sfd, POLLIN, 0}};
+		int nfds = 2;
+		for (int i = 0; i < JOBS_MAX; i++)
+			for (int k = 0; jobs[i] && k < 2; k++)
+				if (jobs[i]->fd[k] >= 0)
+					fds[nfds++] = (struct pollfd){jobs[i]->fd[k], POLLIN, 0};
 		MHD_UNSIGNED_LONG_LONG to;
 		int timeout = -1;
 		if (MHD_get_timeout(W.mhd, &to) == MHD_YES)
 			timeout = to > 60000 ? 60000 : (int)to;
-		if (poll(fds, 2, timeout) < 0 && errno != EINTR)
+		if (poll(fds, (nfds_t)nfds, timeout) < 0 && errno != EINTR)
 			fatal("poll");
 		if (fds[1].revents) {
 			struct signalfd_siginfo si;
@@ -1588,8 +1733,20 @@ int main(int argc, char **argv)
 				}
 			}
 		}
+		for (int i = 0; i < JOBS_MAX; i++)
+			if (jobs[i])
+				job_service(jobs[i]);
 		MHD_run(W.mhd);
 	}
+	/* Suspended requests are let go before the server stops. */
+	for (int i = 0; i < JOBS_MAX; i++) {
+		struct job *j = jobs[i];
+		if (j) {
+			job_reap(j, 1);
+			MHD_resume_connection(j->c);
+		}
+	}
+	MHD_run(W.mhd);
 	log_info("stopping");
 	MHD_stop_daemon(W.mhd);
 	web_users_free(&W.users);

@@ -32,9 +32,31 @@ WPID=
 	{ nok "loaxa-web exit $wrc"; grep -A15 -E 'Sanitizer|runtime error' "$T/web.log" | head -30; }
 
 # Accounts are read again on SIGHUP: a new one logs in, a removed one's
-# session ends. Then HTTPS with the station file's certificate.
+# session ends. Then HTTPS with the station file's certificate. This
+# loaxa-web runs a loaxactl that takes 2 s to start, to show that a page
+# being made does not hold up the others.
+cat >"$T/slow-loaxactl" <<EOC
+#!/bin/sh
+sleep 2
+exec "$BUILD/loaxactl" "\$@"
+EOC
+chmod +x "$T/slow-loaxactl"
 : >"$T/web.log"
+export LOAXA_LOAXACTL=$T/slow-loaxactl
 start_web
+unset LOAXA_LOAXACTL
+curl -s -o /dev/null -c "$T/jar.cb" -d "user=canbo&password=$STAFF_PW" "$URL/login"
+curl -s -o "$T/schedule.html" -b "$T/jar.cb" "$URL/schedule" &
+slow=$!
+sleep 0.3
+t0=$(date +%s%N)
+code=$(curl -s -o /dev/null -w '%{http_code}' -b "$T/jar.cb" "$URL/now")
+ms=$((($(date +%s%N) - t0) / 1000000))
+kill -0 "$slow" 2>/dev/null && [ "$code" = 200 ] && [ $ms -lt 1500 ] &&
+	ok "while a slow page is being made another is served (${ms} ms)" ||
+	nok "Now took ${ms} ms ($code) while the schedule page was being made"
+wait "$slow"
+grep -q 'id="schedule"' "$T/schedule.html" && ok "and the slow page arrives complete" || nok "slow page: $(head -c 300 "$T/schedule.html")"
 echo "mat-khau-moi-1" | ctl web user add moi --role viewer >/dev/null
 login() { curl -s -o /dev/null -w '%{http_code}' -c "$T/jar.$1" -d "user=$1&password=$2" "$URL/login"; }
 [ "$(login moi mat-khau-moi-1)" = 403 ] && ok "an account added while running is not known before SIGHUP" ||
