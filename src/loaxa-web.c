@@ -1033,6 +1033,12 @@ static void upload_child(void *arg)
 static int act_upload_start(struct reply *r, enum web_lang lang, struct web_session *s,
 			    struct req *q, struct MHD_Connection *c)
 {
+	if (q->bad_file) {
+		set_flash(s, 1, "%s", L("Không nhận được tệp (mỗi lần một tệp).",
+					"The file could not be received (one file at a time)."));
+		reply_redirect(r, "/bulletins");
+		return 0;
+	}
 	if (q->fd < 0 || !q->got) {
 		set_flash(s, 1, "%s", L("Chưa chọn tệp âm thanh.", "No audio file was chosen."));
 		reply_redirect(r, "/bulletins");
@@ -1372,7 +1378,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 							  "The file is too large: at most %d MB."),
 						  W.st.web_max_upload_mb);
 				}
-				reply_text(&r, 413, L("Tệp quá lớn", "Too large"));
+				struct wbuf b = {0};
+				wb_printf(&b, "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>413</title></head><body><p>");
+				wb_printf(&b, L("Tệp quá lớn: trạm nhận tệp tối đa %d MB.", "The file is too large: at most %d MB."),
+					  W.st.web_max_upload_mb);
+				wb_printf(&b, " <a href=\"/bulletins\">%s</a></p></body></html>\n", L("Quay lại", "Back"));
+				reply_html(&r, 413, &b);
 				q->refused = 1;
 				return send_reply(c, &r);
 			}
@@ -1397,6 +1408,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 			char addr[64];
 			client_addr(c, addr, sizeof(addr));
 			log_info("upload from %s cut off: over %d MB", addr, W.st.web_max_upload_mb);
+			struct web_session *s = session_of(c);
+			if (s) /* the browser shows a broken connection; the next page says why */
+				set_flash(s, 1, L("Tệp quá lớn: trạm nhận tệp tối đa %d MB.",
+						  "The file is too large: at most %d MB."),
+					  W.st.web_max_upload_mb);
 			return MHD_NO;
 		}
 		if (pr != MHD_YES && !q->bad_file) {
