@@ -21,8 +21,8 @@ CONF=$CONF URL=$URL T=$T AUD=$AUD BUILD=$BUILD STAFF_PW=$STAFF_PW VIEW_PW=$VIEW_
 	timeout 120 /usr/bin/python3 tests/it/web_security.py
 rc=$?
 [ $rc -eq 0 ] || { tail -20 "$T/web.log" | sed 's/^/# web: /'; tail -5 "$T/daemon.log" | sed 's/^/# daemon: /'; }
-# Numbered after the Python's 35.
-N=35
+# Numbered after the Python's 38.
+N=38
 kill -TERM "$WPID"
 wait "$WPID"
 wrc=$?

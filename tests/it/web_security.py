@@ -169,6 +169,20 @@ ok(b"&lt;script&gt;alert(1)&lt;/script&gt; &quot;&#39;&amp;" in page and b"<scri
    and b"<img src=x>" not in page, "a hostile title and file name are escaped on the page")
 ok("Bản tin xã &lt;a&gt;".encode() in page, "titles from the CLI are escaped too")
 
+# Remove: the same refusals as bulletin remove; a reload tells the daemon.
+st, h, _ = req("POST", "/bulletins/remove", {"id": "tin-a", "csrf": csrf}, cookie=staff)
+_, _, page = req("GET", "/bulletins", cookie=staff)
+cli = subprocess.run([E["BUILD"] + "/loaxactl", "-c", E["CONF"], "bulletin", "remove", "tin-a"],
+                     capture_output=True).stderr.decode().replace("loaxactl: ", "").split(", or use --force")[0]
+ok(st == 303 and 'class="msg bad"' in page.decode() and cli.strip() and cli.strip() in page.decode()
+   and 'data-id="tin-a"' in page.decode(), "removing a bulletin the schedule uses is refused in bulletin remove's words", cli)
+st, h, _ = req("POST", "/bulletins/remove", {"id": "tin-evil", "csrf": csrf}, cookie=staff)
+_, _, page = req("GET", "/bulletins", cookie=staff)
+ok('data-id="tin-evil"' not in page.decode() and "removed tin-evil" in page.decode()
+   and re.search(r" request request=reload .*as=canbo", journal()), "an unused local bulletin is removed; the daemon reloads, as=canbo")
+st, h, _ = req("POST", "/stop", {"csrf": csrf}, cookie=staff)
+ok(st == 303 and re.search(r" request request=stop .*as=canbo", journal()), "Stop reaches loaxad, journalled as=canbo")
+
 # 7. The report and the CSV are loaxactl's own bytes.
 month = "2030-01"
 steps = journal().count(" clock-stepped ")
