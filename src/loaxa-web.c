@@ -2,10 +2,11 @@
  * separate process that does nothing the command line cannot do: daemon
  * actions go over loaxad's control socket (with as=ACCOUNT, so the journal
  * names who asked), uploads through the library code that `bulletin add`
- * uses, and the read-only pages run loaxactl itself (schedule show, bulletin
- * list, log, report), so a journal scan's memory is the child's, not ours.
- * One thread: poll() over libmicrohttpd's epoll descriptor and a signalfd;
- * with nobody connected it sleeps without a timeout. */
+ * uses (in a forked child: a whole-file decode), and the read-only pages
+ * run loaxactl itself (schedule show, bulletin list, log, report). While a
+ * child works its request is suspended, so nothing waits. One thread:
+ * poll() over libmicrohttpd's epoll descriptor, a signalfd and the
+ * children's pipes; with nobody connected it sleeps without a timeout. */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -521,6 +522,7 @@ static const struct {
 	const char *key, *vi, *en;
 } status_fields[] = {
 	{"state", "Trạng thái", "State"},
+	{"synced", "Đồng hồ đã đồng bộ", "Clock synchronised"},
 	{"playing.bulletin", "Đang phát bản tin", "Playing bulletin"},
 	{"playing.title", "Tên bản tin", "Title"},
 	{"playing.level", "Mức độ", "Level"},
@@ -578,7 +580,8 @@ static void page_now(struct reply *r, enum web_lang lang, struct web_session *s)
 				  status_fields[i].key);
 			const char *k = status_fields[i].key;
 			wb_html(&b, !strcmp(k, "state") ? state_words(lang, v)
-				    : !strcmp(k, "playing.level") ? level_words(lang, v) : v);
+				    : !strcmp(k, "playing.level") ? level_words(lang, v)
+				    : !strcmp(v, "yes") ? L("có", "yes") : !strcmp(v, "no") ? L("không", "no") : v);
 			wb_put(&b, "</dd>");
 		}
 		if (kv_ok(reply) == 0 && kv_get(reply, "error", v, sizeof(v)) == 0) {

@@ -23,6 +23,15 @@ EOC
 	VIEW_PW=mat-khau-xem
 	echo "$STAFF_PW" | ctl web user add canbo --role staff >/dev/null || bail "web user add canbo"
 	echo "$VIEW_PW" | ctl web user add xem --role viewer >/dev/null || bail "web user add xem"
+	# Wrong usage is exit 2, bad input exit 1, and the file is left as it was.
+	local before rc1 rc2 rc3 rc4
+	before=$(cat "$T/st/web-users")
+	echo "$STAFF_PW" | ctl web user add >/dev/null 2>&1; rc1=$?
+	echo "$STAFF_PW" | ctl web user add ai --role admin >/dev/null 2>&1; rc2=$?
+	echo "$STAFF_PW" | ctl web user add "cán bộ" >/dev/null 2>&1; rc3=$?
+	echo "ngan" | ctl web user add ai >/dev/null 2>&1; rc4=$?
+	[ "$rc1$rc2$rc3$rc4" = 2211 ] && [ "$(cat "$T/st/web-users")" = "$before" ] ||
+		bail "web user add: usage/bad input exits $rc1 $rc2 $rc3 $rc4, or the file changed"
 }
 
 start_web() {
