@@ -581,6 +581,9 @@ static void page_now(struct reply *r, enum web_lang lang, struct web_session *s)
 			const char *k = status_fields[i].key;
 			wb_html(&b, !strcmp(k, "state") ? state_words(lang, v)
 				    : !strcmp(k, "playing.level") ? level_words(lang, v)
+				    : !strcmp(k, "journal") && !strcmp(v, "ok") ? L("ghi bình thường", "ok")
+				    : !strcmp(k, "journal") && !strcmp(v, "failing") ? L("KHÔNG GHI ĐƯỢC", "FAILING")
+				    : !strcmp(k, "amp") && !strcmp(v, "none") ? L("không dùng âm ly điều khiển", "none configured")
 				    : !strcmp(v, "yes") ? L("có", "yes") : !strcmp(v, "no") ? L("không", "no") : v);
 			wb_put(&b, "</dd>");
 		}
@@ -644,9 +647,10 @@ static void page_now(struct reply *r, enum web_lang lang, struct web_session *s)
 	}
 	free(reply);
 	if (s->role == WEB_STAFF) {
-		wb_put(&b, "<form method=\"post\" action=\"/stop\" class=\"inline\">");
+		wb_put(&b, "<form method=\"post\" action=\"/stop\"><p>");
 		csrf_field(&b, s);
-		wb_printf(&b, "<button id=\"stop\">%s</button></form>", L("Dừng phát", "Stop"));
+		wb_printf(&b, "<button id=\"stop\">%s</button> <small>%s</small></p></form>", L("Dừng phát", "Stop"),
+			  L("dừng lượt đang phát (ghi là phát không trọn)", "stops what is playing (recorded as partial)"));
 		wb_printf(&b, "<h2>%s</h2><form method=\"post\" action=\"/emergency\"><fieldset>",
 			  L("Phát khẩn cấp", "Emergency broadcast"));
 		csrf_field(&b, s);
