@@ -509,6 +509,16 @@ static int start_broadcast(struct daemon *d, const struct occurrence *o)
 
 static void update_notify_status(struct daemon *d);
 
+/* Before the clock is synchronised nothing is due: the realtime timer only
+ * watches for the clock being set (cancel-on-set), armed a year ahead of
+ * whatever the clock says now, never at a fixed date that the clock might
+ * already have passed (the 2038 spin). */
+static void arm_clock_watch(struct daemon *d)
+{
+	if (clock_timer_at(d->tfd_due, clock_now() + 366 * 86400) < 0)
+		log_warn("cannot arm the clock watch");
+}
+
 static void arm_due_timer(struct daemon *d)
 {
 	int64_t t = engine_next_wake(d->eng);
@@ -1513,7 +1523,7 @@ static void on_due_timer(struct daemon *d)
 		if (clock_synced(&d->st))
 			on_synced(d);
 		else
-			clock_timer_at(d->tfd_due, INT32_MAX);
+			arm_clock_watch(d);
 		return;
 	}
 	if (r == 1) {
@@ -1619,7 +1629,7 @@ static int run(struct daemon *d)
 		log_warnx("the clock is not synchronised yet: nothing will play or be logged until it is");
 		d->waited_sync = 1;
 		clock_mono_timer_in(d->tfd_sync, SYNC_RECHECK_MS);
-		clock_timer_at(d->tfd_due, INT32_MAX);
+		arm_clock_watch(d);
 	}
 
 	if (!d->synced)
