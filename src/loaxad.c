@@ -183,6 +183,32 @@ static int jwrite(struct daemon *d, const char *event, const char *const *kv)
 	return 0;
 }
 
+/* A `missed` record: held and written with others in one group (the next
+ * record, or the end of run_engine), so that a long outage costs a few
+ * flushes. Losing them in a crash is harmless: the next start finds the
+ * same occurrences missed again. */
+static void jdefer(struct daemon *d, const char *event, const char *const *kv)
+{
+	if (!d->j)
+		return;
+	int64_t now = clock_now();
+	int off;
+	civil_tz_local(now, NULL, NULL, &off);
+	d->jgen++;
+	if (journal_defer(d->j, now, off, event, kv) < 0)
+		journal_failed(d, event, errno ? errno : ENOSPC);
+}
+
+static void jflush(struct daemon *d)
+{
+	if (!d->j || !journal_queued(d->j))
+		return;
+	if (journal_retry(d->j) == 0)
+		journal_ok(d);
+	else
+		journal_failed(d, "held records", errno);
+}
+
 /* A broadcast's start: durable before the first sample, or not at all (it
  * is never held: a start that is not on disk must not play). */
 static int jwrite_start(struct daemon *d, const char *const *kv)
@@ -243,7 +269,10 @@ static void record_outcome(struct daemon *d, const char *event, const struct occ
 	const char *kv[] = {"occ", o->id, "due", due, "bulletin", o->bulletin, "campaign", o->campaign,
 			    "zones", zones, "level", level_name(o->level), "expected", expected,
 			    "detail", detail, NULL};
-	jwrite(d, event, kv);
+	if (!strcmp(event, "missed"))
+		jdefer(d, event, kv);
+	else
+		jwrite(d, event, kv);
 	note_outcome(d, !strcmp(event, "failed") ? OUT_FAILED : OUT_MISSED);
 	if (!strcmp(event, "failed")) {
 		log_warnx("broadcast %s (%s) failed: %s", o->id, o->bulletin, detail);
@@ -627,6 +656,7 @@ static void run_engine(struct daemon *d, const char *gap_reason)
 		}
 	}
 	d->in_engine--;
+	jflush(d);
 	d->engine_due = 0; /* the loop above has seen every end */
 	arm_due_timer(d);
 }
@@ -1403,7 +1433,11 @@ static void on_play(struct daemon *d, const struct control_peer *p, const char *
 		kv_put(r, "bulletin", b->id);
 		kv_put(r, "preempted", "");
 	} else {
-		reply_error(r, "%s could not play: %s", b->id, d->last_error[0] ? d->last_error : "see the journal");
+		if (d->journal_failing && !em)
+			reply_error(r, "%s could not play: the journal cannot record its start (%s); only an emergency plays until it can",
+				    b->id, d->journal_error);
+		else
+			reply_error(r, "%s could not play: %s", b->id, d->last_error[0] ? d->last_error : "see the journal");
 		kv_put(r, "bulletin", b->id);
 	}
 }
