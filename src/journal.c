@@ -510,6 +510,7 @@ int journal_append(struct journal *j, int64_t t, int offset, const char *event,
 	return write_record(j, t, offset, event, kv);
 }
 
+
 static void qrec_free(struct qrec *r)
 {
 	free(r->event);
@@ -518,35 +519,119 @@ static void qrec_free(struct qrec *r)
 	free(r->kv);
 }
 
+#define GROUP_MAX (256 * 1024) /* bytes of held records written with one write() */
+
+/* Write buf (len bytes: whole lines) at the end of the current file with
+ * one write() and one fdatasync; on failure cut the file back. */
+static int write_lines(struct journal *j, const char *buf, size_t len)
+{
+	size_t done = 0;
+	int e = EIO;
+	while (done < len) {
+		ssize_t w = write(j->fd, buf + done, len - done);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			e = w < 0 ? errno : EIO;
+			break;
+		}
+		done += (size_t)w;
+	}
+	if (done == len) {
+		if (fdatasync(j->fd) == 0) {
+			j->size += (off_t)len;
+			return 0;
+		}
+		e = errno;
+	}
+	if (ftruncate(j->fd, j->size) == 0)
+		fdatasync(j->fd);
+	errno = e;
+	return -1;
+}
+
+/* The held records, oldest first, in groups: as many lines as fit in
+ * GROUP_MAX (and belong in the current file) with one write() and one
+ * fdatasync, so that thousands of `missed` records after a long outage
+ * cost a few flushes, not thousands. */
 int journal_retry(struct journal *j)
 {
 	size_t done = 0;
 	int rc = 0;
+	char *buf = NULL;
 	while (done < j->nq) {
 		struct qrec *r = &j->q[done];
-		if (journal_append(j, r->t, r->offset, r->event, (const char *const *)r->kv) < 0) {
+		int y, m;
+		month_of(r->t, r->offset, &y, &m);
+		/* The first record of a group goes through journal_append: it
+		 * switches month files and writes their `open` record. */
+		if (j->fd < 0 || y * 12 + m > j->y * 12 + j->m || j->size == 0) {
+			if (journal_append(j, r->t, r->offset, r->event, (const char *const *)r->kv) < 0) {
+				if (errno == EINVAL) { /* a record that can never be written */
+					j->dropped++;
+					qrec_free(r);
+					done++;
+					continue;
+				}
+				rc = -1;
+				break;
+			}
+			qrec_free(r);
+			done++;
+			continue;
+		}
+		if (!buf)
+			buf = xcalloc(1, GROUP_MAX + RECORD_LINE_MAX + 2);
+		size_t len = 0, k = done;
+		uint8_t head[RECORD_HASH_LEN], start_head[RECORD_HASH_LEN];
+		memcpy(head, j->head, sizeof(head));
+		memcpy(start_head, j->head, sizeof(start_head));
+		while (k < j->nq && len < GROUP_MAX) {
+			struct qrec *q = &j->q[k];
+			month_of(q->t, q->offset, &y, &m);
+			if (y * 12 + m > j->y * 12 + j->m)
+				break; /* a new month: the next group */
+			size_t l = record_format(buf + len, RECORD_LINE_MAX + 1, q->t, q->offset, q->event,
+						 (const char *const *)q->kv, head);
+			if (l == 0) {
+				/* Never writable: dropped, counted, not blocking the rest. */
+				j->dropped++;
+				qrec_free(q);
+				memmove(q, q + 1, (j->nq - k - 1) * sizeof(*q));
+				j->nq--;
+				continue;
+			}
+			record_hash(buf + len, l, head);
+			buf[len + l] = '\n';
+			len += l + 1;
+			k++;
+		}
+		if (len == 0)
+			continue;
+		if (write_lines(j, buf, len) < 0) {
+			memcpy(j->head, start_head, sizeof(j->head));
 			rc = -1;
 			break;
 		}
-		qrec_free(r);
-		done++;
+		memcpy(j->head, head, sizeof(j->head));
+		for (size_t i = done; i < k; i++)
+			qrec_free(&j->q[i]);
+		done = k;
 	}
 	int e = errno;
+	free(buf);
 	memmove(j->q, j->q + done, (j->nq - done) * sizeof(*j->q));
 	j->nq -= done;
 	errno = e;
 	return rc;
 }
 
-int journal_record(struct journal *j, int64_t t, int offset, const char *event, const char *const *kv)
+static struct qrec *queue_add(struct journal *j, int64_t t, int offset, const char *event,
+			      const char *const *kv)
 {
-	if (journal_retry(j) == 0 && journal_append(j, t, offset, event, kv) == 0)
-		return 0;
-	int e = errno;
 	if (j->nq >= JOURNAL_QUEUE_MAX) {
 		j->dropped++;
-		errno = e;
-		return -1;
+		return NULL;
 	}
 	if (j->nq == j->capq) {
 		j->capq = j->capq ? 2 * j->capq : 16;
@@ -566,6 +651,27 @@ int journal_record(struct journal *j, int64_t t, int offset, const char *event, 
 			continue;
 		r->kv[n++] = xstrdup(kv[i]);
 		r->kv[n++] = xstrdup(kv[i + 1]);
+	}
+	return r;
+}
+
+int journal_defer(struct journal *j, int64_t t, int offset, const char *event, const char *const *kv)
+{
+	if (j->nq >= JOURNAL_DEFER_FLUSH && journal_retry(j) < 0 && j->nq >= JOURNAL_QUEUE_MAX) {
+		j->dropped++;
+		return -1;
+	}
+	return queue_add(j, t, offset, event, kv) ? 0 : -1;
+}
+
+int journal_record(struct journal *j, int64_t t, int offset, const char *event, const char *const *kv)
+{
+	if (journal_retry(j) == 0 && journal_append(j, t, offset, event, kv) == 0)
+		return 0;
+	int e = errno;
+	if (!queue_add(j, t, offset, event, kv)) {
+		errno = e;
+		return -1;
 	}
 	errno = e;
 	return 1;

@@ -55,7 +55,15 @@ void journal_close(struct journal *j);
 #define JOURNAL_QUEUE_MAX 4096
 int journal_record(struct journal *j, int64_t t, int offset, const char *event,
 		   const char *const *kv);
-/* Write the queued records. 0 when none is left, -1 with errno otherwise. */
+/* Hold a record to be written with the next group (journal_retry, or the
+ * next journal_record): many records, one flush. For records whose loss
+ * in a crash before the flush is harmless because they are derived again
+ * at the next start (the `missed` records of an outage). Flushes by
+ * itself every JOURNAL_DEFER_FLUSH records. 0, or -1 when dropped. */
+#define JOURNAL_DEFER_FLUSH 2048
+int journal_defer(struct journal *j, int64_t t, int offset, const char *event, const char *const *kv);
+/* Write the queued records, in groups (one write() and one fdatasync for
+ * up to 256 kB of lines). 0 when none is left, -1 with errno otherwise. */
 int journal_retry(struct journal *j);
 size_t journal_queued(const struct journal *j);
 size_t journal_dropped(const struct journal *j);

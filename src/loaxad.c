@@ -26,6 +26,7 @@
 #include "config.h"
 #include "control.h"
 #include "engine.h"
+#include "helper.h"
 #include "journal.h"
 #include "kv.h"
 #include "notify.h"
@@ -80,6 +81,8 @@ struct daemon {
 	char installed_signer[64];
 	long long journal_serial; /* greatest serial the journal says was ever installed */
 	struct spool *spool;      /* pushed bundles; NULL when the folder cannot be watched */
+	struct helper *helper;    /* does the waiting work (bundles, name lookups); NULL if it died */
+	int64_t helper_restart_ms; /* when it may be started again after dying */
 	char pending_reject[1024]; /* a rejection found before the journal opened */
 	/* the amplifier: amp.c performs what sequence.c decides */
 	struct amp *amp;
@@ -180,6 +183,32 @@ static int jwrite(struct daemon *d, const char *event, const char *const *kv)
 	return 0;
 }
 
+/* A `missed` record: held and written with others in one group (the next
+ * record, or the end of run_engine), so that a long outage costs a few
+ * flushes. Losing them in a crash is harmless: the next start finds the
+ * same occurrences missed again. */
+static void jdefer(struct daemon *d, const char *event, const char *const *kv)
+{
+	if (!d->j)
+		return;
+	int64_t now = clock_now();
+	int off;
+	civil_tz_local(now, NULL, NULL, &off);
+	d->jgen++;
+	if (journal_defer(d->j, now, off, event, kv) < 0)
+		journal_failed(d, event, errno ? errno : ENOSPC);
+}
+
+static void jflush(struct daemon *d)
+{
+	if (!d->j || !journal_queued(d->j))
+		return;
+	if (journal_retry(d->j) == 0)
+		journal_ok(d);
+	else
+		journal_failed(d, "held records", errno);
+}
+
 /* A broadcast's start: durable before the first sample, or not at all (it
  * is never held: a start that is not on disk must not play). */
 static int jwrite_start(struct daemon *d, const char *const *kv)
@@ -240,7 +269,10 @@ static void record_outcome(struct daemon *d, const char *event, const struct occ
 	const char *kv[] = {"occ", o->id, "due", due, "bulletin", o->bulletin, "campaign", o->campaign,
 			    "zones", zones, "level", level_name(o->level), "expected", expected,
 			    "detail", detail, NULL};
-	jwrite(d, event, kv);
+	if (!strcmp(event, "missed"))
+		jdefer(d, event, kv);
+	else
+		jwrite(d, event, kv);
 	note_outcome(d, !strcmp(event, "failed") ? OUT_FAILED : OUT_MISSED);
 	if (!strcmp(event, "failed")) {
 		log_warnx("broadcast %s (%s) failed: %s", o->id, o->bulletin, detail);
@@ -506,6 +538,16 @@ static int start_broadcast(struct daemon *d, const struct occurrence *o)
 
 static void update_notify_status(struct daemon *d);
 
+/* Before the clock is synchronised nothing is due: the realtime timer only
+ * watches for the clock being set (cancel-on-set), armed a year ahead of
+ * whatever the clock says now, never at a fixed date that the clock might
+ * already have passed (the 2038 spin). */
+static void arm_clock_watch(struct daemon *d)
+{
+	if (clock_timer_at(d->tfd_due, clock_now() + 366 * 86400) < 0)
+		log_warn("cannot arm the clock watch");
+}
+
 static void arm_due_timer(struct daemon *d)
 {
 	int64_t t = engine_next_wake(d->eng);
@@ -614,6 +656,7 @@ static void run_engine(struct daemon *d, const char *gap_reason)
 		}
 	}
 	d->in_engine--;
+	jflush(d);
 	d->engine_due = 0; /* the loop above has seen every end */
 	arm_due_timer(d);
 }
@@ -819,60 +862,89 @@ static int do_reload(struct daemon *d, struct kvbuf *r)
 
 /* ---- pushed bundles (the spool; docs/PUSH.md) ---- */
 
-/* Look at the bundles the spool has ready. Not while a broadcast starts
- * or plays: checking a bundle decodes its audio, which would starve the
- * device (and it blocks the loop for that long). */
+/* Hand the next ready bundle to the helper: verifying, staging, copying
+ * and decoding happen there, one bundle at a time, while the loop goes on
+ * (a broadcast may play meanwhile). */
 static void process_spool(struct daemon *d)
 {
 	char name[SPOOL_NAME_MAX + 1];
 	int64_t age;
-	while (d->synced && !d->playing && !d->starting &&
-	       spool_next(d->spool, name, sizeof(name), &age)) {
-		char conf[PATHBUF + 256], sig[PATHBUF + 256], err[512], msg[1024];
-		struct kvbuf kb;
-		kv_init(&kb, msg, sizeof(msg));
-		snprintf(conf, sizeof(conf), "%s/%s.conf", d->st.spool, name);
-		snprintf(sig, sizeof(sig), "%s/%s.conf.minisig", d->st.spool, name);
-		long long running = d->sched->serial > d->journal_serial ? d->sched->serial : d->journal_serial;
-		struct bundle_request rq = {.conf = conf, .sig = sig, .audio_dir = d->st.spool,
-					    .running_serial = running, .running_sha = d->sched->sha256,
-					    .final = age >= (int64_t)d->st.bundle_wait_s * 1000,
-					    .no_symlinks = 1, .short_names = 1, .now = clock_now()};
-		struct bundle_result res;
-		struct errlist errs = {0}, warns = {0};
-		enum bundle_status bs = bundle_install(&d->st, &rq, &res, &errs, &warns);
-		for (size_t i = 0; i < warns.n; i++)
-			log_warnx("bundle %s: %s", name, warns.msg[i]);
-		switch (bs) {
-		case BUNDLE_SAME:
-			log_info("bundle %s is the schedule in force already; removed from the spool", name);
-			bundle_spool_remove(&d->st, name);
-			spool_done(d->spool, name);
-			break;
-		case BUNDLE_WAIT:
-			log_info("bundle %s: waiting (up to %d s in all) for: %s", name, d->st.bundle_wait_s,
-				 errs.n ? errs.msg[0] : "?");
-			spool_defer(d->spool, name);
-			break;
-		case BUNDLE_REJECTED:
-			for (size_t i = 1; i < errs.n; i++)
-				log_warnx("bundle %s: also: %s", name, errs.msg[i]);
-			journal_rejected_file(d, res.serial, conf, errs.n ? errs.msg[0] : "refused", name);
-			if (bundle_spool_reject(&d->st, name, &res, &errs, clock_now(), err, sizeof(err)) < 0)
-				log_warnx("bundle %s: %s", name, err);
-			spool_done(d->spool, name);
-			break;
-		case BUNDLE_OK:
-			log_info("bundle %s: serial %lld verified (key %s) and installed; %zu new bulletin(s)",
-				 name, res.serial, res.signer, res.ncopied);
-			bundle_spool_remove(&d->st, name);
-			spool_done(d->spool, name);
-			do_reload_from(d, &kb, name);
-			break;
+	if (!d->synced || !d->spool)
+		return;
+	if (!d->helper && mono_ms() >= d->helper_restart_ms) {
+		char err[256];
+		d->helper = helper_start(&d->st, err, sizeof(err));
+		if (!d->helper) {
+			log_warnx("%s", err);
+			d->helper_restart_ms = mono_ms() + 60000;
 		}
-		errlist_free(&errs);
-		errlist_free(&warns);
 	}
+	if (!d->helper || helper_pending(d->helper) || !spool_next(d->spool, name, sizeof(name), &age))
+		return;
+	long long running = d->sched->serial > d->journal_serial ? d->sched->serial : d->journal_serial;
+	if (helper_bundle(d->helper, name, running, d->sched->sha256, age >= (int64_t)d->st.bundle_wait_s * 1000,
+			  clock_now()) < 0) {
+		log_warn("bundle %s: cannot hand it to the helper", name);
+		return;
+	}
+	log_debug("bundle %s: handed to the helper", name);
+}
+
+/* The helper's answer about a bundle: journal it, switch schedules. */
+static void bundle_done(struct daemon *d, struct helper_reply *r)
+{
+	const char *name = r->name;
+	char conf[PATHBUF + 256], msg[1024];
+	struct kvbuf kb;
+	kv_init(&kb, msg, sizeof(msg));
+	snprintf(conf, sizeof(conf), "%s/%s.conf", d->st.spool, name);
+	for (size_t i = 0; i < r->warns.n; i++)
+		log_warnx("bundle %s: %s", name, r->warns.msg[i]);
+	switch (r->status) {
+	case BUNDLE_SAME:
+		log_info("bundle %s is the schedule in force already; removed from the spool", name);
+		spool_done(d->spool, name);
+		break;
+	case BUNDLE_WAIT:
+		log_info("bundle %s: waiting (up to %d s in all) for: %s", name, d->st.bundle_wait_s,
+			 r->errs.n ? r->errs.msg[0] : "?");
+		spool_defer(d->spool, name);
+		break;
+	case BUNDLE_REJECTED:
+		for (size_t i = 1; i < r->errs.n; i++)
+			log_warnx("bundle %s: also: %s", name, r->errs.msg[i]);
+		journal_rejected_file(d, r->res.serial, conf, r->errs.n ? r->errs.msg[0] : "refused", name);
+		if (r->tidy_error[0])
+			log_warnx("bundle %s: %s", name, r->tidy_error);
+		spool_done(d->spool, name);
+		break;
+	case BUNDLE_OK:
+		log_info("bundle %s: serial %lld verified (key %s) and installed; %zu new bulletin(s) (%lld ms in the helper)",
+			 name, r->res.serial, r->res.signer, r->res.ncopied, (long long)r->ms);
+		spool_done(d->spool, name);
+		do_reload_from(d, &kb, name);
+		break;
+	}
+}
+
+static void on_helper(struct daemon *d)
+{
+	struct helper_reply r;
+	char err[256];
+	int k;
+	while ((k = helper_read(d->helper, &r, err, sizeof(err))) > 0) {
+		if (r.job == HELPER_BUNDLE)
+			bundle_done(d, &r);
+		helper_reply_free(&r);
+	}
+	if (k < 0) {
+		log_warnx("%s: starting another", err);
+		set_error(d, "%s", err);
+		helper_stop(d->helper);
+		d->helper = NULL;
+		d->helper_restart_ms = mono_ms() + 1000;
+	}
+	process_spool(d);
 }
 
 /* ---- start-up once the clock can be trusted ---- */
@@ -1361,7 +1433,11 @@ static void on_play(struct daemon *d, const struct control_peer *p, const char *
 		kv_put(r, "bulletin", b->id);
 		kv_put(r, "preempted", "");
 	} else {
-		reply_error(r, "%s could not play: %s", b->id, d->last_error[0] ? d->last_error : "see the journal");
+		if (d->journal_failing && !em)
+			reply_error(r, "%s could not play: the journal cannot record its start (%s); only an emergency plays until it can",
+				    b->id, d->journal_error);
+		else
+			reply_error(r, "%s could not play: %s", b->id, d->last_error[0] ? d->last_error : "see the journal");
 		kv_put(r, "bulletin", b->id);
 	}
 }
@@ -1481,7 +1557,7 @@ static void on_due_timer(struct daemon *d)
 		if (clock_synced(&d->st))
 			on_synced(d);
 		else
-			clock_timer_at(d->tfd_due, INT32_MAX);
+			arm_clock_watch(d);
 		return;
 	}
 	if (r == 1) {
@@ -1506,6 +1582,9 @@ static int run(struct daemon *d)
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	d->sfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+	d->helper = helper_start(&d->st, err, sizeof(err));
+	if (!d->helper)
+		fatalx("%s", err);
 	d->tfd_due = clock_timer_new();
 	d->tfd_sync = clock_mono_timer_new();
 	d->tfd_amp = clock_mono_timer_new();
@@ -1584,7 +1663,7 @@ static int run(struct daemon *d)
 		log_warnx("the clock is not synchronised yet: nothing will play or be logged until it is");
 		d->waited_sync = 1;
 		clock_mono_timer_in(d->tfd_sync, SYNC_RECHECK_MS);
-		clock_timer_at(d->tfd_due, INT32_MAX);
+		arm_clock_watch(d);
 	}
 
 	if (!d->synced)
@@ -1600,6 +1679,7 @@ static int run(struct daemon *d)
 		fds[n++] = (struct pollfd){.fd = d->tfd_amp, .events = POLLIN};
 		fds[n++] = (struct pollfd){.fd = d->tfd_wd, .events = POLLIN}; /* -1: ignored by poll */
 		fds[n++] = (struct pollfd){.fd = d->tfd_jretry, .events = POLLIN};
+		fds[n++] = (struct pollfd){.fd = helper_fd(d->helper), .events = POLLIN};
 		int amp_at = n, namp = amp_pollfds(d->amp, fds + n, 2);
 		n += namp;
 		int sp_at = n, nsp = spool_pollfds(d->spool, fds + n, 2);
@@ -1652,6 +1732,8 @@ static int run(struct daemon *d)
 			on_watchdog(d);
 		if (fds[5].revents)
 			on_journal_retry(d);
+		if (fds[6].revents && d->helper)
+			on_helper(d);
 		if (fds[3].revents) {
 			uint64_t x;
 			if (read(d->tfd_amp, &x, sizeof(x)) == sizeof(x))
@@ -1713,6 +1795,7 @@ static int run(struct daemon *d)
 	close(d->tfd_jretry);
 	control_close(d->ctl);
 	spool_close(d->spool);
+	helper_stop(d->helper);
 	player_free(d->pl);
 	journal_close(d->j);
 	engine_free(d->eng);

@@ -896,11 +896,58 @@ static void test_records_held_until_room(void **state)
 	rm_tree(dir);
 }
 
+
+/* Deferred records are written in groups, in order, across a month
+ * boundary, chained; a record that can never be written is dropped and
+ * counted, not blocking the rest. */
+static void test_deferred_groups(void **state)
+{
+	char *dir = tmpdir();
+	struct journal *j = jopen(dir, NULL);
+	put(j, lt(2026, 11, 1, 0, 0), "missed", "first");
+	int64_t t0 = lt(2026, 11, 1, 0, 5);
+	size_t n = 10000; /* more than one flush, more than one group */
+	for (size_t i = 0; i < n; i++) {
+		char occ[32];
+		snprintf(occ, sizeof(occ), "m%zu", i);
+		const char *kv[] = {"occ", occ, "detail", "the station was not running", NULL};
+		assert_int_equal(journal_defer(j, t0 + (int64_t)i * 600, VN, "missed", kv), 0);
+		if (i == 10) {
+			const char *bad[] = {"prev", "x", NULL}; /* never writable */
+			assert_int_equal(journal_defer(j, t0 + (int64_t)i * 600, VN, "missed", bad), 0);
+		}
+	}
+	assert_true(journal_queued(j) < JOURNAL_DEFER_FLUSH + 2); /* it flushed by itself */
+	const char *kv[] = {"occ", "last", NULL};
+	assert_int_equal(journal_record(j, t0 + (int64_t)n * 600, VN, "failed", kv), 0);
+	assert_int_equal(journal_queued(j), 0);
+	assert_int_equal(journal_dropped(j), 1);
+	journal_close(j);
+	/* 10000 x 10 min: November into December and January. */
+	assert_true(exists(path_in(dir, "2026-12.log")));
+	assert_true(exists(path_in(dir, "2027-01.log")));
+	struct seen s;
+	struct journal_scan_result res = scan(dir, &s);
+	if (!res.chain_ok || res.problems)
+		fail_msg("grouped: %s", res.first_bad);
+	assert_int_equal(s.records, 3 + 1 + n + 1); /* 3 opens, first, the deferred, last */
+	size_t len;
+	char *b = slurp(path_in(dir, "2027-01.log"), &len);
+	assert_non_null(strstr(b, " failed occ=last prev="));
+	free(b);
+	b = slurp(path_in(dir, "2026-11.log"), &len);
+	char *p0 = strstr(b, " occ=m0 "), *p1 = strstr(b, " occ=m1 "), *p11 = strstr(b, " occ=m11 ");
+	assert_true(p0 && p1 && p11 && p0 < p1 && p1 < p11);
+	free(b);
+	rm_tree(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_month_boundary),
 		cmocka_unit_test(test_records_held_until_room),
+		cmocka_unit_test(test_deferred_groups),
 		cmocka_unit_test(test_torn_every_offset),
 		cmocka_unit_test(test_torn_first_line_of_month),
 		cmocka_unit_test(test_tamper),
