@@ -1093,14 +1093,45 @@ static void act_upload_done(struct reply *r, enum web_lang lang, struct web_sess
 	reply_redirect(r, "/bulletins");
 }
 
-/* The same refusals as loaxactl bulletin remove (without --force). */
-static void act_remove(struct reply *r, struct web_session *s, const char *id)
+/* In a forked child: the library lock may be held a while by a push. */
+static void remove_child(void *arg)
 {
+	struct req *q = arg;
+	char err[1024];
+	if (library_remove(&W.st, q->id, err, sizeof(err)) < 0)
+		printf("no\n%s", err);
+	else
+		printf("ok\nremoved %s from the library", q->id);
+}
+
+static void act_remove_done(struct reply *r, struct web_session *s, struct req *q)
+{
+	const char *out = q->job->out.p, *msg = strchr(out, '\n');
+	if (!msg || q->job->rc != 0) {
+		set_flash(s, 1, "cannot remove %s (%.200s)", q->id, q->job->err.p);
+	} else if (strncmp(out, "ok\n", 3)) {
+		set_flash(s, 1, "%s", msg + 1);
+	} else {
+		set_flash(s, 0, "%s", msg + 1);
+		log_info("%s: removed bulletin %s", s->user, q->id);
+		char *reply = NULL, err[512];
+		if (daemon_ask("reload", s->user, &reply, err, sizeof(err)) == 0)
+			free(reply);
+	}
+	reply_redirect(r, "/bulletins");
+}
+
+/* The same refusals as loaxactl bulletin remove (without --force); then
+ * the removal in a child. 1 when the request is suspended meanwhile. */
+static int act_remove(struct reply *r, struct web_session *s, struct req *q,
+		      struct MHD_Connection *c)
+{
+	const char *id = q->id;
 	char err[1024];
 	if (!id_valid(id)) {
 		set_flash(s, 1, "\"%s\" is not a bulletin id", id);
 		reply_redirect(r, "/bulletins");
-		return;
+		return 0;
 	}
 	struct errlist errs = {0};
 	struct schedule sc;
@@ -1121,7 +1152,7 @@ static void act_remove(struct reply *r, struct web_session *s, const char *id)
 		set_flash(s, 1, "%s is still used by the installed schedule (%s); it would fail when due. Remove it from the schedule first",
 			  id, err);
 		reply_redirect(r, "/bulletins");
-		return;
+		return 0;
 	}
 	char *reply = NULL, v[256];
 	if (daemon_ask("status", NULL, &reply, err, sizeof(err)) == 0 &&
@@ -1129,18 +1160,14 @@ static void act_remove(struct reply *r, struct web_session *s, const char *id)
 		set_flash(s, 1, "%s is playing now; try again when the broadcast has ended", id);
 		free(reply);
 		reply_redirect(r, "/bulletins");
-		return;
+		return 0;
 	}
 	free(reply);
-	if (library_remove(&W.st, id, err, sizeof(err)) < 0) {
-		set_flash(s, 1, "%s", err);
-	} else {
-		set_flash(s, 0, "removed %s from the library", id);
-		log_info("%s: removed bulletin %s", s->user, id);
-		if (daemon_ask("reload", s->user, &reply, err, sizeof(err)) == 0)
-			free(reply);
-	}
-	reply_redirect(r, "/bulletins");
+	if ((q->job = job_fork(remove_child, q, c)))
+		return 1;
+	reply_text(r, 503, "busy; try again");
+	r->retry_after = 2;
+	return 0;
 }
 
 /* ---- HTTP plumbing ---- */
@@ -1506,8 +1533,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 				act_upload_done(&r, lang, s, q);
 			else if (act_upload_start(&r, lang, s, q, c))
 				return MHD_YES;
-		} else {
-			act_remove(&r, s, q->id);
+		} else if (q->job) {
+			act_remove_done(&r, s, q);
+		} else if (act_remove(&r, s, q, c)) {
+			return MHD_YES;
 		}
 		return send_reply(c, &r);
 	}
