@@ -48,6 +48,12 @@ Q := @
 endif
 
 MAINS := loaxad loaxactl
+# loaxa-web (issue 17; docs/WEB.md): the web page; only it links libmicrohttpd.
+MAINS += loaxa-web
+$(BUILD)/loaxa-web: LIBS += $(shell $(PKG_CONFIG) --libs libmicrohttpd)
+# Only the libraries it calls: every one mapped costs resident memory.
+$(BUILD)/loaxa-web: ALL_LDFLAGS += -Wl,--as-needed
+$(BUILD)/obj/loaxa-web.o: ALL_CFLAGS += $(shell $(PKG_CONFIG) --cflags libmicrohttpd) -DLOAXA_BINDIR='"$(BINDIR)"'
 LIB_SRC := $(filter-out $(addprefix src/,$(addsuffix .c,$(MAINS))),$(wildcard src/*.c))
 LIB_OBJ := $(LIB_SRC:src/%.c=$(BUILD)/obj/%.o)
 TEST_SRC := $(wildcard tests/unit/test_*.c)
@@ -312,3 +318,30 @@ report-screenshot: $(BUILD)/loaxactl
 		[ -s $(REPORT_SHOTS)/$$p.png ] || { echo "report-screenshot: chromium made no $$p.png"; exit 1; }; \
 		echo "$(REPORT_SHOTS)/$$p.png  (from $$p.html)"; \
 	done
+
+# ---- Web page (issue 17; docs/WEB.md) ----
+#   make web-screenshots   each page of loaxa-web in headless Chromium, from
+#                          the browser test, into build/web-screenshots/*.png
+WEB_SHOTS := $(BUILD)/web-screenshots
+
+.PHONY: web-screenshots
+web-screenshots: $(BUILD)/loaxa-web $(BUILD)/loaxad $(BUILD)/loaxactl
+	$(Q)rm -rf $(WEB_SHOTS) && mkdir -p $(WEB_SHOTS)
+	$(Q)LOAXA_BUILD=$(CURDIR)/$(BUILD) LOAXA_WEB_SHOTS=$(CURDIR)/$(WEB_SHOTS) bash tests/it/web_browser.sh \
+		>$(WEB_SHOTS)/tests.log 2>&1 || { grep -v '^ok' $(WEB_SHOTS)/tests.log; exit 1; }
+	$(Q)ls -1 $(WEB_SHOTS)/*.png
+
+# make install also installs loaxa-web, its unit and its system user.
+.PHONY: install-web uninstall-web
+install: install-web
+uninstall: uninstall-web
+install-web: $(BUILD)/loaxa-web
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSUSERSDIR)
+	install -m 0755 $(BUILD)/loaxa-web $(DESTDIR)$(SBINDIR)/loaxa-web
+	sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
+		systemd/loaxa-web.service.in > $(DESTDIR)$(UNITDIR)/loaxa-web.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/loaxa-web.service
+	install -m 0644 systemd/loaxa-web.sysusers.conf $(DESTDIR)$(SYSUSERSDIR)/loaxa-web.conf
+uninstall-web:
+	rm -f $(DESTDIR)$(SBINDIR)/loaxa-web $(DESTDIR)$(UNITDIR)/loaxa-web.service \
+		$(DESTDIR)$(SYSUSERSDIR)/loaxa-web.conf

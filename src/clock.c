@@ -31,6 +31,10 @@ static int64_t read_offset(void)
 	return v;
 }
 
+/* Stations run for decades: a 32-bit time_t would wrap in 2038 (armhf
+ * builds need -D_TIME_BITS=64 -D_FILE_OFFSET_BITS=64). */
+_Static_assert(sizeof(time_t) >= 8, "loaxa needs a 64-bit time_t");
+
 void clock_init(void)
 {
 	test_offset = read_offset();

@@ -312,7 +312,7 @@ static int tz_installed(const char *name)
 
 static const char *const station_top[] = {"station", "paths", "audio", "broadcast", "limits",
 					  "amplifier", "control", "clock", "trust",
-					  "report", /* issue 15 */ NULL};
+					  "report", "web", NULL};
 
 static void station_path(struct ctx *c, struct station *st, const config_setting_t *paths,
 			 const char *name, char *out, const char *def)
@@ -482,6 +482,43 @@ static void load_report_form(struct ctx *c, const config_setting_t *r, struct st
 	get_str(c, r, "recipients", st->report_recipients, sizeof(st->report_recipients), 0, w);
 }
 
+/* The web page (loaxa-web, issue 17; docs/WEB.md). */
+static void load_web(struct ctx *c, const config_setting_t *w, struct station *st)
+{
+	static const char *const keys[] = {"listen", "users", "tls_cert", "tls_key", "max_upload_mb",
+					   NULL};
+	const char *what = "web";
+	char raw[PATHBUF];
+	str_copy(st->web_listen, "127.0.0.1:8080", sizeof(st->web_listen));
+	str_copy(raw, "web-users", sizeof(raw));
+	st->web_max_upload_mb = 50;
+	if (w) {
+		st->web_line = line_of(w);
+		check_keys(c, w, what, keys);
+		if (get_str(c, w, "listen", st->web_listen, sizeof(st->web_listen), 0, what) == 1) {
+			const char *colon = strrchr(st->web_listen, ':');
+			char *end = NULL;
+			long port = colon ? strtol(colon + 1, &end, 10) : 0;
+			if (!colon || colon == st->web_listen || !end || *end || port < 0 || port > 65535)
+				ERR(c, line_of(member(w, "listen")),
+				    "web: 'listen' is \"ADDRESS:PORT\" (e.g. \"192.168.1.10:8080\"), not \"%s\"",
+				    st->web_listen);
+		}
+		get_str(c, w, "users", raw, sizeof(raw), 0, what);
+		get_int(c, w, "max_upload_mb", &st->web_max_upload_mb, 1, 1024, 0, what);
+		char cert[PATHBUF] = "", key[PATHBUF] = "";
+		get_str(c, w, "tls_cert", cert, sizeof(cert), 0, what);
+		get_str(c, w, "tls_key", key, sizeof(key), 0, what);
+		if (!cert[0] != !key[0])
+			ERR(c, st->web_line, "web: give both 'tls_cert' and 'tls_key', or neither");
+		if (cert[0] && (path_resolve(st->dir, cert, st->web_tls_cert, PATHBUF) < 0 ||
+				path_resolve(st->dir, key, st->web_tls_key, PATHBUF) < 0))
+			ERR(c, st->web_line, "web: a TLS path is too long");
+	}
+	if (path_resolve(st->dir, raw, st->web_users, PATHBUF) < 0)
+		ERR(c, st->web_line, "web: 'users' is too long");
+}
+
 int config_load_station(const char *path, struct station *st, struct errlist *errs)
 {
 	struct ctx c = {.file = path, .errs = errs};
@@ -589,7 +626,8 @@ int config_load_station(const char *path, struct station *st, struct errlist *er
 		ERR(&c, line_of(member(cl, "sync_file")), "clock: 'sync_file' is too long");
 
 	load_trust(&c, section(&c, root, "trust"), st);
-	load_report_form(&c, section(&c, root, "report"), st); /* issue 15 */
+	load_report_form(&c, section(&c, root, "report"), st);
+	load_web(&c, section(&c, root, "web"), st);
 
 	config_destroy(&cfg);
 	return c.nerr ? -1 : 0;

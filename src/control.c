@@ -1,6 +1,7 @@
 /* The control socket, both ends: see control.h. The daemon side is
  * non-blocking and bounded: at most CONTROL_CLIENTS_MAX clients, each with
- * one request line of at most CONTROL_REQ_MAX bytes, or it is refused. */
+ * one request line of at most CONTROL_REQ_MAX bytes and CONTROL_IDLE_MS to
+ * send it. */
 #include "control.h"
 
 #include <errno.h>
@@ -20,6 +21,9 @@
 
 struct client {
 	int fd;
+	int64_t deadline; /* monotonic ms: dropped if not done by then */
+	uint64_t seq;     /* accept order: the smallest is the oldest */
+	struct control_peer peer;
 	char req[CONTROL_REQ_MAX + 1];
 	size_t len;
 	char *out; /* reply being written */
@@ -31,6 +35,7 @@ struct control {
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	control_handler h;
 	void *ctx;
+	uint64_t accepted;
 	struct client cl[CONTROL_CLIENTS_MAX];
 };
 
@@ -130,12 +135,21 @@ int control_pollfds(struct control *c, struct pollfd *fds, int max)
 	return n;
 }
 
-static void reply(struct client *cl, const char *text)
+int64_t control_deadline(const struct control *c)
 {
-	cl->out = xstrdup(text);
-	cl->outlen = strlen(text);
-	cl->outoff = 0;
-	shutdown(cl->fd, SHUT_RD);
+	int64_t t = -1;
+	for (int i = 0; i < CONTROL_CLIENTS_MAX; i++)
+		if (c->cl[i].fd >= 0 && (t < 0 || c->cl[i].deadline < t))
+			t = c->cl[i].deadline;
+	return t;
+}
+
+int control_nclients(const struct control *c)
+{
+	int n = 0;
+	for (int i = 0; i < CONTROL_CLIENTS_MAX; i++)
+		n += c->cl[i].fd >= 0;
+	return n;
 }
 
 static void flush(struct client *cl)
@@ -152,7 +166,51 @@ static void flush(struct client *cl)
 	drop(cl);
 }
 
-static void on_readable(struct control *c, struct client *cl)
+/* A refusal in the reply form, sent without waiting (it is small, and the
+ * socket buffer empty), then the client is gone. */
+static void refuse_fd(int fd, const char *why)
+{
+	char buf[512];
+	struct kvbuf b;
+	kv_init(&b, buf, sizeof(buf));
+	kv_begin(&b, 0);
+	kv_put(&b, "error", why);
+	shutdown(fd, SHUT_RD);
+	(void)!send(fd, buf, b.len, MSG_NOSIGNAL | MSG_DONTWAIT);
+	close(fd);
+}
+
+static void refuse(struct client *cl, const char *why)
+{
+	refuse_fd(cl->fd, why);
+	cl->fd = -1;
+	drop(cl);
+}
+
+int control_split_as(char *line, char *as, size_t asn)
+{
+	as[0] = '\0';
+	char *sp = strrchr(line, ' ');
+	char *tok = sp ? sp + 1 : line;
+	if (strncmp(tok, "as=", 3))
+		return 0;
+	const char *name = tok + 3;
+	size_t n = strlen(name);
+	if (n < 1 || n > CONTROL_AS_MAX || n >= asn)
+		return -1;
+	for (const char *p = name; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+		      *p == '.' || *p == '_' || *p == '-'))
+			return -1;
+	memcpy(as, name, n + 1);
+	if (sp)
+		*sp = '\0';
+	else
+		*tok = '\0';
+	return 0;
+}
+
+static void on_readable(struct control *c, struct client *cl, int64_t now_ms)
 {
 	ssize_t r = recv(cl->fd, cl->req + cl->len, CONTROL_REQ_MAX - cl->len, 0);
 	if (r < 0) {
@@ -167,52 +225,88 @@ static void on_readable(struct control *c, struct client *cl)
 	cl->len += (size_t)r;
 	char *nl = memchr(cl->req, '\n', cl->len);
 	if (!nl) {
-		if (cl->len >= CONTROL_REQ_MAX) {
-			reply(cl, "error: request too long\n");
-			flush(cl);
-		}
+		if (cl->len >= CONTROL_REQ_MAX)
+			refuse(cl, "request too long");
 		return;
 	}
 	*nl = '\0';
 	if (nl > cl->req && nl[-1] == '\r')
-		nl[-1] = '\0';
-	if (memchr(cl->req, '\0', (size_t)(nl - cl->req))) {
-		reply(cl, "error: malformed request\n");
-		flush(cl);
+		*--nl = '\0';
+	if (memchr(cl->req, '\0', (size_t)(nl - cl->req)) || strchr(cl->req, '\r')) {
+		refuse(cl, "malformed request");
+		return;
+	}
+	if (control_split_as(cl->req, cl->peer.as, sizeof(cl->peer.as)) < 0) {
+		refuse(cl, "malformed as=NAME: NAME is 1 to 32 of A-Z a-z 0-9 . _ -");
 		return;
 	}
 	char *out = xcalloc(1, REPLY_MAX);
-	c->h(c->ctx, cl->req, out, REPLY_MAX);
-	if (!*out)
-		str_copy(out, "error: no reply\n", REPLY_MAX);
+	struct kvbuf b;
+	kv_init(&b, out, REPLY_MAX);
+	c->h(c->ctx, &cl->peer, cl->req, &b);
+	if (!b.len) {
+		kv_begin(&b, 0);
+		kv_put(&b, "error", "no reply");
+	}
+	shutdown(cl->fd, SHUT_RD);
 	cl->out = out;
-	cl->outlen = strlen(out);
+	cl->outlen = b.len;
 	cl->outoff = 0;
+	cl->deadline = now_ms + CONTROL_IDLE_MS;
 	flush(cl);
 }
 
-void control_service(struct control *c, const struct pollfd *fds, int nfds)
+static void peer_of(int fd, struct control_peer *p)
+{
+	struct ucred cr;
+	socklen_t l = sizeof(cr);
+	memset(p, 0, sizeof(*p));
+	p->uid = p->gid = p->pid = -1;
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &l) == 0) {
+		p->uid = (long)cr.uid;
+		p->gid = (long)cr.gid;
+		p->pid = (long)cr.pid;
+	}
+}
+
+static void on_accept(struct control *c, int64_t now_ms)
+{
+	for (;;) {
+		int fd = accept4(c->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd < 0)
+			return;
+		int slot = -1, oldest = -1;
+		for (int i = 0; i < CONTROL_CLIENTS_MAX && slot < 0; i++) {
+			struct client *cl = &c->cl[i];
+			if (cl->fd < 0)
+				slot = i;
+			else if (!cl->out && (oldest < 0 || cl->seq < c->cl[oldest].seq))
+				oldest = i;
+		}
+		if (slot < 0 && oldest >= 0) {
+			log_info("control socket full: evicting the client idle the longest");
+			refuse(&c->cl[oldest], "evicted: the control socket was full and this connection had been idle the longest");
+			slot = oldest;
+		}
+		if (slot < 0) {
+			refuse_fd(fd, "too many clients: every slot is busy answering; try again");
+			continue;
+		}
+		struct client *cl = &c->cl[slot];
+		cl->fd = fd;
+		cl->seq = ++c->accepted;
+		cl->deadline = now_ms + CONTROL_IDLE_MS;
+		peer_of(fd, &cl->peer);
+	}
+}
+
+void control_service(struct control *c, const struct pollfd *fds, int nfds, int64_t now_ms)
 {
 	for (int k = 0; k < nfds; k++) {
 		if (!fds[k].revents)
 			continue;
 		if (fds[k].fd == c->lfd) {
-			for (;;) {
-				int fd = accept4(c->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-				if (fd < 0)
-					break;
-				int slot = -1;
-				for (int i = 0; i < CONTROL_CLIENTS_MAX && slot < 0; i++)
-					if (c->cl[i].fd < 0)
-						slot = i;
-				if (slot < 0) {
-					static const char busy[] = "error: too many clients, try again\n";
-					(void)!send(fd, busy, sizeof(busy) - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
-					close(fd);
-					continue;
-				}
-				c->cl[slot].fd = fd;
-			}
+			on_accept(c, now_ms);
 			continue;
 		}
 		for (int i = 0; i < CONTROL_CLIENTS_MAX; i++) {
@@ -222,9 +316,18 @@ void control_service(struct control *c, const struct pollfd *fds, int nfds)
 			if (cl->out)
 				flush(cl);
 			else if (fds[k].revents & (POLLIN | POLLHUP | POLLERR))
-				on_readable(c, cl);
+				on_readable(c, cl, now_ms);
 			break;
 		}
+	}
+	for (int i = 0; i < CONTROL_CLIENTS_MAX; i++) {
+		struct client *cl = &c->cl[i];
+		if (cl->fd < 0 || cl->deadline > now_ms)
+			continue;
+		if (cl->out)
+			drop(cl); /* it does not read its reply */
+		else
+			refuse(cl, "timed out: no whole request line within 5 seconds");
 	}
 }
 
@@ -261,11 +364,11 @@ int control_request(const char *path, const char *request, char **out, char *err
 		snprintf(err, errn, "request too long");
 		return -1;
 	}
-	if (send(fd, line, (size_t)n, MSG_NOSIGNAL) != n) {
-		snprintf(err, errn, "cannot send to loaxad: %s", strerror(errno));
-		close(fd);
-		return -1;
-	}
+	/* A refused client finds the daemon's reason waiting even when the
+	 * send fails (the daemon closed its end after answering). */
+	int send_errno = 0;
+	if (send(fd, line, (size_t)n, MSG_NOSIGNAL) != n)
+		send_errno = errno ? errno : EPIPE;
 	size_t cap = 4096, len = 0;
 	char *buf = xcalloc(1, cap);
 	for (;;) {
@@ -274,8 +377,14 @@ int control_request(const char *path, const char *request, char **out, char *err
 		ssize_t r = recv(fd, buf + len, cap - len - 1, 0);
 		if (r < 0 && errno == EINTR)
 			continue;
+		/* A daemon that refused us before reading our request closes a
+		 * socket with unread data: the kernel then says "reset" after
+		 * the reply, instead of an end of file. */
+		if (r < 0 && errno == ECONNRESET && len)
+			break;
 		if (r < 0) {
-			snprintf(err, errn, "no answer from loaxad: %s", strerror(errno));
+			snprintf(err, errn, "%s: %s", send_errno ? "cannot send to loaxad" : "no answer from loaxad",
+				 strerror(send_errno ? send_errno : errno));
 			free(buf);
 			close(fd);
 			return -1;
@@ -285,6 +394,11 @@ int control_request(const char *path, const char *request, char **out, char *err
 		len += (size_t)r;
 	}
 	close(fd);
+	if (!len && send_errno) {
+		snprintf(err, errn, "cannot send to loaxad: %s", strerror(send_errno));
+		free(buf);
+		return -1;
+	}
 	buf[len] = '\0';
 	*out = buf;
 	return 0;

@@ -1,24 +1,46 @@
 /* The control socket: a Unix stream socket (mode 0660, group from the
- * station file) that loaxactl uses to talk to loaxad.
+ * station file) that loaxactl and loaxa-web use to talk to loaxad.
  *
- * Protocol: the client sends one request line (at most CONTROL_REQ_MAX
- * bytes including the newline): "status", "play ID", "play ID emergency",
- * "stop", "reload". The daemon answers with a first line "ok" or
- * "error: MESSAGE", then zero or more lines of text, then closes. */
+ * Protocol (docs/CONTROL.md): the client sends one request line (at most
+ * CONTROL_REQ_MAX bytes including the newline; "\n" or "\r\n"):
+ * "status", "play ID", "play ID emergency", "stop", "reload", optionally
+ * followed by a last token "as=NAME" (NAME: [A-Za-z0-9._-]{1,32}), the
+ * account of a person a client acts for. The daemon answers in the kv.h
+ * form ("loaxa=1", "ok=yes|no", "error=..." or fields), then closes.
+ *
+ * Bounded: at most CONTROL_CLIENTS_MAX clients. A client that sends no
+ * whole request (or does not read its reply) within CONTROL_IDLE_MS is
+ * told so and dropped; when all slots are taken, the client idle the
+ * longest (still sending its request) is evicted, told why, to make room;
+ * when every slot is busy answering, the newcomer is refused, told why. */
 #ifndef LOAXA_CONTROL_H
 #define LOAXA_CONTROL_H
 
 #include <poll.h>
 #include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "kv.h"
 
 #define CONTROL_REQ_MAX 512
 #define CONTROL_CLIENTS_MAX 8
+#define CONTROL_IDLE_MS 5000
+#define CONTROL_AS_MAX 32
 
 struct control;
 
-/* Handler: fill reply (NUL-terminated, first line "ok" or "error: ...").
- * The request line has no newline and is at most CONTROL_REQ_MAX bytes. */
-typedef void (*control_handler)(void *ctx, const char *request, char *reply, size_t replyn);
+/* Who asked: the kernel's word for the peer (SO_PEERCRED; uid -1 when it
+ * could not be had) and the optional as=NAME it gave ("" when none). */
+struct control_peer {
+	long uid, gid, pid;
+	char as[CONTROL_AS_MAX + 1];
+};
+
+/* Handler: build the reply in r (kv_begin first). request has no newline,
+ * no "as=" token, at most CONTROL_REQ_MAX bytes. */
+typedef void (*control_handler)(void *ctx, const struct control_peer *peer, const char *request,
+				struct kvbuf *r);
 
 /* Listen on path (a stale socket file is replaced; a live one is an error).
  * group "" keeps the daemon's group. NULL with a message in err. */
@@ -28,12 +50,24 @@ void control_close(struct control *c);
 
 /* Poll descriptors (listener and clients); returns count. */
 int control_pollfds(struct control *c, struct pollfd *fds, int max);
-/* Handle whatever is ready among those descriptors. Never blocks. */
-void control_service(struct control *c, const struct pollfd *fds, int nfds);
+/* Handle whatever is ready among those descriptors, and drop clients idle
+ * past their deadline. now_ms: the monotonic clock. Never blocks. */
+void control_service(struct control *c, const struct pollfd *fds, int nfds, int64_t now_ms);
+/* The earliest instant (monotonic ms) a client's idle deadline falls, or
+ * -1 when no client is connected (the loop then sleeps without limit). */
+int64_t control_deadline(const struct control *c);
+/* Clients connected now. */
+int control_nclients(const struct control *c);
+
+/* Split a request line: strips a trailing "as=NAME" token into as (""
+ * when none). 0, or -1 when the token is there but NAME is malformed.
+ * Pure; exposed for tests. */
+int control_split_as(char *line, char *as, size_t asn);
 
 /* Client side (loaxactl): send request, read the whole reply into a
  * malloc'd string. -1 with a message for people in err (daemon not
- * running, permission denied, ...). */
+ * running, permission denied, ...). A daemon that refuses the connection
+ * still answers: its reply is returned. */
 int control_request(const char *path, const char *request, char **reply, char *err, size_t errn);
 
 #endif

@@ -317,6 +317,12 @@ void engine_play_now(struct engine *e, int64_t now, const char *bulletin, const 
 	enqueue(e, &it);
 }
 
+void engine_set_manual_seq(struct engine *e, unsigned seq)
+{
+	if (seq > e->manual_seq)
+		e->manual_seq = seq;
+}
+
 int engine_stop(struct engine *e)
 {
 	int was = e->playing;

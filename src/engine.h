@@ -60,6 +60,10 @@ void engine_done(struct engine *e);
 void engine_play_now(struct engine *e, int64_t now, const char *bulletin, const char *campaign,
 		     int emergency);
 
+/* On-demand occurrence ids are "manual@TIME#K" with K counting up from
+ * seq + 1: the daemon seeds seq with the greatest K its journal holds, so
+ * that an id is never reused across restarts. */
+void engine_set_manual_seq(struct engine *e, unsigned seq);
 /* Stop the broadcast in progress (loaxactl stop): returns 1 if something
  * was playing (the caller records it `partial`), 0 otherwise. */
 int engine_stop(struct engine *e);

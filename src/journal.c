@@ -28,6 +28,16 @@ struct journal {
 	char path[PATH_MAX + 32];
 	off_t size;          /* its length: everything before is fsynced */
 	uint8_t head[RECORD_HASH_LEN]; /* hash of the last line written */
+	struct qrec *q;      /* records not yet durable, oldest first */
+	size_t nq, capq, dropped;
+};
+
+/* A record kept until the journal can take it: its own copies. */
+struct qrec {
+	int64_t t;
+	int offset;
+	char *event;
+	char **kv; /* NULL-terminated pairs; NULL values already left out */
 };
 
 static void seterr(char *err, size_t errn, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -171,7 +181,15 @@ struct pending {
 struct pendlist {
 	struct pending *p;
 	size_t n, cap;
+	const char *torn_name; /* "YYYY-MM.torn" whose accounted bytes are summed */
+	uint64_t torn_accounted; /* bytes of it that `torn` records account for */
 };
+
+static const char *base_name(const char *p)
+{
+	const char *s = strrchr(p, '/');
+	return s ? s + 1 : p;
+}
 
 static void pend_remove(struct pendlist *pl, const char *occ)
 {
@@ -200,6 +218,12 @@ static void pend_scan(struct pendlist *pl, const char *b, size_t len, struct rec
 		if (record_parse(line, l, r, NULL, 0) < 0)
 			continue;
 		*last_time = r->time;
+		if (!strcmp(r->event, "torn")) {
+			const char *saved = record_get(r, "saved"), *bytes = record_get(r, "bytes");
+			if (saved && bytes && pl->torn_name && !strcmp(base_name(saved), pl->torn_name))
+				pl->torn_accounted += strtoull(bytes, NULL, 10);
+			continue;
+		}
 		const char *occ = record_get(r, "occ");
 		if (!occ)
 			continue;
@@ -216,30 +240,57 @@ static void pend_scan(struct pendlist *pl, const char *b, size_t len, struct rec
 	}
 }
 
-/* Move a torn tail b[good_end, len) of the log at path aside. */
+/* Crash-safe set-aside of a torn tail b[good_end, len) of the log at path
+ * into DIR/YYYY-MM.torn, reconciled with what `torn` records already
+ * account for (accounted bytes of that file): a power cut at any instant
+ * (in the append, before the cut, before the `torn` record is on disk)
+ * leaves bytes of the .torn file that no record names, and they are
+ * reported here, with the new tail if any, as one piece [at, at+bytes).
+ * A tail already (wholly or partly) saved by the interrupted run is not
+ * saved twice. */
 static int set_aside(const char *dir, const char *name, const char *path, const char *b, size_t len,
-		     size_t good_end, struct journal_recovery *rec, char *err, size_t errn)
+		     size_t good_end, uint64_t accounted, struct journal_recovery *rec, char *err,
+		     size_t errn)
 {
 	char torn[PATH_MAX];
 	snprintf(torn, sizeof(torn), "%s/%.7s.torn", dir, name);
-	if (append_fsync(torn, b + good_end, len - good_end) < 0) {
-		seterr(err, errn, "%s: cannot save torn line: %s", torn, strerror(errno));
+	char *tb = NULL;
+	size_t tlen_file = 0;
+	if (read_file_all(torn, JOURNAL_FILE_MAX, 1, &tb, &tlen_file) < 0 && errno != ENOENT) {
+		seterr(err, errn, "%s: %s", torn, strerror(errno));
 		return -1;
 	}
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0 || ftruncate(fd, (off_t)good_end) < 0 || fsync(fd) < 0) {
-		int e = errno;
-		seterr(err, errn, "%s: cannot cut torn line: %s", path, strerror(e));
-		if (fd >= 0)
-			close(fd);
-		errno = e;
-		return -1;
+	uint64_t at = accounted < tlen_file ? accounted : tlen_file; /* a shortened .torn: what is there */
+	size_t ulen = tlen_file - (size_t)at;
+	const char *tail = b + good_end;
+	size_t tlen = len - good_end, skip = 0;
+	if (tlen && ulen && ulen <= tlen && !memcmp(tb + at, tail, ulen))
+		skip = ulen; /* the interrupted run saved this much of the same tail */
+	free(tb);
+	if (tlen) {
+		if (skip < tlen && append_fsync(torn, tail + skip, tlen - skip) < 0) {
+			seterr(err, errn, "%s: cannot save torn line: %s", torn, strerror(errno));
+			return -1;
+		}
+		int fd = open(path, O_WRONLY | O_CLOEXEC);
+		if (fd < 0 || ftruncate(fd, (off_t)good_end) < 0 || fsync(fd) < 0) {
+			int e = errno;
+			seterr(err, errn, "%s: cannot cut torn line: %s", path, strerror(e));
+			if (fd >= 0)
+				close(fd);
+			errno = e;
+			return -1;
+		}
+		close(fd);
 	}
-	close(fd);
-	rec->torn_bytes = len - good_end;
-	str_copy(rec->torn_file, torn, sizeof(rec->torn_file));
-	str_copy(rec->torn_log, path, sizeof(rec->torn_log));
-	rec->torn_offset = (long)good_end;
+	size_t total = tlen_file + (tlen - skip);
+	if (total > at) {
+		rec->torn_bytes = total - (size_t)at;
+		rec->torn_at = (long)at;
+		str_copy(rec->torn_file, torn, sizeof(rec->torn_file));
+		str_copy(rec->torn_log, path, sizeof(rec->torn_log));
+		rec->torn_offset = (long)good_end;
+	}
 	return 0;
 }
 
@@ -318,15 +369,17 @@ struct journal *journal_open(const char *dir, const char *station, const char *c
 				good = s;
 		}
 	}
-	if (good < nlen && set_aside(dir, newest, j->path, nb, nlen, good, rec, err, errn) < 0)
+	char torn_name[16];
+	snprintf(torn_name, sizeof(torn_name), "%.7s.torn", newest);
+	pl.torn_name = torn_name;
+	if (pb)
+		pend_scan(&pl, pb, plen, r, &rec->last_time);
+	pend_scan(&pl, nb, good, r, &rec->last_time);
+	if (set_aside(dir, newest, j->path, nb, nlen, good, pl.torn_accounted, rec, err, errn) < 0)
 		goto fail;
 	j->size = (off_t)good;
 	if (!last_line_hash(nb, good, j->head))
 		memcpy(j->head, base, sizeof(j->head));
-
-	if (pb)
-		pend_scan(&pl, pb, plen, r, &rec->last_time);
-	pend_scan(&pl, nb, good, r, &rec->last_time);
 	if (pl.n) {
 		rec->open_starts = xcalloc(pl.n, sizeof(*rec->open_starts));
 		for (size_t i = 0; i < pl.n; i++)
@@ -409,12 +462,21 @@ static int write_record(struct journal *j, int64_t t, int offset, const char *ev
 		return -1;
 	}
 	buf[len] = '\n';
-	ssize_t w;
-	do
-		w = write(j->fd, buf, len + 1);
-	while (w < 0 && errno == EINTR);
-	int e = w < 0 ? errno : EIO;
-	if (w == (ssize_t)(len + 1)) {
+	/* One write() normally; after a short one (a full card) the rest is
+	 * tried once more only to learn why (ENOSPC), then the file is cut. */
+	size_t done = 0;
+	int e = EIO;
+	while (done < len + 1) {
+		ssize_t w = write(j->fd, buf + done, len + 1 - done);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			e = w < 0 ? errno : EIO;
+			break;
+		}
+		done += (size_t)w;
+	}
+	if (done == len + 1) {
 		if (fdatasync(j->fd) == 0) {
 			record_hash(buf, len, j->head);
 			j->size += (off_t)(len + 1);
@@ -448,10 +510,191 @@ int journal_append(struct journal *j, int64_t t, int offset, const char *event,
 	return write_record(j, t, offset, event, kv);
 }
 
+
+static void qrec_free(struct qrec *r)
+{
+	free(r->event);
+	for (char **p = r->kv; p && *p; p++)
+		free(*p);
+	free(r->kv);
+}
+
+#define GROUP_MAX (256 * 1024) /* bytes of held records written with one write() */
+
+/* Write buf (len bytes: whole lines) at the end of the current file with
+ * one write() and one fdatasync; on failure cut the file back. */
+static int write_lines(struct journal *j, const char *buf, size_t len)
+{
+	size_t done = 0;
+	int e = EIO;
+	while (done < len) {
+		ssize_t w = write(j->fd, buf + done, len - done);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			e = w < 0 ? errno : EIO;
+			break;
+		}
+		done += (size_t)w;
+	}
+	if (done == len) {
+		if (fdatasync(j->fd) == 0) {
+			j->size += (off_t)len;
+			return 0;
+		}
+		e = errno;
+	}
+	if (ftruncate(j->fd, j->size) == 0)
+		fdatasync(j->fd);
+	errno = e;
+	return -1;
+}
+
+/* The held records, oldest first, in groups: as many lines as fit in
+ * GROUP_MAX (and belong in the current file) with one write() and one
+ * fdatasync, so that thousands of `missed` records after a long outage
+ * cost a few flushes, not thousands. */
+int journal_retry(struct journal *j)
+{
+	size_t done = 0;
+	int rc = 0;
+	char *buf = NULL;
+	while (done < j->nq) {
+		struct qrec *r = &j->q[done];
+		int y, m;
+		month_of(r->t, r->offset, &y, &m);
+		/* The first record of a group goes through journal_append: it
+		 * switches month files and writes their `open` record. */
+		if (j->fd < 0 || y * 12 + m > j->y * 12 + j->m || j->size == 0) {
+			if (journal_append(j, r->t, r->offset, r->event, (const char *const *)r->kv) < 0) {
+				if (errno == EINVAL) { /* a record that can never be written */
+					j->dropped++;
+					qrec_free(r);
+					done++;
+					continue;
+				}
+				rc = -1;
+				break;
+			}
+			qrec_free(r);
+			done++;
+			continue;
+		}
+		if (!buf)
+			buf = xcalloc(1, GROUP_MAX + RECORD_LINE_MAX + 2);
+		size_t len = 0, k = done;
+		uint8_t head[RECORD_HASH_LEN], start_head[RECORD_HASH_LEN];
+		memcpy(head, j->head, sizeof(head));
+		memcpy(start_head, j->head, sizeof(start_head));
+		while (k < j->nq && len < GROUP_MAX) {
+			struct qrec *q = &j->q[k];
+			month_of(q->t, q->offset, &y, &m);
+			if (y * 12 + m > j->y * 12 + j->m)
+				break; /* a new month: the next group */
+			size_t l = record_format(buf + len, RECORD_LINE_MAX + 1, q->t, q->offset, q->event,
+						 (const char *const *)q->kv, head);
+			if (l == 0) {
+				/* Never writable: dropped, counted, not blocking the rest. */
+				j->dropped++;
+				qrec_free(q);
+				memmove(q, q + 1, (j->nq - k - 1) * sizeof(*q));
+				j->nq--;
+				continue;
+			}
+			record_hash(buf + len, l, head);
+			buf[len + l] = '\n';
+			len += l + 1;
+			k++;
+		}
+		if (len == 0)
+			continue;
+		if (write_lines(j, buf, len) < 0) {
+			memcpy(j->head, start_head, sizeof(j->head));
+			rc = -1;
+			break;
+		}
+		memcpy(j->head, head, sizeof(j->head));
+		for (size_t i = done; i < k; i++)
+			qrec_free(&j->q[i]);
+		done = k;
+	}
+	int e = errno;
+	free(buf);
+	memmove(j->q, j->q + done, (j->nq - done) * sizeof(*j->q));
+	j->nq -= done;
+	errno = e;
+	return rc;
+}
+
+static struct qrec *queue_add(struct journal *j, int64_t t, int offset, const char *event,
+			      const char *const *kv)
+{
+	if (j->nq >= JOURNAL_QUEUE_MAX) {
+		j->dropped++;
+		return NULL;
+	}
+	if (j->nq == j->capq) {
+		j->capq = j->capq ? 2 * j->capq : 16;
+		j->q = xrealloc(j->q, j->capq * sizeof(*j->q));
+	}
+	struct qrec *r = &j->q[j->nq++];
+	size_t n = 0;
+	for (size_t i = 0; kv && kv[i]; i += 2)
+		n += 2;
+	r->t = t;
+	r->offset = offset;
+	r->event = xstrdup(event);
+	r->kv = xcalloc(n + 1, sizeof(*r->kv));
+	n = 0;
+	for (size_t i = 0; kv && kv[i]; i += 2) {
+		if (!kv[i + 1])
+			continue;
+		r->kv[n++] = xstrdup(kv[i]);
+		r->kv[n++] = xstrdup(kv[i + 1]);
+	}
+	return r;
+}
+
+int journal_defer(struct journal *j, int64_t t, int offset, const char *event, const char *const *kv)
+{
+	if (j->nq >= JOURNAL_DEFER_FLUSH && journal_retry(j) < 0 && j->nq >= JOURNAL_QUEUE_MAX) {
+		j->dropped++;
+		return -1;
+	}
+	return queue_add(j, t, offset, event, kv) ? 0 : -1;
+}
+
+int journal_record(struct journal *j, int64_t t, int offset, const char *event, const char *const *kv)
+{
+	if (journal_retry(j) == 0 && journal_append(j, t, offset, event, kv) == 0)
+		return 0;
+	int e = errno;
+	if (!queue_add(j, t, offset, event, kv)) {
+		errno = e;
+		return -1;
+	}
+	errno = e;
+	return 1;
+}
+
+size_t journal_queued(const struct journal *j)
+{
+	return j ? j->nq : 0;
+}
+
+size_t journal_dropped(const struct journal *j)
+{
+	return j ? j->dropped : 0;
+}
+
 void journal_close(struct journal *j)
 {
 	if (!j)
 		return;
+	journal_retry(j);
+	for (size_t i = 0; i < j->nq; i++)
+		qrec_free(&j->q[i]);
+	free(j->q);
 	if (j->fd >= 0)
 		close(j->fd);
 	free(j->station);

@@ -3,7 +3,10 @@
  * Appends are fsynced before journal_append returns. Opening for writing
  * recovers from a power cut: a torn last line is moved aside to
  * DIR/YYYY-MM.torn (never silently dropped) and reported; starts with no
- * end are reported so the caller can record them `interrupted`. */
+ * end are reported so the caller can record them `interrupted`.
+ * Recovery is idempotent: bytes of the .torn file that no `torn` record
+ * accounts for (a power cut during an earlier recovery) are reported
+ * again, once, with any new torn tail, as one piece (docs/JOURNAL.md). */
 #ifndef LOAXA_JOURNAL_H
 #define LOAXA_JOURNAL_H
 
@@ -21,6 +24,7 @@ struct journal_recovery {
 	char torn_file[4096];       /* where they went */
 	char torn_log[4096];        /* the journal file they were cut from */
 	long torn_offset;           /* byte offset they started at */
+	long torn_at;               /* where in torn_file they are: [torn_at, torn_at + torn_bytes) */
 	struct record *open_starts; /* `start` records with no end, in order */
 	size_t nopen;
 	int64_t last_time;          /* time of the last good record, 0 if none */
@@ -40,6 +44,29 @@ void journal_recovery_free(struct journal_recovery *rec);
 int journal_append(struct journal *j, int64_t t, int offset, const char *event,
 		   const char *const *kv);
 void journal_close(struct journal *j);
+
+/* Like journal_append, but a record that cannot be made durable is kept
+ * (in memory, in order, at most JOURNAL_QUEUE_MAX) and written before any
+ * later record, by the next call or by journal_retry: the journal never
+ * skips what it was told, and never holds two records out of order.
+ * Returns 0 when this record (and every queued one) is on disk, 1 when it
+ * is queued (errno says why the write failed), -1 when the queue was full
+ * and it was dropped (counted in journal_dropped). */
+#define JOURNAL_QUEUE_MAX 4096
+int journal_record(struct journal *j, int64_t t, int offset, const char *event,
+		   const char *const *kv);
+/* Hold a record to be written with the next group (journal_retry, or the
+ * next journal_record): many records, one flush. For records whose loss
+ * in a crash before the flush is harmless because they are derived again
+ * at the next start (the `missed` records of an outage). Flushes by
+ * itself every JOURNAL_DEFER_FLUSH records. 0, or -1 when dropped. */
+#define JOURNAL_DEFER_FLUSH 2048
+int journal_defer(struct journal *j, int64_t t, int offset, const char *event, const char *const *kv);
+/* Write the queued records, in groups (one write() and one fdatasync for
+ * up to 256 kB of lines). 0 when none is left, -1 with errno otherwise. */
+int journal_retry(struct journal *j);
+size_t journal_queued(const struct journal *j);
+size_t journal_dropped(const struct journal *j);
 
 /* Reading (read-only, any folder, e.g. a copy an officer brought back). */
 struct journal_pos {

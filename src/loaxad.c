@@ -26,7 +26,9 @@
 #include "config.h"
 #include "control.h"
 #include "engine.h"
+#include "helper.h"
 #include "journal.h"
+#include "kv.h"
 #include "notify.h"
 #include "model.h"
 #include "modbus_status.h"
@@ -42,6 +44,7 @@
 #define EXIT_CONFIG 78 /* sysexits EX_CONFIG: systemd must not restart on it */
 #define SYNC_RECHECK_MS 30000
 #define MAX_POLL 64
+#define JOURNAL_RETRY_MS 5000 /* a failing journal is tried again this often (only then) */
 
 struct daemon {
 	struct station st;
@@ -68,6 +71,9 @@ struct daemon {
 	int fallback_active;
 	int audio_down; /* audio-lost journalled, audio-back not yet */
 	char last_error[512];
+	int journal_failing;     /* records are held: see journal_error */
+	int in_notify;
+	char journal_error[256];
 	int64_t mono_start;
 	int64_t armed_real, armed_mono;
 	int64_t armed_due; /* the instant the due timer is armed for */
@@ -75,11 +81,14 @@ struct daemon {
 	char installed_signer[64];
 	long long journal_serial; /* greatest serial the journal says was ever installed */
 	struct spool *spool;      /* pushed bundles; NULL when the folder cannot be watched */
+	struct helper *helper;    /* does the waiting work (bundles, name lookups); NULL if it died */
+	int64_t helper_restart_ms; /* when it may be started again after dying */
 	char pending_reject[1024]; /* a rejection found before the journal opened */
 	/* the amplifier: amp.c performs what sequence.c decides */
 	struct amp *amp;
 	struct seq *seq;
 	int tfd_amp;             /* the sequence's timer: warm-up, hold, read-back, retry */
+	int tfd_jretry;          /* armed only while journal records are held */
 	int starting;            /* a broadcast waits for the amplifier: pend */
 	struct occurrence pend;
 	char pend_path[PATHBUF + ID_MAX];
@@ -128,18 +137,104 @@ static void set_error(struct daemon *d, const char *fmt, ...)
 
 /* ---- journal helpers ---- */
 
-static void jwrite(struct daemon *d, const char *event, const char *const *kv)
+static void journal_state_changed(struct daemon *d);
+
+/* The journal failed: remember why, show it, retry it on a timer. */
+static void journal_failed(struct daemon *d, const char *event, int e)
+{
+	log_warnx("journal: cannot record %s: %s (%zu record(s) wait to be written)", event, strerror(e),
+		  journal_queued(d->j));
+	set_error(d, "journal write failed: %s", strerror(e));
+	snprintf(d->journal_error, sizeof(d->journal_error), "cannot record %s: %s", event, strerror(e));
+	if (!d->journal_failing) {
+		d->journal_failing = 1;
+		journal_state_changed(d);
+	}
+	clock_mono_timer_in(d->tfd_jretry, JOURNAL_RETRY_MS);
+}
+
+static void journal_ok(struct daemon *d)
+{
+	if (!d->journal_failing)
+		return;
+	d->journal_failing = 0;
+	d->journal_error[0] = '\0';
+	clock_mono_timer_in(d->tfd_jretry, 0);
+	log_info("journal: writable again; every held record is on disk%s",
+		 journal_dropped(d->j) ? " (but some were dropped: the queue was full)" : "");
+	journal_state_changed(d);
+}
+
+/* Record an event. A record the journal cannot take now is held, in order,
+ * and written as soon as it can (journal_record). 0 when durable. */
+static int jwrite(struct daemon *d, const char *event, const char *const *kv)
+{
+	if (!d->j)
+		return -1;
+	int64_t now = clock_now();
+	int off;
+	civil_tz_local(now, NULL, NULL, &off);
+	d->jgen++;
+	if (journal_record(d->j, now, off, event, kv) != 0) {
+		journal_failed(d, event, errno);
+		return -1;
+	}
+	journal_ok(d);
+	return 0;
+}
+
+/* A `missed` record: held and written with others in one group (the next
+ * record, or the end of run_engine), so that a long outage costs a few
+ * flushes. Losing them in a crash is harmless: the next start finds the
+ * same occurrences missed again. */
+static void jdefer(struct daemon *d, const char *event, const char *const *kv)
 {
 	if (!d->j)
 		return;
 	int64_t now = clock_now();
 	int off;
 	civil_tz_local(now, NULL, NULL, &off);
-	if (journal_append(d->j, now, off, event, kv) < 0) {
-		log_warn("journal: cannot record %s", event);
-		set_error(d, "journal write failed: %s", strerror(errno));
-	}
 	d->jgen++;
+	if (journal_defer(d->j, now, off, event, kv) < 0)
+		journal_failed(d, event, errno ? errno : ENOSPC);
+}
+
+static void jflush(struct daemon *d)
+{
+	if (!d->j || !journal_queued(d->j))
+		return;
+	if (journal_retry(d->j) == 0)
+		journal_ok(d);
+	else
+		journal_failed(d, "held records", errno);
+}
+
+/* A broadcast's start: durable before the first sample, or not at all (it
+ * is never held: a start that is not on disk must not play). */
+static int jwrite_start(struct daemon *d, const char *const *kv)
+{
+	int64_t now = clock_now();
+	int off;
+	civil_tz_local(now, NULL, NULL, &off);
+	d->jgen++;
+	if (journal_retry(d->j) < 0 || journal_append(d->j, now, off, "start", kv) < 0) {
+		journal_failed(d, "start", errno);
+		return -1;
+	}
+	journal_ok(d);
+	return 0;
+}
+
+static void on_journal_retry(struct daemon *d)
+{
+	uint64_t x;
+	(void)!read(d->tfd_jretry, &x, sizeof(x));
+	if (!d->j)
+		return;
+	if (journal_retry(d->j) == 0)
+		journal_ok(d);
+	else
+		journal_failed(d, "held records", errno);
 }
 
 static void note_outcome(struct daemon *d, enum outcome o)
@@ -174,7 +269,10 @@ static void record_outcome(struct daemon *d, const char *event, const struct occ
 	const char *kv[] = {"occ", o->id, "due", due, "bulletin", o->bulletin, "campaign", o->campaign,
 			    "zones", zones, "level", level_name(o->level), "expected", expected,
 			    "detail", detail, NULL};
-	jwrite(d, event, kv);
+	if (!strcmp(event, "missed"))
+		jdefer(d, event, kv);
+	else
+		jwrite(d, event, kv);
 	note_outcome(d, !strcmp(event, "failed") ? OUT_FAILED : OUT_MISSED);
 	if (!strcmp(event, "failed")) {
 		log_warnx("broadcast %s (%s) failed: %s", o->id, o->bulletin, detail);
@@ -278,7 +376,19 @@ static int begin_playing(struct daemon *d)
 	const char *kv[] = {"occ", o->id, "due", due, "bulletin", o->bulletin, "campaign", o->campaign,
 			    "zones", zones, "level", level_name(o->level), "repeat", repeat,
 			    "expected", expected, "serial", serial, NULL};
-	jwrite(d, "start", kv);
+	if (o->level == LEVEL_EMERGENCY) {
+		/* An emergency plays even when it cannot be recorded now; its
+		 * start is held and written as soon as the journal takes it. */
+		if (jwrite(d, "start", kv) < 0)
+			log_warnx("emergency %s plays although its start is not on disk yet", o->id);
+	} else if (jwrite_start(d, kv) < 0) {
+		player_stop(d->pl);
+		d->playing = 0;
+		snprintf(err, sizeof(err), "the journal cannot record its start (%s): a broadcast that cannot be recorded does not play",
+			 d->journal_error);
+		record_outcome(d, "failed", o, err);
+		return -1;
+	}
 	log_info("playing %s: bulletin %s%s%s, %.1f s%s", o->id, o->bulletin,
 		 o->campaign[0] ? " of campaign " : "", o->campaign, d->cur_expected,
 		 d->fallback_active ? " (to the fallback WAV file)" : "");
@@ -426,6 +536,18 @@ static int start_broadcast(struct daemon *d, const struct occurrence *o)
 	return d->starting || d->playing;
 }
 
+static void update_notify_status(struct daemon *d);
+
+/* Before the clock is synchronised nothing is due: the realtime timer only
+ * watches for the clock being set (cancel-on-set), armed a year ahead of
+ * whatever the clock says now, never at a fixed date that the clock might
+ * already have passed (the 2038 spin). */
+static void arm_clock_watch(struct daemon *d)
+{
+	if (clock_timer_at(d->tfd_due, clock_now() + 366 * 86400) < 0)
+		log_warn("cannot arm the clock watch");
+}
+
 static void arm_due_timer(struct daemon *d)
 {
 	int64_t t = engine_next_wake(d->eng);
@@ -438,23 +560,41 @@ static void arm_due_timer(struct daemon *d)
 	civil_tz_format(t, ts);
 	log_debug("sleeping until %s", ts);
 
-	/* systemctl status shows this line ("Status:"). */
+	update_notify_status(d);
+}
+
+/* systemctl status shows this line ("Status:"). */
+static void update_notify_status(struct daemon *d)
+{
+	if (!d->synced)
+		return;
 	struct occurrence next;
-	char nts[26] = "";
+	char nts[26] = "", jf[320] = "";
 	size_t k = engine_upcoming(d->eng, clock_now(), &next, 1);
 	if (k)
 		civil_tz_format(next.due, nts);
+	if (d->journal_failing)
+		snprintf(jf, sizeof(jf), "JOURNAL FAILING (%s): only emergencies play; ", d->journal_error);
 	if (d->playing && k)
-		notify_status("playing %s (bulletin %s); next %s at %s", d->cur.id, d->cur.bulletin,
+		notify_status("%splaying %s (bulletin %s); next %s at %s", jf, d->cur.id, d->cur.bulletin,
 			      next.bulletin, nts);
 	else if (d->playing)
-		notify_status("playing %s (bulletin %s)", d->cur.id, d->cur.bulletin);
+		notify_status("%splaying %s (bulletin %s)", jf, d->cur.id, d->cur.bulletin);
 	else if (k)
-		notify_status("idle, schedule serial %lld; next %s (bulletin %s) at %s", d->sched->serial,
+		notify_status("%sidle, schedule serial %lld; next %s (bulletin %s) at %s", jf, d->sched->serial,
 			      next.id, next.bulletin, nts);
 	else
-		notify_status("idle, schedule serial %lld; nothing due in the next %d days",
+		notify_status("%sidle, schedule serial %lld; nothing due in the next %d days", jf,
 			      d->sched->serial, ENGINE_HORIZON / 86400);
+}
+
+static void journal_state_changed(struct daemon *d)
+{
+	if (!d->in_notify) {
+		d->in_notify = 1;
+		update_notify_status(d);
+		d->in_notify = 0;
+	}
 }
 
 /* Healthy: the loop turns (this runs from it) and a broadcast that plays
@@ -516,6 +656,7 @@ static void run_engine(struct daemon *d, const char *gap_reason)
 		}
 	}
 	d->in_engine--;
+	jflush(d);
 	d->engine_due = 0; /* the loop above has seen every end */
 	arm_due_timer(d);
 }
@@ -653,7 +794,7 @@ static void journal_rejected(struct daemon *d, long long serial, const char *why
 
 /* Reload the catalog and the schedule; the old ones stay on any error.
  * bundle: the spool bundle just installed, or NULL. */
-static int do_reload_from(struct daemon *d, char *msg, size_t n, const char *bundle)
+static int do_reload_from(struct daemon *d, struct kvbuf *r, const char *bundle)
 {
 	struct errlist errs = {0};
 	struct catalog cat;
@@ -673,7 +814,9 @@ static int do_reload_from(struct daemon *d, char *msg, size_t n, const char *bun
 	char why[900];
 	if (load_schedule(d, s, why, sizeof(why)) < 0) {
 		journal_rejected(d, 0, why);
-		snprintf(msg, n, "error: schedule rejected, serial %lld keeps running: %s\n", d->sched->serial, why);
+		kv_begin(r, 0);
+		kv_putf(r, "error", "schedule rejected, serial %lld keeps running: %s", d->sched->serial, why);
+		kv_putf(r, "schedule.serial", "%lld", d->sched->serial);
 		free(s);
 		return -1;
 	}
@@ -683,10 +826,14 @@ static int do_reload_from(struct daemon *d, char *msg, size_t n, const char *bun
 			snprintf(why, sizeof(why), "serial %lld is not greater than the running serial %lld",
 				 s->serial, d->sched->serial);
 			journal_rejected(d, s->serial, why);
-			snprintf(msg, n, "error: schedule rejected: %s\n", why);
+			kv_begin(r, 0);
+			kv_putf(r, "error", "schedule rejected: %s", why);
+			kv_putf(r, "schedule.serial", "%lld", d->sched->serial);
 		} else {
-			snprintf(msg, n, "ok\nschedule unchanged (serial %lld); library reloaded (%zu bulletins)\n",
-				 s->serial, d->cat.n);
+			kv_begin(r, 1);
+			kv_put(r, "schedule.changed", "no");
+			kv_putf(r, "schedule.serial", "%lld", s->serial);
+			kv_putf(r, "library.count", "%zu", d->cat.n);
 		}
 		schedule_free(s);
 		free(s);
@@ -699,71 +846,105 @@ static int do_reload_from(struct daemon *d, char *msg, size_t n, const char *bun
 	}
 	d->sched = s;
 	journal_installed(d, s, bundle);
-	snprintf(msg, n, "ok\nschedule serial %lld installed; library has %zu bulletins\n", s->serial, d->cat.n);
+	kv_begin(r, 1);
+	kv_put(r, "schedule.changed", "yes");
+	kv_putf(r, "schedule.serial", "%lld", s->serial);
+	kv_putf(r, "library.count", "%zu", d->cat.n);
 	if (d->synced)
 		run_engine(d, NULL);
 	return 0;
 }
 
-static int do_reload(struct daemon *d, char *msg, size_t n)
+static int do_reload(struct daemon *d, struct kvbuf *r)
 {
-	return do_reload_from(d, msg, n, NULL);
+	return do_reload_from(d, r, NULL);
 }
 
 /* ---- pushed bundles (the spool; docs/PUSH.md) ---- */
 
-/* Look at the bundles the spool has ready. Not while a broadcast starts
- * or plays: checking a bundle decodes its audio, which would starve the
- * device (and it blocks the loop for that long). */
+/* Hand the next ready bundle to the helper: verifying, staging, copying
+ * and decoding happen there, one bundle at a time, while the loop goes on
+ * (a broadcast may play meanwhile). */
 static void process_spool(struct daemon *d)
 {
 	char name[SPOOL_NAME_MAX + 1];
 	int64_t age;
-	while (d->synced && !d->playing && !d->starting &&
-	       spool_next(d->spool, name, sizeof(name), &age)) {
-		char conf[PATHBUF + 256], sig[PATHBUF + 256], err[512], msg[1024];
-		snprintf(conf, sizeof(conf), "%s/%s.conf", d->st.spool, name);
-		snprintf(sig, sizeof(sig), "%s/%s.conf.minisig", d->st.spool, name);
-		long long running = d->sched->serial > d->journal_serial ? d->sched->serial : d->journal_serial;
-		struct bundle_request rq = {.conf = conf, .sig = sig, .audio_dir = d->st.spool,
-					    .running_serial = running, .running_sha = d->sched->sha256,
-					    .final = age >= (int64_t)d->st.bundle_wait_s * 1000,
-					    .no_symlinks = 1, .short_names = 1, .now = clock_now()};
-		struct bundle_result res;
-		struct errlist errs = {0}, warns = {0};
-		enum bundle_status bs = bundle_install(&d->st, &rq, &res, &errs, &warns);
-		for (size_t i = 0; i < warns.n; i++)
-			log_warnx("bundle %s: %s", name, warns.msg[i]);
-		switch (bs) {
-		case BUNDLE_SAME:
-			log_info("bundle %s is the schedule in force already; removed from the spool", name);
-			bundle_spool_remove(&d->st, name);
-			spool_done(d->spool, name);
-			break;
-		case BUNDLE_WAIT:
-			log_info("bundle %s: waiting (up to %d s in all) for: %s", name, d->st.bundle_wait_s,
-				 errs.n ? errs.msg[0] : "?");
-			spool_defer(d->spool, name);
-			break;
-		case BUNDLE_REJECTED:
-			for (size_t i = 1; i < errs.n; i++)
-				log_warnx("bundle %s: also: %s", name, errs.msg[i]);
-			journal_rejected_file(d, res.serial, conf, errs.n ? errs.msg[0] : "refused", name);
-			if (bundle_spool_reject(&d->st, name, &res, &errs, clock_now(), err, sizeof(err)) < 0)
-				log_warnx("bundle %s: %s", name, err);
-			spool_done(d->spool, name);
-			break;
-		case BUNDLE_OK:
-			log_info("bundle %s: serial %lld verified (key %s) and installed; %zu new bulletin(s)",
-				 name, res.serial, res.signer, res.ncopied);
-			bundle_spool_remove(&d->st, name);
-			spool_done(d->spool, name);
-			do_reload_from(d, msg, sizeof(msg), name);
-			break;
+	if (!d->synced || !d->spool)
+		return;
+	if (!d->helper && mono_ms() >= d->helper_restart_ms) {
+		char err[256];
+		d->helper = helper_start(&d->st, err, sizeof(err));
+		if (!d->helper) {
+			log_warnx("%s", err);
+			d->helper_restart_ms = mono_ms() + 60000;
 		}
-		errlist_free(&errs);
-		errlist_free(&warns);
 	}
+	if (!d->helper || helper_pending(d->helper) || !spool_next(d->spool, name, sizeof(name), &age))
+		return;
+	long long running = d->sched->serial > d->journal_serial ? d->sched->serial : d->journal_serial;
+	if (helper_bundle(d->helper, name, running, d->sched->sha256, age >= (int64_t)d->st.bundle_wait_s * 1000,
+			  clock_now()) < 0) {
+		log_warn("bundle %s: cannot hand it to the helper", name);
+		return;
+	}
+	log_debug("bundle %s: handed to the helper", name);
+}
+
+/* The helper's answer about a bundle: journal it, switch schedules. */
+static void bundle_done(struct daemon *d, struct helper_reply *r)
+{
+	const char *name = r->name;
+	char conf[PATHBUF + 256], msg[1024];
+	struct kvbuf kb;
+	kv_init(&kb, msg, sizeof(msg));
+	snprintf(conf, sizeof(conf), "%s/%s.conf", d->st.spool, name);
+	for (size_t i = 0; i < r->warns.n; i++)
+		log_warnx("bundle %s: %s", name, r->warns.msg[i]);
+	switch (r->status) {
+	case BUNDLE_SAME:
+		log_info("bundle %s is the schedule in force already; removed from the spool", name);
+		spool_done(d->spool, name);
+		break;
+	case BUNDLE_WAIT:
+		log_info("bundle %s: waiting (up to %d s in all) for: %s", name, d->st.bundle_wait_s,
+			 r->errs.n ? r->errs.msg[0] : "?");
+		spool_defer(d->spool, name);
+		break;
+	case BUNDLE_REJECTED:
+		for (size_t i = 1; i < r->errs.n; i++)
+			log_warnx("bundle %s: also: %s", name, r->errs.msg[i]);
+		journal_rejected_file(d, r->res.serial, conf, r->errs.n ? r->errs.msg[0] : "refused", name);
+		if (r->tidy_error[0])
+			log_warnx("bundle %s: %s", name, r->tidy_error);
+		spool_done(d->spool, name);
+		break;
+	case BUNDLE_OK:
+		log_info("bundle %s: serial %lld verified (key %s) and installed; %zu new bulletin(s) (%lld ms in the helper)",
+			 name, r->res.serial, r->res.signer, r->res.ncopied, (long long)r->ms);
+		spool_done(d->spool, name);
+		do_reload_from(d, &kb, name);
+		break;
+	}
+}
+
+static void on_helper(struct daemon *d)
+{
+	struct helper_reply r;
+	char err[256];
+	int k;
+	while ((k = helper_read(d->helper, &r, err, sizeof(err))) > 0) {
+		if (r.job == HELPER_BUNDLE)
+			bundle_done(d, &r);
+		helper_reply_free(&r);
+	}
+	if (k < 0) {
+		log_warnx("%s: starting another", err);
+		set_error(d, "%s", err);
+		helper_stop(d->helper);
+		d->helper = NULL;
+		d->helper_restart_ms = mono_ms() + 1000;
+	}
+	process_spool(d);
 }
 
 /* ---- start-up once the clock can be trusted ---- */
@@ -775,6 +956,7 @@ struct scan_state {
 	char installed_sha[65];
 	char installed_signer[64];
 	char (*last_bulletin)[ID_MAX]; /* per campaign of the running schedule */
+	unsigned manual_seq;            /* greatest K of manual@TIME#K */
 };
 
 static int scan_cb(void *ctx, const struct record *r, const struct journal_pos *pos)
@@ -801,6 +983,12 @@ static int scan_cb(void *ctx, const struct record *r, const struct journal_pos *
 	const char *occ = record_get(r, "occ");
 	if (!occ)
 		return 0;
+	const char *hash = !strncmp(occ, "manual@", 7) ? strrchr(occ, '#') : NULL;
+	if (hash) {
+		unsigned long k = strtoul(hash + 1, NULL, 10);
+		if (k > s->manual_seq && k < UINT_MAX)
+			s->manual_seq = (unsigned)k;
+	}
 	int oc = !strcmp(ev, "end") ? outcome_parse(record_get(r, "outcome") ? record_get(r, "outcome") : "")
 				    : outcome_parse(ev);
 	if (oc >= 0) {
@@ -843,11 +1031,12 @@ static void on_synced(struct daemon *d)
 	int64_t now = clock_now();
 
 	if (rec.torn_bytes) {
-		char off[32], bytes[32];
+		char off[32], bytes[32], at[32];
 		snprintf(off, sizeof(off), "%ld", rec.torn_offset);
 		snprintf(bytes, sizeof(bytes), "%zu", rec.torn_bytes);
+		snprintf(at, sizeof(at), "%ld", rec.torn_at);
 		const char *kv[] = {"file", rec.torn_log, "offset", off, "bytes", bytes, "saved",
-				    rec.torn_file, NULL};
+				    rec.torn_file, "at", at, NULL};
 		jwrite(d, "torn", kv);
 		log_warnx("journal: a torn last line (%zu bytes, power cut while writing) was set aside in %s",
 			  rec.torn_bytes, rec.torn_file);
@@ -885,6 +1074,7 @@ static void on_synced(struct daemon *d)
 	else if (!res.chain_ok)
 		log_warnx("journal: the hash chain does not verify (%s); run loaxactl log verify", res.first_bad);
 	d->journal_serial = ss.max_serial;
+	engine_set_manual_seq(d->eng, ss.manual_seq);
 	for (size_t i = 0; i < d->sched->ncampaigns; i++)
 		if (ss.last_bulletin[i][0])
 			engine_set_rotation(d->eng, d->sched->campaigns[i].id, ss.last_bulletin[i]);
@@ -1047,6 +1237,7 @@ static void status_snapshot(struct daemon *d)
 					: MBS_STATION_IDLE;
 	s.amp_state = amp_state_code(d);
 	s.amp_fault = seq_fault(d->seq) != NULL;
+	s.journal_failing = d->journal_failing;
 	s.last_broadcast = d->last_bc_time;
 	s.last_outcome = d->last_bc_outcome;
 	int key = month_key_of(now);
@@ -1065,143 +1256,237 @@ static void status_snapshot(struct daemon *d)
 
 /* ---- control requests ---- */
 
-static void fmt_duration(int64_t s, char *buf, size_t n)
+static const char *daemon_state_name(const struct daemon *d)
 {
-	snprintf(buf, n, "%lldh %02lldm %02llds", (long long)(s / 3600), (long long)(s / 60 % 60),
-		 (long long)(s % 60));
+	if (!d->synced)
+		return "waiting-clock";
+	if (d->starting)
+		return "starting";
+	if (d->playing)
+		return d->player_done ? "draining" : "playing";
+	return "idle";
 }
 
-static void status_reply(struct daemon *d, char *out, size_t n)
+static void put_time(struct kvbuf *r, const char *key, int64_t t)
 {
-	size_t l = 0;
-#define P(...) (l += (size_t)snprintf(out + l, l < n ? n - l : 0, __VA_ARGS__))
+	char ts[26] = "";
+	if (t)
+		civil_tz_format(t, ts);
+	kv_put(r, key, ts);
+}
+
+/* Every field is always there (empty when it does not apply), so that a
+ * client tells "none" from "this daemon does not say". docs/CONTROL.md. */
+static void status_reply(struct daemon *d, struct kvbuf *r)
+{
 	int64_t now = clock_now();
-	char ts[26], up[32];
-	P("ok\n");
-	P("station:   %s (%s), commune %s\n", d->st.name, d->st.id, d->st.commune_code);
-	civil_tz_format(now, ts);
-	P("time:      %s%s\n", ts, d->synced ? "" : " (NOT synchronised: nothing plays until it is)");
-	if (d->starting) {
-		P("state:     starting: the amplifier is being switched on (%s)\n",
-		  seq_state_name(seq_state(d->seq)));
-		P("playing:   %s  bulletin %s%s%s  (not started: waiting for the amplifier)\n", d->pend.id,
-		  d->pend.bulletin, d->pend.campaign[0] ? "  campaign " : "", d->pend.campaign);
-	} else if (d->playing) {
-		P("state:     playing%s\n", d->player_done ? " (played; reading the amplifier back)" : "");
-		P("playing:   %s  bulletin %s%s%s  %.1f of %.1f s\n", d->cur.id, d->cur.bulletin,
-		  d->cur.campaign[0] ? "  campaign " : "", d->cur.campaign, player_seconds(d->pl),
-		  d->cur_expected);
-	} else {
-		P("state:     %s\n", d->synced ? "idle" : "waiting for the clock to be synchronised");
-	}
+	kv_begin(r, 1);
+	kv_put(r, "station.id", d->st.id);
+	kv_put(r, "station.name", d->st.name);
+	kv_put(r, "commune", d->st.commune_code);
+	kv_put(r, "district", d->st.district_code);
+	put_time(r, "time", now);
+	kv_put(r, "synced", d->synced ? "yes" : "no");
+	kv_put(r, "state", daemon_state_name(d));
+	const struct occurrence *o = d->starting ? &d->pend : d->playing ? &d->cur : NULL;
+	const struct bulletin *b = o ? catalog_find(&d->cat, o->bulletin) : NULL;
+	kv_put(r, "playing.occurrence", o ? o->id : "");
+	kv_put(r, "playing.bulletin", o ? o->bulletin : "");
+	kv_put(r, "playing.title", b ? b->title : "");
+	kv_put(r, "playing.campaign", o ? o->campaign : "");
+	kv_put(r, "playing.level", o ? level_name(o->level) : "");
+	if (d->playing)
+		kv_putf(r, "playing.seconds", "%.3f", player_seconds(d->pl));
+	else
+		kv_put(r, "playing.seconds", o ? "0.000" : "");
+	if (o)
+		kv_putf(r, "playing.expected", "%.3f", d->starting ? d->pend_expected : d->cur_expected);
+	else
+		kv_put(r, "playing.expected", "");
 	struct occurrence next[3];
 	size_t k = d->synced ? engine_upcoming(d->eng, now, next, 3) : 0;
+	kv_putf(r, "next.count", "%zu", k);
+	kv_putf(r, "next.horizon_days", "%d", ENGINE_HORIZON / 86400);
 	for (size_t i = 0; i < k; i++) {
-		civil_tz_format(next[i].due, ts);
-		P("next:      %s  %s  bulletin %s  %s\n", ts, next[i].id, next[i].bulletin,
-		  level_name(next[i].level));
+		char key[32];
+		const struct bulletin *nb = catalog_find(&d->cat, next[i].bulletin);
+		snprintf(key, sizeof(key), "next.%zu.due", i);
+		put_time(r, key, next[i].due);
+		snprintf(key, sizeof(key), "next.%zu.occurrence", i);
+		kv_put(r, key, next[i].id);
+		snprintf(key, sizeof(key), "next.%zu.bulletin", i);
+		kv_put(r, key, next[i].bulletin);
+		snprintf(key, sizeof(key), "next.%zu.title", i);
+		kv_put(r, key, nb ? nb->title : "");
+		snprintf(key, sizeof(key), "next.%zu.campaign", i);
+		kv_put(r, key, next[i].campaign);
+		snprintf(key, sizeof(key), "next.%zu.level", i);
+		kv_put(r, key, level_name(next[i].level));
 	}
-	if (!k)
-		P("next:      nothing scheduled in the next %d days\n", ENGINE_HORIZON / 86400);
-	if (d->installed_at) {
-		civil_tz_format(d->installed_at, ts);
-		P("schedule:  serial %lld, %.12s, installed %s by %s\n", d->sched->serial, d->sched->sha256,
-		  ts, d->installed_signer[0] ? d->installed_signer : "?");
-	} else {
-		P("schedule:  serial %lld\n", d->sched->serial);
-	}
-	P("library:   %zu bulletins\n", d->cat.n);
-	P("push:      %s%s\n", !d->st.ntrust_keys ? "refused: no trusted key (trust.keys)" : d->spool ? "watching " : "spool not watched: ",
-	  d->st.ntrust_keys ? d->st.spool : "");
-	P("audio:     %s%s%s\n", d->st.audio_device, d->fallback_active ? ", no sound card: writing to " : "",
-	  d->fallback_active ? d->st.audio_fallback : "");
+	kv_putf(r, "schedule.serial", "%lld", d->sched->serial);
+	kv_put(r, "schedule.sha256", d->sched->sha256);
+	int sgn = d->installed_signer[0] && strcmp(d->installed_signer, "unsigned");
+	kv_put(r, "schedule.signed", sgn ? "yes" : "no");
+	put_time(r, "schedule.installed", d->installed_at);
+	kv_put(r, "schedule.signer", d->installed_signer);
+	kv_putf(r, "library.count", "%zu", d->cat.n);
+	kv_put(r, "push", !d->st.ntrust_keys ? "refused" : d->spool ? "watching" : "not-watched");
+	kv_put(r, "push.spool", d->st.spool);
+	kv_put(r, "audio.device", d->st.audio_device);
+	kv_put(r, "audio.fallback", d->fallback_active ? "yes" : "no");
+	kv_put(r, "audio.fallback.file", d->st.audio_fallback);
 	if (!amp_enabled(d->amp)) {
-		P("amplifier: none configured\n");
+		kv_put(r, "amp", "none");
+		kv_put(r, "amp.peer", "");
+		kv_put(r, "amp.connected", "");
+		kv_put(r, "amp.fault", "");
+		kv_put(r, "amp.fault.since", "");
+		kv_put(r, "amp.fault.last", "");
+		kv_put(r, "amp.fault.last_at", "");
 	} else {
-		P("amplifier: %s, %s%s\n", amp_peer(d->amp), seq_state_name(seq_state(d->seq)),
-		  amp_connected(d->amp) ? "" : " (not connected)");
 		const char *standing = seq_fault(d->seq), *last = seq_last_fault(d->seq, NULL);
-		if (standing) {
-			civil_tz_format(d->amp_fault_since, ts);
-			P("amp fault: %s (since %s)\n", standing, ts);
-		} else if (last[0]) {
-			civil_tz_format(d->amp_fault_last, ts);
-			P("amp fault: none (last: %s, at %s; cleared)\n", last, ts);
-		} else {
-			P("amp fault: none\n");
-		}
+		kv_put(r, "amp", seq_state_name(seq_state(d->seq)));
+		kv_put(r, "amp.peer", amp_peer(d->amp));
+		kv_put(r, "amp.connected", amp_connected(d->amp) ? "yes" : "no");
+		kv_put(r, "amp.fault", standing ? standing : "");
+		put_time(r, "amp.fault.since", standing ? d->amp_fault_since : 0);
+		kv_put(r, "amp.fault.last", last ? last : "");
+		put_time(r, "amp.fault.last_at", last && last[0] ? d->amp_fault_last : 0);
 	}
-	if (d->st.amp.status_enabled)
-		P("modbus:    status server %s on %s port %d\n", d->mbs ? "listening" : "NOT running",
-		  d->st.amp.status_address, d->mbs ? modbus_status_port(d->mbs) : d->st.amp.status_port);
-	P("queued:    %zu\n", d->synced ? engine_queued(d->eng) : 0);
-	P("last error: %s\n", d->last_error[0] ? d->last_error : "none");
-	fmt_duration((clock_mono_ns() - d->mono_start) / 1000000000, up, sizeof(up));
-	P("uptime:    %s\n", up);
-#undef P
+	if (d->st.amp.status_enabled) {
+		kv_put(r, "modbus", d->mbs ? "listening" : "not-running");
+		kv_put(r, "modbus.address", d->st.amp.status_address);
+		kv_putf(r, "modbus.port", "%d", d->mbs ? modbus_status_port(d->mbs) : d->st.amp.status_port);
+	} else {
+		kv_put(r, "modbus", "off");
+		kv_put(r, "modbus.address", "");
+		kv_put(r, "modbus.port", "");
+	}
+	kv_putf(r, "queued", "%zu", d->synced ? engine_queued(d->eng) : 0);
+	kv_put(r, "journal", d->journal_failing ? "failing" : "ok");
+	kv_put(r, "journal.error", d->journal_failing ? d->journal_error : "");
+	kv_put(r, "last_error", d->last_error);
+	kv_putf(r, "uptime_s", "%lld", (long long)((clock_mono_ns() - d->mono_start) / 1000000000));
 }
 
-static void on_request(void *ctx, const char *req, char *out, size_t n)
+/* Who asked, journalled before the request acts (docs/JOURNAL.md). */
+static void journal_request(struct daemon *d, const struct control_peer *p, const char *what,
+			    const char *bulletin, int emergency)
+{
+	char uid[24], pid[24];
+	snprintf(uid, sizeof(uid), "%ld", p->uid);
+	snprintf(pid, sizeof(pid), "%ld", p->pid);
+	const char *kv[] = {"request", what, "bulletin", bulletin,
+			    "emergency", bulletin ? (emergency ? "yes" : "no") : NULL,
+			    "uid", uid, "pid", pid, "as", p->as[0] ? p->as : NULL, NULL};
+	jwrite(d, "request", kv);
+	log_info("control: %s%s%s%s by uid %ld%s%s", what, bulletin ? " " : "", bulletin ? bulletin : "",
+		 emergency ? " (emergency)" : "", p->uid, p->as[0] ? " as " : "", p->as);
+}
+
+static void reply_error(struct kvbuf *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void reply_error(struct kvbuf *r, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	kv_begin(r, 0);
+	kv_put(r, "error", msg);
+}
+
+static void on_play(struct daemon *d, const struct control_peer *p, const char *id, int em,
+		    struct kvbuf *r)
+{
+	const struct bulletin *b = catalog_find(&d->cat, id);
+	if (!d->synced) {
+		reply_error(r, "the clock is not synchronised yet; nothing can play or be logged until it is");
+		return;
+	}
+	if (!b) {
+		reply_error(r, "no bulletin '%.100s' in the library (see: loaxactl bulletin list)", id);
+		return;
+	}
+	journal_request(d, p, "play", b->id, em);
+	int was = d->playing || d->starting;
+	char was_id[OCC_ID_MAX] = "";
+	if (was)
+		str_copy(was_id, d->playing ? d->cur.id : d->pend.id, sizeof(was_id));
+	size_t queued = engine_queued(d->eng);
+	engine_play_now(d->eng, clock_now(), b->id, b->campaign, em);
+	run_engine(d, NULL);
+	/* Say what happened, not what was hoped for. */
+	const struct occurrence *now = d->playing ? &d->cur : d->starting ? &d->pend : NULL;
+	int ours = now && !strncmp(now->id, "manual@", 7) && !strcmp(now->bulletin, b->id) &&
+		   strcmp(now->id, was_id);
+	if (ours) {
+		kv_begin(r, 1);
+		kv_put(r, "result", d->starting ? "starting" : was && em ? "preempted" : "playing");
+		kv_put(r, "occurrence", now->id);
+		kv_put(r, "bulletin", b->id);
+		kv_put(r, "preempted", was && em ? was_id : "");
+	} else if (engine_queued(d->eng) > queued) {
+		kv_begin(r, 1);
+		kv_put(r, "result", "queued");
+		kv_put(r, "occurrence", "");
+		kv_put(r, "bulletin", b->id);
+		kv_put(r, "preempted", "");
+	} else {
+		if (d->journal_failing && !em)
+			reply_error(r, "%s could not play: the journal cannot record its start (%s); only an emergency plays until it can",
+				    b->id, d->journal_error);
+		else
+			reply_error(r, "%s could not play: %s", b->id, d->last_error[0] ? d->last_error : "see the journal");
+		kv_put(r, "bulletin", b->id);
+	}
+}
+
+static void on_stop(struct daemon *d, const struct control_peer *p, struct kvbuf *r)
+{
+	journal_request(d, p, "stop", NULL, 0);
+	if ((d->playing || d->starting) && engine_stop(d->eng)) {
+		char id[OCC_ID_MAX];
+		if (d->playing) {
+			str_copy(id, d->cur.id, sizeof(id));
+			player_stop(d->pl);
+			record_end(d, "partial", "stopped by the operator (loaxactl stop)");
+		} else {
+			str_copy(id, d->pend.id, sizeof(id));
+			d->starting = 0;
+			record_outcome(d, "failed", &d->pend,
+				       "stopped by the operator (loaxactl stop) before the amplifier was ready");
+		}
+		seq_simple(d, SEV_END);
+		run_engine(d, NULL);
+		kv_begin(r, 1);
+		kv_put(r, "result", "stopped");
+		kv_put(r, "occurrence", id);
+	} else {
+		kv_begin(r, 1);
+		kv_put(r, "result", "nothing");
+		kv_put(r, "occurrence", "");
+	}
+}
+
+static void on_request(void *ctx, const struct control_peer *p, const char *req, struct kvbuf *r)
 {
 	struct daemon *d = ctx;
 	char cmd[16] = "", arg[CONTROL_REQ_MAX] = "", opt[32] = "", extra[8] = "";
 	int k = sscanf(req, "%15s %511s %31s %7s", cmd, arg, opt, extra);
 	if (k <= 0) {
-		snprintf(out, n, "error: empty request\n");
-		return;
-	}
-	if (!strcmp(cmd, "status") && k == 1) {
-		status_reply(d, out, n);
+		reply_error(r, "empty request");
+	} else if (!strcmp(cmd, "status") && k == 1) {
+		status_reply(d, r);
 	} else if (!strcmp(cmd, "play") && (k == 2 || (k == 3 && !strcmp(opt, "emergency")))) {
-		const struct bulletin *b = catalog_find(&d->cat, arg);
-		if (!d->synced) {
-			snprintf(out, n, "error: the clock is not synchronised yet; nothing can play or be logged until it is\n");
-		} else if (!b) {
-			snprintf(out, n, "error: no bulletin '%.100s' in the library (see: loaxactl bulletin list)\n", arg);
-		} else {
-			int em = k == 3;
-			int was = d->playing || d->starting;
-			size_t queued = engine_queued(d->eng);
-			engine_play_now(d->eng, clock_now(), b->id, b->campaign, em);
-			log_info("operator asked to play %s%s", b->id, em ? " as an emergency" : "");
-			run_engine(d, NULL);
-			/* Say what happened, not what was hoped for. */
-			const struct occurrence *now = d->playing ? &d->cur : d->starting ? &d->pend : NULL;
-			int ours = now && !strncmp(now->id, "manual@", 7) && !strcmp(now->bulletin, b->id);
-			if (ours)
-				snprintf(out, n, "ok\n%s %s\n", b->id,
-					 d->starting ? "is starting (the amplifier is coming on)"
-					 : was && em ? "pre-empted the broadcast that was playing and is playing now"
-						     : "is playing now");
-			else if (engine_queued(d->eng) > queued)
-				snprintf(out, n, "ok\n%s plays next, when the current broadcast ends\n", b->id);
-			else
-				snprintf(out, n, "error: %s could not play: %s\n", b->id,
-					 d->last_error[0] ? d->last_error : "see the journal");
-		}
+		on_play(d, p, arg, k == 3, r);
 	} else if (!strcmp(cmd, "stop") && k == 1) {
-		if ((d->playing || d->starting) && engine_stop(d->eng)) {
-			char id[OCC_ID_MAX];
-			if (d->playing) {
-				str_copy(id, d->cur.id, sizeof(id));
-				player_stop(d->pl);
-				record_end(d, "partial", "stopped by the operator (loaxactl stop)");
-			} else {
-				str_copy(id, d->pend.id, sizeof(id));
-				d->starting = 0;
-				record_outcome(d, "failed", &d->pend,
-					       "stopped by the operator (loaxactl stop) before the amplifier was ready");
-			}
-			seq_simple(d, SEV_END);
-			run_engine(d, NULL);
-			snprintf(out, n, "ok\nstopped %s\n", id);
-		} else {
-			snprintf(out, n, "ok\nnothing was playing\n");
-		}
+		on_stop(d, p, r);
 	} else if (!strcmp(cmd, "reload") && k == 1) {
-		do_reload(d, out, n);
+		journal_request(d, p, "reload", NULL, 0);
+		do_reload(d, r);
 	} else {
-		snprintf(out, n, "error: unknown request (status, play ID [emergency], stop, reload)\n");
+		reply_error(r, "unknown request (status, play ID [emergency], stop, reload; optionally as=NAME last)");
 	}
 }
 
@@ -1235,7 +1520,11 @@ static void on_signal(struct daemon *d)
 			break;
 		case SIGHUP: {
 			char msg[1024];
-			do_reload(d, msg, sizeof(msg));
+			struct kvbuf kb;
+			kv_init(&kb, msg, sizeof(msg));
+			const char *kv[] = {"request", "reload", "by", "SIGHUP", NULL};
+			jwrite(d, "request", kv);
+			do_reload(d, &kb);
 			break;
 		}
 		case SIGUSR2:
@@ -1268,7 +1557,7 @@ static void on_due_timer(struct daemon *d)
 		if (clock_synced(&d->st))
 			on_synced(d);
 		else
-			clock_timer_at(d->tfd_due, INT32_MAX);
+			arm_clock_watch(d);
 		return;
 	}
 	if (r == 1) {
@@ -1293,10 +1582,14 @@ static int run(struct daemon *d)
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	d->sfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+	d->helper = helper_start(&d->st, err, sizeof(err));
+	if (!d->helper)
+		fatalx("%s", err);
 	d->tfd_due = clock_timer_new();
 	d->tfd_sync = clock_mono_timer_new();
 	d->tfd_amp = clock_mono_timer_new();
-	if (d->sfd < 0 || d->tfd_due < 0 || d->tfd_sync < 0 || d->tfd_amp < 0)
+	d->tfd_jretry = clock_mono_timer_new();
+	if (d->sfd < 0 || d->tfd_due < 0 || d->tfd_sync < 0 || d->tfd_amp < 0 || d->tfd_jretry < 0)
 		fatal("cannot create the event loop's descriptors");
 	d->mono_start = clock_mono_ns();
 	d->tfd_wd = -1;
@@ -1370,7 +1663,7 @@ static int run(struct daemon *d)
 		log_warnx("the clock is not synchronised yet: nothing will play or be logged until it is");
 		d->waited_sync = 1;
 		clock_mono_timer_in(d->tfd_sync, SYNC_RECHECK_MS);
-		clock_timer_at(d->tfd_due, INT32_MAX);
+		arm_clock_watch(d);
 	}
 
 	if (!d->synced)
@@ -1385,6 +1678,8 @@ static int run(struct daemon *d)
 		fds[n++] = (struct pollfd){.fd = d->tfd_sync, .events = POLLIN};
 		fds[n++] = (struct pollfd){.fd = d->tfd_amp, .events = POLLIN};
 		fds[n++] = (struct pollfd){.fd = d->tfd_wd, .events = POLLIN}; /* -1: ignored by poll */
+		fds[n++] = (struct pollfd){.fd = d->tfd_jretry, .events = POLLIN};
+		fds[n++] = (struct pollfd){.fd = helper_fd(d->helper), .events = POLLIN};
 		int amp_at = n, namp = amp_pollfds(d->amp, fds + n, 2);
 		n += namp;
 		int sp_at = n, nsp = spool_pollfds(d->spool, fds + n, 2);
@@ -1403,7 +1698,15 @@ static int run(struct daemon *d)
 			n += npl;
 		}
 		unsigned long ops = d->amp_ops, gen = d->bc_gen;
-		if (poll(fds, (nfds_t)n, -1) < 0) {
+		/* Only a connected control client bounds the sleep (its idle
+		 * deadline): with none, nothing wakes the loop between events. */
+		int timeout = -1;
+		int64_t cdl = control_deadline(d->ctl);
+		if (cdl >= 0) {
+			int64_t in = cdl - mono_ms();
+			timeout = in < 0 ? 0 : in > INT_MAX ? INT_MAX : (int)in + 1;
+		}
+		if (poll(fds, (nfds_t)n, timeout) < 0) {
 			if (errno == EINTR)
 				continue;
 			fatal("poll");
@@ -1427,6 +1730,10 @@ static int run(struct daemon *d)
 		}
 		if (fds[4].revents)
 			on_watchdog(d);
+		if (fds[5].revents)
+			on_journal_retry(d);
+		if (fds[6].revents && d->helper)
+			on_helper(d);
 		if (fds[3].revents) {
 			uint64_t x;
 			if (read(d->tfd_amp, &x, sizeof(x)) == sizeof(x))
@@ -1452,7 +1759,7 @@ static int run(struct daemon *d)
 					finish_broadcast(d, ps);
 			}
 		}
-		control_service(d->ctl, fds + ctl_at, nctl);
+		control_service(d->ctl, fds + ctl_at, nctl, mono_ms());
 		spool_service(d->spool, fds + sp_at, nsp);
 		process_spool(d);
 		if (nmbs) {
@@ -1485,8 +1792,10 @@ static int run(struct daemon *d)
 	seq_free(d->seq);
 	free(d->counts);
 	close(d->tfd_amp);
+	close(d->tfd_jretry);
 	control_close(d->ctl);
 	spool_close(d->spool);
+	helper_stop(d->helper);
 	player_free(d->pl);
 	journal_close(d->j);
 	engine_free(d->eng);

@@ -80,6 +80,7 @@ void modbus_status_encode(const struct status_snapshot *s, uint16_t *r)
 	put32(r + 14, s->now);
 	put32(r + 16, s->uptime);
 	r[18] = sat16(s->queued);
+	r[19] = s->journal_failing ? 1 : 0;
 	put_text(r + 20, 16, s->station);
 	put_text(r + 36, 8, s->commune);
 	for (size_t k = 0; k < nc; k++) {

@@ -44,6 +44,7 @@ struct status_snapshot {
 	int64_t now;            /* station clock, s */
 	int64_t uptime;         /* s */
 	unsigned queued;
+	int journal_failing;    /* 1 while journal records cannot be written (register 19) */
 	const struct status_campaign *campaigns;
 	size_t ncampaigns;      /* only the first MODBUS_STATUS_CAMPAIGNS_MAX are shown */
 };

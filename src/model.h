@@ -93,6 +93,13 @@ struct station {
 	char report_issuer[TITLE_MAX], report_office[TITLE_MAX], report_place[TITLE_MAX];
 	char report_sign_for[TITLE_MAX], report_signer_title[TITLE_MAX], report_signer[TITLE_MAX];
 	char report_recipients[TITLE_MAX];
+	/* web page (loaxa-web, issue 17; docs/WEB.md) */
+	char web_listen[128];       /* "ADDRESS:PORT" */
+	char web_users[PATHBUF];    /* accounts file, resolved against dir */
+	char web_tls_cert[PATHBUF]; /* "" = plain HTTP */
+	char web_tls_key[PATHBUF];
+	int web_max_upload_mb;
+	int web_line;
 };
 
 struct campaign {

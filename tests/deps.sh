@@ -5,8 +5,10 @@ set -e
 PKGS="build-essential pkg-config libasound2-dev libmpg123-dev libconfig-dev libmodbus-dev
 libcmocka-dev libsodium-dev libssl-dev alsa-utils mpg123 espeak-ng lame socat mbpoll valgrind
 python3-pymodbus python3-serial python3-serial-asyncio minisign tzdata sox twolame time"
-# issue 15: report PDF (headless Chromium) and the tests that read it back
+# the report's PDF (headless Chromium) and the tests that read it back
 PKGS="$PKGS chromium poppler-utils"
+# loaxa-web, and its tests in a real browser
+PKGS="$PKGS libmicrohttpd-dev chromium-driver python3-selenium openssl curl"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"

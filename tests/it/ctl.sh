@@ -305,11 +305,29 @@ rm "$tmp/st/journal/2026-12.log"
 run log verify
 [ $rc -eq 0 ] && [ "${out##* }" != "$head" ]
 expect "log verify: a cut-off month gives a different chain head"
+run log verify --head "$head"
+[ $rc -eq 1 ] && grep -q "the head $head kept earlier is not in it" "$tmp/err"
+expect "log verify --head: a head kept earlier that was cut off the end is exit 1"
 python3 "$tmp/mkjournal.py" "$tmp/st/journal" >/dev/null
+run log verify --head "$head"
+[ $rc -eq 0 ] && grep -q "is the last line: nothing was added since" "$tmp/out"
+expect "log verify --head: the last line"
+h2=$(sed -n 2p "$tmp/st/journal/2026-11.log" | tr -d '\n' | sha256sum | cut -d' ' -f1)
+total=$(cat "$tmp/st/journal"/*.log | wc -l)
+run log verify --head "$h2"
+[ $rc -eq 0 ] && grep -q "is still in the journal; $((total - 2)) records added since (from .*2026-11.log:3)" "$tmp/out"
+expect "log verify --head: an earlier head is found, with what was added since"
+run log verify --head 1234
+[ $rc -eq 2 ]
+expect "log verify --head: not a hash is a usage error"
 printf '2026-12-01T08:00:00+07:00 start occ=x' >>"$tmp/st/journal/2026-12.log"
 run log verify
-[ $rc -eq 1 ] && grep -q '2026-12.log:4: .*torn' "$tmp/err"
-expect "log verify: a torn last line is reported"
+[ $rc -eq 0 ] && grep -q '2026-12.log:4: .*torn' "$tmp/err" && grep -q '^journal OK' "$tmp/out"
+expect "log verify: a torn last line of the newest file is reported, but does not fail the check (JOURNAL.md)"
+printf '\n2026-12-01T08:00:01+07:00 x prev=00\n' >>"$tmp/st/journal/2026-12.log"
+run log verify
+[ $rc -eq 1 ]
+expect "log verify: a damaged line that is not the last fails"
 
 # ---- library and daemon ----
 run bulletin list
@@ -333,9 +351,9 @@ srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
 srv.bind(path)
 srv.listen(4)
 srv.settimeout(30)
-answers = {"status": "ok\nplaying: nothing\nnext: sang@2026-11-30T06:30\n",
-           "play ban-tin-mau emergency": "ok\n",
-           "play nope": "error: unknown bulletin \"nope\"\n"}
+answers = {"status": "loaxa=1\nok=yes\nstate=idle\nnext.count=1\nnext.0.due=2026-11-30T06:30:00+07:00\nnext.0.occurrence=sang@2026-11-30T06:30\nnext.0.bulletin=ban-tin-mau\nnext.0.level=normal\nfuture.field=ignored\n",
+           "play ban-tin-mau emergency": "loaxa=1\nok=yes\nresult=preempted\nbulletin=ban-tin-mau\npreempted=sang@2026-11-30T06:30\n",
+           "play nope": "loaxa=1\nok=no\nerror=unknown bulletin \"nope\"\\nsecond line\n"}
 for _ in range(3):
     c, _ = srv.accept()
     req = c.makefile("rb").readline().decode().rstrip("\n")
@@ -347,15 +365,17 @@ python3 "$tmp/faked.py" "$tmp/st/loaxad.sock" "$tmp/requests" &
 faked=$!
 for _ in $(seq 50); do [ -S "$tmp/st/loaxad.sock" ] && break; sleep 0.1; done
 run status
-[ $rc -eq 0 ] && [ "$out" = "playing: nothing
-next: sang@2026-11-30T06:30" ]
-expect "status: the daemon's answer on stdout, exit 0"
+[ $rc -eq 0 ] && grep -q '^state: *idle$' "$tmp/out" &&
+	grep -q '^next: *2026-11-30T06:30:00+07:00  sang@2026-11-30T06:30  bulletin ban-tin-mau  normal$' "$tmp/out" &&
+	! grep -q 'future' "$tmp/out"
+expect "status: rendered from the daemon's fields, exit 0"
 run play ban-tin-mau --emergency
-[ $rc -eq 0 ]
-expect "play --emergency: exit 0 on ok"
+[ $rc -eq 0 ] && grep -q '^ban-tin-mau pre-empted the broadcast that was playing (sang@2026-11-30T06:30)' "$tmp/out"
+expect "play --emergency: exit 0 on ok=yes, says what it pre-empted"
 run play nope
-[ $rc -eq 1 ] && grep -q '^loaxactl: unknown bulletin "nope"$' "$tmp/err"
-expect "play: an error answer is exit 1 with its message"
+[ $rc -eq 1 ] && [ "$(cat "$tmp/err")" = 'loaxactl: unknown bulletin "nope"
+second line' ]
+expect "play: ok=no is exit 1 with its (unescaped) error"
 wait "$faked"
 faked=
 [ "$(cat "$tmp/requests")" = "status

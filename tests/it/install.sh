@@ -29,9 +29,12 @@ check "make install DESTDIR=... PREFIX=/usr succeeds" "[ $rc -eq 0 ]" "$out"
 
 expected="/etc/loaxa/loaxa.conf 644
 /usr/bin/loaxactl 755
+/usr/lib/systemd/system/loaxa-web.service 644
 /usr/lib/systemd/system/loaxad.service 644
+/usr/lib/sysusers.d/loaxa-web.conf 644
 /usr/lib/sysusers.d/loaxa.conf 644
 /usr/lib/tmpfiles.d/loaxa.conf 644
+/usr/sbin/loaxa-web 755
 /usr/sbin/loaxad 755
 /usr/share/doc/loaxa/examples/loaxa.conf 644
 /usr/share/doc/loaxa/examples/schedule.conf 644

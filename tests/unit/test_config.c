@@ -306,6 +306,40 @@ static void test_station_single_errors(void **state)
 		check_station_one(&t[i]);
 }
 
+/* The web section (loaxa-web, issue 17). */
+static void test_station_web(void **state)
+{
+	(void)state;
+	static const struct one_err t[] = {
+		{ST_OK "web = {\n  listen = \"8080\";\n};\n", 3, "'listen' is \"ADDRESS:PORT\""},
+		{ST_OK "web = {\n  listen = \"0.0.0.0:99999\";\n};\n", 3, "'listen' is"},
+		{ST_OK "web = {\n  tls_cert = \"a.crt\";\n};\n", 2, "both 'tls_cert' and 'tls_key'"},
+		{ST_OK "web = {\n  max_upload_mb = 0;\n};\n", 3, "out of range"},
+		{ST_OK "web = {\n  port = 80;\n};\n", 3, "unknown key 'port' in web"},
+	};
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		check_station_one(&t[i]);
+	struct station st;
+	struct errlist e = {0};
+	const char *p = tmpfile_with(NULL, ST_OK);
+	assert_int_equal(config_load_station(p, &st, &e), 0);
+	assert_string_equal(st.web_listen, "127.0.0.1:8080");
+	assert_int_equal(st.web_max_upload_mb, 50);
+	assert_string_equal(st.web_tls_cert, "");
+	char want[PATHBUF + 16];
+	snprintf(want, sizeof(want), "%s/web-users", st.dir);
+	assert_string_equal(st.web_users, want);
+	p = tmpfile_with(NULL, ST_OK "web = { listen = \"[::1]:8443\"; users = \"/etc/x/users\"; tls_cert = \"c.pem\";\n"
+				  "  tls_key = \"k.pem\"; max_upload_mb = 200; };\n");
+	assert_int_equal(config_load_station(p, &st, &e), 0);
+	assert_string_equal(st.web_listen, "[::1]:8443");
+	assert_string_equal(st.web_users, "/etc/x/users");
+	assert_int_equal(st.web_max_upload_mb, 200);
+	snprintf(want, sizeof(want), "%s/k.pem", st.dir);
+	assert_string_equal(st.web_tls_key, want);
+	errlist_free(&e);
+}
+
 static void test_station_missing_and_syntax(void **state)
 {
 	(void)state;
@@ -702,6 +736,7 @@ int main(void)
 		cmocka_unit_test(test_station_bad_sections),
 		cmocka_unit_test(test_station_single_errors),
 		cmocka_unit_test(test_station_missing_and_syntax),
+		cmocka_unit_test(test_station_web),
 		cmocka_unit_test(test_schedule_sample),
 		cmocka_unit_test(test_schedule_demo),
 		cmocka_unit_test(test_schedule_every),

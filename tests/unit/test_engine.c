@@ -251,6 +251,24 @@ static void test_emergency_preempts(void **state)
 	sched_del(s);
 }
 
+/* On-demand ids count on from the greatest one the journal holds. */
+static void test_manual_seq_seeded(void **state)
+{
+	struct schedule s = {0};
+	struct engine *e = engine_new(&s, 120);
+	engine_begin(e, 0);
+	engine_set_manual_seq(e, 41);
+	engine_set_manual_seq(e, 5); /* never backwards */
+	engine_play_now(e, 1000, "b", "", 0);
+	size_t n = engine_tick(e, 1000, NULL, acts, ENGINE_ACTIONS_MAX);
+	assert_int_equal(n, 1);
+	assert_int_equal(acts[0].type, ACT_START);
+	const char *k = strrchr(acts[0].occ.id, '#');
+	assert_non_null(k);
+	assert_string_equal(k, "#42");
+	engine_free(e);
+}
+
 static void test_manual_play(void **state)
 {
 	(void)state;
@@ -733,6 +751,7 @@ int main(void)
 		cmocka_unit_test(test_priority_first),
 		cmocka_unit_test(test_emergency_preempts),
 		cmocka_unit_test(test_manual_play),
+		cmocka_unit_test(test_manual_seq_seeded),
 		cmocka_unit_test(test_catchup_late_and_missed),
 		cmocka_unit_test(test_superseded),
 		cmocka_unit_test(test_clock_stepped_back),

@@ -13,6 +13,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -289,7 +291,13 @@ static void check_recovered(const char *dir, const char *orig, size_t l0, const 
 	PATH(tf, dir, "2026-11.torn");
 	struct journal_recovery rec;
 	struct journal *j = jopen(dir, &rec);
+	/* A power cut before the `torn` record is on disk: the next open
+	 * reports the same piece again, without saving it twice. */
+	journal_recovery_free(&rec);
+	journal_close(j);
+	j = jopen(dir, &rec);
 	assert_int_equal(rec.torn_bytes, tornlen);
+	assert_int_equal(rec.torn_at, 0);
 	assert_int_equal(rec.torn_offset, (long)l0);
 	assert_string_equal(rec.torn_file, tf);
 	assert_string_equal(rec.torn_log, log);
@@ -310,13 +318,17 @@ static void check_recovered(const char *dir, const char *orig, size_t l0, const 
 	assert_memory_equal(b, orig, l0);
 	free(b);
 
+	char nb[32];
+	snprintf(nb, sizeof(nb), "%zu", tornlen);
+	const char *tkv[] = {"file", log, "bytes", nb, "saved", tf, "at", "0", NULL};
+	assert_int_equal(journal_append(j, lt(2026, 11, 28, 7, 0), VN, "torn", tkv), 0);
 	put(j, lt(2026, 11, 28, 7, 0), "interrupted", "o2");
 	journal_close(j);
 	struct seen s;
 	struct journal_scan_result res = scan(dir, &s);
 	if (!res.chain_ok || res.problems)
 		fail_msg("after recovery: %s", res.first_bad);
-	assert_int_equal(res.records, 4);
+	assert_int_equal(res.records, 5);
 
 	/* Nothing more to recover the second time. */
 	j = jopen(dir, &rec);
@@ -383,12 +395,14 @@ static void test_torn_every_offset(void **state)
 		assert_non_null(strstr(res.first_bad, "2026-11.log:4"));
 	}
 
-	/* Torn pieces are appended to the month's .torn file. */
+	/* Torn pieces are appended to the month's .torn file; bytes there that
+	 * no `torn` record accounts for are reported with them, as one piece. */
 	spit(log, orig, l0 + 10);
 	spit(tf, "earlier", 7);
 	struct journal_recovery rec;
 	journal_close(jopen(dir, &rec));
-	assert_int_equal(rec.torn_bytes, 10);
+	assert_int_equal(rec.torn_bytes, 17);
+	assert_int_equal(rec.torn_at, 0);
 	size_t n;
 	char *b = slurp(tf, &n);
 	assert_int_equal(n, 17);
@@ -827,10 +841,113 @@ static void test_scan_stops_and_positions(void **state)
 	rm_tree(dir);
 }
 
+
+/* A journal that cannot grow (RLIMIT_FSIZE: a real EFBIG from write(),
+ * as a full card gives ENOSPC): records are held in order, nothing partial
+ * stays in the file, and they are all written, chained, once it can. */
+static void test_records_held_until_room(void **state)
+{
+	char *dir = tmpdir();
+	struct journal *j = jopen(dir, NULL);
+	put(j, lt(2026, 11, 30, 6, 0), "missed", "a");
+	struct stat st;
+	assert_int_equal(stat(path_in(dir, "2026-11.log"), &st), 0);
+	struct rlimit old, lim;
+	getrlimit(RLIMIT_FSIZE, &old);
+	lim = old;
+	lim.rlim_cur = (rlim_t)st.st_size + 10; /* not even one more line fits */
+	signal(SIGXFSZ, SIG_IGN);
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+	const char *kv1[] = {"occ", "b", "skip", NULL, "detail", "x y", NULL};
+	const char *kv2[] = {"occ", "c", NULL};
+	int r1 = journal_record(j, lt(2026, 11, 30, 6, 1), VN, "failed", kv1), e1 = errno;
+	int r2 = journal_record(j, lt(2026, 11, 30, 6, 2), VN, "missed", kv2);
+	size_t q2 = journal_queued(j);
+	int r3 = journal_retry(j);
+	struct stat st2;
+	int sr = stat(path_in(dir, "2026-11.log"), &st2);
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+	signal(SIGXFSZ, SIG_DFL);
+	assert_int_equal(r1, 1);
+	assert_int_equal(e1, EFBIG); /* the real reason, after a short write */
+	assert_int_equal(r2, 1);
+	assert_int_equal(q2, 2);
+	assert_int_equal(r3, -1);
+	assert_int_equal(journal_queued(j), 2);
+	assert_int_equal(sr, 0);
+	assert_int_equal(st2.st_size, st.st_size); /* nothing partial left behind */
+	/* The next record goes after the held ones. */
+	assert_int_equal(journal_record(j, lt(2026, 11, 30, 6, 3), VN, "missed", kv2), 0);
+	assert_int_equal(journal_queued(j), 0);
+	assert_int_equal(journal_dropped(j), 0);
+	journal_close(j);
+	size_t len;
+	char *b = slurp(path_in(dir, "2026-11.log"), &len);
+	assert_non_null(b);
+	assert_int_equal(count_lines(b, len), 5);
+	assert_non_null(strstr(b, " failed occ=b detail=\"x y\" prev="));
+	char *pb = strstr(b, " failed occ=b"), *pc = strstr(b, " missed occ=c");
+	assert_true(pb && pc && pb < pc);
+	struct seen s;
+	struct journal_scan_result res = scan(dir, &s);
+	assert_true(res.chain_ok);
+	assert_int_equal(s.records, 5);
+	free(b);
+	rm_tree(dir);
+}
+
+
+/* Deferred records are written in groups, in order, across a month
+ * boundary, chained; a record that can never be written is dropped and
+ * counted, not blocking the rest. */
+static void test_deferred_groups(void **state)
+{
+	char *dir = tmpdir();
+	struct journal *j = jopen(dir, NULL);
+	put(j, lt(2026, 11, 1, 0, 0), "missed", "first");
+	int64_t t0 = lt(2026, 11, 1, 0, 5);
+	size_t n = 10000; /* more than one flush, more than one group */
+	for (size_t i = 0; i < n; i++) {
+		char occ[32];
+		snprintf(occ, sizeof(occ), "m%zu", i);
+		const char *kv[] = {"occ", occ, "detail", "the station was not running", NULL};
+		assert_int_equal(journal_defer(j, t0 + (int64_t)i * 600, VN, "missed", kv), 0);
+		if (i == 10) {
+			const char *bad[] = {"prev", "x", NULL}; /* never writable */
+			assert_int_equal(journal_defer(j, t0 + (int64_t)i * 600, VN, "missed", bad), 0);
+		}
+	}
+	assert_true(journal_queued(j) < JOURNAL_DEFER_FLUSH + 2); /* it flushed by itself */
+	const char *kv[] = {"occ", "last", NULL};
+	assert_int_equal(journal_record(j, t0 + (int64_t)n * 600, VN, "failed", kv), 0);
+	assert_int_equal(journal_queued(j), 0);
+	assert_int_equal(journal_dropped(j), 1);
+	journal_close(j);
+	/* 10000 x 10 min: November into December and January. */
+	assert_true(exists(path_in(dir, "2026-12.log")));
+	assert_true(exists(path_in(dir, "2027-01.log")));
+	struct seen s;
+	struct journal_scan_result res = scan(dir, &s);
+	if (!res.chain_ok || res.problems)
+		fail_msg("grouped: %s", res.first_bad);
+	assert_int_equal(s.records, 3 + 1 + n + 1); /* 3 opens, first, the deferred, last */
+	size_t len;
+	char *b = slurp(path_in(dir, "2027-01.log"), &len);
+	assert_non_null(strstr(b, " failed occ=last prev="));
+	free(b);
+	b = slurp(path_in(dir, "2026-11.log"), &len);
+	char *p0 = strstr(b, " occ=m0 "), *p1 = strstr(b, " occ=m1 "), *p11 = strstr(b, " occ=m11 ");
+	assert_true(p0 && p1 && p11 && p0 < p1 && p1 < p11);
+	free(b);
+	rm_tree(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_month_boundary),
+		cmocka_unit_test(test_records_held_until_room),
+		cmocka_unit_test(test_deferred_groups),
 		cmocka_unit_test(test_torn_every_offset),
 		cmocka_unit_test(test_torn_first_line_of_month),
 		cmocka_unit_test(test_tamper),

@@ -1,0 +1,320 @@
+/* The helper process: see helper.h. */
+#include "helper.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "kv.h"
+
+struct helper {
+	int fd;
+	pid_t pid;
+	int pending;
+};
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void put_list(struct kvbuf *b, const char *prefix, const struct errlist *e)
+{
+	kv_putf(b, prefix, "%zu", e->n);
+	for (size_t i = 0; i < e->n; i++) {
+		char k[32];
+		snprintf(k, sizeof(k), "%s.%zu", prefix, i);
+		kv_put(b, k, e->msg[i]);
+	}
+}
+
+static void get_list(const char *m, const char *prefix, struct errlist *e)
+{
+	char v[4096];
+	kv_get(m, prefix, v, sizeof(v));
+	size_t n = strtoul(v, NULL, 10);
+	for (size_t i = 0; i < n && i < 10000; i++) {
+		char k[32];
+		snprintf(k, sizeof(k), "%s.%zu", prefix, i);
+		if (kv_get(m, k, v, sizeof(v)) == 0)
+			errlist_add(e, "%s", v);
+	}
+}
+
+/* ---- the helper's side ---- */
+
+static void job_bundle(const struct station *st, const char *m, struct kvbuf *out)
+{
+	char name[256], running[32], sha[80], final[8], now[32];
+	kv_get(m, "name", name, sizeof(name));
+	kv_get(m, "running_serial", running, sizeof(running));
+	kv_get(m, "running_sha", sha, sizeof(sha));
+	kv_get(m, "final", final, sizeof(final));
+	kv_get(m, "now", now, sizeof(now));
+	char conf[PATHBUF + 300], sig[PATHBUF + 300];
+	snprintf(conf, sizeof(conf), "%s/%s.conf", st->spool, name);
+	snprintf(sig, sizeof(sig), "%s/%s.conf.minisig", st->spool, name);
+	struct bundle_request rq = {.conf = conf, .sig = sig, .audio_dir = st->spool,
+				    .running_serial = atoll(running), .running_sha = sha,
+				    .final = !strcmp(final, "yes"), .no_symlinks = 1, .short_names = 1,
+				    .now = atoll(now)};
+	struct bundle_result res;
+	struct errlist errs = {0}, warns = {0};
+	int64_t t0 = now_ms();
+	memset(&res, 0, sizeof(res));
+	enum bundle_status bs = bundle_install(st, &rq, &res, &errs, &warns);
+	char tidy[512] = "";
+	if (bs == BUNDLE_SAME || bs == BUNDLE_OK)
+		bundle_spool_remove(st, name);
+	else if (bs == BUNDLE_REJECTED)
+		bundle_spool_reject(st, name, &res, &errs, rq.now, tidy, sizeof(tidy));
+	kv_begin(out, 1);
+	kv_put(out, "job", "bundle");
+	kv_put(out, "name", name);
+	kv_putf(out, "status", "%d", (int)bs);
+	kv_putf(out, "serial", "%lld", res.serial);
+	kv_put(out, "sha256", res.sha256);
+	kv_put(out, "signer", res.signer);
+	kv_put(out, "comment", res.comment);
+	kv_putf(out, "ncampaigns", "%zu", res.ncampaigns);
+	kv_putf(out, "nslots", "%zu", res.nslots);
+	kv_putf(out, "nfiles", "%zu", res.nfiles);
+	kv_putf(out, "ncopied", "%zu", res.ncopied);
+	kv_put(out, "tidy_error", tidy);
+	kv_putf(out, "ms", "%lld", (long long)(now_ms() - t0));
+	put_list(out, "err", &errs);
+	put_list(out, "warn", &warns);
+	errlist_free(&errs);
+	errlist_free(&warns);
+}
+
+static void job_resolve(const char *m, struct kvbuf *out)
+{
+	char host[256], addr[64] = "", error[256] = "";
+	kv_get(m, "host", host, sizeof(host));
+	struct addrinfo hints = {.ai_family = AF_INET, .ai_socktype = SOCK_STREAM}, *ai = NULL;
+	int e = getaddrinfo(host, NULL, &hints, &ai);
+	if (e)
+		snprintf(error, sizeof(error), "%s", gai_strerror(e));
+	else
+		inet_ntop(AF_INET, &((struct sockaddr_in *)ai->ai_addr)->sin_addr, addr, sizeof(addr));
+	if (ai)
+		freeaddrinfo(ai);
+	kv_begin(out, 1);
+	kv_put(out, "job", "resolve");
+	kv_put(out, "host", host);
+	kv_put(out, "addr", addr);
+	kv_put(out, "error", error);
+}
+
+static void __attribute__((noreturn)) helper_main(int fd, const struct station *st)
+{
+	char *in = xcalloc(1, HELPER_MSG_MAX + 1), *out = xcalloc(1, HELPER_MSG_MAX);
+	for (;;) {
+		ssize_t n = recv(fd, in, HELPER_MSG_MAX, 0);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			_exit(0); /* the daemon is gone */
+		in[n] = '\0';
+		struct kvbuf b;
+		kv_init(&b, out, HELPER_MSG_MAX);
+		char job[32];
+		kv_get(in, "job", job, sizeof(job));
+		if (!strcmp(job, "bundle"))
+			job_bundle(st, in, &b);
+		else if (!strcmp(job, "resolve"))
+			job_resolve(in, &b);
+		else {
+			kv_begin(&b, 0);
+			kv_put(&b, "error", "unknown job");
+		}
+		if (send(fd, out, b.len, MSG_NOSIGNAL) < 0)
+			_exit(0);
+	}
+}
+
+/* ---- the daemon's side ---- */
+
+struct helper *helper_start(const struct station *st, char *err, size_t errn)
+{
+	int sv[2];
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
+		snprintf(err, errn, "helper: socketpair: %s", strerror(errno));
+		return NULL;
+	}
+	int sz = HELPER_MSG_MAX * 2;
+	setsockopt(sv[0], SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz));
+	setsockopt(sv[1], SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz));
+	pid_t parent = getpid(), pid = fork();
+	if (pid < 0) {
+		snprintf(err, errn, "helper: fork: %s", strerror(errno));
+		close(sv[0]);
+		close(sv[1]);
+		return NULL;
+	}
+	if (pid == 0) {
+		/* Only its socket and stdio: no listener, timer or device of
+		 * the daemon's. It dies with the daemon, below its priority. */
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		if (getppid() != parent)
+			_exit(0);
+		sigset_t all;
+		sigemptyset(&all);
+		sigprocmask(SIG_SETMASK, &all, NULL);
+		signal(SIGPIPE, SIG_IGN);
+		signal(SIGHUP, SIG_IGN);
+		signal(SIGUSR2, SIG_IGN);
+		if (dup2(sv[1], 3) < 0)
+			_exit(1);
+		close_range(4, ~0U, 0);
+		prctl(PR_SET_NAME, "loaxad-helper");
+		(void)!setpriority(PRIO_PROCESS, 0, 10);
+		helper_main(3, st);
+	}
+	close(sv[1]);
+	fcntl(sv[0], F_SETFL, fcntl(sv[0], F_GETFL) | O_NONBLOCK);
+	struct helper *h = xcalloc(1, sizeof(*h));
+	h->fd = sv[0];
+	h->pid = pid;
+	return h;
+}
+
+void helper_stop(struct helper *h)
+{
+	if (!h)
+		return;
+	close(h->fd);
+	/* A job in hand (a long decode) is not waited for: bundle_install
+	 * leaves nothing half done that the next start does not clean. */
+	kill(h->pid, SIGTERM);
+	while (waitpid(h->pid, NULL, 0) < 0 && errno == EINTR)
+		;
+	free(h);
+}
+
+int helper_fd(const struct helper *h)
+{
+	return h ? h->fd : -1;
+}
+
+int helper_pending(const struct helper *h)
+{
+	return h ? h->pending : 0;
+}
+
+static int send_msg(struct helper *h, const char *buf, size_t len)
+{
+	/* Requests are small and at most a few are in flight: the socket
+	 * buffer takes them at once. */
+	if (send(h->fd, buf, len, MSG_NOSIGNAL | MSG_DONTWAIT) != (ssize_t)len)
+		return -1;
+	h->pending++;
+	return 0;
+}
+
+int helper_bundle(struct helper *h, const char *name, long long running_serial, const char *running_sha,
+		  int final, int64_t now)
+{
+	char buf[1024];
+	struct kvbuf b;
+	kv_init(&b, buf, sizeof(buf));
+	kv_put(&b, "job", "bundle");
+	kv_put(&b, "name", name);
+	kv_putf(&b, "running_serial", "%lld", running_serial);
+	kv_put(&b, "running_sha", running_sha ? running_sha : "");
+	kv_put(&b, "final", final ? "yes" : "no");
+	kv_putf(&b, "now", "%lld", (long long)now);
+	if (b.overflow) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	return send_msg(h, buf, b.len);
+}
+
+int helper_resolve(struct helper *h, const char *host)
+{
+	char buf[512];
+	struct kvbuf b;
+	kv_init(&b, buf, sizeof(buf));
+	kv_put(&b, "job", "resolve");
+	kv_put(&b, "host", host);
+	if (b.overflow) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	return send_msg(h, buf, b.len);
+}
+
+int helper_read(struct helper *h, struct helper_reply *r, char *err, size_t errn)
+{
+	memset(r, 0, sizeof(*r));
+	char *m = xcalloc(1, HELPER_MSG_MAX + 1);
+	ssize_t n = recv(h->fd, m, HELPER_MSG_MAX, MSG_DONTWAIT);
+	if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
+		free(m);
+		return 0;
+	}
+	if (n <= 0) {
+		snprintf(err, errn, "the helper process is gone%s%s", n < 0 ? ": " : "", n < 0 ? strerror(errno) : "");
+		free(m);
+		return -1;
+	}
+	char job[32], v[64];
+	kv_get(m, "job", job, sizeof(job));
+	h->pending--;
+	if (!strcmp(job, "resolve")) {
+		r->job = HELPER_RESOLVE;
+		kv_get(m, "host", r->host, sizeof(r->host));
+		kv_get(m, "addr", r->addr, sizeof(r->addr));
+		kv_get(m, "error", r->error, sizeof(r->error));
+	} else if (!strcmp(job, "bundle")) {
+		r->job = HELPER_BUNDLE;
+		kv_get(m, "name", r->name, sizeof(r->name));
+		kv_get(m, "status", v, sizeof(v));
+		r->status = (enum bundle_status)atoi(v);
+		kv_get(m, "serial", v, sizeof(v));
+		r->res.serial = atoll(v);
+		kv_get(m, "sha256", r->res.sha256, sizeof(r->res.sha256));
+		kv_get(m, "signer", r->res.signer, sizeof(r->res.signer));
+		kv_get(m, "comment", r->res.comment, sizeof(r->res.comment));
+		kv_get(m, "ncampaigns", v, sizeof(v));
+		r->res.ncampaigns = strtoul(v, NULL, 10);
+		kv_get(m, "nslots", v, sizeof(v));
+		r->res.nslots = strtoul(v, NULL, 10);
+		kv_get(m, "nfiles", v, sizeof(v));
+		r->res.nfiles = strtoul(v, NULL, 10);
+		kv_get(m, "ncopied", v, sizeof(v));
+		r->res.ncopied = strtoul(v, NULL, 10);
+		kv_get(m, "tidy_error", r->tidy_error, sizeof(r->tidy_error));
+		kv_get(m, "ms", v, sizeof(v));
+		r->ms = atoll(v);
+		get_list(m, "err", &r->errs);
+		get_list(m, "warn", &r->warns);
+	} else {
+		snprintf(err, errn, "the helper answered something unknown");
+		free(m);
+		return -1;
+	}
+	free(m);
+	return 1;
+}
+
+void helper_reply_free(struct helper_reply *r)
+{
+	errlist_free(&r->errs);
+	errlist_free(&r->warns);
+}

@@ -1,0 +1,63 @@
+/* The helper process: work that can wait (on a lock, a disk, the network
+ * or the CPU) is done here, never in loaxad's event loop, as OpenNTPD
+ * gives its DNS and privileged work to other processes. Forked at
+ * start-up; parent and helper speak over a SOCK_SEQPACKET socketpair, one
+ * message per request and per reply, each in the kv.h form. The helper
+ * does one job at a time, in order; it dies with the daemon.
+ *
+ * Jobs: a spool bundle (verify its signature, stage, copy and decode its
+ * audio under the library lock, install: bundle_install) and the spool
+ * tidied after it (bundle_spool_remove / bundle_spool_reject); a host
+ * name resolved (getaddrinfo). The loop then only journals the outcome
+ * and switches to the new schedule. */
+#ifndef LOAXA_HELPER_H
+#define LOAXA_HELPER_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "bundle.h"
+#include "model.h"
+#include "util.h"
+
+#define HELPER_MSG_MAX 65536
+
+struct helper;
+
+enum helper_job { HELPER_BUNDLE = 1, HELPER_RESOLVE = 2 };
+
+struct helper_reply {
+	enum helper_job job;
+	/* HELPER_BUNDLE */
+	char name[256];                 /* the bundle's NAME */
+	enum bundle_status status;
+	struct bundle_result res;
+	struct errlist errs, warns;
+	char tidy_error[512];           /* the spool could not be tidied: why ("" = it was) */
+	int64_t ms;                     /* how long the job took */
+	/* HELPER_RESOLVE */
+	char host[256], addr[64];       /* addr "" when it did not resolve; then error says why */
+	char error[256];
+};
+
+/* Fork the helper with its own copy of *st. NULL with a message in err. */
+struct helper *helper_start(const struct station *st, char *err, size_t errn);
+/* Close the socket (the helper exits when it sees that) and reap it. */
+void helper_stop(struct helper *h);
+/* The descriptor to poll for POLLIN (a reply, or the helper gone). */
+int helper_fd(const struct helper *h);
+/* Jobs sent and not answered yet. */
+int helper_pending(const struct helper *h);
+
+/* Queue a job. 0, or -1 with errno (the helper is gone). */
+int helper_bundle(struct helper *h, const char *name, long long running_serial, const char *running_sha,
+		  int final, int64_t now);
+int helper_resolve(struct helper *h, const char *host);
+
+/* After POLLIN: 1 with a reply in *r (free it with helper_reply_free), 0
+ * when nothing is there yet, -1 when the helper is gone (err says why). */
+int helper_read(struct helper *h, struct helper_reply *r, char *err, size_t errn);
+void helper_reply_free(struct helper_reply *r);
+
+#endif

@@ -1,0 +1,88 @@
+#!/bin/bash
+# loaxa-web against a real loaxad (ALSA file plugin) with a plain HTTP
+# client: sessions, CSRF, roles, path traversal, escaping, upload limits
+# while a broadcast is due, the report's bytes, login backoff. TAP output.
+set -u
+cd "$(dirname "$0")/../.."
+. tests/it/lib.bash
+. tests/it/web_setup.bash
+
+web_setup web 1
+cat >"$T/st/schedule.conf" <<'EOC'
+serial = 1;
+slots = ( { id = "sang"; dates = ["2030-01-15"]; times = ["06:30"]; bulletins = ["tin-a"]; } );
+EOC
+mkdir -p "$T/tmp"
+export TMPDIR=$T/tmp
+set_clock "2030-01-15 06:00:00"
+start_daemon
+start_web
+CONF=$CONF URL=$URL T=$T AUD=$AUD BUILD=$BUILD STAFF_PW=$STAFF_PW VIEW_PW=$VIEW_PW DPID=$DPID UPLOAD_MB=1 \
+	timeout 120 /usr/bin/python3 tests/it/web_security.py
+rc=$?
+[ $rc -eq 0 ] || { tail -20 "$T/web.log" | sed 's/^/# web: /'; tail -5 "$T/daemon.log" | sed 's/^/# daemon: /'; }
+# Numbered after the Python's 38.
+N=38
+kill -TERM "$WPID"
+wait "$WPID"
+wrc=$?
+WPID=
+[ $wrc -eq 0 ] && ! grep -qE 'Sanitizer|runtime error' "$T/web.log" &&
+	ok "loaxa-web stops cleanly on SIGTERM (no sanitizer report)" ||
+	{ nok "loaxa-web exit $wrc"; grep -A15 -E 'Sanitizer|runtime error' "$T/web.log" | head -30; }
+
+# Accounts are read again on SIGHUP: a new one logs in, a removed one's
+# session ends. Then HTTPS with the station file's certificate. This
+# loaxa-web runs a loaxactl that takes 2 s to start, to show that a page
+# being made does not hold up the others.
+cat >"$T/slow-loaxactl" <<EOC
+#!/bin/sh
+sleep 2
+exec "$BUILD/loaxactl" "\$@"
+EOC
+chmod +x "$T/slow-loaxactl"
+: >"$T/web.log"
+export LOAXA_LOAXACTL=$T/slow-loaxactl
+start_web
+unset LOAXA_LOAXACTL
+curl -s -o /dev/null -c "$T/jar.cb" -d "user=canbo&password=$STAFF_PW" "$URL/login"
+curl -s -o "$T/schedule.html" -b "$T/jar.cb" "$URL/schedule" &
+slow=$!
+sleep 0.3
+t0=$(date +%s%N)
+code=$(curl -s -o /dev/null -w '%{http_code}' -b "$T/jar.cb" "$URL/now")
+ms=$((($(date +%s%N) - t0) / 1000000))
+kill -0 "$slow" 2>/dev/null && [ "$code" = 200 ] && [ $ms -lt 1500 ] &&
+	ok "while a slow page is being made another is served (${ms} ms)" ||
+	nok "Now took ${ms} ms ($code) while the schedule page was being made"
+wait "$slow"
+grep -q 'id="schedule"' "$T/schedule.html" && ok "and the slow page arrives complete" || nok "slow page: $(head -c 300 "$T/schedule.html")"
+echo "mat-khau-moi-1" | ctl web user add moi --role viewer >/dev/null
+login() { curl -s -o /dev/null -w '%{http_code}' -c "$T/jar.$1" -d "user=$1&password=$2" "$URL/login"; }
+[ "$(login moi mat-khau-moi-1)" = 403 ] && ok "an account added while running is not known before SIGHUP" ||
+	nok "new account known before SIGHUP"
+kill -HUP "$WPID"
+for i in $(seq 40); do grep -q 'SIGHUP' "$T/web.log" && break; sleep 0.05; done
+[ "$(login moi mat-khau-moi-1)" = 303 ] && ok "after SIGHUP it logs in" || nok "new account after SIGHUP"
+sed -i '/^moi /d' "$T/st/web-users"
+kill -HUP "$WPID"
+sleep 0.2
+code=$(curl -s -o /dev/null -w '%{http_code}' -b "$T/jar.moi" "$URL/now")
+[ "$code" = 303 ] && ok "an account taken out loses its session at SIGHUP" || nok "removed account still has a session ($code)"
+kill -TERM "$WPID"; wait "$WPID"; WPID=
+
+if command -v openssl >/dev/null; then
+	openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=127.0.0.1" \
+		-keyout "$T/st/web.key" -out "$T/st/web.crt" >/dev/null 2>&1
+	sed -i 's|^web = { |web = { tls_cert = "web.crt"; tls_key = "web.key"; |' "$CONF"
+	: >"$T/web.log"
+	start_web
+	hdr=$(curl -s -k -D - -o /dev/null -d "user=canbo&password=$STAFF_PW" "https://127.0.0.1:$PORT/login")
+	grep -qi '^set-cookie: loaxa_session=.*; Secure' <<<"$hdr" && grep -q '^HTTP/1.1 303' <<<"$hdr" &&
+		ok "HTTPS with the station file's certificate; the cookie is Secure" || nok "HTTPS login: $hdr"
+	out=$(curl -s --max-time 5 "http://127.0.0.1:$PORT/login" 2>&1)
+	! grep -q 'password' <<<"$out" && ok "no plain HTTP on the HTTPS port" || nok "plain HTTP answered on the TLS port"
+else
+	nok "openssl is missing (HTTPS not tested)"
+fi
+[ $rc -eq 0 ] && [ $FAILED -eq 0 ]

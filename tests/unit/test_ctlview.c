@@ -1,0 +1,121 @@
+/* Unit tests for ctlview.c (text from control replies) and the request
+ * line's as=NAME token (control_split_as). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "control.h"
+#include "ctlview.h"
+
+static char *render(const char *cmd, const char *reply)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	ctlview_render(cmd, reply, f);
+	fclose(f);
+	return buf;
+}
+
+static void test_status_playing(void **state)
+{
+	const char *r = "loaxa=1\nok=yes\nstation.id=s1\nstation.name=Xã A\ncommune=99001\ndistrict=999\n"
+			"time=2030-01-15T06:30:05+07:00\nsynced=yes\nstate=draining\nplaying.occurrence=sang@x\n"
+			"playing.bulletin=tin-a\nplaying.campaign=sxh\nplaying.seconds=12.25\nplaying.expected=12.5\n"
+			"next.count=0\nnext.horizon_days=7\nschedule.serial=4\nschedule.installed=\nlibrary.count=2\n"
+			"push=watching\npush.spool=/sp\naudio.device=default\naudio.fallback=yes\n"
+			"audio.fallback.file=/f.wav\namp=none\nmodbus=off\nqueued=0\njournal=failing\n"
+			"journal.error=cannot record start: No space left on device\nlast_error=\nuptime_s=3725\n";
+	char *t = render("status", r);
+	assert_non_null(strstr(t, "station:   Xã A (s1), commune 99001, district 999\n"));
+	assert_non_null(strstr(t, "state:     playing (played; reading the amplifier back)\n"));
+	assert_non_null(strstr(t, "playing:   sang@x  bulletin tin-a  campaign sxh  12.2 of 12.5 s\n"));
+	assert_non_null(strstr(t, "next:      nothing scheduled in the next 7 days\n"));
+	assert_non_null(strstr(t, "schedule:  serial 4\n"));
+	assert_non_null(strstr(t, "audio:     default, no sound card: writing to /f.wav\n"));
+	assert_non_null(strstr(t, "amplifier: none configured\n"));
+	assert_non_null(strstr(t, "journal:   FAILING: cannot record start: No space left on device"));
+	assert_non_null(strstr(t, "last error: none\n"));
+	assert_non_null(strstr(t, "uptime:    1h 02m 05s\n"));
+	assert_null(strstr(t, "modbus:"));
+	free(t);
+}
+
+static void test_status_waiting_and_amp(void **state)
+{
+	const char *r = "loaxa=1\nok=yes\nsynced=no\nstate=waiting-clock\nnext.count=1\n"
+			"next.0.due=D\nnext.0.occurrence=o\nnext.0.bulletin=b\nnext.0.level=emergency\n"
+			"amp=hold\namp.peer=tcp h:502\namp.connected=no\namp.fault=\namp.fault.last=x broke\n"
+			"amp.fault.last_at=T\njournal=ok\n";
+	char *t = render("status", r);
+	assert_non_null(strstr(t, "(NOT synchronised: nothing plays until it is)\n"));
+	assert_non_null(strstr(t, "state:     waiting for the clock to be synchronised\n"));
+	assert_non_null(strstr(t, "next:      D  o  bulletin b  emergency\n"));
+	assert_non_null(strstr(t, "amplifier: tcp h:502, hold (not connected)\n"));
+	assert_non_null(strstr(t, "amp fault: none (last: x broke, at T; cleared)\n"));
+	assert_non_null(strstr(t, "journal:   ok\n"));
+	free(t);
+}
+
+static void test_play_stop_reload(void **state)
+{
+	char *t = render("play", "loaxa=1\nok=yes\nresult=queued\nbulletin=b1\n");
+	assert_string_equal(t, "b1 plays next, when the current broadcast ends\n");
+	free(t);
+	t = render("play", "loaxa=1\nok=yes\nresult=preempted\nbulletin=b1\npreempted=o9\n");
+	assert_string_equal(t, "b1 pre-empted the broadcast that was playing (o9) and is playing now\n");
+	free(t);
+	t = render("stop", "loaxa=1\nok=yes\nresult=nothing\n");
+	assert_string_equal(t, "nothing was playing\n");
+	free(t);
+	t = render("stop", "loaxa=1\nok=yes\nresult=stopped\noccurrence=o1\n");
+	assert_string_equal(t, "stopped o1\n");
+	free(t);
+	t = render("reload", "loaxa=1\nok=yes\nschedule.changed=yes\nschedule.serial=9\nlibrary.count=3\n");
+	assert_string_equal(t, "schedule serial 9 installed; library has 3 bulletins\n");
+	free(t);
+	t = render("what", "loaxa=1\nok=yes\na=b\n");
+	assert_string_equal(t, "loaxa: 1\nok: yes\na: b\n");
+	free(t);
+}
+
+static void test_split_as(void **state)
+{
+	char line[64], as[CONTROL_AS_MAX + 1];
+	strcpy(line, "play tin-a emergency as=ana.n_2-x");
+	assert_int_equal(control_split_as(line, as, sizeof(as)), 0);
+	assert_string_equal(line, "play tin-a emergency");
+	assert_string_equal(as, "ana.n_2-x");
+	strcpy(line, "status");
+	assert_int_equal(control_split_as(line, as, sizeof(as)), 0);
+	assert_string_equal(line, "status");
+	assert_string_equal(as, "");
+	strcpy(line, "status as=");
+	assert_int_equal(control_split_as(line, as, sizeof(as)), -1);
+	strcpy(line, "status as=a/b");
+	assert_int_equal(control_split_as(line, as, sizeof(as)), -1);
+	strcpy(line, "status as=abcdefghijabcdefghijabcdefghijab"); /* 32: fits */
+	assert_int_equal(control_split_as(line, as, sizeof(as)), 0);
+	assert_string_equal(line, "status");
+	strcpy(line, "status as=abcdefghijabcdefghijabcdefghijabc"); /* 33 */
+	assert_int_equal(control_split_as(line, as, sizeof(as)), -1);
+	strcpy(line, "status alias=x");
+	assert_int_equal(control_split_as(line, as, sizeof(as)), 0);
+	assert_string_equal(line, "status alias=x");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_status_playing),
+		cmocka_unit_test(test_status_waiting_and_amp),
+		cmocka_unit_test(test_play_stop_reload),
+		cmocka_unit_test(test_split_as),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
