@@ -93,6 +93,11 @@ struct station {
 	char report_issuer[TITLE_MAX], report_office[TITLE_MAX], report_place[TITLE_MAX];
 	char report_sign_for[TITLE_MAX], report_signer_title[TITLE_MAX], report_signer[TITLE_MAX];
 	char report_recipients[TITLE_MAX];
+	/* issue 19: the monitor input (`monitor = { ... }`, proof of air) */
+	int monitor_enabled;       /* the section is there */
+	char monitor_device[256];  /* ALSA capture PCM */
+	double monitor_silence_dbfs;
+	double monitor_min_heard;  /* share of the bulletin's seconds, 0..1 */
 };
 
 struct campaign {
