@@ -10,6 +10,7 @@
 
 #include <cmocka.h>
 
+#include <alsa/asoundlib.h>
 #include <math.h>
 #include <poll.h>
 #include <stdio.h>
@@ -59,6 +60,7 @@ static int group_teardown(void **state)
 {
 	(void)state;
 	char cmd[128];
+	snd_config_update_free_global(); /* alsa-lib's configuration cache */
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	return system(cmd) == 0 ? 0 : -1;
 }
