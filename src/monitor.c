@@ -175,10 +175,6 @@ static int read_some(struct monitor *m, int64_t limit)
 			want = (snd_pcm_uframes_t)limit;
 		if (want > budget)
 			want = budget;
-		/* A plugin that fills less than it returns (ALSA's file plugin
-		 * past the end of its infile) must read as silence, never as
-		 * the last sound again. */
-		memset(m->buf, 0, want * (size_t)m->channels * sizeof(*m->buf));
 		snd_pcm_sframes_t n = snd_pcm_readi(m->pcm, m->buf, want);
 		if (n == -EAGAIN || n == 0)
 			return 0;

@@ -29,10 +29,12 @@ ctl bulletin add "$AUD/tin.mp3" --id tin-dai --title "Bản tin dài" >/dev/null
 mpg123 -q -s -e s16 "$AUD/tin.mp3" >"$T/ref.raw"
 secs=$(python3 -c "import os,sys; print(os.path.getsize(sys.argv[1]) / 2 / 22050)" "$T/ref.raw")
 heard() { sox -t raw -r 22050 -e signed -b 16 -c 1 "$T/ref.raw" -t raw -r 48000 -e signed -b 16 -c 2 "$1" "${@:2}"; }
-heard "$T/same.raw"
-heard "$T/down30.raw" gain -30
-heard "$T/half.raw" trim 0 "$(python3 -c "print($secs / 2)")"
-: >"$T/silence.raw"
+# Each padded with silence past the broadcast's end: past the end of its
+# infile, the file plugin leaves the capture buffer as it was.
+heard "$T/same.raw" pad 0 3
+heard "$T/down30.raw" gain -30 pad 0 3
+heard "$T/half.raw" trim 0 "$(python3 -c "print($secs / 2)")" pad 0 "$(python3 -c "print($secs / 2 + 3)")"
+heard "$T/silence.raw" gain -200 pad 0 3
 
 cat >"$T/st/schedule.conf" <<'EOF'
 serial = 1;

@@ -42,13 +42,15 @@ static int group_setup(void **state)
 	/* Before the first ALSA call: alsa-lib reads its configuration once. */
 	snprintf(env, sizeof(env), "/usr/share/alsa/alsa.conf:%s", rc);
 	setenv("ALSA_CONFIG_PATH", env, 1);
-	/* 3 s of a -12 dBFS tone at 48 kHz stereo, then nothing (silence). */
+	/* 3 s of a -12 dBFS tone at 48 kHz stereo, then 6 s of silence (past
+	 * the end of its infile the plugin leaves the buffer as it was). */
 	snprintf(rc, sizeof(rc), "%s/tone.raw", dir);
 	f = fopen(rc, "wb");
 	if (!f)
 		return -1;
-	for (int i = 0; i < 3 * 48000; i++) {
-		int16_t v = (int16_t)lrint(32767 * pow(10, -12 / 20.0) * sin(2 * M_PI * 440 * i / 48000.0));
+	for (int i = 0; i < 9 * 48000; i++) {
+		int16_t v = i >= 3 * 48000 ? 0 :
+			(int16_t)lrint(32767 * pow(10, -12 / 20.0) * sin(2 * M_PI * 440 * i / 48000.0));
 		int16_t fr[2] = {v, v};
 		fwrite(fr, sizeof(fr), 1, f);
 	}
