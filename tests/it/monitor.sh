@@ -16,9 +16,20 @@ CONF=$T/st/loaxa.conf
 cat >>"$T/asoundrc" <<EOF
 pcm.mon { type file; slave.pcm null; file "/dev/null"; infile "$T/heard.raw"; format raw }
 EOF
-cat >>"$CONF" <<'EOF'
+STATUS_PORT=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+cat >>"$CONF" <<EOF
 monitor = { device = "mon"; silence_dbfs = -60.0; min_heard = 0.8; };
+amplifier = { status = { enabled = true; address = "127.0.0.1"; port = $STATUS_PORT; }; };
 EOF
+# The monitor's registers 44-47 (mbpoll counts from 1, shows them unsigned):
+# state, heard, of, level in tenths of a dBFS.
+mon_regs() {
+	local out r
+	out=$(mbpoll -m tcp -p "$STATUS_PORT" -t 3 -r 45 -c 6 -1 -o 2 127.0.0.1 2>&1)
+	for r in 45 46 47 48; do
+		sed -n "s/^\[$r\]: *\t*\(-\{0,1\}[0-9]*\).*/\1/p" <<<"$out" | tr -d '\t '
+	done | tr '\n' ' '
+}
 
 # A 10 s bulletin: three times the 22 kHz mono phrase. The threshold above
 # is -60 dBFS: this station's tap may be 30 dB down on what is sent.
@@ -28,7 +39,7 @@ ctl bulletin add "$AUD/tin.mp3" --id tin-dai --title "Bản tin dài" >/dev/null
 # resampled to 48 kHz stereo.
 mpg123 -q -s -e s16 "$AUD/tin.mp3" >"$T/ref.raw"
 secs=$(python3 -c "import os,sys; print(os.path.getsize(sys.argv[1]) / 2 / 22050)" "$T/ref.raw")
-heard() { sox -t raw -r 22050 -e signed -b 16 -c 1 "$T/ref.raw" -t raw -r 48000 -e signed -b 16 -c 2 "$1" "${@:2}"; }
+heard() { sox -D -t raw -r 22050 -e signed -b 16 -c 1 "$T/ref.raw" -t raw -r 48000 -e signed -b 16 -c 2 "$1" "${@:2}"; }
 # Each padded with silence past the broadcast's end: past the end of its
 # infile, the file plugin leaves the capture buffer as it was.
 heard "$T/same.raw" pad 0 3
@@ -72,6 +83,9 @@ e=$(endrec 06:31)
 h=$(field "$e" heard) of=$(field "$e" heard_of)
 grep -q "outcome=partial .*detail=\"dead air at the speakers: heard $h of $of s\"" <<<"$e" && [ "$h" -le 3 ] &&
 	ok "silence at the speakers: partial, dead air, heard $h of $of s" || nok "silence: $e"
+regs=$(mon_regs)
+[ "$regs" = "2 $h $of $((65536 - 1200)) " ] && ok "Modbus status: dead air, heard $h of $of s, -120.0 dBFS (registers 44-47)" ||
+	nok "Modbus registers after dead air: '$regs'"
 
 play 06:32 half.raw || bail "06:32 did not end"
 e=$(endrec 06:32)
@@ -97,6 +111,8 @@ grep -q 'outcome=aired .*detail="monitor unavailable: monitor device .mon. will 
 out=$(ctl status)
 grep -q '^monitor: *mon, unavailable at the last broadcast' <<<"$out" && ok "status: the monitor was unavailable" ||
 	nok "status unavailable: $out"
+regs=$(mon_regs)
+[ "${regs%% *}" = 3 ] && ok "Modbus status: monitor unavailable (register 44 = 3)" || nok "Modbus registers: '$regs'"
 
 play 06:35 same.raw || bail "06:35 did not end"
 grep -q ' monitor-back device=mon' "$T"/st/journal/*.log && grep -q 'outcome=aired' <<<"$(endrec 06:35)" &&
