@@ -241,6 +241,11 @@ static void monitor_end(struct daemon *d, const char **outcome, const char **det
 		d->mon_state = MBS_MON_UNAVAILABLE;
 		str_copy(d->mon_note, lost, sizeof(d->mon_note));
 		log_warnx("%s: %s", d->cur.id, lost);
+		if (!d->mon_down) {
+			const char *kv[] = {"device", d->st.monitor_device, "reason", lost, NULL};
+			jwrite(d, "monitor-lost", kv);
+			d->mon_down = 1;
+		}
 	} else if (r.seconds > 0 && (double)r.heard < d->st.monitor_min_heard * r.seconds - 1e-9) {
 		d->mon_state = MBS_MON_DEAD_AIR;
 		if (!strcmp(*outcome, "aired")) {
@@ -1237,6 +1242,12 @@ static void status_reply(struct daemon *d, char *out, size_t n)
 		const struct airmeter_result *m = &d->mon_last;
 		if (d->mon_time)
 			civil_tz_format(d->mon_time, ts);
+		if (d->playing && d->mon) {
+			struct airmeter_result sofar;
+			monitor_peek(d->mon, &sofar);
+			P("listening: heard %d of %d s so far, level %.1f dBFS\n", sofar.heard, sofar.seconds,
+			  sofar.level_dbfs);
+		}
 		if (!d->mon_time)
 			P("monitor:   %s, no broadcast measured yet%s%s\n", d->st.monitor_device,
 			  d->mon_down ? "; unavailable: " : "", d->mon_down ? d->mon_note : "");

@@ -238,6 +238,11 @@ void monitor_finish(struct monitor *m, struct airmeter_result *r)
 	airmeter_result(m->meter, r);
 }
 
+void monitor_peek(const struct monitor *m, struct airmeter_result *r)
+{
+	airmeter_result(m->meter, r);
+}
+
 const char *monitor_error(const struct monitor *m)
 {
 	return m ? m->err : "";

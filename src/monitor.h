@@ -42,6 +42,9 @@ int monitor_service(struct monitor *m, struct pollfd *fds, int nfds);
  * the end of the lag window, close the device, and give the figures. */
 void monitor_finish(struct monitor *m, struct airmeter_result *r);
 
+/* The verdict so far, for status while the broadcast plays. */
+void monitor_peek(const struct monitor *m, struct airmeter_result *r);
+
 const char *monitor_error(const struct monitor *m); /* "" if none */
 long monitor_rate(const struct monitor *m);
 int monitor_channels(const struct monitor *m);

@@ -50,7 +50,7 @@ heard "$T/silence.raw" gain -200 pad 0 3
 cat >"$T/st/schedule.conf" <<'EOF'
 serial = 1;
 campaigns = ( { id = "sxh"; title = "Phòng, chống sốt xuất huyết"; bulletins = ["tin-dai"]; target = 4; } );
-slots = ( { id = "s"; dates = ["2030-01-15"]; times = ["06:30", "06:31", "06:32", "06:33", "06:34", "06:35"];
+slots = ( { id = "s"; dates = ["2030-01-15"]; times = ["06:30", "06:31", "06:32", "06:33", "06:34", "06:35", "06:36"];
             campaign = "sxh"; } );
 EOF
 
@@ -148,6 +148,27 @@ EOF
 
 stop_daemon
 [ "$DRC" = 0 ] && ok "daemon stops cleanly" || nok "exit $DRC"
+
+# In real time: a device paced like a sound card (about 2 s for the
+# bulletin); the capture follows what is sent, status shows it listening.
+use_paced_device "$T/st" 200000
+sed -i 's/^monitor = { device = "paced"/monitor = { device = "mon"/' "$CONF" # it set every device
+cp "$T/same.raw" "$T/heard.raw"
+set_clock "2030-01-15 06:35:59"
+start_daemon
+seen=
+for i in $(seq 100); do
+	out=$(ctl status 2>/dev/null)
+	if grep -qE '^listening: heard [0-9]+ of [0-9]+ s so far' <<<"$out"; then seen=1; break; fi
+	sleep 0.05
+done
+[ -n "$seen" ] && ok "status while playing: the monitor is listening" || nok "no 'listening' line: $out"
+wait_journal "end occ=s@2030-01-15T06:36 " 15 || bail "06:36 did not end"
+e=$(endrec 06:36)
+h=$(field "$e" heard) of=$(field "$e" heard_of)
+grep -q 'outcome=aired' <<<"$e" && [ "$h" = "$of" ] && ok "real-time playback: aired, heard $h of $of s" ||
+	nok "paced: $e"
+stop_daemon
 
 # A bad monitor section is refused with the line.
 sed -i "s/min_heard = 0.8/min_heard = 1.5/" "$CONF"
