@@ -31,6 +31,7 @@
 #include "model.h"
 #include "modbus_status.h"
 #include "monitor.h"
+#include "monview.h"
 #include "player.h"
 #include "report.h"
 #include "schedule.h"
@@ -1194,6 +1195,39 @@ static void fmt_duration(int64_t s, char *buf, size_t n)
 		 (long long)(s % 60));
 }
 
+/* issue 19: the monitor's status fields (monview.h). A structured
+ * (kv.h) status reply takes them as they are: monitor_view_put(d, r). */
+static void monitor_view_put(struct daemon *d, struct kvbuf *r)
+{
+	struct monview v = {.state = MONVIEW_NONE};
+	char at[26] = "";
+	if (d->st.monitor_enabled) {
+		v.device = d->st.monitor_device;
+		if (d->mon_time)
+			civil_tz_format(d->mon_time, at);
+		v.at = at;
+		v.state = !d->mon_time ? MONVIEW_NOT_YET
+			  : d->mon_state == MBS_MON_UNAVAILABLE ? MONVIEW_UNAVAILABLE
+			  : d->mon_state == MBS_MON_DEAD_AIR ? MONVIEW_DEAD_AIR
+							      : MONVIEW_HEARD;
+		v.heard = d->mon_last.heard;
+		v.of = d->mon_last.seconds;
+		v.dbfs = d->mon_last.level_dbfs;
+		v.peak = d->mon_last.peak_dbfs;
+		v.reason = v.state == MONVIEW_UNAVAILABLE || (v.state == MONVIEW_NOT_YET && d->mon_down) ? d->mon_note
+															: "";
+		if (d->playing && d->mon) {
+			struct airmeter_result sofar;
+			monitor_peek(d->mon, &sofar);
+			v.listening = 1;
+			v.now_heard = sofar.heard;
+			v.now_of = sofar.seconds;
+			v.now_dbfs = sofar.level_dbfs;
+		}
+	}
+	monview_put(r, &v);
+}
+
 static void status_reply(struct daemon *d, char *out, size_t n)
 {
 	size_t l = 0;
@@ -1238,26 +1272,14 @@ static void status_reply(struct daemon *d, char *out, size_t n)
 	  d->st.ntrust_keys ? d->st.spool : "");
 	P("audio:     %s%s%s\n", d->st.audio_device, d->fallback_active ? ", no sound card: writing to " : "",
 	  d->fallback_active ? d->st.audio_fallback : "");
-	if (d->st.monitor_enabled) { /* issue 19 */
-		const struct airmeter_result *m = &d->mon_last;
-		if (d->mon_time)
-			civil_tz_format(d->mon_time, ts);
-		if (d->playing && d->mon) {
-			struct airmeter_result sofar;
-			monitor_peek(d->mon, &sofar);
-			P("listening: heard %d of %d s so far, level %.1f dBFS\n", sofar.heard, sofar.seconds,
-			  sofar.level_dbfs);
-		}
-		if (!d->mon_time)
-			P("monitor:   %s, no broadcast measured yet%s%s\n", d->st.monitor_device,
-			  d->mon_down ? "; unavailable: " : "", d->mon_down ? d->mon_note : "");
-		else if (d->mon_state == MBS_MON_UNAVAILABLE)
-			P("monitor:   %s, unavailable at the last broadcast (%s): %s\n", d->st.monitor_device, ts,
-			  d->mon_note);
-		else
-			P("monitor:   %s, last broadcast (%s) %s: heard %d of %d s, level %.1f dBFS, peak %.1f dBFS\n",
-			  d->st.monitor_device, ts, d->mon_state == MBS_MON_DEAD_AIR ? "DEAD AIR" : "heard",
-			  m->heard, m->seconds, m->level_dbfs, m->peak_dbfs);
+	if (d->st.monitor_enabled) { /* issue 19: the same fields a kv reply carries */
+		char kvb[2048], txt[1200];
+		struct kvbuf kb;
+		kv_init(&kb, kvb, sizeof(kvb));
+		kv_begin(&kb, 1);
+		monitor_view_put(d, &kb);
+		monview_text(kvb, txt, sizeof(txt));
+		P("%s", txt);
 	}
 	if (!amp_enabled(d->amp)) {
 		P("amplifier: none configured\n");
