@@ -101,7 +101,7 @@ $(BUILD)/bench/%: $(BUILD)/bench/obj/%.o $(BUILD)/libloaxa.a
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
 # The pure core must not touch hardware libraries or the clock.
-CORE := civil schedule validate record asrun engine report sequence minisign kv
+CORE := civil schedule validate record asrun engine report sequence minisign kv airmeter monview
 check-layering:
 	$(Q)tests/check-layering.sh $(CORE)
 

@@ -129,6 +129,25 @@ static void take(struct broadcast *b, const struct record *r)
 			if (!strcmp(k, "played"))
 				seconds_value(v, &b->seconds_played);
 			break;
+		case 'h': /* issue 19 */
+			if (!strcmp(k, "heard")) {
+				b->heard_seconds = -1;
+				seconds_value(v, &b->heard_seconds);
+				b->heard_known = b->heard_seconds >= 0;
+				if (!b->heard_known)
+					b->heard_seconds = 0;
+			} else if (!strcmp(k, "heard_of")) {
+				seconds_value(v, &b->heard_of);
+			}
+			break;
+		case 'm':
+			if (!strcmp(k, "monitor_dbfs")) {
+				char *end;
+				double d = strtod(v, &end);
+				if (*v && *end == '\0' && d >= -200 && d <= 0)
+					b->monitor_dbfs = d;
+			}
+			break;
 		}
 	}
 }

@@ -25,6 +25,11 @@ struct broadcast {
 	char level[16];
 	char serial[32];                     /* schedule serial in force */
 	char detail[512];
+	/* issue 19: what the monitor input heard (end record); heard_known 0
+	 * when the station had no monitor or it was unavailable */
+	int heard_known;
+	double heard_seconds, heard_of;
+	double monitor_dbfs;
 };
 
 struct asrun;

@@ -312,7 +312,7 @@ static int tz_installed(const char *name)
 
 static const char *const station_top[] = {"station", "paths", "audio", "broadcast", "limits",
 					  "amplifier", "control", "clock", "trust",
-					  "report", "web", NULL};
+					  "report", "web", "monitor", NULL};
 
 static void station_path(struct ctx *c, struct station *st, const config_setting_t *paths,
 			 const char *name, char *out, const char *def)
@@ -519,6 +519,25 @@ static void load_web(struct ctx *c, const config_setting_t *w, struct station *s
 		ERR(c, st->web_line, "web: 'users' is too long");
 }
 
+/* issue 19: monitor = { device = "hw:1,0"; silence_dbfs = -50.0; min_heard = 0.8; }
+ * (docs/MONITOR.md). Present = enabled; the device is required. */
+static void load_monitor(struct ctx *c, const config_setting_t *m, struct station *st)
+{
+	static const char *const keys[] = {"device", "silence_dbfs", "min_heard", NULL};
+	const char *w = "monitor";
+	st->monitor_silence_dbfs = -50.0;
+	st->monitor_min_heard = 0.8;
+	if (!m)
+		return;
+	check_keys(c, m, w, keys);
+	st->monitor_enabled = 1;
+	if (get_str(c, m, "device", st->monitor_device, sizeof(st->monitor_device), 1, w) == 1 &&
+	    !st->monitor_device[0])
+		ERR(c, line_of(member(m, "device")), "monitor: 'device' is empty (an ALSA capture device, e.g. \"hw:1,0\")");
+	get_float(c, m, "silence_dbfs", &st->monitor_silence_dbfs, -120, 0, w);
+	get_float(c, m, "min_heard", &st->monitor_min_heard, 0, 1, w);
+}
+
 int config_load_station(const char *path, struct station *st, struct errlist *errs)
 {
 	struct ctx c = {.file = path, .errs = errs};
@@ -628,6 +647,7 @@ int config_load_station(const char *path, struct station *st, struct errlist *er
 	load_trust(&c, section(&c, root, "trust"), st);
 	load_report_form(&c, section(&c, root, "report"), st);
 	load_web(&c, section(&c, root, "web"), st);
+	load_monitor(&c, section(&c, root, "monitor"), st);
 
 	config_destroy(&cfg);
 	return c.nerr ? -1 : 0;

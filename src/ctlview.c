@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "kv.h"
+#include "monview.h"
 
 #define V 1024
 
@@ -82,6 +83,11 @@ void ctlview_status(const char *r, FILE *out)
 	fprintf(out, "audio:     %s%s%s\n", get(r, "audio.device", a),
 		is(r, "audio.fallback", "yes") ? ", no sound card: writing to " : "",
 		is(r, "audio.fallback", "yes") ? get(r, "audio.fallback.file", b) : "");
+	{
+		char mon[1200];
+		if (monview_text(r, mon, sizeof(mon)))
+			fputs(mon, out);
+	}
 	if (is(r, "amp", "none")) {
 		fprintf(out, "amplifier: none configured\n");
 	} else {

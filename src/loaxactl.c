@@ -39,7 +39,7 @@
 
 #define CSV_HEADER                                                                                 \
 	"station_id,commune_code,occurrence,due,started,ended,bulletin_id,campaign_id,outcome,"    \
-	"seconds_played,seconds_expected,zones,detail"
+	"seconds_played,seconds_expected,zones,detail,heard_seconds" /* issue 19: after detail */
 
 static const char *conf_path;
 static int conf_named; /* -c or $LOAXA_CONF: not just the default */
@@ -814,15 +814,19 @@ static void time_text(int64_t t, int off, char *buf)
 
 
 
-#define NCOLS 13
+#define NCOLS 14
 static const char *const col_names[NCOLS] = {
 	"station_id",   "commune_code", "occurrence",     "due",      "started",
 	"ended",        "bulletin_id",  "campaign_id",    "outcome",  "seconds_played",
-	"seconds_expected", "zones",    "detail"};
+	"seconds_expected", "zones",    "detail",
+	"heard_seconds"}; /* issue 19: seconds the monitor heard; empty / null without one */
 
 static void print_row(struct log_ctx *x, const struct broadcast *b)
 {
 	char due[32], started[32], ended[32], played[32], expected[32], zones[sizeof(b->zones)];
+	char heard[32] = "";
+	if (b->heard_known)
+		snprintf(heard, sizeof(heard), "%.0f", b->heard_seconds);
 	time_text(b->due, b->due_off, due);
 	time_text(b->started, b->started_off, started);
 	time_text(b->ended, b->ended_off, ended);
@@ -857,12 +861,12 @@ static void print_row(struct log_ctx *x, const struct broadcast *b)
 				due,         started,     ended,
 				b->bulletin, b->campaign, outcome_name(b->outcome),
 				played,      expected,    zones,
-				b->detail};
+				b->detail,   heard};
 	if (x->fmt == FMT_CSV) {
 		for (int i = 0; i < NCOLS; i++) {
 			if (i)
 				putchar(',');
-			if (i == 3 || i == 4 || i == 5 || i == 9 || i == 10)
+			if (i == 3 || i == 4 || i == 5 || i == 9 || i == 10 || i == 13)
 				out_csv_field(stdout, v[i]); /* times and numbers formatted here */
 			else
 				out_csv_text(stdout, v[i]); /* from the journal: never a formula */
@@ -873,8 +877,10 @@ static void print_row(struct log_ctx *x, const struct broadcast *b)
 	fputs(x->rows ? ",\n  {" : "\n  {", stdout);
 	for (int i = 0; i < NCOLS; i++) {
 		printf("%s\"%s\": ", i ? ", " : "", col_names[i]);
-		if (i == 9 || i == 10)
+		if (i == 9 || i == 10 || (i == 13 && v[i][0]))
 			fputs(v[i], stdout); /* seconds: numbers */
+		else if (i == 13)
+			fputs("null", stdout);
 		else
 			out_json_string(stdout, v[i]);
 	}

@@ -32,6 +32,8 @@
 #include "notify.h"
 #include "model.h"
 #include "modbus_status.h"
+#include "monitor.h"
+#include "monview.h"
 #include "player.h"
 #include "report.h"
 #include "schedule.h"
@@ -110,6 +112,15 @@ struct daemon {
 	int counts_key;
 	struct status_campaign *counts;
 	size_t ncounts;
+	/* issue 19, proof of air: the monitor input, open only while a
+	 * broadcast plays (monitor.h); its last result for status/Modbus */
+	struct monitor *mon;
+	char mon_unavail[256];   /* why it would not open for this broadcast */
+	int mon_down;            /* monitor-lost journalled, monitor-back not yet */
+	int mon_state;           /* MBS_MON_* of the last broadcast */
+	struct airmeter_result mon_last;
+	int64_t mon_time;
+	char mon_note[256];      /* the last unavailability reason */
 };
 
 static void usage(FILE *f)
@@ -282,13 +293,84 @@ static void record_outcome(struct daemon *d, const char *event, const struct occ
 	}
 }
 
+/* issue 19: what the monitor heard of the broadcast ending. A broadcast
+ * that would be `aired` but was heard for less than min_heard of its
+ * seconds becomes `partial` (dead air); a monitor that would not open or
+ * was lost leaves the outcome alone and says so in the detail. The end
+ * record's extra fields point into e (NULL: no monitor configured). */
+struct mon_end {
+	char heard[16], of[16], level[16], peak[16], detail[700];
+	const char *h, *o, *l, *p;
+};
+
+static void monitor_end(struct daemon *d, const char **outcome, const char **detail,
+			struct mon_end *e)
+{
+	memset(e, 0, sizeof(*e));
+	if (!d->st.monitor_enabled)
+		return;
+	d->mon_time = clock_now();
+	if (!d->mon) {
+		snprintf(e->detail, sizeof(e->detail), "%s%smonitor unavailable: %s", *detail,
+			 **detail ? "; " : "", d->mon_unavail);
+		*detail = e->detail;
+		d->mon_state = MBS_MON_UNAVAILABLE;
+		memset(&d->mon_last, 0, sizeof(d->mon_last));
+		return;
+	}
+	player_set_tap(d->pl, NULL, NULL);
+	struct airmeter_result r;
+	monitor_finish(d->mon, &r);
+	const char *lost = monitor_error(d->mon);
+	snprintf(e->heard, sizeof(e->heard), "%d", r.heard);
+	snprintf(e->of, sizeof(e->of), "%d", r.seconds);
+	snprintf(e->level, sizeof(e->level), "%.1f", r.level_dbfs);
+	snprintf(e->peak, sizeof(e->peak), "%.1f", r.peak_dbfs);
+	e->h = e->heard;
+	e->o = e->of;
+	e->l = e->level;
+	e->p = e->peak;
+	d->mon_last = r;
+	d->mon_state = MBS_MON_HEARD;
+	if (lost[0]) {
+		/* Not the speakers' fault: counted as without a monitor. */
+		snprintf(e->detail, sizeof(e->detail), "%s%smonitor unavailable: %s", *detail,
+			 **detail ? "; " : "", lost);
+		*detail = e->detail;
+		d->mon_state = MBS_MON_UNAVAILABLE;
+		str_copy(d->mon_note, lost, sizeof(d->mon_note));
+		log_warnx("%s: %s", d->cur.id, lost);
+		if (!d->mon_down) {
+			const char *kv[] = {"device", d->st.monitor_device, "reason", lost, NULL};
+			jwrite(d, "monitor-lost", kv);
+			d->mon_down = 1;
+		}
+	} else if (r.seconds > 0 && (double)r.heard < d->st.monitor_min_heard * r.seconds - 1e-9) {
+		d->mon_state = MBS_MON_DEAD_AIR;
+		if (!strcmp(*outcome, "aired")) {
+			snprintf(e->detail, sizeof(e->detail), "dead air at the speakers: heard %d of %d s%s%s",
+				 r.heard, r.seconds, **detail ? "; " : "", *detail);
+			*detail = e->detail;
+			*outcome = "partial";
+		}
+		log_warnx("%s: dead air at the speakers: heard %d of %d s (level %.1f dBFS)", d->cur.id,
+			  r.heard, r.seconds, r.level_dbfs);
+		set_error(d, "%s: dead air at the speakers: heard %d of %d s", d->cur.id, r.heard, r.seconds);
+	}
+	monitor_free(d->mon);
+	d->mon = NULL;
+}
+
 static void record_end(struct daemon *d, const char *outcome, const char *detail)
 {
 	char played[32], expected[32];
+	struct mon_end me;
 	snprintf(played, sizeof(played), "%.3f", player_seconds(d->pl));
 	snprintf(expected, sizeof(expected), "%.3f", d->cur_expected);
+	monitor_end(d, &outcome, &detail, &me); /* issue 19 */
 	const char *kv[] = {"occ", d->cur.id, "outcome", outcome, "played", played,
-			    "expected", expected, "detail", detail, NULL};
+			    "expected", expected, "detail", detail, "heard", me.h, "heard_of", me.o,
+			    "monitor_dbfs", me.l, "monitor_peak", me.p, NULL};
 	jwrite(d, "end", kv);
 	note_outcome(d, strcmp(outcome, "aired") ? OUT_PARTIAL : OUT_AIRED);
 	log_info("broadcast %s (%s) %s: %s of %s s%s%s", d->cur.id, d->cur.bulletin, outcome, played,
@@ -325,6 +407,37 @@ static void note_fallback(struct daemon *d)
 		d->audio_down = 0;
 	}
 	d->fallback_active = fb;
+}
+
+/* issue 19: open the monitor input as the broadcast starts (closed by
+ * record_end); one monitor-lost per outage, monitor-back when it opens
+ * again. A monitor that will not open never stops the broadcast. */
+static void monitor_begin(struct daemon *d)
+{
+	char err[256];
+	d->mon_unavail[0] = '\0';
+	if (!d->st.monitor_enabled)
+		return;
+	d->mon = monitor_open(d->st.monitor_device, d->st.monitor_silence_dbfs, err, sizeof(err));
+	if (!d->mon) {
+		str_copy(d->mon_unavail, err, sizeof(d->mon_unavail));
+		str_copy(d->mon_note, err, sizeof(d->mon_note));
+		if (!d->mon_down) {
+			const char *kv[] = {"device", d->st.monitor_device, "reason", err, NULL};
+			jwrite(d, "monitor-lost", kv);
+			d->mon_down = 1;
+		}
+		log_warnx("%s; the broadcast is counted without proof of air", err);
+		set_error(d, "%s", err);
+		return;
+	}
+	if (d->mon_down) {
+		const char *kv[] = {"device", d->st.monitor_device, NULL};
+		jwrite(d, "monitor-back", kv);
+		log_info("monitor device '%s' is back", d->st.monitor_device);
+		d->mon_down = 0;
+	}
+	player_set_tap(d->pl, monitor_tap, d->mon);
 }
 
 static void run_engine(struct daemon *d, const char *gap_reason);
@@ -392,6 +505,7 @@ static int begin_playing(struct daemon *d)
 	log_info("playing %s: bulletin %s%s%s, %.1f s%s", o->id, o->bulletin,
 		 o->campaign[0] ? " of campaign " : "", o->campaign, d->cur_expected,
 		 d->fallback_active ? " (to the fallback WAV file)" : "");
+	monitor_begin(d); /* issue 19: before the first sample (player_service) */
 	return 0;
 }
 
@@ -969,6 +1083,10 @@ static int scan_cb(void *ctx, const struct record *r, const struct journal_pos *
 		s->d->audio_down = 1;
 	else if (!strcmp(ev, "audio-back"))
 		s->d->audio_down = 0;
+	else if (!strcmp(ev, "monitor-lost")) /* issue 19 */
+		s->d->mon_down = 1;
+	else if (!strcmp(ev, "monitor-back"))
+		s->d->mon_down = 0;
 	if (!strcmp(ev, "schedule-installed")) {
 		const char *sr = record_get(r, "serial"), *sh = record_get(r, "sha256");
 		const char *sg = record_get(r, "signer");
@@ -1246,6 +1364,12 @@ static void status_snapshot(struct daemon *d)
 	s.now = now;
 	s.uptime = (clock_mono_ns() - d->mono_start) / 1000000000;
 	s.queued = d->synced ? (unsigned)engine_queued(d->eng) : 0;
+	/* issue 19 */
+	s.mon_state = !d->st.monitor_enabled ? MBS_MON_NONE : d->mon_time ? d->mon_state : MBS_MON_NOT_YET;
+	s.mon_heard = (unsigned)d->mon_last.heard;
+	s.mon_seconds = (unsigned)d->mon_last.seconds;
+	s.mon_level_dbfs = d->mon_time && d->mon_state != MBS_MON_UNAVAILABLE ? d->mon_last.level_dbfs : 0;
+	s.mon_time = d->mon_time;
 	if (d->synced) {
 		month_counts(d, now);
 		s.campaigns = d->counts;
@@ -1265,6 +1389,39 @@ static const char *daemon_state_name(const struct daemon *d)
 	if (d->playing)
 		return d->player_done ? "draining" : "playing";
 	return "idle";
+}
+
+/* issue 19: the monitor's status fields (monview.h). A structured
+ * (kv.h) status reply takes them as they are: monitor_view_put(d, r). */
+static void monitor_view_put(struct daemon *d, struct kvbuf *r)
+{
+	struct monview v = {.state = MONVIEW_NONE};
+	char at[26] = "";
+	if (d->st.monitor_enabled) {
+		v.device = d->st.monitor_device;
+		if (d->mon_time)
+			civil_tz_format(d->mon_time, at);
+		v.at = at;
+		v.state = !d->mon_time ? MONVIEW_NOT_YET
+			  : d->mon_state == MBS_MON_UNAVAILABLE ? MONVIEW_UNAVAILABLE
+			  : d->mon_state == MBS_MON_DEAD_AIR ? MONVIEW_DEAD_AIR
+							      : MONVIEW_HEARD;
+		v.heard = d->mon_last.heard;
+		v.of = d->mon_last.seconds;
+		v.dbfs = d->mon_last.level_dbfs;
+		v.peak = d->mon_last.peak_dbfs;
+		v.reason = v.state == MONVIEW_UNAVAILABLE || (v.state == MONVIEW_NOT_YET && d->mon_down) ? d->mon_note
+															: "";
+		if (d->playing && d->mon) {
+			struct airmeter_result sofar;
+			monitor_peek(d->mon, &sofar);
+			v.listening = 1;
+			v.now_heard = sofar.heard;
+			v.now_of = sofar.seconds;
+			v.now_dbfs = sofar.level_dbfs;
+		}
+	}
+	monview_put(r, &v);
 }
 
 static void put_time(struct kvbuf *r, const char *key, int64_t t)
@@ -1335,6 +1492,7 @@ static void status_reply(struct daemon *d, struct kvbuf *r)
 	kv_put(r, "audio.device", d->st.audio_device);
 	kv_put(r, "audio.fallback", d->fallback_active ? "yes" : "no");
 	kv_put(r, "audio.fallback.file", d->st.audio_fallback);
+	monitor_view_put(d, r); /* issue 19 */
 	if (!amp_enabled(d->amp)) {
 		kv_put(r, "amp", "none");
 		kv_put(r, "amp.peer", "");
@@ -1697,6 +1855,11 @@ static int run(struct daemon *d)
 			npl = player_pollfds(d->pl, fds + n, MAX_POLL - n);
 			n += npl;
 		}
+		int mon_at = n, nmon = 0; /* issue 19: the monitor, only while playing */
+		if (d->playing && d->mon) {
+			nmon = monitor_pollfds(d->mon, fds + n, MAX_POLL - n);
+			n += nmon;
+		}
 		unsigned long ops = d->amp_ops, gen = d->bc_gen;
 		/* Only a connected control client bounds the sleep (its idle
 		 * deadline): with none, nothing wakes the loop between events. */
@@ -1758,6 +1921,13 @@ static int run(struct daemon *d)
 				if (ps == PLAYER_DONE || ps == PLAYER_ERROR)
 					finish_broadcast(d, ps);
 			}
+		}
+		if (nmon && d->playing && d->mon && d->bc_gen == gen) {
+			int any = 0;
+			for (int i = 0; i < nmon; i++)
+				any |= fds[mon_at + i].revents != 0;
+			if (any && monitor_service(d->mon, fds + mon_at, nmon) < 0)
+				log_warnx("%s", monitor_error(d->mon));
 		}
 		control_service(d->ctl, fds + ctl_at, nctl, mono_ms());
 		spool_service(d->spool, fds + sp_at, nsp);

@@ -83,6 +83,14 @@ void modbus_status_encode(const struct status_snapshot *s, uint16_t *r)
 	r[19] = s->journal_failing ? 1 : 0;
 	put_text(r + 20, 16, s->station);
 	put_text(r + 36, 8, s->commune);
+	/* issue 19: the monitor input's last result */
+	r[44] = (uint16_t)s->mon_state;
+	r[45] = sat16(s->mon_heard);
+	r[46] = sat16(s->mon_seconds);
+	double lv = s->mon_level_dbfs * 10.0;
+	lv = lv < -32768 ? -32768 : lv > 32767 ? 32767 : lv;
+	r[47] = (uint16_t)(int16_t)(lv < 0 ? lv - 0.5 : lv + 0.5);
+	put32(r + 48, s->mon_time);
 	for (size_t k = 0; k < nc; k++) {
 		const struct status_campaign *c = &s->campaigns[k];
 		uint16_t *b = r + 100 + 16 * k;

@@ -25,6 +25,9 @@ enum { MBS_STATION_WAITING_CLOCK = 0, MBS_STATION_IDLE = 1, MBS_STATION_STARTING
 enum { MBS_AMP_NONE = 0, MBS_AMP_OFF = 1, MBS_AMP_SWITCHING = 2, MBS_AMP_ON = 3, MBS_AMP_HOLD = 4,
        MBS_AMP_RETRY = 5, MBS_AMP_UNSAFE = 6 };
 /* Outcomes in register 10: 0 none, then asrun.h's enum outcome + 1. */
+/* issue 19: register 44, the monitor input's last result. */
+enum { MBS_MON_NONE = 0, MBS_MON_HEARD = 1, MBS_MON_DEAD_AIR = 2, MBS_MON_UNAVAILABLE = 3,
+       MBS_MON_NOT_YET = 4 };
 
 struct status_campaign {
 	char id[ID_MAX];
@@ -47,6 +50,11 @@ struct status_snapshot {
 	int journal_failing;    /* 1 while journal records cannot be written (register 19) */
 	const struct status_campaign *campaigns;
 	size_t ncampaigns;      /* only the first MODBUS_STATUS_CAMPAIGNS_MAX are shown */
+	/* issue 19: the monitor's last result (docs/MONITOR.md) */
+	int mon_state;          /* MBS_MON_* */
+	unsigned mon_heard, mon_seconds;
+	double mon_level_dbfs;  /* RMS of what was captured */
+	int64_t mon_time;       /* when that broadcast ended, s; 0 = none */
 };
 
 struct modbus_status;

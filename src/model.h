@@ -100,6 +100,11 @@ struct station {
 	char web_tls_key[PATHBUF];
 	int web_max_upload_mb;
 	int web_line;
+	/* issue 19: the monitor input (`monitor = { ... }`, proof of air) */
+	int monitor_enabled;       /* the section is there */
+	char monitor_device[256];  /* ALSA capture PCM */
+	double monitor_silence_dbfs;
+	double monitor_min_heard;  /* share of the bulletin's seconds, 0..1 */
 };
 
 struct campaign {

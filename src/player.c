@@ -45,6 +45,8 @@ struct player {
 	int64_t written; /* frames accepted by the PCM, all repeats */
 	int64_t played;  /* frozen figure once not PLAYING */
 	long xruns;
+	player_tap_fn tap; /* issue 19: the monitor's view of what is sent */
+	void *tap_ctx;
 };
 
 static int live_players;
@@ -572,6 +574,9 @@ enum player_state player_service(struct player *p, struct pollfd *fds, int nfds)
 				return device_lost(p, e);
 			continue;
 		}
+		if (p->tap)
+			p->tap(p->tap_ctx, p->buf + p->buf_off * (size_t)p->channels, (size_t)n, p->rate,
+			       p->channels);
 		p->buf_off += (size_t)n;
 		p->written += n;
 		budget -= (snd_pcm_uframes_t)n;
@@ -608,6 +613,12 @@ const char *player_error(const struct player *p)
 int player_using_fallback(const struct player *p)
 {
 	return p->using_fallback;
+}
+
+void player_set_tap(struct player *p, player_tap_fn fn, void *ctx)
+{
+	p->tap = fn;
+	p->tap_ctx = ctx;
 }
 
 /* LAME and most encoders put a Xing/Info tag in the first frame saying how

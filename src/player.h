@@ -49,6 +49,13 @@ const char *player_error(const struct player *p);
 /* Non-zero when the last start used the fallback WAV file. */
 int player_using_fallback(const struct player *p);
 
+/* issue 19 (proof of air): fn sees every frame the device accepted, signed
+ * 16-bit interleaved at the file's rate and channels, as it is written (the
+ * monitor compares them with what it captures). NULL fn: none. Kept across
+ * starts; called from player_service only. */
+typedef void (*player_tap_fn)(void *ctx, const int16_t *pcm, size_t frames, long rate, int channels);
+void player_set_tap(struct player *p, player_tap_fn fn, void *ctx);
+
 /* Decode a whole file without playing it (load-time validation, catalog).
  * Memory does not grow with the file's length. */
 struct audio_info {

@@ -143,7 +143,7 @@ run schedule show --from 2026-11-30 --days 4
 expect "schedule show: days, slots, blackouts and empty days"
 
 # ---- log on an empty station ----
-header='station_id,commune_code,occurrence,due,started,ended,bulletin_id,campaign_id,outcome,seconds_played,seconds_expected,zones,detail'
+header='station_id,commune_code,occurrence,due,started,ended,bulletin_id,campaign_id,outcome,seconds_played,seconds_expected,zones,detail,heard_seconds'
 run log --format csv
 [ $rc -eq 0 ] && [ "$out" = "$header" ]
 expect "log --format csv, no journal: exactly the header"
@@ -221,12 +221,12 @@ print(" ".join(r["outcome"] for r in csv.DictReader(open(sys.argv[1], newline=""
 
 run log --format csv
 expect_rows=$(cat <<'EOF'
-test-station,99999,sang@2026-11-27T06:30,2026-11-27T06:30:00+07:00,2026-11-27T06:30:05+07:00,2026-11-27T06:30:29+07:00,ban-tin-mau,sot-xuat-huyet,aired,24,24,1;2,
-test-station,99999,trua@2026-11-27T07:00,2026-11-27T07:00:00+07:00,2026-11-27T07:00:01+07:00,2026-11-27T07:00:05+07:00,ban-tin-mau,sot-xuat-huyet,partial,4.25,12,1,"stopped: ""loaxactl stop"", by staff"
-test-station,99999,chieu@2026-11-27T08:00,2026-11-27T08:00:00+07:00,,,ban-tin-mau,sot-xuat-huyet,failed,0,12,1,cannot open ban-tin-mau.mp3: No such file
+test-station,99999,sang@2026-11-27T06:30,2026-11-27T06:30:00+07:00,2026-11-27T06:30:05+07:00,2026-11-27T06:30:29+07:00,ban-tin-mau,sot-xuat-huyet,aired,24,24,1;2,,
+test-station,99999,trua@2026-11-27T07:00,2026-11-27T07:00:00+07:00,2026-11-27T07:00:01+07:00,2026-11-27T07:00:05+07:00,ban-tin-mau,sot-xuat-huyet,partial,4.25,12,1,"stopped: ""loaxactl stop"", by staff",
+test-station,99999,chieu@2026-11-27T08:00,2026-11-27T08:00:00+07:00,,,ban-tin-mau,sot-xuat-huyet,failed,0,12,1,cannot open ban-tin-mau.mp3: No such file,
 test-station,99999,toi@2026-11-28T09:00,2026-11-28T09:00:00+07:00,2026-11-28T09:00:02+07:00,,ban-tin-mau,sot-xuat-huyet,interrupted,0,12,2,"power cut
-or crash"
-test-station,99999,sang@2026-12-01T06:30,2026-12-01T06:30:00+07:00,,,ban-tin-mau,sot-xuat-huyet,missed,0,24,1;2,daemon down
+or crash",
+test-station,99999,sang@2026-12-01T06:30,2026-12-01T06:30:00+07:00,,,ban-tin-mau,sot-xuat-huyet,missed,0,24,1;2,daemon down,
 EOF
 )
 [ $rc -eq 0 ] && [ "$out" = "$header

@@ -118,6 +118,37 @@ static void test_aired_and_partial(void **state)
 	assert_string_equal(b->detail, "pre-empted by emergency em-1");
 }
 
+/* issue 19: what the monitor heard, from the end record; the start's
+ * level (normal/priority/emergency) is not confused with the monitor's. */
+static void test_heard(void **state)
+{
+	struct rows rows = {0};
+	struct asrun *a = asrun_new(on_row, &rows);
+	feed_open(a);
+	feed_start(a, T1 + 2, "s1-a", NULL);
+	const char *kv[] = {"occ", "s1-a", "outcome", "partial", "played", "122.468", "expected", "122.468",
+			    "detail", "dead air at the speakers: heard 30 of 122 s", "heard", "30",
+			    "heard_of", "122", "monitor_dbfs", "-54.5", "monitor_peak", "-20.1", NULL};
+	feed(a, T1 + 125, "end", kv);
+	feed_start(a, T1 + 200, "s1-b", NULL);
+	feed_end(a, T1 + 330, "s1-b", "aired", "122.468", ""); /* no monitor */
+	feed_start(a, T1 + 400, "s1-c", NULL);
+	const char *bad[] = {"occ", "s1-c", "outcome", "aired", "heard", "lots", "monitor_dbfs", "loud", NULL};
+	feed(a, T1 + 530, "end", bad);
+	asrun_finish(a, 1);
+	asrun_free(a);
+	assert_int_equal(rows.n, 3);
+	const struct broadcast *b = &rows.b[0];
+	check_start_fields(b, "s1-a");
+	assert_int_equal(b->outcome, OUT_PARTIAL);
+	assert_int_equal(b->heard_known, 1);
+	assert_true(b->heard_seconds == 30 && b->heard_of == 122);
+	assert_true(b->monitor_dbfs == -54.5);
+	assert_int_equal(rows.b[1].heard_known, 0);
+	assert_int_equal(rows.b[2].heard_known, 0);
+	assert_true(rows.b[2].monitor_dbfs == 0);
+}
+
 static void test_interrupted(void **state)
 {
 	struct rows rows = {0};
@@ -293,6 +324,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_aired_and_partial),
 		cmocka_unit_test(test_interrupted),
+		cmocka_unit_test(test_heard),
 		cmocka_unit_test(test_failed_and_missed),
 		cmocka_unit_test(test_end_without_start),
 		cmocka_unit_test(test_open_at_finish),

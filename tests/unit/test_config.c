@@ -20,6 +20,7 @@
 #include "util.h"
 
 #define DATA "data/config/"
+#define ST_OK "station = { id = \"s\"; commune_code = \"1\"; name = \"n\"; };\n"
 
 static char tmpdir[64];
 static int ntmp;
@@ -194,6 +195,18 @@ static void test_station_minimal_defaults(void **state)
 	assert_int_equal(st.allowed_weekdays, 0x7f);
 	assert_int_equal(st.amp.enabled, 0);
 	assert_int_equal(st.amp.port, 502);
+	assert_int_equal(st.monitor_enabled, 0); /* issue 19: no monitor unless asked */
+	errlist_free(&e);
+
+	/* issue 19: a monitor section with only its device takes the defaults. */
+	const char *f = tmpfile_with(NULL, ST_OK "monitor = { device = \"hw:1,0\"; };\n");
+	assert_int_equal(config_load_station(f, &st, &e), 0);
+	assert_int_equal(st.monitor_enabled, 1);
+	assert_string_equal(st.monitor_device, "hw:1,0");
+	assert_true(st.monitor_silence_dbfs == -50.0 && st.monitor_min_heard == 0.8);
+	f = tmpfile_with(NULL, ST_OK "monitor = { device = \"mon\"; silence_dbfs = -62; min_heard = 0.5; };\n");
+	assert_int_equal(config_load_station(f, &st, &e), 0);
+	assert_true(st.monitor_silence_dbfs == -62.0 && st.monitor_min_heard == 0.5);
 	errlist_free(&e);
 
 	/* A file in the current folder: its folder is the current one. */
@@ -268,7 +281,6 @@ static void check_station_one(const struct one_err *t)
 	errlist_free(&e);
 }
 
-#define ST_OK "station = { id = \"s\"; commune_code = \"1\"; name = \"n\"; };\n"
 
 static void test_station_single_errors(void **state)
 {
@@ -301,6 +313,16 @@ static void test_station_single_errors(void **state)
 		{ST_OK "\nclock = {\n  require_sync = 1;\n};\n", 4, "true or false"},
 		{ST_OK "station2 = {};\n", 2, "unknown key 'station2'"},
 		{ST_OK "audio = {\n  gain = 20.0;\n};\n", 3, "out of range"},
+		/* issue 19: the monitor input */
+		{ST_OK "monitor = {\n  silence_dbfs = -50.0;\n};\n", 2, "monitor: missing 'device'"},
+		{ST_OK "monitor = {\n  device = \"\";\n};\n", 3, "monitor: 'device' is empty"},
+		{ST_OK "monitor = {\n  device = \"hw:1,0\";\n  min_heard = 1.5;\n};\n", 4,
+		 "monitor: 'min_heard' = 1.5 is out of range (0 to 1)"},
+		{ST_OK "monitor = {\n  device = \"hw:1,0\";\n  silence_dbfs = 3;\n};\n", 4,
+		 "monitor: 'silence_dbfs' = 3 is out of range"},
+		{ST_OK "monitor = {\n  device = \"hw:1,0\";\n\n  threshold = -50.0;\n};\n", 5,
+		 "unknown key 'threshold' in monitor"},
+		{ST_OK "monitor = \"hw:1,0\";\n", 2, "'monitor' must be a group"},
 	};
 	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
 		check_station_one(&t[i]);

@@ -99,6 +99,37 @@ static void test_encode(void **state)
 	assert_int_equal(r[148], 0);   /* nothing beyond the campaigns */
 }
 
+/* issue 19: the monitor's last result in registers 44-49. */
+static void test_encode_monitor(void **state)
+{
+	uint16_t r[MODBUS_STATUS_NREGS];
+	struct status_snapshot s = snap();
+	modbus_status_encode(&s, r);
+	for (int i = 44; i < 50; i++)
+		assert_int_equal(r[i], 0); /* no monitor: all 0 */
+	s.mon_state = MBS_MON_DEAD_AIR;
+	s.mon_heard = 3;
+	s.mon_seconds = 10;
+	s.mon_level_dbfs = -51.86;
+	s.mon_time = 1795822230;
+	modbus_status_encode(&s, r);
+	assert_int_equal(r[44], 2);
+	assert_int_equal(r[45], 3);
+	assert_int_equal(r[46], 10);
+	assert_int_equal((int16_t)r[47], -519);
+	assert_int_equal((uint32_t)r[48] << 16 | r[49], 1795822230u);
+	assert_int_equal(r[36], ('1' << 8) | '0'); /* the commune code is untouched */
+	assert_int_equal(r[43], 0);
+	s.mon_level_dbfs = -5000;
+	s.mon_heard = 100000;
+	modbus_status_encode(&s, r);
+	assert_int_equal((int16_t)r[47], -32768);
+	assert_int_equal(r[45], 65535);
+	s.mon_level_dbfs = 12.34;
+	modbus_status_encode(&s, r);
+	assert_int_equal((int16_t)r[47], 123);
+}
+
 /* ---- a server driven from here ---- */
 
 static struct modbus_status *srv;
@@ -605,6 +636,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_encode),
+		cmocka_unit_test(test_encode_monitor),
 		cmocka_unit_test_setup_teardown(test_mbpoll_reads, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mbpoll_writes_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_raw_read_and_exceptions, setup, teardown),

@@ -154,7 +154,31 @@ static void raw_device(char *out, size_t n, const char *file)
 	assert_true(r > 0 && (size_t)r < n);
 }
 
-/* Play `name` `repeat` times into a raw file; check it equals the decode. */
+/* issue 19: the tap sees exactly the frames the device took. */
+struct tapped {
+	unsigned char *data;
+	size_t len, cap;
+	long rate;
+	int channels;
+};
+
+static void tap_collect(void *ctx, const int16_t *pcm, size_t frames, long rate, int channels)
+{
+	struct tapped *t = ctx;
+	size_t n = frames * (size_t)channels * sizeof(*pcm);
+	if (t->len + n > t->cap) {
+		t->cap = (t->len + n) * 2;
+		t->data = realloc(t->data, t->cap);
+		assert_non_null(t->data);
+	}
+	memcpy(t->data + t->len, pcm, n);
+	t->len += n;
+	t->rate = rate;
+	t->channels = channels;
+}
+
+/* Play `name` `repeat` times into a raw file; check it equals the decode,
+ * and that the tap saw the same bytes. */
 static void play_exact(const char *name, int repeat)
 {
 	char dev[512], path[300], out[300], err[256];
@@ -169,6 +193,8 @@ static void play_exact(const char *name, int repeat)
 	unlink(out);
 
 	p = player_new(dev, NULL);
+	struct tapped tap = {0};
+	player_set_tap(p, tap_collect, &tap);
 	if (player_start(p, path, repeat, 0.0, err, sizeof err) != 0)
 		fail_msg("%s: %s", name, err);
 	assert_int_equal(player_state(p), PLAYER_PLAYING);
@@ -177,6 +203,12 @@ static void play_exact(const char *name, int repeat)
 	assert_string_equal(player_error(p), "");
 
 	read_whole(out, &got);
+	if (tap.len != got.len || memcmp(tap.data, got.data, got.len) != 0)
+		fail_msg("%s: the tap saw %zu bytes, the device got %zu (or they differ)", name, tap.len,
+			 got.len);
+	assert_int_equal(tap.rate, ref.rate);
+	assert_int_equal(tap.channels, ref.channels);
+	free(tap.data);
 	if (got.len != ref.len * (size_t)repeat)
 		fail_msg("%s: %zu bytes played, %zu expected", name, got.len,
 			 ref.len * (size_t)repeat);
