@@ -3,15 +3,13 @@
  * exactly one thing; see docs/JOURNAL.md for the grammar. */
 #include "record.h"
 
-#include <openssl/evp.h>
-#include <pthread.h>
-#include <stdlib.h>
-#include <sodium.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "civil.h"
+#include "sha256.h"
 #include "util.h"
 
 static int name_char(unsigned char c)
@@ -356,55 +354,7 @@ const char *record_get(const struct record *r, const char *key)
 	return NULL;
 }
 
-/* Per thread: a digest context and the SHA-256 implementation, fetched
- * once (no lookup, and no lock, per line); freed when the thread ends. */
-struct hasher {
-	EVP_MD_CTX *ctx;
-	EVP_MD *md;
-};
-static pthread_key_t hasher_key;
-static pthread_once_t hasher_once = PTHREAD_ONCE_INIT;
-
-static void hasher_free(void *p)
-{
-	struct hasher *h = p;
-	EVP_MD_CTX_free(h->ctx);
-	EVP_MD_free(h->md);
-	free(h);
-}
-
-static void hasher_key_make(void)
-{
-	pthread_key_create(&hasher_key, hasher_free);
-}
-
-static struct hasher *hasher(void)
-{
-	pthread_once(&hasher_once, hasher_key_make);
-	struct hasher *h = pthread_getspecific(hasher_key);
-	if (h)
-		return h;
-	h = calloc(1, sizeof(*h));
-	if (!h)
-		return NULL;
-	h->ctx = EVP_MD_CTX_new();
-	h->md = EVP_MD_fetch(NULL, "SHA256", NULL);
-	if (!h->ctx || !h->md) {
-		hasher_free(h);
-		return NULL;
-	}
-	pthread_setspecific(hasher_key, h);
-	return h;
-}
-
 void record_hash(const char *line, size_t len, uint8_t out[RECORD_HASH_LEN])
 {
-	/* OpenSSL's SHA-256 uses the CPU's SHA instructions where there are
-	 * some (twice libsodium's portable code on a district PC rolling up
-	 * millions of lines); one context per thread, reused. */
-	struct hasher *h = hasher();
-	unsigned int n;
-	if (!h || !EVP_DigestInit_ex2(h->ctx, h->md, NULL) || !EVP_DigestUpdate(h->ctx, line, len) ||
-	    !EVP_DigestFinal_ex(h->ctx, out, &n))
-		crypto_hash_sha256(out, (const unsigned char *)line, (unsigned long long)len);
+	sha256(line, len, out);
 }
