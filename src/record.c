@@ -154,6 +154,49 @@ static int fail(char *err, size_t errn, const char *fmt, ...)
 	return -1;
 }
 
+/* Byte classes for the parser's scans: C_NAME for key and event names,
+ * C_PLAIN for a bare value (not space, '"', '\\', '=', NUL or a control
+ * byte). The line's copy ends in NUL, which is in no class: the scans
+ * need no bounds check. */
+enum { C_NAME = 1, C_PLAIN = 2, C_BOTH = 3 };
+static const unsigned char cls[256] = {
+	[0x21] = C_PLAIN, [0x23 ... 0x2c] = C_PLAIN, ['-'] = C_BOTH, [0x2e ... 0x2f] = C_PLAIN,
+	['0' ... '9'] = C_BOTH, [0x3a ... 0x3c] = C_PLAIN, [0x3e ... 0x5b] = C_PLAIN,
+	[0x5d ... 0x5e] = C_PLAIN, ['_'] = C_BOTH, [0x60] = C_PLAIN, ['a' ... 'z'] = C_BOTH,
+	[0x7b ... 0x7e] = C_PLAIN, [0x80 ... 0xff] = C_PLAIN,
+};
+
+static int key_id(const char *s, size_t n)
+{
+#define K(name, id) if (!memcmp(s, name, n)) return id
+	switch (n) {
+	case 3: K("occ", RK_OCC); K("due", RK_DUE); break;
+	case 5: K("zones", RK_ZONES); K("level", RK_LEVEL); break;
+	case 6: K("detail", RK_DETAIL); K("serial", RK_SERIAL); K("played", RK_PLAYED);
+		K("sha256", RK_SHA256); break;
+	case 7: K("outcome", RK_OUTCOME); K("station", RK_STATION); K("commune", RK_COMMUNE);
+		K("started", RK_STARTED); break;
+	case 8: K("bulletin", RK_BULLETIN); K("campaign", RK_CAMPAIGN); K("expected", RK_EXPECTED);
+		K("district", RK_DISTRICT); break;
+	}
+	return RK_OTHER;
+}
+
+static int event_id(const char *s, size_t n)
+{
+	switch (n) {
+	case 3: K("end", RE_END); break;
+	case 4: K("open", RE_OPEN); break;
+	case 5: K("start", RE_START); break;
+	case 6: K("failed", RE_FAILED); K("missed", RE_MISSED); break;
+	case 11: K("interrupted", RE_INTERRUPTED); break;
+	case 13: K("station-start", RE_STATION_START); break;
+	case 18: K("schedule-installed", RE_SCHEDULE_INSTALLED); break;
+	}
+	return RE_OTHER;
+#undef K
+}
+
 /* Hex digit value + 1 (0 = not a hex digit): a table, because the digits
  * of a hash are random and branches on them mispredict. */
 static const unsigned char hex1[256] = {
@@ -225,6 +268,7 @@ int record_parse(const char *line, size_t len, struct record *r, char *err, size
 	b[len] = '\0';
 	char *end = b + len;
 	r->nf = 0;
+	uint32_t seen = 0; /* known keys met so far */
 
 	/* TIME */
 	char *p = memchr(b, ' ', len);
@@ -237,7 +281,7 @@ int record_parse(const char *line, size_t len, struct record *r, char *err, size
 
 	/* EVENT */
 	char *ev = ++p;
-	while (p < end && name_char((unsigned char)*p))
+	while (cls[(unsigned char)*p] & C_NAME)
 		p++;
 	if (p == ev)
 		return fail(err, errn, "bad or missing event name at column %zu", (size_t)(ev - b) + 1);
@@ -245,13 +289,14 @@ int record_parse(const char *line, size_t len, struct record *r, char *err, size
 		return fail(err, errn, "missing prev");
 	if (*p != ' ')
 		return fail(err, errn, "bad character in event name at column %zu", (size_t)(p - b) + 1);
+	r->event_id = event_id(ev, (size_t)(p - ev));
 	*p++ = '\0';
 	r->event = ev;
 
 	/* key=value ... prev=HEX64 */
 	for (;;) {
 		char *key = p;
-		while (p < end && name_char((unsigned char)*p))
+		while (cls[(unsigned char)*p] & C_NAME)
 			p++;
 		if (p == key) {
 			if (p == end)
@@ -264,24 +309,36 @@ int record_parse(const char *line, size_t len, struct record *r, char *err, size
 		*p++ = '\0';
 
 		if (p - key == 5 && !memcmp(key, "prev", 4)) {
-			unsigned bad = end - p < 2 * RECORD_HASH_LEN;
-			for (int k = 0; !bad && k < 2 * RECORD_HASH_LEN; k++)
-				bad = hex1[(unsigned char)p[k]] == 0;
-			if (bad)
+			if (end - p < 2 * RECORD_HASH_LEN)
+				return fail(err, errn, "prev is not 64 hex digits");
+			/* decode and check in one pass: a 0 in the table is a bad digit */
+			unsigned bad = 0;
+			const unsigned char *q = (const unsigned char *)p;
+			for (int k = 0; k < RECORD_HASH_LEN; k++) {
+				unsigned hi = hex1[q[2 * k]], lo = hex1[q[2 * k + 1]];
+				bad |= (hi - 1) | (lo - 1);
+				r->prev[k] = (uint8_t)((hi - 1) << 4 | (lo - 1));
+			}
+			if (bad > 15)
 				return fail(err, errn, "prev is not 64 hex digits");
 			if (end - p > 2 * RECORD_HASH_LEN)
 				return fail(err, errn, "bytes after prev (prev must be the last field)");
-			for (int k = 0; k < RECORD_HASH_LEN; k++)
-				r->prev[k] = (uint8_t)((hex1[(unsigned char)p[2 * k]] - 1) << 4 |
-						       (hex1[(unsigned char)p[2 * k + 1]] - 1));
 			return 0;
 		}
 
 		if (r->nf == RECORD_FIELDS_MAX)
 			return fail(err, errn, "too many fields (at most %d)", RECORD_FIELDS_MAX);
-		for (size_t i = 0; i < r->nf; i++)
-			if (r->f[i].key[0] == key[0] && !strcmp(r->f[i].key, key))
+		/* duplicates: a bit per known key, strcmp among the others only */
+		int id = key_id(key, (size_t)(p - 1 - key));
+		if (id) {
+			if (seen & 1u << id)
 				return fail(err, errn, "duplicate key %s", key);
+			seen |= 1u << id;
+		} else {
+			for (size_t i = 0; i < r->nf; i++)
+				if (!r->f[i].id && r->f[i].key[0] == key[0] && !strcmp(r->f[i].key, key))
+					return fail(err, errn, "duplicate key %s", key);
+		}
 
 		char *val = p;
 		if (p < end && *p == '"') {
@@ -328,12 +385,11 @@ int record_parse(const char *line, size_t len, struct record *r, char *err, size
 				return fail(err, errn, "unexpected byte after closing quote of key %s", key);
 			*w = '\0';
 		} else {
-			while (p < end && *p != ' ') {
-				if (*p == '"' || *p == '\\' || *p == '=')
-					return fail(err, errn, "'%c' in unquoted value of key %s (column %zu)",
-						    *p, key, (size_t)(p - b) + 1);
+			while (cls[(unsigned char)*p] & C_PLAIN)
 				p++;
-			}
+			if (*p == '"' || *p == '\\' || *p == '=')
+				return fail(err, errn, "'%c' in unquoted value of key %s (column %zu)",
+					    *p, key, (size_t)(p - b) + 1);
 			if (p == val)
 				return fail(err, errn, "empty unquoted value for key %s (write \"\")", key);
 			if (p == end)
@@ -342,8 +398,17 @@ int record_parse(const char *line, size_t len, struct record *r, char *err, size
 		*p++ = '\0';
 		r->f[r->nf].key = key;
 		r->f[r->nf].val = val;
+		r->f[r->nf].id = id;
 		r->nf++;
 	}
+}
+
+const char *record_get_id(const struct record *r, enum record_key id)
+{
+	for (size_t i = 0; i < r->nf; i++)
+		if (r->f[i].id == (int)id)
+			return r->f[i].val;
+	return NULL;
 }
 
 const char *record_get(const struct record *r, const char *key)

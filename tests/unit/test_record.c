@@ -246,6 +246,8 @@ static void test_malformed(void **state)
 		{TS " end detail=\"a\\x00\" prev=" P64, "NUL"},
 		{TS " end detail=\"a\"b prev=" P64, "after closing quote of key detail"},
 		{TS " end occ=a occ=b prev=" P64, "duplicate key occ"},
+		{TS " end x=1 occ=a x=2 prev=" P64, "duplicate key x"},
+		{TS " end occx=1 occ=a occ=b prev=" P64, "duplicate key occ"},
 		{TS " end occ= prev=" P64, "empty unquoted value for key occ"},
 		{TS " end occ=a\"b prev=" P64, "in unquoted value of key occ"},
 		{TS " end occ=a=b prev=" P64, "in unquoted value of key occ"},
@@ -298,9 +300,42 @@ static void test_hash(void **state)
 	assert_memory_equal(h, abc, RECORD_HASH_LEN);
 }
 
+static void test_ids(void **state)
+{
+	(void)state;
+	static struct record r;
+	char err[200];
+	const char *line = TS " start occ=s@1 oc=x occur=y played=3.2 sha256=ab station-start=z prev=" P64;
+	assert_int_equal(record_parse(line, strlen(line), &r, err, sizeof(err)), 0);
+	assert_int_equal(r.event_id, RE_START);
+	assert_int_equal(r.nf, 6);
+	assert_int_equal(r.f[0].id, RK_OCC);
+	assert_int_equal(r.f[1].id, RK_OTHER); /* a prefix of a known key */
+	assert_int_equal(r.f[2].id, RK_OTHER); /* a known key as a prefix */
+	assert_int_equal(r.f[3].id, RK_PLAYED);
+	assert_int_equal(r.f[4].id, RK_SHA256);
+	assert_int_equal(r.f[5].id, RK_OTHER);
+	assert_string_equal(record_get_id(&r, RK_OCC), "s@1");
+	assert_string_equal(record_get_id(&r, RK_PLAYED), "3.2");
+	assert_null(record_get_id(&r, RK_DUE));
+	static const struct { const char *ev; int id; } evs[] = {{"open", RE_OPEN},
+		{"schedule-installed", RE_SCHEDULE_INSTALLED}, {"end", RE_END},
+		{"interrupted", RE_INTERRUPTED}, {"failed", RE_FAILED}, {"missed", RE_MISSED},
+		{"station-start", RE_STATION_START}, {"station", RE_OTHER}, {"ends", RE_OTHER},
+		{"en", RE_OTHER}, {"clock-stepped", RE_OTHER}};
+	for (size_t i = 0; i < sizeof(evs) / sizeof(evs[0]); i++) {
+		char l[300];
+		snprintf(l, sizeof(l), TS " %s prev=" P64, evs[i].ev);
+		assert_int_equal(record_parse(l, strlen(l), &r, err, sizeof(err)), 0);
+		if (r.event_id != evs[i].id)
+			fail_msg("event %s: id %d, not %d", evs[i].ev, r.event_id, evs[i].id);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_ids),
 		cmocka_unit_test(test_round_trip_every_event),
 		cmocka_unit_test(test_encoding_details),
 		cmocka_unit_test(test_format_refuses),
