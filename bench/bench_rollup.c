@@ -206,7 +206,11 @@ static double run(char *const *argv, long *maxrss_kib, int *status)
 static double cat_files(const char *dir)
 {
 	char cmd[4400];
-	snprintf(cmd, sizeof(cmd), "find '%s' -name '*.log' -print0 | xargs -0 cat >/dev/null", dir);
+	/* cat's 128 KiB buffer above glibc's mmap threshold costs it a page
+	 * fault storm per file on some machines: give it a fair heap buffer */
+	snprintf(cmd, sizeof(cmd),
+		 "find '%s' -name '*.log' -print0 | GLIBC_TUNABLES=glibc.malloc.mmap_threshold=4194304 xargs -0 cat >/dev/null",
+		 dir);
 	double best = 1e9;
 	for (int i = 0; i < 3; i++) {
 		double t0 = now_s();
@@ -221,10 +225,11 @@ static double cat_files(const char *dir)
 }
 
 /* loaxactl rollup over every station folder under dir; best of 3. */
-static double rollup(const char *ctl, const char *dir, int nst, int months, long *rss, size_t *bytes_out)
+static double rollup(const char *ctl, const char *dir, int nst, int months, int jobs, long *rss)
 {
 	char **argv = xcalloc((size_t)nst + 12, sizeof(*argv));
-	char to[16];
+	char to[16], jb[16];
+	snprintf(jb, sizeof(jb), "%d", jobs);
 	snprintf(to, sizeof(to), "%04d-%02d", YEAR, months);
 	int a = 0;
 	argv[a++] = (char *)ctl;
@@ -235,6 +240,8 @@ static double rollup(const char *ctl, const char *dir, int nst, int months, long
 	argv[a++] = to;
 	argv[a++] = "--format";
 	argv[a++] = "csv";
+	argv[a++] = "--jobs";
+	argv[a++] = jb;
 	for (int k = 0; k < nst; k++) {
 		argv[a] = xcalloc(1, 4300);
 		snprintf(argv[a++], 4300, "%s/st-%03d", dir, k);
@@ -255,9 +262,8 @@ static double rollup(const char *ctl, const char *dir, int nst, int months, long
 	}
 	*rss = peak;
 	for (int k = 0; k < nst; k++)
-		free(argv[8 + k]);
+		free(argv[10 + k]);
 	free(argv);
-	(void)bytes_out;
 	return best;
 }
 
@@ -265,8 +271,9 @@ int main(int argc, char **argv)
 {
 	int nst = argc > 1 ? atoi(argv[1]) : 500;
 	int months = argc > 2 ? atoi(argv[2]) : 12;
-	if (nst < 1 || nst > 999 || months < 4 || months > 12) {
-		fprintf(stderr, "usage: %s [STATIONS (1-999) [MONTHS (4-12)]]\n", argv[0]);
+	int quick = getenv("LOAXA_BENCH_QUICK") != NULL; /* no quarter run, no one-thread run */
+	if (nst < 1 || nst > 9999 || months < 4 || months > 12) {
+		fprintf(stderr, "usage: %s [STATIONS (1-9999) [MONTHS (4-12)]]\n", argv[0]);
 		return 2;
 	}
 	const char *b = getenv("LOAXA_BUILD");
@@ -352,14 +359,26 @@ int main(int argc, char **argv)
 	double tc = cat_files(full);
 	printf("cat (page cache)       %8.3f s  %8.1f MB/s  %10.0f records/s\n", tc, bytes / tc / 1e6,
 	       records / tc);
-	long rss, rss_q;
-	double tr = rollup(ctl, full, nst, months, &rss, NULL);
-	printf("loaxactl rollup        %8.3f s  %8.1f MB/s  %10.0f records/s  peak RSS %ld KiB  (target <= 2 s)\n",
+	long rss, rss1, rss_q;
+	double t1 = 0;
+	if (!quick) {
+		t1 = rollup(ctl, full, nst, months, 1, &rss1);
+		printf("loaxactl rollup, 1 thread  %8.3f s  %8.1f MB/s  %10.0f records/s  peak RSS %ld KiB\n",
+		       t1, bytes / t1 / 1e6, records / t1, rss1);
+		printf("rollup speed / cat speed, 1 thread: %.2f  (goal >= 0.40) %s\n", tc / t1,
+		       tc / t1 >= 0.40 ? "ok" : "MISSED");
+	}
+	double tr = rollup(ctl, full, nst, months, 2, &rss);
+	printf("loaxactl rollup, 2 threads %8.3f s  %8.1f MB/s  %10.0f records/s  peak RSS %ld KiB\n",
 	       tr, bytes / tr / 1e6, records / tr, rss);
-	printf("rollup speed / cat speed: %.2f  (target >= 0.25)\n", tc / tr);
-	double tq = rollup(ctl, quarter, nst, qm, &rss_q, NULL);
-	printf("same stations, %d months (1/4 of the records): %.3f s, peak RSS %ld KiB (%+.1f%% vs all records)\n",
-	       qm, tq, rss_q, 100.0 * (double)(rss - rss_q) / (double)rss_q);
+	if (records > 7000000)
+		printf("the %d-station year (%.1f M records), 2 threads: %.3f s (goal <= 1.5 s) %s\n", nst,
+		       records / 1e6, tr, tr <= 1.5 ? "ok" : "MISSED");
+	if (!quick) {
+		double tq = rollup(ctl, quarter, nst, qm, 2, &rss_q);
+		printf("same stations, %d months (1/4 of the records): %.3f s, peak RSS %ld KiB (%+.1f%% vs all records)\n",
+		       qm, tq, rss_q, 100.0 * (double)(rss - rss_q) / (double)rss_q);
+	}
 
 	if (getenv("LOAXA_BENCH_KEEP"))
 		printf("data kept in %s\n", base);
