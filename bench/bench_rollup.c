@@ -182,6 +182,16 @@ static void rm_rf(const char *p)
 		fprintf(stderr, "could not remove %s\n", p);
 }
 
+/* CPU seconds (user + system) of the last run, and of the best one: on a
+ * loaded machine they show what wall time on free cores would. */
+static double last_cpu;
+
+static double ru_cpu(const struct rusage *ru)
+{
+	return (double)ru->ru_utime.tv_sec + ru->ru_utime.tv_usec / 1e6 + (double)ru->ru_stime.tv_sec +
+	       ru->ru_stime.tv_usec / 1e6;
+}
+
 /* Run argv with stdout to /dev/null; wall seconds, peak RSS (KiB). */
 static double run(char *const *argv, long *maxrss_kib, int *status)
 {
@@ -200,6 +210,7 @@ static double run(char *const *argv, long *maxrss_kib, int *status)
 	}
 	double dt = now_s() - t0;
 	*maxrss_kib = ru.ru_maxrss;
+	last_cpu = ru_cpu(&ru);
 	return dt;
 }
 
@@ -211,16 +222,22 @@ static double cat_files(const char *dir)
 	snprintf(cmd, sizeof(cmd),
 		 "find '%s' -name '*.log' -print0 | GLIBC_TUNABLES=glibc.malloc.mmap_threshold=4194304 xargs -0 cat >/dev/null",
 		 dir);
-	double best = 1e9;
+	double best = 1e9, best_cpu = 1e9;
 	for (int i = 0; i < 3; i++) {
+		struct rusage r0, r1;
+		getrusage(RUSAGE_CHILDREN, &r0);
 		double t0 = now_s();
 		if (system(cmd) != 0) {
 			fprintf(stderr, "cat failed\n");
 			exit(1);
 		}
 		double dt = now_s() - t0;
+		getrusage(RUSAGE_CHILDREN, &r1);
+		double c = ru_cpu(&r1) - ru_cpu(&r0);
 		best = dt < best ? dt : best;
+		best_cpu = c < best_cpu ? c : best_cpu;
 	}
+	last_cpu = best_cpu;
 	return best;
 }
 
@@ -247,12 +264,13 @@ static double rollup(const char *ctl, const char *dir, int nst, int months, int 
 		snprintf(argv[a++], 4300, "%s/st-%03d", dir, k);
 	}
 	argv[a] = NULL;
-	double best = 1e9;
+	double best = 1e9, best_cpu = 1e9;
 	long peak = 0;
 	for (int i = 0; i < 3; i++) {
 		long r;
 		int status;
 		double dt = run(argv, &r, &status);
+		best_cpu = last_cpu < best_cpu ? last_cpu : best_cpu;
 		if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
 			fprintf(stderr, "loaxactl rollup failed (status %d)\n", status);
 			exit(1);
@@ -261,6 +279,7 @@ static double rollup(const char *ctl, const char *dir, int nst, int months, int 
 		peak = r > peak ? r : peak;
 	}
 	*rss = peak;
+	last_cpu = best_cpu;
 	for (int k = 0; k < nst; k++)
 		free(argv[10 + k]);
 	free(argv);
@@ -356,24 +375,23 @@ int main(int argc, char **argv)
 		}
 	}
 
-	double tc = cat_files(full);
-	printf("cat (page cache)       %8.3f s  %8.1f MB/s  %10.0f records/s\n", tc, bytes / tc / 1e6,
-	       records / tc);
+	double tc = cat_files(full), cc = last_cpu;
+	printf("cat (page cache)           %8.3f s  %8.1f MB/s  %10.0f records/s  (CPU %.3f s)\n", tc,
+	       bytes / tc / 1e6, records / tc, cc);
 	long rss, rss1, rss_q;
-	double t1 = 0;
 	if (!quick) {
-		t1 = rollup(ctl, full, nst, months, 1, &rss1);
-		printf("loaxactl rollup, 1 thread  %8.3f s  %8.1f MB/s  %10.0f records/s  peak RSS %ld KiB\n",
-		       t1, bytes / t1 / 1e6, records / t1, rss1);
-		printf("rollup speed / cat speed, 1 thread: %.2f  (goal >= 0.40) %s\n", tc / t1,
-		       tc / t1 >= 0.40 ? "ok" : "MISSED");
+		double t1 = rollup(ctl, full, nst, months, 1, &rss1), c1 = last_cpu;
+		printf("loaxactl rollup, 1 thread  %8.3f s  %8.1f MB/s  %10.0f records/s  (CPU %.3f s)  peak RSS %ld KiB\n",
+		       t1, bytes / t1 / 1e6, records / t1, c1, rss1);
+		printf("rollup speed / cat speed, 1 thread: %.2f wall, %.2f CPU  (goal >= 0.40) %s\n", tc / t1,
+		       cc / c1, tc / t1 >= 0.40 ? "ok" : "MISSED");
 	}
-	double tr = rollup(ctl, full, nst, months, 2, &rss);
-	printf("loaxactl rollup, 2 threads %8.3f s  %8.1f MB/s  %10.0f records/s  peak RSS %ld KiB\n",
-	       tr, bytes / tr / 1e6, records / tr, rss);
+	double tr = rollup(ctl, full, nst, months, 2, &rss), c2 = last_cpu;
+	printf("loaxactl rollup, 2 threads %8.3f s  %8.1f MB/s  %10.0f records/s  (CPU %.3f s)  peak RSS %ld KiB\n",
+	       tr, bytes / tr / 1e6, records / tr, c2, rss);
 	if (records > 7000000)
-		printf("the %d-station year (%.1f M records), 2 threads: %.3f s (goal <= 1.5 s) %s\n", nst,
-		       records / 1e6, tr, tr <= 1.5 ? "ok" : "MISSED");
+		printf("the %d-station year (%.1f M records), 2 threads: %.3f s, CPU/2 %.3f s (goal <= 1.5 s) %s\n",
+		       nst, records / 1e6, tr, c2 / 2, tr <= 1.5 ? "ok" : "MISSED");
 	if (!quick) {
 		double tq = rollup(ctl, quarter, nst, qm, 2, &rss_q);
 		printf("same stations, %d months (1/4 of the records): %.3f s, peak RSS %ld KiB (%+.1f%% vs all records)\n",

@@ -157,21 +157,34 @@ void civil_format_hhmm(int minute, char *buf)
 	buf[5] = '\0';
 }
 
+/* Two decimal digits, or -1. */
+static int d2(const char *s)
+{
+	unsigned a = (unsigned)(unsigned char)s[0] - '0', b;
+	if (a >= 10 || (b = (unsigned)(unsigned char)s[1] - '0') >= 10)
+		return -1; /* s[1] is read only when s[0] is a digit */
+	return (int)(a * 10 + b);
+}
+
 int civil_parse_iso(const char *s, int64_t *t)
 {
+	/* one pass, no strlen (every journal line has one or two of these);
+	 * each byte is read only once the ones before it were not NUL */
 	int32_t day;
-	int h, mi, sec, oh, om;
-	if (strlen(s) < 20 || parse_date_prefix(s, &day) || s[10] != 'T' || digits(s + 11, 2, &h) ||
-	    s[13] != ':' || digits(s + 14, 2, &mi) || s[16] != ':' || digits(s + 17, 2, &sec))
+	int h, mi, sec;
+	if (parse_date_prefix(s, &day) || s[10] != 'T' || (h = d2(s + 11)) < 0 || s[13] != ':' ||
+	    (mi = d2(s + 14)) < 0 || s[16] != ':' || (sec = d2(s + 17)) < 0)
 		return -1;
 	if (h > 23 || mi > 59 || sec > 60)
 		return -1;
 	const char *z = s + 19;
-	int off;
+	int off, oh, om;
 	if (z[0] == 'Z' && z[1] == '\0') {
 		off = 0;
-	} else if ((z[0] == '+' || z[0] == '-') && strlen(z) == 6 && !digits(z + 1, 2, &oh) &&
-		   z[3] == ':' && !digits(z + 4, 2, &om) && oh < 24 && om < 60) {
+	} else if ((z[0] == '+' || z[0] == '-') && (oh = d2(z + 1)) >= 0 && z[3] == ':' &&
+		   (om = d2(z + 4)) >= 0 && z[6] == '\0') {
+		if (oh > 23 || om > 59)
+			return -1;
 		off = (oh * 3600 + om * 60) * (z[0] == '-' ? -1 : 1);
 	} else {
 		return -1;
