@@ -103,6 +103,12 @@ $(BUILD)/bench/%: $(BUILD)/bench/obj/%.o $(BUILD)/libloaxa.a
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
+# The journal benchmarks hash as loaxactl does: with OpenSSL (issue 18).
+$(BUILD)/bench/bench_journal $(BUILD)/bench/bench_rollup: $(BUILD)/bench/%: $(BUILD)/bench/obj/%.o \
+		$(BUILD)/obj/sha256_openssl.o $(BUILD)/libloaxa.a
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS) $(OPENSSL_LIBS)
+
 # The pure core must not touch hardware libraries, files or the clock
 # (issue 18): it builds into its own archive, linked into one relocatable
 # object, and every symbol it still needs must be on tests/core-allow.txt.
