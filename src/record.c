@@ -210,26 +210,95 @@ static int hexv(unsigned char c)
 	return hex1[c] - 1;
 }
 
-/* Index of the first byte < 0x20 or == 0x7f, or len. Eight bytes at a time. */
-static size_t find_ctl(const char *s, size_t len)
+#define ONES 0x0101010101010101ull
+#define HIGHS 0x8080808080808080ull
+
+/* High bit set in each byte of x that is zero (exact for the first one,
+ * which is all the scans below use). */
+static uint64_t zero_bytes(uint64_t x)
 {
-	const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+	return (x - ONES) & ~x & HIGHS;
+}
+
+/* Copy len bytes of s to d and return the index of the first byte < 0x20
+ * or == 0x7f, or len: one pass, eight bytes at a time. */
+static size_t copy_find_ctl(char *d, const char *s, size_t len)
+{
 	size_t i = 0;
 	for (; i + 8 <= len; i += 8) {
 		uint64_t x;
 		memcpy(&x, s + i, 8);
-		uint64_t lt20 = (x - 0x20 * ones) & ~x & highs;  /* some byte < 0x20 */
-		uint64_t y = x ^ (0x7f * ones);
-		uint64_t eq7f = (y - ones) & ~y & highs;         /* some byte == 0x7f */
-		if (lt20 | eq7f)
+		memcpy(d + i, &x, 8);
+		uint64_t lt20 = (x - 0x20 * ONES) & ~x & HIGHS; /* some byte < 0x20 */
+		if (lt20 | zero_bytes(x ^ (0x7f * ONES)))
 			break;
 	}
 	for (; i < len; i++) {
 		unsigned char c = (unsigned char)s[i];
 		if (c < 0x20 || c == 0x7f)
 			return i;
+		d[i] = (char)c;
 	}
 	return len;
+}
+
+/* First byte at or after p that ends a bare value: NUL, space, '"', '=' or
+ * '\\' (control bytes are already refused). Eight bytes at a time; the
+ * line's copy is followed by eight NULs, so the reads stay defined. */
+static char *value_end(char *p)
+{
+#if __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+	while (cls[(unsigned char)*p] & C_PLAIN)
+		p++;
+	return p;
+#endif
+	for (;; p += 8) {
+		uint64_t x;
+		memcpy(&x, p, 8);
+		uint64_t m = zero_bytes(x) | zero_bytes(x ^ (0x20 * ONES)) | zero_bytes(x ^ (0x22 * ONES)) |
+			     zero_bytes(x ^ (0x3d * ONES)) | zero_bytes(x ^ (0x5c * ONES));
+		if (m)
+			return p + (__builtin_ctzll(m) >> 3);
+	}
+}
+
+/* The 16 hex digits at p as 8 bytes into out; -1 if one is not a hex
+ * digit (either case). */
+static int hex16(const char *p, uint8_t *out)
+{
+#if __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+	for (int k = 0; k < 8; k++) {
+		int hi = hexv((unsigned char)p[2 * k]), lo = hexv((unsigned char)p[2 * k + 1]);
+		if (hi < 0 || lo < 0)
+			return -1;
+		out[k] = (uint8_t)(hi << 4 | lo);
+	}
+	return 0;
+#endif
+	uint64_t v[2];
+	for (int h = 0; h < 2; h++) {
+		uint64_t x;
+		memcpy(&x, p + 8 * h, 8);
+		if (x & HIGHS)
+			return -1;
+		/* per byte, all below 0x80 (no carries): digit, or a-f after folding case */
+		uint64_t digit = (x + (0x80 - '0') * ONES) & ~(x + (0x7f - '9') * ONES) & HIGHS;
+		uint64_t l = x | 0x20 * ONES;
+		uint64_t alpha = (l + (0x80 - 'a') * ONES) & ~(l + (0x7f - 'f') * ONES) & HIGHS;
+		if ((digit | alpha) != HIGHS)
+			return -1;
+		uint64_t n = (x & 0x0f * ONES) + (alpha >> 7) * 9; /* nibble values */
+		/* pairs: first (low) byte is the high nibble */
+		uint64_t t = ((n & 0x00ff00ff00ff00ffull) << 4) | ((n >> 8) & 0x00ff00ff00ff00ffull);
+		t = (t | (t >> 8)) & 0x0000ffff0000ffffull;
+		t = (t | (t >> 16)) & 0x00000000ffffffffull;
+		v[h] = t;
+	}
+	for (int h = 0; h < 2; h++) {
+		uint32_t w = (uint32_t)v[h];
+		memcpy(out + 4 * h, &w, 4);
+	}
+	return 0;
 }
 
 /* Parse "YYYY-MM-DDTHH:MM:SS+hh:mm" (or Z) into t and offset. */
@@ -253,7 +322,8 @@ int record_parse(const char *line, size_t len, struct record *r, char *err, size
 		return fail(err, errn, "line too long (%zu bytes, at most %d)", len, RECORD_LINE_MAX);
 	if (len == 0)
 		return fail(err, errn, "empty line");
-	size_t bad_at = find_ctl(line, len);
+	char *b = r->buf;
+	size_t bad_at = copy_find_ctl(b, line, len);
 	if (bad_at < len) {
 		unsigned char c = (unsigned char)line[bad_at];
 		if (c == 0)
@@ -263,9 +333,7 @@ int record_parse(const char *line, size_t len, struct record *r, char *err, size
 		return fail(err, errn, "control byte 0x%02x at column %zu", c, bad_at + 1);
 	}
 
-	char *b = r->buf;
-	memcpy(b, line, len);
-	b[len] = '\0';
+	memset(b + len, 0, 8); /* the NUL that ends the line, and value_end's reads */
 	char *end = b + len;
 	r->nf = 0;
 	uint32_t seen = 0; /* known keys met so far */
@@ -311,16 +379,9 @@ int record_parse(const char *line, size_t len, struct record *r, char *err, size
 		if (p - key == 5 && !memcmp(key, "prev", 4)) {
 			if (end - p < 2 * RECORD_HASH_LEN)
 				return fail(err, errn, "prev is not 64 hex digits");
-			/* decode and check in one pass: a 0 in the table is a bad digit */
-			unsigned bad = 0;
-			const unsigned char *q = (const unsigned char *)p;
-			for (int k = 0; k < RECORD_HASH_LEN; k++) {
-				unsigned hi = hex1[q[2 * k]], lo = hex1[q[2 * k + 1]];
-				bad |= (hi - 1) | (lo - 1);
-				r->prev[k] = (uint8_t)((hi - 1) << 4 | (lo - 1));
-			}
-			if (bad > 15)
-				return fail(err, errn, "prev is not 64 hex digits");
+			for (int k = 0; k < 4; k++)
+				if (hex16(p + 16 * k, r->prev + 8 * k) < 0)
+					return fail(err, errn, "prev is not 64 hex digits");
 			if (end - p > 2 * RECORD_HASH_LEN)
 				return fail(err, errn, "bytes after prev (prev must be the last field)");
 			return 0;
@@ -385,8 +446,7 @@ int record_parse(const char *line, size_t len, struct record *r, char *err, size
 				return fail(err, errn, "unexpected byte after closing quote of key %s", key);
 			*w = '\0';
 		} else {
-			while (cls[(unsigned char)*p] & C_PLAIN)
-				p++;
+			p = value_end(p);
 			if (*p == '"' || *p == '\\' || *p == '=')
 				return fail(err, errn, "'%c' in unquoted value of key %s (column %zu)",
 					    *p, key, (size_t)(p - b) + 1);

@@ -332,9 +332,79 @@ static void test_ids(void **state)
 	}
 }
 
+/* The eight-bytes-at-a-time scans: prev's digits at every position, bare
+ * values of every length with a stop byte at every position. */
+static void test_wide_scans(void **state)
+{
+	(void)state;
+	static struct record r;
+	char line[600], err[200], hex[65];
+	static const char digits[] = "0123456789abcdefABCDEF";
+	uint64_t seed = 0x243f6a8885a308d3ull;
+	for (int round = 0; round < 200; round++) {
+		uint8_t want[32];
+		for (int k = 0; k < 64; k++) {
+			seed ^= seed << 13, seed ^= seed >> 7, seed ^= seed << 17;
+			hex[k] = digits[seed % 22];
+		}
+		hex[64] = '\0';
+		for (int k = 0; k < 32; k++) {
+			unsigned hi, lo;
+			char pair[3] = {hex[2 * k], hex[2 * k + 1], 0};
+			assert_int_equal(sscanf(pair, "%1x%1x", &hi, &lo), 2);
+			want[k] = (uint8_t)(hi << 4 | lo);
+		}
+		snprintf(line, sizeof(line), TS " end occ=a prev=%s", hex);
+		assert_int_equal(record_parse(line, strlen(line), &r, err, sizeof(err)), 0);
+		assert_memory_equal(r.prev, want, 32);
+	}
+	static const char bad[] = {'g', 'G', '/', ':', '@', '`', ' ', '"', '\x80', '\xff', 'z', '.'};
+	for (int pos = 0; pos < 64; pos++)
+		for (size_t b = 0; b < sizeof(bad); b++) {
+			memset(hex, 'a', 64);
+			hex[64] = '\0';
+			hex[pos] = bad[b];
+			snprintf(line, sizeof(line), TS " end occ=a prev=%s", hex);
+			if (record_parse(line, strlen(line), &r, err, sizeof(err)) == 0)
+				fail_msg("prev with 0x%02x at %d accepted", (unsigned char)bad[b], pos);
+			assert_non_null(strstr(err, "prev is not 64 hex digits"));
+		}
+	/* bare values 1..40 bytes, then one stop byte at each position */
+	for (int n = 1; n <= 40; n++) {
+		char v[64];
+		for (int k = 0; k < n; k++)
+			v[k] = (char)('a' + k % 26);
+		v[n] = '\0';
+		snprintf(line, sizeof(line), TS " end occ=%s x=1 prev=" P64, v);
+		assert_int_equal(record_parse(line, strlen(line), &r, err, sizeof(err)), 0);
+		assert_string_equal(record_get(&r, "occ"), v);
+		assert_string_equal(record_get(&r, "x"), "1");
+		for (int pos = 1; pos < n; pos++) {
+			static const char stops[] = {'"', '=', '\\'};
+			for (size_t k = 0; k < sizeof(stops); k++) {
+				char w[64];
+				memcpy(w, v, (size_t)n + 1);
+				w[pos] = stops[k];
+				snprintf(line, sizeof(line), TS " end occ=%s prev=" P64, w);
+				assert_int_equal(record_parse(line, strlen(line), &r, err, sizeof(err)), -1);
+				char col[64];
+				snprintf(col, sizeof(col), "(column %d)", 30 + 4 + pos + 1);
+				if (!strstr(err, "in unquoted value of key occ") || !strstr(err, col))
+					fail_msg("occ=%s: %s (wanted %s)", w, err, col);
+			}
+			char w[64];
+			memcpy(w, v, (size_t)n + 1);
+			w[pos] = ' '; /* splits it: the rest is a key without '=' */
+			snprintf(line, sizeof(line), TS " end occ=%s prev=" P64, w);
+			assert_int_equal(record_parse(line, strlen(line), &r, err, sizeof(err)), -1);
+		}
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_wide_scans),
 		cmocka_unit_test(test_ids),
 		cmocka_unit_test(test_round_trip_every_event),
 		cmocka_unit_test(test_encoding_details),
