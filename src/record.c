@@ -220,15 +220,15 @@ static uint64_t zero_bytes(uint64_t x)
 	return (x - ONES) & ~x & HIGHS;
 }
 
-/* Copy len bytes of s to d and return the index of the first byte < 0x20
- * or == 0x7f, or len: one pass, eight bytes at a time. */
-static size_t copy_find_ctl(char *d, const char *s, size_t len)
+/* Index of the first byte < 0x20 or == 0x7f, or len. Eight bytes at a
+ * time. Only on the error path: the parse itself refuses such bytes
+ * wherever they are, and this names the first one. */
+static size_t find_ctl(const char *s, size_t len)
 {
 	size_t i = 0;
 	for (; i + 8 <= len; i += 8) {
 		uint64_t x;
 		memcpy(&x, s + i, 8);
-		memcpy(d + i, &x, 8);
 		uint64_t lt20 = (x - 0x20 * ONES) & ~x & HIGHS; /* some byte < 0x20 */
 		if (lt20 | zero_bytes(x ^ (0x7f * ONES)))
 			break;
@@ -237,14 +237,13 @@ static size_t copy_find_ctl(char *d, const char *s, size_t len)
 		unsigned char c = (unsigned char)s[i];
 		if (c < 0x20 || c == 0x7f)
 			return i;
-		d[i] = (char)c;
 	}
 	return len;
 }
 
-/* First byte at or after p that ends a bare value: NUL, space, '"', '=' or
- * '\\' (control bytes are already refused). Eight bytes at a time; the
- * line's copy is followed by eight NULs, so the reads stay defined. */
+/* First byte at or after p that ends a bare value: space, '"', '=', '\\',
+ * a control byte or the final NUL. Eight bytes at a time; the line's copy
+ * is followed by eight NULs, so the reads stay defined. */
 static char *value_end(char *p)
 {
 #if __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
@@ -255,8 +254,9 @@ static char *value_end(char *p)
 	for (;; p += 8) {
 		uint64_t x;
 		memcpy(&x, p, 8);
-		uint64_t m = zero_bytes(x) | zero_bytes(x ^ (0x20 * ONES)) | zero_bytes(x ^ (0x22 * ONES)) |
-			     zero_bytes(x ^ (0x3d * ONES)) | zero_bytes(x ^ (0x5c * ONES));
+		uint64_t m = ((x - 0x20 * ONES) & ~x & HIGHS) | zero_bytes(x ^ (0x20 * ONES)) |
+			     zero_bytes(x ^ (0x22 * ONES)) | zero_bytes(x ^ (0x3d * ONES)) |
+			     zero_bytes(x ^ (0x5c * ONES)) | zero_bytes(x ^ (0x7f * ONES));
 		if (m)
 			return p + (__builtin_ctzll(m) >> 3);
 	}
@@ -316,24 +316,9 @@ static int parse_time(const char *s, int64_t *t, int *offset)
 	return 0;
 }
 
-int record_parse(const char *line, size_t len, struct record *r, char *err, size_t errn)
+/* Parse the line's copy b (len bytes, then eight NULs) into r. */
+static int parse(char *b, size_t len, struct record *r, char *err, size_t errn)
 {
-	if (len > RECORD_LINE_MAX)
-		return fail(err, errn, "line too long (%zu bytes, at most %d)", len, RECORD_LINE_MAX);
-	if (len == 0)
-		return fail(err, errn, "empty line");
-	char *b = r->buf;
-	size_t bad_at = copy_find_ctl(b, line, len);
-	if (bad_at < len) {
-		unsigned char c = (unsigned char)line[bad_at];
-		if (c == 0)
-			return fail(err, errn, "NUL byte at column %zu", bad_at + 1);
-		if (c == '\n')
-			return fail(err, errn, "newline at column %zu", bad_at + 1);
-		return fail(err, errn, "control byte 0x%02x at column %zu", c, bad_at + 1);
-	}
-
-	memset(b + len, 0, 8); /* the NUL that ends the line, and value_end's reads */
 	char *end = b + len;
 	r->nf = 0;
 	uint32_t seen = 0; /* known keys met so far */
@@ -411,6 +396,8 @@ int record_parse(const char *line, size_t len, struct record *r, char *err, size
 				char c = *p++;
 				if (c == '"')
 					break;
+				if ((unsigned char)c < 0x20 || c == 0x7f)
+					return fail(err, errn, "control byte in value of key %s", key);
 				if (c != '\\') {
 					*w++ = c;
 					continue;
@@ -454,6 +441,8 @@ int record_parse(const char *line, size_t len, struct record *r, char *err, size
 				return fail(err, errn, "empty unquoted value for key %s (write \"\")", key);
 			if (p == end)
 				return fail(err, errn, "missing prev");
+			if (*p != ' ')
+				return fail(err, errn, "control byte in value of key %s", key);
 		}
 		*p++ = '\0';
 		r->f[r->nf].key = key;
@@ -461,6 +450,30 @@ int record_parse(const char *line, size_t len, struct record *r, char *err, size
 		r->f[r->nf].id = id;
 		r->nf++;
 	}
+}
+
+int record_parse(const char *line, size_t len, struct record *r, char *err, size_t errn)
+{
+	if (len > RECORD_LINE_MAX)
+		return fail(err, errn, "line too long (%zu bytes, at most %d)", len, RECORD_LINE_MAX);
+	if (len == 0)
+		return fail(err, errn, "empty line");
+	memcpy(r->buf, line, len);
+	memset(r->buf + len, 0, 8); /* the NUL that ends the line, and value_end's reads */
+	if (parse(r->buf, len, r, err, errn) == 0)
+		return 0;
+	/* A control byte anywhere is the reason given, whatever the parse met
+	 * first (every byte of a line that parses was checked on the way). */
+	size_t bad_at = find_ctl(line, len);
+	if (bad_at < len) {
+		unsigned char c = (unsigned char)line[bad_at];
+		if (c == 0)
+			return fail(err, errn, "NUL byte at column %zu", bad_at + 1);
+		if (c == '\n')
+			return fail(err, errn, "newline at column %zu", bad_at + 1);
+		return fail(err, errn, "control byte 0x%02x at column %zu", c, bad_at + 1);
+	}
+	return -1;
 }
 
 const char *record_get_id(const struct record *r, enum record_key id)

@@ -401,9 +401,44 @@ static void test_wide_scans(void **state)
 	}
 }
 
+/* A control byte anywhere in a line is refused, and named, whatever else
+ * the line has: at every position of lines with every kind of field. */
+static void test_control_anywhere(void **state)
+{
+	(void)state;
+	static struct record r;
+	static const char *lines[] = {
+		TS " end occ=s@2026-11-28T06:30 outcome=aired played=3.213 detail=\"a \\\"b\\\" \\x01c\" prev=" P64,
+		"2026-11-28T06:30:00Z start occ=x x-y_z=\"\" bulletin=tin prev=" P64,
+	};
+	static const unsigned char ctl[] = {0x00, 0x01, 0x09, 0x0a, 0x0d, 0x1f, 0x7f};
+	char line[400], err[200], want[80];
+	for (size_t l = 0; l < sizeof(lines) / sizeof(lines[0]); l++) {
+		size_t n = strlen(lines[l]);
+		assert_int_equal(record_parse(lines[l], n, &r, err, sizeof(err)), 0);
+		for (size_t pos = 0; pos < n; pos++)
+			for (size_t k = 0; k < sizeof(ctl); k++) {
+				memcpy(line, lines[l], n);
+				line[pos] = (char)ctl[k];
+				if (record_parse(line, n, &r, err, sizeof(err)) == 0)
+					fail_msg("line %zu with 0x%02x at %zu accepted", l, ctl[k], pos);
+				if (ctl[k] == 0)
+					snprintf(want, sizeof(want), "NUL byte at column %zu", pos + 1);
+				else if (ctl[k] == '\n')
+					snprintf(want, sizeof(want), "newline at column %zu", pos + 1);
+				else
+					snprintf(want, sizeof(want), "control byte 0x%02x at column %zu", ctl[k],
+						 pos + 1);
+				if (strcmp(err, want))
+					fail_msg("0x%02x at %zu: \"%s\", wanted \"%s\"", ctl[k], pos, err, want);
+			}
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_control_anywhere),
 		cmocka_unit_test(test_wide_scans),
 		cmocka_unit_test(test_ids),
 		cmocka_unit_test(test_round_trip_every_event),
