@@ -61,7 +61,7 @@ static int hash_fd(int fd, char out[65])
 {
 	crypto_hash_sha256_state st;
 	crypto_hash_sha256_init(&st);
-	static unsigned char buf[1 << 16];
+	unsigned char buf[1 << 14]; /* on the stack: no 64 KiB kept resident */
 	for (;;) {
 		ssize_t r = read(fd, buf, sizeof(buf));
 		if (r < 0 && errno == EINTR)
