@@ -54,9 +54,9 @@ void asrun_free(struct asrun *a)
 	free(a);
 }
 
-static void copy_field(char *dst, size_t n, const struct record *r, const char *key)
+static void copy_field(char *dst, size_t n, const struct record *r, enum record_key key)
 {
-	const char *v = record_get(r, key);
+	const char *v = record_get_id(r, key);
 	if (v)
 		str_copy(dst, v, n);
 }
@@ -74,8 +74,35 @@ static void time_value(const char *v, int64_t *t, int *off)
 			    (z[5] - '0') * 60) * (z[0] == '-' ? -1 : 1);
 }
 
+/* A seconds field ("3.213"): fixed point, exactly strtod's double for up
+ * to 15 significant digits (an exact integer over an exact power of ten,
+ * rounded once), strtod only beyond. Left as is if bad. */
 static void seconds_value(const char *v, double *out)
 {
+	static const double p10[] = {1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9,
+				     1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
+	uint64_t n = 0;
+	int digits = 0, frac = 0, dot = 0;
+	const char *p = v;
+	for (;; p++) {
+		unsigned d = (unsigned)(unsigned char)*p - '0';
+		if (d < 10) {
+			n = n * 10 + d;
+			frac += dot;
+			if (++digits > 15)
+				break;
+		} else if (*p == '.' && !dot && digits) {
+			dot = 1;
+		} else {
+			break;
+		}
+	}
+	if (*p == '\0' && digits && digits <= 15 && p[-1] != '.') {
+		double d = (double)n / p10[frac];
+		if (d < 1e9)
+			*out = d;
+		return;
+	}
 	char *end;
 	if (!*v)
 		return;
@@ -85,69 +112,39 @@ static void seconds_value(const char *v, double *out)
 }
 
 /* Fill b's broadcast fields from whatever r carries: one pass over the
- * fields (roll-ups feed millions of records through here). */
+ * fields, switching on their ids (roll-ups feed millions of records
+ * through here). */
 static void take(struct broadcast *b, const struct record *r)
 {
 	for (size_t i = 0; i < r->nf; i++) {
-		const char *k = r->f[i].key, *v = r->f[i].val;
-		switch (k[0]) {
-		case 'o':
-			if (!strcmp(k, "occ"))
-				str_copy(b->occurrence, v, sizeof(b->occurrence));
+		const char *v = r->f[i].val;
+		switch (r->f[i].id) {
+		case RK_OCC: str_copy(b->occurrence, v, sizeof(b->occurrence)); break;
+		case RK_DUE: time_value(v, &b->due, &b->due_off); break;
+		case RK_DETAIL: str_copy(b->detail, v, sizeof(b->detail)); break;
+		case RK_BULLETIN: str_copy(b->bulletin, v, sizeof(b->bulletin)); break;
+		case RK_CAMPAIGN: str_copy(b->campaign, v, sizeof(b->campaign)); break;
+		case RK_ZONES: str_copy(b->zones, v, sizeof(b->zones)); break;
+		case RK_LEVEL: str_copy(b->level, v, sizeof(b->level)); break;
+		case RK_SERIAL: str_copy(b->serial, v, sizeof(b->serial)); break;
+		case RK_EXPECTED: seconds_value(v, &b->seconds_expected); break;
+		case RK_PLAYED: seconds_value(v, &b->seconds_played); break;
+		case RK_HEARD: /* issue 19 */
+			b->heard_seconds = -1;
+			seconds_value(v, &b->heard_seconds);
+			b->heard_known = b->heard_seconds >= 0;
+			if (!b->heard_known)
+				b->heard_seconds = 0;
 			break;
-		case 'd':
-			if (!strcmp(k, "due"))
-				time_value(v, &b->due, &b->due_off);
-			else if (!strcmp(k, "detail"))
-				str_copy(b->detail, v, sizeof(b->detail));
+		case RK_HEARD_OF: seconds_value(v, &b->heard_of); break;
+		case RK_MONITOR_DBFS: {
+			char *end;
+			double d = strtod(v, &end);
+			if (*v && *end == '\0' && d >= -200 && d <= 0)
+				b->monitor_dbfs = d;
 			break;
-		case 'b':
-			if (!strcmp(k, "bulletin"))
-				str_copy(b->bulletin, v, sizeof(b->bulletin));
-			break;
-		case 'c':
-			if (!strcmp(k, "campaign"))
-				str_copy(b->campaign, v, sizeof(b->campaign));
-			break;
-		case 'z':
-			if (!strcmp(k, "zones"))
-				str_copy(b->zones, v, sizeof(b->zones));
-			break;
-		case 'l':
-			if (!strcmp(k, "level"))
-				str_copy(b->level, v, sizeof(b->level));
-			break;
-		case 's':
-			if (!strcmp(k, "serial"))
-				str_copy(b->serial, v, sizeof(b->serial));
-			break;
-		case 'e':
-			if (!strcmp(k, "expected"))
-				seconds_value(v, &b->seconds_expected);
-			break;
-		case 'p':
-			if (!strcmp(k, "played"))
-				seconds_value(v, &b->seconds_played);
-			break;
-		case 'h': /* issue 19 */
-			if (!strcmp(k, "heard")) {
-				b->heard_seconds = -1;
-				seconds_value(v, &b->heard_seconds);
-				b->heard_known = b->heard_seconds >= 0;
-				if (!b->heard_known)
-					b->heard_seconds = 0;
-			} else if (!strcmp(k, "heard_of")) {
-				seconds_value(v, &b->heard_of);
-			}
-			break;
-		case 'm':
-			if (!strcmp(k, "monitor_dbfs")) {
-				char *end;
-				double d = strtod(v, &end);
-				if (*v && *end == '\0' && d >= -200 && d <= 0)
-					b->monitor_dbfs = d;
-			}
-			break;
+		}
+		default: break;
 		}
 	}
 }
@@ -175,38 +172,43 @@ static long find_open(struct asrun *a, const char *occ)
 	return -1;
 }
 
-/* Remove the i-th open start (its copy in *out). */
-static void take_open(struct asrun *a, size_t i, struct broadcast *out)
+/* Remove the i-th open start; its slot is returned, valid until the next
+ * start (no copy of the row). */
+static struct broadcast *take_open(struct asrun *a, size_t i)
 {
-	*out = a->slot[a->order[i]];
 	int s = a->order[i];
 	memmove(&a->order[i], &a->order[i + 1], (a->nopen - i - 1) * sizeof(a->order[0]));
 	a->order[--a->nopen] = s; /* free slots sit past nopen */
+	return &a->slot[s];
 }
 
 static void close_unended(struct asrun *a, size_t i)
 {
-	struct broadcast b;
-	take_open(a, i, &b);
-	b.outcome = OUT_INTERRUPTED;
-	str_copy(b.detail, "no end record", sizeof(b.detail));
-	emit(a, &b);
+	struct broadcast *b = take_open(a, i);
+	b->outcome = OUT_INTERRUPTED;
+	str_copy(b->detail, "no end record", sizeof(b->detail));
+	emit(a, b);
 }
 
 void asrun_feed(struct asrun *a, const struct record *r)
 {
-	const char *ev = r->event;
-	const char *occ = record_get(r, "occ");
-	struct broadcast b;
+	int ev = r->event_id;
+	if (ev == RE_OTHER || ev == RE_STATION_START)
+		return;
+	const char *occ = record_get_id(r, RK_OCC);
+	struct broadcast nb, *b;
 	long i;
 
-	if (!strcmp(ev, "open")) {
-		copy_field(a->station, sizeof(a->station), r, "station");
-		copy_field(a->commune, sizeof(a->commune), r, "commune");
-	} else if (!strcmp(ev, "schedule-installed")) {
-		copy_field(a->serial, sizeof(a->serial), r, "serial");
-	} else if (!strcmp(ev, "start")) {
-		copy_field(a->serial, sizeof(a->serial), r, "serial");
+	switch (ev) {
+	case RE_OPEN:
+		copy_field(a->station, sizeof(a->station), r, RK_STATION);
+		copy_field(a->commune, sizeof(a->commune), r, RK_COMMUNE);
+		break;
+	case RE_SCHEDULE_INSTALLED:
+		copy_field(a->serial, sizeof(a->serial), r, RK_SERIAL);
+		break;
+	case RE_START: {
+		copy_field(a->serial, sizeof(a->serial), r, RK_SERIAL);
 		if ((i = find_open(a, occ)) >= 0)
 			close_unended(a, (size_t)i); /* started again with no end between */
 		if (a->nopen == ASRUN_OPEN_MAX)
@@ -218,36 +220,45 @@ void asrun_feed(struct asrun *a, const struct record *r)
 		o->seconds_played = 0;
 		o->started = r->time;
 		o->started_off = r->offset;
-	} else if (!strcmp(ev, "end")) {
+		break;
+	}
+	case RE_END: {
 		if ((i = find_open(a, occ)) >= 0) {
-			take_open(a, (size_t)i, &b);
+			b = take_open(a, (size_t)i);
 		} else {
-			new_row(a, &b);
+			b = &nb;
+			new_row(a, b);
 		}
-		take(&b, r);
-		int o = outcome_parse(record_get(r, "outcome"));
+		take(b, r);
+		int o = outcome_parse(record_get_id(r, RK_OUTCOME));
 		/* Only an explicit aired counts: a missing or unknown outcome is partial. */
-		b.outcome = o < 0 ? OUT_PARTIAL : (enum outcome)o;
-		b.ended = r->time;
-		b.ended_off = r->offset;
-		emit(a, &b);
-	} else if (!strcmp(ev, "interrupted")) {
+		b->outcome = o < 0 ? OUT_PARTIAL : (enum outcome)o;
+		b->ended = r->time;
+		b->ended_off = r->offset;
+		emit(a, b);
+		break;
+	}
+	case RE_INTERRUPTED:
 		if ((i = find_open(a, occ)) >= 0) {
-			take_open(a, (size_t)i, &b);
+			b = take_open(a, (size_t)i);
 		} else {
-			new_row(a, &b);
-			const char *sv = record_get(r, "started");
+			b = &nb;
+			new_row(a, b);
+			const char *sv = record_get_id(r, RK_STARTED);
 			if (sv)
-				time_value(sv, &b.started, &b.started_off);
+				time_value(sv, &b->started, &b->started_off);
 		}
-		take(&b, r);
-		b.outcome = OUT_INTERRUPTED;
-		emit(a, &b);
-	} else if (!strcmp(ev, "failed") || !strcmp(ev, "missed")) {
-		new_row(a, &b);
-		take(&b, r);
-		b.outcome = ev[0] == 'f' ? OUT_FAILED : OUT_MISSED;
-		emit(a, &b);
+		take(b, r);
+		b->outcome = OUT_INTERRUPTED;
+		emit(a, b);
+		break;
+	case RE_FAILED:
+	case RE_MISSED:
+		new_row(a, &nb);
+		take(&nb, r);
+		nb.outcome = ev == RE_FAILED ? OUT_FAILED : OUT_MISSED;
+		emit(a, &nb);
+		break;
 	}
 }
 

@@ -1,8 +1,8 @@
 /* Civil calendar arithmetic and station-local time. Dates are day numbers
  * (days since 1970-01-01 in the local calendar), times of day are minutes
  * after local midnight, instants are int64_t seconds since the Unix epoch.
- * Pure except civil_tz_* which consult the process time zone (TZ, set once
- * at start-up by civil_tz_set); none of them reads the clock. */
+ * Pure: civil_tz_* use the zone given to civil_tz_use (civil_tz_set in
+ * the adapter loads it); nothing here reads a file or the clock. */
 #ifndef LOAXA_CIVIL_H
 #define LOAXA_CIVIL_H
 
@@ -36,11 +36,35 @@ int civil_parse_iso(const char *s, int64_t *t);
 /* Format t at a given UTC offset (seconds east). buf >= 26 bytes. */
 void civil_format_iso_offset(int64_t t, int offset, char *buf);
 
-/* Process time zone. civil_tz_set sets TZ ("Asia/Ho_Chi_Minh"); -1 if the
- * zone is not installed (tzdata). */
+/* The station's time zone: the instants its UTC offset changes, from a
+ * TZif file (RFC 8536) with its POSIX-TZ footer rule expanded to the end
+ * of 2200. Plain data: the adapter (civil_tz.c) reads the file once. */
+#define CIVIL_ZONE_MAX 1200
+struct civil_zone {
+	size_t n;                  /* changes */
+	int32_t off0;              /* UTC offset before the first change */
+	int64_t at[CIVIL_ZONE_MAX]; /* ascending */
+	int32_t off[CIVIL_ZONE_MAX]; /* offset from at[i] on */
+};
+/* Parse TZif bytes into z. 0, or -1 with a reason in err. */
+int civil_zone_parse(const unsigned char *buf, size_t len, struct civil_zone *z, char *err,
+		     size_t errn);
+/* Expand a POSIX TZ rule ("CET-1CEST,M3.5.0,M10.5.0/3") after the last
+ * change in z, up to 2200; a rule without DST sets the final offset.
+ * 0, or -1 if malformed or too many changes. */
+int civil_zone_rule(struct civil_zone *z, const char *rule);
+/* UTC offset in force at t. */
+int civil_zone_offset(const struct civil_zone *z, int64_t t);
+/* Use z (kept by the caller, not copied) for civil_tz_*; NULL = UTC. */
+void civil_tz_use(const struct civil_zone *z);
+
+/* Adapter (civil_tz.c, not the core): load /usr/share/zoneinfo/NAME once
+ * and use it; also sets TZ for the log's clock. -1 if the zone is not
+ * installed (tzdata) or not a valid TZif file; the zone in use is kept. */
 int civil_tz_set(const char *name);
-/* Local civil day+minute -> instant (first of two in a DST fold; a time in a
- * gap is moved forward, as mktime does). */
+/* Local civil day+minute -> instant: the first of two in a fold; a time in
+ * a gap is read with the offset before it, so it lands after the gap by
+ * the gap's length (as mktime does). */
 int64_t civil_tz_instant(int32_t day, int minute);
 /* Instant -> local day, second of day, and UTC offset (seconds east). */
 void civil_tz_local(int64_t t, int32_t *day, int *sec_of_day, int *offset);

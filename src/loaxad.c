@@ -26,6 +26,7 @@
 #include "config.h"
 #include "control.h"
 #include "engine.h"
+#include "filecheck.h"
 #include "helper.h"
 #include "journal.h"
 #include "kv.h"
@@ -619,7 +620,7 @@ static void seq_simple(struct daemon *d, enum seq_ev type)
  * starting or playing, 0 if it failed (recorded). */
 static int start_broadcast(struct daemon *d, const struct occurrence *o)
 {
-	char path[PATHBUF + ID_MAX], err[512], sum[65];
+	char path[PATHBUF + ID_MAX], err[512];
 	const struct bulletin *b = catalog_find(&d->cat, o->bulletin);
 	if (!b) {
 		snprintf(err, sizeof(err), "bulletin %s is not in the library", o->bulletin);
@@ -627,14 +628,8 @@ static int start_broadcast(struct daemon *d, const struct occurrence *o)
 		return 0;
 	}
 	snprintf(path, sizeof(path), "%s/%s", d->st.library, b->file);
-	if (sha256_file(path, sum) < 0) {
-		snprintf(err, sizeof(err), "file missing: %s (%s)", path, strerror(errno));
-		record_outcome(d, "failed", o, err);
-		return 0;
-	}
-	if (strcmp(sum, b->sha256)) {
-		snprintf(err, sizeof(err), "checksum: %s does not match its catalog entry (changed or damaged)",
-			 path);
+	/* hashed at load; again only if the file's inode or times moved */
+	if (filecheck_verify(path, b->sha256, NULL, err, sizeof(err)) < 0) {
 		record_outcome(d, "failed", o, err);
 		return 0;
 	}
@@ -917,6 +912,7 @@ static int do_reload_from(struct daemon *d, struct kvbuf *r, const char *bundle)
 	if (catalog_load(libcat, &cat, &errs) == 0) {
 		catalog_free(&d->cat);
 		d->cat = cat;
+		filecheck_prime(&d->st, &d->cat);
 	} else {
 		for (size_t i = 0; i < errs.n; i++)
 			log_warnx("%s", errs.msg[i]);
@@ -1783,6 +1779,7 @@ static int run(struct daemon *d)
 		set_error(d, "library catalog unreadable: %s", errs.n ? errs.msg[0] : libcat);
 	}
 	errlist_free(&errs);
+	filecheck_prime(&d->st, &d->cat);
 	log_info("library %s: %zu bulletins", d->st.library, d->cat.n);
 
 	d->sched = xcalloc(1, sizeof(*d->sched));
@@ -1974,6 +1971,7 @@ static int run(struct daemon *d)
 		free(d->sched);
 	}
 	catalog_free(&d->cat);
+	filecheck_forget();
 	close(d->sfd);
 	close(d->tfd_due);
 	close(d->tfd_sync);

@@ -3,15 +3,13 @@
  * exactly one thing; see docs/JOURNAL.md for the grammar. */
 #include "record.h"
 
-#include <openssl/evp.h>
-#include <pthread.h>
-#include <stdlib.h>
-#include <sodium.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "civil.h"
+#include "sha256.h"
 #include "util.h"
 
 static int name_char(unsigned char c)
@@ -156,6 +154,50 @@ static int fail(char *err, size_t errn, const char *fmt, ...)
 	return -1;
 }
 
+/* Byte classes for the parser's scans: C_NAME for key and event names,
+ * C_PLAIN for a bare value (not space, '"', '\\', '=', NUL or a control
+ * byte). The line's copy ends in NUL, which is in no class: the scans
+ * need no bounds check. */
+enum { C_NAME = 1, C_PLAIN = 2, C_BOTH = 3 };
+static const unsigned char cls[256] = {
+	[0x21] = C_PLAIN, [0x23 ... 0x2c] = C_PLAIN, ['-'] = C_BOTH, [0x2e ... 0x2f] = C_PLAIN,
+	['0' ... '9'] = C_BOTH, [0x3a ... 0x3c] = C_PLAIN, [0x3e ... 0x5b] = C_PLAIN,
+	[0x5d ... 0x5e] = C_PLAIN, ['_'] = C_BOTH, [0x60] = C_PLAIN, ['a' ... 'z'] = C_BOTH,
+	[0x7b ... 0x7e] = C_PLAIN, [0x80 ... 0xff] = C_PLAIN,
+};
+
+static int key_id(const char *s, size_t n)
+{
+#define K(name, id) if (!memcmp(s, name, n)) return id
+	switch (n) {
+	case 3: K("occ", RK_OCC); K("due", RK_DUE); break;
+	case 5: K("zones", RK_ZONES); K("level", RK_LEVEL); K("heard", RK_HEARD); break;
+	case 6: K("detail", RK_DETAIL); K("serial", RK_SERIAL); K("played", RK_PLAYED);
+		K("sha256", RK_SHA256); break;
+	case 7: K("outcome", RK_OUTCOME); K("station", RK_STATION); K("commune", RK_COMMUNE);
+		K("started", RK_STARTED); break;
+	case 8: K("bulletin", RK_BULLETIN); K("campaign", RK_CAMPAIGN); K("expected", RK_EXPECTED);
+		K("district", RK_DISTRICT); K("heard_of", RK_HEARD_OF); break;
+	case 12: K("monitor_dbfs", RK_MONITOR_DBFS); break;
+	}
+	return RK_OTHER;
+}
+
+static int event_id(const char *s, size_t n)
+{
+	switch (n) {
+	case 3: K("end", RE_END); break;
+	case 4: K("open", RE_OPEN); break;
+	case 5: K("start", RE_START); break;
+	case 6: K("failed", RE_FAILED); K("missed", RE_MISSED); break;
+	case 11: K("interrupted", RE_INTERRUPTED); break;
+	case 13: K("station-start", RE_STATION_START); break;
+	case 18: K("schedule-installed", RE_SCHEDULE_INSTALLED); break;
+	}
+	return RE_OTHER;
+#undef K
+}
+
 /* Hex digit value + 1 (0 = not a hex digit): a table, because the digits
  * of a hash are random and branches on them mispredict. */
 static const unsigned char hex1[256] = {
@@ -169,18 +211,27 @@ static int hexv(unsigned char c)
 	return hex1[c] - 1;
 }
 
-/* Index of the first byte < 0x20 or == 0x7f, or len. Eight bytes at a time. */
+#define ONES 0x0101010101010101ull
+#define HIGHS 0x8080808080808080ull
+
+/* High bit set in each byte of x that is zero (exact for the first one,
+ * which is all the scans below use). */
+static uint64_t zero_bytes(uint64_t x)
+{
+	return (x - ONES) & ~x & HIGHS;
+}
+
+/* Index of the first byte < 0x20 or == 0x7f, or len. Eight bytes at a
+ * time. Only on the error path: the parse itself refuses such bytes
+ * wherever they are, and this names the first one. */
 static size_t find_ctl(const char *s, size_t len)
 {
-	const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
 	size_t i = 0;
 	for (; i + 8 <= len; i += 8) {
 		uint64_t x;
 		memcpy(&x, s + i, 8);
-		uint64_t lt20 = (x - 0x20 * ones) & ~x & highs;  /* some byte < 0x20 */
-		uint64_t y = x ^ (0x7f * ones);
-		uint64_t eq7f = (y - ones) & ~y & highs;         /* some byte == 0x7f */
-		if (lt20 | eq7f)
+		uint64_t lt20 = (x - 0x20 * ONES) & ~x & HIGHS; /* some byte < 0x20 */
+		if (lt20 | zero_bytes(x ^ (0x7f * ONES)))
 			break;
 	}
 	for (; i < len; i++) {
@@ -189,6 +240,66 @@ static size_t find_ctl(const char *s, size_t len)
 			return i;
 	}
 	return len;
+}
+
+/* First byte at or after p that ends a bare value: space, '"', '=', '\\',
+ * a control byte or the final NUL. Eight bytes at a time; the line's copy
+ * is followed by eight NULs, so the reads stay defined. */
+static char *value_end(char *p)
+{
+#if __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+	while (cls[(unsigned char)*p] & C_PLAIN)
+		p++;
+	return p;
+#endif
+	for (;; p += 8) {
+		uint64_t x;
+		memcpy(&x, p, 8);
+		uint64_t m = ((x - 0x20 * ONES) & ~x & HIGHS) | zero_bytes(x ^ (0x20 * ONES)) |
+			     zero_bytes(x ^ (0x22 * ONES)) | zero_bytes(x ^ (0x3d * ONES)) |
+			     zero_bytes(x ^ (0x5c * ONES)) | zero_bytes(x ^ (0x7f * ONES));
+		if (m)
+			return p + (__builtin_ctzll(m) >> 3);
+	}
+}
+
+/* The 16 hex digits at p as 8 bytes into out; -1 if one is not a hex
+ * digit (either case). */
+static int hex16(const char *p, uint8_t *out)
+{
+#if __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+	for (int k = 0; k < 8; k++) {
+		int hi = hexv((unsigned char)p[2 * k]), lo = hexv((unsigned char)p[2 * k + 1]);
+		if (hi < 0 || lo < 0)
+			return -1;
+		out[k] = (uint8_t)(hi << 4 | lo);
+	}
+	return 0;
+#endif
+	uint64_t v[2];
+	for (int h = 0; h < 2; h++) {
+		uint64_t x;
+		memcpy(&x, p + 8 * h, 8);
+		if (x & HIGHS)
+			return -1;
+		/* per byte, all below 0x80 (no carries): digit, or a-f after folding case */
+		uint64_t digit = (x + (0x80 - '0') * ONES) & ~(x + (0x7f - '9') * ONES) & HIGHS;
+		uint64_t l = x | 0x20 * ONES;
+		uint64_t alpha = (l + (0x80 - 'a') * ONES) & ~(l + (0x7f - 'f') * ONES) & HIGHS;
+		if ((digit | alpha) != HIGHS)
+			return -1;
+		uint64_t n = (x & 0x0f * ONES) + (alpha >> 7) * 9; /* nibble values */
+		/* pairs: first (low) byte is the high nibble */
+		uint64_t t = ((n & 0x00ff00ff00ff00ffull) << 4) | ((n >> 8) & 0x00ff00ff00ff00ffull);
+		t = (t | (t >> 8)) & 0x0000ffff0000ffffull;
+		t = (t | (t >> 16)) & 0x00000000ffffffffull;
+		v[h] = t;
+	}
+	for (int h = 0; h < 2; h++) {
+		uint32_t w = (uint32_t)v[h];
+		memcpy(out + 4 * h, &w, 4);
+	}
+	return 0;
 }
 
 /* Parse "YYYY-MM-DDTHH:MM:SS+hh:mm" (or Z) into t and offset. */
@@ -206,27 +317,12 @@ static int parse_time(const char *s, int64_t *t, int *offset)
 	return 0;
 }
 
-int record_parse(const char *line, size_t len, struct record *r, char *err, size_t errn)
+/* Parse the line's copy b (len bytes, then eight NULs) into r. */
+static int parse(char *b, size_t len, struct record *r, char *err, size_t errn)
 {
-	if (len > RECORD_LINE_MAX)
-		return fail(err, errn, "line too long (%zu bytes, at most %d)", len, RECORD_LINE_MAX);
-	if (len == 0)
-		return fail(err, errn, "empty line");
-	size_t bad_at = find_ctl(line, len);
-	if (bad_at < len) {
-		unsigned char c = (unsigned char)line[bad_at];
-		if (c == 0)
-			return fail(err, errn, "NUL byte at column %zu", bad_at + 1);
-		if (c == '\n')
-			return fail(err, errn, "newline at column %zu", bad_at + 1);
-		return fail(err, errn, "control byte 0x%02x at column %zu", c, bad_at + 1);
-	}
-
-	char *b = r->buf;
-	memcpy(b, line, len);
-	b[len] = '\0';
 	char *end = b + len;
 	r->nf = 0;
+	uint32_t seen = 0; /* known keys met so far */
 
 	/* TIME */
 	char *p = memchr(b, ' ', len);
@@ -239,7 +335,7 @@ int record_parse(const char *line, size_t len, struct record *r, char *err, size
 
 	/* EVENT */
 	char *ev = ++p;
-	while (p < end && name_char((unsigned char)*p))
+	while (cls[(unsigned char)*p] & C_NAME)
 		p++;
 	if (p == ev)
 		return fail(err, errn, "bad or missing event name at column %zu", (size_t)(ev - b) + 1);
@@ -247,13 +343,14 @@ int record_parse(const char *line, size_t len, struct record *r, char *err, size
 		return fail(err, errn, "missing prev");
 	if (*p != ' ')
 		return fail(err, errn, "bad character in event name at column %zu", (size_t)(p - b) + 1);
+	r->event_id = event_id(ev, (size_t)(p - ev));
 	*p++ = '\0';
 	r->event = ev;
 
 	/* key=value ... prev=HEX64 */
 	for (;;) {
 		char *key = p;
-		while (p < end && name_char((unsigned char)*p))
+		while (cls[(unsigned char)*p] & C_NAME)
 			p++;
 		if (p == key) {
 			if (p == end)
@@ -266,24 +363,29 @@ int record_parse(const char *line, size_t len, struct record *r, char *err, size
 		*p++ = '\0';
 
 		if (p - key == 5 && !memcmp(key, "prev", 4)) {
-			unsigned bad = end - p < 2 * RECORD_HASH_LEN;
-			for (int k = 0; !bad && k < 2 * RECORD_HASH_LEN; k++)
-				bad = hex1[(unsigned char)p[k]] == 0;
-			if (bad)
+			if (end - p < 2 * RECORD_HASH_LEN)
 				return fail(err, errn, "prev is not 64 hex digits");
+			for (int k = 0; k < 4; k++)
+				if (hex16(p + 16 * k, r->prev + 8 * k) < 0)
+					return fail(err, errn, "prev is not 64 hex digits");
 			if (end - p > 2 * RECORD_HASH_LEN)
 				return fail(err, errn, "bytes after prev (prev must be the last field)");
-			for (int k = 0; k < RECORD_HASH_LEN; k++)
-				r->prev[k] = (uint8_t)((hex1[(unsigned char)p[2 * k]] - 1) << 4 |
-						       (hex1[(unsigned char)p[2 * k + 1]] - 1));
 			return 0;
 		}
 
 		if (r->nf == RECORD_FIELDS_MAX)
 			return fail(err, errn, "too many fields (at most %d)", RECORD_FIELDS_MAX);
-		for (size_t i = 0; i < r->nf; i++)
-			if (r->f[i].key[0] == key[0] && !strcmp(r->f[i].key, key))
+		/* duplicates: a bit per known key, strcmp among the others only */
+		int id = key_id(key, (size_t)(p - 1 - key));
+		if (id) {
+			if (seen & 1u << id)
 				return fail(err, errn, "duplicate key %s", key);
+			seen |= 1u << id;
+		} else {
+			for (size_t i = 0; i < r->nf; i++)
+				if (!r->f[i].id && r->f[i].key[0] == key[0] && !strcmp(r->f[i].key, key))
+					return fail(err, errn, "duplicate key %s", key);
+		}
 
 		char *val = p;
 		if (p < end && *p == '"') {
@@ -295,6 +397,8 @@ int record_parse(const char *line, size_t len, struct record *r, char *err, size
 				char c = *p++;
 				if (c == '"')
 					break;
+				if ((unsigned char)c < 0x20 || c == 0x7f)
+					return fail(err, errn, "control byte in value of key %s", key);
 				if (c != '\\') {
 					*w++ = c;
 					continue;
@@ -330,22 +434,55 @@ int record_parse(const char *line, size_t len, struct record *r, char *err, size
 				return fail(err, errn, "unexpected byte after closing quote of key %s", key);
 			*w = '\0';
 		} else {
-			while (p < end && *p != ' ') {
-				if (*p == '"' || *p == '\\' || *p == '=')
-					return fail(err, errn, "'%c' in unquoted value of key %s (column %zu)",
-						    *p, key, (size_t)(p - b) + 1);
-				p++;
-			}
+			p = value_end(p);
+			if (*p == '"' || *p == '\\' || *p == '=')
+				return fail(err, errn, "'%c' in unquoted value of key %s (column %zu)",
+					    *p, key, (size_t)(p - b) + 1);
 			if (p == val)
 				return fail(err, errn, "empty unquoted value for key %s (write \"\")", key);
 			if (p == end)
 				return fail(err, errn, "missing prev");
+			if (*p != ' ')
+				return fail(err, errn, "control byte in value of key %s", key);
 		}
 		*p++ = '\0';
 		r->f[r->nf].key = key;
 		r->f[r->nf].val = val;
+		r->f[r->nf].id = id;
 		r->nf++;
 	}
+}
+
+int record_parse(const char *line, size_t len, struct record *r, char *err, size_t errn)
+{
+	if (len > RECORD_LINE_MAX)
+		return fail(err, errn, "line too long (%zu bytes, at most %d)", len, RECORD_LINE_MAX);
+	if (len == 0)
+		return fail(err, errn, "empty line");
+	memcpy(r->buf, line, len);
+	memset(r->buf + len, 0, 8); /* the NUL that ends the line, and value_end's reads */
+	if (parse(r->buf, len, r, err, errn) == 0)
+		return 0;
+	/* A control byte anywhere is the reason given, whatever the parse met
+	 * first (every byte of a line that parses was checked on the way). */
+	size_t bad_at = find_ctl(line, len);
+	if (bad_at < len) {
+		unsigned char c = (unsigned char)line[bad_at];
+		if (c == 0)
+			return fail(err, errn, "NUL byte at column %zu", bad_at + 1);
+		if (c == '\n')
+			return fail(err, errn, "newline at column %zu", bad_at + 1);
+		return fail(err, errn, "control byte 0x%02x at column %zu", c, bad_at + 1);
+	}
+	return -1;
+}
+
+const char *record_get_id(const struct record *r, enum record_key id)
+{
+	for (size_t i = 0; i < r->nf; i++)
+		if (r->f[i].id == (int)id)
+			return r->f[i].val;
+	return NULL;
 }
 
 const char *record_get(const struct record *r, const char *key)
@@ -356,55 +493,7 @@ const char *record_get(const struct record *r, const char *key)
 	return NULL;
 }
 
-/* Per thread: a digest context and the SHA-256 implementation, fetched
- * once (no lookup, and no lock, per line); freed when the thread ends. */
-struct hasher {
-	EVP_MD_CTX *ctx;
-	EVP_MD *md;
-};
-static pthread_key_t hasher_key;
-static pthread_once_t hasher_once = PTHREAD_ONCE_INIT;
-
-static void hasher_free(void *p)
-{
-	struct hasher *h = p;
-	EVP_MD_CTX_free(h->ctx);
-	EVP_MD_free(h->md);
-	free(h);
-}
-
-static void hasher_key_make(void)
-{
-	pthread_key_create(&hasher_key, hasher_free);
-}
-
-static struct hasher *hasher(void)
-{
-	pthread_once(&hasher_once, hasher_key_make);
-	struct hasher *h = pthread_getspecific(hasher_key);
-	if (h)
-		return h;
-	h = calloc(1, sizeof(*h));
-	if (!h)
-		return NULL;
-	h->ctx = EVP_MD_CTX_new();
-	h->md = EVP_MD_fetch(NULL, "SHA256", NULL);
-	if (!h->ctx || !h->md) {
-		hasher_free(h);
-		return NULL;
-	}
-	pthread_setspecific(hasher_key, h);
-	return h;
-}
-
 void record_hash(const char *line, size_t len, uint8_t out[RECORD_HASH_LEN])
 {
-	/* OpenSSL's SHA-256 uses the CPU's SHA instructions where there are
-	 * some (twice libsodium's portable code on a district PC rolling up
-	 * millions of lines); one context per thread, reused. */
-	struct hasher *h = hasher();
-	unsigned int n;
-	if (!h || !EVP_DigestInit_ex2(h->ctx, h->md, NULL) || !EVP_DigestUpdate(h->ctx, line, len) ||
-	    !EVP_DigestFinal_ex(h->ctx, out, &n))
-		crypto_hash_sha256(out, (const unsigned char *)line, (unsigned long long)len);
+	sha256(line, len, out);
 }

@@ -17,9 +17,23 @@
 #define RECORD_FIELDS_MAX 32
 #define RECORD_HASH_LEN 32
 
+/* Ids of the keys and events the as-run assembly and reports look at, so
+ * that they switch on a number instead of comparing strings; anything
+ * else is RK_OTHER / RE_OTHER (its name is still in key / event). */
+enum record_key {
+	RK_OTHER, RK_OCC, RK_DUE, RK_DETAIL, RK_BULLETIN, RK_CAMPAIGN, RK_ZONES, RK_LEVEL,
+	RK_SERIAL, RK_EXPECTED, RK_PLAYED, RK_OUTCOME, RK_STATION, RK_COMMUNE, RK_STARTED,
+	RK_DISTRICT, RK_SHA256, RK_HEARD, RK_HEARD_OF, RK_MONITOR_DBFS, RK__N
+};
+enum record_event {
+	RE_OTHER, RE_OPEN, RE_SCHEDULE_INSTALLED, RE_START, RE_END, RE_INTERRUPTED, RE_FAILED,
+	RE_MISSED, RE_STATION_START, RE__N
+};
+
 struct record_field {
 	const char *key;
 	const char *val;
+	int id;                     /* enum record_key */
 };
 
 /* A decoded record. Strings point into buf. */
@@ -28,6 +42,7 @@ struct record {
 	int offset;                 /* UTC offset of TIME, seconds east */
 	const char *time_str;
 	const char *event;
+	int event_id;               /* enum record_event */
 	size_t nf;
 	struct record_field f[RECORD_FIELDS_MAX];
 	uint8_t prev[RECORD_HASH_LEN];
@@ -45,6 +60,8 @@ int record_parse(const char *line, size_t len, struct record *r, char *err, size
 
 /* Value of key, or NULL. */
 const char *record_get(const struct record *r, const char *key);
+/* Value of the key with that id (not RK_OTHER), or NULL. */
+const char *record_get_id(const struct record *r, enum record_key id);
 
 /* SHA-256 of a line's bytes (the chain link). */
 void record_hash(const char *line, size_t len, uint8_t out[RECORD_HASH_LEN]);

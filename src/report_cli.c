@@ -2268,8 +2268,9 @@ int cmd_rollup(int argc, char **argv)
 	/* Month boundaries and "now" in the station's zone: Vietnam's, unless
 	 * TZ says otherwise. */
 	const char *tz = getenv("TZ");
-	if ((!tz || !*tz) && civil_tz_set("Asia/Ho_Chi_Minh") < 0)
-		unsetenv("TZ");
+	if ((!tz || !*tz || civil_tz_set(tz[0] == ':' ? tz + 1 : tz) < 0) &&
+	    civil_tz_set("Asia/Ho_Chi_Minh") < 0)
+		civil_tz_set("UTC");
 	struct roll_ctx x = {.district = district, .now = (int64_t)time(NULL), .ca = &ca,
 			     .communes_file = communes};
 	civil_tz_local(x.now, &ca.form.date, NULL, NULL);

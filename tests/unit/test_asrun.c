@@ -319,9 +319,43 @@ static void test_outcome_names(void **state)
 	assert_string_equal(outcome_name(OUT__N), "?");
 }
 
+/* Seconds are parsed in fixed point: the very double strtod gives, and the
+ * same refusals. */
+static void test_seconds_fixed_point(void **state)
+{
+	(void)state;
+	static const char *vals[] = {"0", "3.213", "60.000", "0.1", "0.3", "1799.999", "123456789.5",
+		"2.675", "0.000001", "999999999.999999", "12345678901234567", "1e3", "5.", ".5",
+		"-1", "1.2.3", "abc", "1,5", "00017.250", "4294967296.1", "1000000000"};
+	uint64_t seed = 0x9e3779b97f4a7c15ull;
+	for (size_t k = 0; k < 2000 + sizeof(vals) / sizeof(vals[0]); k++) {
+		char v[40];
+		if (k < sizeof(vals) / sizeof(vals[0])) {
+			snprintf(v, sizeof(v), "%s", vals[k]);
+		} else {
+			seed ^= seed << 13, seed ^= seed >> 7, seed ^= seed << 17;
+			snprintf(v, sizeof(v), "%llu.%0*llu", (unsigned long long)(seed % 100000),
+				 (int)(seed >> 60) % 7 + 1, (unsigned long long)((seed >> 20) % 1000000));
+		}
+		struct rows rows = {0};
+		struct asrun *a = asrun_new(on_row, &rows);
+		const char *kv[] = {"occ", "s@x", "outcome", "aired", "played", v, "expected", v, NULL};
+		feed(a, T1, "end", kv);
+		assert_int_equal(rows.n, 1);
+		char *end;
+		double want = strtod(v, &end);
+		int good = *end == '\0' && want >= 0 && want < 1e9;
+		if (good ? rows.b[0].seconds_played != want : rows.b[0].seconds_played != 0)
+			fail_msg("played=%s read as %.17g (strtod %.17g)", v, rows.b[0].seconds_played, want);
+		assert_true(rows.b[0].seconds_expected == rows.b[0].seconds_played);
+		asrun_free(a);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_seconds_fixed_point),
 		cmocka_unit_test(test_aired_and_partial),
 		cmocka_unit_test(test_interrupted),
 		cmocka_unit_test(test_heard),

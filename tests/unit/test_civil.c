@@ -7,7 +7,9 @@
 #include <cmocka.h>
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "civil.h"
 
@@ -233,6 +235,155 @@ static void test_tz(void **state)
 	assert_string_equal(buf, "2026-11-28T06:30:00+07:00");
 }
 
+/* ---- zones from TZif files, checked against glibc's own reading ---- */
+
+/* libc's local time of t in the zone TZ names (the test, not the core, may
+ * use it): day, second of day and offset. */
+static void libc_local(int64_t t, int32_t *day, int *sod, int *off)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+	localtime_r(&tt, &tm);
+	*day = civil_days(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
+	*sod = tm.tm_hour * 3600 + tm.tm_min * 60 + tm.tm_sec;
+	*off = (int)tm.tm_gmtoff;
+}
+
+static void test_zones_match_libc(void **state)
+{
+	(void)state;
+	/* north and south, negative DST (Dublin), rules at negative hours
+	 * (Nuuk), no DST any more (Tehran, Ho Chi Minh), half hours (Adelaide) */
+	static const char *zones[] = {"Europe/Berlin", "America/New_York", "Australia/Sydney",
+		"Europe/Dublin", "America/Nuuk", "Asia/Tehran", "Australia/Adelaide",
+		"America/Sao_Paulo", "Asia/Ho_Chi_Minh", "UTC"};
+	uint64_t seed = 88172645463325252ull;
+	for (size_t zi = 0; zi < sizeof(zones) / sizeof(zones[0]); zi++) {
+		if (civil_tz_set(zones[zi]) < 0) {
+			print_message("zone %s not installed, skipped\n", zones[zi]);
+			continue;
+		}
+		const int64_t lo = 0, hi = (int64_t)civil_days(2100, 1, 1) * 86400;
+		/* around every change, to the second */
+		char path[128];
+		snprintf(path, sizeof(path), "/usr/share/zoneinfo/%s", zones[zi]);
+		FILE *f = fopen(path, "rb");
+		static unsigned char zbuf[1 << 16];
+		static struct civil_zone z;
+		size_t zn = f ? fread(zbuf, 1, sizeof(zbuf), f) : 0;
+		if (f)
+			fclose(f);
+		if (zn)
+			assert_int_equal(civil_zone_parse(zbuf, zn, &z, NULL, 0), 0);
+		for (size_t c = 0; zn && c < z.n; c++)
+			for (int64_t t = z.at[c] - 1; t <= z.at[c] + 1 && z.at[c] > lo && z.at[c] < hi; t++) {
+				int32_t d1, d2;
+				int s1, s2, o1, o2;
+				civil_tz_local(t, &d1, &s1, &o1);
+				libc_local(t, &d2, &s2, &o2);
+				if (d1 != d2 || s1 != s2 || o1 != o2)
+					fail_msg("%s at change %lld%+d: off %d, libc %d", zones[zi],
+						 (long long)z.at[c], (int)(t - z.at[c]), o1, o2);
+			}
+		for (int k = 0; k < 8000; k++) {
+			seed ^= seed << 13, seed ^= seed >> 7, seed ^= seed << 17;
+			int64_t t = lo + (int64_t)(seed % (uint64_t)(hi - lo));
+			int32_t d1, d2;
+			int s1, s2, o1, o2;
+			civil_tz_local(t, &d1, &s1, &o1);
+			libc_local(t, &d2, &s2, &o2);
+			if (d1 != d2 || s1 != s2 || o1 != o2)
+				fail_msg("%s at %lld: day %d sod %d off %d, libc %d %d %d", zones[zi],
+					 (long long)t, d1, s1, o1, d2, s2, o2);
+			/* the wall minute back to an instant: it reads back the same
+			 * unless it is in a gap; the first of a fold */
+			int minute = s1 / 60;
+			int64_t u = civil_tz_instant(d1, minute);
+			civil_tz_local(u, &d2, &s2, &o2);
+			if (d2 != d1 || s2 != minute * 60)
+				fail_msg("%s: wall %d+%d -> %lld reads back %d+%d", zones[zi], d1, minute,
+					 (long long)u, d2, s2);
+			int64_t earlier = k % 8 ? u : u - 7200; /* the fold check on every 8th */
+			for (int64_t e = earlier; e < u; e += 60) {
+				civil_tz_local(e, &d2, &s2, &o2);
+				if (d2 == d1 && s2 == minute * 60)
+					fail_msg("%s: wall %d+%d also at the earlier %lld", zones[zi], d1,
+						 minute, (long long)e);
+			}
+		}
+	}
+	assert_int_equal(civil_tz_set("Asia/Ho_Chi_Minh"), 0);
+}
+
+static void test_zone_gap_and_fold(void **state)
+{
+	(void)state;
+	assert_int_equal(civil_tz_set("Europe/Berlin"), 0);
+	int64_t u;
+	/* 2041-03-31 02:30 does not exist (after the file's 2037 table: from
+	 * the footer rule); read with CET it is 01:30 UTC */
+	assert_int_equal(civil_parse_iso("2041-03-31T01:30:00Z", &u), 0);
+	assert_true(civil_tz_instant(civil_days(2041, 3, 31), 150) == u);
+	/* 2041-10-27 02:30 happens twice: the first, in CEST */
+	assert_int_equal(civil_parse_iso("2041-10-27T00:30:00Z", &u), 0);
+	assert_true(civil_tz_instant(civil_days(2041, 10, 27), 150) == u);
+	char buf[32];
+	civil_tz_format(u + 3600, buf);
+	assert_string_equal(buf, "2041-10-27T02:30:00+01:00");
+	/* the year 2200 still follows the rule */
+	assert_int_equal(civil_parse_iso("2200-07-01T10:00:00Z", &u), 0);
+	civil_tz_format(u, buf);
+	assert_string_equal(buf, "2200-07-01T12:00:00+02:00");
+	assert_int_equal(civil_tz_set("Asia/Ho_Chi_Minh"), 0);
+}
+
+static void test_zone_bad_input(void **state)
+{
+	(void)state;
+	struct civil_zone *z = calloc(1, sizeof(*z));
+	char err[128];
+	FILE *f = fopen("/usr/share/zoneinfo/Europe/Berlin", "rb");
+	assert_non_null(f);
+	unsigned char buf[8192];
+	size_t n = fread(buf, 1, sizeof(buf), f);
+	fclose(f);
+	assert_int_equal(civil_zone_parse(buf, n, z, err, sizeof(err)), 0);
+	assert_true(z->n > 300); /* the table to 2037 and the rule to 2200 */
+	for (size_t cut = 0; cut < n - 1; cut += 7) {
+		err[0] = '\0';
+		if (civil_zone_parse(buf, cut, z, err, sizeof(err)) == 0)
+			fail_msg("accepted TZif cut at %zu bytes", cut);
+		assert_true(err[0] != '\0');
+	}
+	unsigned char bad[sizeof(buf)];
+	memcpy(bad, buf, n);
+	bad[0] = 'X';
+	assert_int_equal(civil_zone_parse(bad, n, z, err, sizeof(err)), -1);
+	assert_string_equal(err, "not a TZif file");
+	static const char *rules[] = {"", "C", "CET", "CET-1CEST", "CET-1CEST,M3.5.0",
+		"CET-1CEST,M13.5.0,M10.5.0", "CET-1CEST,M3.6.0,M10.5.0", "CET-1CEST,M3.5.7,M10.5.0",
+		"CET-1CEST,M3.5.0,M10.5.0/200", "CET-99", "<+07", "CET-1CEST,J0,J100",
+		"CET-1CEST,M3.5.0,M10.5.0x"};
+	for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]); i++) {
+		memset(z, 0, sizeof(*z));
+		if (civil_zone_rule(z, rules[i]) == 0)
+			fail_msg("accepted TZ rule \"%s\"", rules[i]);
+	}
+	memset(z, 0, sizeof(*z));
+	assert_int_equal(civil_zone_rule(z, "<+07>-7"), 0);
+	assert_int_equal(z->off0, 7 * 3600);
+	assert_int_equal(z->n, 0);
+	assert_int_equal(civil_zone_rule(z, "EST5EDT,M3.2.0,M11.1.0"), 0);
+	assert_int_equal(z->n, 2 * (2200 - 1970 + 1));
+	/* a zone that fails to load leaves the one in use */
+	assert_int_equal(civil_tz_set("Asia/Ho_Chi_Minh"), 0);
+	assert_int_equal(civil_tz_set("zone.tab"), -1);
+	assert_int_equal(civil_tz_set("/etc/passwd"), -1);
+	civil_tz_format(1800000000, (char *)buf);
+	assert_string_equal((char *)buf, "2027-01-15T15:00:00+07:00");
+	free(z);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -244,6 +395,9 @@ int main(void)
 		cmocka_unit_test(test_parse_datetime_month_weekday),
 		cmocka_unit_test(test_iso),
 		cmocka_unit_test(test_tz),
+		cmocka_unit_test(test_zones_match_libc),
+		cmocka_unit_test(test_zone_gap_and_fold),
+		cmocka_unit_test(test_zone_bad_input),
 	};
 	return cmocka_run_group_tests(tests, setup, NULL);
 }

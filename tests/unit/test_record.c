@@ -246,6 +246,8 @@ static void test_malformed(void **state)
 		{TS " end detail=\"a\\x00\" prev=" P64, "NUL"},
 		{TS " end detail=\"a\"b prev=" P64, "after closing quote of key detail"},
 		{TS " end occ=a occ=b prev=" P64, "duplicate key occ"},
+		{TS " end x=1 occ=a x=2 prev=" P64, "duplicate key x"},
+		{TS " end occx=1 occ=a occ=b prev=" P64, "duplicate key occ"},
 		{TS " end occ= prev=" P64, "empty unquoted value for key occ"},
 		{TS " end occ=a\"b prev=" P64, "in unquoted value of key occ"},
 		{TS " end occ=a=b prev=" P64, "in unquoted value of key occ"},
@@ -298,9 +300,147 @@ static void test_hash(void **state)
 	assert_memory_equal(h, abc, RECORD_HASH_LEN);
 }
 
+static void test_ids(void **state)
+{
+	(void)state;
+	static struct record r;
+	char err[200];
+	const char *line = TS " start occ=s@1 oc=x occur=y played=3.2 sha256=ab station-start=z prev=" P64;
+	assert_int_equal(record_parse(line, strlen(line), &r, err, sizeof(err)), 0);
+	assert_int_equal(r.event_id, RE_START);
+	assert_int_equal(r.nf, 6);
+	assert_int_equal(r.f[0].id, RK_OCC);
+	assert_int_equal(r.f[1].id, RK_OTHER); /* a prefix of a known key */
+	assert_int_equal(r.f[2].id, RK_OTHER); /* a known key as a prefix */
+	assert_int_equal(r.f[3].id, RK_PLAYED);
+	assert_int_equal(r.f[4].id, RK_SHA256);
+	assert_int_equal(r.f[5].id, RK_OTHER);
+	assert_string_equal(record_get_id(&r, RK_OCC), "s@1");
+	assert_string_equal(record_get_id(&r, RK_PLAYED), "3.2");
+	assert_null(record_get_id(&r, RK_DUE));
+	static const struct { const char *ev; int id; } evs[] = {{"open", RE_OPEN},
+		{"schedule-installed", RE_SCHEDULE_INSTALLED}, {"end", RE_END},
+		{"interrupted", RE_INTERRUPTED}, {"failed", RE_FAILED}, {"missed", RE_MISSED},
+		{"station-start", RE_STATION_START}, {"station", RE_OTHER}, {"ends", RE_OTHER},
+		{"en", RE_OTHER}, {"clock-stepped", RE_OTHER}};
+	for (size_t i = 0; i < sizeof(evs) / sizeof(evs[0]); i++) {
+		char l[300];
+		snprintf(l, sizeof(l), TS " %s prev=" P64, evs[i].ev);
+		assert_int_equal(record_parse(l, strlen(l), &r, err, sizeof(err)), 0);
+		if (r.event_id != evs[i].id)
+			fail_msg("event %s: id %d, not %d", evs[i].ev, r.event_id, evs[i].id);
+	}
+}
+
+/* The eight-bytes-at-a-time scans: prev's digits at every position, bare
+ * values of every length with a stop byte at every position. */
+static void test_wide_scans(void **state)
+{
+	(void)state;
+	static struct record r;
+	char line[600], err[200], hex[65];
+	static const char digits[] = "0123456789abcdefABCDEF";
+	uint64_t seed = 0x243f6a8885a308d3ull;
+	for (int round = 0; round < 200; round++) {
+		uint8_t want[32];
+		for (int k = 0; k < 64; k++) {
+			seed ^= seed << 13, seed ^= seed >> 7, seed ^= seed << 17;
+			hex[k] = digits[seed % 22];
+		}
+		hex[64] = '\0';
+		for (int k = 0; k < 32; k++) {
+			unsigned hi, lo;
+			char pair[3] = {hex[2 * k], hex[2 * k + 1], 0};
+			assert_int_equal(sscanf(pair, "%1x%1x", &hi, &lo), 2);
+			want[k] = (uint8_t)(hi << 4 | lo);
+		}
+		snprintf(line, sizeof(line), TS " end occ=a prev=%s", hex);
+		assert_int_equal(record_parse(line, strlen(line), &r, err, sizeof(err)), 0);
+		assert_memory_equal(r.prev, want, 32);
+	}
+	static const char bad[] = {'g', 'G', '/', ':', '@', '`', ' ', '"', '\x80', '\xff', 'z', '.'};
+	for (int pos = 0; pos < 64; pos++)
+		for (size_t b = 0; b < sizeof(bad); b++) {
+			memset(hex, 'a', 64);
+			hex[64] = '\0';
+			hex[pos] = bad[b];
+			snprintf(line, sizeof(line), TS " end occ=a prev=%s", hex);
+			if (record_parse(line, strlen(line), &r, err, sizeof(err)) == 0)
+				fail_msg("prev with 0x%02x at %d accepted", (unsigned char)bad[b], pos);
+			assert_non_null(strstr(err, "prev is not 64 hex digits"));
+		}
+	/* bare values 1..40 bytes, then one stop byte at each position */
+	for (int n = 1; n <= 40; n++) {
+		char v[64];
+		for (int k = 0; k < n; k++)
+			v[k] = (char)('a' + k % 26);
+		v[n] = '\0';
+		snprintf(line, sizeof(line), TS " end occ=%s x=1 prev=" P64, v);
+		assert_int_equal(record_parse(line, strlen(line), &r, err, sizeof(err)), 0);
+		assert_string_equal(record_get(&r, "occ"), v);
+		assert_string_equal(record_get(&r, "x"), "1");
+		for (int pos = 1; pos < n; pos++) {
+			static const char stops[] = {'"', '=', '\\'};
+			for (size_t k = 0; k < sizeof(stops); k++) {
+				char w[64];
+				memcpy(w, v, (size_t)n + 1);
+				w[pos] = stops[k];
+				snprintf(line, sizeof(line), TS " end occ=%s prev=" P64, w);
+				assert_int_equal(record_parse(line, strlen(line), &r, err, sizeof(err)), -1);
+				char col[64];
+				snprintf(col, sizeof(col), "(column %d)", 30 + 4 + pos + 1);
+				if (!strstr(err, "in unquoted value of key occ") || !strstr(err, col))
+					fail_msg("occ=%s: %s (wanted %s)", w, err, col);
+			}
+			char w[64];
+			memcpy(w, v, (size_t)n + 1);
+			w[pos] = ' '; /* splits it: the rest is a key without '=' */
+			snprintf(line, sizeof(line), TS " end occ=%s prev=" P64, w);
+			assert_int_equal(record_parse(line, strlen(line), &r, err, sizeof(err)), -1);
+		}
+	}
+}
+
+/* A control byte anywhere in a line is refused, and named, whatever else
+ * the line has: at every position of lines with every kind of field. */
+static void test_control_anywhere(void **state)
+{
+	(void)state;
+	static struct record r;
+	static const char *lines[] = {
+		TS " end occ=s@2026-11-28T06:30 outcome=aired played=3.213 detail=\"a \\\"b\\\" \\x01c\" prev=" P64,
+		"2026-11-28T06:30:00Z start occ=x x-y_z=\"\" bulletin=tin prev=" P64,
+	};
+	static const unsigned char ctl[] = {0x00, 0x01, 0x09, 0x0a, 0x0d, 0x1f, 0x7f};
+	char line[400], err[200], want[80];
+	for (size_t l = 0; l < sizeof(lines) / sizeof(lines[0]); l++) {
+		size_t n = strlen(lines[l]);
+		assert_int_equal(record_parse(lines[l], n, &r, err, sizeof(err)), 0);
+		for (size_t pos = 0; pos < n; pos++)
+			for (size_t k = 0; k < sizeof(ctl); k++) {
+				memcpy(line, lines[l], n);
+				line[pos] = (char)ctl[k];
+				if (record_parse(line, n, &r, err, sizeof(err)) == 0)
+					fail_msg("line %zu with 0x%02x at %zu accepted", l, ctl[k], pos);
+				if (ctl[k] == 0)
+					snprintf(want, sizeof(want), "NUL byte at column %zu", pos + 1);
+				else if (ctl[k] == '\n')
+					snprintf(want, sizeof(want), "newline at column %zu", pos + 1);
+				else
+					snprintf(want, sizeof(want), "control byte 0x%02x at column %zu", ctl[k],
+						 pos + 1);
+				if (strcmp(err, want))
+					fail_msg("0x%02x at %zu: \"%s\", wanted \"%s\"", ctl[k], pos, err, want);
+			}
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_control_anywhere),
+		cmocka_unit_test(test_wide_scans),
+		cmocka_unit_test(test_ids),
 		cmocka_unit_test(test_round_trip_every_event),
 		cmocka_unit_test(test_encoding_details),
 		cmocka_unit_test(test_format_refuses),

@@ -1,0 +1,150 @@
+/* The play-time integrity check: see filecheck.h. */
+#include "filecheck.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "model.h"
+#include "util.h"
+
+struct seen {
+	char *path;
+	char sha256[65];
+	dev_t dev;
+	ino_t ino;
+	off_t size;
+	struct timespec mtime, ctime;
+};
+
+static struct seen *tab;
+static size_t ntab, captab;
+
+static int same_stat(const struct seen *s, const struct stat *sb)
+{
+	return s->dev == sb->st_dev && s->ino == sb->st_ino && s->size == sb->st_size &&
+	       s->mtime.tv_sec == sb->st_mtim.tv_sec && s->mtime.tv_nsec == sb->st_mtim.tv_nsec &&
+	       s->ctime.tv_sec == sb->st_ctim.tv_sec && s->ctime.tv_nsec == sb->st_ctim.tv_nsec;
+}
+
+static struct seen *find(const char *path)
+{
+	for (size_t i = 0; i < ntab; i++)
+		if (!strcmp(tab[i].path, path))
+			return &tab[i];
+	return NULL;
+}
+
+static void drop(struct seen *s)
+{
+	free(s->path);
+	*s = tab[--ntab];
+}
+
+void filecheck_forget(void)
+{
+	while (ntab)
+		drop(&tab[0]);
+	free(tab);
+	tab = NULL;
+	captab = 0;
+}
+
+/* SHA-256 of what is left to read on fd, as hex. 0 or -1 with errno. */
+static int hash_fd(int fd, char out[65])
+{
+	crypto_hash_sha256_state st;
+	crypto_hash_sha256_init(&st);
+	unsigned char buf[1 << 14]; /* on the stack: no 64 KiB kept resident */
+	for (;;) {
+		ssize_t r = read(fd, buf, sizeof(buf));
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -1;
+		if (r == 0)
+			break;
+		crypto_hash_sha256_update(&st, buf, (unsigned long long)r);
+	}
+	unsigned char h[crypto_hash_sha256_BYTES];
+	crypto_hash_sha256_final(&st, h);
+	hex_encode(h, sizeof(h), out);
+	return 0;
+}
+
+int filecheck_verify(const char *path, const char *sha256, int *hashed, char *err, size_t errn)
+{
+	if (hashed)
+		*hashed = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct stat before, after;
+	if (fd < 0 || fstat(fd, &before) < 0) {
+		int e = errno;
+		snprintf(err, errn, "file missing: %s (%s)", path, strerror(e));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	struct seen *s = find(path);
+	if (s && !strcmp(s->sha256, sha256) && same_stat(s, &before)) {
+		close(fd);
+		return 0;
+	}
+	if (s)
+		drop(s); /* changed, or asked for another hash: it earns trust again */
+	char sum[65];
+	int rc = hash_fd(fd, sum);
+	int e = errno;
+	if (rc == 0 && fstat(fd, &after) < 0)
+		rc = -1, e = errno;
+	close(fd);
+	if (hashed)
+		*hashed = 1;
+	log_debug("hashed %s in full", path);
+	if (rc < 0) {
+		snprintf(err, errn, "file missing: %s (%s)", path, strerror(e));
+		return -1;
+	}
+	if (strcmp(sum, sha256)) {
+		snprintf(err, errn, "checksum: %s does not match its catalog entry (changed or damaged)", path);
+		return -1;
+	}
+	/* Trusted from now on only if nothing changed while it was read. */
+	struct seen n = {.dev = before.st_dev, .ino = before.st_ino, .size = before.st_size,
+			 .mtime = before.st_mtim, .ctime = before.st_ctim};
+	if (!same_stat(&n, &after))
+		return 0;
+	/* A change within the file system's timestamp tick of the last one
+	 * would leave mtime and ctime as they are: only a file whose times
+	 * are a second older than now is trusted (racy-git's rule). A clock
+	 * set back only makes files look new, which hashes them again. */
+	int64_t t = (int64_t)after.st_ctim.tv_sec * 1000000000 + after.st_ctim.tv_nsec;
+	int64_t m = (int64_t)after.st_mtim.tv_sec * 1000000000 + after.st_mtim.tv_nsec;
+	if ((m > t ? m : t) > clock_now_ns() - 1000000000)
+		return 0;
+	if (ntab == captab) {
+		captab = captab ? 2 * captab : 16;
+		tab = xrealloc(tab, captab * sizeof(*tab));
+	}
+	n.path = xstrdup(path);
+	str_copy(n.sha256, sha256, sizeof(n.sha256));
+	tab[ntab++] = n;
+	return 0;
+}
+
+void filecheck_prime(const struct station *st, const struct catalog *cat)
+{
+	filecheck_forget();
+	for (size_t i = 0; i < cat->n; i++) {
+		char path[PATHBUF + ID_MAX], err[PATHBUF + ID_MAX + 128];
+		snprintf(path, sizeof(path), "%s/%s", st->library, cat->items[i].file);
+		if (filecheck_verify(path, cat->items[i].sha256, NULL, err, sizeof(err)) < 0)
+			log_warnx("bulletin %s: %s", cat->items[i].id, err);
+	}
+}

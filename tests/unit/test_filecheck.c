@@ -1,0 +1,161 @@
+/* Unit tests for filecheck.c: the play-time integrity check hashes a file
+ * the first time, trusts it while its inode, size and times stay, and
+ * hashes it again after any change (content, touch, replacement). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "filecheck.h"
+#include "util.h"
+
+static char dir[64], path[128], offset_file[128];
+
+static void put(const char *p, const char *content)
+{
+	FILE *f = fopen(p, "w");
+	assert_non_null(f);
+	fputs(content, f);
+	assert_int_equal(fclose(f), 0);
+}
+
+/* The clock the check sees: files written now look `ahead` seconds old. */
+static void clock_ahead(long ahead)
+{
+	char v[32];
+	snprintf(v, sizeof(v), "%ld\n", ahead);
+	put(offset_file, v);
+	clock_reload_offset();
+}
+
+static int setup(void **state)
+{
+	str_copy(dir, "/tmp/loaxa-filecheck.XXXXXX", sizeof(dir));
+	if (!mkdtemp(dir))
+		return -1;
+	snprintf(path, sizeof(path), "%s/tin.mp3", dir);
+	snprintf(offset_file, sizeof(offset_file), "%s/offset", dir);
+	setenv("LOAXA_TEST_CLOCK_OFFSET_FILE", offset_file, 1);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	char cmd[128];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	filecheck_forget();
+	return system(cmd);
+}
+
+/* sha256 of "abc" and of "abd" */
+#define H_ABC "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+#define H_ABD "a52d159f262b2c6ddb724a61840befc36eb30c88877a4030b65cbe86298449c9"
+
+static void test_hash_once_then_trust(void **state)
+{
+	char err[512];
+	int hashed;
+	put(path, "abc");
+	clock_ahead(10);
+	assert_int_equal(filecheck_verify(path, H_ABC, &hashed, err, sizeof(err)), 0);
+	assert_int_equal(hashed, 1);
+	assert_int_equal(filecheck_verify(path, H_ABC, &hashed, err, sizeof(err)), 0);
+	assert_int_equal(hashed, 0);
+
+	/* same size, new bytes, mtime put back: ctime still moved */
+	struct stat sb;
+	assert_int_equal(stat(path, &sb), 0);
+	int fd = open(path, O_WRONLY);
+	assert_true(fd >= 0);
+	assert_int_equal(pwrite(fd, "d", 1, 2), 1);
+	struct timespec ts[2] = {sb.st_atim, sb.st_mtim};
+	assert_int_equal(futimens(fd, ts), 0);
+	close(fd);
+	clock_ahead(20);
+	assert_int_equal(filecheck_verify(path, H_ABC, &hashed, err, sizeof(err)), -1);
+	assert_int_equal(hashed, 1);
+	assert_non_null(strstr(err, "checksum: "));
+	assert_non_null(strstr(err, "does not match its catalog entry"));
+	/* a failure is never trusted: asked again, it hashes again */
+	assert_int_equal(filecheck_verify(path, H_ABC, &hashed, err, sizeof(err)), -1);
+	assert_int_equal(hashed, 1);
+	/* the hash the caller expects is part of the trust */
+	assert_int_equal(filecheck_verify(path, H_ABD, &hashed, err, sizeof(err)), 0);
+	assert_int_equal(hashed, 1);
+	assert_int_equal(filecheck_verify(path, H_ABC, &hashed, err, sizeof(err)), -1);
+	assert_int_equal(hashed, 1);
+	filecheck_forget();
+}
+
+static void test_replaced_touched_missing(void **state)
+{
+	char err[512], other[160];
+	int hashed;
+	put(path, "abc");
+	clock_ahead(10);
+	assert_int_equal(filecheck_verify(path, H_ABC, &hashed, err, sizeof(err)), 0);
+	assert_int_equal(filecheck_verify(path, H_ABC, &hashed, err, sizeof(err)), 0);
+	assert_int_equal(hashed, 0);
+	/* replaced by a rename: another inode, hashed again (same bytes: fine) */
+	snprintf(other, sizeof(other), "%s/new", dir);
+	put(other, "abc");
+	assert_int_equal(rename(other, path), 0);
+	clock_ahead(20);
+	assert_int_equal(filecheck_verify(path, H_ABC, &hashed, err, sizeof(err)), 0);
+	assert_int_equal(hashed, 1);
+	assert_int_equal(filecheck_verify(path, H_ABC, &hashed, err, sizeof(err)), 0);
+	assert_int_equal(hashed, 0);
+	/* touched: times moved, hashed again */
+	assert_int_equal(utimensat(AT_FDCWD, path, NULL, 0), 0);
+	clock_ahead(30);
+	assert_int_equal(filecheck_verify(path, H_ABC, &hashed, err, sizeof(err)), 0);
+	assert_int_equal(hashed, 1);
+	/* a load forgets */
+	filecheck_forget();
+	assert_int_equal(filecheck_verify(path, H_ABC, &hashed, err, sizeof(err)), 0);
+	assert_int_equal(hashed, 1);
+	/* gone */
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(filecheck_verify(path, H_ABC, &hashed, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "file missing: "));
+	assert_non_null(strstr(err, "No such file"));
+	filecheck_forget();
+}
+
+static void test_fresh_file_not_trusted(void **state)
+{
+	/* written within the last second (the file system's clock tick could
+	 * hide a second write): hashed every time until it is older */
+	char err[512];
+	int hashed;
+	put(path, "abc");
+	clock_ahead(0);
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(filecheck_verify(path, H_ABC, &hashed, err, sizeof(err)), 0);
+		assert_int_equal(hashed, 1);
+	}
+	clock_ahead(5);
+	assert_int_equal(filecheck_verify(path, H_ABC, &hashed, err, sizeof(err)), 0);
+	assert_int_equal(hashed, 1);
+	assert_int_equal(filecheck_verify(path, H_ABC, &hashed, err, sizeof(err)), 0);
+	assert_int_equal(hashed, 0);
+	filecheck_forget();
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_hash_once_then_trust),
+		cmocka_unit_test(test_replaced_touched_missing),
+		cmocka_unit_test(test_fresh_file_not_trusted),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
