@@ -48,7 +48,9 @@ Q := @
 endif
 
 MAINS := loaxad loaxactl
-LIB_SRC := $(filter-out $(addprefix src/,$(addsuffix .c,$(MAINS))),$(wildcard src/*.c))
+# Other programs' mains (issue 13: loaxa-collector), kept out of the library.
+EXTRA_MAIN_SRC := src/collector.c
+LIB_SRC := $(filter-out $(addprefix src/,$(addsuffix .c,$(MAINS))) $(EXTRA_MAIN_SRC),$(wildcard src/*.c))
 LIB_OBJ := $(LIB_SRC:src/%.c=$(BUILD)/obj/%.o)
 TEST_SRC := $(wildcard tests/unit/test_*.c)
 TEST_BIN := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
@@ -280,3 +282,32 @@ report-screenshot: $(BUILD)/loaxactl
 		[ -s $(REPORT_SHOTS)/$$p.png ] || { echo "report-screenshot: chromium made no $$p.png"; exit 1; }; \
 		echo "$(REPORT_SHOTS)/$$p.png  (from $$p.html)"; \
 	done
+
+# ---- Fleet link over MQTT (issue 13; docs/FLEET.md) ----
+#   build/loaxa-collector   the district's collector daemon
+# libmosquitto is linked only into the programs that use it.
+MOSQ_LIBS = $(shell $(PKG_CONFIG) --libs libmosquitto libssl)
+CORE += fleetproto
+MAINS += loaxa-collector
+BINS += $(BUILD)/loaxa-collector
+all check unit it valgrind: $(BUILD)/loaxa-collector
+$(BUILD)/loaxad $(BUILD)/loaxa-collector $(BUILD)/tests/test_fleet $(BUILD)/bench/bench_fleet: LIBS += $(MOSQ_LIBS)
+$(BUILD)/loaxa-collector: $(BUILD)/obj/collector.o $(BUILD)/libloaxa.a
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+
+.PHONY: install-fleet uninstall-fleet
+install: install-fleet
+install-fleet: $(BUILD)/loaxa-collector
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(UNITDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(DOCDIR)/examples/fleet
+	install -m 0755 $(BUILD)/loaxa-collector $(DESTDIR)$(SBINDIR)/loaxa-collector
+	sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
+		systemd/loaxa-collector.service.in > $(DESTDIR)$(UNITDIR)/loaxa-collector.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/loaxa-collector.service
+	install -m 0644 docs/man/loaxa-collector.8 $(DESTDIR)$(MANDIR)/man8/loaxa-collector.8
+	install -m 0644 config/fleet/* $(DESTDIR)$(DOCDIR)/examples/fleet/
+uninstall: uninstall-fleet
+uninstall-fleet:
+	rm -f $(DESTDIR)$(SBINDIR)/loaxa-collector $(DESTDIR)$(UNITDIR)/loaxa-collector.service \
+		$(DESTDIR)$(MANDIR)/man8/loaxa-collector.8
+	rm -rf $(DESTDIR)$(DOCDIR)/examples/fleet

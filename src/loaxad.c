@@ -26,6 +26,7 @@
 #include "config.h"
 #include "control.h"
 #include "engine.h"
+#include "fleet.h" /* issue 13 */
 #include "journal.h"
 #include "notify.h"
 #include "model.h"
@@ -101,6 +102,7 @@ struct daemon {
 	int counts_key;
 	struct status_campaign *counts;
 	size_t ncounts;
+	struct fleet *fleet;     /* issue 13: MQTT link to the district; NULL = none */
 };
 
 static void usage(FILE *f)
@@ -140,6 +142,7 @@ static void jwrite(struct daemon *d, const char *event, const char *const *kv)
 		set_error(d, "journal write failed: %s", strerror(errno));
 	}
 	d->jgen++;
+	fleet_journal_appended(d->fleet); /* issue 13 */
 }
 
 static void note_outcome(struct daemon *d, enum outcome o)
@@ -1319,6 +1322,10 @@ static int run(struct daemon *d)
 		log_warnx("%s: pushed schedules will not be picked up", err);
 	else if (!d->st.ntrust_keys)
 		log_warnx("no trusted key (trust.keys in %s): pushed schedules will be refused", d->st.file);
+	/* issue 13: the fleet link; a problem with it never stops the station */
+	d->fleet = fleet_new(&d->st, err, sizeof(err));
+	if (!d->fleet && err[0])
+		log_warnx("%s: running without the fleet link", err);
 	d->pl = player_new(d->st.audio_device, d->st.audio_fallback);
 	if (!d->pl)
 		fatalx("cannot create the audio player");
@@ -1402,8 +1409,13 @@ static int run(struct daemon *d)
 			npl = player_pollfds(d->pl, fds + n, MAX_POLL - n);
 			n += npl;
 		}
+		/* issue 13: the fleet link's socket and its next deadline */
+		int fl_at = n;
+		fds[n++] = (struct pollfd){.fd = fleet_fd(d->fleet), .events = fleet_events(d->fleet)};
+		int64_t fl_dl = fleet_deadline_ms(d->fleet, mono_ms()), fl_in = fl_dl - mono_ms();
+		int timeout = fl_dl == INT64_MAX ? -1 : fl_in <= 0 ? 0 : fl_in > 3600000 ? 3600000 : (int)fl_in;
 		unsigned long ops = d->amp_ops, gen = d->bc_gen;
-		if (poll(fds, (nfds_t)n, -1) < 0) {
+		if (poll(fds, (nfds_t)n, timeout) < 0) {
 			if (errno == EINTR)
 				continue;
 			fatal("poll");
@@ -1452,6 +1464,8 @@ static int run(struct daemon *d)
 					finish_broadcast(d, ps);
 			}
 		}
+		if (d->fleet && (fds[fl_at].revents || mono_ms() >= fleet_deadline_ms(d->fleet, mono_ms()))) /* issue 13 */
+			fleet_handle(d->fleet, fds[fl_at].fd >= 0 ? fds[fl_at].revents : 0, mono_ms());
 		control_service(d->ctl, fds + ctl_at, nctl);
 		spool_service(d->spool, fds + sp_at, nsp);
 		process_spool(d);
@@ -1480,6 +1494,7 @@ static int run(struct daemon *d)
 		jwrite(d, "station-stop", kv);
 	}
 	log_info("stopped");
+	fleet_free(d->fleet); /* issue 13 */
 	modbus_status_close(d->mbs);
 	amp_free(d->amp);
 	seq_free(d->seq);

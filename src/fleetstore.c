@@ -1,0 +1,485 @@
+/* The collector's mirror (fleetstore.h). One record per station in a
+ * small open-addressing table; the journal files are the truth, the
+ * fleet.state file is a summary rewritten (rename, no fsync: it can be
+ * rebuilt) whenever it changes. */
+#include "fleetstore.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "fleetlog.h"
+#include "kv.h"
+#include "record.h"
+#include "util.h"
+
+#define GAP_ACK_HOLDOFF 1 /* seconds between acks repeated for gaps */
+
+struct fstation {
+	char id[FLEET_ID_MAX];
+	char district[FLEET_ID_MAX];
+	struct fleet_head head;
+	int broken;
+	char verdict[512];
+	int64_t last_heard;
+	int online;            /* -1 unknown */
+	struct fleet_pos end;
+	int anchor_ok;         /* as the station reports it; -1 unknown */
+	char anchor_detail[256];
+	char serial[32];
+	char fault[400];       /* "KIND TIME detail" of the newest fault record */
+	int64_t gap_acked;
+	uint64_t lines;        /* stored since the collector started */
+};
+
+struct fleetstore {
+	char mirror[PATH_MAX];
+	struct fstation **tab;
+	size_t cap, n;
+};
+
+static uint64_t hash_str(const char *s)
+{
+	uint64_t h = 1469598103934665603ULL;
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return h;
+}
+
+static struct fstation **slot(struct fleetstore *s, const char *id)
+{
+	size_t i = hash_str(id) & (s->cap - 1);
+	while (s->tab[i] && strcmp(s->tab[i]->id, id))
+		i = (i + 1) & (s->cap - 1);
+	return &s->tab[i];
+}
+
+static struct fstation *add(struct fleetstore *s, const char *id, const char *district)
+{
+	if ((s->n + 1) * 2 > s->cap) {
+		struct fstation **old = s->tab;
+		size_t oc = s->cap;
+		s->cap = oc ? oc * 2 : 64;
+		s->tab = xcalloc(s->cap, sizeof(*s->tab));
+		for (size_t i = 0; i < oc; i++)
+			if (old[i])
+				*slot(s, old[i]->id) = old[i];
+		free(old);
+	}
+	struct fstation *st = xcalloc(1, sizeof(*st));
+	str_copy(st->id, id, sizeof(st->id));
+	str_copy(st->district, district, sizeof(st->district));
+	st->online = -1;
+	st->anchor_ok = -1;
+	*slot(s, id) = st;
+	s->n++;
+	return st;
+}
+
+static void path_of(const struct fleetstore *s, const char *id, const char *rest, char *out, size_t n)
+{
+	snprintf(out, n, "%s/%s/%s", s->mirror, id, rest);
+}
+
+static void save_state(struct fleetstore *s, const struct fstation *st)
+{
+	char buf[4096], held[32], end[32];
+	struct kvbuf b;
+	kv_init(&b, buf, sizeof(buf));
+	kv_begin(&b, 1);
+	kv_put(&b, "station", st->id);
+	kv_put(&b, "district", st->district);
+	kv_putf(&b, "last_heard", "%lld", (long long)st->last_heard);
+	kv_put(&b, "online", st->online < 0 ? "" : st->online ? "yes" : "no");
+	fleet_pos_format(&st->head.pos, held, sizeof(held));
+	fleet_pos_format(&st->end, end, sizeof(end));
+	kv_put(&b, "held", held);
+	kv_put(&b, "end", end);
+	kv_put(&b, "serial", st->serial);
+	kv_put(&b, "fault", st->fault);
+	kv_put(&b, "verdict", st->broken ? "broken" : "ok");
+	kv_put(&b, "verdict_detail", st->verdict);
+	kv_put(&b, "anchor", st->anchor_ok < 0 ? "" : st->anchor_ok ? "ok" : "broken");
+	kv_put(&b, "anchor_detail", st->anchor_detail);
+	char path[PATH_MAX], tmp[PATH_MAX + 8];
+	path_of(s, st->id, "fleet.state", path, sizeof(path));
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0 || write(fd, buf, b.len) != (ssize_t)b.len || close(fd) < 0 || rename(tmp, path) < 0) {
+		log_warn("collector: cannot write %s", path);
+		if (fd >= 0)
+			unlink(tmp);
+	}
+}
+
+/* What the state file remembers that the journal cannot say again. */
+static void load_state(struct fleetstore *s, struct fstation *st)
+{
+	char path[PATH_MAX], *buf, v[512];
+	size_t len;
+	path_of(s, st->id, "fleet.state", path, sizeof(path));
+	if (read_file_all(path, 65536, 1, &buf, &len) < 0)
+		return;
+	if (kv_get(buf, "district", v, sizeof(v)) == 0 && v[0])
+		str_copy(st->district, v, sizeof(st->district));
+	if (kv_get(buf, "last_heard", v, sizeof(v)) == 0)
+		st->last_heard = strtoll(v, NULL, 10);
+	if (kv_get(buf, "online", v, sizeof(v)) == 0 && v[0])
+		st->online = !strcmp(v, "yes");
+	if (kv_get(buf, "end", v, sizeof(v)) == 0)
+		fleet_pos_parse(v, &st->end);
+	kv_get(buf, "serial", st->serial, sizeof(st->serial));
+	kv_get(buf, "fault", st->fault, sizeof(st->fault));
+	if (kv_get(buf, "verdict", v, sizeof(v)) == 0 && !strcmp(v, "broken")) {
+		st->broken = 1;
+		kv_get(buf, "verdict_detail", st->verdict, sizeof(st->verdict));
+	}
+	if (kv_get(buf, "anchor", v, sizeof(v)) == 0 && v[0])
+		st->anchor_ok = !strcmp(v, "ok");
+	kv_get(buf, "anchor_detail", st->anchor_detail, sizeof(st->anchor_detail));
+	free(buf);
+}
+
+/* Cut a torn last line (no newline) off the newest month file. */
+static int repair_tail(const char *jdir, const char *month)
+{
+	char path[PATH_MAX];
+	snprintf(path, sizeof(path), "%s/%s.log", jdir, month);
+	int fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -1;
+	struct stat sb;
+	if (fstat(fd, &sb) < 0 || sb.st_size == 0) {
+		close(fd);
+		return 0;
+	}
+	char buf[RECORD_LINE_MAX + 2];
+	off_t from = sb.st_size > (off_t)sizeof(buf) ? sb.st_size - (off_t)sizeof(buf) : 0;
+	ssize_t n = pread(fd, buf, (size_t)(sb.st_size - from), from);
+	int r = 0;
+	if (n > 0 && buf[n - 1] != '\n') {
+		ssize_t i = n - 1;
+		while (i >= 0 && buf[i] != '\n')
+			i--;
+		off_t keep = from + i + 1;
+		log_warnx("collector: %s: cutting %lld bytes of a torn last line (never acknowledged)", path,
+			  (long long)(sb.st_size - keep));
+		r = ftruncate(fd, keep) < 0 || fdatasync(fd) < 0 ? -1 : 0;
+	}
+	close(fd);
+	return r;
+}
+
+static int load_station(struct fleetstore *s, const char *id)
+{
+	char jdir[PATH_MAX];
+	path_of(s, id, "journal", jdir, sizeof(jdir));
+	struct fleetlog *l = fleetlog_new(jdir);
+	struct fleet_pos end;
+	uint8_t h[RECORD_HASH_LEN];
+	int r = fleetlog_end(l, &end, h);
+	if (r == 0 && end.month[0]) {
+		/* the newest file may hold a torn line past `end` */
+		if (repair_tail(jdir, end.month) < 0)
+			r = -1;
+	}
+	fleetlog_free(l);
+	if (r < 0)
+		return -1;
+	struct fstation *st = add(s, id, "");
+	st->head.pos = end;
+	memcpy(st->head.hash, h, RECORD_HASH_LEN);
+	load_state(s, st);
+	return 0;
+}
+
+struct fleetstore *fleetstore_open(const char *mirror, char *err, size_t errn)
+{
+	if (mkdir_p(mirror, 0755) < 0) {
+		snprintf(err, errn, "%s: cannot create: %s", mirror, strerror(errno));
+		return NULL;
+	}
+	struct fleetstore *s = xcalloc(1, sizeof(*s));
+	str_copy(s->mirror, mirror, sizeof(s->mirror));
+	s->cap = 64;
+	s->tab = xcalloc(s->cap, sizeof(*s->tab));
+	DIR *d = opendir(mirror);
+	if (!d) {
+		snprintf(err, errn, "%s: cannot read: %s", mirror, strerror(errno));
+		fleetstore_close(s);
+		return NULL;
+	}
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		if (!id_valid(e->d_name))
+			continue;
+		char jdir[PATH_MAX];
+		struct stat sb;
+		path_of(s, e->d_name, "journal", jdir, sizeof(jdir));
+		if (stat(jdir, &sb) < 0 || !S_ISDIR(sb.st_mode))
+			continue;
+		if (load_station(s, e->d_name) < 0) {
+			snprintf(err, errn, "%s: cannot read: %s", jdir, strerror(errno));
+			closedir(d);
+			fleetstore_close(s);
+			return NULL;
+		}
+	}
+	closedir(d);
+	return s;
+}
+
+void fleetstore_close(struct fleetstore *s)
+{
+	if (!s)
+		return;
+	for (size_t i = 0; i < s->cap; i++)
+		free(s->tab[i]);
+	free(s->tab);
+	free(s);
+}
+
+size_t fleetstore_count(const struct fleetstore *s)
+{
+	return s->n;
+}
+
+void fleetstore_each(struct fleetstore *s,
+		     void (*cb)(void *ctx, const char *district, const char *station, const struct fleet_ack *a),
+		     void *ctx)
+{
+	for (size_t i = 0; i < s->cap; i++) {
+		struct fstation *st = s->tab[i];
+		if (!st || !st->district[0] || st->broken)
+			continue;
+		struct fleet_ack a = {.pos = st->head.pos};
+		memcpy(a.hash, st->head.hash, RECORD_HASH_LEN);
+		cb(ctx, st->district, st->id, &a);
+	}
+}
+
+/* The station, created on first contact; NULL (with out->msg) when the
+ * id is held for another district: one station, one district. */
+static struct fstation *station_for(struct fleetstore *s, const char *district, const char *id,
+				    struct fleetstore_out *out)
+{
+	struct fstation *st = *slot(s, id);
+	if (!st) {
+		char dir[PATH_MAX];
+		path_of(s, id, "journal", dir, sizeof(dir));
+		if (mkdir_p(dir, 0755) < 0) {
+			out->problem = 1;
+			snprintf(out->msg, sizeof(out->msg), "%s: cannot create: %s", dir, strerror(errno));
+			return NULL;
+		}
+		st = add(s, id, district);
+		log_info("collector: new station %s (district %s)", id, district);
+	}
+	if (!st->district[0])
+		str_copy(st->district, district, sizeof(st->district));
+	if (strcmp(st->district, district)) {
+		out->problem = 1;
+		snprintf(out->msg, sizeof(out->msg), "%s/%s: wrong station: %s belongs to district %s; dropped",
+			 district, id, id, st->district);
+		return NULL;
+	}
+	return st;
+}
+
+static void ack_of(const struct fstation *st, struct fleetstore_out *out)
+{
+	out->ack = 1;
+	out->ackmsg.pos = st->head.pos;
+	memcpy(out->ackmsg.hash, st->head.hash, RECORD_HASH_LEN);
+}
+
+static void flag(struct fleetstore *s, struct fstation *st, const char *why, struct fleetstore_out *out)
+{
+	st->broken = 1;
+	str_copy(st->verdict, why, sizeof(st->verdict));
+	out->problem = 1;
+	snprintf(out->msg, sizeof(out->msg), "%s/%s: CHAIN BROKEN: %s", st->district, st->id, why);
+}
+
+/* Fault and schedule serial, from the records themselves. */
+static void note_record(struct fstation *st, const char *line, size_t len, const char *station,
+			char *bad, size_t badn)
+{
+	struct record *r = malloc(sizeof(*r));
+	char why[128];
+	if (!r || record_parse(line, len, r, why, sizeof(why)) < 0) {
+		free(r);
+		return;
+	}
+	const char *ev = r->event, *v;
+	if (!strcmp(ev, "open") && (v = record_get(r, "station")) && strcmp(v, station))
+		snprintf(bad, badn, "a journal of station \"%s\" sent as %s", v, station);
+	if ((!strcmp(ev, "station-start") || !strcmp(ev, "schedule-installed")) && (v = record_get(r, "serial")) && v[0])
+		str_copy(st->serial, v, sizeof(st->serial));
+	const char *kind = !strcmp(ev, "amp-fault") ? "amplifier" : !strcmp(ev, "audio-lost") ? "audio"
+			 : !strcmp(ev, "torn") ? "journal" : NULL;
+	if (kind) {
+		const char *d = record_get(r, "detail");
+		if (!d)
+			d = record_get(r, "reason");
+		snprintf(st->fault, sizeof(st->fault), "%s %s %s", kind, r->time_str, d ? d : "");
+	}
+	free(r);
+}
+
+static int append_lines(struct fleetstore *s, struct fstation *st, const char *month, const char *buf,
+			size_t len)
+{
+	char path[PATH_MAX], rel[32];
+	snprintf(rel, sizeof(rel), "journal/%s.log", month);
+	path_of(s, st->id, rel, path, sizeof(path));
+	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+	if (fd < 0)
+		return -1;
+	size_t off = 0;
+	while (off < len) {
+		ssize_t w = write(fd, buf + off, len - off);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			int e = errno;
+			close(fd);
+			errno = e;
+			return -1;
+		}
+		off += (size_t)w;
+	}
+	int r = fdatasync(fd);
+	int e = errno;
+	close(fd);
+	errno = e;
+	if (r == 0 && strcmp(month, st->head.pos.month)) /* a new file: its name must last too */
+		r = fsync_dir_of(path);
+	return r;
+}
+
+int fleetstore_journal(struct fleetstore *s, const char *district, const char *station,
+		       const void *payload, size_t len, int64_t now, struct fleetstore_out *out)
+{
+	memset(out, 0, sizeof(*out));
+	struct fstation *st = station_for(s, district, station, out);
+	if (!st)
+		return 0;
+	st->last_heard = now;
+	struct fleet_batch b;
+	char err[600];
+	if (fleet_batch_decode(payload, len, &b, err, sizeof(err)) < 0) {
+		out->problem = 1;
+		snprintf(out->msg, sizeof(out->msg), "%s/%s: malformed batch dropped: %s", district, station, err);
+		save_state(s, st);
+		return 0;
+	}
+	st->end = b.end;
+	if (!st->broken && fleet_end_behind(&st->head, &b.end, err, sizeof(err))) {
+		flag(s, st, err, out);
+		save_state(s, st);
+		return 0;
+	}
+	if (st->broken) {
+		save_state(s, st);
+		return 0; /* flagged: nothing more is taken until someone looks */
+	}
+	/* Store the run of lines that continue the chain, in one write. */
+	size_t from = 0, n = 0;
+	int dups = 0, gap = 0;
+	struct fleet_head h = st->head;
+	struct fleet_pos after = b.after;
+	for (size_t i = 0; i < b.count; i++) {
+		struct fleet_pos pos;
+		memcpy(pos.month, b.month, 8);
+		pos.line = b.first + (long)i;
+		char bad[200] = "";
+		enum fleet_step k = fleet_check_line(&h, &after, &pos, b.line[i], b.len[i], err, sizeof(err));
+		if (k == FLEET_APPEND) {
+			note_record(st, b.line[i], b.len[i], station, bad, sizeof(bad));
+			if (bad[0]) {
+				k = FLEET_BAD;
+				snprintf(err, sizeof(err), "line %s:%ld: %s", pos.month, pos.line, bad);
+			}
+		}
+		if (k == FLEET_APPEND) {
+			if (!n)
+				from = i;
+			n++;
+			h.pos = pos;
+			record_hash(b.line[i], b.len[i], h.hash);
+		} else if (k == FLEET_DUP) {
+			dups++;
+		} else if (k == FLEET_GAP) {
+			gap = 1;
+			break;
+		} else {
+			if (n)
+				break; /* store what came before; the next batch meets the problem again */
+			flag(s, st, err, out);
+			save_state(s, st);
+			return 0;
+		}
+		after = pos;
+	}
+	if (n) {
+		const char *start = b.line[from];
+		size_t blen = (size_t)(b.line[from + n - 1] + b.len[from + n - 1] + 1 - start);
+		if (append_lines(s, st, b.month, start, blen) < 0)
+			return -1;
+		st->head = h;
+		st->lines += n;
+		out->stored = n;
+		ack_of(st, out);
+	} else if (gap) {
+		out->problem = 1;
+		snprintf(out->msg, sizeof(out->msg), "%s/%s: out of order, dropped: %s", district, station, err);
+		if (now - st->gap_acked >= GAP_ACK_HOLDOFF) {
+			st->gap_acked = now;
+			ack_of(st, out); /* tells the station where to go on from */
+		}
+	} else if (dups) {
+		ack_of(st, out); /* it missed our ack: say it again */
+	}
+	save_state(s, st);
+	return 0;
+}
+
+int fleetstore_status(struct fleetstore *s, const char *district, const char *station,
+		      const void *payload, size_t len, int retained, int64_t now, struct fleetstore_out *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (len == 0)
+		return 0; /* a retained status being cleared */
+	struct fstation *st = station_for(s, district, station, out);
+	if (!st)
+		return 0;
+	struct fleet_status fs;
+	char err[200];
+	if (fleet_status_decode(payload, len, &fs, err, sizeof(err)) < 0) {
+		out->problem = 1;
+		snprintf(out->msg, sizeof(out->msg), "%s/%s: malformed status dropped: %s", district, station, err);
+		return 0;
+	}
+	if (!retained)
+		st->last_heard = now;
+	st->online = fs.online;
+	if (fs.online) {
+		st->end = fs.end;
+		st->anchor_ok = fs.anchor_ok;
+		str_copy(st->anchor_detail, fs.detail, sizeof(st->anchor_detail));
+		/* a retained status may be older than lines stored since */
+		if (!st->broken && !retained && fleet_end_behind(&st->head, &fs.end, err, sizeof(err)))
+			flag(s, st, err, out);
+		else if (!st->broken && !fs.anchor_ok)
+			flag(s, st, fs.detail[0] ? fs.detail : "the station reports its journal no longer continues what the district holds", out);
+	}
+	save_state(s, st);
+	return 0;
+}
