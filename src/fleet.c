@@ -20,7 +20,6 @@
 #define ACK_TIMEOUT_MS 60000   /* first wait for an ack; doubles while none comes */
 #define ACK_TIMEOUT_MAX_MS 3600000
 #define ACK_GRACE_MS 1000   /* after SUBACK: time for a retained ack to arrive */
-#define REWIND_HOLDOFF_MS 2000
 
 struct inflight {
 	struct fleet_pos last;
@@ -41,7 +40,6 @@ struct fleet {
 	int more;             /* the journal may hold lines not sent */
 	int64_t progress_at;  /* last ack progress (or rewind) */
 	int64_t ack_timeout;
-	int64_t rewind_at;
 	int anchor_ok;
 	char anchor_detail[256];
 	int status_dirty;
@@ -49,6 +47,8 @@ struct fleet {
 	uint64_t lines_out;
 	char *buf;            /* one payload */
 };
+
+static void send_lines(struct fleet *f);
 
 static void publish_status(struct fleet *f)
 {
@@ -71,7 +71,6 @@ static void rewind_to_ack(struct fleet *f)
 	f->nring = 0;
 	f->more = 1;
 	f->progress_at = f->now;
-	f->rewind_at = f->now;
 }
 
 static void on_connected(void *ctx)
@@ -135,7 +134,6 @@ static void check_anchor(struct fleet *f, const struct fleet_ack *a)
 
 static void on_ack(struct fleet *f, const struct fleet_ack *a)
 {
-	int same = f->have_ack && fleet_pos_cmp(&a->pos, &f->acked.pos) == 0;
 	/* Progress through what this session sent: drop those batches. */
 	int k = -1;
 	for (int i = 0; i < f->nring; i++)
@@ -156,8 +154,6 @@ static void on_ack(struct fleet *f, const struct fleet_ack *a)
 			f->anchor_detail[0] = 0;
 			f->status_dirty = 1;
 		}
-	} else if (same && f->nring && f->now - f->rewind_at < REWIND_HOLDOFF_MS) {
-		/* a repeat of the ack we rewound for: the batches are on their way */
 	} else {
 		/* Not one of ours: a retained ack after (re)connecting, a
 		 * collector that restarted or missed a batch. Go on from it. */
@@ -230,6 +226,16 @@ void fleet_free(struct fleet *f)
 {
 	if (!f)
 		return;
+	/* The last lines (station-stop) go now, not at the next start; a clean
+	 * stop sends no will, so say `offline` ourselves. */
+	if (mqttlink_up(f->link) && f->ready) {
+		f->more = 1;
+		if (f->nring == FLEET_WINDOW)
+			f->nring--;
+		send_lines(f);
+	}
+	if (mqttlink_up(f->link))
+		mqttlink_publish(f->link, f->t_status, "offline", 7, 1, 1);
 	mqttlink_free(f->link);
 	fleetlog_free(f->log);
 	free(f->buf);

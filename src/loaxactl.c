@@ -21,6 +21,7 @@
 #include "model.h"
 #include "record.h"
 #include "report_cli.h"
+#include "fleet_cli.h" /* issue 13 */
 #include "schedule.h"
 #include "textout.h"
 #include "util.h"
@@ -70,6 +71,9 @@ static const char usage_text[] =
 	"         [--district CODE] [--communes FILE] [--schedule FILE]... DIR...\n"
 	"                                  many stations' journal folders: communes meeting\n"
 	"                                  each target (needs no -c)\n"
+	"  fleet status [MIRROR] [--format text|csv|json]\n"
+	"                                  the district collector's stations: last heard, online,\n"
+	"                                  lines behind, last fault, chain verdict (needs no -c)\n"
 	"  bulletin add FILE --id ID --title TITLE [--campaign C] [--replace]\n"
 	"                                  check an MP3/MP2 file and add it to the library\n"
 	"  bulletin list                   the bulletin library, with each one's next play\n"
@@ -1385,6 +1389,7 @@ static const struct command commands[] = {
 	{"play", cmd_play},         {"schedule", cmd_schedule},   {"log", cmd_log},
 	{"bulletin", cmd_bulletin}, {"help", cmd_help},
 	{"report", cmd_report_station}, {"rollup", cmd_rollup},
+	{"fleet", cmd_fleet}, /* issue 13 */
 };
 
 int main(int argc, char **argv)

@@ -305,6 +305,8 @@ static void start_connect(struct mqttlink *l)
 		rc = mosquitto_will_set(l->m, l->c.will_topic, (int)strlen(l->c.will_payload), l->c.will_payload, 1, true);
 	if (!rc && l->ssl) {
 		rc = mosquitto_opts_set(l->m, MOSQ_OPT_SSL_CTX, l->ssl);
+		if (!rc) /* our context as it is: the library must not reconfigure it */
+			rc = mosquitto_int_option(l->m, MOSQ_OPT_SSL_CTX_WITH_DEFAULTS, 0);
 		if (!rc) /* our context verifies the name; the library would check the address */
 			rc = mosquitto_tls_insecure_set(l->m, true);
 	}
