@@ -55,8 +55,7 @@ static void publish_status(struct fleet *f)
 	if (!mqttlink_up(f->link))
 		return;
 	struct fleet_status s = {.online = 1, .anchor_ok = f->anchor_ok};
-	uint8_t h[RECORD_HASH_LEN];
-	if (fleetlog_end(f->log, &s.end, h) < 0)
+	if (fleetlog_end(f->log, &s.end, s.end_hash) < 0)
 		log_warn("fleet: cannot read the journal's end");
 	str_copy(s.detail, f->anchor_detail, sizeof(s.detail));
 	char p[512];

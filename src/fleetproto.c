@@ -255,14 +255,15 @@ size_t fleet_status_encode(char *out, size_t n, const struct fleet_status *s)
 	if (!s->online) {
 		k = snprintf(out, n, "offline");
 	} else {
-		char e[32], det[sizeof(s->detail) * 4];
+		char e[32], det[sizeof(s->detail) * 4], hx[2 * RECORD_HASH_LEN + 1];
 		fleet_pos_format(&s->end, e, sizeof(e));
+		hex_encode(s->end_hash, RECORD_HASH_LEN, hx);
 		/* detail is the last field: everything after "detail=" */
 		size_t j = 0;
 		for (const char *c = s->detail; *c && j + 1 < sizeof(det); c++)
 			det[j++] = (unsigned char)*c < 0x20 || *c == 0x7f ? '?' : *c;
 		det[j] = 0;
-		k = snprintf(out, n, "online end=%s anchor=%s%s%s", e, s->anchor_ok ? "ok" : "broken",
+		k = snprintf(out, n, "online end=%s hash=%s anchor=%s%s%s", e, hx, s->anchor_ok ? "ok" : "broken",
 			     det[0] ? " detail=" : "", det);
 	}
 	return k < 0 || (size_t)k >= n ? 0 : (size_t)k;
@@ -286,6 +287,17 @@ int fleet_status_decode(const char *p, size_t len, struct fleet_status *s, char 
 	size_t vl;
 	if (header_field(&h, end, "end", &v, &vl) < 0 || pos_parse_n(v, vl, &s->end) < 0) {
 		seterr(err, errn, "status: bad end position");
+		return -1;
+	}
+	char hx[2 * RECORD_HASH_LEN + 1];
+	if (header_field(&h, end, "hash", &v, &vl) < 0 || vl != 2 * RECORD_HASH_LEN) {
+		seterr(err, errn, "status: bad hash");
+		return -1;
+	}
+	memcpy(hx, v, vl);
+	hx[vl] = 0;
+	if (hex_decode(hx, s->end_hash, RECORD_HASH_LEN) < 0) {
+		seterr(err, errn, "status: bad hash");
 		return -1;
 	}
 	if (header_field(&h, end, "anchor", &v, &vl) < 0 ||
@@ -368,13 +380,20 @@ enum fleet_step fleet_check_line(const struct fleet_head *h, const struct fleet_
 	return linked ? FLEET_APPEND : FLEET_BREAK;
 }
 
-int fleet_end_behind(const struct fleet_head *h, const struct fleet_pos *end, char *err, size_t errn)
+int fleet_end_diverged(const struct fleet_head *h, const struct fleet_pos *end,
+		       const uint8_t end_hash[RECORD_HASH_LEN], const uint8_t *held_hash,
+		       char *err, size_t errn)
 {
-	if (fleet_pos_cmp(end, &h->pos) >= 0)
+	if (fleet_pos_cmp(end, &h->pos) > 0 || !end->month[0])
 		return 0;
+	if (held_hash && !memcmp(held_hash, end_hash, RECORD_HASH_LEN))
+		return 0; /* an older message: the station's journal ended there then */
 	char e[32], hs[32];
 	fleet_pos_format(end, e, sizeof(e));
 	fleet_pos_format(&h->pos, hs, sizeof(hs));
-	snprintf(err, errn, "the station's journal ends at %s but the district holds lines up to %s (cut short or replaced)", e, hs);
+	if (held_hash)
+		snprintf(err, errn, "the station's journal ends at %s with a line that differs from the district's copy (which holds up to %s): cut short or replaced", e, hs);
+	else
+		snprintf(err, errn, "the station's journal ends at %s, a line the district does not hold, though it holds up to %s: cut short or replaced", e, hs);
 	return 1;
 }

@@ -74,11 +74,12 @@ struct fleet_ack {
 size_t fleet_ack_encode(char *out, size_t n, const struct fleet_ack *a);
 int fleet_ack_decode(const char *p, size_t len, struct fleet_ack *a, char *err, size_t errn);
 
-/* Station status: "online end=M:L anchor=ok|broken[ detail=...]" or the
- * will, "offline". */
+/* Station status: "online end=M:L hash=HEX64 anchor=ok|broken[ detail=...]"
+ * (end: its newest line, and that line's hash) or the will, "offline". */
 struct fleet_status {
 	int online;
 	struct fleet_pos end;
+	uint8_t end_hash[RECORD_HASH_LEN];
 	int anchor_ok;
 	char detail[256];
 };
@@ -108,8 +109,13 @@ enum fleet_step fleet_check_line(const struct fleet_head *h, const struct fleet_
 				 const struct fleet_pos *pos, const char *line, size_t len,
 				 char *err, size_t errn);
 
-/* A station whose newest line (end) is before what the district holds has
- * lost lines (cut short or replaced): 1, with the reason in err. */
-int fleet_end_behind(const struct fleet_head *h, const struct fleet_pos *end, char *err, size_t errn);
+/* A station whose newest line (end, hash) is at or before what the
+ * district holds must end with the very line the district holds there
+ * (held_hash: the district's line at `end`; NULL when it has none).
+ * Messages can arrive late (bridges, retained copies), so an older end is
+ * fine as long as the line matches. 1 when it does not, with the reason. */
+int fleet_end_diverged(const struct fleet_head *h, const struct fleet_pos *end,
+		       const uint8_t end_hash[RECORD_HASH_LEN], const uint8_t *held_hash,
+		       char *err, size_t errn);
 
 #endif

@@ -380,12 +380,8 @@ int fleetstore_journal(struct fleetstore *s, const char *district, const char *s
 		save_state(s, st);
 		return 0;
 	}
-	st->end = b.end;
-	if (!st->broken && fleet_end_behind(&st->head, &b.end, err, sizeof(err))) {
-		flag(s, st, err, out);
-		save_state(s, st);
-		return 0;
-	}
+	if (fleet_pos_cmp(&b.end, &st->end) > 0)
+		st->end = b.end;
 	if (st->broken) {
 		save_state(s, st);
 		return 0; /* flagged: nothing more is taken until someone looks */
@@ -471,11 +467,23 @@ int fleetstore_status(struct fleetstore *s, const char *district, const char *st
 		st->last_heard = now;
 	st->online = fs.online;
 	if (fs.online) {
-		st->end = fs.end;
+		if (fleet_pos_cmp(&fs.end, &st->end) > 0) /* late messages say less */
+			st->end = fs.end;
 		st->anchor_ok = fs.anchor_ok;
 		str_copy(st->anchor_detail, fs.detail, sizeof(st->anchor_detail));
-		/* a retained status may be older than lines stored since */
-		if (!st->broken && !retained && fleet_end_behind(&st->head, &fs.end, err, sizeof(err)))
+		uint8_t held[RECORD_HASH_LEN];
+		int have = 0;
+		if (!st->broken && fleet_pos_cmp(&fs.end, &st->head.pos) <= 0 && fs.end.month[0]) {
+			char jdir[PATH_MAX];
+			path_of(s, st->id, "journal", jdir, sizeof(jdir));
+			struct fleetlog *l = fleetlog_new(jdir);
+			int r = fleetlog_line_hash(l, &fs.end, held);
+			fleetlog_free(l);
+			if (r < 0)
+				return -1;
+			have = r == 0;
+		}
+		if (!st->broken && fleet_end_diverged(&st->head, &fs.end, fs.end_hash, have ? held : NULL, err, sizeof(err)))
 			flag(s, st, err, out);
 		else if (!st->broken && !fs.anchor_ok)
 			flag(s, st, fs.detail[0] ? fs.detail : "the station reports its journal no longer continues what the district holds", out);

@@ -7,7 +7,7 @@ FLEET_PIDS=()
 
 fleet_cleanup() {
 	local p
-	for p in "${FLEET_PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done
+	for p in "${FLEET_PIDS[@]}"; do { kill -9 "$p" && wait "$p"; } 2>/dev/null; done
 	it_cleanup
 }
 
@@ -91,7 +91,7 @@ paths = { library = "library"; journal = "journal"; schedule = "schedule.conf"; 
 audio = { device = "null"; };
 broadcast = { catchup_minutes = 2; };
 clock = { require_sync = false; };
-fleet = { broker = "$4"; retry_max = 1; keepalive = 30; $5 };
+fleet = { broker = "$4"; retry_max = 1; keepalive = 30; ${5:-} };
 EOF
 	# Every quarter of an hour, all day: a week of downtime is ~670 missed lines.
 	cat >"$d/schedule.conf" <<'EOF'
