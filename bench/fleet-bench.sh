@@ -9,7 +9,8 @@
 #  - idle wake-ups of one real loaxad connected to the broker, with a
 #    short keepalive (LOAXA_BENCH_KEEPALIVE, default 10 s) over
 #    LOAXA_BENCH_IDLE_SECONDS (default 40), from /proc context switches.
-# File descriptors: one per station in the bench process and in the
+# File descriptors: three per station in the bench process (libmosquitto
+# keeps a socket pair beside each connection), one per station in the
 # broker; the script raises `ulimit -n` and sets max_connections -1.
 set -u
 cd "$(dirname "$0")/.."
@@ -22,11 +23,11 @@ N=${LOAXA_BENCH_STATIONS:-2000}
 L=${LOAXA_BENCH_LINES:-120}
 KA=${LOAXA_BENCH_KEEPALIVE:-10}
 IDLE=${LOAXA_BENCH_IDLE_SECONDS:-40}
-ulimit -n $((N + 1024)) 2>/dev/null || { echo "fleet-bench: cannot raise ulimit -n to $((N + 1024)) (hard limit $(ulimit -Hn))"; exit 1; }
+ulimit -n $((3 * N + 1024)) 2>/dev/null || { echo "fleet-bench: cannot raise ulimit -n to $((3 * N + 1024)) (hard limit $(ulimit -Hn))"; exit 1; }
 [ -x "$BUILD/bench/bench_fleet" ] || { echo "fleet-bench: build $BUILD/bench/bench_fleet first (make bench)"; exit 1; }
 
 PORT=$(free_port)
-printf 'user %s\nallow_anonymous true\npersistence false\nmax_connections -1\nlistener %s 127.0.0.1\n' \
+printf 'user %s\nallow_anonymous true\npersistence false\nmax_connections -1\nmax_queued_messages 100000\nlistener %s 127.0.0.1\n' \
 	"$(id -un)" "$PORT" >"$T/broker.conf"
 start_broker broker "$T/broker.conf" "$PORT"
 "$BUILD/bench/bench_fleet" make "$T/st" "$N" "$L" || bail "bench_fleet make"
@@ -48,16 +49,23 @@ for i in $(seq 0 $((N - 1))); do
 done
 echo "mirrors byte-identical        $same of $N"
 
-# One real station daemon, connected and idle.
-make_fleet_station idle st-idle 271 "mqtt://127.0.0.1:$PORT"
+# One real station daemon, connected and idle, on a broker of its own that
+# logs every packet (to count keepalives and connections).
+IPORT=$(free_port)
+printf 'user %s\nallow_anonymous true\npersistence false\nlog_type all\nlistener %s 127.0.0.1\n' \
+	"$(id -un)" "$IPORT" >"$T/idleb.conf"
+start_broker idleb "$T/idleb.conf" "$IPORT"
+make_fleet_station idle st-idle 271 "mqtt://127.0.0.1:$IPORT"
 sed -i "s/keepalive = 30;/keepalive = $KA;/" "$T/idle/loaxa.conf"
-: >"$T/idle/schedule.conf"
 start_station idle
 for i in $(seq 100); do grep -q "fleet: connected" "$T/idle.log" && break; sleep 0.05; done
-sleep 1
+sleep 2
 ctx() { awk '/ctxt_switches/ { s += $2 } END { print s }' "/proc/$ST_PID_idle/status"; }
 c0=$(ctx)
+p0=$(grep -c "PINGREQ from loaxa-271-st-idle" "$T/idleb.log")
 sleep "$IDLE"
 c1=$(ctx)
-echo "idle connected loaxad: $((c1 - c0)) wake-ups in ${IDLE} s with keepalive ${KA} s" \
-	"($(awk "BEGIN { printf \"%.1f\", ($c1 - $c0) * $KA / $IDLE }") per keepalive interval: the PINGREQ timer and its PINGRESP)"
+p1=$(grep -c "PINGREQ from loaxa-271-st-idle" "$T/idleb.log")
+conns=$(grep -c "New client connected .* as loaxa-271-st-idle" "$T/idleb.log")
+echo "idle connected loaxad, keepalive ${KA} s, ${IDLE} s: $((p1 - p0)) PINGREQ (the broker's log)," \
+	"$((c1 - c0)) context switches (/proc), $conns connection(s)"

@@ -28,7 +28,6 @@ struct collector {
 	struct fleetstore *store;
 	struct mqttlink *link;
 	int quit;
-	int failing; /* storage errors: stop acknowledging */
 };
 
 static int64_t mono_ms(void)
@@ -89,8 +88,6 @@ static void on_message(void *ctx, const struct mqttlink_msg *m)
 	int64_t now = time(NULL);
 	int r;
 	if (kind == FLEET_T_JOURNAL) {
-		if (c->failing)
-			return; /* not stored, not acknowledged: the station sends it again */
 		r = fleetstore_journal(c->store, district, station, m->payload, m->len, now, &out);
 	} else if (kind == FLEET_T_STATUS) {
 		r = fleetstore_status(c->store, district, station, m->payload, m->len, m->retained, now, &out);
@@ -105,8 +102,6 @@ static void on_message(void *ctx, const struct mqttlink_msg *m)
 		log_warnx("%s", out.msg);
 	if (out.stored)
 		log_debug("%s/%s: stored %zu lines", district, station, out.stored);
-	if (out.ack)
-		publish_ack(c, district, station, &out.ackmsg);
 }
 
 static void usage(FILE *f)
@@ -194,6 +189,11 @@ int main(int argc, char **argv)
 		now = mono_ms();
 		if (fds[1].revents || now >= mqttlink_deadline_ms(c.link, now))
 			mqttlink_handle(c.link, fds[1].fd >= 0 ? fds[1].revents : 0, now);
+		/* what this burst wrote is made durable, then acknowledged */
+		if (fleetstore_commit(c.store, publish_ack, &c) < 0)
+			fatal("cannot force the mirror to storage; stopping before acknowledging anything");
+		if (mqttlink_events(c.link) & POLLOUT)
+			mqttlink_handle(c.link, POLLOUT, mono_ms());
 	}
 	notify_stopping("stopping");
 	log_info("stopped");

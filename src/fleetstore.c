@@ -36,12 +36,19 @@ struct fstation {
 	char fault[400];       /* "KIND TIME detail" of the newest fault record */
 	int64_t gap_acked;
 	uint64_t lines;        /* stored since the collector started */
+	/* group commit: written, not yet forced to storage */
+	int fd;                /* open on fd_month's file while dirty; -1 */
+	char fd_month[8];
+	int new_file;          /* its name must be made durable too */
+	int pending;           /* on the pending list: sync and/or ack */
 };
 
 struct fleetstore {
 	char mirror[PATH_MAX];
 	struct fstation **tab;
 	size_t cap, n;
+	struct fstation **pend; /* waiting for fleetstore_commit */
+	size_t npend, cappend;
 };
 
 static uint64_t hash_str(const char *s)
@@ -77,6 +84,7 @@ static struct fstation *add(struct fleetstore *s, const char *id, const char *di
 	str_copy(st->district, district, sizeof(st->district));
 	st->online = -1;
 	st->anchor_ok = -1;
+	st->fd = -1;
 	*slot(s, id) = st;
 	s->n++;
 	return st;
@@ -239,9 +247,13 @@ void fleetstore_close(struct fleetstore *s)
 {
 	if (!s)
 		return;
-	for (size_t i = 0; i < s->cap; i++)
+	for (size_t i = 0; i < s->cap; i++) {
+		if (s->tab[i] && s->tab[i]->fd >= 0)
+			close(s->tab[i]->fd);
 		free(s->tab[i]);
+	}
 	free(s->tab);
+	free(s->pend);
 	free(s);
 }
 
@@ -292,11 +304,17 @@ static struct fstation *station_for(struct fleetstore *s, const char *district, 
 	return st;
 }
 
-static void ack_of(const struct fstation *st, struct fleetstore_out *out)
+/* Acknowledge at the next commit, after what is written is durable. */
+static void want_ack(struct fleetstore *s, struct fstation *st)
 {
-	out->ack = 1;
-	out->ackmsg.pos = st->head.pos;
-	memcpy(out->ackmsg.hash, st->head.hash, RECORD_HASH_LEN);
+	if (st->pending)
+		return;
+	if (s->npend == s->cappend) {
+		s->cappend = s->cappend ? s->cappend * 2 : 64;
+		s->pend = xrealloc(s->pend, s->cappend * sizeof(*s->pend));
+	}
+	s->pend[s->npend++] = st;
+	st->pending = 1;
 }
 
 static void flag(struct fleetstore *s, struct fstation *st, const char *why, struct fleetstore_out *out)
@@ -333,35 +351,88 @@ static void note_record(struct fstation *st, const char *line, size_t len, const
 	free(r);
 }
 
+/* Written now, forced to storage by fleetstore_commit. */
 static int append_lines(struct fleetstore *s, struct fstation *st, const char *month, const char *buf,
 			size_t len)
 {
-	char path[PATH_MAX], rel[32];
-	snprintf(rel, sizeof(rel), "journal/%s.log", month);
-	path_of(s, st->id, rel, path, sizeof(path));
-	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
-	if (fd < 0)
-		return -1;
+	if (st->fd >= 0 && strcmp(st->fd_month, month)) {
+		/* a new month in the same burst: the old file's lines first */
+		if (fdatasync(st->fd) < 0)
+			return -1;
+		close(st->fd);
+		st->fd = -1;
+	}
+	if (st->fd < 0) {
+		char path[PATH_MAX], rel[32];
+		snprintf(rel, sizeof(rel), "journal/%s.log", month);
+		path_of(s, st->id, rel, path, sizeof(path));
+		st->new_file |= access(path, F_OK) != 0;
+		st->fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+		if (st->fd < 0)
+			return -1;
+		memcpy(st->fd_month, month, 8);
+	}
 	size_t off = 0;
 	while (off < len) {
-		ssize_t w = write(fd, buf + off, len - off);
+		ssize_t w = write(st->fd, buf + off, len - off);
 		if (w < 0) {
 			if (errno == EINTR)
 				continue;
-			int e = errno;
-			close(fd);
-			errno = e;
 			return -1;
 		}
 		off += (size_t)w;
 	}
-	int r = fdatasync(fd);
-	int e = errno;
-	close(fd);
-	errno = e;
-	if (r == 0 && strcmp(month, st->head.pos.month)) /* a new file: its name must last too */
-		r = fsync_dir_of(path);
-	return r;
+	return 0;
+}
+
+int fleetstore_commit(struct fleetstore *s,
+		      void (*ack)(void *ctx, const char *district, const char *station, const struct fleet_ack *a),
+		      void *ctx)
+{
+	size_t dirty = 0;
+	int any = -1;
+	for (size_t i = 0; i < s->npend; i++)
+		if (s->pend[i]->fd >= 0) {
+			dirty++;
+			any = s->pend[i]->fd;
+		}
+	/* One station: its file (and folder for a new file). Many: one
+	 * syncfs for the whole burst, far cheaper than a sync per file. */
+	int r = 0;
+	if (dirty == 1) {
+		for (size_t i = 0; i < s->npend; i++) {
+			struct fstation *st = s->pend[i];
+			if (st->fd < 0)
+				continue;
+			r = fdatasync(st->fd);
+			if (!r && st->new_file) {
+				char path[PATH_MAX], rel[32];
+				snprintf(rel, sizeof(rel), "journal/%s.log", st->fd_month);
+				path_of(s, st->id, rel, path, sizeof(path));
+				r = fsync_dir_of(path);
+			}
+		}
+	} else if (dirty > 1) {
+		r = syncfs(any);
+	}
+	if (r < 0)
+		return -1;
+	for (size_t i = 0; i < s->npend; i++) {
+		struct fstation *st = s->pend[i];
+		if (st->fd >= 0) {
+			close(st->fd);
+			st->fd = -1;
+			st->new_file = 0;
+		}
+		st->pending = 0;
+		if (!st->broken && ack) {
+			struct fleet_ack a = {.pos = st->head.pos};
+			memcpy(a.hash, st->head.hash, RECORD_HASH_LEN);
+			ack(ctx, st->district, st->id, &a);
+		}
+	}
+	s->npend = 0;
+	return 0;
 }
 
 int fleetstore_journal(struct fleetstore *s, const char *district, const char *station,
@@ -432,16 +503,16 @@ int fleetstore_journal(struct fleetstore *s, const char *district, const char *s
 		st->head = h;
 		st->lines += n;
 		out->stored = n;
-		ack_of(st, out);
+		want_ack(s, st);
 	} else if (gap) {
 		out->problem = 1;
 		snprintf(out->msg, sizeof(out->msg), "%s/%s: out of order, dropped: %s", district, station, err);
 		if (now - st->gap_acked >= GAP_ACK_HOLDOFF) {
 			st->gap_acked = now;
-			ack_of(st, out); /* tells the station where to go on from */
+			want_ack(s, st); /* tells the station where to go on from */
 		}
 	} else if (dups) {
-		ack_of(st, out); /* it missed our ack: say it again */
+		want_ack(s, st); /* it missed our ack: say it again */
 	}
 	save_state(s, st);
 	return 0;

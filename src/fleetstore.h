@@ -22,23 +22,32 @@ struct fleetstore;
 struct fleetstore *fleetstore_open(const char *mirror, char *err, size_t errn);
 void fleetstore_close(struct fleetstore *s);
 
-/* What the shell must do after a message. */
+/* What happened with a message. */
 struct fleetstore_out {
-	int ack;               /* publish `ack` (retained) on DISTRICT/STATION/ack */
-	struct fleet_ack ackmsg;
-	size_t stored;         /* lines appended */
+	size_t stored;         /* lines appended (durable after fleetstore_commit) */
 	int problem;           /* msg says what went wrong (log it) */
 	char msg[700];
 };
 
 /* A journal batch from DISTRICT/STATION/journal; now = wall clock (s).
- * 0 handled (see out), -1 a storage error (errno; nothing acknowledged). */
+ * Lines that continue the chain are written at once and acknowledged by
+ * the next fleetstore_commit. 0 handled (see out), -1 a storage error
+ * (errno; nothing acknowledged). */
 int fleetstore_journal(struct fleetstore *s, const char *district, const char *station,
 		       const void *payload, size_t len, int64_t now, struct fleetstore_out *out);
 /* A status message from DISTRICT/STATION/status (retained: delivered on
  * subscribing, possibly older than what is stored since). */
 int fleetstore_status(struct fleetstore *s, const char *district, const char *station,
 		      const void *payload, size_t len, int retained, int64_t now, struct fleetstore_out *out);
+
+/* Group commit, after a burst of messages: force every file written
+ * since the last commit to storage (one syncfs for many files), then call
+ * ack for each station that wants an acknowledgement (publish it,
+ * retained). 0, or -1 with errno (nothing acknowledged: the caller must
+ * not go on, since what is written is not known to be durable). */
+int fleetstore_commit(struct fleetstore *s,
+		      void (*ack)(void *ctx, const char *district, const char *station, const struct fleet_ack *a),
+		      void *ctx);
 
 /* Every station held, for re-publishing acknowledgements after a
  * (re)connection: calls cb with its district, id and ack. */

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -415,7 +416,12 @@ void mqttlink_handle(struct mqttlink *l, short revents, int64_t now_ms)
 	}
 	int rc = MOSQ_ERR_SUCCESS;
 	if (revents & (POLLIN | POLLHUP | POLLERR)) {
-		rc = mosquitto_loop_read(l->m, 1);
+		/* The library reads about one packet a call: read the whole
+		 * burst, so that the caller can commit it at once. */
+		int avail = 0, n = 0;
+		do {
+			rc = mosquitto_loop_read(l->m, 1);
+		} while (!rc && l->m && ++n < 10000 && ioctl(mosquitto_socket(l->m), FIONREAD, &avail) == 0 && avail > 0);
 		if (!rc)
 			l->last_in = now_ms;
 	}
@@ -430,15 +436,14 @@ void mqttlink_handle(struct mqttlink *l, short revents, int64_t now_ms)
 			go_down(l, "no answer from the broker");
 			return;
 		}
-		int64_t out = l->last_out;
+		/* Past the deadline the library's own (whole-second) clock agrees
+		 * that a keepalive is due: it sends PINGREQ now, possibly
+		 * writing it at once, so count that as output. */
 		rc = mosquitto_loop_misc(l->m);
-		if (!rc && mosquitto_want_write(l->m)) {
+		if (!rc && mosquitto_want_write(l->m))
 			rc = mosquitto_loop_write(l->m, 1);
-			if (!rc)
-				l->last_out = now_ms;
-		}
-		if (!rc && l->last_out == out)
-			l->misc_floor = now_ms + 1000;
+		l->last_out = now_ms;
+		l->misc_floor = now_ms + 1000;
 	}
 	if (rc && l->m) {
 		char why[256];
