@@ -288,6 +288,7 @@ report-screenshot: $(BUILD)/loaxactl
 # libmosquitto is linked only into the programs that use it.
 MOSQ_LIBS = $(shell $(PKG_CONFIG) --libs libmosquitto libssl)
 CORE += fleetproto
+MANPAGES += docs/man/loaxa-collector.8
 MAINS += loaxa-collector
 BINS += $(BUILD)/loaxa-collector
 all check unit it valgrind: $(BUILD)/loaxa-collector

@@ -4,7 +4,8 @@
 set -e
 PKGS="build-essential pkg-config libasound2-dev libmpg123-dev libconfig-dev libmodbus-dev
 libcmocka-dev libsodium-dev libssl-dev alsa-utils mpg123 espeak-ng lame socat mbpoll valgrind
-python3-pymodbus python3-serial python3-serial-asyncio minisign tzdata sox twolame time"
+python3-pymodbus python3-serial python3-serial-asyncio minisign tzdata sox twolame time
+mosquitto mosquitto-clients libmosquitto-dev openssl"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"

@@ -67,8 +67,7 @@ grep -q '^st-a,999,yes,.*,7,.*,0,,ok,$' "$T/status.csv" && grep -q '^st-b,999,ye
 # 2. The broker dies (kill -9, no persistence: its retained acks are gone)
 # and the stations live a week without it, into a new month.
 mirrored=$(cat "$MIRROR"/st-a/journal/*.log | wc -l)
-kill -9 "$BROKER_PID_broker"
-wait "$BROKER_PID_broker" 2>/dev/null
+kill9 "$BROKER_PID_broker"
 station_clock a "2030-02-04 08:00:00"
 station_clock b "2030-02-04 08:00:00"
 for i in $(seq 200); do [ "$(journal_lines a)" -gt 600 ] && break; sleep 0.05; done
@@ -87,8 +86,7 @@ fi
 station_clock a "2030-02-11 08:00:00"
 station_clock b "2030-02-11 08:00:00"
 sleep 0.15
-kill -9 "$BROKER_PID_broker"
-wait "$BROKER_PID_broker" 2>/dev/null
+kill9 "$BROKER_PID_broker"
 sleep 0.5
 start_broker broker "$T/broker.conf" "$PORT"
 if wait_mirrored 30 "$MIRROR" a:st-a b:st-b; then
@@ -100,8 +98,7 @@ fi
 # 4. A station killed mid-publish, then started again.
 station_clock a "2030-02-18 08:00:00"
 sleep 0.1
-kill -9 "$ST_PID_a"
-wait "$ST_PID_a" 2>/dev/null
+kill9 "$ST_PID_a"
 start_station a
 if wait_mirrored 30 "$MIRROR" a:st-a b:st-b; then
 	ok "station kill -9 mid-publish and restart: 0 lost, 0 duplicated"
@@ -113,8 +110,7 @@ fi
 # leave it. The torn bytes were never acknowledged: cut, then re-received.
 station_clock b "2030-02-25 08:00:00"
 sleep 0.1
-kill -9 "$COLL_PID_coll"
-wait "$COLL_PID_coll" 2>/dev/null
+kill9 "$COLL_PID_coll"
 lastb=$(ls "$MIRROR/st-b/journal/"*.log | tail -1)
 printf '2030-02-25T08:00:00+07:00 missed occ=torn' >>"$lastb"
 station_clock b "2030-03-04 08:00:00"
@@ -211,7 +207,7 @@ grep -q "edited=1" "$MIRROR"/st-a/journal/*.log && nok "the mirror took the edit
 	ok "the mirror still holds the original lines (never overwritten)"
 
 # 10. A station with no broker at all keeps working as before.
-kill -9 "$BROKER_PID_broker"; wait "$BROKER_PID_broker" 2>/dev/null
+kill9 "$BROKER_PID_broker"
 "$BUILD/loaxactl" -c "$T/b/loaxa.conf" status >/dev/null && kill -0 "$ST_PID_b" &&
 	ok "broker gone: the station still answers and runs" || nok "station unhappy without broker"
 

@@ -134,3 +134,6 @@ wait_mirrored() {
 
 # lines NAME: the station's journal line count.
 journal_lines() { cat "$T/$1"/journal/*.log | wc -l; }
+
+# kill9 PID: kill -9 and reap it, quietly.
+kill9() { { kill -9 "$1" && wait "$1"; } 2>/dev/null; }
