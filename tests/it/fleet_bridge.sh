@@ -59,4 +59,8 @@ wait_mirrored 30 "$T/mp" a:st-a b:st-b c:st-c &&
 "$BUILD/loaxactl" fleet status "$T/mp" --format csv >"$T/prov.csv"
 [ "$(grep -c ',ok,' "$T/prov.csv")" = 3 ] && grep -q '^st-c,998,' "$T/prov.csv" && grep -q '^st-a,999,' "$T/prov.csv" &&
 	ok "provincial fleet status: three stations in two districts, chains ok" || { nok "provincial status"; cat "$T/prov.csv"; }
+# The mirror's layout is a station's: roll-up over its station folders.
+"$BUILD/loaxactl" rollup --month 2030-05 --schedule "$T/a/schedule.conf" --format csv "$T"/mp/* >/dev/null 2>"$T/rollup.err" &&
+	! grep -q "no journal" "$T/rollup.err" && ok "loaxactl rollup MIRROR/* reads the provincial mirror" ||
+	{ nok "rollup on the mirror"; cat "$T/rollup.err"; }
 it_done
