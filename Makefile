@@ -289,10 +289,11 @@ report-screenshot: $(BUILD)/loaxactl
 MOSQ_LIBS = $(shell $(PKG_CONFIG) --libs libmosquitto libssl)
 CORE += fleetproto
 MANPAGES += docs/man/loaxa-collector.8
+ARM64_PKGS += libmosquitto-dev:arm64
 MAINS += loaxa-collector
 BINS += $(BUILD)/loaxa-collector
 all check unit it valgrind: $(BUILD)/loaxa-collector
-$(BUILD)/loaxad $(BUILD)/loaxa-collector $(BUILD)/tests/test_fleet $(BUILD)/bench/bench_fleet: LIBS += $(MOSQ_LIBS)
+$(BUILD)/loaxad $(BUILD)/loaxa-collector $(BUILD)/tests/test_fleet $(BUILD)/tests/test_fleet_config $(BUILD)/bench/bench_fleet: LIBS += $(MOSQ_LIBS)
 $(BUILD)/loaxa-collector: $(BUILD)/obj/collector.o $(BUILD)/libloaxa.a
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)

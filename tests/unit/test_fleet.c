@@ -495,6 +495,16 @@ static void test_store_status_cut_short(void **state)
 	assert_int_equal(fleetstore_journal(s, "271", "st-a", buf, len, 1000, &o), 0);
 	assert_int_equal(o.stored, 30);
 	assert_int_equal(commit(s), 1);
+	/* a burst from several stations: one commit (syncfs), one ack each */
+	make_chain("st-b");
+	len = make_batch(buf, "2030-01", 1, 0, 5, (struct fleet_pos){0});
+	assert_int_equal(fleetstore_journal(s, "271", "st-b", buf, len, 1001, &o), 0);
+	make_chain("st-c");
+	len = make_batch(buf, "2030-01", 1, 0, 7, (struct fleet_pos){0});
+	assert_int_equal(fleetstore_journal(s, "271", "st-c", buf, len, 1001, &o), 0);
+	assert_int_equal(o.stored, 7);
+	assert_int_equal(commit(s), 2);
+	make_chain("st-a");
 	/* the station now ends at line 25 with a different line: cut and rewritten */
 	struct fleet_status st = {.online = 1, .end = P("2030-01", 25), .anchor_ok = 1};
 	record_hash(lines[3], lens[3], st.end_hash);
