@@ -45,6 +45,7 @@ struct mqttlink {
 	int64_t now;           /* the instant of the current mqttlink_handle */
 	struct mqttlink_stats stats;
 	char why[256];         /* why the last attempt failed */
+	char warned[256];      /* the last reason logged as a warning */
 };
 
 static int lib_ready;
@@ -127,6 +128,7 @@ static void on_connect(struct mosquitto *m, void *obj, int rc)
 	}
 	l->st = ST_UP;
 	l->backoff_ms = 1000;
+	l->warned[0] = 0;
 	l->stats.connects++;
 	if (l->cb.connected)
 		l->cb.connected(l->ctx);
@@ -252,7 +254,13 @@ static void go_down(struct mqttlink *l, const char *why)
 		str_copy(l->why, why, sizeof(l->why));
 	if (was_up && l->cb.disconnected)
 		l->cb.disconnected(l->ctx, l->why);
-	else if (!was_up)
+	else if (!was_up && strcmp(l->why, l->warned)) {
+		/* a new reason is worth a warning (a wrong password, CA or
+		 * address); the same one again every retry is not */
+		log_warnx("mqtt %s:%d: %s; trying again, up to every %d s", l->c.host, l->c.port, l->why,
+			  l->c.retry_max);
+		str_copy(l->warned, l->why, sizeof(l->warned));
+	} else if (!was_up)
 		log_debug("mqtt %s:%d: %s; again in %lld s", l->c.host, l->c.port, l->why,
 			  (long long)((l->retry_at - l->now) / 1000));
 }

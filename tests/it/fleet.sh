@@ -64,6 +64,24 @@ fi
 grep -q '^st-a,999,yes,.*,7,.*,0,,ok,$' "$T/status.csv" && grep -q '^st-b,999,yes,' "$T/status.csv" &&
 	ok "fleet status: both online, serial 7, 0 lines behind, chain ok" || { nok "fleet status"; cat "$T/status.csv"; }
 
+"$BUILD/loaxactl" fleet status "$MIRROR" --format json | python3 -c '
+import json, sys
+rows = json.load(sys.stdin)
+assert [r["station_id"] for r in rows] == ["st-a", "st-b"], rows
+assert all(r["online"] == "yes" and r["chain"] == "ok" and r["lines_behind"] == 0 for r in rows), rows
+' && ok "fleet status --format json parses, one object per station" || nok "fleet status json"
+"$BUILD/loaxactl" fleet status "$MIRROR" | grep -q '^st-a  *999  *yes .* ok ' &&
+	ok "fleet status text: one line per station" || nok "fleet status text"
+
+# A collector that trusts another CA does not talk to this broker.
+make_ca "$T/pki2"
+sed -e "s#$T/pki/ca.crt#$T/pki2/ca.crt#" -e "s#$MIRROR#$T/mirror-x#" "$T/collector.conf" >"$T/collector-x.conf"
+start_collector collx "$T/collector-x.conf"
+sleep 1.5
+kill9 "$COLL_PID_collx"
+! grep -q "connected;" "$T/collx.log" && [ -z "$(ls "$T/mirror-x" 2>/dev/null)" ] &&
+	ok "TLS: a broker certificate from another CA is refused" || nok "wrong CA accepted"
+
 # 2. The broker dies (kill -9, no persistence: its retained acks are gone)
 # and the stations live a week without it, into a new month.
 mirrored=$(cat "$MIRROR"/st-a/journal/*.log | wc -l)
