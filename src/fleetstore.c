@@ -20,6 +20,8 @@
 #include "util.h"
 
 #define GAP_ACK_HOLDOFF 1 /* seconds between acks repeated for gaps */
+#define FLEET_HELD_MAX 16 /* early batches kept per station */
+#define FLEET_HELD_BYTES (64u << 20)
 
 struct fstation {
 	char id[FLEET_ID_MAX];
@@ -41,6 +43,8 @@ struct fstation {
 	char fd_month[8];
 	int new_file;          /* its name must be made durable too */
 	int pending;           /* on the pending list: sync and/or ack */
+	struct { char *p; size_t len; } held[FLEET_HELD_MAX]; /* early batches */
+	int nheld;
 };
 
 struct fleetstore {
@@ -49,6 +53,7 @@ struct fleetstore {
 	size_t cap, n;
 	struct fstation **pend; /* waiting for fleetstore_commit */
 	size_t npend, cappend;
+	size_t held_bytes;      /* early batches kept, all stations */
 };
 
 static uint64_t hash_str(const char *s)
@@ -250,6 +255,8 @@ void fleetstore_close(struct fleetstore *s)
 	for (size_t i = 0; i < s->cap; i++) {
 		if (s->tab[i] && s->tab[i]->fd >= 0)
 			close(s->tab[i]->fd);
+		for (int k = 0; s->tab[i] && k < s->tab[i]->nheld; k++)
+			free(s->tab[i]->held[k].p);
 		free(s->tab[i]);
 	}
 	free(s->tab);
@@ -435,6 +442,106 @@ int fleetstore_commit(struct fleetstore *s,
 	return 0;
 }
 
+/* Apply a decoded batch: store the run of lines that continue the chain,
+ * in one write. *gap when it stopped at a line whose predecessor is
+ * missing, *dups when every line was already held. -1 on a write error. */
+static int apply(struct fleetstore *s, struct fstation *st, const struct fleet_batch *b, const char *station,
+		 struct fleetstore_out *out, int *gap, int *dups, char *err, size_t errn)
+{
+	size_t from = 0, n = 0;
+	*gap = *dups = 0;
+	struct fleet_head h = st->head;
+	struct fleet_pos after = b->after;
+	for (size_t i = 0; i < b->count; i++) {
+		struct fleet_pos pos;
+		memcpy(pos.month, b->month, 8);
+		pos.line = b->first + (long)i;
+		char bad[200] = "";
+		enum fleet_step k = fleet_check_line(&h, &after, &pos, b->line[i], b->len[i], err, errn);
+		if (k == FLEET_APPEND) {
+			note_record(st, b->line[i], b->len[i], station, bad, sizeof(bad));
+			if (bad[0]) {
+				k = FLEET_BAD;
+				snprintf(err, errn, "line %s:%ld: %s", pos.month, pos.line, bad);
+			}
+		}
+		if (k == FLEET_APPEND) {
+			if (!n)
+				from = i;
+			n++;
+			h.pos = pos;
+			record_hash(b->line[i], b->len[i], h.hash);
+		} else if (k == FLEET_DUP) {
+			(*dups)++;
+		} else if (k == FLEET_GAP) {
+			*gap = 1;
+			break;
+		} else {
+			if (n)
+				break; /* store what came before; the next batch meets the problem again */
+			flag(s, st, err, out);
+			return 0;
+		}
+		after = pos;
+	}
+	*dups = !n && !*gap && *dups;
+	if (!n)
+		return 0;
+	const char *start = b->line[from];
+	size_t blen = (size_t)(b->line[from + n - 1] + b->len[from + n - 1] + 1 - start);
+	if (append_lines(s, st, b->month, start, blen) < 0)
+		return -1;
+	st->head = h;
+	st->lines += n;
+	out->stored += n;
+	return 0;
+}
+
+static void drop_held(struct fleetstore *s, struct fstation *st, int i)
+{
+	s->held_bytes -= st->held[i].len;
+	free(st->held[i].p);
+	st->held[i] = st->held[--st->nheld];
+}
+
+/* Batches that arrived early (bridges and resends reorder), tried again
+ * each time the chain moves on. */
+static int replay_held(struct fleetstore *s, struct fstation *st, const char *station,
+		       struct fleetstore_out *out, char *err, size_t errn)
+{
+	int progress = 1;
+	while (progress && st->nheld && !st->broken) {
+		progress = 0;
+		for (int i = 0; i < st->nheld && !st->broken; i++) {
+			struct fleet_batch b;
+			int gap, dups;
+			size_t before = out->stored;
+			if (fleet_batch_decode(st->held[i].p, st->held[i].len, &b, err, errn) < 0 ||
+			    apply(s, st, &b, station, out, &gap, &dups, err, errn) < 0)
+				return -1;
+			if (!gap) {
+				drop_held(s, st, i);
+				progress |= out->stored > before;
+				i--;
+			}
+		}
+	}
+	return 0;
+}
+
+static void hold(struct fleetstore *s, struct fstation *st, const void *payload, size_t len)
+{
+	if (st->nheld == FLEET_HELD_MAX || s->held_bytes + len > FLEET_HELD_BYTES)
+		return;
+	for (int i = 0; i < st->nheld; i++)
+		if (st->held[i].len == len && !memcmp(st->held[i].p, payload, len))
+			return;
+	st->held[st->nheld].p = xcalloc(1, len);
+	memcpy(st->held[st->nheld].p, payload, len);
+	st->held[st->nheld++].len = len;
+	s->held_bytes += len;
+}
+
 int fleetstore_journal(struct fleetstore *s, const char *district, const char *station,
 		       const void *payload, size_t len, int64_t now, struct fleetstore_out *out)
 {
@@ -454,59 +561,24 @@ int fleetstore_journal(struct fleetstore *s, const char *district, const char *s
 	if (fleet_pos_cmp(&b.end, &st->end) > 0)
 		st->end = b.end;
 	if (st->broken) {
+		while (st->nheld)
+			drop_held(s, st, 0);
 		save_state(s, st);
 		return 0; /* flagged: nothing more is taken until someone looks */
 	}
-	/* Store the run of lines that continue the chain, in one write. */
-	size_t from = 0, n = 0;
-	int dups = 0, gap = 0;
-	struct fleet_head h = st->head;
-	struct fleet_pos after = b.after;
-	for (size_t i = 0; i < b.count; i++) {
-		struct fleet_pos pos;
-		memcpy(pos.month, b.month, 8);
-		pos.line = b.first + (long)i;
-		char bad[200] = "";
-		enum fleet_step k = fleet_check_line(&h, &after, &pos, b.line[i], b.len[i], err, sizeof(err));
-		if (k == FLEET_APPEND) {
-			note_record(st, b.line[i], b.len[i], station, bad, sizeof(bad));
-			if (bad[0]) {
-				k = FLEET_BAD;
-				snprintf(err, sizeof(err), "line %s:%ld: %s", pos.month, pos.line, bad);
-			}
-		}
-		if (k == FLEET_APPEND) {
-			if (!n)
-				from = i;
-			n++;
-			h.pos = pos;
-			record_hash(b.line[i], b.len[i], h.hash);
-		} else if (k == FLEET_DUP) {
-			dups++;
-		} else if (k == FLEET_GAP) {
-			gap = 1;
-			break;
-		} else {
-			if (n)
-				break; /* store what came before; the next batch meets the problem again */
-			flag(s, st, err, out);
-			save_state(s, st);
-			return 0;
-		}
-		after = pos;
-	}
-	if (n) {
-		const char *start = b.line[from];
-		size_t blen = (size_t)(b.line[from + n - 1] + b.len[from + n - 1] + 1 - start);
-		if (append_lines(s, st, b.month, start, blen) < 0)
+	int gap, dups;
+	if (apply(s, st, &b, station, out, &gap, &dups, err, sizeof(err)) < 0)
+		return -1;
+	if (out->stored) {
+		if (replay_held(s, st, station, out, err, sizeof(err)) < 0)
 			return -1;
-		st->head = h;
-		st->lines += n;
-		out->stored = n;
 		want_ack(s, st);
 	} else if (gap) {
+		int was = st->nheld;
+		hold(s, st, payload, len);
 		out->problem = 1;
-		snprintf(out->msg, sizeof(out->msg), "%s/%s: out of order, dropped: %s", district, station, err);
+		snprintf(out->msg, sizeof(out->msg), "%s/%s: out of order, %s: %s", district, station,
+			 st->nheld > was ? "held back until the lines before it arrive" : "dropped", err);
 		if (now - st->gap_acked >= GAP_ACK_HOLDOFF) {
 			st->gap_acked = now;
 			want_ack(s, st); /* tells the station where to go on from */

@@ -516,6 +516,41 @@ static void test_store_status_cut_short(void **state)
 	fleetstore_close(s);
 }
 
+static void test_store_reorder(void **state)
+{
+	char mirror[128], err[256];
+	snprintf(mirror, sizeof(mirror), "%s/mirror3", tmpdir);
+	struct fleetstore *s = fleetstore_open(mirror, err, sizeof(err));
+	static char buf[FLEET_PAYLOAD_MAX + 1];
+	struct fleetstore_out o;
+	size_t len = make_batch(buf, "2030-01", 1, 0, 10, (struct fleet_pos){0});
+	assert_int_equal(fleetstore_journal(s, "271", "st-a", buf, len, 1000, &o), 0);
+	/* two batches arrive early, in reverse order: held back */
+	len = make_batch(buf, "2030-01", 31, 30, 10, P("2030-01", 30));
+	assert_int_equal(fleetstore_journal(s, "271", "st-a", buf, len, 1001, &o), 0);
+	assert_int_equal(o.stored, 0);
+	assert_non_null(strstr(o.msg, "held back"));
+	len = make_batch(buf, "2030-01", 21, 20, 10, P("2030-01", 20));
+	assert_int_equal(fleetstore_journal(s, "271", "st-a", buf, len, 1001, &o), 0);
+	assert_int_equal(o.stored, 0);
+	/* the missing one: it and both held batches are stored, in order */
+	len = make_batch(buf, "2030-01", 11, 10, 10, P("2030-01", 10));
+	assert_int_equal(fleetstore_journal(s, "271", "st-a", buf, len, 1002, &o), 0);
+	assert_int_equal(o.stored, 30);
+	assert_int_equal(commit(s), 1);
+	assert_int_equal(lastack.pos.line, 40);
+	char path[256], *m;
+	size_t ml, want = 0;
+	snprintf(path, sizeof(path), "%s/st-a/journal/2030-01.log", mirror);
+	read_all(path, &m, &ml);
+	for (int i = 0; i < 40; i++)
+		want += lens[i] + 1;
+	assert_int_equal(ml, want);
+	assert_memory_equal(m + ml - lens[39] - 1, lines[39], lens[39]);
+	free(m);
+	fleetstore_close(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -528,6 +563,7 @@ int main(void)
 		cmocka_unit_test(test_log_batches_across_months),
 		cmocka_unit_test(test_store),
 		cmocka_unit_test(test_store_status_cut_short),
+		cmocka_unit_test(test_store_reorder),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
