@@ -180,6 +180,10 @@ fi
 
 # 8. A journal cut short after the district acknowledged it is flagged.
 kill -TERM "$ST_PID_b"; wait "$ST_PID_b" 2>/dev/null
+for i in $(seq 50); do grep -q '^online=no' "$MIRROR/st-b/fleet.state" && break; sleep 0.1; done
+same_journal "$T/b" "$MIRROR/st-b" && tail -1 "$MIRROR"/st-b/journal/2030-03.log | grep -q ' station-stop ' &&
+	grep -q '^online=no' "$MIRROR/st-b/fleet.state" &&
+	ok "a clean stop sends the last lines (station-stop) and says offline" || nok "clean stop"
 lastb=$(ls "$T/b/journal/"*.log | tail -1)
 n=$(wc -l <"$lastb")
 head -n $((n - 3)) "$lastb" >"$T/cut" && cat "$T/cut" >"$lastb"
