@@ -1404,16 +1404,17 @@ static int run(struct daemon *d)
 			nmbs = modbus_status_pollfds(d->mbs, fds + n, MODBUS_STATUS_CLIENTS_MAX + 1);
 			n += nmbs;
 		}
+		/* issue 13: the fleet link's socket and its next deadline (before the
+		 * player, which may take every slot left) */
+		int fl_at = n;
+		fds[n++] = (struct pollfd){.fd = fleet_fd(d->fleet), .events = fleet_events(d->fleet)};
+		int64_t fl_dl = fleet_deadline_ms(d->fleet, mono_ms()), fl_in = fl_dl - mono_ms();
+		int timeout = fl_dl == INT64_MAX ? -1 : fl_in <= 0 ? 0 : fl_in > 3600000 ? 3600000 : (int)fl_in;
 		int pl_at = n, npl = 0;
 		if (d->playing && !d->player_done) {
 			npl = player_pollfds(d->pl, fds + n, MAX_POLL - n);
 			n += npl;
 		}
-		/* issue 13: the fleet link's socket and its next deadline */
-		int fl_at = n;
-		fds[n++] = (struct pollfd){.fd = fleet_fd(d->fleet), .events = fleet_events(d->fleet)};
-		int64_t fl_dl = fleet_deadline_ms(d->fleet, mono_ms()), fl_in = fl_dl - mono_ms();
-		int timeout = fl_dl == INT64_MAX ? -1 : fl_in <= 0 ? 0 : fl_in > 3600000 ? 3600000 : (int)fl_in;
 		unsigned long ops = d->amp_ops, gen = d->bc_gen;
 		if (poll(fds, (nfds_t)n, timeout) < 0) {
 			if (errno == EINTR)
