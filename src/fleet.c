@@ -191,7 +191,7 @@ struct fleet *fleet_new(const struct station *st, char *err, size_t errn)
 	str_copy(c.ca_file, fc->ca_file, sizeof(c.ca_file));
 	str_copy(c.username, fc->username, sizeof(c.username));
 	if (fc->password_file[0] && mqttlink_read_password(fc->password_file, &c) < 0) {
-		snprintf(err, errn, "fleet: cannot read the password file %s: %s", fc->password_file, strerror(errno));
+		snprintf(err, errn, "cannot read the password file %s: %s", fc->password_file, strerror(errno));
 		return NULL;
 	}
 	snprintf(c.client_id, sizeof(c.client_id), "loaxa-%s-%s", st->district_code, st->id);
@@ -199,7 +199,7 @@ struct fleet *fleet_new(const struct station *st, char *err, size_t errn)
 	if (!fleet_topic(f->t_journal, sizeof(f->t_journal), st->district_code, st->id, FLEET_T_JOURNAL) ||
 	    !fleet_topic(f->t_ack, sizeof(f->t_ack), st->district_code, st->id, FLEET_T_ACK) ||
 	    !fleet_topic(f->t_status, sizeof(f->t_status), st->district_code, st->id, FLEET_T_STATUS)) {
-		snprintf(err, errn, "fleet: station id or district code not usable in a topic");
+		snprintf(err, errn, "station id or district code not usable in a topic");
 		free(f);
 		return NULL;
 	}
@@ -219,6 +219,17 @@ struct fleet *fleet_new(const struct station *st, char *err, size_t errn)
 	f->more = 1;
 	f->ack_timeout = ACK_TIMEOUT_MS;
 	return f;
+}
+
+void fleet_check(const struct station *st, struct errlist *errs)
+{
+	if (!st->fleet.enabled)
+		return;
+	char err[600];
+	struct fleet *f = fleet_new(st, err, sizeof(err));
+	if (!f)
+		errlist_add(errs, "%s:%d: fleet: %s", st->file, st->fleet.line, err);
+	fleet_free(f);
 }
 
 void fleet_free(struct fleet *f)

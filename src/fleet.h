@@ -11,12 +11,16 @@
 #include <stdint.h>
 
 #include "model.h"
+#include "util.h"
 
 struct fleet;
 
 /* NULL with no `fleet` section (and err ""), or on a problem (err set). */
 struct fleet *fleet_new(const struct station *st, char *err, size_t errn);
 void fleet_free(struct fleet *f);  /* disconnects cleanly (no will); NULL is fine */
+/* For loaxad --check: what fleet_new would refuse (broker URL, password
+ * file, CA file), each as "FILE:LINE: fleet: ..." in errs. No network. */
+void fleet_check(const struct station *st, struct errlist *errs);
 
 int fleet_fd(const struct fleet *f);            /* -1: nothing to poll */
 short fleet_events(const struct fleet *f);      /* POLLIN, plus POLLOUT when output waits */

@@ -1325,7 +1325,7 @@ static int run(struct daemon *d)
 	/* issue 13: the fleet link; a problem with it never stops the station */
 	d->fleet = fleet_new(&d->st, err, sizeof(err));
 	if (!d->fleet && err[0])
-		log_warnx("%s: running without the fleet link", err);
+		log_warnx("fleet: %s; running without the link to the district", err);
 	d->pl = player_new(d->st.audio_device, d->st.audio_fallback);
 	if (!d->pl)
 		fatalx("cannot create the audio player");
@@ -1575,6 +1575,7 @@ static int check(struct daemon *d)
 		schedule_free(&s);
 	}
 	check_amplifier(d, &errs);
+	fleet_check(&d->st, &errs); /* issue 13 */
 	for (size_t i = 0; i < errs.n; i++)
 		fprintf(stderr, "%s\n", errs.msg[i]);
 	int bad = errs.n != 0;
