@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "fleet.h"
 #include "model.h"
 #include "mqttlink.h"
 #include "util.h"
@@ -163,6 +164,32 @@ static void test_broker_url(void **state)
 			fail_msg("accepted %s", bad[i]);
 }
 
+/* loaxad --check: what the link would refuse, with the section's line. */
+static void test_fleet_check(void **state)
+{
+	struct station st;
+	struct errlist e = {0};
+	const char *p = write_conf("chk.conf", STATION
+		"\nfleet = { broker = \"mqtts://127.0.0.1:1\"; password_file = \"missing.pw\"; ca_file = \"/nonexistent.crt\"; };\n");
+	assert_int_equal(config_load_station(p, &st, &e), 0);
+	fleet_check(&st, &e);
+	assert_int_equal(e.n, 1);
+	assert_true(has(&e, "chk.conf:3: fleet: cannot read the password file"));
+	errlist_free(&e);
+	write_conf("ok.pw", "secret\n");
+	p = write_conf("chk2.conf", STATION
+		"fleet = { broker = \"mqtts://127.0.0.1:1\"; password_file = \"ok.pw\"; ca_file = \"ok.pw\"; };\n");
+	assert_int_equal(config_load_station(p, &st, &e), 0);
+	fleet_check(&st, &e);
+	assert_true(has(&e, "chk2.conf:2: fleet: TLS: cannot load the CA file"));
+	errlist_free(&e);
+	p = write_conf("chk3.conf", STATION "fleet = { broker = \"mqtt://127.0.0.1:1\"; password_file = \"ok.pw\"; };\n");
+	assert_int_equal(config_load_station(p, &st, &e), 0);
+	fleet_check(&st, &e);
+	assert_int_equal(e.n, 0);
+	errlist_free(&e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -170,6 +197,7 @@ int main(void)
 		cmocka_unit_test(test_station_fleet_errors),
 		cmocka_unit_test(test_collector_file),
 		cmocka_unit_test(test_broker_url),
+		cmocka_unit_test(test_fleet_check),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
