@@ -36,9 +36,11 @@ echo "collector = { broker = \"mqtt://127.0.0.1:$PORT\"; district = \"271\"; mir
 CPID=$!
 FLEET_PIDS+=($CPID)
 for i in $(seq 100); do grep -q connected "$T/coll.log" && break; sleep 0.05; done
+COLL=$(pgrep -P "$CPID")   # the collector itself, under time(1)
+FLEET_PIDS+=($COLL)
 echo "broker: mosquitto $($MOSQUITTO -h | sed -n 's/^mosquitto version //p'), max_connections -1; ulimit -n $(ulimit -n)"
 "$BUILD/bench/bench_fleet" run "$T/st" "$N" "$L" "$PORT" 2>"$T/bench.log" || echo "bench_fleet run: not every station finished"
-kill -TERM "$(pgrep -P "$CPID" loaxa-collector || echo "$CPID")" 2>/dev/null
+kill -TERM "$COLL" 2>/dev/null
 wait "$CPID" 2>/dev/null
 read -r cu cs crss <"$T/coll.time"
 echo "collector CPU time            ${cu} s user + ${cs} s system; peak RSS $((crss / 1024)) MiB"
