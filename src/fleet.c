@@ -241,7 +241,7 @@ void fleet_free(struct fleet *f)
 	if (mqttlink_up(f->link) && f->ready) {
 		f->more = 1;
 		if (f->nring == FLEET_WINDOW)
-			f->nring--;
+			f->nring--; /* room for one more: the ring is not used again */
 		send_lines(f);
 	}
 	if (mqttlink_up(f->link))
@@ -312,7 +312,7 @@ static void send_lines(struct fleet *f)
 		while (s > f->buf && s[-1] != '\n')
 			s--;
 		record_hash(s, (size_t)(e - s), in->hash);
-		if (!f->nring || f->nring == 1)
+		if (f->nring == 1) /* the acknowledgement clock starts with the first in flight */
 			f->progress_at = f->now;
 		f->sent = last;
 		f->lines_out += (uint64_t)n;
