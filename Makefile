@@ -57,8 +57,10 @@ $(BUILD)/loaxa-web: LIBS += $(shell $(PKG_CONFIG) --libs libmicrohttpd)
 # Only the libraries it calls: every one mapped costs resident memory.
 $(BUILD)/loaxa-web: ALL_LDFLAGS += -Wl,--as-needed
 $(BUILD)/obj/loaxa-web.o: ALL_CFLAGS += $(shell $(PKG_CONFIG) --cflags libmicrohttpd) -DLOAXA_BINDIR='"$(BINDIR)"'
+# Other programs' mains (issue 13: loaxa-collector), kept out of the library;
 # sha256_openssl is linked by name into the programs that choose it (sha256.h).
-LIB_SRC := $(filter-out $(addprefix src/,$(addsuffix .c,$(MAINS) sha256_openssl)),$(wildcard src/*.c))
+EXTRA_MAIN_SRC := src/collector.c
+LIB_SRC := $(filter-out $(addprefix src/,$(addsuffix .c,$(MAINS) sha256_openssl)) $(EXTRA_MAIN_SRC),$(wildcard src/*.c))
 LIB_OBJ := $(LIB_SRC:src/%.c=$(BUILD)/obj/%.o)
 TEST_SRC := $(wildcard tests/unit/test_*.c)
 TEST_BIN := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
@@ -118,7 +120,7 @@ $(BUILD)/bench/bench_journal $(BUILD)/bench/bench_rollup: $(BUILD)/bench/%: $(BU
 # The pure core must not touch hardware libraries, files or the clock
 # (issue 18): it builds into its own archive, linked into one relocatable
 # object, and every symbol it still needs must be on tests/core-allow.txt.
-CORE := civil schedule validate record asrun engine report sequence minisign kv model airmeter monview
+CORE := civil schedule validate record asrun engine report sequence minisign kv model airmeter monview fleetproto
 CORE_OBJ := $(CORE:%=$(BUILD)/obj/%.o)
 $(BUILD)/libloaxa-core.a: $(CORE_OBJ)
 	@$(if $(Q),echo "  AR      $@")
@@ -367,3 +369,33 @@ install-web: $(BUILD)/loaxa-web
 uninstall-web:
 	rm -f $(DESTDIR)$(SBINDIR)/loaxa-web $(DESTDIR)$(UNITDIR)/loaxa-web.service \
 		$(DESTDIR)$(SYSUSERSDIR)/loaxa-web.conf
+# ---- Fleet link over MQTT (issue 13; docs/FLEET.md) ----
+#   build/loaxa-collector   the district's collector daemon
+# libmosquitto is linked only into the programs that use it.
+MOSQ_LIBS = $(shell $(PKG_CONFIG) --libs libmosquitto libssl libcrypto)
+
+MANPAGES += docs/man/loaxa-collector.8
+ARM64_PKGS += libmosquitto-dev:arm64
+MAINS += loaxa-collector
+BINS += $(BUILD)/loaxa-collector
+all check unit it valgrind: $(BUILD)/loaxa-collector
+$(BUILD)/loaxad $(BUILD)/loaxa-collector $(BUILD)/tests/test_fleet $(BUILD)/tests/test_fleet_config $(BUILD)/bench/bench_fleet: LIBS += $(MOSQ_LIBS)
+$(BUILD)/loaxa-collector: $(BUILD)/obj/collector.o $(BUILD)/libloaxa.a
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+
+.PHONY: install-fleet uninstall-fleet
+install: install-fleet
+install-fleet: $(BUILD)/loaxa-collector
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(UNITDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(DOCDIR)/examples/fleet
+	install -m 0755 $(BUILD)/loaxa-collector $(DESTDIR)$(SBINDIR)/loaxa-collector
+	sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
+		systemd/loaxa-collector.service.in > $(DESTDIR)$(UNITDIR)/loaxa-collector.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/loaxa-collector.service
+	install -m 0644 docs/man/loaxa-collector.8 $(DESTDIR)$(MANDIR)/man8/loaxa-collector.8
+	install -m 0644 config/fleet/* $(DESTDIR)$(DOCDIR)/examples/fleet/
+uninstall: uninstall-fleet
+uninstall-fleet:
+	rm -f $(DESTDIR)$(SBINDIR)/loaxa-collector $(DESTDIR)$(UNITDIR)/loaxa-collector.service \
+		$(DESTDIR)$(MANDIR)/man8/loaxa-collector.8
+	rm -rf $(DESTDIR)$(DOCDIR)/examples/fleet

@@ -312,7 +312,7 @@ static int tz_installed(const char *name)
 
 static const char *const station_top[] = {"station", "paths", "audio", "broadcast", "limits",
 					  "amplifier", "control", "clock", "trust",
-					  "report", "web", "monitor", NULL};
+					  "report", "web", "monitor", "fleet", NULL};
 
 static void station_path(struct ctx *c, struct station *st, const config_setting_t *paths,
 			 const char *name, char *out, const char *def)
@@ -416,6 +416,42 @@ static void load_amp(struct ctx *c, const config_setting_t *a, struct amp_config
 
 /* trust = { keys = ["RW...", ...]; bundle_wait_s = 600; }: the public keys
  * whose signatures the station accepts on pushed schedules. */
+/* Issue 13: the MQTT link to the district (docs/FLEET.md). */
+static void load_fleet(struct ctx *c, const config_setting_t *f, struct station *st)
+{
+	static const char *const keys[] = {"broker", "username", "password_file", "ca_file", "audio_url",
+		"keepalive", "retry_max", NULL};
+	const char *w = "fleet";
+	struct fleet_config *fc = &st->fleet;
+	fc->keepalive = 300;
+	fc->retry_max = 300;
+	if (!f)
+		return;
+	fc->enabled = 1;
+	fc->line = line_of(f);
+	check_keys(c, f, w, keys);
+	if (get_str(c, f, "broker", fc->broker, sizeof(fc->broker), 1, w) == 1 &&
+	    strncmp(fc->broker, "mqtt://", 7) && strncmp(fc->broker, "mqtts://", 8))
+		ERR(c, line_of(member(f, "broker")), "fleet: broker \"%s\" must be mqtt://HOST:PORT or mqtts://HOST:PORT", fc->broker);
+	get_str(c, f, "username", fc->username, sizeof(fc->username), 0, w);
+	char raw[PATHBUF];
+	if (get_str(c, f, "password_file", raw, sizeof(raw), 0, w) == 1 && raw[0] &&
+	    path_resolve(st->dir, raw, fc->password_file, sizeof(fc->password_file)) < 0)
+		ERR(c, line_of(member(f, "password_file")), "fleet: 'password_file' is too long");
+	if (get_str(c, f, "ca_file", raw, sizeof(raw), 0, w) == 1 && raw[0] &&
+	    path_resolve(st->dir, raw, fc->ca_file, sizeof(fc->ca_file)) < 0)
+		ERR(c, line_of(member(f, "ca_file")), "fleet: 'ca_file' is too long");
+	if (!strncmp(fc->broker, "mqtts://", 8) && !fc->ca_file[0])
+		ERR(c, fc->line, "fleet: an mqtts:// broker needs 'ca_file' (the district's CA certificate)");
+	get_str(c, f, "audio_url", fc->audio_url, sizeof(fc->audio_url), 0, w);
+	get_int(c, f, "keepalive", &fc->keepalive, 10, 3600, 0, w);
+	get_int(c, f, "retry_max", &fc->retry_max, 1, 86400, 0, w);
+	if (!st->district_code[0])
+		ERR(c, fc->line, "fleet: the station needs a district_code (its topics are loaxa/v1/DISTRICT/STATION/...)");
+	else if (!id_valid(st->district_code))
+		ERR(c, fc->line, "fleet: district_code \"%s\" may use only letters, digits, '.', '_', '-'", st->district_code);
+}
+
 static void load_trust(struct ctx *c, const config_setting_t *t, struct station *st)
 {
 	static const char *const keys[] = {"keys", "bundle_wait_s", NULL};
@@ -648,6 +684,7 @@ int config_load_station(const char *path, struct station *st, struct errlist *er
 	load_report_form(&c, section(&c, root, "report"), st);
 	load_web(&c, section(&c, root, "web"), st);
 	load_monitor(&c, section(&c, root, "monitor"), st);
+	load_fleet(&c, section(&c, root, "fleet"), st);
 
 	config_destroy(&cfg);
 	return c.nerr ? -1 : 0;
@@ -1128,4 +1165,57 @@ int catalog_save(const struct catalog *cat)
 	free(buf);
 	errno = e;
 	return r;
+}
+
+/* ---- issue 13: the collector's file ---- */
+
+int config_load_collector(const char *path, struct collector_config *cc, struct errlist *errs)
+{
+	struct ctx c = {.file = path, .errs = errs};
+	config_t cfg;
+	memset(cc, 0, sizeof(*cc));
+	str_copy(cc->file, path, sizeof(cc->file));
+	char dir[PATHBUF], real[PATH_MAX];
+	path_dirname(path, dir, sizeof(dir));
+	if (realpath(dir, real))
+		str_copy(dir, real, sizeof(dir));
+	if (read_file(&cfg, &c) < 0)
+		return -1;
+	config_setting_t *root = config_root_setting(&cfg);
+	static const char *const top[] = {"collector", NULL};
+	check_keys(&c, root, "the collector file", top);
+	config_setting_t *g = section(&c, root, "collector");
+	if (!member(root, "collector"))
+		ERR(&c, 0, "missing section 'collector' (broker, district, mirror)");
+	static const char *const keys[] = {"broker", "district", "mirror", "username", "password_file",
+		"ca_file", "keepalive", "retry_max", NULL};
+	const char *w = "collector";
+	check_keys(&c, g, w, keys);
+	cc->keepalive = 60;
+	cc->retry_max = 30;
+	if (g) {
+		if (get_str(&c, g, "broker", cc->broker, sizeof(cc->broker), 1, w) == 1 &&
+		    strncmp(cc->broker, "mqtt://", 7) && strncmp(cc->broker, "mqtts://", 8))
+			ERR(&c, line_of(member(g, "broker")), "collector: broker \"%s\" must be mqtt://HOST:PORT or mqtts://HOST:PORT", cc->broker);
+		if (get_str(&c, g, "district", cc->district, sizeof(cc->district), 1, w) == 1 &&
+		    strcmp(cc->district, "+") && !id_valid(cc->district))
+			ERR(&c, line_of(member(g, "district")), "collector: district \"%s\" may use only letters, digits, '.', '_', '-' (or be \"+\": every district)", cc->district);
+		char raw[PATHBUF];
+		if (get_str(&c, g, "mirror", raw, sizeof(raw), 1, w) == 1 &&
+		    path_resolve(dir, raw, cc->mirror, sizeof(cc->mirror)) < 0)
+			ERR(&c, line_of(member(g, "mirror")), "collector: 'mirror' is too long");
+		get_str(&c, g, "username", cc->username, sizeof(cc->username), 0, w);
+		if (get_str(&c, g, "password_file", raw, sizeof(raw), 0, w) == 1 && raw[0] &&
+		    path_resolve(dir, raw, cc->password_file, sizeof(cc->password_file)) < 0)
+			ERR(&c, line_of(member(g, "password_file")), "collector: 'password_file' is too long");
+		if (get_str(&c, g, "ca_file", raw, sizeof(raw), 0, w) == 1 && raw[0] &&
+		    path_resolve(dir, raw, cc->ca_file, sizeof(cc->ca_file)) < 0)
+			ERR(&c, line_of(member(g, "ca_file")), "collector: 'ca_file' is too long");
+		if (!strncmp(cc->broker, "mqtts://", 8) && !cc->ca_file[0])
+			ERR(&c, line_of(g), "collector: an mqtts:// broker needs 'ca_file'");
+		get_int(&c, g, "keepalive", &cc->keepalive, 5, 3600, 0, w);
+		get_int(&c, g, "retry_max", &cc->retry_max, 1, 3600, 0, w);
+	}
+	config_destroy(&cfg);
+	return c.nerr ? -1 : 0;
 }

@@ -39,4 +39,24 @@ int catalog_load(const char *path, struct catalog *c, struct errlist *errs);
 /* Write the catalog atomically (temp file, fsync, rename). 0 or -1/errno. */
 int catalog_save(const struct catalog *c);
 
+/* Issue 13: the district collector's file (loaxa-collector -c FILE):
+ * collector = { broker = "mqtts://HOST:PORT"; district = "271";
+ *   mirror = "/var/lib/loaxa-collector"; username = "..."; password_file = "...";
+ *   ca_file = "..."; keepalive = 60; };  district "+" = every district
+ * (a provincial collector behind a bridge). */
+struct collector_config {
+	char file[PATHBUF];
+	char broker[512];
+	char district[ID_MAX];
+	char mirror[PATHBUF];
+	char username[128];
+	char password_file[PATHBUF];
+	char ca_file[PATHBUF];
+	int keepalive;
+	int retry_max;
+};
+/* 0, or -1 with every problem in errs. Relative paths resolve against the
+ * file's folder. */
+int config_load_collector(const char *path, struct collector_config *cc, struct errlist *errs);
+
 #endif

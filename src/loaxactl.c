@@ -24,6 +24,7 @@
 #include "model.h"
 #include "record.h"
 #include "report_cli.h"
+#include "fleet_cli.h" /* issue 13 */
 #include "schedule.h"
 #include "textout.h"
 #include "util.h"
@@ -80,6 +81,9 @@ static const char usage_text[] =
 	"                                  each target (needs no -c)\n"
 	"  (--journal DIR and rollup's DIR: a copied journal folder, a station folder, or a\n"
 	"   folder of them such as a collector's mirror; no station file needed)\n"
+	"  fleet status [MIRROR] [--format text|csv|json]\n"
+	"                                  the district collector's stations: last heard, online,\n"
+	"                                  lines behind, last fault, chain verdict (needs no -c)\n"
 	"  bulletin add FILE --id ID --title TITLE [--campaign C] [--replace]\n"
 	"                                  check an MP3/MP2 file and add it to the library\n"
 	"  bulletin list                   the bulletin library, with each one's next play\n"
@@ -1572,6 +1576,7 @@ static const struct command commands[] = {
 	{"bulletin", cmd_bulletin}, {"help", cmd_help},
 	{"report", cmd_report_station}, {"rollup", cmd_rollup},
 	{"web", cmd_web},
+	{"fleet", cmd_fleet},
 };
 
 int main(int argc, char **argv)

@@ -27,6 +27,7 @@
 #include "control.h"
 #include "engine.h"
 #include "filecheck.h"
+#include "fleet.h"
 #include "helper.h"
 #include "journal.h"
 #include "kv.h"
@@ -122,6 +123,7 @@ struct daemon {
 	struct airmeter_result mon_last;
 	int64_t mon_time;
 	char mon_note[256];      /* the last unavailability reason */
+	struct fleet *fleet;     /* issue 13: MQTT link to the district; NULL = none */
 };
 
 static void usage(FILE *f)
@@ -167,6 +169,7 @@ static void journal_failed(struct daemon *d, const char *event, int e)
 
 static void journal_ok(struct daemon *d)
 {
+	fleet_journal_appended(d->fleet); /* issue 13: new durable lines to send */
 	if (!d->journal_failing)
 		return;
 	d->journal_failing = 0;
@@ -1766,6 +1769,10 @@ static int run(struct daemon *d)
 		log_warnx("%s: pushed schedules will not be picked up", err);
 	else if (!d->st.ntrust_keys)
 		log_warnx("no trusted key (trust.keys in %s): pushed schedules will be refused", d->st.file);
+	/* issue 13: the fleet link; a problem with it never stops the station */
+	d->fleet = fleet_new(&d->st, err, sizeof(err));
+	if (!d->fleet && err[0])
+		log_warnx("fleet: %s; running without the link to the district", err);
 	d->pl = player_new(d->st.audio_device, d->st.audio_fallback);
 	if (!d->pl)
 		fatalx("cannot create the audio player");
@@ -1847,6 +1854,12 @@ static int run(struct daemon *d)
 			nmbs = modbus_status_pollfds(d->mbs, fds + n, MODBUS_STATUS_CLIENTS_MAX + 1);
 			n += nmbs;
 		}
+		/* issue 13: the fleet link's socket and its next deadline (before the
+		 * player, which may take every slot left) */
+		int fl_at = n;
+		fds[n++] = (struct pollfd){.fd = fleet_fd(d->fleet), .events = fleet_events(d->fleet)};
+		int64_t fl_dl = fleet_deadline_ms(d->fleet, mono_ms()), fl_in = fl_dl - mono_ms();
+		int timeout = fl_dl == INT64_MAX ? -1 : fl_in <= 0 ? 0 : fl_in > 3600000 ? 3600000 : (int)fl_in;
 		int pl_at = n, npl = 0;
 		if (d->playing && !d->player_done) {
 			npl = player_pollfds(d->pl, fds + n, MAX_POLL - n);
@@ -1858,13 +1871,14 @@ static int run(struct daemon *d)
 			n += nmon;
 		}
 		unsigned long ops = d->amp_ops, gen = d->bc_gen;
-		/* Only a connected control client bounds the sleep (its idle
-		 * deadline): with none, nothing wakes the loop between events. */
-		int timeout = -1;
+		/* A connected control client's idle deadline also bounds the
+		 * sleep; with neither, nothing wakes the loop between events. */
 		int64_t cdl = control_deadline(d->ctl);
 		if (cdl >= 0) {
 			int64_t in = cdl - mono_ms();
-			timeout = in < 0 ? 0 : in > INT_MAX ? INT_MAX : (int)in + 1;
+			int t = in < 0 ? 0 : in > INT_MAX - 1 ? INT_MAX : (int)in + 1;
+			if (timeout < 0 || t < timeout)
+				timeout = t;
 		}
 		if (poll(fds, (nfds_t)n, timeout) < 0) {
 			if (errno == EINTR)
@@ -1926,6 +1940,8 @@ static int run(struct daemon *d)
 			if (any && monitor_service(d->mon, fds + mon_at, nmon) < 0)
 				log_warnx("%s", monitor_error(d->mon));
 		}
+		if (d->fleet && (fds[fl_at].revents || mono_ms() >= fleet_deadline_ms(d->fleet, mono_ms()))) /* issue 13 */
+			fleet_handle(d->fleet, fds[fl_at].fd >= 0 ? fds[fl_at].revents : 0, mono_ms());
 		control_service(d->ctl, fds + ctl_at, nctl, mono_ms());
 		spool_service(d->spool, fds + sp_at, nsp);
 		process_spool(d);
@@ -1954,6 +1970,7 @@ static int run(struct daemon *d)
 		jwrite(d, "station-stop", kv);
 	}
 	log_info("stopped");
+	fleet_free(d->fleet); /* issue 13 */
 	modbus_status_close(d->mbs);
 	amp_free(d->amp);
 	seq_free(d->seq);
@@ -2036,6 +2053,7 @@ static int check(struct daemon *d)
 		schedule_free(&s);
 	}
 	check_amplifier(d, &errs);
+	fleet_check(&d->st, &errs); /* issue 13 */
 	for (size_t i = 0; i < errs.n; i++)
 		fprintf(stderr, "%s\n", errs.msg[i]);
 	int bad = errs.n != 0;

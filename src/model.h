@@ -48,6 +48,19 @@ struct amp_config {
 	int status_port;
 };
 
+/* The station file's `fleet` section (issue 13, docs/FLEET.md). */
+struct fleet_config {
+	int enabled;            /* the section is there */
+	char broker[512];       /* mqtt://HOST:PORT or mqtts://HOST:PORT */
+	char username[128];
+	char password_file[PATHBUF];
+	char ca_file[PATHBUF];
+	char audio_url[512];
+	int keepalive;          /* seconds */
+	int retry_max;          /* reconnect back-off ceiling, seconds */
+	int line;
+};
+
 struct station {
 	char file[PATHBUF];     /* the station file, as given */
 	char dir[PATHBUF];      /* its folder: base of relative paths */
@@ -105,6 +118,7 @@ struct station {
 	char monitor_device[256];  /* ALSA capture PCM */
 	double monitor_silence_dbfs;
 	double monitor_min_heard;  /* share of the bulletin's seconds, 0..1 */
+	struct fleet_config fleet; /* issue 13: the MQTT link to the district */
 };
 
 struct campaign {

@@ -181,6 +181,14 @@ int rollup_scan_station(const char *dir, struct report *rep, int final, const ch
 			void *pctx, struct station_scan *out)
 {
 	memset(out, 0, sizeof(*out));
+	/* issue 13: a collector's mirror folder, MIRROR/STATION, keeps the
+	 * station's journal in journal/ (docs/FLEET.md), so that a rollup
+	 * over every station folder of a mirror works. */
+	char jdir[PATH_MAX];
+	struct stat jsb;
+	if (snprintf(jdir, sizeof(jdir), "%s/journal", dir) < (int)sizeof(jdir) && stat(jdir, &jsb) == 0 &&
+	    S_ISDIR(jsb.st_mode))
+		dir = jdir;
 	struct scan_ctx x = {.rep = rep, .out = out, .print = print_problem, .pctx = pctx};
 	if (newest_log(dir, x.newest, sizeof(x.newest)) < 0) {
 		out->absent = errno == ENOENT || errno == ENOTDIR;

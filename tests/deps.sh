@@ -9,6 +9,8 @@ python3-pymodbus python3-serial python3-serial-asyncio minisign tzdata sox twola
 PKGS="$PKGS chromium poppler-utils"
 # loaxa-web, and its tests in a real browser
 PKGS="$PKGS libmicrohttpd-dev chromium-driver python3-selenium openssl curl"
+# the fleet link (MQTT) and its tests with a real broker
+PKGS="$PKGS mosquitto mosquitto-clients libmosquitto-dev"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"

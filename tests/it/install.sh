@@ -42,6 +42,15 @@ expected="/etc/loaxa/loaxa.conf 644
 /usr/share/man/man5/loaxa-schedule.5 644
 /usr/share/man/man5/loaxa.conf.5 644
 /usr/share/man/man8/loaxad.8 644"
+# issue 13: the district collector, its unit, man page and examples
+expected=$(printf '%s\n%s\n' "$expected" "/usr/lib/systemd/system/loaxa-collector.service 644
+/usr/sbin/loaxa-collector 755
+/usr/share/doc/loaxa/examples/fleet/collector.conf 644
+/usr/share/doc/loaxa/examples/fleet/mosquitto-acl.conf 644
+/usr/share/doc/loaxa/examples/fleet/mosquitto-bridge.conf 644
+/usr/share/doc/loaxa/examples/fleet/mosquitto-district.conf 644
+/usr/share/doc/loaxa/examples/fleet/station-fleet.conf 644
+/usr/share/man/man8/loaxa-collector.8 644" | LC_ALL=C sort)
 got=$(cd "$root" && find . -type f -printf '/%P %m\n' | LC_ALL=C sort)
 check "exactly the expected files, with their modes" "[ \"\$got\" = \"\$expected\" ]" \
 	"$(diff <(echo "$expected") <(echo "$got"))"
