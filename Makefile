@@ -18,6 +18,7 @@ SBINDIR ?= $(PREFIX)/sbin
 SYSCONFDIR ?= $(if $(filter /usr,$(PREFIX)),/etc,$(PREFIX)/etc)
 LOCALSTATEDIR ?= /var
 UNITDIR ?= $(PREFIX)/lib/systemd/system
+PLUGINDIR ?= $(PREFIX)/lib/loaxa
 DESTDIR ?=
 
 BUILD ?= build
@@ -57,9 +58,12 @@ $(BUILD)/loaxa-web: LIBS += $(shell $(PKG_CONFIG) --libs libmicrohttpd)
 # Only the libraries it calls: every one mapped costs resident memory.
 $(BUILD)/loaxa-web: ALL_LDFLAGS += -Wl,--as-needed
 $(BUILD)/obj/loaxa-web.o: ALL_CFLAGS += $(shell $(PKG_CONFIG) --cflags libmicrohttpd) -DLOAXA_BINDIR='"$(BINDIR)"'
+# The MQTT session (libmosquitto and so OpenSSL): loaxad loads it as a
+# plugin only when its station file has a fleet section (src/fleet_dl.c).
+FLEET_LINK_SRC := src/fleet.c src/mqttlink.c
 # Other programs' mains (issue 13: loaxa-collector), kept out of the library;
 # sha256_openssl is linked by name into the programs that choose it (sha256.h).
-EXTRA_MAIN_SRC := src/collector.c
+EXTRA_MAIN_SRC := src/collector.c $(FLEET_LINK_SRC) src/fleet_dl.c
 LIB_SRC := $(filter-out $(addprefix src/,$(addsuffix .c,$(MAINS) sha256_openssl)) $(EXTRA_MAIN_SRC),$(wildcard src/*.c))
 LIB_OBJ := $(LIB_SRC:src/%.c=$(BUILD)/obj/%.o)
 TEST_SRC := $(wildcard tests/unit/test_*.c)
@@ -379,15 +383,41 @@ ARM64_PKGS += libmosquitto-dev:arm64
 MAINS += loaxa-collector
 BINS += $(BUILD)/loaxa-collector
 all check unit it valgrind: $(BUILD)/loaxa-collector
-$(BUILD)/loaxad $(BUILD)/loaxa-collector $(BUILD)/tests/test_fleet $(BUILD)/tests/test_fleet_config $(BUILD)/bench/bench_fleet: LIBS += $(MOSQ_LIBS)
-$(BUILD)/loaxa-collector: $(BUILD)/obj/collector.o $(BUILD)/libloaxa.a
+FLEET_LINK_OBJ := $(FLEET_LINK_SRC:src/%.c=$(BUILD)/obj/%.o)
+$(BUILD)/loaxa-collector $(BUILD)/tests/test_fleet $(BUILD)/tests/test_fleet_config $(BUILD)/bench/bench_fleet: LIBS += $(MOSQ_LIBS)
+$(BUILD)/loaxa-collector: $(BUILD)/obj/collector.o $(FLEET_LINK_OBJ) $(BUILD)/libloaxa.a
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+$(BUILD)/tests/test_fleet $(BUILD)/tests/test_fleet_config: $(BUILD)/tests/%: $(BUILD)/tests/obj/%.o $(FLEET_LINK_OBJ) $(BUILD)/libloaxa.a
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS) $(CMOCKA_LIBS)
+$(BUILD)/bench/bench_fleet: $(BUILD)/bench/obj/bench_fleet.o $(FLEET_LINK_OBJ) $(BUILD)/libloaxa.a
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
+# loaxad: the fleet link's shim, and the few functions of its own that the
+# plugin may call (src/loaxad.dynlist); the plugin itself, position-
+# independent, beside it.
+$(BUILD)/loaxad: $(BUILD)/obj/loaxad.o $(BUILD)/obj/fleet_dl.o $(BUILD)/libloaxa.a src/loaxad.dynlist $(BUILD)/loaxa-fleet.so
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) -Wl,--dynamic-list=src/loaxad.dynlist -o $@ $(filter %.o %.a,$^) $(LIBS)
+$(BUILD)/obj/fleet_dl.o: ALL_CFLAGS += -DLOAXA_PLUGINDIR='"$(PLUGINDIR)"'
+FLEET_PLUGIN_OBJ := $(patsubst %,$(BUILD)/pic/%.o,fleet mqttlink fleetlog fleetproto)
+$(BUILD)/pic/%.o: src/%.c
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC      $< (plugin)")
+	$(Q)$(CC) $(ALL_CFLAGS) -fPIC -MF $(@:.o=.d) -c -o $@ $<
+$(BUILD)/loaxa-fleet.so: $(FLEET_PLUGIN_OBJ)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) -shared -Wl,--as-needed -o $@ $^ $(MOSQ_LIBS)
+-include $(wildcard $(BUILD)/pic/*.d)
+
 .PHONY: install-fleet uninstall-fleet
 install: install-fleet
-install-fleet: $(BUILD)/loaxa-collector
-	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(UNITDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(DOCDIR)/examples/fleet
+install-fleet: $(BUILD)/loaxa-collector $(BUILD)/loaxa-fleet.so
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(UNITDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(DOCDIR)/examples/fleet \
+		$(DESTDIR)$(PLUGINDIR)
+	install -m 0644 $(BUILD)/loaxa-fleet.so $(DESTDIR)$(PLUGINDIR)/loaxa-fleet.so
 	install -m 0755 $(BUILD)/loaxa-collector $(DESTDIR)$(SBINDIR)/loaxa-collector
 	sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
 		systemd/loaxa-collector.service.in > $(DESTDIR)$(UNITDIR)/loaxa-collector.service
@@ -396,6 +426,8 @@ install-fleet: $(BUILD)/loaxa-collector
 	install -m 0644 config/fleet/* $(DESTDIR)$(DOCDIR)/examples/fleet/
 uninstall: uninstall-fleet
 uninstall-fleet:
+	rm -f $(DESTDIR)$(PLUGINDIR)/loaxa-fleet.so
+	rmdir $(DESTDIR)$(PLUGINDIR) 2>/dev/null || true
 	rm -f $(DESTDIR)$(SBINDIR)/loaxa-collector $(DESTDIR)$(UNITDIR)/loaxa-collector.service \
 		$(DESTDIR)$(MANDIR)/man8/loaxa-collector.8
 	rm -rf $(DESTDIR)$(DOCDIR)/examples/fleet
