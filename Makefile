@@ -367,3 +367,52 @@ install-web: $(BUILD)/loaxa-web
 uninstall-web:
 	rm -f $(DESTDIR)$(SBINDIR)/loaxa-web $(DESTDIR)$(UNITDIR)/loaxa-web.service \
 		$(DESTDIR)$(SYSUSERSDIR)/loaxa-web.conf
+
+# ---- Languages and command-line conventions (issue 16; po/, docs/CONFIG.md) ----
+#   make po-update     regenerate po/loaxa.pot from the sources (xgettext)
+#                      and merge it into every po/*.po (msgmerge)
+#   make po-check      every message translated, none fuzzy, none missing
+# The catalogues are built with the programs, into $(BUILD)/locale, where
+# an uninstalled binary finds them (src/i18n.c).
+VERSION := $(shell sed -n '1s/^[^(]*(\([^)]*\)).*/\1/p' debian/changelog)
+LOCALEDIR ?= $(PREFIX)/share/locale
+LINGUAS := vi
+POTFILES := $(shell sed 's/#.*//' po/POTFILES)
+MO := $(LINGUAS:%=$(BUILD)/locale/%/LC_MESSAGES/loaxa.mo)
+ALL_CFLAGS += -DLOAXA_VERSION='"$(VERSION)"'
+$(BUILD)/obj/i18n.o: ALL_CFLAGS += -DLOCALEDIR='"$(LOCALEDIR)"'
+$(BINS): | $(MO)
+all check: $(MO)
+
+$(BUILD)/locale/%/LC_MESSAGES/loaxa.mo: po/%.po
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  MSGFMT  $<")
+	$(Q)msgfmt --check -o $@ $<
+
+.PHONY: po-update po-check install-i18n uninstall-i18n
+po-update:
+	xgettext --from-code=UTF-8 --language=C --keyword=_ --keyword=N_ --keyword=ngettext:1,2 \
+		--add-comments=TRANSLATORS: --package-name=loaxa --package-version=$(VERSION) \
+		--msgid-bugs-address= --sort-by-file -o po/loaxa.pot $(POTFILES)
+	for l in $(LINGUAS); do msgmerge -q --update --backup=none --no-fuzzy-matching po/$$l.po po/loaxa.pot; done
+
+po-check:
+	$(Q)bash tests/it/i18n_po.sh
+
+install: install-i18n
+uninstall: uninstall-i18n
+install-i18n: $(MO)
+	for l in $(LINGUAS); do \
+		install -d $(DESTDIR)$(LOCALEDIR)/$$l/LC_MESSAGES && \
+		install -m 0644 $(BUILD)/locale/$$l/LC_MESSAGES/loaxa.mo $(DESTDIR)$(LOCALEDIR)/$$l/LC_MESSAGES/loaxa.mo; \
+	done
+	install -d $(DESTDIR)$(PREFIX)/share/bash-completion/completions \
+		$(DESTDIR)$(MANDIR)/vi/man1 $(DESTDIR)$(MANDIR)/vi/man5
+	install -m 0644 completion/loaxactl.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/loaxactl
+	install -m 0644 docs/man/vi/loaxactl.1 $(DESTDIR)$(MANDIR)/vi/man1/loaxactl.1
+	install -m 0644 docs/man/vi/loaxa.conf.5 docs/man/vi/loaxa-schedule.5 $(DESTDIR)$(MANDIR)/vi/man5/
+uninstall-i18n:
+	rm -f $(LINGUAS:%=$(DESTDIR)$(LOCALEDIR)/%/LC_MESSAGES/loaxa.mo) \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/loaxactl \
+		$(DESTDIR)$(MANDIR)/vi/man1/loaxactl.1 $(DESTDIR)$(MANDIR)/vi/man5/loaxa.conf.5 \
+		$(DESTDIR)$(MANDIR)/vi/man5/loaxa-schedule.5

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "civil.h"
+#include "i18n.h"
 #include "minisign.h"
 
 struct ctx {
@@ -555,7 +556,8 @@ int config_load_station(const char *path, struct station *st, struct errlist *er
 	check_keys(&c, root, "the station file", station_top);
 
 	config_setting_t *g = section(&c, root, "station");
-	static const char *const sk[] = {"id", "commune_code", "district_code", "name", "timezone", NULL};
+	static const char *const sk[] = {"id", "commune_code", "district_code", "name", "timezone",
+					 "language" /* issue 16 */, NULL};
 	if (!member(root, "station"))
 		ERR(&c, 0, "missing section 'station' (id, commune_code, name)");
 	check_keys(&c, g, "station", sk);
@@ -573,6 +575,11 @@ int config_load_station(const char *path, struct station *st, struct errlist *er
 		if (!tz_installed(st->timezone))
 			ERR(&c, line_of(member(g, "timezone")), "station: unknown time zone \"%s\" (install tzdata?)", st->timezone);
 	}
+	/* issue 16: the language of loaxad's messages (i18n.h) */
+	if (g && get_str(&c, g, "language", st->language, sizeof(st->language), 0, "station") == 1 &&
+	    !i18n_language_known(st->language))
+		ERR(&c, line_of(member(g, "language")), "station: language \"%s\" is not one loaxa speaks (\"vi\" or \"en\")",
+		    st->language);
 
 	config_setting_t *p = section(&c, root, "paths");
 	static const char *const pk[] = {"library", "journal", "schedule", "spool", "control", "state", NULL};

@@ -42,8 +42,11 @@
 #include "sequence.h"
 #include "util.h"
 #include "validate.h"
+#include "i18n.h"
 
-#define LOAXA_VERSION "0.3.0"
+#ifndef LOAXA_VERSION
+#define LOAXA_VERSION "0.3.0" /* the Makefile passes debian/changelog's */
+#endif
 #define EXIT_CONFIG 78 /* sysexits EX_CONFIG: systemd must not restart on it */
 #define SYNC_RECHECK_MS 30000
 #define MAX_POLL 64
@@ -126,12 +129,15 @@ struct daemon {
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: loaxad -c FILE [-f] [-v]\n"
-		   "       loaxad -c FILE --check\n"
-		   "  -c FILE   station file (loaxa.conf)\n"
-		   "  -f        stay in the foreground (log to stderr; always the case under systemd)\n"
-		   "  -v        log debug messages too\n"
-		   "  --check   validate the station file, schedule and library; exit 0 or list every error\n");
+	fputs(_("usage: loaxad -c FILE [-f] [-v]\n"
+		"       loaxad -c FILE --check\n"
+		"       loaxad --help | --version\n"
+		"  -c FILE     station file (loaxa.conf)\n"
+		"  -f          stay in the foreground (log to stderr; always the case under systemd)\n"
+		"  -v          log debug messages too\n"
+		"  --check     validate the station file, schedule and library; exit 0 or list every error\n"
+		"  --help      this text\n"
+		"  --version   the version of loaxad\n"), f);
 }
 
 static void set_error(struct daemon *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -2056,7 +2062,9 @@ int main(int argc, char **argv)
 					     {NULL, 0, NULL, 0}};
 	const char *conf = NULL;
 	int do_check = 0, verbose = 0, c;
-	while ((c = getopt_long(argc, argv, "c:fvh", opts, NULL)) != -1) {
+	i18n_init();
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":c:fvh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c': conf = optarg; break;
 		case 'f': break; /* always foreground: systemd supervises, logs go to stderr */
@@ -2064,10 +2072,27 @@ int main(int argc, char **argv)
 		case 'C': do_check = 1; break;
 		case 'h': usage(stdout); return 0;
 		case 'V': printf("loaxad %s\n", LOAXA_VERSION); return 0;
-		default: usage(stderr); return 2;
+		case ':':
+			fprintf(stderr, _("loaxad: option %s needs a value\n"), argv[optind - 1]);
+			usage(stderr);
+			return 2;
+		default:
+			if (optopt && optopt < 256)
+				fprintf(stderr, _("loaxad: unknown option -%c\n"), optopt);
+			else
+				fprintf(stderr, _("loaxad: unknown option %s\n"), argv[optind - 1]);
+			usage(stderr);
+			return 2;
 		}
 	}
-	if (!conf || optind != argc) {
+	if (!conf) {
+		fputs(_("loaxad: no station file: give it with -c FILE (installed: -c /etc/loaxa/loaxa.conf)\n"),
+		      stderr);
+		usage(stderr);
+		return 2;
+	}
+	if (optind != argc) {
+		fprintf(stderr, _("loaxad: unexpected argument \"%s\" (loaxad takes options only)\n"), argv[optind]);
 		usage(stderr);
 		return 2;
 	}
@@ -2077,12 +2102,17 @@ int main(int argc, char **argv)
 	if (config_load_station(conf, &d.st, &errs) < 0) {
 		for (size_t i = 0; i < errs.n; i++)
 			fprintf(stderr, "%s\n", errs.msg[i]);
-		fprintf(stderr, "loaxad: %zu problem(s) in the station file; not starting\n", errs.n);
+		fprintf(stderr,
+			ngettext("loaxad: %zu problem in the station file; not starting\n",
+				 "loaxad: %zu problems in the station file; not starting\n", errs.n),
+			errs.n);
 		errlist_free(&errs);
 		return do_check ? 1 : EXIT_CONFIG;
 	}
+	/* A systemd service has no user locale: the station file may choose. */
+	i18n_set_language(d.st.language);
 	if (civil_tz_set(d.st.timezone) < 0) {
-		fprintf(stderr, "loaxad: time zone %s is not installed (tzdata)\n", d.st.timezone);
+		fprintf(stderr, _("loaxad: time zone %s is not installed (tzdata)\n"), d.st.timezone);
 		return do_check ? 1 : EXIT_CONFIG;
 	}
 	clock_init();

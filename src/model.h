@@ -105,6 +105,8 @@ struct station {
 	char monitor_device[256];  /* ALSA capture PCM */
 	double monitor_silence_dbfs;
 	double monitor_min_heard;  /* share of the bulletin's seconds, 0..1 */
+	/* issue 16: station.language, the daemon's messages ("" = the locale) */
+	char language[8];
 };
 
 struct campaign {
