@@ -339,9 +339,11 @@ static int cmd_play(int argc, char **argv)
 static int schedule_load_checked(const char *path, struct schedule *s, const struct catalog *cat,
 				 struct errlist *errs)
 {
-	if (config_load_schedule(path, s, errs) < 0)
+	/* One pass (issue 16): field errors and references together. */
+	int r = config_load_schedule_all(path, s, errs);
+	if (r < 0)
 		return -1;
-	if (validate_schedule(s, &st, cat, errs) > 0) {
+	if (validate_schedule(s, &st, cat, errs) > 0 || r > 0) {
 		schedule_free(s);
 		return -1;
 	}
