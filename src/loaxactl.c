@@ -96,7 +96,8 @@ static const char usage_text[] =
 	"                                  password is read from the terminal\n"
 	"  help                            this text\n"
 	"\n"
-	"-c FILE    station file (default: $LOAXA_CONF, else %s)\n"
+	"-c FILE, --config FILE\n"
+	"           station file (default: $LOAXA_CONF, else %s)\n"
 	"--help     this text; COMMAND --help: that command's usage\n"
 	"--version  the version of loaxactl\n");
 

@@ -2036,9 +2036,13 @@ static int check(struct daemon *d)
 	struct schedule s;
 	if (config_load_schedule(d->st.schedule, &s, &errs) == 0) {
 		validate_schedule(&s, &d->st, &d->cat, &errs);
-		if (!errs.n)
-			printf("%s: serial %lld, %zu campaigns, %zu slots, %zu blackouts\n", d->st.schedule,
-			       s.serial, s.ncampaigns, s.nslots, s.nblackouts);
+		if (!errs.n) { /* issue 16: singular and plural */
+			char a[64], b[64], c[64];
+			snprintf(a, sizeof(a), ngettext("%zu campaign", "%zu campaigns", s.ncampaigns), s.ncampaigns);
+			snprintf(b, sizeof(b), ngettext("%zu slot", "%zu slots", s.nslots), s.nslots);
+			snprintf(c, sizeof(c), ngettext("%zu blackout", "%zu blackouts", s.nblackouts), s.nblackouts);
+			printf(_("%s: serial %lld, %s, %s, %s\n"), d->st.schedule, s.serial, a, b, c);
+		}
 		schedule_free(&s);
 	}
 	check_amplifier(d, &errs);
@@ -2046,9 +2050,11 @@ static int check(struct daemon *d)
 		fprintf(stderr, "%s\n", errs.msg[i]);
 	int bad = errs.n != 0;
 	if (bad)
-		fprintf(stderr, "%zu problem(s) found\n", errs.n);
+		fprintf(stderr, ngettext("%zu problem found\n", "%zu problems found\n", errs.n), errs.n);
 	else
-		printf("%s: station %s OK; library %zu bulletins OK\n", d->st.file, d->st.id, d->cat.n);
+		printf(ngettext("%s: station %s OK; library %zu bulletin OK\n",
+				"%s: station %s OK; library %zu bulletins OK\n", d->cat.n),
+		       d->st.file, d->st.id, d->cat.n);
 	errlist_free(&errs);
 	catalog_free(&d->cat);
 	return bad ? 1 : 0;
