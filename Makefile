@@ -389,7 +389,15 @@ $(BUILD)/locale/%/LC_MESSAGES/loaxa.mo: po/%.po
 	@$(if $(Q),echo "  MSGFMT  $<")
 	$(Q)msgfmt --check -o $@ $<
 
-.PHONY: po-update po-check install-i18n uninstall-i18n
+# The Vietnamese man pages need preconv (groff -k) for their UTF-8 text.
+VI_MANPAGES := docs/man/vi/loaxactl.1 docs/man/vi/loaxa.conf.5 docs/man/vi/loaxa-schedule.5
+man-check: man-check-vi
+man-check-vi:
+	$(Q)out=$$(for m in $(VI_MANPAGES); do groff -k -Tutf8 -ww -z -man $$m 2>&1; \
+		LC_ALL=C.UTF-8 MANWIDTH=80 man --warnings -E UTF-8 -l -Tutf8 -Z $$m 2>&1 >/dev/null; done); \
+	if [ -n "$$out" ]; then echo "$$out"; exit 1; fi; echo "Vietnamese man pages: no warnings"
+
+.PHONY: po-update po-check install-i18n uninstall-i18n man-check-vi
 po-update:
 	xgettext --from-code=UTF-8 --language=C --keyword=_ --keyword=N_ --keyword=ngettext:1,2 \
 		--add-comments=TRANSLATORS: --package-name=loaxa --package-version=$(VERSION) \
