@@ -200,4 +200,12 @@ grep -q '"aired"' "$T/m.en" 2>/dev/null || true
 "${VI[@]}" "$CTL" -c "$T/st/loaxa.conf" log --format csv | grep -q ',aired,' && ok "CSV keeps the English outcome words under vi_VN" || nok "CSV outcome words"
 "${VI[@]}" "$CTL" -c "$T/st/loaxa.conf" log >"$T/out" 2>&1
 grep -q '3 lượt phát\|4 lượt phát' "$T/out" && ok "log as text in Vietnamese" || { nok "log text vi"; sed 's/^/#   /' "$T/out" | head; }
+"${VI[@]}" "$CTL" -c "$T/st/loaxa.conf" report --month 2026-11 >"$T/out" 2>&1
+grep -q '^kỳ        2026-11-01 .*(1 tháng)' "$T/out" && grep -q 'nhật ký   .*: 9 bản ghi trong 1 tệp, chuỗi băm hợp lệ' "$T/out" &&
+	ok "report as text in Vietnamese" || { nok "report text vi"; sed 's/^/#   /' "$T/out" | head; }
+"${EN[@]}" "$CTL" -c "$T/st/loaxa.conf" report --month 2026-11 >"$T/out" 2>&1
+grep -q '^period    2026-11-01 .*(1 month)' "$T/out" && grep -q ': 9 records in 1 file, hash chain verified' "$T/out" &&
+	ok "report as text in English: 1 month, 1 file" || { nok "report text en"; sed 's/^/#   /' "$T/out" | head; }
+"${VI[@]}" "$CTL" rollup --month 2026-11 "$T/st" >"$T/out" 2>&1
+grep -q '^Báo cáo tổng hợp .*: 1 thư mục đài' "$T/out" && ok "rollup as text in Vietnamese" || { nok "rollup text vi"; sed 's/^/#   /' "$T/out" | head; }
 [ "$FAILED" -eq 0 ]
