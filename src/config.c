@@ -944,6 +944,8 @@ static void explain_syntax_error(struct ctx *c, size_t before)
 			word[0] = '\0';
 			continue;
 		}
+		if (*q != '=')
+			key[0] = '\0'; /* an element of a list */
 		break;
 	}
 	if (!word[0])
