@@ -258,8 +258,18 @@ static int get_weekdays(struct ctx *c, const config_setting_t *grp, const char *
 		const char *v = config_setting_get_string(e);
 		int wd = v ? civil_parse_weekday(v) : -1;
 		if (wd < 0) {
-			ERR(c, line_of(e), "%s: '%s' has \"%s\", not a weekday (mon, tue, wed, thu, fri, sat, sun)",
-			    what, name, v ? v : "?");
+			/* issue 16: "tues" -> did you mean "tue"? */
+			static const char *const wds[] = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"};
+			struct suggest sg;
+			suggest_init(&sg, v ? v : "");
+			for (size_t k = 0; k < ARRAY_LEN(wds); k++)
+				suggest_offer(&sg, wds[k]);
+			if (suggest_result(&sg))
+				ERR(c, line_of(e), "%s: '%s' has \"%s\", not a weekday: did you mean \"%s\"?", what, name,
+				    v, suggest_result(&sg));
+			else
+				ERR(c, line_of(e), "%s: '%s' has \"%s\", not a weekday (mon, tue, wed, thu, fri, sat, sun)",
+				    what, name, v ? v : "?");
 			bad = 1;
 			continue;
 		}

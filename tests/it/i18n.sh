@@ -107,7 +107,7 @@ S
 rc=$?
 want=(
 	"bad.conf:3: unknown key 'taget' in campaign atgt: did you mean 'target'?"
-	"bad.conf:6: slot sang: 'weekdays' has \"tues\", not a weekday"
+	"bad.conf:6: slot sang: 'weekdays' has \"tues\", not a weekday: did you mean \"tue\"?"
 	"bad.conf:7: slot chieu: time \"25:00\" is not a time HH:MM"
 	"bad.conf:3: campaign atgt uses bulletin \"b2\", which is not in the library"
 	"bad.conf:6: slot sang: unknown campaign \"atgtt\": did you mean \"atgt\"?"

@@ -55,7 +55,7 @@ static void test_every_problem_at_once(void **state)
 
 	assert_int_equal(config_load_schedule_all(path, &s, &e), 1);
 	assert_true(has(&e, ":2: unknown key 'taget' in campaign atgt: did you mean 'target'?"));
-	assert_true(has(&e, ":4: slot sang: 'weekdays' has \"tues\", not a weekday"));
+	assert_true(has(&e, ":4: slot sang: 'weekdays' has \"tues\", not a weekday: did you mean \"tue\"?"));
 	assert_true(has(&e, ":5: slot chieu: time \"25:00\" is not a time HH:MM"));
 	assert_int_equal(e.n, 3);
 	/* what could be read is there, for validation */
