@@ -44,6 +44,10 @@ void i18n_init(void)
 	if (!dir || !*dir)
 		dir = build_localedir(buf, sizeof(buf)) == 0 ? buf : LOCALEDIR;
 	bindtextdomain(LOAXA_TEXTDOMAIN, dir);
+	/* strerror() and the other texts of the C library stay English: they
+	 * end up in the journal's details and in .why files, which must not
+	 * change with the language (and are what an admin searches for). */
+	bindtextdomain("libc", "/nonexistent/loaxa-no-libc-messages");
 	bind_textdomain_codeset(LOAXA_TEXTDOMAIN, "UTF-8");
 	textdomain(LOAXA_TEXTDOMAIN);
 }

@@ -18,7 +18,8 @@
  * machine output keep a decimal point whatever the language. The catalogue
  * is looked up in $LOAXA_LOCALEDIR, else in "locale" next to the running
  * binary when that holds one (an uninstalled build/ tree), else in the
- * LOCALEDIR the build was configured with. */
+ * LOCALEDIR the build was configured with. The C library's own texts
+ * (strerror) stay English, as they reach the journal. */
 void i18n_init(void);
 
 /* The station file's language ("vi", "en", or "" to follow the locale):
