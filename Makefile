@@ -124,7 +124,7 @@ $(BUILD)/bench/bench_journal $(BUILD)/bench/bench_rollup: $(BUILD)/bench/%: $(BU
 # The pure core must not touch hardware libraries, files or the clock
 # (issue 18): it builds into its own archive, linked into one relocatable
 # object, and every symbol it still needs must be on tests/core-allow.txt.
-CORE := civil schedule validate record asrun engine report sequence minisign kv model airmeter monview fleetproto
+CORE := civil schedule validate record asrun engine report sequence minisign kv model airmeter monview fleetproto suggest
 CORE_OBJ := $(CORE:%=$(BUILD)/obj/%.o)
 $(BUILD)/libloaxa-core.a: $(CORE_OBJ)
 	@$(if $(Q),echo "  AR      $@")
@@ -431,3 +431,60 @@ uninstall-fleet:
 	rm -f $(DESTDIR)$(SBINDIR)/loaxa-collector $(DESTDIR)$(UNITDIR)/loaxa-collector.service \
 		$(DESTDIR)$(MANDIR)/man8/loaxa-collector.8
 	rm -rf $(DESTDIR)$(DOCDIR)/examples/fleet
+
+# ---- Languages and command-line conventions (issue 16; po/, docs/CONFIG.md) ----
+#   make po-update     regenerate po/loaxa.pot from the sources (xgettext)
+#                      and merge it into every po/*.po (msgmerge)
+#   make po-check      every message translated, none fuzzy, none missing
+# The catalogues are built with the programs, into $(BUILD)/locale, where
+# an uninstalled binary finds them (src/i18n.c).
+VERSION := $(shell sed -n '1s/^[^(]*(\([^)]*\)).*/\1/p' debian/changelog)
+LOCALEDIR ?= $(PREFIX)/share/locale
+LINGUAS := vi
+POTFILES := $(shell sed 's/#.*//' po/POTFILES)
+MO := $(LINGUAS:%=$(BUILD)/locale/%/LC_MESSAGES/loaxa.mo)
+ALL_CFLAGS += -DLOAXA_VERSION='"$(VERSION)"'
+$(BUILD)/obj/i18n.o: ALL_CFLAGS += -DLOCALEDIR='"$(LOCALEDIR)"'
+$(BINS): | $(MO)
+all check: $(MO)
+
+$(BUILD)/locale/%/LC_MESSAGES/loaxa.mo: po/%.po
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  MSGFMT  $<")
+	$(Q)msgfmt --check -o $@ $<
+
+# The Vietnamese man pages need preconv (groff -k) for their UTF-8 text.
+VI_MANPAGES := docs/man/vi/loaxactl.1 docs/man/vi/loaxa.conf.5 docs/man/vi/loaxa-schedule.5
+man-check: man-check-vi
+man-check-vi:
+	$(Q)out=$$(for m in $(VI_MANPAGES); do groff -k -Tutf8 -ww -z -man $$m 2>&1; \
+		LC_ALL=C.UTF-8 MANWIDTH=80 man --warnings -E UTF-8 -l -Tutf8 -Z $$m 2>&1 >/dev/null; done); \
+	if [ -n "$$out" ]; then echo "$$out"; exit 1; fi; echo "Vietnamese man pages: no warnings"
+
+.PHONY: po-update po-check install-i18n uninstall-i18n man-check-vi
+po-update:
+	xgettext --from-code=UTF-8 --language=C --keyword=_ --keyword=N_ --keyword=ngettext:1,2 \
+		--add-comments=TRANSLATORS: --package-name=loaxa --package-version=$(VERSION) \
+		--msgid-bugs-address=maintainers@users.noreply.r-seed-b37130aa.example --sort-by-file -o po/loaxa.pot $(POTFILES)
+	for l in $(LINGUAS); do msgmerge -q --update --backup=none --no-fuzzy-matching po/$$l.po po/loaxa.pot; done
+
+po-check:
+	$(Q)bash tests/it/i18n_po.sh
+
+install: install-i18n
+uninstall: uninstall-i18n
+install-i18n: $(MO)
+	for l in $(LINGUAS); do \
+		install -d $(DESTDIR)$(LOCALEDIR)/$$l/LC_MESSAGES && \
+		install -m 0644 $(BUILD)/locale/$$l/LC_MESSAGES/loaxa.mo $(DESTDIR)$(LOCALEDIR)/$$l/LC_MESSAGES/loaxa.mo; \
+	done
+	install -d $(DESTDIR)$(PREFIX)/share/bash-completion/completions \
+		$(DESTDIR)$(MANDIR)/vi/man1 $(DESTDIR)$(MANDIR)/vi/man5
+	install -m 0644 completion/loaxactl.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/loaxactl
+	install -m 0644 docs/man/vi/loaxactl.1 $(DESTDIR)$(MANDIR)/vi/man1/loaxactl.1
+	install -m 0644 docs/man/vi/loaxa.conf.5 docs/man/vi/loaxa-schedule.5 $(DESTDIR)$(MANDIR)/vi/man5/
+uninstall-i18n:
+	rm -f $(LINGUAS:%=$(DESTDIR)$(LOCALEDIR)/%/LC_MESSAGES/loaxa.mo) \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/loaxactl \
+		$(DESTDIR)$(MANDIR)/vi/man1/loaxactl.1 $(DESTDIR)$(MANDIR)/vi/man5/loaxa.conf.5 \
+		$(DESTDIR)$(MANDIR)/vi/man5/loaxa-schedule.5

@@ -2,6 +2,7 @@
  * bulletin catalog: see config.h, docs/CONFIG.md and docs/SCHEDULE.md. */
 #include "config.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <libconfig.h>
 #include <limits.h>
@@ -12,7 +13,9 @@
 #include <string.h>
 
 #include "civil.h"
+#include "i18n.h"
 #include "minisign.h"
+#include "suggest.h"
 
 struct ctx {
 	const char *file;
@@ -70,7 +73,17 @@ static void check_keys(struct ctx *c, const config_setting_t *grp, const char *w
 		for (const char *const *a = allowed; *a; a++)
 			if (name && !strcmp(name, *a))
 				ok = 1;
-		if (!ok)
+		if (ok)
+			continue;
+		/* issue 16: a misspelt key gets the nearest known one */
+		struct suggest sg;
+		suggest_init(&sg, name ? name : "");
+		for (const char *const *a = allowed; *a; a++)
+			suggest_offer(&sg, *a);
+		if (suggest_result(&sg))
+			ERR(c, line_of(m), "unknown key '%s' in %s: did you mean '%s'?", name ? name : "?", what,
+			    suggest_result(&sg));
+		else
 			ERR(c, line_of(m), "unknown key '%s' in %s", name ? name : "?", what);
 	}
 }
@@ -245,8 +258,18 @@ static int get_weekdays(struct ctx *c, const config_setting_t *grp, const char *
 		const char *v = config_setting_get_string(e);
 		int wd = v ? civil_parse_weekday(v) : -1;
 		if (wd < 0) {
-			ERR(c, line_of(e), "%s: '%s' has \"%s\", not a weekday (mon, tue, wed, thu, fri, sat, sun)",
-			    what, name, v ? v : "?");
+			/* issue 16: "tues" -> did you mean "tue"? */
+			static const char *const wds[] = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"};
+			struct suggest sg;
+			suggest_init(&sg, v ? v : "");
+			for (size_t k = 0; k < ARRAY_LEN(wds); k++)
+				suggest_offer(&sg, wds[k]);
+			if (suggest_result(&sg))
+				ERR(c, line_of(e), "%s: '%s' has \"%s\", not a weekday: did you mean \"%s\"?", what, name,
+				    v, suggest_result(&sg));
+			else
+				ERR(c, line_of(e), "%s: '%s' has \"%s\", not a weekday (mon, tue, wed, thu, fri, sat, sun)",
+				    what, name, v ? v : "?");
 			bad = 1;
 			continue;
 		}
@@ -591,7 +614,8 @@ int config_load_station(const char *path, struct station *st, struct errlist *er
 	check_keys(&c, root, "the station file", station_top);
 
 	config_setting_t *g = section(&c, root, "station");
-	static const char *const sk[] = {"id", "commune_code", "district_code", "name", "timezone", NULL};
+	static const char *const sk[] = {"id", "commune_code", "district_code", "name", "timezone",
+					 "language" /* issue 16 */, NULL};
 	if (!member(root, "station"))
 		ERR(&c, 0, "missing section 'station' (id, commune_code, name)");
 	check_keys(&c, g, "station", sk);
@@ -609,6 +633,11 @@ int config_load_station(const char *path, struct station *st, struct errlist *er
 		if (!tz_installed(st->timezone))
 			ERR(&c, line_of(member(g, "timezone")), "station: unknown time zone \"%s\" (install tzdata?)", st->timezone);
 	}
+	/* issue 16: the language of loaxad's messages (i18n.h) */
+	if (g && get_str(&c, g, "language", st->language, sizeof(st->language), 0, "station") == 1 &&
+	    !i18n_language_known(st->language))
+		ERR(&c, line_of(member(g, "language")), "station: language \"%s\" is not one loaxa speaks (\"vi\" or \"en\")",
+		    st->language);
 
 	config_setting_t *p = section(&c, root, "paths");
 	static const char *const pk[] = {"library", "journal", "schedule", "spool", "control", "state", NULL};
@@ -695,7 +724,7 @@ int config_load_station(const char *path, struct station *st, struct errlist *er
 static void load_campaign(struct ctx *c, config_setting_t *g, struct campaign *cp)
 {
 	static const char *const keys[] = {"id", "title", "from", "to", "bulletins", "target", NULL};
-	const char *w = "campaign";
+	char w[ID_MAX + 16] = "campaign";
 	cp->line = line_of(g);
 	cp->from_day = DAY_NONE_LO;
 	cp->to_day = DAY_NONE_HI;
@@ -703,9 +732,12 @@ static void load_campaign(struct ctx *c, config_setting_t *g, struct campaign *c
 		ERR(c, cp->line, "campaigns must be groups { id = ...; ... }");
 		return;
 	}
-	check_keys(c, g, w, keys);
 	if (get_str(c, g, "id", cp->id, sizeof(cp->id), 1, w) == 1 && !id_valid(cp->id))
 		ERR(c, line_of(member(g, "id")), "campaign: id \"%s\" may use only letters, digits, '.', '_', '-'", cp->id);
+	/* issue 16: every later message names the campaign */
+	if (cp->id[0])
+		snprintf(w, sizeof(w), "campaign %s", cp->id);
+	check_keys(c, g, w, keys);
 	get_str(c, g, "title", cp->title, sizeof(cp->title), 1, w);
 	get_date(c, g, "from", &cp->from_day, w);
 	get_date(c, g, "to", &cp->to_day, w);
@@ -729,7 +761,7 @@ static void load_slot(struct ctx *c, config_setting_t *g, struct slot *sl)
 {
 	static const char *const keys[] = {"id", "weekdays", "days", "dates", "from", "to", "times",
 		"every_minutes", "between", "campaign", "bulletins", "zones", "repeat", "gain", "level", NULL};
-	const char *w = "slot";
+	char w[ID_MAX + 16] = "slot";
 	sl->line = line_of(g);
 	sl->from_day = DAY_NONE_LO;
 	sl->to_day = DAY_NONE_HI;
@@ -738,9 +770,12 @@ static void load_slot(struct ctx *c, config_setting_t *g, struct slot *sl)
 		ERR(c, sl->line, "slots must be groups { id = ...; ... }");
 		return;
 	}
-	check_keys(c, g, w, keys);
 	if (get_str(c, g, "id", sl->id, sizeof(sl->id), 1, w) == 1 && !id_valid(sl->id))
 		ERR(c, line_of(member(g, "id")), "slot: id \"%s\" may use only letters, digits, '.', '_', '-'", sl->id);
+	/* issue 16: every later message names the slot (weekdays, dates, ...) */
+	if (sl->id[0])
+		snprintf(w, sizeof(w), "slot %s", sl->id);
+	check_keys(c, g, w, keys);
 	get_weekdays(c, g, "weekdays", &sl->weekdays, w);
 
 	config_setting_t *d = get_seq(c, g, "days", w);
@@ -898,15 +933,95 @@ static void load_blackout(struct ctx *c, config_setting_t *g, struct blackout *b
 	b->to = t[1];
 }
 
-int config_load_schedule(const char *path, struct schedule *s, struct errlist *errs)
+/* issue 16: libconfig says only "syntax error" for `id = news1;`. When the
+ * line it names has a word where a value goes, say what is wrong in plain
+ * words. The message is replaced in place (read_file() wrote it). */
+static void explain_syntax_error(struct ctx *c, size_t before)
+{
+	if (c->errs->n != before + 1 || !strstr(c->errs->msg[before], "syntax error"))
+		return;
+	const char *m = c->errs->msg[before] + strlen(c->file);
+	int line = 0;
+	if (sscanf(m, ":%d:", &line) != 1 || line < 1)
+		return;
+	char *buf = NULL;
+	size_t len = 0;
+	if (read_file_all(c->file, 1 << 20, 0, &buf, &len) < 0)
+		return;
+	const char *p = buf;
+	for (int l = 1; l < line && p; l++)
+		if ((p = strchr(p, '\n')))
+			p++;
+	char text[256] = "", key[64] = "", word[64] = "";
+	if (p) {
+		size_t n = strcspn(p, "\n");
+		snprintf(text, sizeof(text), "%.*s", (int)(n < 255 ? n : 255), p);
+	}
+	free(buf);
+	/* key = word; or a word inside [ ... ] after '=' or ',' */
+	for (const char *q = text; *q; q++) {
+		if (*q == '"') { /* skip strings */
+			const char *e = strchr(q + 1, '"');
+			if (!e)
+				break;
+			q = e;
+			continue;
+		}
+		if (*q != '=' && *q != '[' && *q != ',')
+			continue;
+		if (*q == '=') {
+			const char *k = q;
+			while (k > text && (k[-1] == ' ' || k[-1] == '\t'))
+				k--;
+			const char *ks = k;
+			while (ks > text && (isalnum((unsigned char)ks[-1]) || ks[-1] == '_' || ks[-1] == '-'))
+				ks--;
+			snprintf(key, sizeof(key), "%.*s", (int)(k - ks < 63 ? k - ks : 63), ks);
+		}
+		const char *v = q + 1;
+		while (*v == ' ' || *v == '\t')
+			v++;
+		size_t wl = 0;
+		while (isalnum((unsigned char)v[wl]) || v[wl] == '_' || v[wl] == '-' || v[wl] == '.')
+			wl++;
+		if (!wl || !isalpha((unsigned char)v[0]))
+			continue;
+		snprintf(word, sizeof(word), "%.*s", (int)(wl < 63 ? wl : 63), v);
+		if (!strcasecmp(word, "true") || !strcasecmp(word, "false")) {
+			word[0] = '\0';
+			continue;
+		}
+		if (*q != '=')
+			key[0] = '\0'; /* an element of a list */
+		break;
+	}
+	if (!word[0])
+		return;
+	free(c->errs->msg[before]);
+	c->errs->n--;
+	c->nerr--;
+	if (key[0])
+		ERR(c, line, "'%s = %s': text must be in double quotes: %s = \"%s\"; (the file was not read "
+			     "further: fix this first)", key, word, key, word);
+	else
+		ERR(c, line, "%s: text must be in double quotes: \"%s\" (the file was not read further: "
+			     "fix this first)", word, word);
+}
+
+/* path into s. keep: on field errors, keep what could be read (return 1)
+ * so that validation can report its problems in the same pass. */
+static int load_schedule(const char *path, struct schedule *s, struct errlist *errs, int keep)
 {
 	static const char *const top[] = {"serial", "campaigns", "slots", "blackouts", "files", NULL};
 	struct ctx c = {.file = path, .errs = errs};
 	config_t cfg;
 	memset(s, 0, sizeof(*s));
 	str_copy(s->file, path, sizeof(s->file));
-	if (read_file(&cfg, &c) < 0)
+	size_t before = errs->n;
+	if (read_file(&cfg, &c) < 0) {
+		explain_syntax_error(&c, before);
 		return -1;
+	}
 	if (sha256_file(path, s->sha256) < 0)
 		s->sha256[0] = '\0';
 	config_setting_t *root = config_root_setting(&cfg);
@@ -950,11 +1065,23 @@ int config_load_schedule(const char *path, struct schedule *s, struct errlist *e
 			load_blackout(&c, config_setting_get_elem(bs, (unsigned)i), &s->blackouts[s->nblackouts++]);
 	}
 	config_destroy(&cfg);
+	if (c.nerr && keep)
+		return 1;
 	if (c.nerr) {
 		schedule_free(s);
 		return -1;
 	}
 	return 0;
+}
+
+int config_load_schedule(const char *path, struct schedule *s, struct errlist *errs)
+{
+	return load_schedule(path, s, errs, 0);
+}
+
+int config_load_schedule_all(const char *path, struct schedule *s, struct errlist *errs)
+{
+	return load_schedule(path, s, errs, 1);
 }
 
 /* ---- the files section of a pushed schedule ---- */

@@ -16,6 +16,12 @@ int config_load_station(const char *path, struct station *st, struct errlist *er
  * station rules are checked by validate_schedule. 0, or -1 with errs
  * (s is freed on failure). */
 int config_load_schedule(const char *path, struct schedule *s, struct errlist *errs);
+/* issue 16: as config_load_schedule, but a file with field errors is kept
+ * for validation, so that every problem is listed in one pass. 0: no
+ * problem; 1: problems appended to errs, s holds what could be read (free
+ * it); -1: unreadable or a syntax error (alone: libconfig stops at the
+ * first), nothing to free. */
+int config_load_schedule_all(const char *path, struct schedule *s, struct errlist *errs);
 
 /* One audio file a pushed schedule brings (its `files` section; see
  * docs/PUSH.md). The SHA-256 is covered by the schedule's signature. */

@@ -38,6 +38,7 @@
 #include "web_auth.h"
 #include "web_page.h"
 #include "web_users.h"
+#include "i18n.h"
 
 #define PROG "loaxa-web"
 #define DEFAULT_CONF "/etc/loaxa/loaxa.conf"
@@ -1656,7 +1657,7 @@ static int parse_listen(const char *s, struct sockaddr_storage *ss, socklen_t *l
 	return -1;
 }
 
-static const char usage[] = "usage: loaxa-web [-c FILE] [-v]\n"
+static const char usage[] = "usage: loaxa-web [-c FILE] [-v] [--help] [--version]\n"
 			    "  the station's web page for commune staff (docs/WEB.md)\n";
 
 int main(int argc, char **argv)
@@ -1664,7 +1665,9 @@ int main(int argc, char **argv)
 	static const struct option lo[] = {{"config", required_argument, NULL, 'c'},
 					   {"verbose", no_argument, NULL, 'v'},
 					   {"help", no_argument, NULL, 'h'},
+					   {"version", no_argument, NULL, 'V'},
 					   {0}};
+	i18n_init(); /* issue 16 */
 	const char *conf = getenv("LOAXA_CONF");
 	int verbose = 0, c;
 	if (!conf || !*conf)
@@ -1676,6 +1679,9 @@ int main(int argc, char **argv)
 			verbose = 1;
 		else if (c == 'h') {
 			fputs(usage, stdout);
+			return 0;
+		} else if (c == 'V') {
+			printf("loaxa-web %s\n", LOAXA_VERSION);
 			return 0;
 		} else {
 			fputs(usage, stderr);

@@ -29,6 +29,7 @@
 #include "textout.h"
 #include "util.h"
 #include "validate.h"
+#include "i18n.h"
 #include "web_users.h"
 
 #define EXIT_OK 0
@@ -48,8 +49,10 @@ static struct station st;
 
 /* ---- usage and messages ---- */
 
+/* printf format: %s is the default station file. */
 static const char usage_text[] =
-	"usage: loaxactl [-c FILE] COMMAND [ARGS]\n"
+	N_("usage: loaxactl [-c FILE] COMMAND [ARGS]\n"
+	"       loaxactl --help | --version\n"
 	"\n"
 	"Daemon (through its control socket):\n"
 	"  status [--fields]               what is playing, what is next (--fields: as key=value)\n"
@@ -73,10 +76,12 @@ static const char usage_text[] =
 	"                                  from an earlier visit is still in it)\n"
 	"  report [--month YYYY-MM | --from DATE --to DATE] [--format text|csv|json|html|pdf]\n"
 	"         [--journal DIR] [--schedule FILE]... [--communes FILE] [--output FILE]\n"
-	"         [--bom] [--issuer T] [--office T] [--place T] [--signer-title T] [--signer NAME]\n"
+	"         [--bom] [--issuer T] [--office T] [--place T] [--sign-for T] [--signer-title T]\n"
+	"         [--signer NAME] [--recipients 'A;B'] [--date YYYY-MM-DD]\n"
 	"                                  counts per campaign and month against the targets\n"
 	"  rollup [--month YYYY-MM | --from DATE --to DATE] [--format text|csv|json|html|pdf]\n"
-	"         [--district CODE] [--communes FILE] [--schedule FILE]... [--output FILE] DIR...\n"
+	"         [--district CODE] [--communes FILE] [--schedule FILE]... [--jobs N]\n"
+	"         [--output FILE] [--bom] [--issuer T] ... (as report) DIR...\n"
 	"                                  many stations' journal folders: communes meeting\n"
 	"                                  each target (needs no -c)\n"
 	"  (--journal DIR and rollup's DIR: a copied journal folder, a station folder, or a\n"
@@ -86,7 +91,8 @@ static const char usage_text[] =
 	"                                  lines behind, last fault, chain verdict (needs no -c)\n"
 	"  bulletin add FILE --id ID --title TITLE [--campaign C] [--replace]\n"
 	"                                  check an MP3/MP2 file and add it to the library\n"
-	"  bulletin list                   the bulletin library, with each one's next play\n"
+	"  bulletin list [--ids]           the bulletin library, with each one's next play\n"
+	"                                  (--ids: only the ids, one a line)\n"
 	"  bulletin remove ID [--force]    take a bulletin out of the library\n"
 	"  bulletin verify [--rebuild]     re-check every file; --rebuild remakes the catalog\n"
 	"  web user add NAME [--role staff|viewer]\n"
@@ -94,7 +100,18 @@ static const char usage_text[] =
 	"                                  password is read from the terminal\n"
 	"  help                            this text\n"
 	"\n"
-	"-c FILE  station file (default: $LOAXA_CONF, else " DEFAULT_CONF ")\n";
+	"-c FILE, --config FILE\n"
+	"           station file (default: $LOAXA_CONF, else %s)\n"
+	"--help     this text; COMMAND --help: that command's usage\n"
+	"--version  the version of loaxactl\n");
+
+/* "1 campaign", "3 campaigns": fmt comes from ngettext(). Returns buf. */
+static const char *plural(char *buf, size_t n, const char *fmt, size_t k) __attribute__((format(printf, 3, 0)));
+static const char *plural(char *buf, size_t n, const char *fmt, size_t k)
+{
+	snprintf(buf, n, fmt, k);
+	return buf;
+}
 
 static void errmsg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void errmsg(const char *fmt, ...)
@@ -120,16 +137,16 @@ static int usage_error(const char *usage, const char *fmt, ...)
 		va_end(ap);
 	}
 	if (usage)
-		fprintf(stderr, "usage: loaxactl [-c FILE] %s\n", usage);
+		fprintf(stderr, _("usage: loaxactl [-c FILE] %s\n"), usage);
 	else
-		fputs("usage: loaxactl [-c FILE] COMMAND [ARGS]   (loaxactl help: the commands)\n",
+		fputs(_("usage: loaxactl [-c FILE] COMMAND [ARGS]   (loaxactl help: the commands)\n"),
 		      stderr);
 	return EXIT_USAGE;
 }
 
 static int help(const char *usage)
 {
-	printf("usage: loaxactl [-c FILE] %s\n", usage);
+	printf(_("usage: loaxactl [-c FILE] %s\n"), usage);
 	return EXIT_OK;
 }
 
@@ -142,13 +159,13 @@ struct command {
 static int dispatch(int argc, char **argv, const struct command *subs, size_t n, const char *usage)
 {
 	if (argc < 2)
-		return usage_error(usage, "%s what?", argv[0]);
+		return usage_error(usage, _("%s what?"), argv[0]);
 	for (size_t i = 0; i < n; i++)
 		if (!strcmp(argv[1], subs[i].name))
 			return subs[i].fn(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))
 		return help(usage);
-	return usage_error(usage, "unknown %s command \"%s\"", argv[0], argv[1]);
+	return usage_error(usage, _("unknown %s command \"%s\""), argv[0], argv[1]);
 }
 
 /* getopt_long over a subcommand's argv (argv[0] = its name). Returns the
@@ -160,11 +177,11 @@ static int next_opt(int argc, char **argv, const char *shortopts, const struct o
 	int c = getopt_long(argc, argv, shortopts, lo, NULL);
 	if (c == '?') {
 		if (optopt && optopt < 256)
-			usage_error(usage, "unknown option -%c", optopt);
+			usage_error(usage, _("unknown option -%c"), optopt);
 		else
-			usage_error(usage, "unknown option %s", argv[optind - 1]);
+			usage_error(usage, _("unknown option %s"), argv[optind - 1]);
 	} else if (c == ':') {
-		usage_error(usage, "option %s needs a value", argv[optind - 1]);
+		usage_error(usage, _("option %s needs a value"), argv[optind - 1]);
 		c = '?';
 	}
 	return c;
@@ -184,13 +201,13 @@ static int load_station(void)
 	if (config_load_station(conf_path, &st, &errs) < 0) {
 		print_errs(&errs);
 		if (!errs.n)
-			errmsg("%s: cannot load the station file", conf_path);
+			errmsg(_("%s: cannot load the station file"), conf_path);
 		errlist_free(&errs);
 		return -1;
 	}
 	errlist_free(&errs);
 	if (civil_tz_set(st.timezone) < 0) {
-		errmsg("%s: time zone \"%s\" is not installed (install tzdata)", conf_path, st.timezone);
+		errmsg(_("%s: time zone \"%s\" is not installed (install tzdata)"), conf_path, st.timezone);
 		return -1;
 	}
 	return 0;
@@ -203,6 +220,30 @@ static void catalog_path(char *out, size_t n)
 
 /* ---- daemon commands ---- */
 
+/* No one answers on the socket: say how to start loaxad from where this
+ * loaxactl runs. A loaxad beside it outside the system folders is a
+ * checkout's build (or an unpacked tree): start that one, in the foreground. */
+static void not_running(void)
+{
+	char exe[PATHBUF], d[PATHBUF + 16];
+	ssize_t l = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (l > 0) {
+		exe[l] = '\0';
+		char *slash = strrchr(exe, '/');
+		if (slash) {
+			*slash = '\0';
+			snprintf(d, sizeof(d), "%s/loaxad", exe);
+			if (strncmp(exe, "/usr/", 5) && strcmp(exe, "/bin") && strcmp(exe, "/sbin") &&
+			    access(d, X_OK) == 0) {
+				errmsg(_("loaxad is not running (no one answers on %s); start it from here with: %s -c %s"),
+				       st.control, d, conf_path);
+				return;
+			}
+		}
+	}
+	errmsg(_("loaxad is not running (no one answers on %s); start it with: systemctl start loaxad"), st.control);
+}
+
 /* Send req, render the structured reply (ctlview.c). fields: print the
  * reply's fields as they are ("key=value" lines) instead. */
 static int daemon_request_as(const char *req, int fields)
@@ -210,21 +251,25 @@ static int daemon_request_as(const char *req, int fields)
 	if (load_station() < 0)
 		return EXIT_FAIL;
 	char *reply = NULL, err[512];
+	errno = 0;
 	if (control_request(st.control, req, &reply, err, sizeof(err)) < 0) {
-		errmsg("%s", err);
+		if (errno == ENOENT || errno == ECONNREFUSED)
+			not_running();
+		else
+			errmsg("%s", err);
 		return EXIT_FAIL;
 	}
 	int ok = kv_ok(reply), rc = EXIT_OK;
 	char cmd[16] = "";
 	sscanf(req, "%15s", cmd);
 	if (ok < 0) {
-		errmsg("unexpected answer from loaxad on %s (not a loaxa=%s reply): \"%.80s\"", st.control, KV_VERSION,
+		errmsg(_("unexpected answer from loaxad on %s (not a loaxa=%s reply): \"%.80s\""), st.control, KV_VERSION,
 		       reply);
 		rc = EXIT_FAIL;
 	} else if (!ok) {
 		char e[1024];
 		kv_get(reply, "error", e, sizeof(e));
-		errmsg("%s", *e ? e : "loaxad refused the request without saying why");
+		errmsg("%s", *e ? e : _("loaxad refused the request without saying why"));
 		rc = EXIT_FAIL;
 	} else if (fields) {
 		fputs(reply, stdout);
@@ -255,11 +300,11 @@ static int cmd_simple(int argc, char **argv)
 			continue;
 		}
 		if (c == 'F')
-			return usage_error(usage, "--fields is for status only");
+			return usage_error(usage, _("--fields is for status only"));
 		return EXIT_USAGE;
 	}
 	if (optind < argc)
-		return usage_error(usage, "%s takes no arguments", argv[0]);
+		return usage_error(usage, _("%s takes no arguments"), argv[0]);
 	return daemon_request_as(argv[0], fields);
 }
 
@@ -279,11 +324,11 @@ static int cmd_play(int argc, char **argv)
 			return EXIT_USAGE;
 	}
 	if (optind != argc - 1)
-		return usage_error(usage, optind >= argc ? "which bulletin? give its ID"
-							 : "play takes one bulletin ID");
+		return usage_error(usage, optind >= argc ? _("which bulletin? give its ID")
+							 : _("play takes one bulletin ID"));
 	const char *id = argv[optind];
 	if (!id_valid(id)) {
-		errmsg("\"%s\" is not a bulletin id (letters, digits, '.', '_', '-'; see loaxactl bulletin list)",
+		errmsg(_("\"%s\" is not a bulletin id (letters, digits, '.', '_', '-'; see loaxactl bulletin list)"),
 		       id);
 		return EXIT_FAIL;
 	}
@@ -299,9 +344,11 @@ static int cmd_play(int argc, char **argv)
 static int schedule_load_checked(const char *path, struct schedule *s, const struct catalog *cat,
 				 struct errlist *errs)
 {
-	if (config_load_schedule(path, s, errs) < 0)
+	/* One pass (issue 16): field errors and references together. */
+	int r = config_load_schedule_all(path, s, errs);
+	if (r < 0)
 		return -1;
-	if (validate_schedule(s, &st, cat, errs) > 0) {
+	if (validate_schedule(s, &st, cat, errs) > 0 || r > 0) {
 		schedule_free(s);
 		return -1;
 	}
@@ -312,7 +359,7 @@ static void report_problems(const struct errlist *errs, const char *file)
 {
 	print_errs(errs);
 	size_t n = errs->n ? errs->n : 1;
-	fprintf(stderr, "%zu problem%s in %s\n", n, n == 1 ? "" : "s", file);
+	fprintf(stderr, ngettext("%zu problem in %s\n", "%zu problems in %s\n", n), n, file);
 }
 
 static int cmd_schedule_check(int argc, char **argv)
@@ -327,8 +374,8 @@ static int cmd_schedule_check(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	if (optind != argc - 1)
-		return usage_error(usage, optind >= argc ? "which schedule file?"
-							 : "schedule check takes one file");
+		return usage_error(usage, optind >= argc ? _("which schedule file?")
+							 : _("schedule check takes one file"));
 	const char *file = argv[optind];
 	if (load_station() < 0)
 		return EXIT_FAIL;
@@ -344,9 +391,11 @@ static int cmd_schedule_check(int argc, char **argv)
 	int rc = EXIT_OK;
 	int sched_ok = schedule_load_checked(file, &s, cat_ok ? &cat : NULL, &errs) == 0;
 	if (sched_ok && cat_ok) {
-		printf("%s: serial %lld, %zu campaign%s, %zu slot%s, %zu blackout%s: OK\n", file,
-		       s.serial, s.ncampaigns, s.ncampaigns == 1 ? "" : "s", s.nslots,
-		       s.nslots == 1 ? "" : "s", s.nblackouts, s.nblackouts == 1 ? "" : "s");
+		char a[64], b[64], d[64];
+		printf(_("%s: serial %lld, %s, %s, %s: OK\n"), file, s.serial,
+		       plural(a, sizeof(a), ngettext("%zu campaign", "%zu campaigns", s.ncampaigns), s.ncampaigns),
+		       plural(b, sizeof(b), ngettext("%zu slot", "%zu slots", s.nslots), s.nslots),
+		       plural(d, sizeof(d), ngettext("%zu blackout", "%zu blackouts", s.nblackouts), s.nblackouts));
 	} else {
 		report_problems(&errs, file);
 		rc = EXIT_FAIL;
@@ -436,7 +485,7 @@ static int cmd_schedule_show(int argc, char **argv)
 			errno = 0;
 			days = strtol(optarg, &end, 10);
 			if (errno || end == optarg || *end || days < 1 || days > 366)
-				return usage_error(usage, "--days takes a number of days from 1 to 366, not \"%s\"",
+				return usage_error(usage, _("--days takes a number of days from 1 to 366, not \"%s\""),
 						   optarg);
 			break;
 		case 'h':
@@ -446,10 +495,10 @@ static int cmd_schedule_show(int argc, char **argv)
 		}
 	}
 	if (optind < argc)
-		return usage_error(usage, "unexpected argument \"%s\"", argv[optind]);
+		return usage_error(usage, _("unexpected argument \"%s\""), argv[optind]);
 	int32_t from_day = 0;
 	if (from_s && civil_parse_date(from_s, &from_day) < 0)
-		return usage_error(usage, "--from takes a date YYYY-MM-DD, not \"%s\"", from_s);
+		return usage_error(usage, _("--from takes a date YYYY-MM-DD, not \"%s\""), from_s);
 	if (load_station() < 0)
 		return EXIT_FAIL;
 	if (!file)
@@ -468,7 +517,7 @@ static int cmd_schedule_show(int argc, char **argv)
 	if (!cat_ok) {
 		print_errs(&errs);
 		errlist_free(&errs);
-		fprintf(stderr, "%s: the library's catalog has problems; bulletins are not checked\n", PROG);
+		fprintf(stderr, _("%s: the library's catalog has problems; bulletins are not checked\n"), PROG);
 	}
 	struct schedule s;
 	if (schedule_load_checked(file, &s, NULL, &errs) < 0) {
@@ -485,10 +534,12 @@ static int cmd_schedule_show(int argc, char **argv)
 	char err[512];
 	if (journal_scan(st.journal, NULL, NULL, rot_record, NULL, &rx, &res, err, sizeof(err)) < 0) {
 		if (errno != ENOENT)
-			fprintf(stderr, "%s: %s (rotations start at the first bulletin)\n", PROG, err);
+			fprintf(stderr, _("%s: %s (rotations start at the first bulletin)\n"), PROG, err);
 	} else if (res.problems) {
-		fprintf(stderr, "%s: the journal has %zu problem%s (see loaxactl log verify); first: %s\n",
-			PROG, res.problems, res.problems == 1 ? "" : "s", res.first_bad);
+		fprintf(stderr,
+			ngettext("%s: the journal has %zu problem (see loaxactl log verify); first: %s\n",
+				 "%s: the journal has %zu problems (see loaxactl log verify); first: %s\n", res.problems),
+			PROG, res.problems, res.first_bad);
 	}
 
 	/* Expanded a day at a time so that memory stays small on a long plan;
@@ -525,10 +576,11 @@ static int cmd_schedule_show(int argc, char **argv)
 	char d1[11], d2[11];
 	civil_format_date(from_day, d1);
 	civil_format_date(from_day + (int32_t)days - 1, d2);
-	printf("%s (%s), commune %s\n", st.name, st.id, st.commune_code);
-	printf("schedule %s, serial %lld\n", file, s.serial);
-	printf("plan %s to %s, %ld day%s, times in %s\n", d1, d2, days, days == 1 ? "" : "s",
-	       st.timezone);
+	printf(_("%s (%s), commune %s\n"), st.name, st.id, st.commune_code);
+	printf(_("schedule %s, serial %lld\n"), file, s.serial);
+	printf(ngettext("plan %s to %s, %ld day, times in %s\n", "plan %s to %s, %ld days, times in %s\n",
+			(unsigned long)days),
+	       d1, d2, days, st.timezone);
 	size_t total = 0, blacked = 0, missing = 0;
 	int rc = EXIT_OK;
 	for (int32_t day = from_day; day < from_day + (int32_t)days; day++) {
@@ -540,7 +592,7 @@ static int cmd_schedule_show(int argc, char **argv)
 		ssize_t n = schedule_expand(&s, civil_tz_instant(day, 0), civil_tz_instant(day + 1, 0),
 					    rot, EXPAND_SUPPRESSED, &occ);
 		if (n < 0) {
-			errmsg("cannot expand %s: %s", file, strerror(errno));
+			errmsg(_("cannot expand %s: %s"), file, strerror(errno));
 			rc = EXIT_FAIL;
 			break;
 		}
@@ -555,25 +607,25 @@ static int cmd_schedule_show(int argc, char **argv)
 			       o->bulletin, wc, o->campaign[0] ? o->campaign : "-", wz, z, o->repeat,
 			       level_name(o->level), o->id);
 			if (o->blackout) {
-				printf("  (blackout: %s, will not play)", o->blackout);
+				printf(_("  (blackout: %s, will not play)"), o->blackout);
 				blacked++;
 			} else if (cat_ok && !catalog_find(&cat, o->bulletin)) {
-				printf("  (not in the library: will fail)");
+				printf(_("  (not in the library: will fail)"));
 				missing++;
 			}
 			putchar('\n');
 		}
 		if (!n)
-			puts("  (nothing scheduled)");
+			puts(_("  (nothing scheduled)"));
 		total += (size_t)n;
 		free(occ);
 	}
 	if (rc == EXIT_OK) {
-		printf("\n%zu broadcast%s planned", total, total == 1 ? "" : "s");
+		printf(ngettext("\n%zu broadcast planned", "\n%zu broadcasts planned", total), total);
 		if (blacked)
-			printf(", %zu in blackouts", blacked);
+			printf(_(", %zu in blackouts"), blacked);
 		if (missing)
-			printf(", %zu with a bulletin missing from the library (%s)", missing, cp);
+			printf(_(", %zu with a bulletin missing from the library (%s)"), missing, cp);
 		putchar('\n');
 	}
 	free(rot);
@@ -626,9 +678,9 @@ static void print_bundle_errs(const struct errlist *warns, const struct errlist 
 static void print_signer(const struct bundle_result *r)
 {
 	if (strcmp(r->signer, BUNDLE_UNSIGNED))
-		printf("signed by key %s; trusted comment: %s\n", r->signer, r->comment);
+		printf(_("signed by key %s; trusted comment: %s\n"), r->signer, r->comment);
 	else
-		printf("not signed\n");
+		printf(_("not signed\n"));
 }
 
 /* Shared option parsing: FILE, --sig SIG, --unsigned (install only). */
@@ -649,25 +701,25 @@ static int schedule_bundle_args(int argc, char **argv, const char *usage, int al
 		else if (c == 'u' && allow_unsigned)
 			*unsig = 1;
 		else if (c == 'u')
-			return usage_error(usage, "--unsigned is only for schedule install");
+			return usage_error(usage, _("--unsigned is only for schedule install"));
 		else if (c == 'h')
 			return help(usage) + 100;
 		else
 			return EXIT_USAGE;
 	}
 	if (optind != argc - 1)
-		return usage_error(usage, optind >= argc ? "which schedule file?" : "one schedule file at a time");
+		return usage_error(usage, optind >= argc ? _("which schedule file?") : _("one schedule file at a time"));
 	*file = argv[optind];
 	if (*sig && *unsig)
-		return usage_error(usage, "give --sig or --unsigned, not both");
+		return usage_error(usage, _("give --sig or --unsigned, not both"));
 	if (!*sig && !*unsig) {
 		/* The usual name, when it is there. */
 		snprintf(defsig, dn, "%s.minisig", *file);
 		if (access(defsig, F_OK) == 0)
 			*sig = defsig;
 		else
-			return usage_error(usage, "%s has no signature %s: give --sig FILE.minisig%s", *file, defsig,
-					   allow_unsigned ? ", or --unsigned to install a local schedule" : "");
+			return usage_error(usage, _("%s has no signature %s: give --sig FILE.minisig%s"), *file, defsig,
+					   allow_unsigned ? _(", or --unsigned to install a local schedule") : "");
 	}
 	return -1;
 }
@@ -696,18 +748,22 @@ static int cmd_schedule_verify(int argc, char **argv)
 	if (bs == BUNDLE_REJECTED && inst_sha[0] && !strcmp(res.sha256, inst_sha) && errs.n == 1 &&
 	    strstr(errs.msg[0], "is not greater than the running serial")) {
 		/* The schedule in force: signed (or not) as checked above. */
-		printf("%s is the schedule in force: serial %lld, SHA-256 %.12s...\n", file, res.serial,
+		printf(_("%s is the schedule in force: serial %lld, SHA-256 %.12s...\n"), file, res.serial,
 		       res.sha256);
 		print_signer(&res);
 	} else if (bs == BUNDLE_OK) {
 		print_bundle_errs(&warns, &errs);
-		printf("%s: serial %lld, %zu campaign%s, %zu slot%s, %zu audio file%s (%zu new to the library): OK, this station would install it\n",
-		       file, res.serial, res.ncampaigns, res.ncampaigns == 1 ? "" : "s", res.nslots,
-		       res.nslots == 1 ? "" : "s", res.nfiles, res.nfiles == 1 ? "" : "s", res.ncopied);
+		char a[64], b[64], d[64];
+		printf(_("%s: serial %lld, %s, %s, %s (%zu new to the library): OK, this station would install it\n"),
+		       file, res.serial,
+		       plural(a, sizeof(a), ngettext("%zu campaign", "%zu campaigns", res.ncampaigns), res.ncampaigns),
+		       plural(b, sizeof(b), ngettext("%zu slot", "%zu slots", res.nslots), res.nslots),
+		       plural(d, sizeof(d), ngettext("%zu audio file", "%zu audio files", res.nfiles), res.nfiles),
+		       res.ncopied);
 		print_signer(&res);
 	} else {
 		print_bundle_errs(&warns, &errs);
-		fprintf(stderr, "%s: %s would be refused: %s\n", PROG, file, errs.n ? errs.msg[0] : "?");
+		fprintf(stderr, _("%s: %s would be refused: %s\n"), PROG, file, errs.n ? errs.msg[0] : "?");
 		rc = EXIT_FAIL;
 	}
 	errlist_free(&errs);
@@ -727,7 +783,7 @@ static int cmd_schedule_install(int argc, char **argv)
 	if (load_station() < 0)
 		return EXIT_FAIL;
 	if (unsig && st.ntrust_keys)
-		fprintf(stderr, "%s: warning: installing an UNSIGNED schedule; the journal and loaxactl status will show it as unsigned\n",
+		fprintf(stderr, _("%s: warning: installing an UNSIGNED schedule; the journal and loaxactl status will show it as unsigned\n"),
 			PROG);
 	struct errlist errs = {0}, warns = {0};
 	struct bundle_result res;
@@ -742,24 +798,29 @@ static int cmd_schedule_install(int argc, char **argv)
 	print_bundle_errs(&warns, &errs);
 	int rc = EXIT_OK;
 	if (bs == BUNDLE_SAME) {
-		printf("%s is already the schedule in force; nothing to do\n", file);
+		printf(_("%s is already the schedule in force; nothing to do\n"), file);
 	} else if (bs != BUNDLE_OK) {
-		fprintf(stderr, "%s: %s was not installed; the schedule in force is unchanged\n", PROG, file);
+		fprintf(stderr, _("%s: %s was not installed; the schedule in force is unchanged\n"), PROG, file);
 		rc = EXIT_FAIL;
 	} else {
-		printf("installed %s as %s: serial %lld, %zu campaign%s, %zu slot%s; %zu new bulletin%s copied into the library\n",
-		       file, st.schedule, res.serial, res.ncampaigns, res.ncampaigns == 1 ? "" : "s",
-		       res.nslots, res.nslots == 1 ? "" : "s", res.ncopied, res.ncopied == 1 ? "" : "s");
+		char a[64], b[64], d[64];
+		printf(_("installed %s as %s: serial %lld, %s, %s; %s\n"), file, st.schedule, res.serial,
+		       plural(a, sizeof(a), ngettext("%zu campaign", "%zu campaigns", res.ncampaigns), res.ncampaigns),
+		       plural(b, sizeof(b), ngettext("%zu slot", "%zu slots", res.nslots), res.nslots),
+		       plural(d, sizeof(d),
+			      ngettext("%zu new bulletin copied into the library",
+				       "%zu new bulletins copied into the library", res.ncopied),
+			      res.ncopied));
 		print_signer(&res);
 		char *reply = NULL, err[512];
 		if (control_request(st.control, "reload", &reply, err, sizeof(err)) < 0) {
-			printf("%s; it takes the new schedule when it starts\n", err);
+			printf(_("%s; it takes the new schedule when it starts\n"), err);
 		} else if (kv_ok(reply) == 1) {
-			printf("loaxad has switched to serial %lld\n", res.serial);
+			printf(_("loaxad has switched to serial %lld\n"), res.serial);
 		} else {
 			char e[1024];
 			kv_get(reply, "error", e, sizeof(e));
-			fprintf(stderr, "%s: loaxad did not take it: %s\n", PROG, *e ? e : reply);
+			fprintf(stderr, _("%s: loaxad did not take it: %s\n"), PROG, *e ? e : reply);
 			rc = EXIT_FAIL;
 		}
 		free(reply);
@@ -971,11 +1032,11 @@ static int journal_dirs(const char *journal, struct jfolder_list *l)
 	}
 	int n = jfolder_find(journal, l);
 	if (n < 0) {
-		errmsg("%s: cannot read: %s", journal, strerror(errno));
+		errmsg(_("%s: cannot read: %s"), journal, strerror(errno));
 		return -1;
 	}
 	if (n == 0) {
-		errmsg("%s: no journal files (YYYY-MM.log) in it, in %s/journal, or in its subfolders", journal,
+		errmsg(_("%s: no journal files (YYYY-MM.log) in it, in %s/journal, or in its subfolders"), journal,
 		       journal);
 		return -1;
 	}
@@ -1027,16 +1088,16 @@ static int cmd_log_verify(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	if (optind < argc)
-		return usage_error(usage, "unexpected argument \"%s\"", argv[optind]);
+		return usage_error(usage, _("unexpected argument \"%s\""), argv[optind]);
 	struct head_find hf = {0};
 	if (want && (strlen(want) != RECORD_HASH_LEN * 2 || hex_decode(want, hf.want, RECORD_HASH_LEN) < 0))
-		return usage_error(usage, "--head takes the 64 hex digits log verify printed as the chain head");
+		return usage_error(usage, _("--head takes the 64 hex digits log verify printed as the chain head"));
 	struct jfolder_list dirs = {0};
 	if (journal_dirs(journal, &dirs) < 0)
 		return EXIT_FAIL;
 	if (want && dirs.n > 1) {
 		jfolder_list_free(&dirs);
-		return usage_error(usage, "--head names one station's head: give one station's journal folder");
+		return usage_error(usage, _("--head names one station's head: give one station's journal folder"));
 	}
 	int rc = EXIT_OK;
 	for (size_t i = 0; i < dirs.n; i++) {
@@ -1050,7 +1111,7 @@ static int cmd_log_verify(int argc, char **argv)
 		if (journal_scan(dir, NULL, NULL, want ? head_cb : NULL, print_problem, &hf, &res, err,
 				 sizeof(err)) < 0) {
 			if (errno == ENOENT)
-				errmsg("no journal at %s (nothing recorded yet, or the wrong folder)", dir);
+				errmsg(_("no journal at %s (nothing recorded yet, or the wrong folder)"), dir);
 			else
 				errmsg("%s", err);
 			rc = EXIT_FAIL;
@@ -1059,27 +1120,33 @@ static int cmd_log_verify(int argc, char **argv)
 		/* A torn last line of the newest file alone does not fail the
 		 * check (docs/JOURNAL.md): the daemon sets it aside at its next start. */
 		if (!res.chain_ok) {
-			errmsg("%sjournal NOT OK: %zu problem%s in %zu file%s; first: %s", who, res.problems,
-			       res.problems == 1 ? "" : "s", res.files, res.files == 1 ? "" : "s",
+			char a[64], b[64];
+			errmsg(_("%sjournal NOT OK: %s in %s; first: %s"), who,
+			       plural(a, sizeof(a), ngettext("%zu problem", "%zu problems", res.problems), res.problems),
+			       plural(b, sizeof(b), ngettext("%zu file", "%zu files", res.files), res.files),
 			       res.first_bad);
 			rc = EXIT_FAIL;
 			continue;
 		}
 		char head[RECORD_HASH_LEN * 2 + 1];
 		hex_encode(res.head, RECORD_HASH_LEN, head);
-		printf("%sjournal OK: %zu record%s in %zu file%s, chain head %s\n", who, res.records,
-		       res.records == 1 ? "" : "s", res.files, res.files == 1 ? "" : "s", head);
+		char a[64], b[64];
+		printf(_("%sjournal OK: %s in %s, chain head %s\n"), who,
+		       plural(a, sizeof(a), ngettext("%zu record", "%zu records", res.records), res.records),
+		       plural(b, sizeof(b), ngettext("%zu file", "%zu files", res.files), res.files), head);
 		if (res.problems)
-			printf("%snote: %s (a power cut while writing; set aside at the daemon's next start)\n", who,
+			printf(_("%snote: %s (a power cut while writing; set aside at the daemon's next start)\n"), who,
 			       res.first_bad);
 		if (want) {
 			if (!memcmp(res.head, hf.want, RECORD_HASH_LEN)) {
-				printf("head %.12s... is the last line: nothing was added since\n", want);
+				printf(_("head %.12s... is the last line: nothing was added since\n"), want);
 			} else if (hf.found) {
-				printf("head %.12s... is still in the journal; %zu record%s added since (from %s)\n",
-				       want, hf.after, hf.after == 1 ? "" : "s", hf.where);
+				printf(ngettext("head %.12s... is still in the journal; %zu record added since (from %s)\n",
+						"head %.12s... is still in the journal; %zu records added since (from %s)\n",
+						hf.after),
+				       want, hf.after, hf.where);
 			} else {
-				errmsg("journal NOT OK: the head %s kept earlier is not in it: lines were cut off the end, or the journal was replaced",
+				errmsg(_("journal NOT OK: the head %s kept earlier is not in it: lines were cut off the end, or the journal was replaced"),
 				       want);
 				rc = EXIT_FAIL;
 			}
@@ -1130,7 +1197,7 @@ static int cmd_log(int argc, char **argv)
 			else if (!strcmp(optarg, "json"))
 				x.fmt = FMT_JSON;
 			else
-				return usage_error(usage, "--format is text, csv or json, not \"%s\"", optarg);
+				return usage_error(usage, _("--format is text, csv or json, not \"%s\""), optarg);
 			break;
 		case 'h':
 			return help(usage);
@@ -1139,16 +1206,16 @@ static int cmd_log(int argc, char **argv)
 		}
 	}
 	if (optind < argc)
-		return usage_error(usage, "unexpected argument \"%s\"", argv[optind]);
+		return usage_error(usage, _("unexpected argument \"%s\""), argv[optind]);
 	int32_t from_day = 0, to_day = 0;
 	if (from_s && civil_parse_date(from_s, &from_day) < 0)
-		return usage_error(usage, "--from takes a date YYYY-MM-DD, not \"%s\"", from_s);
+		return usage_error(usage, _("--from takes a date YYYY-MM-DD, not \"%s\""), from_s);
 	if (to_s && civil_parse_date(to_s, &to_day) < 0)
-		return usage_error(usage, "--to takes a date YYYY-MM-DD, not \"%s\"", to_s);
+		return usage_error(usage, _("--to takes a date YYYY-MM-DD, not \"%s\""), to_s);
 	if (from_s && to_s && from_day > to_day)
-		return usage_error(usage, "--from %s is after --to %s", from_s, to_s);
+		return usage_error(usage, _("--from %s is after --to %s"), from_s, to_s);
 	if (bom && x.fmt != FMT_CSV)
-		return usage_error(usage, "--bom is for --format csv");
+		return usage_error(usage, _("--bom is for --format csv"));
 	struct jfolder_list dirs = {0};
 	if (journal_dirs(journal, &dirs) < 0)
 		return EXIT_FAIL;
@@ -1214,28 +1281,31 @@ static int cmd_log(int argc, char **argv)
 		fputs(x.rows ? "\n]\n" : "]\n", stdout);
 	} else if (x.fmt == FMT_TEXT) {
 		if (!x.rows) {
-			puts(absent || !records ? "no broadcasts recorded yet"
-						    : "no broadcasts in that period");
+			puts(absent || !records ? _("no broadcasts recorded yet")
+						    : _("no broadcasts in that period"));
 		} else {
-			printf("%zu broadcast%s:", x.rows, x.rows == 1 ? "" : "s");
+			printf(ngettext("%zu broadcast:", "%zu broadcasts:", x.rows), x.rows);
 			for (int o = 0; o < OUT__N; o++)
 				printf("%s %zu %s", o ? "," : "", x.count[o], outcome_name((enum outcome)o));
 			putchar('\n');
 		}
 		if (x.nopen)
-			fprintf(stderr, "%zu broadcast%s in progress (not listed until it ends)\n",
-				x.nopen, x.nopen == 1 ? "" : "s");
+			fprintf(stderr,
+				ngettext("%zu broadcast in progress (not listed until it ends)\n",
+					 "%zu broadcasts in progress (not listed until they end)\n", x.nopen),
+				x.nopen);
 	}
 	for (size_t i = 0; i < x.nopen; i++)
 		free(x.open[i]);
 	free(x.open);
 	if (rc == EXIT_OK && !absent && problems) {
-		errmsg("the journal has %zu problem%s (listed above); run loaxactl log verify",
-		       problems, problems == 1 ? "" : "s");
+		errmsg(ngettext("the journal has %zu problem (listed above); run loaxactl log verify",
+				"the journal has %zu problems (listed above); run loaxactl log verify", problems),
+		       problems);
 		rc = EXIT_FAIL;
 	}
 	if (fflush(stdout) != 0) {
-		errmsg("cannot write the output: %s", strerror(errno));
+		errmsg(_("cannot write the output: %s"), strerror(errno));
 		rc = EXIT_FAIL;
 	}
 	return rc;
@@ -1285,7 +1355,7 @@ static void tell_daemon_reload(void)
 {
 	char *reply = NULL, err[512];
 	if (control_request(st.control, "reload", &reply, err, sizeof(err)) == 0 && kv_ok(reply) >= 0)
-		printf("loaxad has reloaded the library\n");
+		printf(_("loaxad has reloaded the library\n"));
 	free(reply);
 }
 
@@ -1312,9 +1382,9 @@ static int cmd_bulletin_add(int argc, char **argv)
 		}
 	}
 	if (optind + 1 != argc)
-		return usage_error(usage, optind >= argc ? "which file?" : "one file at a time");
+		return usage_error(usage, optind >= argc ? _("which file?") : _("one file at a time"));
 	if (!o.id || !o.title)
-		return usage_error(usage, "--id and --title are needed");
+		return usage_error(usage, _("--id and --title are needed"));
 	if (load_station() < 0)
 		return EXIT_FAIL;
 	o.now = (int64_t)time(NULL);
@@ -1328,11 +1398,11 @@ static int cmd_bulletin_add(int argc, char **argv)
 	errlist_free(&warns);
 	errlist_free(&errs);
 	if (r < 0) {
-		fprintf(stderr, "%s: nothing was added\n", PROG);
+		fprintf(stderr, _("%s: nothing was added\n"), PROG);
 		return EXIT_FAIL;
 	}
 	long secs = (long)(b.duration + 0.5);
-	printf("added %s: \"%s\", %ld:%02ld, %d Hz %s, SHA-256 %.12s..., in %s/%s\n", b.id, b.title,
+	printf(_("added %s: \"%s\", %ld:%02ld, %d Hz %s, SHA-256 %.12s..., in %s/%s\n"), b.id, b.title,
 	       secs / 60, secs % 60, b.rate, b.channels == 1 ? "mono" : "stereo", b.sha256,
 	       st.library, b.file);
 	tell_daemon_reload();
@@ -1381,13 +1451,13 @@ static int cmd_bulletin_remove(int argc, char **argv)
 			return EXIT_USAGE;
 	}
 	if (optind + 1 != argc)
-		return usage_error(usage, "which bulletin?");
+		return usage_error(usage, _("which bulletin?"));
 	const char *id = argv[optind];
 	if (load_station() < 0)
 		return EXIT_FAIL;
 	char who[128], err[1024];
 	if (!force && schedule_uses(id, who, sizeof(who))) {
-		errmsg("%s is still used by the installed schedule (%s); it would fail when due. Remove it from the schedule first, or use --force",
+		errmsg(_("%s is still used by the installed schedule (%s); it would fail when due. Remove it from the schedule first, or use --force"),
 		       id, who);
 		return EXIT_FAIL;
 	}
@@ -1396,7 +1466,7 @@ static int cmd_bulletin_remove(int argc, char **argv)
 	if (control_request(st.control, "status", &reply, err, sizeof(err)) == 0 && kv_ok(reply) == 1) {
 		kv_get(reply, "playing.bulletin", playing, sizeof(playing));
 		if (!strcmp(playing, id)) {
-			errmsg("%s is playing now; try again when the broadcast has ended", id);
+			errmsg(_("%s is playing now; try again when the broadcast has ended"), id);
 			free(reply);
 			return EXIT_FAIL;
 		}
@@ -1406,7 +1476,7 @@ static int cmd_bulletin_remove(int argc, char **argv)
 		errmsg("%s", err);
 		return EXIT_FAIL;
 	}
-	printf("removed %s from the library\n", id);
+	printf(_("removed %s from the library\n"), id);
 	tell_daemon_reload();
 	return EXIT_OK;
 }
@@ -1428,7 +1498,7 @@ static int cmd_bulletin_verify(int argc, char **argv)
 			return EXIT_USAGE;
 	}
 	if (optind < argc)
-		return usage_error(usage, "unexpected argument \"%s\"", argv[optind]);
+		return usage_error(usage, _("unexpected argument \"%s\""), argv[optind]);
 	if (load_station() < 0)
 		return EXIT_FAIL;
 	struct errlist probs = {0};
@@ -1440,8 +1510,10 @@ static int cmd_bulletin_verify(int argc, char **argv)
 		if (n < 0) {
 			rc = EXIT_FAIL;
 		} else {
-			printf("catalog rebuilt from the files: %d bulletin%s; check titles with: loaxactl bulletin list\n",
-			       n, n == 1 ? "" : "s");
+			printf(ngettext("catalog rebuilt from the files: %d bulletin; check titles with: loaxactl bulletin list\n",
+					"catalog rebuilt from the files: %d bulletins; check titles with: loaxactl bulletin list\n",
+					(unsigned long)n),
+			       n);
 			tell_daemon_reload();
 			rc = probs.n ? EXIT_FAIL : EXIT_OK;
 		}
@@ -1450,10 +1522,12 @@ static int cmd_bulletin_verify(int argc, char **argv)
 		for (size_t i = 0; i < probs.n; i++)
 			fprintf(stderr, "%s: %s\n", PROG, probs.msg[i]);
 		if (n == 0) {
-			printf("library OK: every file matches its catalog entry\n");
+			printf(_("library OK: every file matches its catalog entry\n"));
 		} else {
-			fprintf(stderr, "%s: %d problem%s in the library\n", PROG, n < 0 ? 1 : n,
-				n == 1 ? "" : "s");
+			fprintf(stderr,
+				ngettext("%s: %d problem in the library\n", "%s: %d problems in the library\n",
+					 (unsigned long)(n < 0 ? 1 : n)),
+				PROG, n < 0 ? 1 : n);
 			rc = EXIT_FAIL;
 		}
 	}
@@ -1463,17 +1537,21 @@ static int cmd_bulletin_verify(int argc, char **argv)
 
 static int cmd_bulletin_list(int argc, char **argv)
 {
-	static const struct option lo[] = {{"help", no_argument, NULL, 'h'}, {0}};
-	const char *usage = "bulletin list";
-	int c;
+	static const struct option lo[] = {{"help", no_argument, NULL, 'h'}, {"ids", no_argument, NULL, 'I'}, {0}};
+	const char *usage = "bulletin list [--ids]";
+	int c, ids_only = 0;
 	optind = 0;
 	while ((c = next_opt(argc, argv, ":h", lo, usage)) != -1) {
 		if (c == 'h')
 			return help(usage);
+		if (c == 'I') {
+			ids_only = 1;
+			continue;
+		}
 		return EXIT_USAGE;
 	}
 	if (optind < argc)
-		return usage_error(usage, "unexpected argument \"%s\"", argv[optind]);
+		return usage_error(usage, _("unexpected argument \"%s\""), argv[optind]);
 	if (load_station() < 0)
 		return EXIT_FAIL;
 	struct errlist errs = {0};
@@ -1482,15 +1560,21 @@ static int cmd_bulletin_list(int argc, char **argv)
 	catalog_path(cp, sizeof(cp));
 	if (catalog_load(cp, &cat, &errs) < 0) {
 		report_problems(&errs, cp);
-		fprintf(stderr, "%s: the catalog is damaged; rebuild it from the files with: loaxactl bulletin verify --rebuild\n",
+		fprintf(stderr, _("%s: the catalog is damaged; rebuild it from the files with: loaxactl bulletin verify --rebuild\n"),
 			PROG);
 		errlist_free(&errs);
 		catalog_free(&cat);
 		return EXIT_FAIL;
 	}
 	errlist_free(&errs);
+	if (ids_only) { /* for scripts and shell completion: ids only, one a line */
+		for (size_t i = 0; i < cat.n; i++)
+			puts(cat.items[i].id);
+		catalog_free(&cat);
+		return EXIT_OK;
+	}
 	if (!cat.n) {
-		printf("no bulletins in %s\n", cp);
+		printf(_("no bulletins in %s\n"), cp);
 		catalog_free(&cat);
 		return EXIT_OK;
 	}
@@ -1564,7 +1648,7 @@ static int cmd_web(int argc, char **argv)
 
 static int cmd_help(int argc, char **argv)
 {
-	fputs(usage_text, stdout);
+	printf(_(usage_text), DEFAULT_CONF);
 	return EXIT_OK;
 }
 
@@ -1582,8 +1666,10 @@ static const struct command commands[] = {
 int main(int argc, char **argv)
 {
 	static const struct option lo[] = {
-		{"config", required_argument, NULL, 'c'}, {"help", no_argument, NULL, 'h'}, {0}};
+		{"config", required_argument, NULL, 'c'}, {"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'}, {0}};
 	int c;
+	i18n_init();
 	log_init(PROG, 0);
 	conf_path = getenv("LOAXA_CONF");
 	conf_named = conf_path && *conf_path;
@@ -1597,20 +1683,23 @@ int main(int argc, char **argv)
 			conf_named = 1;
 			break;
 		case 'h':
-			fputs(usage_text, stdout);
+			printf(_(usage_text), DEFAULT_CONF);
+			return EXIT_OK;
+		case 'V':
+			printf("loaxactl %s\n", LOAXA_VERSION);
 			return EXIT_OK;
 		case ':':
-			return usage_error(NULL, "option %s needs a value", argv[optind - 1]);
+			return usage_error(NULL, _("option %s needs a value"), argv[optind - 1]);
 		default:
 			if (optopt && optopt < 256)
-				return usage_error(NULL, "unknown option -%c", optopt);
-			return usage_error(NULL, "unknown option %s", argv[optind - 1]);
+				return usage_error(NULL, _("unknown option -%c"), optopt);
+			return usage_error(NULL, _("unknown option %s"), argv[optind - 1]);
 		}
 	}
 	if (optind >= argc)
-		return usage_error(NULL, "which command?");
+		return usage_error(NULL, _("which command?"));
 	for (size_t i = 0; i < ARRAY_LEN(commands); i++)
 		if (!strcmp(argv[optind], commands[i].name))
 			return commands[i].fn(argc - optind, argv + optind);
-	return usage_error(NULL, "unknown command \"%s\"", argv[optind]);
+	return usage_error(NULL, _("unknown command \"%s\""), argv[optind]);
 }

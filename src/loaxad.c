@@ -43,8 +43,11 @@
 #include "sequence.h"
 #include "util.h"
 #include "validate.h"
+#include "i18n.h"
 
-#define LOAXA_VERSION "0.3.0"
+#ifndef LOAXA_VERSION
+#define LOAXA_VERSION "0.3.0" /* the Makefile passes debian/changelog's */
+#endif
 #define EXIT_CONFIG 78 /* sysexits EX_CONFIG: systemd must not restart on it */
 #define SYNC_RECHECK_MS 30000
 #define MAX_POLL 64
@@ -128,12 +131,15 @@ struct daemon {
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: loaxad -c FILE [-f] [-v]\n"
-		   "       loaxad -c FILE --check\n"
-		   "  -c FILE   station file (loaxa.conf)\n"
-		   "  -f        stay in the foreground (log to stderr; always the case under systemd)\n"
-		   "  -v        log debug messages too\n"
-		   "  --check   validate the station file, schedule and library; exit 0 or list every error\n");
+	fputs(_("usage: loaxad -c FILE [-f] [-v]\n"
+		"       loaxad -c FILE --check\n"
+		"       loaxad --help | --version\n"
+		"  -c FILE     station file (loaxa.conf)\n"
+		"  -f          stay in the foreground (log to stderr; always the case under systemd)\n"
+		"  -v          log debug messages too\n"
+		"  --check     validate the station file, schedule and library; exit 0 or list every error\n"
+		"  --help      this text\n"
+		"  --version   the version of loaxad\n"), f);
 }
 
 static void set_error(struct daemon *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -2047,9 +2053,13 @@ static int check(struct daemon *d)
 	struct schedule s;
 	if (config_load_schedule(d->st.schedule, &s, &errs) == 0) {
 		validate_schedule(&s, &d->st, &d->cat, &errs);
-		if (!errs.n)
-			printf("%s: serial %lld, %zu campaigns, %zu slots, %zu blackouts\n", d->st.schedule,
-			       s.serial, s.ncampaigns, s.nslots, s.nblackouts);
+		if (!errs.n) { /* issue 16: singular and plural */
+			char a[64], b[64], c[64];
+			snprintf(a, sizeof(a), ngettext("%zu campaign", "%zu campaigns", s.ncampaigns), s.ncampaigns);
+			snprintf(b, sizeof(b), ngettext("%zu slot", "%zu slots", s.nslots), s.nslots);
+			snprintf(c, sizeof(c), ngettext("%zu blackout", "%zu blackouts", s.nblackouts), s.nblackouts);
+			printf(_("%s: serial %lld, %s, %s, %s\n"), d->st.schedule, s.serial, a, b, c);
+		}
 		schedule_free(&s);
 	}
 	check_amplifier(d, &errs);
@@ -2058,9 +2068,11 @@ static int check(struct daemon *d)
 		fprintf(stderr, "%s\n", errs.msg[i]);
 	int bad = errs.n != 0;
 	if (bad)
-		fprintf(stderr, "%zu problem(s) found\n", errs.n);
+		fprintf(stderr, ngettext("%zu problem found\n", "%zu problems found\n", errs.n), errs.n);
 	else
-		printf("%s: station %s OK; library %zu bulletins OK\n", d->st.file, d->st.id, d->cat.n);
+		printf(ngettext("%s: station %s OK; library %zu bulletin OK\n",
+				"%s: station %s OK; library %zu bulletins OK\n", d->cat.n),
+		       d->st.file, d->st.id, d->cat.n);
 	errlist_free(&errs);
 	catalog_free(&d->cat);
 	return bad ? 1 : 0;
@@ -2074,7 +2086,9 @@ int main(int argc, char **argv)
 					     {NULL, 0, NULL, 0}};
 	const char *conf = NULL;
 	int do_check = 0, verbose = 0, c;
-	while ((c = getopt_long(argc, argv, "c:fvh", opts, NULL)) != -1) {
+	i18n_init();
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":c:fvh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c': conf = optarg; break;
 		case 'f': break; /* always foreground: systemd supervises, logs go to stderr */
@@ -2082,10 +2096,27 @@ int main(int argc, char **argv)
 		case 'C': do_check = 1; break;
 		case 'h': usage(stdout); return 0;
 		case 'V': printf("loaxad %s\n", LOAXA_VERSION); return 0;
-		default: usage(stderr); return 2;
+		case ':':
+			fprintf(stderr, _("loaxad: option %s needs a value\n"), argv[optind - 1]);
+			usage(stderr);
+			return 2;
+		default:
+			if (optopt && optopt < 256)
+				fprintf(stderr, _("loaxad: unknown option -%c\n"), optopt);
+			else
+				fprintf(stderr, _("loaxad: unknown option %s\n"), argv[optind - 1]);
+			usage(stderr);
+			return 2;
 		}
 	}
-	if (!conf || optind != argc) {
+	if (!conf) {
+		fputs(_("loaxad: no station file: give it with -c FILE (installed: -c /etc/loaxa/loaxa.conf)\n"),
+		      stderr);
+		usage(stderr);
+		return 2;
+	}
+	if (optind != argc) {
+		fprintf(stderr, _("loaxad: unexpected argument \"%s\" (loaxad takes options only)\n"), argv[optind]);
 		usage(stderr);
 		return 2;
 	}
@@ -2095,12 +2126,17 @@ int main(int argc, char **argv)
 	if (config_load_station(conf, &d.st, &errs) < 0) {
 		for (size_t i = 0; i < errs.n; i++)
 			fprintf(stderr, "%s\n", errs.msg[i]);
-		fprintf(stderr, "loaxad: %zu problem(s) in the station file; not starting\n", errs.n);
+		fprintf(stderr,
+			ngettext("loaxad: %zu problem in the station file; not starting\n",
+				 "loaxad: %zu problems in the station file; not starting\n", errs.n),
+			errs.n);
 		errlist_free(&errs);
 		return do_check ? 1 : EXIT_CONFIG;
 	}
+	/* A systemd service has no user locale: the station file may choose. */
+	i18n_set_language(d.st.language);
 	if (civil_tz_set(d.st.timezone) < 0) {
-		fprintf(stderr, "loaxad: time zone %s is not installed (tzdata)\n", d.st.timezone);
+		fprintf(stderr, _("loaxad: time zone %s is not installed (tzdata)\n"), d.st.timezone);
 		return do_check ? 1 : EXIT_CONFIG;
 	}
 	clock_init();

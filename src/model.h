@@ -119,6 +119,8 @@ struct station {
 	double monitor_silence_dbfs;
 	double monitor_min_heard;  /* share of the bulletin's seconds, 0..1 */
 	struct fleet_config fleet; /* issue 13: the MQTT link to the district */
+	/* issue 16: station.language, the daemon's messages ("" = the locale) */
+	char language[8];
 };
 
 struct campaign {

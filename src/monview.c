@@ -1,6 +1,7 @@
 /* The monitor input's status fields: put by the daemon, rendered as text
  * by clients (monview.h). Pure. */
 #include "monview.h"
+#include "i18n.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -58,19 +59,19 @@ size_t monview_text(const char *reply, char *out, size_t n)
 		return 0;
 #define P(...) (l += (size_t)snprintf(out + l, l < n ? n - l : 0, __VA_ARGS__))
 	if (get(reply, "monitor.listening.of", of, sizeof(of))[0])
-		P("listening: heard %s of %s s so far, level %s dBFS\n",
+		P(_("listening: heard %s of %s s so far, level %s dBFS\n"),
 		  get(reply, "monitor.listening.heard", h, sizeof(h)), of,
 		  get(reply, "monitor.listening.dbfs", db, sizeof(db)));
 	get(reply, "monitor.device", dev, sizeof(dev));
 	get(reply, "monitor.at", at, sizeof(at));
 	get(reply, "monitor.reason", why, sizeof(why));
 	if (!strcmp(st, "not-yet"))
-		P("monitor:   %s, no broadcast measured yet%s%s\n", dev, why[0] ? "; unavailable: " : "", why);
+		P(_("monitor:   %s, no broadcast measured yet%s%s\n"), dev, why[0] ? _("; unavailable: ") : "", why);
 	else if (!strcmp(st, "unavailable"))
-		P("monitor:   %s, unavailable at the last broadcast (%s): %s\n", dev, at, why);
+		P(_("monitor:   %s, unavailable at the last broadcast (%s): %s\n"), dev, at, why);
 	else
-		P("monitor:   %s, last broadcast (%s) %s: heard %s of %s s, level %s dBFS, peak %s dBFS\n", dev, at,
-		  !strcmp(st, "dead-air") ? "DEAD AIR" : "heard", get(reply, "monitor.heard", h, sizeof(h)),
+		P(_("monitor:   %s, last broadcast (%s) %s: heard %s of %s s, level %s dBFS, peak %s dBFS\n"), dev, at,
+		  !strcmp(st, "dead-air") ? _("DEAD AIR") : _("heard"), get(reply, "monitor.heard", h, sizeof(h)),
 		  get(reply, "monitor.of", of, sizeof(of)), get(reply, "monitor.dbfs", db, sizeof(db)),
 		  get(reply, "monitor.peak", pk, sizeof(pk)));
 #undef P

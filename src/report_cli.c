@@ -3,6 +3,7 @@
  * HTML page for a district officer to open, print or e-mail). Counting is
  * report.c's, reading folders rollup.c's; this file only presents. */
 #include "report_cli.h"
+#include "i18n.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -64,7 +65,7 @@ static int usage_error(const char *usage, const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	fputc('\n', stderr);
 	va_end(ap);
-	fprintf(stderr, "usage: loaxactl %s\n", usage);
+	fprintf(stderr, _("usage: loaxactl %s\n"), usage);
 	return EXIT_USAGE;
 }
 
@@ -75,11 +76,11 @@ static int next_opt(int argc, char **argv, const struct option *lo, const char *
 	int c = getopt_long(argc, argv, ":h", lo, NULL);
 	if (c == '?') {
 		if (optopt && optopt < 256)
-			usage_error(usage, "unknown option -%c", optopt);
+			usage_error(usage, _("unknown option -%c"), optopt);
 		else
-			usage_error(usage, "unknown option %s", argv[optind - 1]);
+			usage_error(usage, _("unknown option %s"), argv[optind - 1]);
 	} else if (c == ':') {
-		usage_error(usage, "option %s needs a value", argv[optind - 1]);
+		usage_error(usage, _("option %s needs a value"), argv[optind - 1]);
 		c = '?';
 	}
 	return c;
@@ -123,19 +124,19 @@ static int period_resolve(const struct period_args *p, const char *usage, int32_
 	civil_tz_local((int64_t)time(NULL), &today, NULL, NULL);
 	int y, m, d;
 	if (p->month && (p->from || p->to))
-		return usage_error(usage, "give --month, or --from and --to, not both");
+		return usage_error(usage, _("give --month, or --from and --to, not both"));
 	if (p->month) {
 		if (strlen(p->month) != 7 || civil_parse_month(p->month, &y, &m) < 0)
-			return usage_error(usage, "--month takes YYYY-MM, not \"%s\"", p->month);
+			return usage_error(usage, _("--month takes YYYY-MM, not \"%s\""), p->month);
 		*from = civil_days(y, m, 1);
 		*to = civil_days(y, m, civil_month_length(y, m));
 		return 0;
 	}
 	if (p->from && parse_day(p->from, 0, from) < 0)
-		return usage_error(usage, "--from takes a date YYYY-MM-DD or a month YYYY-MM, not \"%s\"",
+		return usage_error(usage, _("--from takes a date YYYY-MM-DD or a month YYYY-MM, not \"%s\""),
 				   p->from);
 	if (p->to && parse_day(p->to, 1, to) < 0)
-		return usage_error(usage, "--to takes a date YYYY-MM-DD or a month YYYY-MM, not \"%s\"",
+		return usage_error(usage, _("--to takes a date YYYY-MM-DD or a month YYYY-MM, not \"%s\""),
 				   p->to);
 	civil_from_days(p->to ? *to : today, &y, &m, &d);
 	if (!p->from)
@@ -146,13 +147,13 @@ static int period_resolve(const struct period_args *p, const char *usage, int32_
 	}
 	if (*from > *to) {
 		if (!p->to)
-			return usage_error(usage, "--from %s is after this month; give --to", p->from);
+			return usage_error(usage, _("--from %s is after this month; give --to"), p->from);
 		if (!p->from)
-			return usage_error(usage, "--to %s is before this month; give --from", p->to);
-		return usage_error(usage, "--from %s is after --to %s", p->from, p->to);
+			return usage_error(usage, _("--to %s is before this month; give --from"), p->to);
+		return usage_error(usage, _("--from %s is after --to %s"), p->from, p->to);
 	}
 	if (report_month_key(*to) - report_month_key(*from) + 1 > REPORT_MONTHS_MAX)
-		return usage_error(usage, "the period is longer than %d months", REPORT_MONTHS_MAX);
+		return usage_error(usage, _("the period is longer than %d months"), REPORT_MONTHS_MAX);
 	return 0;
 }
 
@@ -461,7 +462,7 @@ static int out_begin(struct out_redirect *o, const char *path, enum fmt fmt)
 	int fd;
 	if (fmt == FMT_TEXT) {
 		if (!(o->text = tmpfile())) {
-			errmsg("cannot make a temporary file: %s", strerror(errno));
+			errmsg(_("cannot make a temporary file: %s"), strerror(errno));
 			return -1;
 		}
 		fd = dup(fileno(o->text));
@@ -475,7 +476,7 @@ static int out_begin(struct out_redirect *o, const char *path, enum fmt fmt)
 		fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	}
 	if (fd < 0) {
-		errmsg("%s: cannot write: %s", fmt == FMT_PDF ? o->html : path, strerror(errno));
+		errmsg(_("%s: cannot write: %s"), fmt == FMT_PDF ? o->html : path, strerror(errno));
 		o->html[0] = '\0';
 		return -1;
 	}
@@ -531,7 +532,7 @@ static int print_pdf(const char *html, const char *pdf)
 	char profile[PATHBUF], url[PATHBUF + 16], out[PATHBUF + 32], prof_arg[PATHBUF + 32];
 	snprintf(profile, sizeof(profile), "%s/loaxa-chromium-XXXXXX", tmp && *tmp ? tmp : "/tmp");
 	if (!mkdtemp(profile)) {
-		errmsg("cannot make a temporary folder for Chromium: %s", strerror(errno));
+		errmsg(_("cannot make a temporary folder for Chromium: %s"), strerror(errno));
 		return -1;
 	}
 	char abs[PATHBUF];
@@ -568,17 +569,17 @@ static int print_pdf(const char *html, const char *pdf)
 			;
 		struct stat sb;
 		if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
-			errmsg("cannot run %s (install chromium, or set LOAXA_CHROMIUM)", chromium);
+			errmsg(_("cannot run %s (install chromium, or set LOAXA_CHROMIUM)"), chromium);
 		else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-			errmsg("%s could not print the PDF (%s %d)", chromium,
+			errmsg(_("%s could not print the PDF (%s %d)"), chromium,
 			       WIFEXITED(status) ? "exit status" : "signal",
 			       WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
 		else if (stat(pdf, &sb) < 0 || sb.st_size == 0)
-			errmsg("%s made no PDF at %s", chromium, pdf);
+			errmsg(_("%s made no PDF at %s"), chromium, pdf);
 		else
 			rc = 0;
 	} else {
-		errmsg("cannot start %s: %s", chromium, strerror(errno));
+		errmsg(_("cannot start %s: %s"), chromium, strerror(errno));
 	}
 	nftw(profile, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 	return rc;
@@ -591,7 +592,7 @@ static int out_end(struct out_redirect *o, const char *path, enum fmt fmt)
 {
 	int rc = 0;
 	if (fflush(stdout) != 0) {
-		errmsg("cannot write the output: %s", strerror(errno));
+		errmsg(_("cannot write the output: %s"), strerror(errno));
 		rc = -1;
 	}
 	if (o->saved >= 0) {
@@ -602,11 +603,11 @@ static int out_end(struct out_redirect *o, const char *path, enum fmt fmt)
 	if (o->text) {
 		FILE *out = path ? fopen(path, "w") : stdout;
 		if (!out) {
-			errmsg("%s: cannot write: %s", path, strerror(errno));
+			errmsg(_("%s: cannot write: %s"), path, strerror(errno));
 			rc = -1;
 		} else {
 			if (copy_filtered(o->text, out) < 0 || fflush(out) != 0) {
-				errmsg("cannot write the output: %s", strerror(errno));
+				errmsg(_("cannot write the output: %s"), strerror(errno));
 				rc = -1;
 			}
 			if (path && fclose(out) != 0)
@@ -694,13 +695,13 @@ static int common_opt(int c, const char *arg, struct common_args *a)
 static int common_check(struct common_args *a, enum fmt fmt, const char *usage)
 {
 	if (fmt == FMT_PDF && !a->output)
-		return usage_error(usage, "--format pdf needs --output FILE.pdf");
+		return usage_error(usage, _("--format pdf needs --output FILE.pdf"));
 	if (a->output && !*a->output)
-		return usage_error(usage, "--output needs a file name");
+		return usage_error(usage, _("--output needs a file name"));
 	if (a->bom && fmt != FMT_CSV)
-		return usage_error(usage, "--bom is for --format csv");
+		return usage_error(usage, _("--bom is for --format csv"));
 	if (a->date && civil_parse_date(a->date, &a->form.date) < 0)
-		return usage_error(usage, "--date takes YYYY-MM-DD, not \"%s\"", a->date);
+		return usage_error(usage, _("--date takes YYYY-MM-DD, not \"%s\""), a->date);
 	return 0;
 }
 
@@ -841,34 +842,39 @@ static void report_text(struct rep_ctx *x)
 	printf("Báo cáo phát thanh / broadcast report\n");
 	char com[TITLE_MAX + ID_MAX + 8];
 	commune_label(x->id.commune_name, x->id.commune, com, sizeof(com));
-	printf("station   %s%s%s%s, commune %s, district %s\n", x->id.name, x->id.name[0] ? " (" : "",
+	printf(_("station   %s%s%s%s, commune %s, district %s\n"), x->id.name, x->id.name[0] ? " (" : "",
 	       x->id.id[0] ? x->id.id : "?", x->id.name[0] ? ")" : "", com,
 	       x->id.district[0] ? x->id.district : "-");
 	if (x->id.mismatch)
-		printf("          NOT the station file's station (%s, commune %s): identity from the journal\n",
+		printf(_("          NOT the station file's station (%s, commune %s): identity from the journal\n"),
 		       x->id.file_id, x->id.file_commune);
-	printf("period    %s (%d month%s)\n", per, report_nmonths(x->rep),
-	       report_nmonths(x->rep) == 1 ? "" : "s");
+	printf(ngettext("period    %s (%d month)\n", "period    %s (%d months)\n",
+			(unsigned long)report_nmonths(x->rep)),
+	       per, report_nmonths(x->rep));
 	if (x->scan_rc < 0)
 		printf("journal   %s\n", x->scan.error);
 	else
-		printf("journal   %s: %zu records in %zu files, hash chain %s%s%s\n", x->journal,
-		       x->scan.records, x->scan.files, x->scan.chain_ok ? "verified" : "NOT VERIFIED: ",
-		       x->scan.chain_ok ? "" : x->scan.first_bad,
-		       x->scan.begins_linked ? " (begins after the first month: not checked before it)" : "");
+	{
+		char a[64], b[64];
+		snprintf(a, sizeof(a), ngettext("%zu record", "%zu records", x->scan.records), x->scan.records);
+		snprintf(b, sizeof(b), ngettext("%zu file", "%zu files", x->scan.files), x->scan.files);
+		printf(_("journal   %s: %s in %s, hash chain %s%s%s\n"), x->journal, a, b,
+		       x->scan.chain_ok ? _("verified") : _("NOT VERIFIED: "), x->scan.chain_ok ? "" : x->scan.first_bad,
+		       x->scan.begins_linked ? _(" (begins after the first month: not checked before it)") : "");
+	}
 	for (size_t i = 0; i < report_nscheds(x->rep); i++) {
 		const struct report_sched *s = report_sched(x->rep, i);
 		char t[32];
 		civil_format_iso_offset(s->from, s->from_off, t);
-		printf("schedule  serial %lld from %.16s%s%.12s%s\n", s->serial, t,
+		printf(_("schedule  serial %lld from %.16s%s%.12s%s\n"), s->serial, t,
 		       s->sha256[0] ? ", SHA-256 " : "", s->sha256,
-		       s->s ? "" : "  (NOT AVAILABLE: targets unknown)");
+		       s->s ? "" : _("  (NOT AVAILABLE: targets unknown)"));
 	}
 	if (x->scan.sched_missing)
 		printf("          %s\n", x->scan.sched_problem);
 	char gaps[256];
 	if (uncovered(x, gaps, sizeof(gaps)))
-		printf("          no record at all in %s (station not running, or files missing)\n", gaps);
+		printf(_("          no record at all in %s (station not running, or files missing)\n"), gaps);
 
 	putchar('\n');
 	printf("%-7s  %-20s  %6s  %5s  %5s  %5s  %5s  %5s  %5s  %9s  %s\n", "MONTH", "CAMPAIGN",
@@ -886,11 +892,11 @@ static void report_text(struct rep_ctx *x)
 		       tg[0] ? tg : "?", w->c.scheduled, w->c.n[OUT_AIRED], w->c.n[OUT_PARTIAL],
 		       w->c.n[OUT_INTERRUPTED], w->c.n[OUT_FAILED], w->c.n[OUT_MISSED], at,
 		       w->met ? "yes" : "no",
-		       w->target < 0 ? " (target unknown)" : w->partial_month ? " (part of the month)" : "");
+		       w->target < 0 ? _(" (target unknown)") : w->partial_month ? _(" (part of the month)") : "");
 		shown++;
 	}
 	if (!shown)
-		printf("(no campaign scheduled or broadcast in the period)\n");
+		printf(_("(no campaign scheduled or broadcast in the period)\n"));
 
 	struct camp_total *t;
 	size_t nt = totals(x->rows, x->nrows, &t);
@@ -932,8 +938,9 @@ static void report_text(struct rep_ctx *x)
 		unsigned all = 0;
 		for (int o = 0; o < OUT__N; o++)
 			all += w->c.n[o];
-		printf("%s%s: %u broadcast%s of no campaign (%u aired)\n", other++ ? "" : "\n", m, all,
-		       all == 1 ? "" : "s", w->c.n[OUT_AIRED]);
+		printf(ngettext("%s%s: %u broadcast of no campaign (%u aired)\n",
+				"%s%s: %u broadcasts of no campaign (%u aired)\n", all),
+		       other++ ? "" : "\n", m, all, w->c.n[OUT_AIRED]);
 	}
 	const struct report_notaired *na;
 	size_t more, nn = report_notaired(x->rep, &na, &more);
@@ -951,7 +958,7 @@ static void report_text(struct rep_ctx *x)
 			       na[i].campaign[0] ? na[i].campaign : "-", d);
 		}
 		if (more)
-			printf("... and %zu more\n", more);
+			printf(_("... and %zu more\n"), more);
 	}
 }
 
@@ -1573,7 +1580,7 @@ int cmd_report(int argc, char **argv, int (*load_station)(int required, const st
 		case 'F':
 			if (parse_format(optarg, &fmt) < 0) {
 				free(sched_files);
-				return usage_error(usage, "--format is text, csv, json, html or pdf, not \"%s\"", optarg);
+				return usage_error(usage, _("--format is text, csv, json, html or pdf, not \"%s\""), optarg);
 			}
 			break;
 		case 'h':
@@ -1587,7 +1594,7 @@ int cmd_report(int argc, char **argv, int (*load_station)(int required, const st
 	}
 	if (optind < argc) {
 		free(sched_files);
-		return usage_error(usage, "unexpected argument \"%s\"", argv[optind]);
+		return usage_error(usage, _("unexpected argument \"%s\""), argv[optind]);
 	}
 	/* Wrong usage is exit 2 before anything is loaded. */
 	{
@@ -1616,7 +1623,7 @@ int cmd_report(int argc, char **argv, int (*load_station)(int required, const st
 		struct jfolder_list l = {0};
 		int n = jfolder_find(journal, &l);
 		if (n > 1) {
-			errmsg("%s holds the journals of %d stations; name one (for all of them: loaxactl rollup %s)",
+			errmsg(_("%s holds the journals of %d stations; name one (for all of them: loaxactl rollup %s)"),
 			       journal, n, journal);
 			for (size_t i = 0; i < l.n; i++)
 				fprintf(stderr, "  %s\n", l.dir[i]);
@@ -1660,7 +1667,7 @@ int cmd_report(int argc, char **argv, int (*load_station)(int required, const st
 	if (!x.rep) {
 		sched_set_free(&given);
 		commune_map_free(map);
-		return usage_error(usage, "bad period");
+		return usage_error(usage, _("bad period"));
 	}
 	/* A live station's open start is still playing; a copied folder's
 	 * will never end. */
@@ -1668,7 +1675,7 @@ int cmd_report(int argc, char **argv, int (*load_station)(int required, const st
 					&given, &cache, print_problem, NULL, &x.scan);
 	if (x.scan_rc < 0) {
 		if (x.scan.absent && !journal)
-			fprintf(stderr, "%s: no journal yet at %s: nothing has been recorded\n", PROG, x.journal);
+			fprintf(stderr, _("%s: no journal yet at %s: nothing has been recorded\n"), PROG, x.journal);
 		else {
 			errmsg("%s", x.scan.error);
 			rc = EXIT_FAIL;
@@ -1695,12 +1702,12 @@ int cmd_report(int argc, char **argv, int (*load_station)(int required, const st
 			rc = EXIT_FAIL;
 	}
 	if (x.scan_rc == 0 && !x.scan.chain_ok) {
-		errmsg("the journal does NOT verify (first problem: %s); its counts are shown but cannot be relied on",
+		errmsg(_("the journal does NOT verify (first problem: %s); its counts are shown but cannot be relied on"),
 		       x.scan.first_bad);
 		rc = EXIT_FAIL;
 	}
 	if (x.scan.sched_missing)
-		errmsg("%s: pass the schedule with --schedule FILE", x.scan.sched_problem);
+		errmsg(_("%s: pass the schedule with --schedule FILE"), x.scan.sched_problem);
 	report_free(x.rep);
 	sched_set_free(&cache);
 	sched_set_free(&given);
@@ -1774,12 +1781,16 @@ static void rollup_text(struct roll_ctx *x)
 	char per[64], den[PATHBUF + 256];
 	period_text(x->from, x->to, per, sizeof(per));
 	denominator_text(x, den, sizeof(den));
-	printf("Tổng hợp / roll-up %s: %zu station folder%s%s%s\n", per, x->n, x->n == 1 ? "" : "s",
-	       x->district ? ", district " : "", x->district ? x->district : "");
-	printf("denominator: %s\n", den);
-	printf("             %zu reporting, %zu not reporting, %zu station%s not counted (flagged), %zu listed apart\n",
-	       x->tot.reporting, x->tot.not_reporting, x->tot.flagged, x->tot.flagged == 1 ? "" : "s",
-	       x->tot.excluded);
+	printf(ngettext("Tổng hợp / roll-up %s: %zu station folder%s%s\n",
+			"Tổng hợp / roll-up %s: %zu station folders%s%s\n", x->n),
+	       per, x->n, x->district ? _(", district ") : "", x->district ? x->district : "");
+	printf(_("denominator: %s\n"), den);
+	char fl[64];
+	snprintf(fl, sizeof(fl), ngettext("%zu station not counted (flagged)", "%zu stations not counted (flagged)",
+					  x->tot.flagged),
+		 x->tot.flagged);
+	printf(_("             %zu reporting, %zu not reporting, %s, %zu listed apart\n"), x->tot.reporting,
+	       x->tot.not_reporting, fl, x->tot.excluded);
 	printf("\n%-44s  %9s  %9s  %13s  %7s\n", "CAMPAIGN", "MEETING", "NOT MET", "NOT REPORTING",
 	       "PERCENT");
 	for (size_t j = 0; j < x->nsum; j++) {
@@ -1792,7 +1803,7 @@ static void rollup_text(struct roll_ctx *x)
 		       x->sum[j].not_reporting, x->sum[j].percent);
 	}
 	if (!x->nsum)
-		printf("(no campaign in any station's schedules)\n");
+		printf(_("(no campaign in any station's schedules)\n"));
 	printf("\n%-28s  %-16s  %-8s  ", "COMMUNE", "STATION", "DISTRICT");
 	for (size_t j = 0; j < x->nsum; j++)
 		printf("%-*s  ", (int)(strlen(x->sum[j].id) > 3 ? strlen(x->sum[j].id) : 3), x->sum[j].id);
@@ -2239,13 +2250,13 @@ int cmd_rollup(int argc, char **argv)
 			jobs = strtol(optarg, &end, 10);
 			if (errno || end == optarg || *end || jobs < 1 || jobs > 64) {
 				free(sched_files);
-				return usage_error(usage, "--jobs takes a number from 1 to 64, not \"%s\"", optarg);
+				return usage_error(usage, _("--jobs takes a number from 1 to 64, not \"%s\""), optarg);
 			}
 			break;
 		case 'F':
 			if (parse_format(optarg, &fmt) < 0) {
 				free(sched_files);
-				return usage_error(usage, "--format is text, csv, json, html or pdf, not \"%s\"", optarg);
+				return usage_error(usage, _("--format is text, csv, json, html or pdf, not \"%s\""), optarg);
 			}
 			break;
 		case 'h':
@@ -2259,11 +2270,11 @@ int cmd_rollup(int argc, char **argv)
 	}
 	if (optind >= argc) {
 		free(sched_files);
-		return usage_error(usage, "which station folders? give journal folders, station folders or a folder of them");
+		return usage_error(usage, _("which station folders? give journal folders, station folders or a folder of them"));
 	}
 	if (district && !*district) {
 		free(sched_files);
-		return usage_error(usage, "--district needs a code");
+		return usage_error(usage, _("--district needs a code"));
 	}
 	/* Month boundaries and "now" in the station's zone: Vietnam's, unless
 	 * TZ says otherwise. */
@@ -2318,7 +2329,7 @@ int cmd_rollup(int argc, char **argv)
 				.given = &given, .jobs = (int)jobs};
 	x.n = dirs.n;
 	if (rollup_run((const char *const *)dirs.dir, x.n, &o, &x.st) < 0) {
-		errmsg("roll-up failed: %s", strerror(errno));
+		errmsg(_("roll-up failed: %s"), strerror(errno));
 		jfolder_list_free(&dirs);
 		sched_set_free(&given);
 		commune_map_free(map);
@@ -2346,11 +2357,13 @@ int cmd_rollup(int argc, char **argv)
 	if (fmt != FMT_TEXT || ca.output) {
 		for (size_t i = 0; i < x.n; i++)
 			if (!x.st[i].counts)
-				fprintf(stderr, "%s: %s (%s): not counted: %s\n", PROG,
+				fprintf(stderr, _("%s: %s (%s): not counted: %s\n"), PROG,
 					x.st[i].station[0] ? x.st[i].station : "?", x.st[i].dir, x.st[i].flags);
 	} else if (flagged) {
-		fprintf(stderr, "%s: %zu station folder%s not counted (listed above)\n", PROG, flagged,
-			flagged == 1 ? "" : "s");
+		fprintf(stderr,
+			ngettext("%s: %zu station folder not counted (listed above)\n",
+				 "%s: %zu station folders not counted (listed above)\n", flagged),
+			PROG, flagged);
 	}
 	free(x.sum);
 	rollup_totals_free(&x.tot);

@@ -7,7 +7,9 @@
 #include <string.h>
 
 #include "civil.h"
+#include "i18n.h"
 #include "schedule.h"
+#include "suggest.h"
 
 /* Days checked for each slot from its first day: any combination of
  * weekday and day of month appears within this span. */
@@ -67,6 +69,12 @@ static int32_t slot_first_day(const struct schedule *s, const struct slot *sl, i
 	return d;
 }
 
+/* Weekdays as civil_weekday() numbers them (Monday first), for messages. */
+static const char *const wd_one[] = {N_("a Monday"), N_("a Tuesday"), N_("a Wednesday"), N_("a Thursday"),
+				     N_("a Friday"), N_("a Saturday"), N_("a Sunday")};
+static const char *const wd_many[] = {N_("Mondays"), N_("Tuesdays"), N_("Wednesdays"), N_("Thursdays"),
+				      N_("Fridays"), N_("Saturdays"), N_("Sundays")};
+
 static int cmp_i32(const void *a, const void *b)
 {
 	int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
@@ -97,9 +105,9 @@ static void check_limits(struct schedule *s, const struct station *st, const str
 			int wd = civil_weekday(d);
 			if (!(st->allowed_weekdays & (1u << wd)) && !weekday_reported) {
 				civil_format_date(d, d1);
-				errlist_add(errs, "%s:%d: slot %s plays on %s, a %s; the station allows no broadcast on %ss (%s:%d)",
-					    s->file, sl->line, sl->id, d1, civil_weekday_name(wd),
-					    civil_weekday_name(wd), st->file, st->weekdays_line);
+				errlist_add(errs, _("%s:%d: slot %s plays on %s, %s; the station allows no broadcast on %s (%s:%d)"),
+					    s->file, sl->line, sl->id, d1, _(wd_one[wd]), _(wd_many[wd]), st->file,
+					    st->weekdays_line);
 				(*n)++;
 				weekday_reported = 1;
 			}
@@ -177,7 +185,7 @@ static void check_limits(struct schedule *s, const struct station *st, const str
 			civil_format_date(d, d1);
 			civil_format_hhmm(m, t1);
 			int whole = (int)(secs[m] + 0.5);
-			errlist_add(errs, "%s:%d: slot %s: the session at %s on %s lasts up to %d min %02d s; the station allows %d minutes a session (%s:%d)",
+			errlist_add(errs, _("%s:%d: slot %s: the session at %s on %s lasts up to %d min %02d s; the station allows %d minutes a session (%s:%d)"),
 				    s->file, s->slots[j].line, s->slots[j].id, t1, d1, whole / 60, whole % 60,
 				    st->max_session_minutes, st->file, st->session_line);
 			(*n)++;
@@ -185,10 +193,10 @@ static void check_limits(struct schedule *s, const struct station *st, const str
 	}
 	if (bad_days) {
 		civil_format_date(first_bad, d1);
-		errlist_add(errs, "%s:%d: %zu sessions on %s (%s); the station allows at most %d a day (%s:%d)%s",
+		errlist_add(errs, _("%s:%d: %zu sessions on %s (%s); the station allows at most %d a day (%s:%d)%s"),
 			    s->file, first_line, first_nt, d1, first_times, st->max_sessions_per_day,
 			    st->file, st->sessions_line,
-			    bad_days > 1 ? " (and on other days too)" : "");
+			    bad_days > 1 ? _(" (and on other days too)") : "");
 		(*n)++;
 	}
 	free(long_reported);
@@ -208,8 +216,16 @@ static void check_bulletin(const struct schedule *s, const struct catalog *cat, 
 {
 	if (!cat || catalog_find(cat, id))
 		return;
-	errlist_add(errs, "%s:%d: %s uses bulletin \"%s\", which is not in the library (add it with: loaxactl bulletin add FILE --id %s)",
-		    s->file, line, owner, id, id);
+	struct suggest sg;
+	suggest_init(&sg, id);
+	for (size_t i = 0; i < cat->n; i++)
+		suggest_offer(&sg, cat->items[i].id);
+	if (suggest_result(&sg))
+		errlist_add(errs, _("%s:%d: %s uses bulletin \"%s\", which is not in the library: did you mean \"%s\"?"),
+			    s->file, line, owner, id, suggest_result(&sg));
+	else
+		errlist_add(errs, _("%s:%d: %s uses bulletin \"%s\", which is not in the library (add it with: loaxactl bulletin add FILE --id %s)"),
+			    s->file, line, owner, id, id);
 	(*n)++;
 }
 
@@ -217,21 +233,30 @@ size_t validate_schedule(struct schedule *s, const struct station *st, const str
 			 struct errlist *errs)
 {
 	size_t n = 0;
-	char who[ID_MAX + 16], t1[6], q1[6], q2[6];
+	char who[ID_MAX + 64], t1[6], q1[6], q2[6];
 
 	for (size_t i = 0; i < s->ncampaigns; i++) {
 		const struct campaign *c = &s->campaigns[i];
-		snprintf(who, sizeof(who), "campaign %s", c->id);
+		snprintf(who, sizeof(who), _("campaign %s"), c->id);
 		for (size_t k = 0; k < c->nbulletins; k++)
 			check_bulletin(s, cat, c->bulletins[k], c->line, who, errs, &n);
 	}
 	for (size_t i = 0; i < s->nslots; i++) {
 		struct slot *sl = &s->slots[i];
-		snprintf(who, sizeof(who), "slot %s", sl->id);
+		snprintf(who, sizeof(who), _("slot %s"), sl->id);
 		if (sl->campaign[0]) {
 			ssize_t ci = schedule_campaign_index(s, sl->campaign);
-			if (ci < 0) {
-				errlist_add(errs, "%s:%d: slot %s: unknown campaign \"%s\"", s->file,
+			struct suggest sg;
+			suggest_init(&sg, sl->campaign);
+			for (size_t k = 0; ci < 0 && k < s->ncampaigns; k++)
+				suggest_offer(&sg, s->campaigns[k].id);
+			if (ci < 0 && suggest_result(&sg)) {
+				errlist_add(errs, _("%s:%d: slot %s: unknown campaign \"%s\": did you mean \"%s\"?"),
+					    s->file, sl->line, sl->id, sl->campaign, suggest_result(&sg));
+				n++;
+				sl->campaign_index = s->ncampaigns;
+			} else if (ci < 0) {
+				errlist_add(errs, _("%s:%d: slot %s: unknown campaign \"%s\""), s->file,
 					    sl->line, sl->id, sl->campaign);
 				n++;
 				sl->campaign_index = s->ncampaigns;
@@ -251,12 +276,12 @@ size_t validate_schedule(struct schedule *s, const struct station *st, const str
 				if (!validate_in_quiet_hours(st, sl->times[k]) || nq++ >= QUIET_LIST)
 					continue;
 				civil_format_hhmm(sl->times[k], t1);
-				errlist_add(errs, "%s:%d: slot %s: %s is inside the station's quiet hours %s-%s (%s:%d)",
+				errlist_add(errs, _("%s:%d: slot %s: %s is inside the station's quiet hours %s-%s (%s:%d)"),
 					    s->file, sl->line, sl->id, t1, q1, q2, st->file, st->quiet_line);
 				n++;
 			}
 			if (nq > QUIET_LIST) {
-				errlist_add(errs, "%s:%d: slot %s: and %zu more times inside the station's quiet hours %s-%s (%s:%d)",
+				errlist_add(errs, _("%s:%d: slot %s: and %zu more times inside the station's quiet hours %s-%s (%s:%d)"),
 					    s->file, sl->line, sl->id, nq - QUIET_LIST, q1, q2, st->file, st->quiet_line);
 				n++;
 			}
@@ -264,7 +289,7 @@ size_t validate_schedule(struct schedule *s, const struct station *st, const str
 		if (st->amp.enabled && st->amp.nzones) {
 			for (int z = 1; z <= MAX_ZONES; z++) {
 				if ((sl->zones & (1u << (z - 1))) && !zone_mapped(st, z)) {
-					errlist_add(errs, "%s:%d: slot %s: zone %d is not wired to the amplifier (see %s, amplifier.zones)",
+					errlist_add(errs, _("%s:%d: slot %s: zone %d is not wired to the amplifier (see %s, amplifier.zones)"),
 						    s->file, sl->line, sl->id, z, st->file);
 					n++;
 				}

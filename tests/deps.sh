@@ -11,14 +11,27 @@ PKGS="$PKGS chromium poppler-utils"
 PKGS="$PKGS libmicrohttpd-dev chromium-driver python3-selenium openssl curl"
 # the fleet link (MQTT) and its tests with a real broker
 PKGS="$PKGS mosquitto mosquitto-clients libmosquitto-dev"
+# issue 16: message catalogues (xgettext, msgfmt), the vi_VN.UTF-8 locale
+# the language tests run under, the man page checks
+PKGS="$PKGS gettext locales man-db groff-base"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
 done
-[ -z "$missing" ] && exit 0
-echo "loaxa: installing missing packages:$missing"
-SUDO=""
-[ "$(id -u)" -eq 0 ] || SUDO="sudo"
-export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -qq
-$SUDO apt-get install -y -qq --no-install-recommends $missing
+if [ -n "$missing" ]; then
+	echo "loaxa: installing missing packages:$missing"
+	SUDO=""
+	[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+	export DEBIAN_FRONTEND=noninteractive
+	$SUDO apt-get update -qq
+	$SUDO apt-get install -y -qq --no-install-recommends $missing
+fi
+# issue 16: the Vietnamese locale, generated once (idempotent)
+if ! locale -a 2>/dev/null | grep -qix 'vi_VN.utf8'; then
+	SUDO=""
+	[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+	echo "loaxa: generating the vi_VN.UTF-8 locale"
+	grep -qx 'vi_VN.UTF-8 UTF-8' /etc/locale.gen 2>/dev/null ||
+		echo 'vi_VN.UTF-8 UTF-8' | $SUDO tee -a /etc/locale.gen >/dev/null
+	$SUDO locale-gen >/dev/null
+fi

@@ -36,12 +36,17 @@ expected="/etc/loaxa/loaxa.conf 644
 /usr/lib/tmpfiles.d/loaxa.conf 644
 /usr/sbin/loaxa-web 755
 /usr/sbin/loaxad 755
+/usr/share/bash-completion/completions/loaxactl 644
 /usr/share/doc/loaxa/examples/loaxa.conf 644
 /usr/share/doc/loaxa/examples/schedule.conf 644
+/usr/share/locale/vi/LC_MESSAGES/loaxa.mo 644
 /usr/share/man/man1/loaxactl.1 644
 /usr/share/man/man5/loaxa-schedule.5 644
 /usr/share/man/man5/loaxa.conf.5 644
-/usr/share/man/man8/loaxad.8 644"
+/usr/share/man/man8/loaxad.8 644
+/usr/share/man/vi/man1/loaxactl.1 644
+/usr/share/man/vi/man5/loaxa-schedule.5 644
+/usr/share/man/vi/man5/loaxa.conf.5 644"
 # issue 13: the district collector, its unit, man page and examples, and
 # the station's fleet link plugin
 expected=$(printf '%s\n%s\n' "$expected" "/usr/lib/loaxa/loaxa-fleet.so 644
@@ -94,6 +99,13 @@ if command -v groff >/dev/null 2>&1 && command -v man >/dev/null 2>&1; then
 	out=$(MANPATH=$root/usr/share/man man -w loaxad loaxactl loaxa.conf loaxa-schedule 2>&1)
 	check "man finds loaxad, loaxactl, loaxa.conf and loaxa-schedule in the installed tree" \
 		"[ \$(printf '%s\n' \"\$out\" | grep -c '^$root') -eq 4 ]" "$out"
+	# issue 16: the Vietnamese pages, with preconv for their UTF-8 text
+	for p in "$root"/usr/share/man/vi/man*/*; do
+		out=$( { groff -k -Tutf8 -ww -z -man "$p"; LC_ALL=C.UTF-8 MANWIDTH=80 man --warnings -E UTF-8 -l -Tutf8 -Z "$p" >/dev/null; } 2>&1)
+		check "vi/$(basename "$p"): groff -k -ww and man --warnings -l print nothing" "[ -z \"\$out\" ]" "$out"
+	done
+	out=$(MANPATH=$root/usr/share/man LC_ALL=C.UTF-8 MANWIDTH=80 man -L vi loaxactl 2>&1 | head -5)
+	check "man -L vi loaxactl: the Vietnamese page" "printf '%s\n' \"\$out\" | grep -q 'điều khiển đài truyền thanh xã'" "$out"
 	out=$(LC_ALL=C.UTF-8 MANWIDTH=80 man -l "$root/usr/share/man/man8/loaxad.8" 2>&1 | head -5)
 	check "man -l renders loaxad(8)" "printf '%s\n' \"\$out\" | grep -q 'loaxad - commune loudspeaker broadcast daemon'" "$out"
 else

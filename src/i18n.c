@@ -1,0 +1,78 @@
+/* Locale and catalogue set-up for every program (i18n.h). */
+#include "i18n.h"
+
+#include <limits.h>
+#include <locale.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#ifndef LOCALEDIR
+#define LOCALEDIR "/usr/local/share/locale"
+#endif
+
+/* "locale" beside the binary, when it holds a catalogue: a build tree. */
+static int build_localedir(char *out, size_t n)
+{
+	char exe[PATH_MAX];
+	ssize_t l = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (l <= 0)
+		return -1;
+	exe[l] = '\0';
+	char *slash = strrchr(exe, '/');
+	if (!slash)
+		return -1;
+	*slash = '\0';
+	struct stat sb;
+	char mo[PATH_MAX + 64];
+	snprintf(mo, sizeof(mo), "%s/locale/vi/LC_MESSAGES/" LOAXA_TEXTDOMAIN ".mo", exe);
+	if (stat(mo, &sb) < 0)
+		return -1;
+	if ((size_t)snprintf(out, n, "%s/locale", exe) >= n)
+		return -1;
+	return 0;
+}
+
+void i18n_init(void)
+{
+	setlocale(LC_ALL, "");
+	setlocale(LC_NUMERIC, "C");
+	const char *dir = getenv("LOAXA_LOCALEDIR");
+	char buf[PATH_MAX];
+	if (!dir || !*dir)
+		dir = build_localedir(buf, sizeof(buf)) == 0 ? buf : LOCALEDIR;
+	bindtextdomain(LOAXA_TEXTDOMAIN, dir);
+	/* strerror() and the other texts of the C library stay English: they
+	 * end up in the journal's details and in .why files, which must not
+	 * change with the language (and are what an admin searches for). */
+	bindtextdomain("libc", "/nonexistent/loaxa-no-libc-messages");
+	bind_textdomain_codeset(LOAXA_TEXTDOMAIN, "UTF-8");
+	textdomain(LOAXA_TEXTDOMAIN);
+}
+
+int i18n_language_known(const char *lang)
+{
+	return lang && (!*lang || !strcmp(lang, "vi") || !strcmp(lang, "en"));
+}
+
+int i18n_set_language(const char *lang)
+{
+	if (!i18n_language_known(lang))
+		return -1;
+	if (!*lang)
+		return 0;
+	if (!strcmp(lang, "en")) {
+		setenv("LANGUAGE", "en", 1);
+		setlocale(LC_MESSAGES, "C");
+		return 0;
+	}
+	/* LANGUAGE is ignored under the "C" locale: any UTF-8 locale will do. */
+	setenv("LANGUAGE", lang, 1);
+	if (!setlocale(LC_MESSAGES, "vi_VN.UTF-8"))
+		setlocale(LC_MESSAGES, "C.UTF-8");
+	if (!setlocale(LC_CTYPE, "vi_VN.UTF-8"))
+		setlocale(LC_CTYPE, "C.UTF-8");
+	return 0;
+}

@@ -1,0 +1,34 @@
+/* Messages in the user's language (issue 16): GNU gettext, text domain
+ * "loaxa", catalogues built from po/ (po/vi.po). Only messages for people
+ * go through _() and ngettext(); machine-readable output (CSV headers, JSON
+ * keys, journal records, control-socket fields, exit codes) never does. */
+#ifndef LOAXA_I18N_H
+#define LOAXA_I18N_H
+
+#include <libintl.h>
+
+#define LOAXA_TEXTDOMAIN "loaxa"
+
+#define _(s) gettext(s)
+/* Marks a string for xgettext where it is defined; translate with _() where used. */
+#define N_(s) (s)
+
+/* At the top of main(): the locale from the environment (LC_ALL, LC_*,
+ * LANG), except LC_NUMERIC, which stays "C" so that numbers in files and
+ * machine output keep a decimal point whatever the language. The catalogue
+ * is looked up in $LOAXA_LOCALEDIR, else in "locale" next to the running
+ * binary when that holds one (an uninstalled build/ tree), else in the
+ * LOCALEDIR the build was configured with. The C library's own texts
+ * (strerror) stay English, as they reach the journal. */
+void i18n_init(void);
+
+/* The station file's language ("vi", "en", or "" to follow the locale):
+ * for loaxad, which systemd starts without a user locale. "en" shows the
+ * messages as written; "vi" needs no vi_VN locale to be generated (C.UTF-8
+ * is used for the character set then). 0, or -1 when lang is unknown. */
+int i18n_set_language(const char *lang);
+
+/* 1 if lang is a language i18n_set_language() accepts. */
+int i18n_language_known(const char *lang);
+
+#endif
