@@ -282,13 +282,31 @@ static void record_outcome(struct daemon *d, const char *event, const struct occ
 	}
 }
 
+static void record_end(struct daemon *d, const char *outcome, const char *detail);
+
+/* Cut short by stop or pre-emption. Every sample had already played (the
+ * final amplifier read-back was pending): that is a complete play, not a
+ * partial one. */
+static void record_cut(struct daemon *d, const char *why)
+{
+	if (d->player_done) {
+		char detail[400];
+		snprintf(detail, sizeof(detail), "played to the end; the final amplifier read-back was not awaited (%s)",
+			 why);
+		record_end(d, d->fallback_active ? "unheard" : "aired", detail);
+	} else {
+		record_end(d, "partial", why);
+	}
+}
+
 static void record_end(struct daemon *d, const char *outcome, const char *detail)
 {
 	char played[32], expected[32];
 	snprintf(played, sizeof(played), "%.3f", player_seconds(d->pl));
 	snprintf(expected, sizeof(expected), "%.3f", d->cur_expected);
 	const char *kv[] = {"occ", d->cur.id, "outcome", outcome, "played", played,
-			    "expected", expected, "detail", detail, NULL};
+			    "expected", expected, "detail", detail,
+			    "output", d->fallback_active ? "fallback" : "device", NULL};
 	jwrite(d, "end", kv);
 	note_outcome(d, strcmp(outcome, "aired") ? OUT_PARTIAL : OUT_AIRED);
 	log_info("broadcast %s (%s) %s: %s of %s s%s%s", d->cur.id, d->cur.bulletin, outcome, played,
@@ -375,7 +393,8 @@ static int begin_playing(struct daemon *d)
 	snprintf(serial, sizeof(serial), "%lld", d->sched->serial);
 	const char *kv[] = {"occ", o->id, "due", due, "bulletin", o->bulletin, "campaign", o->campaign,
 			    "zones", zones, "level", level_name(o->level), "repeat", repeat,
-			    "expected", expected, "serial", serial, NULL};
+			    "expected", expected, "serial", serial,
+			    "output", d->fallback_active ? "fallback" : "device", NULL};
 	if (o->level == LEVEL_EMERGENCY) {
 		/* An emergency plays even when it cannot be recorded now; its
 		 * start is held and written as soon as the journal takes it. */
@@ -427,9 +446,11 @@ static void perform(struct daemon *d, const struct seq_out *o)
 			}
 			break;
 		case SACT_AIRED:
+			/* Audio that went to the fallback WAV file reached no
+			 * loudspeaker: it never counts as aired. */
 			if (d->playing) {
-				record_end(d, "aired",
-					   d->fallback_active ? "no sound card: played to the fallback WAV file" : "");
+				record_end(d, d->fallback_active ? "unheard" : "aired",
+					   d->fallback_active ? "no sound card: played to the fallback WAV file, no loudspeaker heard it" : "");
 				player_stop(d->pl);
 				broadcast_over(d);
 			}
@@ -637,7 +658,7 @@ static void run_engine(struct daemon *d, const char *gap_reason)
 			case ACT_PREEMPT:
 				if (d->playing) {
 					player_stop(d->pl);
-					record_end(d, "partial", a->detail);
+					record_cut(d, a->detail);
 					seq_simple(d, SEV_END);
 				} else if (d->starting) {
 					char why[300];
@@ -1450,7 +1471,7 @@ static void on_stop(struct daemon *d, const struct control_peer *p, struct kvbuf
 		if (d->playing) {
 			str_copy(id, d->cur.id, sizeof(id));
 			player_stop(d->pl);
-			record_end(d, "partial", "stopped by the operator (loaxactl stop)");
+			record_cut(d, "stopped by the operator (loaxactl stop)");
 		} else {
 			str_copy(id, d->pend.id, sizeof(id));
 			d->starting = 0;
@@ -1780,7 +1801,7 @@ static int run(struct daemon *d)
 	seq_simple(d, SEV_SHUTDOWN);
 	if (d->playing) {
 		player_stop(d->pl);
-		record_end(d, "partial", "the daemon was stopped during the broadcast");
+		record_cut(d, "the daemon was stopped during the broadcast");
 	}
 	if (d->synced) {
 		const char *kv[] = {"reason", "stopped by signal", NULL};

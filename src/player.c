@@ -17,7 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define BUFFER_US 500000u /* ALSA ring buffer: survives a 0.5 s stall */
+#define BUFFER_US 2000000u /* ALSA ring buffer: survives a 2 s stall (an SD card's flush) */
 #define PERIOD_US 50000u  /* one wake-up and one decode every 50 ms */
 #define RESYNC_LIMIT 16384 /* bytes of junk skipped inside a damaged file */
 
@@ -526,9 +526,12 @@ enum player_state player_service(struct player *p, struct pollfd *fds, int nfds)
 	if (p->draining)
 		return drain_step(p);
 
-	/* At most a buffer's worth per call, so that a device that takes
-	 * samples at once (null, file) cannot keep the loop here. */
-	budget = p->buffer;
+	/* At most a quarter second per call (and a buffer's worth), so that
+	 * a device that takes samples at once (null, file) cannot keep the
+	 * loop here; a real device takes only what it has room for. */
+	budget = p->buffer < (snd_pcm_uframes_t)p->rate / 4 ? p->buffer : (snd_pcm_uframes_t)p->rate / 4;
+	if (budget < p->period)
+		budget = p->period;
 	while (budget > 0) {
 		snd_pcm_sframes_t n;
 		size_t len;
