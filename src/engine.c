@@ -274,7 +274,9 @@ static void start_head(struct engine *e, struct engine_action *acts, size_t *n, 
 	engine_mark_handled(e, it.occ.id, it.occ.due);
 	e->playing = 1;
 	e->cur = it;
-	act(acts, n, max, ACT_START, &it.occ);
+	struct engine_action *a = act(acts, n, max, ACT_START, &it.occ);
+	if (a)
+		a->rotating = it.rotating;
 }
 
 size_t engine_tick(struct engine *e, int64_t now, const char *gap_reason,

@@ -92,8 +92,10 @@ struct daemon {
 	int starting;            /* a broadcast waits for the amplifier: pend */
 	struct occurrence pend;
 	char pend_path[PATHBUF + ID_MAX];
+	int pend_rotating;       /* rotation chose its bulletin: rotation=yes on start/failed */
 	double pend_expected;
 	int player_done;         /* played to the end; the last read-back decides */
+	int next_rotating;       /* the ACT_START in hand was chosen by rotation */
 	int in_engine;           /* inside run_engine */
 	unsigned long amp_ops;   /* operations begun: poll results of an older one are stale */
 	unsigned long bc_gen;    /* players started: likewise */
@@ -266,9 +268,13 @@ static void record_outcome(struct daemon *d, const char *event, const struct occ
 	civil_tz_format(o->due, due);
 	zones_str(o->zones, zones, sizeof(zones));
 	snprintf(expected, sizeof(expected), "%.3f", bulletin_expected(d, o));
+	/* Whether rotation chose its bulletin (docs/SCHEDULE.md): a `failed`
+	 * one moves the rotation on as a start does. */
+	int rot = o == &d->pend ? d->pend_rotating : d->next_rotating;
 	const char *kv[] = {"occ", o->id, "due", due, "bulletin", o->bulletin, "campaign", o->campaign,
 			    "zones", zones, "level", level_name(o->level), "expected", expected,
-			    "detail", detail, NULL};
+			    "detail", detail, "rotation", strcmp(event, "failed") ? NULL : rot ? "yes" : "no",
+			    NULL};
 	if (!strcmp(event, "missed"))
 		jdefer(d, event, kv);
 	else
@@ -394,7 +400,8 @@ static int begin_playing(struct daemon *d)
 	const char *kv[] = {"occ", o->id, "due", due, "bulletin", o->bulletin, "campaign", o->campaign,
 			    "zones", zones, "level", level_name(o->level), "repeat", repeat,
 			    "expected", expected, "serial", serial,
-			    "output", d->fallback_active ? "fallback" : "device", NULL};
+			    "output", d->fallback_active ? "fallback" : "device",
+			    "rotation", d->pend_rotating ? "yes" : "no", NULL};
 	if (o->level == LEVEL_EMERGENCY) {
 		/* An emergency plays even when it cannot be recorded now; its
 		 * start is held and written as soon as the journal takes it. */
@@ -546,6 +553,7 @@ static int start_broadcast(struct daemon *d, const struct occurrence *o)
 		return 0;
 	}
 	d->pend = *o;
+	d->pend_rotating = d->next_rotating;
 	str_copy(d->pend_path, path, sizeof(d->pend_path));
 	d->pend_expected = b->duration * (o->repeat > 0 ? o->repeat : 1);
 	d->starting = 1;
@@ -670,6 +678,7 @@ static void run_engine(struct daemon *d, const char *gap_reason)
 				}
 				break;
 			case ACT_START:
+				d->next_rotating = a->rotating;
 				if (!start_broadcast(d, &a->occ))
 					engine_done(d->eng);
 				break;
@@ -1025,7 +1034,8 @@ static int scan_cb(void *ctx, const struct record *r, const struct journal_pos *
 		if (t >= s->now - 3 * 86400)
 			engine_mark_handled(s->d->eng, occ, t);
 	}
-	if (!strcmp(ev, "start") || !strcmp(ev, "failed")) {
+	if ((!strcmp(ev, "start") || !strcmp(ev, "failed")) &&
+	    schedule_record_rotates(s->d->sched, occ, record_get(r, "rotation"))) {
 		const char *c = record_get(r, "campaign"), *b = record_get(r, "bulletin");
 		ssize_t ci = c && *c ? schedule_campaign_index(s->d->sched, c) : -1;
 		if (ci >= 0 && b)
