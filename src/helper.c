@@ -1,10 +1,8 @@
 /* The helper process: see helper.h. */
 #include "helper.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <netdb.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -101,25 +99,6 @@ static void job_bundle(const struct station *st, const char *m, struct kvbuf *ou
 	errlist_free(&warns);
 }
 
-static void job_resolve(const char *m, struct kvbuf *out)
-{
-	char host[256], addr[64] = "", error[256] = "";
-	kv_get(m, "host", host, sizeof(host));
-	struct addrinfo hints = {.ai_family = AF_INET, .ai_socktype = SOCK_STREAM}, *ai = NULL;
-	int e = getaddrinfo(host, NULL, &hints, &ai);
-	if (e)
-		snprintf(error, sizeof(error), "%s", gai_strerror(e));
-	else
-		inet_ntop(AF_INET, &((struct sockaddr_in *)ai->ai_addr)->sin_addr, addr, sizeof(addr));
-	if (ai)
-		freeaddrinfo(ai);
-	kv_begin(out, 1);
-	kv_put(out, "job", "resolve");
-	kv_put(out, "host", host);
-	kv_put(out, "addr", addr);
-	kv_put(out, "error", error);
-}
-
 static void __attribute__((noreturn)) helper_main(int fd, const struct station *st)
 {
 	char *in = xcalloc(1, HELPER_MSG_MAX + 1), *out = xcalloc(1, HELPER_MSG_MAX);
@@ -136,8 +115,6 @@ static void __attribute__((noreturn)) helper_main(int fd, const struct station *
 		kv_get(in, "job", job, sizeof(job));
 		if (!strcmp(job, "bundle"))
 			job_bundle(st, in, &b);
-		else if (!strcmp(job, "resolve"))
-			job_resolve(in, &b);
 		else {
 			kv_begin(&b, 0);
 			kv_put(&b, "error", "unknown job");
@@ -245,20 +222,6 @@ int helper_bundle(struct helper *h, const char *name, long long running_serial, 
 	return send_msg(h, buf, b.len);
 }
 
-int helper_resolve(struct helper *h, const char *host)
-{
-	char buf[512];
-	struct kvbuf b;
-	kv_init(&b, buf, sizeof(buf));
-	kv_put(&b, "job", "resolve");
-	kv_put(&b, "host", host);
-	if (b.overflow) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	return send_msg(h, buf, b.len);
-}
-
 int helper_read(struct helper *h, struct helper_reply *r, char *err, size_t errn)
 {
 	memset(r, 0, sizeof(*r));
@@ -276,12 +239,7 @@ int helper_read(struct helper *h, struct helper_reply *r, char *err, size_t errn
 	char job[32], v[64];
 	kv_get(m, "job", job, sizeof(job));
 	h->pending--;
-	if (!strcmp(job, "resolve")) {
-		r->job = HELPER_RESOLVE;
-		kv_get(m, "host", r->host, sizeof(r->host));
-		kv_get(m, "addr", r->addr, sizeof(r->addr));
-		kv_get(m, "error", r->error, sizeof(r->error));
-	} else if (!strcmp(job, "bundle")) {
+	if (!strcmp(job, "bundle")) {
 		r->job = HELPER_BUNDLE;
 		kv_get(m, "name", r->name, sizeof(r->name));
 		kv_get(m, "status", v, sizeof(v));
