@@ -26,6 +26,7 @@
 #include "config.h"
 #include "control.h"
 #include "engine.h"
+#include "ev.h"
 #include "helper.h"
 #include "journal.h"
 #include "kv.h"
@@ -97,8 +98,9 @@ struct daemon {
 	int player_done;         /* played to the end; the last read-back decides */
 	int next_rotating;       /* the ACT_START in hand was chosen by rotation */
 	int in_engine;           /* inside run_engine */
-	unsigned long amp_ops;   /* operations begun: poll results of an older one are stale */
-	unsigned long bc_gen;    /* players started: likewise */
+	struct ev *ev;           /* the event loop */
+	int ev_amp, ev_player;   /* their descriptors change: ev_touch when they do */
+	int ev_helper;           /* the helper's descriptor: replaced when it is restarted */
 	int engine_due;          /* a broadcast ended: run the engine when the actions are done */
 	int acting;              /* depth of perform() */
 	int64_t amp_fault_since; /* wall clock */
@@ -390,7 +392,7 @@ static int begin_playing(struct daemon *d)
 	d->cur_started = clock_now();
 	d->playing = 1;
 	d->player_done = 0;
-	d->bc_gen++;
+	ev_touch(d->ev, d->ev_player);
 	char due[26], zones[160], expected[32], repeat[16], serial[32];
 	civil_tz_format(o->due, due);
 	zones_str(o->zones, zones, sizeof(zones));
@@ -442,7 +444,7 @@ static void perform(struct daemon *d, const struct seq_out *o)
 				amp_run(d->amp, amp_op_for(a), a->zones, &res);
 				have_res = 1;
 			} else {
-				d->amp_ops++;
+				ev_touch(d->ev, d->ev_amp);
 				have_res = amp_begin(d->amp, amp_op_for(a), a->zones, &res);
 			}
 			break;
@@ -908,6 +910,7 @@ static void process_spool(struct daemon *d)
 			log_warnx("%s", err);
 			d->helper_restart_ms = mono_ms() + 60000;
 		}
+		ev_fd_set(d->ev, d->ev_helper, helper_fd(d->helper));
 	}
 	if (!d->helper || helper_pending(d->helper) || !spool_next(d->spool, name, sizeof(name), &age))
 		return;
@@ -972,6 +975,7 @@ static void on_helper(struct daemon *d)
 		set_error(d, "%s", err);
 		helper_stop(d->helper);
 		d->helper = NULL;
+		ev_fd_set(d->ev, d->ev_helper, -1);
 		d->helper_restart_ms = mono_ms() + 1000;
 	}
 	process_spool(d);
@@ -1601,6 +1605,147 @@ static void on_due_timer(struct daemon *d)
 	run_engine(d, NULL);
 }
 
+/* ---- the loop's handlers (registered once, in run) ---- */
+
+static void ev_signal(void *ctx, short rev)
+{
+	struct daemon *d = ctx;
+	on_signal(d);
+	if (d->quit)
+		ev_break(d->ev);
+}
+
+static void ev_due(void *ctx, short rev)
+{
+	on_due_timer(ctx);
+}
+
+static void ev_sync(void *ctx, short rev)
+{
+	struct daemon *d = ctx;
+	uint64_t x;
+	(void)!read(d->tfd_sync, &x, sizeof(x));
+	if (!d->synced && clock_synced(&d->st))
+		on_synced(d);
+	else if (!d->synced)
+		clock_mono_timer_in(d->tfd_sync, SYNC_RECHECK_MS);
+}
+
+static void ev_amp_timer(void *ctx, short rev)
+{
+	struct daemon *d = ctx;
+	uint64_t x;
+	if (read(d->tfd_amp, &x, sizeof(x)) == sizeof(x))
+		seq_simple(d, SEV_TIMER);
+}
+
+static void ev_watchdog(void *ctx, short rev)
+{
+	on_watchdog(ctx);
+}
+
+static void ev_jretry(void *ctx, short rev)
+{
+	on_journal_retry(ctx);
+}
+
+static void ev_helper(void *ctx, short rev)
+{
+	struct daemon *d = ctx;
+	if (d->helper)
+		on_helper(d);
+}
+
+static int src_amp_fds(void *ctx, struct pollfd *fds, int max)
+{
+	return amp_pollfds(((struct daemon *)ctx)->amp, fds, max < 2 ? max : 2);
+}
+
+static void src_amp(void *ctx, struct pollfd *fds, int n, int64_t now)
+{
+	struct daemon *d = ctx;
+	struct amp_result res;
+	if (amp_service(d->amp, fds, n, &res)) {
+		struct seq_event e = {.type = res.ok ? SEV_OP_OK : SEV_OP_ERROR, .rd = res.rd,
+				      .error = res.error, .retry_ms = res.retry_ms};
+		seq_feed(d, &e);
+	}
+}
+
+static int src_player_fds(void *ctx, struct pollfd *fds, int max)
+{
+	struct daemon *d = ctx;
+	return d->playing && !d->player_done ? player_pollfds(d->pl, fds, max) : 0;
+}
+
+static void src_player(void *ctx, struct pollfd *fds, int n, int64_t now)
+{
+	struct daemon *d = ctx;
+	if (!d->playing || d->player_done)
+		return;
+	enum player_state ps = player_service(d->pl, fds, n);
+	if (ps == PLAYER_DONE || ps == PLAYER_ERROR)
+		finish_broadcast(d, ps);
+}
+
+static int src_control_fds(void *ctx, struct pollfd *fds, int max)
+{
+	return control_pollfds(((struct daemon *)ctx)->ctl, fds, max);
+}
+
+static void src_control(void *ctx, struct pollfd *fds, int n, int64_t now)
+{
+	control_service(((struct daemon *)ctx)->ctl, fds, n, now);
+}
+
+static int64_t src_control_deadline(void *ctx)
+{
+	return control_deadline(((struct daemon *)ctx)->ctl);
+}
+
+static int src_spool_fds(void *ctx, struct pollfd *fds, int max)
+{
+	return spool_pollfds(((struct daemon *)ctx)->spool, fds, max);
+}
+
+static void src_spool(void *ctx, struct pollfd *fds, int n, int64_t now)
+{
+	spool_service(((struct daemon *)ctx)->spool, fds, n);
+}
+
+static int src_mbs_fds(void *ctx, struct pollfd *fds, int max)
+{
+	struct daemon *d = ctx;
+	return d->mbs ? modbus_status_pollfds(d->mbs, fds, max) : 0;
+}
+
+static void src_mbs(void *ctx, struct pollfd *fds, int n, int64_t now)
+{
+	struct daemon *d = ctx;
+	status_snapshot(d);
+	modbus_status_service(d->mbs, fds, n);
+}
+
+/* Every descriptor and timer once, with its handler; called in this order
+ * each turn (a signal first: TERM stops the turn). */
+static void loop_register(struct daemon *d)
+{
+	struct ev *e = d->ev = ev_new(mono_ms);
+	ev_fd_add(e, d->sfd, POLLIN, ev_signal, d);
+	d->ev_amp = ev_source_add(e, &(struct ev_source){.pollfds = src_amp_fds, .service = src_amp, .ctx = d});
+	ev_fd_add(e, d->tfd_wd, POLLIN, ev_watchdog, d);
+	ev_fd_add(e, d->tfd_jretry, POLLIN, ev_jretry, d);
+	d->ev_helper = ev_fd_add(e, helper_fd(d->helper), POLLIN, ev_helper, d);
+	ev_fd_add(e, d->tfd_amp, POLLIN, ev_amp_timer, d);
+	ev_fd_add(e, d->tfd_due, POLLIN, ev_due, d);
+	ev_fd_add(e, d->tfd_sync, POLLIN, ev_sync, d);
+	d->ev_player = ev_source_add(e, &(struct ev_source){.pollfds = src_player_fds, .service = src_player, .ctx = d});
+	ev_source_add(e, &(struct ev_source){.pollfds = src_control_fds, .service = src_control,
+					     .deadline = src_control_deadline, .ctx = d});
+	ev_source_add(e, &(struct ev_source){.pollfds = src_spool_fds, .service = src_spool, .ctx = d});
+	ev_source_add(e, &(struct ev_source){.pollfds = src_mbs_fds, .service = src_mbs, .ctx = d});
+}
+
 static int run(struct daemon *d)
 {
 	char err[512];
@@ -1633,6 +1778,7 @@ static int run(struct daemon *d)
 		if (d->tfd_wd < 0 || clock_mono_timer_in(d->tfd_wd, d->wd_ms) < 0)
 			fatal("cannot arm the watchdog timer");
 	}
+	loop_register(d);
 
 	d->ctl = control_open(d->st.control, d->st.control_group, on_request, d, err, sizeof(err));
 	if (!d->ctl)
@@ -1702,106 +1848,10 @@ static int run(struct daemon *d)
 	notify_ready(NULL);
 
 	while (!d->quit) {
-		struct pollfd fds[MAX_POLL];
-		int n = 0;
-		fds[n++] = (struct pollfd){.fd = d->sfd, .events = POLLIN};
-		fds[n++] = (struct pollfd){.fd = d->tfd_due, .events = POLLIN};
-		fds[n++] = (struct pollfd){.fd = d->tfd_sync, .events = POLLIN};
-		fds[n++] = (struct pollfd){.fd = d->tfd_amp, .events = POLLIN};
-		fds[n++] = (struct pollfd){.fd = d->tfd_wd, .events = POLLIN}; /* -1: ignored by poll */
-		fds[n++] = (struct pollfd){.fd = d->tfd_jretry, .events = POLLIN};
-		fds[n++] = (struct pollfd){.fd = helper_fd(d->helper), .events = POLLIN};
-		int amp_at = n, namp = amp_pollfds(d->amp, fds + n, 2);
-		n += namp;
-		int sp_at = n, nsp = spool_pollfds(d->spool, fds + n, 2);
-		n += nsp;
-		int nctl = control_pollfds(d->ctl, fds + n, CONTROL_CLIENTS_MAX + 1);
-		int ctl_at = n;
-		n += nctl;
-		int mbs_at = n, nmbs = 0;
-		if (d->mbs) {
-			nmbs = modbus_status_pollfds(d->mbs, fds + n, MODBUS_STATUS_CLIENTS_MAX + 1);
-			n += nmbs;
-		}
-		int pl_at = n, npl = 0;
-		if (d->playing && !d->player_done) {
-			npl = player_pollfds(d->pl, fds + n, MAX_POLL - n);
-			n += npl;
-		}
-		unsigned long ops = d->amp_ops, gen = d->bc_gen;
-		/* Only a connected control client bounds the sleep (its idle
-		 * deadline): with none, nothing wakes the loop between events. */
-		int timeout = -1;
-		int64_t cdl = control_deadline(d->ctl);
-		if (cdl >= 0) {
-			int64_t in = cdl - mono_ms();
-			timeout = in < 0 ? 0 : in > INT_MAX ? INT_MAX : (int)in + 1;
-		}
-		if (poll(fds, (nfds_t)n, timeout) < 0) {
-			if (errno == EINTR)
-				continue;
+		if (ev_run_once(d->ev) < 0)
 			fatal("poll");
-		}
-		if (fds[0].revents)
-			on_signal(d);
-		if (d->quit)
-			break;
-		/* Readiness seen by poll is only good for what was polled: skip
-		 * a Modbus operation or a player that has changed since. */
-		int amp_ready = 0;
-		for (int i = 0; i < namp; i++)
-			amp_ready |= fds[amp_at + i].revents != 0;
-		if (amp_ready && d->amp_ops == ops) {
-			struct amp_result res;
-			if (amp_service(d->amp, fds + amp_at, namp, &res)) {
-				struct seq_event e = {.type = res.ok ? SEV_OP_OK : SEV_OP_ERROR, .rd = res.rd,
-						      .error = res.error, .retry_ms = res.retry_ms};
-				seq_feed(d, &e);
-			}
-		}
-		if (fds[4].revents)
-			on_watchdog(d);
-		if (fds[5].revents)
-			on_journal_retry(d);
-		if (fds[6].revents && d->helper)
-			on_helper(d);
-		if (fds[3].revents) {
-			uint64_t x;
-			if (read(d->tfd_amp, &x, sizeof(x)) == sizeof(x))
-				seq_simple(d, SEV_TIMER);
-		}
-		if (fds[1].revents)
-			on_due_timer(d);
-		if (fds[2].revents) {
-			uint64_t x;
-			(void)!read(d->tfd_sync, &x, sizeof(x));
-			if (!d->synced && clock_synced(&d->st))
-				on_synced(d);
-			else if (!d->synced)
-				clock_mono_timer_in(d->tfd_sync, SYNC_RECHECK_MS);
-		}
-		if (npl && d->playing && !d->player_done && d->bc_gen == gen) {
-			int any = 0;
-			for (int i = 0; i < npl; i++)
-				any |= fds[pl_at + i].revents != 0;
-			if (any) {
-				enum player_state ps = player_service(d->pl, fds + pl_at, npl);
-				if (ps == PLAYER_DONE || ps == PLAYER_ERROR)
-					finish_broadcast(d, ps);
-			}
-		}
-		control_service(d->ctl, fds + ctl_at, nctl, mono_ms());
-		spool_service(d->spool, fds + sp_at, nsp);
-		process_spool(d);
-		if (nmbs) {
-			int any = 0;
-			for (int i = 0; i < nmbs; i++)
-				any |= fds[mbs_at + i].revents != 0;
-			if (any) {
-				status_snapshot(d);
-				modbus_status_service(d->mbs, fds + mbs_at, nmbs);
-			}
-		}
+		if (!d->quit)
+			process_spool(d);
 	}
 
 	notify_stopping(d->playing ? "stopping: the broadcast playing is recorded partial" : "stopping");
@@ -1835,6 +1885,7 @@ static int run(struct daemon *d)
 		free(d->sched);
 	}
 	catalog_free(&d->cat);
+	ev_free(d->ev);
 	close(d->sfd);
 	close(d->tfd_due);
 	close(d->tfd_sync);
