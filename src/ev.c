@@ -18,6 +18,7 @@ struct item {
 	void *ctx;
 	int at, n;       /* its descriptors in this turn's array */
 	unsigned touched; /* turn number it was last touched in */
+	const char *name;
 };
 
 struct ev {
@@ -26,7 +27,25 @@ struct ev {
 	int nit;
 	unsigned turn;
 	int brk;
+	int64_t slowest;
+	const char *slowest_name;
 };
+
+void ev_name(struct ev *e, int id, const char *name)
+{
+	if (id >= 0 && id < e->nit)
+		e->it[id].name = name;
+}
+
+int64_t ev_slowest(struct ev *e, const char **name)
+{
+	int64_t s = e->slowest;
+	if (name)
+		*name = e->slowest_name ? e->slowest_name : "";
+	e->slowest = 0;
+	e->slowest_name = NULL;
+	return s;
+}
 
 struct ev *ev_new(int64_t (*now_ms)(void))
 {
@@ -146,12 +165,18 @@ int ev_run_once(struct ev *e)
 		int any = 0;
 		for (int j = 0; j < i->n; j++)
 			any |= fds[i->at + j].revents != 0;
+		int64_t t0 = e->now_ms();
 		if (i->is_source) {
 			int64_t d = i->src.deadline ? i->src.deadline(i->src.ctx) : -1;
 			if (any || (d >= 0 && d <= now))
 				i->src.service(i->src.ctx, fds + i->at, i->n, now);
 		} else if (any) {
 			i->cb(i->ctx, fds[i->at].revents);
+		}
+		int64_t took = e->now_ms() - t0;
+		if (took > e->slowest) {
+			e->slowest = took;
+			e->slowest_name = i->name;
 		}
 	}
 	return 0;

@@ -56,6 +56,12 @@ void ev_touch(struct ev *e, int id);
 /* Make ev_run_once return after the handler running now. */
 void ev_break(struct ev *e);
 
+/* A name for item id, for ev_slowest. */
+void ev_name(struct ev *e, int id, const char *name);
+/* The longest a handler has run in one call since the last ask (ms) and
+ * its item's name; resets. What make bench reports as the loop's stall. */
+int64_t ev_slowest(struct ev *e, const char **name);
+
 /* One turn: poll (sleeping until a descriptor is ready or the nearest
  * deadline), then the handlers. 0, or -1 with errno when poll failed
  * (EINTR is not a failure). */

@@ -1731,19 +1731,25 @@ static void src_mbs(void *ctx, struct pollfd *fds, int n, int64_t now)
 static void loop_register(struct daemon *d)
 {
 	struct ev *e = d->ev = ev_new(mono_ms);
-	ev_fd_add(e, d->sfd, POLLIN, ev_signal, d);
+	ev_name(e, ev_fd_add(e, d->sfd, POLLIN, ev_signal, d), "signal");
 	d->ev_amp = ev_source_add(e, &(struct ev_source){.pollfds = src_amp_fds, .service = src_amp, .ctx = d});
-	ev_fd_add(e, d->tfd_wd, POLLIN, ev_watchdog, d);
-	ev_fd_add(e, d->tfd_jretry, POLLIN, ev_jretry, d);
+	ev_name(e, d->ev_amp, "amplifier");
+	ev_name(e, ev_fd_add(e, d->tfd_wd, POLLIN, ev_watchdog, d), "watchdog");
+	ev_name(e, ev_fd_add(e, d->tfd_jretry, POLLIN, ev_jretry, d), "journal retry");
 	d->ev_helper = ev_fd_add(e, helper_fd(d->helper), POLLIN, ev_helper, d);
-	ev_fd_add(e, d->tfd_amp, POLLIN, ev_amp_timer, d);
-	ev_fd_add(e, d->tfd_due, POLLIN, ev_due, d);
-	ev_fd_add(e, d->tfd_sync, POLLIN, ev_sync, d);
+	ev_name(e, d->ev_helper, "helper");
+	ev_name(e, ev_fd_add(e, d->tfd_amp, POLLIN, ev_amp_timer, d), "amplifier timer");
+	ev_name(e, ev_fd_add(e, d->tfd_due, POLLIN, ev_due, d), "due timer");
+	ev_name(e, ev_fd_add(e, d->tfd_sync, POLLIN, ev_sync, d), "clock sync");
 	d->ev_player = ev_source_add(e, &(struct ev_source){.pollfds = src_player_fds, .service = src_player, .ctx = d});
-	ev_source_add(e, &(struct ev_source){.pollfds = src_control_fds, .service = src_control,
-					     .deadline = src_control_deadline, .ctx = d});
-	ev_source_add(e, &(struct ev_source){.pollfds = src_spool_fds, .service = src_spool, .ctx = d});
-	ev_source_add(e, &(struct ev_source){.pollfds = src_mbs_fds, .service = src_mbs, .ctx = d});
+	ev_name(e, d->ev_player, "player");
+	ev_name(e, ev_source_add(e, &(struct ev_source){.pollfds = src_control_fds, .service = src_control,
+						       .deadline = src_control_deadline, .ctx = d}),
+		"control");
+	ev_name(e, ev_source_add(e, &(struct ev_source){.pollfds = src_spool_fds, .service = src_spool, .ctx = d}),
+		"spool");
+	ev_name(e, ev_source_add(e, &(struct ev_source){.pollfds = src_mbs_fds, .service = src_mbs, .ctx = d}),
+		"modbus status");
 }
 
 static int run(struct daemon *d)
@@ -1852,6 +1858,11 @@ static int run(struct daemon *d)
 			fatal("poll");
 		if (!d->quit)
 			process_spool(d);
+		/* make bench reads this line: what kept the loop from others. */
+		const char *who;
+		int64_t slow = ev_slowest(d->ev, &who);
+		if (slow >= 10)
+			log_debug("loop: %s took %lld ms", who, (long long)slow);
 	}
 
 	notify_stopping(d->playing ? "stopping: the broadcast playing is recorded partial" : "stopping");
