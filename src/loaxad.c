@@ -34,6 +34,7 @@
 #include "model.h"
 #include "modbus_status.h"
 #include "player.h"
+#include "replay.h"
 #include "report.h"
 #include "schedule.h"
 #include "spool.h"
@@ -983,68 +984,9 @@ static void on_helper(struct daemon *d)
 
 /* ---- start-up once the clock can be trusted ---- */
 
-struct scan_state {
-	struct daemon *d;
-	int64_t now, last_time, installed_at;
-	long long installed_serial, max_serial;
-	char installed_sha[65];
-	char installed_signer[64];
-	char (*last_bulletin)[ID_MAX]; /* per campaign of the running schedule */
-	unsigned manual_seq;            /* greatest K of manual@TIME#K */
-};
-
 static int scan_cb(void *ctx, const struct record *r, const struct journal_pos *pos)
 {
-	struct scan_state *s = ctx;
-	s->last_time = r->time;
-	const char *ev = r->event;
-	/* A device lost before a restart is still owed its audio-back. */
-	if (!strcmp(ev, "audio-lost"))
-		s->d->audio_down = 1;
-	else if (!strcmp(ev, "audio-back"))
-		s->d->audio_down = 0;
-	if (!strcmp(ev, "schedule-installed")) {
-		const char *sr = record_get(r, "serial"), *sh = record_get(r, "sha256");
-		const char *sg = record_get(r, "signer");
-		s->installed_serial = sr ? atoll(sr) : 0;
-		if (s->installed_serial > s->max_serial)
-			s->max_serial = s->installed_serial;
-		str_copy(s->installed_sha, sh ? sh : "", sizeof(s->installed_sha));
-		str_copy(s->installed_signer, sg ? sg : "", sizeof(s->installed_signer));
-		s->installed_at = r->time;
-		return 0;
-	}
-	const char *occ = record_get(r, "occ");
-	if (!occ)
-		return 0;
-	const char *hash = !strncmp(occ, "manual@", 7) ? strrchr(occ, '#') : NULL;
-	if (hash) {
-		unsigned long k = strtoul(hash + 1, NULL, 10);
-		if (k > s->manual_seq && k < UINT_MAX)
-			s->manual_seq = (unsigned)k;
-	}
-	int oc = !strcmp(ev, "end") ? outcome_parse(record_get(r, "outcome") ? record_get(r, "outcome") : "")
-				    : outcome_parse(ev);
-	if (oc >= 0) {
-		s->d->last_bc_time = r->time;
-		s->d->last_bc_outcome = oc + 1;
-	}
-	if (!strcmp(ev, "start") || !strcmp(ev, "failed") || !strcmp(ev, "missed") ||
-	    !strcmp(ev, "interrupted")) {
-		const char *due = record_get(r, "due");
-		int64_t t = r->time;
-		if (due)
-			civil_parse_iso(due, &t);
-		if (t >= s->now - 3 * 86400)
-			engine_mark_handled(s->d->eng, occ, t);
-	}
-	if ((!strcmp(ev, "start") || !strcmp(ev, "failed")) &&
-	    schedule_record_rotates(s->d->sched, occ, record_get(r, "rotation"))) {
-		const char *c = record_get(r, "campaign"), *b = record_get(r, "bulletin");
-		ssize_t ci = c && *c ? schedule_campaign_index(s->d->sched, c) : -1;
-		if (ci >= 0 && b)
-			str_copy(s->last_bulletin[ci], b, ID_MAX);
-	}
+	replay_feed(ctx, r);
 	return 0;
 }
 
@@ -1094,8 +1036,8 @@ static void on_synced(struct daemon *d)
 	journal_recovery_free(&rec);
 
 	/* What the journal says: handled occurrences, rotation, schedule in force. */
-	struct scan_state ss = {.d = d, .now = now};
-	ss.last_bulletin = xcalloc(d->sched->ncampaigns + 1, ID_MAX);
+	struct replay ss;
+	replay_init(&ss, d->sched, d->eng, now);
 	int32_t today;
 	civil_tz_local(now, &today, NULL, NULL);
 	int y, m, dd;
@@ -1109,11 +1051,11 @@ static void on_synced(struct daemon *d)
 	else if (!res.chain_ok)
 		log_warnx("journal: the hash chain does not verify (%s); run loaxactl log verify", res.first_bad);
 	d->journal_serial = ss.max_serial;
-	engine_set_manual_seq(d->eng, ss.manual_seq);
-	for (size_t i = 0; i < d->sched->ncampaigns; i++)
-		if (ss.last_bulletin[i][0])
-			engine_set_rotation(d->eng, d->sched->campaigns[i].id, ss.last_bulletin[i]);
-	free(ss.last_bulletin);
+	d->audio_down = ss.audio_down;
+	d->last_bc_time = ss.last_bc_time;
+	d->last_bc_outcome = ss.last_bc_outcome;
+	replay_finish(&ss);
+	replay_free(&ss);
 
 	char pid[16], serial[32];
 	snprintf(pid, sizeof(pid), "%ld", (long)getpid());
