@@ -2,7 +2,9 @@
 #include "helper.h"
 
 #include <errno.h>
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netdb.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -99,6 +101,35 @@ static void job_bundle(const struct station *st, const char *m, struct kvbuf *ou
 	errlist_free(&warns);
 }
 
+static void job_resolve(const char *m, struct kvbuf *out)
+{
+	char host[256], addr[64] = "", error[256] = "";
+	kv_get(m, "host", host, sizeof(host));
+	struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM}, *ai = NULL;
+	int e = getaddrinfo(host, NULL, &hints, &ai);
+	/* IPv4 first: relay modules on a station's LAN speak IPv4. */
+	const struct addrinfo *pick = NULL;
+	for (const struct addrinfo *p = e ? NULL : ai; p; p = p->ai_next)
+		if (p->ai_family == AF_INET || (!pick && p->ai_family == AF_INET6))
+			if (!pick || pick->ai_family != AF_INET)
+				pick = p;
+	if (e)
+		snprintf(error, sizeof(error), "%s", gai_strerror(e));
+	else if (!pick)
+		snprintf(error, sizeof(error), "no IPv4 or IPv6 address");
+	else if (pick->ai_family == AF_INET)
+		inet_ntop(AF_INET, &((struct sockaddr_in *)pick->ai_addr)->sin_addr, addr, sizeof(addr));
+	else
+		inet_ntop(AF_INET6, &((struct sockaddr_in6 *)pick->ai_addr)->sin6_addr, addr, sizeof(addr));
+	if (ai)
+		freeaddrinfo(ai);
+	kv_begin(out, 1);
+	kv_put(out, "job", "resolve");
+	kv_put(out, "host", host);
+	kv_put(out, "addr", addr);
+	kv_put(out, "error", error);
+}
+
 static void __attribute__((noreturn)) helper_main(int fd, const struct station *st)
 {
 	char *in = xcalloc(1, HELPER_MSG_MAX + 1), *out = xcalloc(1, HELPER_MSG_MAX);
@@ -115,6 +146,8 @@ static void __attribute__((noreturn)) helper_main(int fd, const struct station *
 		kv_get(in, "job", job, sizeof(job));
 		if (!strcmp(job, "bundle"))
 			job_bundle(st, in, &b);
+		else if (!strcmp(job, "resolve"))
+			job_resolve(in, &b);
 		else {
 			kv_begin(&b, 0);
 			kv_put(&b, "error", "unknown job");
@@ -222,6 +255,20 @@ int helper_bundle(struct helper *h, const char *name, long long running_serial, 
 	return send_msg(h, buf, b.len);
 }
 
+int helper_resolve(struct helper *h, const char *host)
+{
+	char buf[512];
+	struct kvbuf b;
+	kv_init(&b, buf, sizeof(buf));
+	kv_put(&b, "job", "resolve");
+	kv_put(&b, "host", host);
+	if (b.overflow) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	return send_msg(h, buf, b.len);
+}
+
 int helper_read(struct helper *h, struct helper_reply *r, char *err, size_t errn)
 {
 	memset(r, 0, sizeof(*r));
@@ -239,7 +286,12 @@ int helper_read(struct helper *h, struct helper_reply *r, char *err, size_t errn
 	char job[32], v[64];
 	kv_get(m, "job", job, sizeof(job));
 	h->pending--;
-	if (!strcmp(job, "bundle")) {
+	if (!strcmp(job, "resolve")) {
+		r->job = HELPER_RESOLVE;
+		kv_get(m, "host", r->host, sizeof(r->host));
+		kv_get(m, "addr", r->addr, sizeof(r->addr));
+		kv_get(m, "error", r->error, sizeof(r->error));
+	} else if (!strcmp(job, "bundle")) {
 		r->job = HELPER_BUNDLE;
 		kv_get(m, "name", r->name, sizeof(r->name));
 		kv_get(m, "status", v, sizeof(v));

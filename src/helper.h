@@ -7,8 +7,10 @@
  *
  * Jobs: a spool bundle (verify its signature, stage, copy and decode its
  * audio under the library lock, install: bundle_install) and the spool
- * tidied after it (bundle_spool_remove / bundle_spool_reject). The loop
- * then only journals the outcome and switches to the new schedule. */
+ * tidied after it (bundle_spool_remove / bundle_spool_reject); the
+ * amplifier's host name looked up (getaddrinfo). The loop then only
+ * journals the outcome and switches to the new schedule, or gives the
+ * address to the amplifier. */
 #ifndef LOAXA_HELPER_H
 #define LOAXA_HELPER_H
 
@@ -24,7 +26,7 @@
 
 struct helper;
 
-enum helper_job { HELPER_BUNDLE = 1 };
+enum helper_job { HELPER_BUNDLE = 1, HELPER_RESOLVE = 2 };
 
 struct helper_reply {
 	enum helper_job job;
@@ -35,6 +37,9 @@ struct helper_reply {
 	struct errlist errs, warns;
 	char tidy_error[512];           /* the spool could not be tidied: why ("" = it was) */
 	int64_t ms;                     /* how long the job took */
+	/* HELPER_RESOLVE */
+	char host[256], addr[64];       /* addr "" when it did not resolve: error says why */
+	char error[256];
 };
 
 /* Fork the helper with its own copy of *st. NULL with a message in err. */
@@ -49,6 +54,9 @@ int helper_pending(const struct helper *h);
 /* Queue a job. 0, or -1 with errno (the helper is gone). */
 int helper_bundle(struct helper *h, const char *name, long long running_serial, const char *running_sha,
 		  int final, int64_t now);
+
+/* Look host up (numeric IPv4 or IPv6 address). */
+int helper_resolve(struct helper *h, const char *host);
 
 /* After POLLIN: 1 with a reply in *r (free it with helper_reply_free), 0
  * when nothing is there yet, -1 when the helper is gone (err says why). */

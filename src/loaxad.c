@@ -6,8 +6,10 @@
  * warm-up, hold and read-back), the control socket, the Modbus
  * descriptors while a request is in flight, and ALSA's descriptors while
  * playing. Nothing wakes it between broadcasts. */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
+#include <netdb.h>
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
@@ -85,6 +87,8 @@ struct daemon {
 	struct spool *spool;      /* pushed bundles; NULL when the folder cannot be watched */
 	struct helper *helper;    /* does the waiting work (bundles, name lookups); NULL if it died */
 	int64_t helper_restart_ms; /* when it may be started again after dying */
+	int resolving;            /* the amplifier's host name is being looked up */
+	int64_t resolve_again_ms; /* when to look it up again after a failure */
 	char pending_reject[1024]; /* a rejection found before the journal opened */
 	/* the amplifier: amp.c performs what sequence.c decides */
 	struct amp *amp;
@@ -924,6 +928,34 @@ static void process_spool(struct daemon *d)
 	log_debug("bundle %s: handed to the helper", name);
 }
 
+/* A TCP amplifier given by host name: the helper looks it up, never the
+ * loop; until then its operations fail at once and are retried. */
+static void request_resolve(struct daemon *d)
+{
+	char host[256];
+	if (d->resolving || !d->helper || !amp_needs_address(d->amp, host, sizeof(host)) ||
+	    mono_ms() < d->resolve_again_ms)
+		return;
+	if (helper_resolve(d->helper, host) == 0)
+		d->resolving = 1;
+}
+
+static void resolved(struct daemon *d, const struct helper_reply *r)
+{
+	char err[256];
+	d->resolving = 0;
+	if (!r->addr[0]) {
+		log_warnx("amplifier host %s: %s; looking it up again in 30 s", r->host, r->error);
+		set_error(d, "amplifier host %s: %s", r->host, r->error);
+		d->resolve_again_ms = mono_ms() + 30000;
+	} else if (amp_set_address(d->amp, r->addr, err, sizeof(err)) < 0) {
+		log_warnx("%s", err);
+		d->resolve_again_ms = mono_ms() + 30000;
+	} else {
+		log_info("amplifier host %s is %s", r->host, r->addr);
+	}
+}
+
 /* The helper's answer about a bundle: journal it, switch schedules. */
 static void bundle_done(struct daemon *d, struct helper_reply *r)
 {
@@ -969,6 +1001,8 @@ static void on_helper(struct daemon *d)
 	while ((k = helper_read(d->helper, &r, err, sizeof(err))) > 0) {
 		if (r.job == HELPER_BUNDLE)
 			bundle_done(d, &r);
+		else if (r.job == HELPER_RESOLVE)
+			resolved(d, &r);
 		helper_reply_free(&r);
 	}
 	if (k < 0) {
@@ -976,6 +1010,7 @@ static void on_helper(struct daemon *d)
 		set_error(d, "%s", err);
 		helper_stop(d->helper);
 		d->helper = NULL;
+		d->resolving = 0;
 		ev_fd_set(d->ev, d->ev_helper, -1);
 		d->helper_restart_ms = mono_ms() + 1000;
 	}
@@ -1768,6 +1803,7 @@ static int run(struct daemon *d)
 	seq_params_from_config(&d->st.amp, &sp);
 	struct seq_out so;
 	d->seq = seq_new(&sp, &so);
+	request_resolve(d);
 	if (amp_enabled(d->amp))
 		log_info("amplifier %s: switching every coil off", amp_peer(d->amp));
 	perform(d, &so);
@@ -1798,8 +1834,10 @@ static int run(struct daemon *d)
 	while (!d->quit) {
 		if (ev_run_once(d->ev) < 0)
 			fatal("poll");
-		if (!d->quit)
+		if (!d->quit) {
 			process_spool(d);
+			request_resolve(d);
+		}
 		/* make bench reads this line: what kept the loop from others. */
 		const char *who;
 		int64_t slow = ev_slowest(d->ev, &who);
@@ -1863,6 +1901,22 @@ static void check_amplifier(struct daemon *d, struct errlist *errs)
 		return;
 	}
 	struct amp_result r;
+	char host[256];
+	if (amp_needs_address(a, host, sizeof(host))) {
+		/* --check is no event loop: the lookup may wait here. */
+		struct addrinfo hints = {.ai_family = AF_INET, .ai_socktype = SOCK_STREAM}, *ai = NULL;
+		char addr[64] = "";
+		int e = getaddrinfo(host, NULL, &hints, &ai);
+		if (!e && ai->ai_family == AF_INET)
+			inet_ntop(AF_INET, &((struct sockaddr_in *)ai->ai_addr)->sin_addr, addr, sizeof(addr));
+		else if (!e && ai->ai_family == AF_INET6)
+			inet_ntop(AF_INET6, &((struct sockaddr_in6 *)ai->ai_addr)->sin6_addr, addr, sizeof(addr));
+		if (ai)
+			freeaddrinfo(ai);
+		if (!addr[0] || amp_set_address(a, addr, err, sizeof(err)) < 0)
+			fprintf(stderr, "%s: warning: amplifier host %s: %s\n", d->st.file, host,
+				e ? gai_strerror(e) : addr[0] ? err : "no address");
+	}
 	if (amp_run(a, AMP_CHECK, 0, &r) < 0) {
 		fprintf(stderr, "%s: warning: amplifier unreachable: %s\n", d->st.file, r.error);
 	} else {
