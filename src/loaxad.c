@@ -22,6 +22,7 @@
 
 #include "amp.h"
 #include "asrun.h"
+#include "broadcast.h"
 #include "bundle.h"
 #include "civil.h"
 #include "clock.h"
@@ -66,8 +67,8 @@ struct daemon {
 	int synced;
 	int waited_sync; /* started with an unsynchronised clock */
 	int quit;
-	/* the broadcast in progress */
-	int playing;
+	/* the broadcast in progress: its state (broadcast.c), never set directly */
+	enum bc_state bc;
 	struct occurrence cur;
 	double cur_expected;
 	int64_t cur_started;
@@ -95,12 +96,10 @@ struct daemon {
 	struct seq *seq;
 	int tfd_amp;             /* the sequence's timer: warm-up, hold, read-back, retry */
 	int tfd_jretry;          /* armed only while journal records are held */
-	int starting;            /* a broadcast waits for the amplifier: pend */
 	struct occurrence pend;
 	char pend_path[PATHBUF + ID_MAX];
 	int pend_rotating;       /* rotation chose its bulletin: rotation=yes on start/failed */
 	double pend_expected;
-	int player_done;         /* played to the end; the last read-back decides */
 	int next_rotating;       /* the ACT_START in hand was chosen by rotation */
 	int in_engine;           /* inside run_engine */
 	struct ev *ev;           /* the event loop */
@@ -295,24 +294,46 @@ static void record_outcome(struct daemon *d, const char *event, const struct occ
 	}
 }
 
-static void record_end(struct daemon *d, const char *outcome, const char *detail);
-
-/* Cut short by stop or pre-emption. Every sample had already played (the
- * final amplifier read-back was pending): that is a complete play, not a
- * partial one. */
-static void record_cut(struct daemon *d, const char *why)
+/* The broadcast's state moves only through its table (broadcast.c). */
+static void bc_go(struct daemon *d, enum bc_event ev)
 {
-	if (d->player_done) {
+	int next = bc_next(d->bc, ev);
+	if (next < 0) {
+		log_warnx("broadcast state: event %d cannot happen while %s; ignored", (int)ev, bc_state_name(d->bc));
+		return;
+	}
+	d->bc = (enum bc_state)next;
+}
+
+static int bc_on(const struct daemon *d)
+{
+	return d->bc == BC_PLAYING || d->bc == BC_DRAINING;
+}
+
+static void record_end_ev(struct daemon *d, const char *outcome, const char *detail, enum bc_event ev);
+
+/* Cut short by stop or pre-emption (ev). Every sample had already played
+ * (the final amplifier read-back was pending): that is a complete play,
+ * not a partial one (bc_cut_outcome). */
+static void record_cut(struct daemon *d, const char *why, enum bc_event ev)
+{
+	const char *outcome = bc_cut_outcome(d->bc, d->fallback_active);
+	if (d->bc == BC_DRAINING) {
 		char detail[400];
 		snprintf(detail, sizeof(detail), "played to the end; the final amplifier read-back was not awaited (%s)",
 			 why);
-		record_end(d, d->fallback_active ? "unheard" : "aired", detail);
+		record_end_ev(d, outcome, detail, ev);
 	} else {
-		record_end(d, "partial", why);
+		record_end_ev(d, outcome, why, ev);
 	}
 }
 
 static void record_end(struct daemon *d, const char *outcome, const char *detail)
+{
+	record_end_ev(d, outcome, detail, BCE_END);
+}
+
+static void record_end_ev(struct daemon *d, const char *outcome, const char *detail, enum bc_event ev)
 {
 	char played[32], expected[32];
 	snprintf(played, sizeof(played), "%.3f", player_seconds(d->pl));
@@ -324,8 +345,7 @@ static void record_end(struct daemon *d, const char *outcome, const char *detail
 	note_outcome(d, strcmp(outcome, "aired") ? OUT_PARTIAL : OUT_AIRED);
 	log_info("broadcast %s (%s) %s: %s of %s s%s%s", d->cur.id, d->cur.bulletin, outcome, played,
 		 expected, *detail ? ": " : "", detail);
-	d->playing = 0;
-	d->player_done = 0;
+	bc_go(d, ev);
 }
 
 /* ---- broadcasts ---- */
@@ -383,20 +403,18 @@ static int begin_playing(struct daemon *d)
 {
 	const struct occurrence *o = &d->pend;
 	char err[512];
-	d->starting = 0;
 	if (player_start(d->pl, d->pend_path, o->repeat > 0 ? o->repeat : 1,
 			 d->st.audio_gain_db + o->gain_db, err, sizeof(err)) < 0) {
 		if (strstr(err, "audio device"))
 			audio_lost(d, err, NULL);
 		record_outcome(d, "failed", o, err);
+		bc_go(d, BCE_FAIL);
 		return -1;
 	}
 	note_fallback(d);
 	d->cur = *o;
 	d->cur_expected = d->pend_expected;
 	d->cur_started = clock_now();
-	d->playing = 1;
-	d->player_done = 0;
 	ev_touch(d->ev, d->ev_player);
 	char due[26], zones[160], expected[32], repeat[16], serial[32];
 	civil_tz_format(o->due, due);
@@ -416,12 +434,13 @@ static int begin_playing(struct daemon *d)
 			log_warnx("emergency %s plays although its start is not on disk yet", o->id);
 	} else if (jwrite_start(d, kv) < 0) {
 		player_stop(d->pl);
-		d->playing = 0;
 		snprintf(err, sizeof(err), "the journal cannot record its start (%s): a broadcast that cannot be recorded does not play",
 			 d->journal_error);
 		record_outcome(d, "failed", o, err);
+		bc_go(d, BCE_FAIL);
 		return -1;
 	}
+	bc_go(d, BCE_PLAY);
 	log_info("playing %s: bulletin %s%s%s, %.1f s%s", o->id, o->bulletin,
 		 o->campaign[0] ? " of campaign " : "", o->campaign, d->cur_expected,
 		 d->fallback_active ? " (to the fallback WAV file)" : "");
@@ -454,7 +473,7 @@ static void perform(struct daemon *d, const struct seq_out *o)
 			}
 			break;
 		case SACT_PLAY:
-			if (d->starting && begin_playing(d) < 0) {
+			if ((d->bc == BC_STARTING) && begin_playing(d) < 0) {
 				end_after = 1;
 				broadcast_over(d);
 			}
@@ -462,7 +481,7 @@ static void perform(struct daemon *d, const struct seq_out *o)
 		case SACT_AIRED:
 			/* Audio that went to the fallback WAV file reached no
 			 * loudspeaker: it never counts as aired. */
-			if (d->playing) {
+			if (bc_on(d)) {
 				record_end(d, d->fallback_active ? "unheard" : "aired",
 					   d->fallback_active ? "no sound card: played to the fallback WAV file, no loudspeaker heard it" : "");
 				player_stop(d->pl);
@@ -470,7 +489,7 @@ static void perform(struct daemon *d, const struct seq_out *o)
 			}
 			break;
 		case SACT_STOP:
-			if (d->playing) {
+			if (bc_on(d)) {
 				player_stop(d->pl);
 				set_error(d, "%s: %s", d->cur.id, a->reason);
 				record_end(d, "partial", a->reason);
@@ -478,9 +497,9 @@ static void perform(struct daemon *d, const struct seq_out *o)
 			}
 			break;
 		case SACT_FAIL:
-			if (d->starting) {
-				d->starting = 0;
+			if (d->bc == BC_STARTING) {
 				record_outcome(d, "failed", &d->pend, a->reason);
+				bc_go(d, BCE_FAIL);
 				broadcast_over(d);
 			}
 			break;
@@ -563,13 +582,13 @@ static int start_broadcast(struct daemon *d, const struct occurrence *o)
 	d->pend_rotating = d->next_rotating;
 	str_copy(d->pend_path, path, sizeof(d->pend_path));
 	d->pend_expected = b->duration * (o->repeat > 0 ? o->repeat : 1);
-	d->starting = 1;
+	bc_go(d, BCE_BEGIN);
 	/* The amplifier is retried for this occurrence while it is within the
 	 * catch-up window (an on-demand play is due when asked for). */
 	int64_t left_s = o->due + (int64_t)d->st.catchup_minutes * 60 - clock_now();
 	struct seq_event e = {.type = SEV_BEGIN, .zones = o->zones, .giveup_ms = mono_ms() + left_s * 1000};
 	seq_feed(d, &e);
-	return d->starting || d->playing;
+	return (d->bc == BC_STARTING) || bc_on(d);
 }
 
 static void update_notify_status(struct daemon *d);
@@ -611,10 +630,10 @@ static void update_notify_status(struct daemon *d)
 		civil_tz_format(next.due, nts);
 	if (d->journal_failing)
 		snprintf(jf, sizeof(jf), "JOURNAL FAILING (%s): only emergencies play; ", d->journal_error);
-	if (d->playing && k)
+	if (bc_on(d) && k)
 		notify_status("%splaying %s (bulletin %s); next %s at %s", jf, d->cur.id, d->cur.bulletin,
 			      next.bulletin, nts);
-	else if (d->playing)
+	else if (bc_on(d))
 		notify_status("%splaying %s (bulletin %s)", jf, d->cur.id, d->cur.bulletin);
 	else if (k)
 		notify_status("%sidle, schedule serial %lld; next %s (bulletin %s) at %s", jf, d->sched->serial,
@@ -641,7 +660,7 @@ static void on_watchdog(struct daemon *d)
 	uint64_t x;
 	(void)!read(d->tfd_wd, &x, sizeof(x));
 	clock_mono_timer_in(d->tfd_wd, d->wd_ms);
-	if (d->playing) {
+	if (bc_on(d)) {
 		double s = player_seconds(d->pl);
 		d->wd_stalled = s == d->wd_played ? d->wd_stalled + 1 : 0;
 		d->wd_played = s;
@@ -671,16 +690,16 @@ static void run_engine(struct daemon *d, const char *gap_reason)
 				record_outcome(d, "missed", &a->occ, a->detail);
 				break;
 			case ACT_PREEMPT:
-				if (d->playing) {
+				if (bc_on(d)) {
 					player_stop(d->pl);
-					record_cut(d, a->detail);
+					record_cut(d, a->detail, BCE_PREEMPT);
 					seq_simple(d, SEV_END);
-				} else if (d->starting) {
+				} else if ((d->bc == BC_STARTING)) {
 					char why[300];
 					snprintf(why, sizeof(why), "%s before it started (the amplifier was being switched on)",
 						 a->detail);
-					d->starting = 0;
 					record_outcome(d, "failed", &d->pend, why);
+					bc_go(d, BCE_PREEMPT);
 					seq_simple(d, SEV_END);
 				}
 				break;
@@ -704,7 +723,7 @@ static void run_engine(struct daemon *d, const char *gap_reason)
 static void finish_broadcast(struct daemon *d, enum player_state ps)
 {
 	if (ps == PLAYER_DONE) {
-		d->player_done = 1;
+		bc_go(d, BCE_PLAYED);
 		seq_simple(d, SEV_PLAYED);
 		return;
 	}
@@ -1244,8 +1263,8 @@ static void status_snapshot(struct daemon *d)
 	str_copy(s.commune, d->st.commune_code, sizeof(s.commune));
 	s.serial = d->sched->serial;
 	s.station_state = !d->synced ? MBS_STATION_WAITING_CLOCK
-			  : d->playing ? MBS_STATION_PLAYING
-			  : d->starting ? MBS_STATION_STARTING
+			  : bc_on(d) ? MBS_STATION_PLAYING
+			  : (d->bc == BC_STARTING) ? MBS_STATION_STARTING
 					: MBS_STATION_IDLE;
 	s.amp_state = amp_state_code(d);
 	s.amp_fault = seq_fault(d->seq) != NULL;
@@ -1272,10 +1291,10 @@ static const char *daemon_state_name(const struct daemon *d)
 {
 	if (!d->synced)
 		return "waiting-clock";
-	if (d->starting)
+	if ((d->bc == BC_STARTING))
 		return "starting";
-	if (d->playing)
-		return d->player_done ? "draining" : "playing";
+	if (bc_on(d))
+		return (d->bc == BC_DRAINING) ? "draining" : "playing";
 	return "idle";
 }
 
@@ -1300,19 +1319,19 @@ static void status_reply(struct daemon *d, struct kvbuf *r)
 	put_time(r, "time", now);
 	kv_put(r, "synced", d->synced ? "yes" : "no");
 	kv_put(r, "state", daemon_state_name(d));
-	const struct occurrence *o = d->starting ? &d->pend : d->playing ? &d->cur : NULL;
+	const struct occurrence *o = (d->bc == BC_STARTING) ? &d->pend : bc_on(d) ? &d->cur : NULL;
 	const struct bulletin *b = o ? catalog_find(&d->cat, o->bulletin) : NULL;
 	kv_put(r, "playing.occurrence", o ? o->id : "");
 	kv_put(r, "playing.bulletin", o ? o->bulletin : "");
 	kv_put(r, "playing.title", b ? b->title : "");
 	kv_put(r, "playing.campaign", o ? o->campaign : "");
 	kv_put(r, "playing.level", o ? level_name(o->level) : "");
-	if (d->playing)
+	if (bc_on(d))
 		kv_putf(r, "playing.seconds", "%.3f", player_seconds(d->pl));
 	else
 		kv_put(r, "playing.seconds", o ? "0.000" : "");
 	if (o)
-		kv_putf(r, "playing.expected", "%.3f", d->starting ? d->pend_expected : d->cur_expected);
+		kv_putf(r, "playing.expected", "%.3f", (d->bc == BC_STARTING) ? d->pend_expected : d->cur_expected);
 	else
 		kv_put(r, "playing.expected", "");
 	struct occurrence next[3];
@@ -1421,20 +1440,20 @@ static void on_play(struct daemon *d, const struct control_peer *p, const char *
 		return;
 	}
 	journal_request(d, p, "play", b->id, em);
-	int was = d->playing || d->starting;
+	int was = bc_on(d) || (d->bc == BC_STARTING);
 	char was_id[OCC_ID_MAX] = "";
 	if (was)
-		str_copy(was_id, d->playing ? d->cur.id : d->pend.id, sizeof(was_id));
+		str_copy(was_id, bc_on(d) ? d->cur.id : d->pend.id, sizeof(was_id));
 	size_t queued = engine_queued(d->eng);
 	engine_play_now(d->eng, clock_now(), b->id, b->campaign, em);
 	run_engine(d, NULL);
 	/* Say what happened, not what was hoped for. */
-	const struct occurrence *now = d->playing ? &d->cur : d->starting ? &d->pend : NULL;
+	const struct occurrence *now = bc_on(d) ? &d->cur : (d->bc == BC_STARTING) ? &d->pend : NULL;
 	int ours = now && !strncmp(now->id, "manual@", 7) && !strcmp(now->bulletin, b->id) &&
 		   strcmp(now->id, was_id);
 	if (ours) {
 		kv_begin(r, 1);
-		kv_put(r, "result", d->starting ? "starting" : was && em ? "preempted" : "playing");
+		kv_put(r, "result", (d->bc == BC_STARTING) ? "starting" : was && em ? "preempted" : "playing");
 		kv_put(r, "occurrence", now->id);
 		kv_put(r, "bulletin", b->id);
 		kv_put(r, "preempted", was && em ? was_id : "");
@@ -1457,17 +1476,17 @@ static void on_play(struct daemon *d, const struct control_peer *p, const char *
 static void on_stop(struct daemon *d, const struct control_peer *p, struct kvbuf *r)
 {
 	journal_request(d, p, "stop", NULL, 0);
-	if ((d->playing || d->starting) && engine_stop(d->eng)) {
+	if ((bc_on(d) || (d->bc == BC_STARTING)) && engine_stop(d->eng)) {
 		char id[OCC_ID_MAX];
-		if (d->playing) {
+		if (bc_on(d)) {
 			str_copy(id, d->cur.id, sizeof(id));
 			player_stop(d->pl);
-			record_cut(d, "stopped by the operator (loaxactl stop)");
+			record_cut(d, "stopped by the operator (loaxactl stop)", BCE_STOP);
 		} else {
 			str_copy(id, d->pend.id, sizeof(id));
-			d->starting = 0;
 			record_outcome(d, "failed", &d->pend,
 				       "stopped by the operator (loaxactl stop) before the amplifier was ready");
+			bc_go(d, BCE_STOP);
 		}
 		seq_simple(d, SEV_END);
 		run_engine(d, NULL);
@@ -1652,13 +1671,13 @@ static void src_amp(void *ctx, struct pollfd *fds, int n, int64_t now)
 static int src_player_fds(void *ctx, struct pollfd *fds, int max)
 {
 	struct daemon *d = ctx;
-	return d->playing && !d->player_done ? player_pollfds(d->pl, fds, max) : 0;
+	return bc_on(d) && !(d->bc == BC_DRAINING) ? player_pollfds(d->pl, fds, max) : 0;
 }
 
 static void src_player(void *ctx, struct pollfd *fds, int n, int64_t now)
 {
 	struct daemon *d = ctx;
-	if (!d->playing || d->player_done)
+	if (!bc_on(d) || (d->bc == BC_DRAINING))
 		return;
 	enum player_state ps = player_service(d->pl, fds, n);
 	if (ps == PLAYER_DONE || ps == PLAYER_ERROR)
@@ -1845,14 +1864,14 @@ static int run(struct daemon *d)
 			log_debug("loop: %s took %lld ms", who, (long long)slow);
 	}
 
-	notify_stopping(d->playing ? "stopping: the broadcast playing is recorded partial" : "stopping");
+	notify_stopping(bc_on(d) ? "stopping: the broadcast playing is recorded partial" : "stopping");
 	/* Safe state: the sequence ends what plays or waits (partial / failed
 	 * with the reason) and switches every coil off, waiting for it. */
 	amp_cancel(d->amp);
 	seq_simple(d, SEV_SHUTDOWN);
-	if (d->playing) {
+	if (bc_on(d)) {
 		player_stop(d->pl);
-		record_cut(d, "the daemon was stopped during the broadcast");
+		record_cut(d, "the daemon was stopped during the broadcast", BCE_PREEMPT);
 	}
 	if (d->synced) {
 		const char *kv[] = {"reason", "stopped by signal", NULL};
