@@ -101,6 +101,39 @@ static void job_bundle(const struct station *st, const char *m, struct kvbuf *ou
 	errlist_free(&warns);
 }
 
+static void job_archive(const char *m, struct kvbuf *out)
+{
+	char src[PATHBUF + 64], dst[PATHBUF + 64], sha[80], sum[65], error[300] = "";
+	kv_get(m, "src", src, sizeof(src));
+	kv_get(m, "dst", dst, sizeof(dst));
+	kv_get(m, "sha256", sha, sizeof(sha));
+	char *buf = NULL;
+	size_t len;
+	if (sha256_file(dst, sum) == 0 && !strcmp(sum, sha)) {
+		/* already there */
+	} else if (sha256_file(src, sum) < 0 || strcmp(sum, sha)) {
+		snprintf(error, sizeof(error), "schedule %s changed since it was loaded: not archived", src);
+	} else if (read_file_all(src, 1 << 20, 0, &buf, &len) < 0) {
+		snprintf(error, sizeof(error), "cannot read %s: %s", src, strerror(errno));
+	} else {
+		char dir[PATHBUF + 64];
+		path_dirname(dst, dir, sizeof(dir));
+		if (mkdir_p(dir, 0750) < 0 || write_file_atomic(dst, buf, len) < 0)
+			snprintf(error, sizeof(error), "cannot archive %s as %s: %s", src, dst, strerror(errno));
+		free(buf);
+		buf = NULL;
+		char ss[PATHBUF + 80], ds[PATHBUF + 80];
+		snprintf(ss, sizeof(ss), "%s.minisig", src);
+		snprintf(ds, sizeof(ds), "%s.minisig", dst);
+		if (!error[0] && read_file_all(ss, 1 << 16, 0, &buf, &len) == 0 && write_file_atomic(ds, buf, len) < 0)
+			snprintf(error, sizeof(error), "cannot archive %s: %s", ss, strerror(errno));
+	}
+	free(buf);
+	kv_begin(out, 1);
+	kv_put(out, "job", "archive");
+	kv_put(out, "error", error);
+}
+
 static void job_resolve(const char *m, struct kvbuf *out)
 {
 	char host[256], addr[64] = "", error[256] = "";
@@ -148,6 +181,8 @@ static void __attribute__((noreturn)) helper_main(int fd, const struct station *
 			job_bundle(st, in, &b);
 		else if (!strcmp(job, "resolve"))
 			job_resolve(in, &b);
+		else if (!strcmp(job, "archive"))
+			job_archive(in, &b);
 		else {
 			kv_begin(&b, 0);
 			kv_put(&b, "error", "unknown job");
@@ -255,6 +290,22 @@ int helper_bundle(struct helper *h, const char *name, long long running_serial, 
 	return send_msg(h, buf, b.len);
 }
 
+int helper_archive(struct helper *h, const char *src, const char *sha, const char *dst)
+{
+	char buf[3 * PATHBUF + 512];
+	struct kvbuf b;
+	kv_init(&b, buf, sizeof(buf));
+	kv_put(&b, "job", "archive");
+	kv_put(&b, "src", src);
+	kv_put(&b, "sha256", sha);
+	kv_put(&b, "dst", dst);
+	if (b.overflow) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	return send_msg(h, buf, b.len);
+}
+
 int helper_resolve(struct helper *h, const char *host)
 {
 	char buf[512];
@@ -286,7 +337,10 @@ int helper_read(struct helper *h, struct helper_reply *r, char *err, size_t errn
 	char job[32], v[64];
 	kv_get(m, "job", job, sizeof(job));
 	h->pending--;
-	if (!strcmp(job, "resolve")) {
+	if (!strcmp(job, "archive")) {
+		r->job = HELPER_ARCHIVE;
+		kv_get(m, "error", r->error, sizeof(r->error));
+	} else if (!strcmp(job, "resolve")) {
 		r->job = HELPER_RESOLVE;
 		kv_get(m, "host", r->host, sizeof(r->host));
 		kv_get(m, "addr", r->addr, sizeof(r->addr));

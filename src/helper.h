@@ -8,7 +8,8 @@
  * Jobs: a spool bundle (verify its signature, stage, copy and decode its
  * audio under the library lock, install: bundle_install) and the spool
  * tidied after it (bundle_spool_remove / bundle_spool_reject); the
- * amplifier's host name looked up (getaddrinfo). The loop then only
+ * amplifier's host name looked up (getaddrinfo); the schedule in force
+ * copied beside the journal, flushed (its archive). The loop then only
  * journals the outcome and switches to the new schedule, or gives the
  * address to the amplifier. */
 #ifndef LOAXA_HELPER_H
@@ -26,7 +27,7 @@
 
 struct helper;
 
-enum helper_job { HELPER_BUNDLE = 1, HELPER_RESOLVE = 2 };
+enum helper_job { HELPER_BUNDLE = 1, HELPER_RESOLVE = 2, HELPER_ARCHIVE = 3 };
 
 struct helper_reply {
 	enum helper_job job;
@@ -54,6 +55,11 @@ int helper_pending(const struct helper *h);
 /* Queue a job. 0, or -1 with errno (the helper is gone). */
 int helper_bundle(struct helper *h, const char *name, long long running_serial, const char *running_sha,
 		  int final, int64_t now);
+
+/* Copy the schedule file src (and src.minisig) to dst (and dst.minisig),
+ * durably, unless dst already has these bytes; only if src still has
+ * SHA-256 sha. The reply's error says what went wrong ("" = done). */
+int helper_archive(struct helper *h, const char *src, const char *sha, const char *dst);
 
 /* Look host up (numeric IPv4 or IPv6 address). */
 int helper_resolve(struct helper *h, const char *host);

@@ -73,6 +73,9 @@ wait "$LOCKER"
 wait_journal 'schedule-installed serial=2 ' 10 && ok "installed once the lock is free" || nok "not installed after the lock"
 grep -q '^tin-b ' <(ctl bulletin list) && ok "its bulletin is in the library" || nok "tin-b missing"
 [ "$(ctl status --fields | sed -n 's/^schedule.serial=//p')" = 2 ] && ok "the daemon switched to serial 2" || nok "serial"
+for _ in $(seq 40); do [ -s "$T/st/journal/schedules/2.conf" ] && break; sleep 0.05; done
+cmp -s "$T/st/journal/schedules/2.conf" "$T/st/schedule.conf" && [ -s "$T/st/journal/schedules/2.conf.minisig" ] &&
+	ok "the helper archived serial 2 and its signature beside the journal" || nok "archive: $(ls "$T/st/journal/schedules" 2>&1)"
 ps -o comm= --ppid "$DPID" | grep -q loaxad-helper && ok "the work is done by a helper process (loaxad-helper)" ||
 	nok "no helper process: $(ps -o pid,comm --ppid "$DPID")"
 stop_daemon
