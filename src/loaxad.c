@@ -1,11 +1,14 @@
 /* loaxad: the station daemon. Start-up order, wiring of the adapters
- * (journal, player, amplifier, control socket, Modbus status server, clock)
- * around the pure engine and amplifier sequence, and the single event loop:
- * poll() over a signalfd, a CLOCK_REALTIME timerfd for the next due
- * occurrence, monotonic timerfds (clock sync re-check; the amplifier's
- * warm-up, hold and read-back), the control socket, the Modbus
- * descriptors while a request is in flight, and ALSA's descriptors while
- * playing. Nothing wakes it between broadcasts. */
+ * (journal, player, amplifier, control socket, Modbus status server,
+ * clock, helper process) around the pure engine, the broadcast's state
+ * table and the amplifier sequence, and the single event loop (ev.c): a
+ * signalfd, a CLOCK_REALTIME timerfd for the next due occurrence,
+ * monotonic timerfds (clock sync re-check; the amplifier's warm-up, hold
+ * and read-back; the journal retry while records are held), the helper's
+ * socket, the control socket, the Modbus descriptors while a request is
+ * in flight, and ALSA's descriptors while playing, each registered once
+ * with its handler. Nothing wakes it between broadcasts; nothing that can
+ * wait runs in it (the helper does that). */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
@@ -48,7 +51,6 @@
 #define LOAXA_VERSION "0.3.0"
 #define EXIT_CONFIG 78 /* sysexits EX_CONFIG: systemd must not restart on it */
 #define SYNC_RECHECK_MS 30000
-#define MAX_POLL 64
 #define JOURNAL_RETRY_MS 5000 /* a failing journal is tried again this often (only then) */
 
 struct daemon {
