@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -56,6 +57,20 @@ static void get_list(const char *m, const char *prefix, struct errlist *e)
 
 /* ---- the helper's side ---- */
 
+/* 1 when another program holds the library's lock now (it is taken
+ * without blocking: the bundle is tried again later). */
+static int library_busy(const struct station *st)
+{
+	char path[PATHBUF + 16];
+	snprintf(path, sizeof(path), "%s/.lock", st->library);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	int busy = flock(fd, LOCK_EX | LOCK_NB) < 0 && errno == EWOULDBLOCK;
+	close(fd); /* releases it: bundle_install takes it for the work */
+	return busy;
+}
+
 static void job_bundle(const struct station *st, const char *m, struct kvbuf *out)
 {
 	char name[256], running[32], sha[80], final[8], now[32];
@@ -75,7 +90,12 @@ static void job_bundle(const struct station *st, const char *m, struct kvbuf *ou
 	struct errlist errs = {0}, warns = {0};
 	int64_t t0 = now_ms();
 	memset(&res, 0, sizeof(res));
-	enum bundle_status bs = bundle_install(st, &rq, &res, &errs, &warns);
+	int locked = library_busy(st);
+	enum bundle_status bs = BUNDLE_WAIT;
+	if (locked)
+		errlist_add(&errs, "the library is locked by another program (loaxactl bulletin add?)");
+	else
+		bs = bundle_install(st, &rq, &res, &errs, &warns);
 	char tidy[512] = "";
 	if (bs == BUNDLE_SAME || bs == BUNDLE_OK)
 		bundle_spool_remove(st, name);
@@ -94,6 +114,7 @@ static void job_bundle(const struct station *st, const char *m, struct kvbuf *ou
 	kv_putf(out, "nfiles", "%zu", res.nfiles);
 	kv_putf(out, "ncopied", "%zu", res.ncopied);
 	kv_put(out, "tidy_error", tidy);
+	kv_put(out, "locked", locked ? "yes" : "no");
 	kv_putf(out, "ms", "%lld", (long long)(now_ms() - t0));
 	put_list(out, "err", &errs);
 	put_list(out, "warn", &warns);
@@ -364,6 +385,8 @@ int helper_read(struct helper *h, struct helper_reply *r, char *err, size_t errn
 		kv_get(m, "ncopied", v, sizeof(v));
 		r->res.ncopied = strtoul(v, NULL, 10);
 		kv_get(m, "tidy_error", r->tidy_error, sizeof(r->tidy_error));
+		kv_get(m, "locked", v, sizeof(v));
+		r->locked = !strcmp(v, "yes");
 		kv_get(m, "ms", v, sizeof(v));
 		r->ms = atoll(v);
 		get_list(m, "err", &r->errs);

@@ -38,6 +38,7 @@ struct helper_reply {
 	struct errlist errs, warns;
 	char tidy_error[512];           /* the spool could not be tidied: why ("" = it was) */
 	int64_t ms;                     /* how long the job took */
+	int locked;                     /* BUNDLE_WAIT because another program holds the library lock */
 	/* HELPER_RESOLVE */
 	char host[256], addr[64];       /* addr "" when it did not resolve: error says why */
 	char error[256];

@@ -52,6 +52,7 @@
 #define EXIT_CONFIG 78 /* sysexits EX_CONFIG: systemd must not restart on it */
 #define SYNC_RECHECK_MS 30000
 #define JOURNAL_RETRY_MS 5000 /* a failing journal is tried again this often (only then) */
+#define LIBRARY_RETRY_MS 2000 /* a bundle finding the library locked is tried again after */
 
 struct daemon {
 	struct station st;
@@ -91,6 +92,10 @@ struct daemon {
 	struct helper *helper;    /* does the waiting work (bundles, name lookups); NULL if it died */
 	int64_t helper_restart_ms; /* when it may be started again after dying */
 	int resolving;            /* the amplifier's host name is being looked up */
+	int64_t spool_hold_ms;    /* the library was locked: no bundle before this */
+	char spool_retry[SPOOL_NAME_MAX + 1]; /* the bundle to hand over again then ("" = none) */
+	int spool_retry_final;
+	int tfd_spool;            /* wakes the loop when that hold is over */
 	int64_t resolve_again_ms; /* when to look it up again after a failure */
 	char pending_reject[1024]; /* a rejection found before the journal opened */
 	/* the amplifier: amp.c performs what sequence.c decides */
@@ -941,11 +946,20 @@ static void process_spool(struct daemon *d)
 		}
 		ev_fd_set(d->ev, d->ev_helper, helper_fd(d->helper));
 	}
-	if (!d->helper || helper_pending(d->helper) || !spool_next(d->spool, name, sizeof(name), &age))
+	if (!d->helper || helper_pending(d->helper) || mono_ms() < d->spool_hold_ms)
 		return;
+	int final;
+	if (d->spool_retry[0]) { /* the one that found the library locked */
+		str_copy(name, d->spool_retry, sizeof(name));
+		final = d->spool_retry_final;
+		d->spool_retry[0] = '\0';
+	} else if (spool_next(d->spool, name, sizeof(name), &age)) {
+		final = age >= (int64_t)d->st.bundle_wait_s * 1000;
+	} else {
+		return;
+	}
 	long long running = d->sched->serial > d->journal_serial ? d->sched->serial : d->journal_serial;
-	if (helper_bundle(d->helper, name, running, d->sched->sha256, age >= (int64_t)d->st.bundle_wait_s * 1000,
-			  clock_now()) < 0) {
+	if (helper_bundle(d->helper, name, running, d->sched->sha256, final, clock_now()) < 0) {
 		log_warn("bundle %s: cannot hand it to the helper", name);
 		return;
 	}
@@ -996,6 +1010,16 @@ static void bundle_done(struct daemon *d, struct helper_reply *r)
 		spool_done(d->spool, name);
 		break;
 	case BUNDLE_WAIT:
+		if (r->locked) {
+			/* Never wait on the lock: try again in a while. */
+			log_info("bundle %s: %s; trying again in %d s", name, r->errs.n ? r->errs.msg[0] : "library locked",
+				 LIBRARY_RETRY_MS / 1000);
+			d->spool_hold_ms = mono_ms() + LIBRARY_RETRY_MS;
+			clock_mono_timer_in(d->tfd_spool, LIBRARY_RETRY_MS);
+			str_copy(d->spool_retry, name, sizeof(d->spool_retry));
+			d->spool_retry_final = 0;
+			break;
+		}
 		log_info("bundle %s: waiting (up to %d s in all) for: %s", name, d->st.bundle_wait_s,
 			 r->errs.n ? r->errs.msg[0] : "?");
 		spool_defer(d->spool, name);
@@ -1652,6 +1676,13 @@ static void ev_jretry(void *ctx, short rev)
 	on_journal_retry(ctx);
 }
 
+static void ev_spool_hold(void *ctx, short rev)
+{
+	struct daemon *d = ctx;
+	uint64_t x;
+	(void)!read(d->tfd_spool, &x, sizeof(x)); /* process_spool runs after the turn */
+}
+
 static void ev_helper(void *ctx, short rev)
 {
 	struct daemon *d = ctx;
@@ -1742,6 +1773,7 @@ static void loop_register(struct daemon *d)
 	d->ev_helper = ev_fd_add(e, helper_fd(d->helper), POLLIN, ev_helper, d);
 	ev_name(e, d->ev_helper, "helper");
 	ev_name(e, ev_fd_add(e, d->tfd_amp, POLLIN, ev_amp_timer, d), "amplifier timer");
+	ev_name(e, ev_fd_add(e, d->tfd_spool, POLLIN, ev_spool_hold, d), "spool hold");
 	ev_name(e, ev_fd_add(e, d->tfd_due, POLLIN, ev_due, d), "due timer");
 	ev_name(e, ev_fd_add(e, d->tfd_sync, POLLIN, ev_sync, d), "clock sync");
 	d->ev_player = ev_source_add(e, &(struct ev_source){.pollfds = src_player_fds, .service = src_player, .ctx = d});
@@ -1774,7 +1806,9 @@ static int run(struct daemon *d)
 	d->tfd_sync = clock_mono_timer_new();
 	d->tfd_amp = clock_mono_timer_new();
 	d->tfd_jretry = clock_mono_timer_new();
-	if (d->sfd < 0 || d->tfd_due < 0 || d->tfd_sync < 0 || d->tfd_amp < 0 || d->tfd_jretry < 0)
+	d->tfd_spool = clock_mono_timer_new();
+	if (d->sfd < 0 || d->tfd_due < 0 || d->tfd_sync < 0 || d->tfd_amp < 0 || d->tfd_jretry < 0 ||
+	    d->tfd_spool < 0)
 		fatal("cannot create the event loop's descriptors");
 	d->mono_start = clock_mono_ns();
 	d->tfd_wd = -1;
@@ -1891,6 +1925,7 @@ static int run(struct daemon *d)
 	free(d->counts);
 	close(d->tfd_amp);
 	close(d->tfd_jretry);
+	close(d->tfd_spool);
 	control_close(d->ctl);
 	spool_close(d->spool);
 	helper_stop(d->helper);

@@ -69,6 +69,8 @@ line=$(grep ' start occ=sang@2030-01-15T06:30 ' "$T"/st/journal/*.log)
 case ${line%% *} in 2030-01-15T06:30:0[0-1]+07:00) ok "the due broadcast started on time (${line%% *})" ;; *) nok "start: ${line:-none}" ;; esac
 grep -q 'schedule-installed serial=2' "$T"/st/journal/*.log && nok "installed while the lock was held" ||
 	ok "the bundle is not installed while someone else holds the library lock"
+grep -q 'bundle moi: the library is locked by another program.*trying again in 2 s' "$T/daemon.log" &&
+	ok "the lock is taken without waiting: the bundle is tried again every 2 s" || nok "no retry line"
 wait "$LOCKER"
 wait_journal 'schedule-installed serial=2 ' 10 && ok "installed once the lock is free" || nok "not installed after the lock"
 grep -q '^tin-b ' <(ctl bulletin list) && ok "its bulletin is in the library" || nok "tin-b missing"
