@@ -27,7 +27,9 @@
 
 struct helper;
 
-enum helper_job { HELPER_BUNDLE = 1, HELPER_RESOLVE = 2, HELPER_ARCHIVE = 3 };
+enum helper_job { HELPER_BUNDLE = 1, HELPER_RESOLVE = 2, HELPER_ARCHIVE = 3, HELPER_VERIFY = 4 };
+
+#define HELPER_VERIFY_MAX 100 /* files in one verify job */
 
 struct helper_reply {
 	enum helper_job job;
@@ -42,6 +44,9 @@ struct helper_reply {
 	/* HELPER_RESOLVE */
 	char host[256], addr[64];       /* addr "" when it did not resolve: error says why */
 	char error[256];
+	/* HELPER_VERIFY: the reply itself, "n", then per file i "path.i",
+	 * "sha.i" ("" = unreadable), "size.i", "mtime.i" (ns), "ino.i", "dev.i" */
+	char *raw;
 };
 
 /* Fork the helper with its own copy of *st. NULL with a message in err. */
@@ -61,6 +66,10 @@ int helper_bundle(struct helper *h, const char *name, long long running_serial, 
  * durably, unless dst already has these bytes; only if src still has
  * SHA-256 sha. The reply's error says what went wrong ("" = done). */
 int helper_archive(struct helper *h, const char *src, const char *sha, const char *dst);
+
+/* SHA-256 of each of n files (at most HELPER_VERIFY_MAX), with what
+ * stat says of each when it was read. */
+int helper_verify(struct helper *h, const char *const *paths, size_t n);
 
 /* Look host up (numeric IPv4 or IPv6 address). */
 int helper_resolve(struct helper *h, const char *host);

@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/signalfd.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "amp.h"
@@ -53,6 +54,14 @@
 #define SYNC_RECHECK_MS 30000
 #define JOURNAL_RETRY_MS 5000 /* a failing journal is tried again this often (only then) */
 #define LIBRARY_RETRY_MS 2000 /* a bundle finding the library locked is tried again after */
+
+/* A library file the helper read: its SHA-256 holds while stat agrees. */
+struct verified {
+	char path[PATHBUF + ID_MAX];
+	char sha[65];
+	long long size, mtime_ns;
+	unsigned long long ino, dev;
+};
 
 struct daemon {
 	struct station st;
@@ -92,6 +101,8 @@ struct daemon {
 	struct helper *helper;    /* does the waiting work (bundles, name lookups); NULL if it died */
 	int64_t helper_restart_ms; /* when it may be started again after dying */
 	int resolving;            /* the amplifier's host name is being looked up */
+	struct verified *vc;      /* library files the helper hashed, with their stat */
+	size_t nvc;
 	int64_t spool_hold_ms;    /* the library was locked: no bundle before this */
 	char spool_retry[SPOOL_NAME_MAX + 1]; /* the bundle to hand over again then ("" = none) */
 	int spool_retry_final;
@@ -386,6 +397,8 @@ static void note_fallback(struct daemon *d)
 }
 
 static void run_engine(struct daemon *d, const char *gap_reason);
+static int verified_sum(struct daemon *d, const char *path, char sum[65]);
+static void request_verify(struct daemon *d);
 static void seq_feed(struct daemon *d, const struct seq_event *ev);
 static void seq_simple(struct daemon *d, enum seq_ev type);
 
@@ -574,7 +587,9 @@ static int start_broadcast(struct daemon *d, const struct occurrence *o)
 		return 0;
 	}
 	snprintf(path, sizeof(path), "%s/%s", d->st.library, b->file);
-	if (sha256_file(path, sum) < 0) {
+	int cached = verified_sum(d, path, sum);
+	log_debug("%s: SHA-256 %s", path, cached ? "as the helper read it (unchanged since)" : "computed in the loop");
+	if (!cached && sha256_file(path, sum) < 0) {
 		snprintf(err, sizeof(err), "file missing: %s (%s)", path, strerror(errno));
 		record_outcome(d, "failed", o, err);
 		return 0;
@@ -608,6 +623,78 @@ static void arm_clock_watch(struct daemon *d)
 {
 	if (clock_timer_at(d->tfd_due, clock_now() + 366 * 86400) < 0)
 		log_warn("cannot arm the clock watch");
+}
+
+/* The file's SHA-256 as the helper read it, if the file is still the one
+ * it read (size, time, inode): hashing a long bulletin in the loop would
+ * stall it. 1 with sum, or 0 (then the loop hashes it). */
+static int verified_sum(struct daemon *d, const char *path, char sum[65])
+{
+	struct stat sb;
+	for (size_t i = 0; i < d->nvc; i++) {
+		const struct verified *v = &d->vc[i];
+		if (strcmp(v->path, path))
+			continue;
+		if (!v->sha[0] || stat(path, &sb) < 0 || (long long)sb.st_size != v->size ||
+		    (long long)sb.st_mtim.tv_sec * 1000000000LL + sb.st_mtim.tv_nsec != v->mtime_ns ||
+		    (unsigned long long)sb.st_ino != v->ino || (unsigned long long)sb.st_dev != v->dev)
+			return 0;
+		str_copy(sum, v->sha, 65);
+		return 1;
+	}
+	return 0;
+}
+
+/* After the catalog is (re)loaded: the helper hashes its files. */
+static void request_verify(struct daemon *d)
+{
+	if (!d->helper || !d->cat.n)
+		return;
+	const char *paths[HELPER_VERIFY_MAX];
+	char (*buf)[PATHBUF + ID_MAX] = xcalloc(HELPER_VERIFY_MAX, sizeof(*buf));
+	for (size_t i = 0; i < d->cat.n; i += HELPER_VERIFY_MAX) {
+		size_t k = 0;
+		for (; k < HELPER_VERIFY_MAX && i + k < d->cat.n; k++) {
+			snprintf(buf[k], sizeof(buf[k]), "%s/%s", d->st.library, d->cat.items[i + k].file);
+			paths[k] = buf[k];
+		}
+		if (helper_verify(d->helper, paths, k) < 0)
+			log_warn("cannot hand the library check to the helper");
+	}
+	free(buf);
+}
+
+static void verified(struct daemon *d, const struct helper_reply *r)
+{
+	char v[64], k[32];
+	kv_get(r->raw, "n", v, sizeof(v));
+	size_t n = strtoul(v, NULL, 10);
+	for (size_t i = 0; i < n && i < HELPER_VERIFY_MAX; i++) {
+		struct verified e;
+		memset(&e, 0, sizeof(e));
+		snprintf(k, sizeof(k), "path.%zu", i);
+		kv_get(r->raw, k, e.path, sizeof(e.path));
+		snprintf(k, sizeof(k), "sha.%zu", i);
+		kv_get(r->raw, k, e.sha, sizeof(e.sha));
+		snprintf(k, sizeof(k), "size.%zu", i);
+		kv_get(r->raw, k, v, sizeof(v));
+		e.size = atoll(v);
+		snprintf(k, sizeof(k), "mtime.%zu", i);
+		kv_get(r->raw, k, v, sizeof(v));
+		e.mtime_ns = atoll(v);
+		snprintf(k, sizeof(k), "ino.%zu", i);
+		kv_get(r->raw, k, v, sizeof(v));
+		e.ino = strtoull(v, NULL, 10);
+		snprintf(k, sizeof(k), "dev.%zu", i);
+		kv_get(r->raw, k, v, sizeof(v));
+		e.dev = strtoull(v, NULL, 10);
+		size_t j = 0;
+		while (j < d->nvc && strcmp(d->vc[j].path, e.path))
+			j++;
+		if (j == d->nvc)
+			d->vc = xrealloc(d->vc, ++d->nvc * sizeof(*d->vc));
+		d->vc[j] = e;
+	}
 }
 
 static void arm_due_timer(struct daemon *d)
@@ -869,6 +956,7 @@ static int do_reload_from(struct daemon *d, struct kvbuf *r, const char *bundle)
 	if (catalog_load(libcat, &cat, &errs) == 0) {
 		catalog_free(&d->cat);
 		d->cat = cat;
+		request_verify(d);
 	} else {
 		for (size_t i = 0; i < errs.n; i++)
 			log_warnx("%s", errs.msg[i]);
@@ -1053,6 +1141,8 @@ static void on_helper(struct daemon *d)
 			resolved(d, &r);
 		else if (r.job == HELPER_ARCHIVE && r.error[0])
 			log_warnx("%s", r.error);
+		else if (r.job == HELPER_VERIFY)
+			verified(d, &r);
 		helper_reply_free(&r);
 	}
 	if (k < 0) {
@@ -1846,6 +1936,7 @@ static int run(struct daemon *d)
 	}
 	errlist_free(&errs);
 	log_info("library %s: %zu bulletins", d->st.library, d->cat.n);
+	request_verify(d);
 
 	d->sched = xcalloc(1, sizeof(*d->sched));
 	if (load_schedule(d, d->sched, d->pending_reject, sizeof(d->pending_reject)) < 0) {
@@ -1923,6 +2014,7 @@ static int run(struct daemon *d)
 	amp_free(d->amp);
 	seq_free(d->seq);
 	free(d->counts);
+	free(d->vc);
 	close(d->tfd_amp);
 	close(d->tfd_jretry);
 	close(d->tfd_spool);
