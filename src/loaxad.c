@@ -63,6 +63,14 @@ struct verified {
 	unsigned long long ino, dev;
 };
 
+/* A module told when records have reached the journal (e.g. the fleet
+ * uplink, which then sends what is new): registered with journal_hook. */
+struct jhook {
+	void (*fn)(void *ctx);
+	void *ctx;
+};
+#define JHOOKS_MAX 4
+
 struct daemon {
 	struct station st;
 	struct schedule *sched; /* never NULL: empty when none is valid */
@@ -88,6 +96,8 @@ struct daemon {
 	int fallback_active;
 	int audio_down; /* audio-lost journalled, audio-back not yet */
 	char last_error[512];
+	struct jhook jhooks[JHOOKS_MAX];
+	size_t njhooks;
 	int journal_failing;     /* records are held: see journal_error */
 	int in_notify;
 	char journal_error[256];
@@ -165,6 +175,22 @@ static void set_error(struct daemon *d, const char *fmt, ...)
 
 static void journal_state_changed(struct daemon *d);
 
+/* Register fn to be called (from the loop) after records reach the
+ * journal, durably. 0, or -1 when JHOOKS_MAX are registered. */
+static int __attribute__((unused)) journal_hook(struct daemon *d, void (*fn)(void *ctx), void *ctx)
+{
+	if (d->njhooks >= JHOOKS_MAX)
+		return -1;
+	d->jhooks[d->njhooks++] = (struct jhook){fn, ctx};
+	return 0;
+}
+
+static void journal_appended(struct daemon *d)
+{
+	for (size_t i = 0; i < d->njhooks; i++)
+		d->jhooks[i].fn(d->jhooks[i].ctx);
+}
+
 /* The journal failed: remember why, show it, retry it on a timer. */
 static void journal_failed(struct daemon *d, const char *event, int e)
 {
@@ -206,6 +232,7 @@ static int jwrite(struct daemon *d, const char *event, const char *const *kv)
 		return -1;
 	}
 	journal_ok(d);
+	journal_appended(d);
 	return 0;
 }
 
@@ -229,10 +256,12 @@ static void jflush(struct daemon *d)
 {
 	if (!d->j || !journal_queued(d->j))
 		return;
-	if (journal_retry(d->j) == 0)
+	if (journal_retry(d->j) == 0) {
 		journal_ok(d);
-	else
+		journal_appended(d);
+	} else {
 		journal_failed(d, "held records", errno);
+	}
 }
 
 /* A broadcast's start: durable before the first sample, or not at all (it
@@ -248,6 +277,7 @@ static int jwrite_start(struct daemon *d, const char *const *kv)
 		return -1;
 	}
 	journal_ok(d);
+	journal_appended(d);
 	return 0;
 }
 
@@ -257,10 +287,12 @@ static void on_journal_retry(struct daemon *d)
 	(void)!read(d->tfd_jretry, &x, sizeof(x));
 	if (!d->j)
 		return;
-	if (journal_retry(d->j) == 0)
+	if (journal_retry(d->j) == 0) {
 		journal_ok(d);
-	else
+		journal_appended(d);
+	} else {
 		journal_failed(d, "held records", errno);
+	}
 }
 
 static void note_outcome(struct daemon *d, enum outcome o)
