@@ -124,7 +124,7 @@ $(BUILD)/bench/bench_journal $(BUILD)/bench/bench_rollup: $(BUILD)/bench/%: $(BU
 # The pure core must not touch hardware libraries, files or the clock
 # (issue 18): it builds into its own archive, linked into one relocatable
 # object, and every symbol it still needs must be on tests/core-allow.txt.
-CORE := civil schedule validate record asrun engine report sequence minisign kv model airmeter monview fleetproto suggest
+CORE := civil schedule validate record asrun engine report sequence minisign kv model airmeter monview fleetproto suggest replay broadcast
 CORE_OBJ := $(CORE:%=$(BUILD)/obj/%.o)
 $(BUILD)/libloaxa-core.a: $(CORE_OBJ)
 	@$(if $(Q),echo "  AR      $@")

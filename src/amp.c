@@ -35,6 +35,7 @@ struct amp {
 	char peer[PATHBUF + 64];
 	modbus_t *mb;
 	int connected;
+	int unresolved;          /* host name not looked up yet: amp_set_address */
 	int tfd;                 /* deadline of the request in flight */
 	int64_t next_connect;    /* ms; no connection attempt before */
 	int64_t backoff;
@@ -226,6 +227,13 @@ static int stale(struct amp *a)
 static int do_connect(struct amp *a, struct amp_result *res)
 {
 	int64_t now = now_ms();
+	if (a->unresolved) {
+		/* Never a name lookup here: it may wait for DNS, in the loop. */
+		memset(res, 0, sizeof(*res));
+		snprintf(res->error, sizeof(res->error), "%s: host name not resolved yet", a->peer);
+		res->retry_ms = now + AMP_BACKOFF_MIN_MS;
+		return -1;
+	}
 	if (now < a->next_connect) {
 		memset(res, 0, sizeof(*res));
 		snprintf(res->error, sizeof(res->error), "%s: %s (next attempt in %lld ms)", a->peer,
@@ -428,8 +436,11 @@ struct amp *amp_new(const struct amp_config *c, char *err, size_t errn)
 		struct in_addr in;
 		char port[16];
 		snprintf(port, sizeof(port), "%d", c->port);
-		/* An IPv4 address connects without a name lookup; anything else
-		 * goes through getaddrinfo (which may wait for DNS). */
+		/* An IPv4 address connects without a name lookup; an IPv6 one
+		 * through getaddrinfo, which does not wait for it; a host name
+		 * must be resolved first (amp_set_address). */
+		struct in6_addr in6;
+		a->unresolved = inet_pton(AF_INET, c->host, &in) != 1 && inet_pton(AF_INET6, c->host, &in6) != 1;
 		a->mb = inet_pton(AF_INET, c->host, &in) == 1 ? modbus_new_tcp(c->host, c->port)
 							       : modbus_new_tcp_pi(c->host, port);
 		snprintf(a->peer, sizeof(a->peer), "tcp %s:%d slave %d", c->host, c->port, c->slave);
@@ -474,6 +485,43 @@ void amp_free(struct amp *a)
 	if (a->tfd >= 0)
 		close(a->tfd);
 	free(a);
+}
+
+int amp_needs_address(const struct amp *a, char *host, size_t n)
+{
+	if (!a->unresolved)
+		return 0;
+	str_copy(host, a->c.host, n);
+	return 1;
+}
+
+int amp_set_address(struct amp *a, const char *addr, char *err, size_t errn)
+{
+	struct in_addr in;
+	struct in6_addr in6;
+	char port[16];
+	snprintf(port, sizeof(port), "%d", a->c.port);
+	int v4 = inet_pton(AF_INET, addr, &in) == 1;
+	if (!v4 && inet_pton(AF_INET6, addr, &in6) != 1) {
+		snprintf(err, errn, "amplifier %s: not a numeric address: %s", a->peer, addr);
+		return -1;
+	}
+	modbus_t *mb = v4 ? modbus_new_tcp(addr, a->c.port) : modbus_new_tcp_pi(addr, port);
+	if (!mb || modbus_set_slave(mb, a->c.slave) < 0) {
+		snprintf(err, errn, "amplifier %s: %s", a->peer, modbus_strerror(errno));
+		if (mb)
+			modbus_free(mb);
+		return -1;
+	}
+	modbus_set_byte_timeout(mb, 0, 0);
+	modbus_set_error_recovery(mb, MODBUS_ERROR_RECOVERY_NONE);
+	amp_cancel(a);
+	disconnect(a);
+	modbus_free(a->mb);
+	a->mb = mb;
+	a->unresolved = 0;
+	a->next_connect = 0;
+	return 0;
 }
 
 int amp_enabled(const struct amp *a)

@@ -56,6 +56,14 @@ void amp_free(struct amp *a);
 int amp_enabled(const struct amp *a);
 /* "tcp 127.0.0.1:502 slave 1", "rtu /dev/ttyUSB0 9600 8N1 slave 1", or "none configured". */
 const char *amp_peer(const struct amp *a);
+/* A TCP module given by host name: its address must be looked up (out of
+ * the loop: the helper process) before it can be reached; until then
+ * every operation fails at once, "not resolved yet". 1 with the name in
+ * host when so. */
+int amp_needs_address(const struct amp *a, char *host, size_t n);
+/* The numeric address the name resolved to (IPv4 or IPv6). 0, or -1 with
+ * a message in err. */
+int amp_set_address(struct amp *a, const char *addr, char *err, size_t errn);
 /* 1 while connected to the module. */
 int amp_connected(const struct amp *a);
 

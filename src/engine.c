@@ -35,6 +35,8 @@ struct engine {
 	struct qitem cur;
 	struct handled *h;
 	size_t nh, caph;
+	size_t *hidx;   /* open-addressing index into h (i + 1; 0 = empty) */
+	size_t nidx;    /* its size: a power of two, at least twice caph */
 	size_t *rot;
 	unsigned long seq;
 	unsigned manual_seq;
@@ -60,6 +62,7 @@ void engine_free(struct engine *e)
 		return;
 	free(e->q);
 	free(e->h);
+	free(e->hidx);
 	free(e->rot);
 	free(e);
 }
@@ -82,10 +85,42 @@ void engine_begin(struct engine *e, int64_t since)
 	e->taken_until = since;
 }
 
+/* Handled ids are looked up for every occurrence taken: after a long
+ * outage there are tens of thousands, so they are hashed (FNV-1a). */
+static size_t id_hash(const char *id)
+{
+	uint32_t h = 2166136261u;
+	for (const unsigned char *p = (const unsigned char *)id; *p; p++)
+		h = (h ^ *p) * 16777619u;
+	return h;
+}
+
+static void index_rebuild(struct engine *e)
+{
+	size_t want = 128;
+	while (want < 2 * e->caph)
+		want *= 2;
+	if (want != e->nidx) {
+		free(e->hidx);
+		e->hidx = xcalloc(want, sizeof(*e->hidx));
+		e->nidx = want;
+	} else {
+		memset(e->hidx, 0, want * sizeof(*e->hidx));
+	}
+	for (size_t i = 0; i < e->nh; i++) {
+		size_t k = id_hash(e->h[i].id) & (e->nidx - 1);
+		while (e->hidx[k])
+			k = (k + 1) & (e->nidx - 1);
+		e->hidx[k] = i + 1;
+	}
+}
+
 static int is_handled(const struct engine *e, const char *id)
 {
-	for (size_t i = e->nh; i-- > 0;)
-		if (!strcmp(e->h[i].id, id))
+	if (!e->nidx)
+		return 0;
+	for (size_t k = id_hash(id) & (e->nidx - 1); e->hidx[k]; k = (k + 1) & (e->nidx - 1))
+		if (!strcmp(e->h[e->hidx[k] - 1].id, id))
 			return 1;
 	return 0;
 }
@@ -97,9 +132,14 @@ void engine_mark_handled(struct engine *e, const char *id, int64_t due)
 	if (e->nh == e->caph) {
 		e->caph = e->caph ? e->caph * 2 : 64;
 		e->h = xrealloc(e->h, e->caph * sizeof(*e->h));
+		index_rebuild(e);
 	}
 	str_copy(e->h[e->nh].id, id, OCC_ID_MAX);
-	e->h[e->nh++].due = due;
+	e->h[e->nh].due = due;
+	size_t k = id_hash(e->h[e->nh].id) & (e->nidx - 1);
+	while (e->hidx[k])
+		k = (k + 1) & (e->nidx - 1);
+	e->hidx[k] = ++e->nh;
 }
 
 static void prune_handled(struct engine *e, int64_t now)
@@ -109,6 +149,7 @@ static void prune_handled(struct engine *e, int64_t now)
 		if (e->h[i].due >= now - HANDLED_KEEP)
 			e->h[j++] = e->h[i];
 	e->nh = j;
+	index_rebuild(e);
 	if (now - HANDLED_KEEP > e->pruned_below)
 		e->pruned_below = now - HANDLED_KEEP;
 }
@@ -233,7 +274,9 @@ static void start_head(struct engine *e, struct engine_action *acts, size_t *n, 
 	engine_mark_handled(e, it.occ.id, it.occ.due);
 	e->playing = 1;
 	e->cur = it;
-	act(acts, n, max, ACT_START, &it.occ);
+	struct engine_action *a = act(acts, n, max, ACT_START, &it.occ);
+	if (a)
+		a->rotating = it.rotating;
 }
 
 size_t engine_tick(struct engine *e, int64_t now, const char *gap_reason,

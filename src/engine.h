@@ -17,6 +17,7 @@ struct engine_action {
 	enum engine_act type;
 	struct occurrence occ;
 	char detail[192];
+	int rotating; /* ACT_START: the campaign's rotation chose occ.bulletin (it advanced) */
 };
 
 #define ENGINE_ACTIONS_MAX 64

@@ -78,6 +78,39 @@ static int hash_fd(int fd, char out[65])
 	return 0;
 }
 
+/* Trust path as hashing to sum from now on, if nothing changed while it
+ * was read (before, after) and its times are a second older than now. */
+static void remember(const char *path, const char *sum, const struct stat *before, const struct stat *after)
+{
+	struct seen n = {.dev = before->st_dev, .ino = before->st_ino, .size = before->st_size,
+			 .mtime = before->st_mtim, .ctime = before->st_ctim};
+	if (!same_stat(&n, after))
+		return;
+	/* A change within the file system's timestamp tick of the last one
+	 * would leave mtime and ctime as they are: only a file whose times
+	 * are a second older than now is trusted (racy-git's rule). A clock
+	 * set back only makes files look new, which hashes them again. */
+	int64_t t = (int64_t)after->st_ctim.tv_sec * 1000000000 + after->st_ctim.tv_nsec;
+	int64_t m = (int64_t)after->st_mtim.tv_sec * 1000000000 + after->st_mtim.tv_nsec;
+	if ((m > t ? m : t) > clock_now_ns() - 1000000000)
+		return;
+	struct seen *old = find(path);
+	if (old)
+		drop(old);
+	if (ntab == captab) {
+		captab = captab ? 2 * captab : 16;
+		tab = xrealloc(tab, captab * sizeof(*tab));
+	}
+	n.path = xstrdup(path);
+	str_copy(n.sha256, sum, sizeof(n.sha256));
+	tab[ntab++] = n;
+}
+
+void filecheck_learn(const char *path, const char *sha256, const struct stat *at)
+{
+	remember(path, sha256, at, at);
+}
+
 int filecheck_verify(const char *path, const char *sha256, int *hashed, char *err, size_t errn)
 {
 	if (hashed)
@@ -115,36 +148,6 @@ int filecheck_verify(const char *path, const char *sha256, int *hashed, char *er
 		snprintf(err, errn, "checksum: %s does not match its catalog entry (changed or damaged)", path);
 		return -1;
 	}
-	/* Trusted from now on only if nothing changed while it was read. */
-	struct seen n = {.dev = before.st_dev, .ino = before.st_ino, .size = before.st_size,
-			 .mtime = before.st_mtim, .ctime = before.st_ctim};
-	if (!same_stat(&n, &after))
-		return 0;
-	/* A change within the file system's timestamp tick of the last one
-	 * would leave mtime and ctime as they are: only a file whose times
-	 * are a second older than now is trusted (racy-git's rule). A clock
-	 * set back only makes files look new, which hashes them again. */
-	int64_t t = (int64_t)after.st_ctim.tv_sec * 1000000000 + after.st_ctim.tv_nsec;
-	int64_t m = (int64_t)after.st_mtim.tv_sec * 1000000000 + after.st_mtim.tv_nsec;
-	if ((m > t ? m : t) > clock_now_ns() - 1000000000)
-		return 0;
-	if (ntab == captab) {
-		captab = captab ? 2 * captab : 16;
-		tab = xrealloc(tab, captab * sizeof(*tab));
-	}
-	n.path = xstrdup(path);
-	str_copy(n.sha256, sha256, sizeof(n.sha256));
-	tab[ntab++] = n;
+	remember(path, sum, &before, &after);
 	return 0;
-}
-
-void filecheck_prime(const struct station *st, const struct catalog *cat)
-{
-	filecheck_forget();
-	for (size_t i = 0; i < cat->n; i++) {
-		char path[PATHBUF + ID_MAX], err[PATHBUF + ID_MAX + 128];
-		snprintf(path, sizeof(path), "%s/%s", st->library, cat->items[i].file);
-		if (filecheck_verify(path, cat->items[i].sha256, NULL, err, sizeof(err)) < 0)
-			log_warnx("bulletin %s: %s", cat->items[i].id, err);
-	}
 }

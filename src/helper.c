@@ -1,17 +1,19 @@
 /* The helper process: see helper.h. */
 #include "helper.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
+#include <arpa/inet.h>
 #include <fcntl.h>
 #include <netdb.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -56,6 +58,20 @@ static void get_list(const char *m, const char *prefix, struct errlist *e)
 
 /* ---- the helper's side ---- */
 
+/* 1 when another program holds the library's lock now (it is taken
+ * without blocking: the bundle is tried again later). */
+static int library_busy(const struct station *st)
+{
+	char path[PATHBUF + 16];
+	snprintf(path, sizeof(path), "%s/.lock", st->library);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	int busy = flock(fd, LOCK_EX | LOCK_NB) < 0 && errno == EWOULDBLOCK;
+	close(fd); /* releases it: bundle_install takes it for the work */
+	return busy;
+}
+
 static void job_bundle(const struct station *st, const char *m, struct kvbuf *out)
 {
 	char name[256], running[32], sha[80], final[8], now[32];
@@ -75,7 +91,12 @@ static void job_bundle(const struct station *st, const char *m, struct kvbuf *ou
 	struct errlist errs = {0}, warns = {0};
 	int64_t t0 = now_ms();
 	memset(&res, 0, sizeof(res));
-	enum bundle_status bs = bundle_install(st, &rq, &res, &errs, &warns);
+	int locked = library_busy(st);
+	enum bundle_status bs = BUNDLE_WAIT;
+	if (locked)
+		errlist_add(&errs, "the library is locked by another program (loaxactl bulletin add?)");
+	else
+		bs = bundle_install(st, &rq, &res, &errs, &warns);
 	char tidy[512] = "";
 	if (bs == BUNDLE_SAME || bs == BUNDLE_OK)
 		bundle_spool_remove(st, name);
@@ -94,6 +115,7 @@ static void job_bundle(const struct station *st, const char *m, struct kvbuf *ou
 	kv_putf(out, "nfiles", "%zu", res.nfiles);
 	kv_putf(out, "ncopied", "%zu", res.ncopied);
 	kv_put(out, "tidy_error", tidy);
+	kv_put(out, "locked", locked ? "yes" : "no");
 	kv_putf(out, "ms", "%lld", (long long)(now_ms() - t0));
 	put_list(out, "err", &errs);
 	put_list(out, "warn", &warns);
@@ -101,16 +123,94 @@ static void job_bundle(const struct station *st, const char *m, struct kvbuf *ou
 	errlist_free(&warns);
 }
 
+static void job_archive(const char *m, struct kvbuf *out)
+{
+	char src[PATHBUF + 64], dst[PATHBUF + 64], sha[80], sum[65], error[300] = "";
+	kv_get(m, "src", src, sizeof(src));
+	kv_get(m, "dst", dst, sizeof(dst));
+	kv_get(m, "sha256", sha, sizeof(sha));
+	char *buf = NULL;
+	size_t len;
+	if (sha256_file(dst, sum) == 0 && !strcmp(sum, sha)) {
+		/* already there */
+	} else if (sha256_file(src, sum) < 0 || strcmp(sum, sha)) {
+		snprintf(error, sizeof(error), "schedule %s changed since it was loaded: not archived", src);
+	} else if (read_file_all(src, 1 << 20, 0, &buf, &len) < 0) {
+		snprintf(error, sizeof(error), "cannot read %s: %s", src, strerror(errno));
+	} else {
+		char dir[PATHBUF + 64];
+		path_dirname(dst, dir, sizeof(dir));
+		if (mkdir_p(dir, 0750) < 0 || write_file_atomic(dst, buf, len) < 0)
+			snprintf(error, sizeof(error), "cannot archive %s as %s: %s", src, dst, strerror(errno));
+		free(buf);
+		buf = NULL;
+		char ss[PATHBUF + 80], ds[PATHBUF + 80];
+		snprintf(ss, sizeof(ss), "%s.minisig", src);
+		snprintf(ds, sizeof(ds), "%s.minisig", dst);
+		if (!error[0] && read_file_all(ss, 1 << 16, 0, &buf, &len) == 0 && write_file_atomic(ds, buf, len) < 0)
+			snprintf(error, sizeof(error), "cannot archive %s: %s", ss, strerror(errno));
+	}
+	free(buf);
+	kv_begin(out, 1);
+	kv_put(out, "job", "archive");
+	kv_put(out, "error", error);
+}
+
+static void job_verify(const char *m, struct kvbuf *out)
+{
+	char v[32], k[32], path[PATHBUF + 300], sum[65];
+	kv_get(m, "n", v, sizeof(v));
+	size_t n = strtoul(v, NULL, 10);
+	kv_begin(out, 1);
+	kv_put(out, "job", "verify");
+	kv_putf(out, "n", "%zu", n);
+	for (size_t i = 0; i < n && i < HELPER_VERIFY_MAX; i++) {
+		snprintf(k, sizeof(k), "path.%zu", i);
+		kv_get(m, k, path, sizeof(path));
+		kv_put(out, k, path);
+		struct stat before, after;
+		/* What stat says before and after the read must agree: a file
+		 * changing meanwhile is not vouched for. */
+		int ok = stat(path, &before) == 0 && sha256_file(path, sum) == 0 && stat(path, &after) == 0 &&
+			 before.st_size == after.st_size && before.st_mtim.tv_sec == after.st_mtim.tv_sec &&
+			 before.st_mtim.tv_nsec == after.st_mtim.tv_nsec && before.st_ino == after.st_ino &&
+			 before.st_ctim.tv_sec == after.st_ctim.tv_sec && before.st_ctim.tv_nsec == after.st_ctim.tv_nsec &&
+			 before.st_dev == after.st_dev;
+		snprintf(k, sizeof(k), "sha.%zu", i);
+		kv_put(out, k, ok ? sum : "");
+		snprintf(k, sizeof(k), "size.%zu", i);
+		kv_putf(out, k, "%lld", ok ? (long long)after.st_size : -1LL);
+		snprintf(k, sizeof(k), "mtime.%zu", i);
+		kv_putf(out, k, "%lld", ok ? (long long)after.st_mtim.tv_sec * 1000000000LL + after.st_mtim.tv_nsec : 0LL);
+		snprintf(k, sizeof(k), "ctime.%zu", i);
+		kv_putf(out, k, "%lld", ok ? (long long)after.st_ctim.tv_sec * 1000000000LL + after.st_ctim.tv_nsec : 0LL);
+		snprintf(k, sizeof(k), "ino.%zu", i);
+		kv_putf(out, k, "%llu", ok ? (unsigned long long)after.st_ino : 0ULL);
+		snprintf(k, sizeof(k), "dev.%zu", i);
+		kv_putf(out, k, "%llu", ok ? (unsigned long long)after.st_dev : 0ULL);
+	}
+}
+
 static void job_resolve(const char *m, struct kvbuf *out)
 {
 	char host[256], addr[64] = "", error[256] = "";
 	kv_get(m, "host", host, sizeof(host));
-	struct addrinfo hints = {.ai_family = AF_INET, .ai_socktype = SOCK_STREAM}, *ai = NULL;
+	struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM}, *ai = NULL;
 	int e = getaddrinfo(host, NULL, &hints, &ai);
+	/* IPv4 first: relay modules on a station's LAN speak IPv4. */
+	const struct addrinfo *pick = NULL;
+	for (const struct addrinfo *p = e ? NULL : ai; p; p = p->ai_next)
+		if (p->ai_family == AF_INET || (!pick && p->ai_family == AF_INET6))
+			if (!pick || pick->ai_family != AF_INET)
+				pick = p;
 	if (e)
 		snprintf(error, sizeof(error), "%s", gai_strerror(e));
+	else if (!pick)
+		snprintf(error, sizeof(error), "no IPv4 or IPv6 address");
+	else if (pick->ai_family == AF_INET)
+		inet_ntop(AF_INET, &((struct sockaddr_in *)pick->ai_addr)->sin_addr, addr, sizeof(addr));
 	else
-		inet_ntop(AF_INET, &((struct sockaddr_in *)ai->ai_addr)->sin_addr, addr, sizeof(addr));
+		inet_ntop(AF_INET6, &((struct sockaddr_in6 *)pick->ai_addr)->sin6_addr, addr, sizeof(addr));
 	if (ai)
 		freeaddrinfo(ai);
 	kv_begin(out, 1);
@@ -138,6 +238,10 @@ static void __attribute__((noreturn)) helper_main(int fd, const struct station *
 			job_bundle(st, in, &b);
 		else if (!strcmp(job, "resolve"))
 			job_resolve(in, &b);
+		else if (!strcmp(job, "archive"))
+			job_archive(in, &b);
+		else if (!strcmp(job, "verify"))
+			job_verify(in, &b);
 		else {
 			kv_begin(&b, 0);
 			kv_put(&b, "error", "unknown job");
@@ -245,6 +349,39 @@ int helper_bundle(struct helper *h, const char *name, long long running_serial, 
 	return send_msg(h, buf, b.len);
 }
 
+int helper_archive(struct helper *h, const char *src, const char *sha, const char *dst)
+{
+	char buf[3 * PATHBUF + 512];
+	struct kvbuf b;
+	kv_init(&b, buf, sizeof(buf));
+	kv_put(&b, "job", "archive");
+	kv_put(&b, "src", src);
+	kv_put(&b, "sha256", sha);
+	kv_put(&b, "dst", dst);
+	if (b.overflow) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	return send_msg(h, buf, b.len);
+}
+
+int helper_verify(struct helper *h, const char *const *paths, size_t n)
+{
+	char *buf = xcalloc(1, HELPER_MSG_MAX);
+	struct kvbuf b;
+	kv_init(&b, buf, HELPER_MSG_MAX);
+	kv_put(&b, "job", "verify");
+	kv_putf(&b, "n", "%zu", n);
+	for (size_t i = 0; i < n && i < HELPER_VERIFY_MAX; i++) {
+		char k[32];
+		snprintf(k, sizeof(k), "path.%zu", i);
+		kv_put(&b, k, paths[i]);
+	}
+	int r = b.overflow ? (errno = ENAMETOOLONG, -1) : send_msg(h, buf, b.len);
+	free(buf);
+	return r;
+}
+
 int helper_resolve(struct helper *h, const char *host)
 {
 	char buf[512];
@@ -276,7 +413,14 @@ int helper_read(struct helper *h, struct helper_reply *r, char *err, size_t errn
 	char job[32], v[64];
 	kv_get(m, "job", job, sizeof(job));
 	h->pending--;
-	if (!strcmp(job, "resolve")) {
+	if (!strcmp(job, "verify")) {
+		r->job = HELPER_VERIFY;
+		r->raw = m;
+		return 1;
+	} else if (!strcmp(job, "archive")) {
+		r->job = HELPER_ARCHIVE;
+		kv_get(m, "error", r->error, sizeof(r->error));
+	} else if (!strcmp(job, "resolve")) {
 		r->job = HELPER_RESOLVE;
 		kv_get(m, "host", r->host, sizeof(r->host));
 		kv_get(m, "addr", r->addr, sizeof(r->addr));
@@ -300,6 +444,8 @@ int helper_read(struct helper *h, struct helper_reply *r, char *err, size_t errn
 		kv_get(m, "ncopied", v, sizeof(v));
 		r->res.ncopied = strtoul(v, NULL, 10);
 		kv_get(m, "tidy_error", r->tidy_error, sizeof(r->tidy_error));
+		kv_get(m, "locked", v, sizeof(v));
+		r->locked = !strcmp(v, "yes");
 		kv_get(m, "ms", v, sizeof(v));
 		r->ms = atoll(v);
 		get_list(m, "err", &r->errs);
@@ -317,4 +463,6 @@ void helper_reply_free(struct helper_reply *r)
 {
 	errlist_free(&r->errs);
 	errlist_free(&r->warns);
+	free(r->raw);
+	r->raw = NULL;
 }

@@ -7,9 +7,11 @@
  *
  * Jobs: a spool bundle (verify its signature, stage, copy and decode its
  * audio under the library lock, install: bundle_install) and the spool
- * tidied after it (bundle_spool_remove / bundle_spool_reject); a host
- * name resolved (getaddrinfo). The loop then only journals the outcome
- * and switches to the new schedule. */
+ * tidied after it (bundle_spool_remove / bundle_spool_reject); the
+ * amplifier's host name looked up (getaddrinfo); the schedule in force
+ * copied beside the journal, flushed (its archive). The loop then only
+ * journals the outcome and switches to the new schedule, or gives the
+ * address to the amplifier. */
 #ifndef LOAXA_HELPER_H
 #define LOAXA_HELPER_H
 
@@ -25,7 +27,9 @@
 
 struct helper;
 
-enum helper_job { HELPER_BUNDLE = 1, HELPER_RESOLVE = 2 };
+enum helper_job { HELPER_BUNDLE = 1, HELPER_RESOLVE = 2, HELPER_ARCHIVE = 3, HELPER_VERIFY = 4 };
+
+#define HELPER_VERIFY_MAX 100 /* files in one verify job */
 
 struct helper_reply {
 	enum helper_job job;
@@ -36,9 +40,13 @@ struct helper_reply {
 	struct errlist errs, warns;
 	char tidy_error[512];           /* the spool could not be tidied: why ("" = it was) */
 	int64_t ms;                     /* how long the job took */
+	int locked;                     /* BUNDLE_WAIT because another program holds the library lock */
 	/* HELPER_RESOLVE */
-	char host[256], addr[64];       /* addr "" when it did not resolve; then error says why */
+	char host[256], addr[64];       /* addr "" when it did not resolve: error says why */
 	char error[256];
+	/* HELPER_VERIFY: the reply itself, "n", then per file i "path.i",
+	 * "sha.i" ("" = unreadable), "size.i", "mtime.i", "ctime.i" (ns), "ino.i", "dev.i" */
+	char *raw;
 };
 
 /* Fork the helper with its own copy of *st. NULL with a message in err. */
@@ -53,6 +61,17 @@ int helper_pending(const struct helper *h);
 /* Queue a job. 0, or -1 with errno (the helper is gone). */
 int helper_bundle(struct helper *h, const char *name, long long running_serial, const char *running_sha,
 		  int final, int64_t now);
+
+/* Copy the schedule file src (and src.minisig) to dst (and dst.minisig),
+ * durably, unless dst already has these bytes; only if src still has
+ * SHA-256 sha. The reply's error says what went wrong ("" = done). */
+int helper_archive(struct helper *h, const char *src, const char *sha, const char *dst);
+
+/* SHA-256 of each of n files (at most HELPER_VERIFY_MAX), with what
+ * stat says of each when it was read. */
+int helper_verify(struct helper *h, const char *const *paths, size_t n);
+
+/* Look host up (numeric IPv4 or IPv6 address). */
 int helper_resolve(struct helper *h, const char *host);
 
 /* After POLLIN: 1 with a reply in *r (free it with helper_reply_free), 0

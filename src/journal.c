@@ -620,8 +620,10 @@ int journal_retry(struct journal *j)
 	}
 	int e = errno;
 	free(buf);
-	memmove(j->q, j->q + done, (j->nq - done) * sizeof(*j->q));
-	j->nq -= done;
+	if (done) {
+		memmove(j->q, j->q + done, (j->nq - done) * sizeof(*j->q));
+		j->nq -= done;
+	}
 	errno = e;
 	return rc;
 }

@@ -420,7 +420,8 @@ static int rot_record(void *ctx, const struct record *r, const struct journal_po
 		return 0;
 	const char *camp = record_get(r, "campaign");
 	const char *bul = record_get(r, "bulletin");
-	if (!camp || !*camp || !bul)
+	if (!camp || !*camp || !bul ||
+	    !schedule_record_rotates(x->s, record_get(r, "occ"), record_get(r, "rotation")))
 		return 0;
 	ssize_t ci = schedule_campaign_index(x->s, camp);
 	if (ci >= 0)

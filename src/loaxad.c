@@ -1,13 +1,18 @@
 /* loaxad: the station daemon. Start-up order, wiring of the adapters
- * (journal, player, amplifier, control socket, Modbus status server, clock)
- * around the pure engine and amplifier sequence, and the single event loop:
- * poll() over a signalfd, a CLOCK_REALTIME timerfd for the next due
- * occurrence, monotonic timerfds (clock sync re-check; the amplifier's
- * warm-up, hold and read-back), the control socket, the Modbus
- * descriptors while a request is in flight, and ALSA's descriptors while
- * playing. Nothing wakes it between broadcasts. */
+ * (journal, player, amplifier, control socket, Modbus status server,
+ * clock, helper process) around the pure engine, the broadcast's state
+ * table and the amplifier sequence, and the single event loop (ev.c): a
+ * signalfd, a CLOCK_REALTIME timerfd for the next due occurrence,
+ * monotonic timerfds (clock sync re-check; the amplifier's warm-up, hold
+ * and read-back; the journal retry while records are held), the helper's
+ * socket, the control socket, the Modbus descriptors while a request is
+ * in flight, and ALSA's descriptors while playing, each registered once
+ * with its handler. Nothing wakes it between broadcasts; nothing that can
+ * wait runs in it (the helper does that). */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
+#include <netdb.h>
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
@@ -16,10 +21,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/signalfd.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "amp.h"
 #include "asrun.h"
+#include "broadcast.h"
 #include "bundle.h"
 #include "civil.h"
 #include "clock.h"
@@ -28,6 +35,7 @@
 #include "engine.h"
 #include "filecheck.h"
 #include "fleet.h"
+#include "ev.h"
 #include "helper.h"
 #include "journal.h"
 #include "kv.h"
@@ -37,6 +45,7 @@
 #include "monitor.h"
 #include "monview.h"
 #include "player.h"
+#include "replay.h"
 #include "report.h"
 #include "schedule.h"
 #include "spool.h"
@@ -50,8 +59,17 @@
 #endif
 #define EXIT_CONFIG 78 /* sysexits EX_CONFIG: systemd must not restart on it */
 #define SYNC_RECHECK_MS 30000
-#define MAX_POLL 64
 #define JOURNAL_RETRY_MS 5000 /* a failing journal is tried again this often (only then) */
+#define LIBRARY_RETRY_MS 2000 /* a bundle finding the library locked is tried again after */
+
+/* A library file the helper read: its SHA-256 holds while stat agrees. */
+/* A module told when records have reached the journal (e.g. the fleet
+ * uplink, which then sends what is new): registered with journal_hook. */
+struct jhook {
+	void (*fn)(void *ctx);
+	void *ctx;
+};
+#define JHOOKS_MAX 4
 
 struct daemon {
 	struct station st;
@@ -69,8 +87,8 @@ struct daemon {
 	int synced;
 	int waited_sync; /* started with an unsynchronised clock */
 	int quit;
-	/* the broadcast in progress */
-	int playing;
+	/* the broadcast in progress: its state (broadcast.c), never set directly */
+	enum bc_state bc;
 	struct occurrence cur;
 	double cur_expected;
 	int64_t cur_started;
@@ -78,6 +96,8 @@ struct daemon {
 	int fallback_active;
 	int audio_down; /* audio-lost journalled, audio-back not yet */
 	char last_error[512];
+	struct jhook jhooks[JHOOKS_MAX];
+	size_t njhooks;
 	int journal_failing;     /* records are held: see journal_error */
 	int in_notify;
 	char journal_error[256];
@@ -90,20 +110,28 @@ struct daemon {
 	struct spool *spool;      /* pushed bundles; NULL when the folder cannot be watched */
 	struct helper *helper;    /* does the waiting work (bundles, name lookups); NULL if it died */
 	int64_t helper_restart_ms; /* when it may be started again after dying */
+	int resolving;            /* the amplifier's host name is being looked up */
+	int64_t spool_hold_ms;    /* the library was locked: no bundle before this */
+	char spool_retry[SPOOL_NAME_MAX + 1]; /* the bundle to hand over again then ("" = none) */
+	int spool_retry_final;
+	int tfd_spool;            /* wakes the loop when that hold is over */
+	int64_t resolve_again_ms; /* when to look it up again after a failure */
 	char pending_reject[1024]; /* a rejection found before the journal opened */
 	/* the amplifier: amp.c performs what sequence.c decides */
 	struct amp *amp;
 	struct seq *seq;
 	int tfd_amp;             /* the sequence's timer: warm-up, hold, read-back, retry */
 	int tfd_jretry;          /* armed only while journal records are held */
-	int starting;            /* a broadcast waits for the amplifier: pend */
 	struct occurrence pend;
 	char pend_path[PATHBUF + ID_MAX];
+	int pend_rotating;       /* rotation chose its bulletin: rotation=yes on start/failed */
 	double pend_expected;
-	int player_done;         /* played to the end; the last read-back decides */
+	int next_rotating;       /* the ACT_START in hand was chosen by rotation */
 	int in_engine;           /* inside run_engine */
-	unsigned long amp_ops;   /* operations begun: poll results of an older one are stale */
-	unsigned long bc_gen;    /* players started: likewise */
+	struct ev *ev;           /* the event loop */
+	int ev_amp, ev_player;   /* their descriptors change: ev_touch when they do */
+	int ev_mon;              /* the monitor's, likewise (opened per broadcast) */
+	int ev_helper;           /* the helper's descriptor: replaced when it is restarted */
 	int engine_due;          /* a broadcast ended: run the engine when the actions are done */
 	int acting;              /* depth of perform() */
 	int64_t amp_fault_since; /* wall clock */
@@ -159,6 +187,22 @@ static void set_error(struct daemon *d, const char *fmt, ...)
 
 static void journal_state_changed(struct daemon *d);
 
+/* Register fn to be called (from the loop) after records reach the
+ * journal, durably. 0, or -1 when JHOOKS_MAX are registered. */
+static int journal_hook(struct daemon *d, void (*fn)(void *ctx), void *ctx)
+{
+	if (d->njhooks >= JHOOKS_MAX)
+		return -1;
+	d->jhooks[d->njhooks++] = (struct jhook){fn, ctx};
+	return 0;
+}
+
+static void journal_appended(struct daemon *d)
+{
+	for (size_t i = 0; i < d->njhooks; i++)
+		d->jhooks[i].fn(d->jhooks[i].ctx);
+}
+
 /* The journal failed: remember why, show it, retry it on a timer. */
 static void journal_failed(struct daemon *d, const char *event, int e)
 {
@@ -175,7 +219,6 @@ static void journal_failed(struct daemon *d, const char *event, int e)
 
 static void journal_ok(struct daemon *d)
 {
-	fleet_journal_appended(d->fleet); /* issue 13: new durable lines to send */
 	if (!d->journal_failing)
 		return;
 	d->journal_failing = 0;
@@ -201,6 +244,7 @@ static int jwrite(struct daemon *d, const char *event, const char *const *kv)
 		return -1;
 	}
 	journal_ok(d);
+	journal_appended(d);
 	return 0;
 }
 
@@ -224,10 +268,12 @@ static void jflush(struct daemon *d)
 {
 	if (!d->j || !journal_queued(d->j))
 		return;
-	if (journal_retry(d->j) == 0)
+	if (journal_retry(d->j) == 0) {
 		journal_ok(d);
-	else
+		journal_appended(d);
+	} else {
 		journal_failed(d, "held records", errno);
+	}
 }
 
 /* A broadcast's start: durable before the first sample, or not at all (it
@@ -243,6 +289,7 @@ static int jwrite_start(struct daemon *d, const char *const *kv)
 		return -1;
 	}
 	journal_ok(d);
+	journal_appended(d);
 	return 0;
 }
 
@@ -252,10 +299,12 @@ static void on_journal_retry(struct daemon *d)
 	(void)!read(d->tfd_jretry, &x, sizeof(x));
 	if (!d->j)
 		return;
-	if (journal_retry(d->j) == 0)
+	if (journal_retry(d->j) == 0) {
 		journal_ok(d);
-	else
+		journal_appended(d);
+	} else {
 		journal_failed(d, "held records", errno);
+	}
 }
 
 static void note_outcome(struct daemon *d, enum outcome o)
@@ -287,9 +336,13 @@ static void record_outcome(struct daemon *d, const char *event, const struct occ
 	civil_tz_format(o->due, due);
 	zones_str(o->zones, zones, sizeof(zones));
 	snprintf(expected, sizeof(expected), "%.3f", bulletin_expected(d, o));
+	/* Whether rotation chose its bulletin (docs/SCHEDULE.md): a `failed`
+	 * one moves the rotation on as a start does. */
+	int rot = o == &d->pend ? d->pend_rotating : d->next_rotating;
 	const char *kv[] = {"occ", o->id, "due", due, "bulletin", o->bulletin, "campaign", o->campaign,
 			    "zones", zones, "level", level_name(o->level), "expected", expected,
-			    "detail", detail, NULL};
+			    "detail", detail, "rotation", strcmp(event, "failed") ? NULL : rot ? "yes" : "no",
+			    NULL};
 	if (!strcmp(event, "missed"))
 		jdefer(d, event, kv);
 	else
@@ -369,9 +422,49 @@ static void monitor_end(struct daemon *d, const char **outcome, const char **det
 	}
 	monitor_free(d->mon);
 	d->mon = NULL;
+	ev_touch(d->ev, d->ev_mon);
+}
+
+/* The broadcast's state moves only through its table (broadcast.c). */
+static void bc_go(struct daemon *d, enum bc_event ev)
+{
+	int next = bc_next(d->bc, ev);
+	if (next < 0) {
+		log_warnx("broadcast state: event %d cannot happen while %s; ignored", (int)ev, bc_state_name(d->bc));
+		return;
+	}
+	d->bc = (enum bc_state)next;
+}
+
+static int bc_on(const struct daemon *d)
+{
+	return d->bc == BC_PLAYING || d->bc == BC_DRAINING;
+}
+
+static void record_end_ev(struct daemon *d, const char *outcome, const char *detail, enum bc_event ev);
+
+/* Cut short by stop or pre-emption (ev). Every sample had already played
+ * (the final amplifier read-back was pending): that is a complete play,
+ * not a partial one (bc_cut_outcome). */
+static void record_cut(struct daemon *d, const char *why, enum bc_event ev)
+{
+	const char *outcome = bc_cut_outcome(d->bc, d->fallback_active);
+	if (d->bc == BC_DRAINING) {
+		char detail[400];
+		snprintf(detail, sizeof(detail), "played to the end; the final amplifier read-back was not awaited (%s)",
+			 why);
+		record_end_ev(d, outcome, detail, ev);
+	} else {
+		record_end_ev(d, outcome, why, ev);
+	}
 }
 
 static void record_end(struct daemon *d, const char *outcome, const char *detail)
+{
+	record_end_ev(d, outcome, detail, BCE_END);
+}
+
+static void record_end_ev(struct daemon *d, const char *outcome, const char *detail, enum bc_event ev)
 {
 	char played[32], expected[32];
 	struct mon_end me;
@@ -379,14 +472,14 @@ static void record_end(struct daemon *d, const char *outcome, const char *detail
 	snprintf(expected, sizeof(expected), "%.3f", d->cur_expected);
 	monitor_end(d, &outcome, &detail, &me); /* issue 19 */
 	const char *kv[] = {"occ", d->cur.id, "outcome", outcome, "played", played,
-			    "expected", expected, "detail", detail, "heard", me.h, "heard_of", me.o,
+			    "expected", expected, "detail", detail,
+			    "output", d->fallback_active ? "fallback" : "device", "heard", me.h, "heard_of", me.o,
 			    "monitor_dbfs", me.l, "monitor_peak", me.p, NULL};
 	jwrite(d, "end", kv);
 	note_outcome(d, strcmp(outcome, "aired") ? OUT_PARTIAL : OUT_AIRED);
 	log_info("broadcast %s (%s) %s: %s of %s s%s%s", d->cur.id, d->cur.bulletin, outcome, played,
 		 expected, *detail ? ": " : "", detail);
-	d->playing = 0;
-	d->player_done = 0;
+	bc_go(d, ev);
 }
 
 /* ---- broadcasts ---- */
@@ -448,9 +541,11 @@ static void monitor_begin(struct daemon *d)
 		d->mon_down = 0;
 	}
 	player_set_tap(d->pl, monitor_tap, d->mon);
+	ev_touch(d->ev, d->ev_mon);
 }
 
 static void run_engine(struct daemon *d, const char *gap_reason);
+static void request_verify(struct daemon *d);
 static void seq_feed(struct daemon *d, const struct seq_event *ev);
 static void seq_simple(struct daemon *d, enum seq_ev type);
 
@@ -475,21 +570,19 @@ static int begin_playing(struct daemon *d)
 {
 	const struct occurrence *o = &d->pend;
 	char err[512];
-	d->starting = 0;
 	if (player_start(d->pl, d->pend_path, o->repeat > 0 ? o->repeat : 1,
 			 d->st.audio_gain_db + o->gain_db, err, sizeof(err)) < 0) {
 		if (strstr(err, "audio device"))
 			audio_lost(d, err, NULL);
 		record_outcome(d, "failed", o, err);
+		bc_go(d, BCE_FAIL);
 		return -1;
 	}
 	note_fallback(d);
 	d->cur = *o;
 	d->cur_expected = d->pend_expected;
 	d->cur_started = clock_now();
-	d->playing = 1;
-	d->player_done = 0;
-	d->bc_gen++;
+	ev_touch(d->ev, d->ev_player);
 	char due[26], zones[160], expected[32], repeat[16], serial[32];
 	civil_tz_format(o->due, due);
 	zones_str(o->zones, zones, sizeof(zones));
@@ -498,7 +591,9 @@ static int begin_playing(struct daemon *d)
 	snprintf(serial, sizeof(serial), "%lld", d->sched->serial);
 	const char *kv[] = {"occ", o->id, "due", due, "bulletin", o->bulletin, "campaign", o->campaign,
 			    "zones", zones, "level", level_name(o->level), "repeat", repeat,
-			    "expected", expected, "serial", serial, NULL};
+			    "expected", expected, "serial", serial,
+			    "output", d->fallback_active ? "fallback" : "device",
+			    "rotation", d->pend_rotating ? "yes" : "no", NULL};
 	if (o->level == LEVEL_EMERGENCY) {
 		/* An emergency plays even when it cannot be recorded now; its
 		 * start is held and written as soon as the journal takes it. */
@@ -506,12 +601,13 @@ static int begin_playing(struct daemon *d)
 			log_warnx("emergency %s plays although its start is not on disk yet", o->id);
 	} else if (jwrite_start(d, kv) < 0) {
 		player_stop(d->pl);
-		d->playing = 0;
 		snprintf(err, sizeof(err), "the journal cannot record its start (%s): a broadcast that cannot be recorded does not play",
 			 d->journal_error);
 		record_outcome(d, "failed", o, err);
+		bc_go(d, BCE_FAIL);
 		return -1;
 	}
+	bc_go(d, BCE_PLAY);
 	log_info("playing %s: bulletin %s%s%s, %.1f s%s", o->id, o->bulletin,
 		 o->campaign[0] ? " of campaign " : "", o->campaign, d->cur_expected,
 		 d->fallback_active ? " (to the fallback WAV file)" : "");
@@ -540,26 +636,28 @@ static void perform(struct daemon *d, const struct seq_out *o)
 				amp_run(d->amp, amp_op_for(a), a->zones, &res);
 				have_res = 1;
 			} else {
-				d->amp_ops++;
+				ev_touch(d->ev, d->ev_amp);
 				have_res = amp_begin(d->amp, amp_op_for(a), a->zones, &res);
 			}
 			break;
 		case SACT_PLAY:
-			if (d->starting && begin_playing(d) < 0) {
+			if ((d->bc == BC_STARTING) && begin_playing(d) < 0) {
 				end_after = 1;
 				broadcast_over(d);
 			}
 			break;
 		case SACT_AIRED:
-			if (d->playing) {
-				record_end(d, "aired",
-					   d->fallback_active ? "no sound card: played to the fallback WAV file" : "");
+			/* Audio that went to the fallback WAV file reached no
+			 * loudspeaker: it never counts as aired. */
+			if (bc_on(d)) {
+				record_end(d, d->fallback_active ? "unheard" : "aired",
+					   d->fallback_active ? "no sound card: played to the fallback WAV file, no loudspeaker heard it" : "");
 				player_stop(d->pl);
 				broadcast_over(d);
 			}
 			break;
 		case SACT_STOP:
-			if (d->playing) {
+			if (bc_on(d)) {
 				player_stop(d->pl);
 				set_error(d, "%s: %s", d->cur.id, a->reason);
 				record_end(d, "partial", a->reason);
@@ -567,9 +665,9 @@ static void perform(struct daemon *d, const struct seq_out *o)
 			}
 			break;
 		case SACT_FAIL:
-			if (d->starting) {
-				d->starting = 0;
+			if (d->bc == BC_STARTING) {
 				record_outcome(d, "failed", &d->pend, a->reason);
+				bc_go(d, BCE_FAIL);
 				broadcast_over(d);
 			}
 			break;
@@ -637,21 +735,26 @@ static int start_broadcast(struct daemon *d, const struct occurrence *o)
 		return 0;
 	}
 	snprintf(path, sizeof(path), "%s/%s", d->st.library, b->file);
-	/* hashed at load; again only if the file's inode or times moved */
-	if (filecheck_verify(path, b->sha256, NULL, err, sizeof(err)) < 0) {
+	/* The helper hashes the library off the loop after each load
+	 * (filecheck_learn); here the file is one fstat unless it changed. */
+	int hashed = 0;
+	if (filecheck_verify(path, b->sha256, &hashed, err, sizeof(err)) < 0) {
 		record_outcome(d, "failed", o, err);
 		return 0;
 	}
+	log_debug("%s: %s", path, hashed ? "hashed in the loop (changed, or not yet read by the helper)"
+					  : "unchanged since it last hashed right");
 	d->pend = *o;
+	d->pend_rotating = d->next_rotating;
 	str_copy(d->pend_path, path, sizeof(d->pend_path));
 	d->pend_expected = b->duration * (o->repeat > 0 ? o->repeat : 1);
-	d->starting = 1;
+	bc_go(d, BCE_BEGIN);
 	/* The amplifier is retried for this occurrence while it is within the
 	 * catch-up window (an on-demand play is due when asked for). */
 	int64_t left_s = o->due + (int64_t)d->st.catchup_minutes * 60 - clock_now();
 	struct seq_event e = {.type = SEV_BEGIN, .zones = o->zones, .giveup_ms = mono_ms() + left_s * 1000};
 	seq_feed(d, &e);
-	return d->starting || d->playing;
+	return (d->bc == BC_STARTING) || bc_on(d);
 }
 
 static void update_notify_status(struct daemon *d);
@@ -664,6 +767,61 @@ static void arm_clock_watch(struct daemon *d)
 {
 	if (clock_timer_at(d->tfd_due, clock_now() + 366 * 86400) < 0)
 		log_warn("cannot arm the clock watch");
+}
+
+/* After the catalog is (re)loaded: the helper hashes its files. */
+static void request_verify(struct daemon *d)
+{
+	if (!d->helper || !d->cat.n)
+		return;
+	const char *paths[HELPER_VERIFY_MAX];
+	char (*buf)[PATHBUF + ID_MAX] = xcalloc(HELPER_VERIFY_MAX, sizeof(*buf));
+	for (size_t i = 0; i < d->cat.n; i += HELPER_VERIFY_MAX) {
+		size_t k = 0;
+		for (; k < HELPER_VERIFY_MAX && i + k < d->cat.n; k++) {
+			snprintf(buf[k], sizeof(buf[k]), "%s/%s", d->st.library, d->cat.items[i + k].file);
+			paths[k] = buf[k];
+		}
+		if (helper_verify(d->helper, paths, k) < 0)
+			log_warn("cannot hand the library check to the helper");
+	}
+	free(buf);
+}
+
+static void verified(struct daemon *d, const struct helper_reply *r)
+{
+	char v[64], k[32], path[PATHBUF + ID_MAX], sha[65];
+	kv_get(r->raw, "n", v, sizeof(v));
+	size_t n = strtoul(v, NULL, 10);
+	for (size_t i = 0; i < n && i < HELPER_VERIFY_MAX; i++) {
+		struct stat at;
+		memset(&at, 0, sizeof(at));
+		snprintf(k, sizeof(k), "path.%zu", i);
+		kv_get(r->raw, k, path, sizeof(path));
+		snprintf(k, sizeof(k), "sha.%zu", i);
+		kv_get(r->raw, k, sha, sizeof(sha));
+		if (strlen(sha) != 64)
+			continue; /* unreadable, or changed while read: checked at play time */
+		snprintf(k, sizeof(k), "size.%zu", i);
+		kv_get(r->raw, k, v, sizeof(v));
+		at.st_size = (off_t)atoll(v);
+		snprintf(k, sizeof(k), "mtime.%zu", i);
+		kv_get(r->raw, k, v, sizeof(v));
+		long long ns = atoll(v);
+		at.st_mtim.tv_sec = ns / 1000000000LL, at.st_mtim.tv_nsec = ns % 1000000000LL;
+		snprintf(k, sizeof(k), "ctime.%zu", i);
+		kv_get(r->raw, k, v, sizeof(v));
+		ns = atoll(v);
+		at.st_ctim.tv_sec = ns / 1000000000LL, at.st_ctim.tv_nsec = ns % 1000000000LL;
+		snprintf(k, sizeof(k), "ino.%zu", i);
+		kv_get(r->raw, k, v, sizeof(v));
+		at.st_ino = (ino_t)strtoull(v, NULL, 10);
+		snprintf(k, sizeof(k), "dev.%zu", i);
+		kv_get(r->raw, k, v, sizeof(v));
+		at.st_dev = (dev_t)strtoull(v, NULL, 10);
+		filecheck_learn(path, sha, &at);
+	}
+	(void)d;
 }
 
 static void arm_due_timer(struct daemon *d)
@@ -693,10 +851,10 @@ static void update_notify_status(struct daemon *d)
 		civil_tz_format(next.due, nts);
 	if (d->journal_failing)
 		snprintf(jf, sizeof(jf), "JOURNAL FAILING (%s): only emergencies play; ", d->journal_error);
-	if (d->playing && k)
+	if (bc_on(d) && k)
 		notify_status("%splaying %s (bulletin %s); next %s at %s", jf, d->cur.id, d->cur.bulletin,
 			      next.bulletin, nts);
-	else if (d->playing)
+	else if (bc_on(d))
 		notify_status("%splaying %s (bulletin %s)", jf, d->cur.id, d->cur.bulletin);
 	else if (k)
 		notify_status("%sidle, schedule serial %lld; next %s (bulletin %s) at %s", jf, d->sched->serial,
@@ -723,7 +881,7 @@ static void on_watchdog(struct daemon *d)
 	uint64_t x;
 	(void)!read(d->tfd_wd, &x, sizeof(x));
 	clock_mono_timer_in(d->tfd_wd, d->wd_ms);
-	if (d->playing) {
+	if (bc_on(d)) {
 		double s = player_seconds(d->pl);
 		d->wd_stalled = s == d->wd_played ? d->wd_stalled + 1 : 0;
 		d->wd_played = s;
@@ -753,20 +911,21 @@ static void run_engine(struct daemon *d, const char *gap_reason)
 				record_outcome(d, "missed", &a->occ, a->detail);
 				break;
 			case ACT_PREEMPT:
-				if (d->playing) {
+				if (bc_on(d)) {
 					player_stop(d->pl);
-					record_end(d, "partial", a->detail);
+					record_cut(d, a->detail, BCE_PREEMPT);
 					seq_simple(d, SEV_END);
-				} else if (d->starting) {
+				} else if ((d->bc == BC_STARTING)) {
 					char why[300];
 					snprintf(why, sizeof(why), "%s before it started (the amplifier was being switched on)",
 						 a->detail);
-					d->starting = 0;
 					record_outcome(d, "failed", &d->pend, why);
+					bc_go(d, BCE_PREEMPT);
 					seq_simple(d, SEV_END);
 				}
 				break;
 			case ACT_START:
+				d->next_rotating = a->rotating;
 				if (!start_broadcast(d, &a->occ))
 					engine_done(d->eng);
 				break;
@@ -785,7 +944,7 @@ static void run_engine(struct daemon *d, const char *gap_reason)
 static void finish_broadcast(struct daemon *d, enum player_state ps)
 {
 	if (ps == PLAYER_DONE) {
-		d->player_done = 1;
+		bc_go(d, BCE_PLAYED);
 		seq_simple(d, SEV_PLAYED);
 		return;
 	}
@@ -829,6 +988,9 @@ static void archive_schedule(struct daemon *d, const struct schedule *s)
 	char dst[PATHBUF + 64], sum[65], src_sig[PATHBUF + 16], dst_sig[PATHBUF + 80];
 	size_t len;
 	report_archive_path(d->st.journal, s->serial, dst, sizeof(dst));
+	/* A durable copy: the helper makes it, the loop does not wait. */
+	if (d->helper && helper_archive(d->helper, s->file, s->sha256, dst) == 0)
+		return;
 	if (sha256_file(dst, sum) == 0 && !strcmp(sum, s->sha256))
 		return; /* already there */
 	char *buf;
@@ -921,7 +1083,7 @@ static int do_reload_from(struct daemon *d, struct kvbuf *r, const char *bundle)
 	if (catalog_load(libcat, &cat, &errs) == 0) {
 		catalog_free(&d->cat);
 		d->cat = cat;
-		filecheck_prime(&d->st, &d->cat);
+		request_verify(d);
 	} else {
 		for (size_t i = 0; i < errs.n; i++)
 			log_warnx("%s", errs.msg[i]);
@@ -997,16 +1159,54 @@ static void process_spool(struct daemon *d)
 			log_warnx("%s", err);
 			d->helper_restart_ms = mono_ms() + 60000;
 		}
+		ev_fd_set(d->ev, d->ev_helper, helper_fd(d->helper));
 	}
-	if (!d->helper || helper_pending(d->helper) || !spool_next(d->spool, name, sizeof(name), &age))
+	if (!d->helper || helper_pending(d->helper) || mono_ms() < d->spool_hold_ms)
 		return;
+	int final;
+	if (d->spool_retry[0]) { /* the one that found the library locked */
+		str_copy(name, d->spool_retry, sizeof(name));
+		final = d->spool_retry_final;
+		d->spool_retry[0] = '\0';
+	} else if (spool_next(d->spool, name, sizeof(name), &age)) {
+		final = age >= (int64_t)d->st.bundle_wait_s * 1000;
+	} else {
+		return;
+	}
 	long long running = d->sched->serial > d->journal_serial ? d->sched->serial : d->journal_serial;
-	if (helper_bundle(d->helper, name, running, d->sched->sha256, age >= (int64_t)d->st.bundle_wait_s * 1000,
-			  clock_now()) < 0) {
+	if (helper_bundle(d->helper, name, running, d->sched->sha256, final, clock_now()) < 0) {
 		log_warn("bundle %s: cannot hand it to the helper", name);
 		return;
 	}
 	log_debug("bundle %s: handed to the helper", name);
+}
+
+/* A TCP amplifier given by host name: the helper looks it up, never the
+ * loop; until then its operations fail at once and are retried. */
+static void request_resolve(struct daemon *d)
+{
+	char host[256];
+	if (d->resolving || !d->helper || !amp_needs_address(d->amp, host, sizeof(host)) ||
+	    mono_ms() < d->resolve_again_ms)
+		return;
+	if (helper_resolve(d->helper, host) == 0)
+		d->resolving = 1;
+}
+
+static void resolved(struct daemon *d, const struct helper_reply *r)
+{
+	char err[256];
+	d->resolving = 0;
+	if (!r->addr[0]) {
+		log_warnx("amplifier host %s: %s; looking it up again in 30 s", r->host, r->error);
+		set_error(d, "amplifier host %s: %s", r->host, r->error);
+		d->resolve_again_ms = mono_ms() + 30000;
+	} else if (amp_set_address(d->amp, r->addr, err, sizeof(err)) < 0) {
+		log_warnx("%s", err);
+		d->resolve_again_ms = mono_ms() + 30000;
+	} else {
+		log_info("amplifier host %s is %s", r->host, r->addr);
+	}
 }
 
 /* The helper's answer about a bundle: journal it, switch schedules. */
@@ -1025,6 +1225,16 @@ static void bundle_done(struct daemon *d, struct helper_reply *r)
 		spool_done(d->spool, name);
 		break;
 	case BUNDLE_WAIT:
+		if (r->locked) {
+			/* Never wait on the lock: try again in a while. */
+			log_info("bundle %s: %s; trying again in %d s", name, r->errs.n ? r->errs.msg[0] : "library locked",
+				 LIBRARY_RETRY_MS / 1000);
+			d->spool_hold_ms = mono_ms() + LIBRARY_RETRY_MS;
+			clock_mono_timer_in(d->tfd_spool, LIBRARY_RETRY_MS);
+			str_copy(d->spool_retry, name, sizeof(d->spool_retry));
+			d->spool_retry_final = 0;
+			break;
+		}
 		log_info("bundle %s: waiting (up to %d s in all) for: %s", name, d->st.bundle_wait_s,
 			 r->errs.n ? r->errs.msg[0] : "?");
 		spool_defer(d->spool, name);
@@ -1054,6 +1264,12 @@ static void on_helper(struct daemon *d)
 	while ((k = helper_read(d->helper, &r, err, sizeof(err))) > 0) {
 		if (r.job == HELPER_BUNDLE)
 			bundle_done(d, &r);
+		else if (r.job == HELPER_RESOLVE)
+			resolved(d, &r);
+		else if (r.job == HELPER_ARCHIVE && r.error[0])
+			log_warnx("%s", r.error);
+		else if (r.job == HELPER_VERIFY)
+			verified(d, &r);
 		helper_reply_free(&r);
 	}
 	if (k < 0) {
@@ -1061,6 +1277,8 @@ static void on_helper(struct daemon *d)
 		set_error(d, "%s", err);
 		helper_stop(d->helper);
 		d->helper = NULL;
+		d->resolving = 0;
+		ev_fd_set(d->ev, d->ev_helper, -1);
 		d->helper_restart_ms = mono_ms() + 1000;
 	}
 	process_spool(d);
@@ -1068,71 +1286,9 @@ static void on_helper(struct daemon *d)
 
 /* ---- start-up once the clock can be trusted ---- */
 
-struct scan_state {
-	struct daemon *d;
-	int64_t now, last_time, installed_at;
-	long long installed_serial, max_serial;
-	char installed_sha[65];
-	char installed_signer[64];
-	char (*last_bulletin)[ID_MAX]; /* per campaign of the running schedule */
-	unsigned manual_seq;            /* greatest K of manual@TIME#K */
-};
-
 static int scan_cb(void *ctx, const struct record *r, const struct journal_pos *pos)
 {
-	struct scan_state *s = ctx;
-	s->last_time = r->time;
-	const char *ev = r->event;
-	/* A device lost before a restart is still owed its audio-back. */
-	if (!strcmp(ev, "audio-lost"))
-		s->d->audio_down = 1;
-	else if (!strcmp(ev, "audio-back"))
-		s->d->audio_down = 0;
-	else if (!strcmp(ev, "monitor-lost")) /* issue 19 */
-		s->d->mon_down = 1;
-	else if (!strcmp(ev, "monitor-back"))
-		s->d->mon_down = 0;
-	if (!strcmp(ev, "schedule-installed")) {
-		const char *sr = record_get(r, "serial"), *sh = record_get(r, "sha256");
-		const char *sg = record_get(r, "signer");
-		s->installed_serial = sr ? atoll(sr) : 0;
-		if (s->installed_serial > s->max_serial)
-			s->max_serial = s->installed_serial;
-		str_copy(s->installed_sha, sh ? sh : "", sizeof(s->installed_sha));
-		str_copy(s->installed_signer, sg ? sg : "", sizeof(s->installed_signer));
-		s->installed_at = r->time;
-		return 0;
-	}
-	const char *occ = record_get(r, "occ");
-	if (!occ)
-		return 0;
-	const char *hash = !strncmp(occ, "manual@", 7) ? strrchr(occ, '#') : NULL;
-	if (hash) {
-		unsigned long k = strtoul(hash + 1, NULL, 10);
-		if (k > s->manual_seq && k < UINT_MAX)
-			s->manual_seq = (unsigned)k;
-	}
-	int oc = !strcmp(ev, "end") ? outcome_parse(record_get(r, "outcome") ? record_get(r, "outcome") : "")
-				    : outcome_parse(ev);
-	if (oc >= 0) {
-		s->d->last_bc_time = r->time;
-		s->d->last_bc_outcome = oc + 1;
-	}
-	if (!strcmp(ev, "start") || !strcmp(ev, "failed") || !strcmp(ev, "missed") ||
-	    !strcmp(ev, "interrupted")) {
-		const char *due = record_get(r, "due");
-		int64_t t = r->time;
-		if (due)
-			civil_parse_iso(due, &t);
-		if (t >= s->now - 3 * 86400)
-			engine_mark_handled(s->d->eng, occ, t);
-	}
-	if (!strcmp(ev, "start") || !strcmp(ev, "failed")) {
-		const char *c = record_get(r, "campaign"), *b = record_get(r, "bulletin");
-		ssize_t ci = c && *c ? schedule_campaign_index(s->d->sched, c) : -1;
-		if (ci >= 0 && b)
-			str_copy(s->last_bulletin[ci], b, ID_MAX);
-	}
+	replay_feed(ctx, r);
 	return 0;
 }
 
@@ -1182,8 +1338,8 @@ static void on_synced(struct daemon *d)
 	journal_recovery_free(&rec);
 
 	/* What the journal says: handled occurrences, rotation, schedule in force. */
-	struct scan_state ss = {.d = d, .now = now};
-	ss.last_bulletin = xcalloc(d->sched->ncampaigns + 1, ID_MAX);
+	struct replay ss;
+	replay_init(&ss, d->sched, d->eng, now);
 	int32_t today;
 	civil_tz_local(now, &today, NULL, NULL);
 	int y, m, dd;
@@ -1197,11 +1353,12 @@ static void on_synced(struct daemon *d)
 	else if (!res.chain_ok)
 		log_warnx("journal: the hash chain does not verify (%s); run loaxactl log verify", res.first_bad);
 	d->journal_serial = ss.max_serial;
-	engine_set_manual_seq(d->eng, ss.manual_seq);
-	for (size_t i = 0; i < d->sched->ncampaigns; i++)
-		if (ss.last_bulletin[i][0])
-			engine_set_rotation(d->eng, d->sched->campaigns[i].id, ss.last_bulletin[i]);
-	free(ss.last_bulletin);
+	d->audio_down = ss.audio_down;
+	d->mon_down = ss.monitor_down;
+	d->last_bc_time = ss.last_bc_time;
+	d->last_bc_outcome = ss.last_bc_outcome;
+	replay_finish(&ss);
+	replay_free(&ss);
 
 	char pid[16], serial[32];
 	snprintf(pid, sizeof(pid), "%ld", (long)getpid());
@@ -1355,8 +1512,8 @@ static void status_snapshot(struct daemon *d)
 	str_copy(s.commune, d->st.commune_code, sizeof(s.commune));
 	s.serial = d->sched->serial;
 	s.station_state = !d->synced ? MBS_STATION_WAITING_CLOCK
-			  : d->playing ? MBS_STATION_PLAYING
-			  : d->starting ? MBS_STATION_STARTING
+			  : bc_on(d) ? MBS_STATION_PLAYING
+			  : (d->bc == BC_STARTING) ? MBS_STATION_STARTING
 					: MBS_STATION_IDLE;
 	s.amp_state = amp_state_code(d);
 	s.amp_fault = seq_fault(d->seq) != NULL;
@@ -1389,10 +1546,10 @@ static const char *daemon_state_name(const struct daemon *d)
 {
 	if (!d->synced)
 		return "waiting-clock";
-	if (d->starting)
+	if ((d->bc == BC_STARTING))
 		return "starting";
-	if (d->playing)
-		return d->player_done ? "draining" : "playing";
+	if (bc_on(d))
+		return (d->bc == BC_DRAINING) ? "draining" : "playing";
 	return "idle";
 }
 
@@ -1417,7 +1574,7 @@ static void monitor_view_put(struct daemon *d, struct kvbuf *r)
 		v.peak = d->mon_last.peak_dbfs;
 		v.reason = v.state == MONVIEW_UNAVAILABLE || (v.state == MONVIEW_NOT_YET && d->mon_down) ? d->mon_note
 															: "";
-		if (d->playing && d->mon) {
+		if (bc_on(d) && d->mon) {
 			struct airmeter_result sofar;
 			monitor_peek(d->mon, &sofar);
 			v.listening = 1;
@@ -1450,19 +1607,19 @@ static void status_reply(struct daemon *d, struct kvbuf *r)
 	put_time(r, "time", now);
 	kv_put(r, "synced", d->synced ? "yes" : "no");
 	kv_put(r, "state", daemon_state_name(d));
-	const struct occurrence *o = d->starting ? &d->pend : d->playing ? &d->cur : NULL;
+	const struct occurrence *o = (d->bc == BC_STARTING) ? &d->pend : bc_on(d) ? &d->cur : NULL;
 	const struct bulletin *b = o ? catalog_find(&d->cat, o->bulletin) : NULL;
 	kv_put(r, "playing.occurrence", o ? o->id : "");
 	kv_put(r, "playing.bulletin", o ? o->bulletin : "");
 	kv_put(r, "playing.title", b ? b->title : "");
 	kv_put(r, "playing.campaign", o ? o->campaign : "");
 	kv_put(r, "playing.level", o ? level_name(o->level) : "");
-	if (d->playing)
+	if (bc_on(d))
 		kv_putf(r, "playing.seconds", "%.3f", player_seconds(d->pl));
 	else
 		kv_put(r, "playing.seconds", o ? "0.000" : "");
 	if (o)
-		kv_putf(r, "playing.expected", "%.3f", d->starting ? d->pend_expected : d->cur_expected);
+		kv_putf(r, "playing.expected", "%.3f", (d->bc == BC_STARTING) ? d->pend_expected : d->cur_expected);
 	else
 		kv_put(r, "playing.expected", "");
 	struct occurrence next[3];
@@ -1572,20 +1729,20 @@ static void on_play(struct daemon *d, const struct control_peer *p, const char *
 		return;
 	}
 	journal_request(d, p, "play", b->id, em);
-	int was = d->playing || d->starting;
+	int was = bc_on(d) || (d->bc == BC_STARTING);
 	char was_id[OCC_ID_MAX] = "";
 	if (was)
-		str_copy(was_id, d->playing ? d->cur.id : d->pend.id, sizeof(was_id));
+		str_copy(was_id, bc_on(d) ? d->cur.id : d->pend.id, sizeof(was_id));
 	size_t queued = engine_queued(d->eng);
 	engine_play_now(d->eng, clock_now(), b->id, b->campaign, em);
 	run_engine(d, NULL);
 	/* Say what happened, not what was hoped for. */
-	const struct occurrence *now = d->playing ? &d->cur : d->starting ? &d->pend : NULL;
+	const struct occurrence *now = bc_on(d) ? &d->cur : (d->bc == BC_STARTING) ? &d->pend : NULL;
 	int ours = now && !strncmp(now->id, "manual@", 7) && !strcmp(now->bulletin, b->id) &&
 		   strcmp(now->id, was_id);
 	if (ours) {
 		kv_begin(r, 1);
-		kv_put(r, "result", d->starting ? "starting" : was && em ? "preempted" : "playing");
+		kv_put(r, "result", (d->bc == BC_STARTING) ? "starting" : was && em ? "preempted" : "playing");
 		kv_put(r, "occurrence", now->id);
 		kv_put(r, "bulletin", b->id);
 		kv_put(r, "preempted", was && em ? was_id : "");
@@ -1608,17 +1765,17 @@ static void on_play(struct daemon *d, const struct control_peer *p, const char *
 static void on_stop(struct daemon *d, const struct control_peer *p, struct kvbuf *r)
 {
 	journal_request(d, p, "stop", NULL, 0);
-	if ((d->playing || d->starting) && engine_stop(d->eng)) {
+	if ((bc_on(d) || (d->bc == BC_STARTING)) && engine_stop(d->eng)) {
 		char id[OCC_ID_MAX];
-		if (d->playing) {
+		if (bc_on(d)) {
 			str_copy(id, d->cur.id, sizeof(id));
 			player_stop(d->pl);
-			record_end(d, "partial", "stopped by the operator (loaxactl stop)");
+			record_cut(d, "stopped by the operator (loaxactl stop)", BCE_STOP);
 		} else {
 			str_copy(id, d->pend.id, sizeof(id));
-			d->starting = 0;
 			record_outcome(d, "failed", &d->pend,
 				       "stopped by the operator (loaxactl stop) before the amplifier was ready");
+			bc_go(d, BCE_STOP);
 		}
 		seq_simple(d, SEV_END);
 		run_engine(d, NULL);
@@ -1733,6 +1890,219 @@ static void on_due_timer(struct daemon *d)
 	run_engine(d, NULL);
 }
 
+/* ---- the loop's handlers (registered once, in run) ---- */
+
+static void ev_signal(void *ctx, short rev)
+{
+	struct daemon *d = ctx;
+	on_signal(d);
+	if (d->quit)
+		ev_break(d->ev);
+}
+
+static void ev_due(void *ctx, short rev)
+{
+	on_due_timer(ctx);
+}
+
+static void ev_sync(void *ctx, short rev)
+{
+	struct daemon *d = ctx;
+	uint64_t x;
+	(void)!read(d->tfd_sync, &x, sizeof(x));
+	if (!d->synced && clock_synced(&d->st))
+		on_synced(d);
+	else if (!d->synced)
+		clock_mono_timer_in(d->tfd_sync, SYNC_RECHECK_MS);
+}
+
+static void ev_amp_timer(void *ctx, short rev)
+{
+	struct daemon *d = ctx;
+	uint64_t x;
+	if (read(d->tfd_amp, &x, sizeof(x)) == sizeof(x))
+		seq_simple(d, SEV_TIMER);
+}
+
+static void ev_watchdog(void *ctx, short rev)
+{
+	on_watchdog(ctx);
+}
+
+static void ev_jretry(void *ctx, short rev)
+{
+	on_journal_retry(ctx);
+}
+
+static void ev_spool_hold(void *ctx, short rev)
+{
+	struct daemon *d = ctx;
+	uint64_t x;
+	(void)!read(d->tfd_spool, &x, sizeof(x)); /* process_spool runs after the turn */
+}
+
+static void ev_helper(void *ctx, short rev)
+{
+	struct daemon *d = ctx;
+	if (d->helper)
+		on_helper(d);
+}
+
+static int src_amp_fds(void *ctx, struct pollfd *fds, int max)
+{
+	return amp_pollfds(((struct daemon *)ctx)->amp, fds, max < 2 ? max : 2);
+}
+
+static void src_amp(void *ctx, struct pollfd *fds, int n, int64_t now)
+{
+	struct daemon *d = ctx;
+	struct amp_result res;
+	if (amp_service(d->amp, fds, n, &res)) {
+		struct seq_event e = {.type = res.ok ? SEV_OP_OK : SEV_OP_ERROR, .rd = res.rd,
+				      .error = res.error, .retry_ms = res.retry_ms};
+		seq_feed(d, &e);
+	}
+}
+
+static int src_player_fds(void *ctx, struct pollfd *fds, int max)
+{
+	struct daemon *d = ctx;
+	return bc_on(d) && !(d->bc == BC_DRAINING) ? player_pollfds(d->pl, fds, max) : 0;
+}
+
+static void src_player(void *ctx, struct pollfd *fds, int n, int64_t now)
+{
+	struct daemon *d = ctx;
+	if (!bc_on(d) || (d->bc == BC_DRAINING))
+		return;
+	enum player_state ps = player_service(d->pl, fds, n);
+	if (ps == PLAYER_DONE || ps == PLAYER_ERROR)
+		finish_broadcast(d, ps);
+}
+
+static int src_control_fds(void *ctx, struct pollfd *fds, int max)
+{
+	return control_pollfds(((struct daemon *)ctx)->ctl, fds, max);
+}
+
+static void src_control(void *ctx, struct pollfd *fds, int n, int64_t now)
+{
+	control_service(((struct daemon *)ctx)->ctl, fds, n, now);
+}
+
+static int64_t src_control_deadline(void *ctx)
+{
+	return control_deadline(((struct daemon *)ctx)->ctl);
+}
+
+static int src_spool_fds(void *ctx, struct pollfd *fds, int max)
+{
+	return spool_pollfds(((struct daemon *)ctx)->spool, fds, max);
+}
+
+static void src_spool(void *ctx, struct pollfd *fds, int n, int64_t now)
+{
+	spool_service(((struct daemon *)ctx)->spool, fds, n);
+}
+
+static int src_mbs_fds(void *ctx, struct pollfd *fds, int max)
+{
+	struct daemon *d = ctx;
+	return d->mbs ? modbus_status_pollfds(d->mbs, fds, max) : 0;
+}
+
+static void src_mbs(void *ctx, struct pollfd *fds, int n, int64_t now)
+{
+	struct daemon *d = ctx;
+	status_snapshot(d);
+	modbus_status_service(d->mbs, fds, n);
+}
+
+/* issue 19: the monitor's capture, only while a broadcast plays */
+static int src_monitor_fds(void *ctx, struct pollfd *fds, int max)
+{
+	struct daemon *d = ctx;
+	return bc_on(d) && d->mon ? monitor_pollfds(d->mon, fds, max) : 0;
+}
+
+static void src_monitor(void *ctx, struct pollfd *fds, int n, int64_t now)
+{
+	struct daemon *d = ctx;
+	if (bc_on(d) && d->mon && monitor_service(d->mon, fds, n) < 0)
+		log_warnx("%s", monitor_error(d->mon));
+}
+
+/* issue 13: the fleet link's MQTT socket, its interest (want_write) and
+ * its next keepalive or reconnect */
+static int src_fleet_fds(void *ctx, struct pollfd *fds, int max)
+{
+	struct daemon *d = ctx;
+	int fd = fleet_fd(d->fleet);
+	if (fd < 0 || max < 1)
+		return 0;
+	fds[0] = (struct pollfd){.fd = fd, .events = fleet_events(d->fleet)};
+	return 1;
+}
+
+static void src_fleet(void *ctx, struct pollfd *fds, int n, int64_t now)
+{
+	struct daemon *d = ctx;
+	fleet_handle(d->fleet, n ? fds[0].revents : 0, now);
+}
+
+static int64_t src_fleet_deadline(void *ctx)
+{
+	struct daemon *d = ctx;
+	int64_t t = fleet_deadline_ms(d->fleet, mono_ms());
+	return t == INT64_MAX ? -1 : t;
+}
+
+static void fleet_appended(void *ctx)
+{
+	fleet_journal_appended(ctx);
+}
+
+/* Every descriptor and timer once, with its handler; called in this order
+ * each turn (a signal first: TERM stops the turn). */
+static void loop_register(struct daemon *d)
+{
+	struct ev *e = d->ev = ev_new(mono_ms);
+	ev_name(e, ev_fd_add(e, d->sfd, POLLIN, ev_signal, d), "signal");
+	d->ev_amp = ev_source_add(e, &(struct ev_source){.pollfds = src_amp_fds, .service = src_amp, .ctx = d});
+	ev_name(e, d->ev_amp, "amplifier");
+	ev_name(e, ev_fd_add(e, d->tfd_wd, POLLIN, ev_watchdog, d), "watchdog");
+	ev_name(e, ev_fd_add(e, d->tfd_jretry, POLLIN, ev_jretry, d), "journal retry");
+	d->ev_helper = ev_fd_add(e, helper_fd(d->helper), POLLIN, ev_helper, d);
+	ev_name(e, d->ev_helper, "helper");
+	ev_name(e, ev_fd_add(e, d->tfd_amp, POLLIN, ev_amp_timer, d), "amplifier timer");
+	ev_name(e, ev_fd_add(e, d->tfd_spool, POLLIN, ev_spool_hold, d), "spool hold");
+	ev_name(e, ev_fd_add(e, d->tfd_due, POLLIN, ev_due, d), "due timer");
+	ev_name(e, ev_fd_add(e, d->tfd_sync, POLLIN, ev_sync, d), "clock sync");
+	d->ev_player = ev_source_add(e, &(struct ev_source){.pollfds = src_player_fds, .service = src_player, .ctx = d});
+	ev_name(e, d->ev_player, "player");
+	ev_name(e, ev_source_add(e, &(struct ev_source){.pollfds = src_control_fds, .service = src_control,
+						       .deadline = src_control_deadline, .ctx = d}),
+		"control");
+	ev_name(e, ev_source_add(e, &(struct ev_source){.pollfds = src_spool_fds, .service = src_spool, .ctx = d}),
+		"spool");
+	ev_name(e, ev_source_add(e, &(struct ev_source){.pollfds = src_mbs_fds, .service = src_mbs, .ctx = d}),
+		"modbus status");
+	d->ev_mon = ev_source_add(e, &(struct ev_source){.pollfds = src_monitor_fds, .service = src_monitor, .ctx = d});
+	ev_name(e, d->ev_mon, "monitor");
+}
+
+/* The fleet link joins the loop once it exists (after the journal). */
+static void loop_register_fleet(struct daemon *d)
+{
+	if (!d->fleet)
+		return;
+	ev_name(d->ev, ev_source_add(d->ev, &(struct ev_source){.pollfds = src_fleet_fds, .service = src_fleet,
+								.deadline = src_fleet_deadline, .ctx = d}),
+		"fleet");
+	if (journal_hook(d, fleet_appended, d->fleet) < 0)
+		log_warnx("fleet: no room for the journal hook");
+}
+
 static int run(struct daemon *d)
 {
 	char err[512];
@@ -1752,7 +2122,9 @@ static int run(struct daemon *d)
 	d->tfd_sync = clock_mono_timer_new();
 	d->tfd_amp = clock_mono_timer_new();
 	d->tfd_jretry = clock_mono_timer_new();
-	if (d->sfd < 0 || d->tfd_due < 0 || d->tfd_sync < 0 || d->tfd_amp < 0 || d->tfd_jretry < 0)
+	d->tfd_spool = clock_mono_timer_new();
+	if (d->sfd < 0 || d->tfd_due < 0 || d->tfd_sync < 0 || d->tfd_amp < 0 || d->tfd_jretry < 0 ||
+	    d->tfd_spool < 0)
 		fatal("cannot create the event loop's descriptors");
 	d->mono_start = clock_mono_ns();
 	d->tfd_wd = -1;
@@ -1765,6 +2137,7 @@ static int run(struct daemon *d)
 		if (d->tfd_wd < 0 || clock_mono_timer_in(d->tfd_wd, d->wd_ms) < 0)
 			fatal("cannot arm the watchdog timer");
 	}
+	loop_register(d);
 
 	d->ctl = control_open(d->st.control, d->st.control_group, on_request, d, err, sizeof(err));
 	if (!d->ctl)
@@ -1779,6 +2152,7 @@ static int run(struct daemon *d)
 	d->fleet = fleet_new(&d->st, err, sizeof(err));
 	if (!d->fleet && err[0])
 		log_warnx("fleet: %s; running without the link to the district", err);
+	loop_register_fleet(d);
 	d->pl = player_new(d->st.audio_device, d->st.audio_fallback);
 	if (!d->pl)
 		fatalx("cannot create the audio player");
@@ -1792,8 +2166,8 @@ static int run(struct daemon *d)
 		set_error(d, "library catalog unreadable: %s", errs.n ? errs.msg[0] : libcat);
 	}
 	errlist_free(&errs);
-	filecheck_prime(&d->st, &d->cat);
 	log_info("library %s: %zu bulletins", d->st.library, d->cat.n);
+	request_verify(d);
 
 	d->sched = xcalloc(1, sizeof(*d->sched));
 	if (load_schedule(d, d->sched, d->pending_reject, sizeof(d->pending_reject)) < 0) {
@@ -1811,6 +2185,7 @@ static int run(struct daemon *d)
 	seq_params_from_config(&d->st.amp, &sp);
 	struct seq_out so;
 	d->seq = seq_new(&sp, &so);
+	request_resolve(d);
 	if (amp_enabled(d->amp))
 		log_info("amplifier %s: switching every coil off", amp_peer(d->amp));
 	perform(d, &so);
@@ -1839,137 +2214,27 @@ static int run(struct daemon *d)
 	notify_ready(NULL);
 
 	while (!d->quit) {
-		struct pollfd fds[MAX_POLL];
-		int n = 0;
-		fds[n++] = (struct pollfd){.fd = d->sfd, .events = POLLIN};
-		fds[n++] = (struct pollfd){.fd = d->tfd_due, .events = POLLIN};
-		fds[n++] = (struct pollfd){.fd = d->tfd_sync, .events = POLLIN};
-		fds[n++] = (struct pollfd){.fd = d->tfd_amp, .events = POLLIN};
-		fds[n++] = (struct pollfd){.fd = d->tfd_wd, .events = POLLIN}; /* -1: ignored by poll */
-		fds[n++] = (struct pollfd){.fd = d->tfd_jretry, .events = POLLIN};
-		fds[n++] = (struct pollfd){.fd = helper_fd(d->helper), .events = POLLIN};
-		int amp_at = n, namp = amp_pollfds(d->amp, fds + n, 2);
-		n += namp;
-		int sp_at = n, nsp = spool_pollfds(d->spool, fds + n, 2);
-		n += nsp;
-		int nctl = control_pollfds(d->ctl, fds + n, CONTROL_CLIENTS_MAX + 1);
-		int ctl_at = n;
-		n += nctl;
-		int mbs_at = n, nmbs = 0;
-		if (d->mbs) {
-			nmbs = modbus_status_pollfds(d->mbs, fds + n, MODBUS_STATUS_CLIENTS_MAX + 1);
-			n += nmbs;
-		}
-		/* issue 13: the fleet link's socket and its next deadline (before the
-		 * player, which may take every slot left) */
-		int fl_at = n;
-		fds[n++] = (struct pollfd){.fd = fleet_fd(d->fleet), .events = fleet_events(d->fleet)};
-		int64_t fl_dl = fleet_deadline_ms(d->fleet, mono_ms()), fl_in = fl_dl - mono_ms();
-		int timeout = fl_dl == INT64_MAX ? -1 : fl_in <= 0 ? 0 : fl_in > 3600000 ? 3600000 : (int)fl_in;
-		int pl_at = n, npl = 0;
-		if (d->playing && !d->player_done) {
-			npl = player_pollfds(d->pl, fds + n, MAX_POLL - n);
-			n += npl;
-		}
-		int mon_at = n, nmon = 0; /* issue 19: the monitor, only while playing */
-		if (d->playing && d->mon) {
-			nmon = monitor_pollfds(d->mon, fds + n, MAX_POLL - n);
-			n += nmon;
-		}
-		unsigned long ops = d->amp_ops, gen = d->bc_gen;
-		/* A connected control client's idle deadline also bounds the
-		 * sleep; with neither, nothing wakes the loop between events. */
-		int64_t cdl = control_deadline(d->ctl);
-		if (cdl >= 0) {
-			int64_t in = cdl - mono_ms();
-			int t = in < 0 ? 0 : in > INT_MAX - 1 ? INT_MAX : (int)in + 1;
-			if (timeout < 0 || t < timeout)
-				timeout = t;
-		}
-		if (poll(fds, (nfds_t)n, timeout) < 0) {
-			if (errno == EINTR)
-				continue;
+		if (ev_run_once(d->ev) < 0)
 			fatal("poll");
+		if (!d->quit) {
+			process_spool(d);
+			request_resolve(d);
 		}
-		if (fds[0].revents)
-			on_signal(d);
-		if (d->quit)
-			break;
-		/* Readiness seen by poll is only good for what was polled: skip
-		 * a Modbus operation or a player that has changed since. */
-		int amp_ready = 0;
-		for (int i = 0; i < namp; i++)
-			amp_ready |= fds[amp_at + i].revents != 0;
-		if (amp_ready && d->amp_ops == ops) {
-			struct amp_result res;
-			if (amp_service(d->amp, fds + amp_at, namp, &res)) {
-				struct seq_event e = {.type = res.ok ? SEV_OP_OK : SEV_OP_ERROR, .rd = res.rd,
-						      .error = res.error, .retry_ms = res.retry_ms};
-				seq_feed(d, &e);
-			}
-		}
-		if (fds[4].revents)
-			on_watchdog(d);
-		if (fds[5].revents)
-			on_journal_retry(d);
-		if (fds[6].revents && d->helper)
-			on_helper(d);
-		if (fds[3].revents) {
-			uint64_t x;
-			if (read(d->tfd_amp, &x, sizeof(x)) == sizeof(x))
-				seq_simple(d, SEV_TIMER);
-		}
-		if (fds[1].revents)
-			on_due_timer(d);
-		if (fds[2].revents) {
-			uint64_t x;
-			(void)!read(d->tfd_sync, &x, sizeof(x));
-			if (!d->synced && clock_synced(&d->st))
-				on_synced(d);
-			else if (!d->synced)
-				clock_mono_timer_in(d->tfd_sync, SYNC_RECHECK_MS);
-		}
-		if (npl && d->playing && !d->player_done && d->bc_gen == gen) {
-			int any = 0;
-			for (int i = 0; i < npl; i++)
-				any |= fds[pl_at + i].revents != 0;
-			if (any) {
-				enum player_state ps = player_service(d->pl, fds + pl_at, npl);
-				if (ps == PLAYER_DONE || ps == PLAYER_ERROR)
-					finish_broadcast(d, ps);
-			}
-		}
-		if (nmon && d->playing && d->mon && d->bc_gen == gen) {
-			int any = 0;
-			for (int i = 0; i < nmon; i++)
-				any |= fds[mon_at + i].revents != 0;
-			if (any && monitor_service(d->mon, fds + mon_at, nmon) < 0)
-				log_warnx("%s", monitor_error(d->mon));
-		}
-		if (d->fleet && (fds[fl_at].revents || mono_ms() >= fleet_deadline_ms(d->fleet, mono_ms()))) /* issue 13 */
-			fleet_handle(d->fleet, fds[fl_at].fd >= 0 ? fds[fl_at].revents : 0, mono_ms());
-		control_service(d->ctl, fds + ctl_at, nctl, mono_ms());
-		spool_service(d->spool, fds + sp_at, nsp);
-		process_spool(d);
-		if (nmbs) {
-			int any = 0;
-			for (int i = 0; i < nmbs; i++)
-				any |= fds[mbs_at + i].revents != 0;
-			if (any) {
-				status_snapshot(d);
-				modbus_status_service(d->mbs, fds + mbs_at, nmbs);
-			}
-		}
+		/* make bench reads this line: what kept the loop from others. */
+		const char *who;
+		int64_t slow = ev_slowest(d->ev, &who);
+		if (slow >= 10)
+			log_debug("loop: %s took %lld ms", who, (long long)slow);
 	}
 
-	notify_stopping(d->playing ? "stopping: the broadcast playing is recorded partial" : "stopping");
+	notify_stopping(bc_on(d) ? "stopping: the broadcast playing is recorded partial" : "stopping");
 	/* Safe state: the sequence ends what plays or waits (partial / failed
 	 * with the reason) and switches every coil off, waiting for it. */
 	amp_cancel(d->amp);
 	seq_simple(d, SEV_SHUTDOWN);
-	if (d->playing) {
+	if (bc_on(d)) {
 		player_stop(d->pl);
-		record_end(d, "partial", "the daemon was stopped during the broadcast");
+		record_cut(d, "the daemon was stopped during the broadcast", BCE_PREEMPT);
 	}
 	if (d->synced) {
 		const char *kv[] = {"reason", "stopped by signal", NULL};
@@ -1983,6 +2248,7 @@ static int run(struct daemon *d)
 	free(d->counts);
 	close(d->tfd_amp);
 	close(d->tfd_jretry);
+	close(d->tfd_spool);
 	control_close(d->ctl);
 	spool_close(d->spool);
 	helper_stop(d->helper);
@@ -1995,6 +2261,7 @@ static int run(struct daemon *d)
 	}
 	catalog_free(&d->cat);
 	filecheck_forget();
+	ev_free(d->ev);
 	close(d->sfd);
 	close(d->tfd_due);
 	close(d->tfd_sync);
@@ -2019,6 +2286,22 @@ static void check_amplifier(struct daemon *d, struct errlist *errs)
 		return;
 	}
 	struct amp_result r;
+	char host[256];
+	if (amp_needs_address(a, host, sizeof(host))) {
+		/* --check is no event loop: the lookup may wait here. */
+		struct addrinfo hints = {.ai_family = AF_INET, .ai_socktype = SOCK_STREAM}, *ai = NULL;
+		char addr[64] = "";
+		int e = getaddrinfo(host, NULL, &hints, &ai);
+		if (!e && ai->ai_family == AF_INET)
+			inet_ntop(AF_INET, &((struct sockaddr_in *)ai->ai_addr)->sin_addr, addr, sizeof(addr));
+		else if (!e && ai->ai_family == AF_INET6)
+			inet_ntop(AF_INET6, &((struct sockaddr_in6 *)ai->ai_addr)->sin6_addr, addr, sizeof(addr));
+		if (ai)
+			freeaddrinfo(ai);
+		if (!addr[0] || amp_set_address(a, addr, err, sizeof(err)) < 0)
+			fprintf(stderr, "%s: warning: amplifier host %s: %s\n", d->st.file, host,
+				e ? gai_strerror(e) : addr[0] ? err : "no address");
+	}
 	if (amp_run(a, AMP_CHECK, 0, &r) < 0) {
 		fprintf(stderr, "%s: warning: amplifier unreachable: %s\n", d->st.file, r.error);
 	} else {

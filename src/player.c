@@ -3,6 +3,7 @@
  * from the daemon's poll loop one period at a time. Never blocks: drain is
  * non-blocking too, and a suspended device is resumed without sleeping. */
 #include "player.h"
+#include "clock.h"
 #include "util.h"
 
 #include <alsa/asoundlib.h>
@@ -17,7 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define BUFFER_US 500000u /* ALSA ring buffer: survives a 0.5 s stall */
+#define BUFFER_US 2000000u /* ALSA ring buffer: survives a 2 s stall (an SD card's flush) */
 #define PERIOD_US 50000u  /* one wake-up and one decode every 50 ms */
 #define RESYNC_LIMIT 16384 /* bytes of junk skipped inside a damaged file */
 
@@ -43,6 +44,8 @@ struct player {
 	int draining;
 
 	int64_t written; /* frames accepted by the PCM, all repeats */
+	int pace_fd;     /* the fallback WAV file: a timer paces it in real time, -1 otherwise */
+	int64_t pace_t0; /* monotonic ns when it started */
 	int64_t played;  /* frozen figure once not PLAYING */
 	long xruns;
 	player_tap_fn tap; /* issue 19: the monitor's view of what is sent */
@@ -312,6 +315,7 @@ struct player *player_new(const char *device, const char *fallback_wav)
 	p->device = xstrdup(device && *device ? device : "default");
 	p->fallback = xstrdup(fallback_wav ? fallback_wav : "");
 	p->state = PLAYER_IDLE;
+	p->pace_fd = -1;
 	if (live_players++ == 0)
 		snd_lib_error_set_handler(alsa_log);
 	return p;
@@ -333,6 +337,9 @@ static void close_all(struct player *p)
 	p->buf = NULL;
 	p->buf_off = p->buf_len = 0;
 	p->draining = 0;
+	if (p->pace_fd >= 0)
+		close(p->pace_fd);
+	p->pace_fd = -1;
 }
 
 void player_free(struct player *p)
@@ -405,6 +412,12 @@ int player_start(struct player *p, const char *path, int repeat, double gain_db,
 		if (pcm_open(p, dev, p->fallback, p->err, sizeof p->err) < 0)
 			goto fail;
 		p->using_fallback = 1;
+		/* A file takes samples at once; a loudspeaker does not. Paced in
+		 * real time, stop and pre-emption behave as with a sound card. */
+		p->pace_fd = clock_mono_timer_new();
+		p->pace_t0 = clock_mono_ns();
+		if (p->pace_fd >= 0)
+			clock_mono_timer_in(p->pace_fd, 1);
 		/* Keep why the real device failed, for the log. */
 		str_copy(p->err, devfail, sizeof p->err);
 	}
@@ -422,6 +435,10 @@ int player_pollfds(struct player *p, struct pollfd *fds, int max)
 	int n;
 	if (p->state != PLAYER_PLAYING || !p->pcm || max <= 0)
 		return 0;
+	if (p->pace_fd >= 0) {
+		fds[0] = (struct pollfd){.fd = p->pace_fd, .events = POLLIN};
+		return 1;
+	}
 	n = snd_pcm_poll_descriptors(p->pcm, fds, (unsigned)max);
 	return n < 0 ? 0 : n;
 }
@@ -517,7 +534,19 @@ enum player_state player_service(struct player *p, struct pollfd *fds, int nfds)
 
 	if (p->state != PLAYER_PLAYING)
 		return p->state;
-	if (fds && nfds > 0) {
+	if (p->pace_fd >= 0) {
+		/* Paced: up to one period ahead of real time, then sleep a period. */
+		uint64_t x;
+		(void)!read(p->pace_fd, &x, sizeof(x));
+		int64_t due = (clock_mono_ns() - p->pace_t0) / 1000 * p->rate / 1000000 + (int64_t)p->period;
+		clock_mono_timer_in(p->pace_fd, PERIOD_US / 1000);
+		if (!p->draining && due <= p->written)
+			return PLAYER_PLAYING;
+		if (!p->draining) {
+			budget = (snd_pcm_uframes_t)(due - p->written);
+			goto write;
+		}
+	} else if (fds && nfds > 0) {
 		unsigned short rev = 0;
 		int e = snd_pcm_poll_descriptors_revents(p->pcm, fds, (unsigned)nfds, &rev);
 		if (e < 0)
@@ -528,9 +557,13 @@ enum player_state player_service(struct player *p, struct pollfd *fds, int nfds)
 	if (p->draining)
 		return drain_step(p);
 
-	/* At most a buffer's worth per call, so that a device that takes
-	 * samples at once (null, file) cannot keep the loop here. */
-	budget = p->buffer;
+	/* At most a quarter second per call (and a buffer's worth), so that
+	 * a device that takes samples at once (null, file) cannot keep the
+	 * loop here; a real device takes only what it has room for. */
+	budget = p->buffer < (snd_pcm_uframes_t)p->rate / 4 ? p->buffer : (snd_pcm_uframes_t)p->rate / 4;
+	if (budget < p->period)
+		budget = p->period;
+write:
 	while (budget > 0) {
 		snd_pcm_sframes_t n;
 		size_t len;

@@ -395,3 +395,19 @@ nomem:
 	errno = ENOMEM;
 	return -1;
 }
+
+int schedule_record_rotates(const struct schedule *s, const char *occ, const char *rotation)
+{
+	if (rotation)
+		return !strcmp(rotation, "yes");
+	const char *at = occ ? strchr(occ, '@') : NULL;
+	if (!at || !strncmp(occ, "manual@", 7))
+		return 0;
+	size_t n = (size_t)(at - occ);
+	for (size_t i = 0; i < s->nslots; i++) {
+		const struct slot *sl = &s->slots[i];
+		if (strlen(sl->id) == n && !strncmp(sl->id, occ, n))
+			return sl->campaign[0] && !sl->nbulletins;
+	}
+	return 1; /* a slot of an older schedule: as those journals counted it */
+}

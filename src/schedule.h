@@ -41,6 +41,17 @@ int schedule_slot_on_day(const struct schedule *s, const struct slot *sl, int32_
 /* The reason of the blackout covering instant t, or NULL. */
 const char *schedule_blackout_at(const struct schedule *s, int64_t t);
 
+/* The rotation rule (docs/SCHEDULE.md): a campaign's rotation moves on only
+ * when a campaign slot without bulletins of its own takes the campaign's
+ * next bulletin (it starts or fails); an explicit bulletin of the campaign
+ * or an on-demand play of one does not move it. For a journal `start` or
+ * `failed` record of occurrence occ: rotation is its `rotation` field
+ * ("yes"/"no"; NULL when absent, in journals written before issue 11: then
+ * an on-demand id does not, a slot of s decides by the rule, and a slot s
+ * no longer has does, as those journals were read). 1 if that record moved
+ * its campaign on. */
+int schedule_record_rotates(const struct schedule *s, const char *occ, const char *rotation);
+
 /* Next rotation position of a campaign after `last_bulletin` was attempted:
  * the index after it in the campaign's list, or 0 if not found / NULL. */
 size_t schedule_rotation_after(const struct campaign *c, const char *last_bulletin);

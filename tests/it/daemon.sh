@@ -30,7 +30,7 @@ sed -i "/id = \"tin-corrupt\"/,/sha256/ s/sha256 = \"[0-9a-f]*\"/sha256 = \"$sum
 
 cat >"$T/st/schedule.conf" <<'EOF'
 serial = 1;
-campaigns = ( { id = "sxh"; title = "Phòng, chống sốt xuất huyết"; bulletins = ["tin-a", "tin-long"]; target = 2; } );
+campaigns = ( { id = "sxh"; title = "Phòng, chống sốt xuất huyết"; bulletins = ["tin-long", "tin-a"]; target = 2; } );
 slots = (
   { id = "sang"; dates = ["2030-01-15"]; times = ["06:30"]; bulletins = ["tin-a"]; campaign = "sxh"; zones = [1, 2]; },
   { id = "loi"; dates = ["2030-01-15"]; times = ["06:32"];

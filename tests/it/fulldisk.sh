@@ -21,6 +21,11 @@ fi
 fd_cleanup() { [ -n "$DPID" ] && kill -9 "$DPID" 2>/dev/null; DPID=; wait 2>/dev/null; umount "$J" 2>/dev/null; it_cleanup; }
 trap fd_cleanup EXIT
 
+STATUS_PORT=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+cat >>"$CONF" <<EOF
+amplifier = { enabled = false; status = { enabled = true; address = "127.0.0.1"; port = $STATUS_PORT; }; };
+EOF
+reg19() { mbpoll -m tcp -p "$STATUS_PORT" -t 4 -r 20 -c 1 -1 -o 2 127.0.0.1 2>&1 | sed -n 's/^\[20\]: *\t*\([0-9]*\).*/\1/p' | tr -d '\t '; }
 ctl bulletin add "$AUD/v22k-mono.mp3" --id tin-a --title "Bản tin A" >/dev/null || bail "bulletin add"
 cat >"$T/st/schedule.conf" <<'EOF'
 serial = 1;
@@ -44,6 +49,9 @@ grep -q 'JOURNAL FAILING' "$T/daemon.log" || grep -q 'journal: cannot record sta
 	ok "the daemon says why in its log" || nok "log"
 out=$(ctl status)
 grep -q '^journal: *FAILING: ' <<<"$out" && ok "loaxactl status shows JOURNAL FAILING" || nok "status text: $out"
+if command -v mbpoll >/dev/null; then
+	[ "$(reg19)" = 1 ] && ok "Modbus status register 19 (journal failing) reads 1" || nok "register 19: $(reg19)"
+fi
 
 out=$(ctl play tin-a 2>&1); rc=$?
 [ $rc = 1 ] && grep -q 'cannot record its start' <<<"$out" && [ ! -s "$T/out.raw" ] &&
@@ -62,6 +70,9 @@ grep -c . "$J"/2030-02.log 2>/dev/null | grep -qx 0 || [ ! -s "$J/2030-02.log" ]
 rm "$J/filler"
 for _ in $(seq 160); do ctl status --fields | grep -qx 'journal=ok' && break; sleep 0.05; done
 ctl status --fields | grep -qx 'journal=ok' && ok "journal=ok again once there is room" || nok "journal still failing"
+if command -v mbpoll >/dev/null; then
+	[ "$(reg19)" = 0 ] && ok "Modbus register 19 back to 0" || nok "register 19 after: $(reg19)"
+fi
 ev=$(awk '{print $2}' "$J/2030-02.log" | tr '\n' ' ')
 case $ev in
 "open failed request failed request start end "*) ok "held records written in order: $ev" ;;

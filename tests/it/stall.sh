@@ -65,14 +65,21 @@ EOF
 )
 awk -v w="$worst" 'BEGIN{exit !(w != "" && w < 0.5)}' && ok "library locked, bundle waiting for it: status answers within ${worst} s" ||
 	nok "status waited ${worst:-?} s"
+grep -q 'tin-a.mp3: SHA-256 as the helper read it' "$T/daemon.log" &&
+	ok "the due bulletin's SHA-256 came from the helper, not hashed in the loop" || nok "bulletin hashed in the loop"
 line=$(grep ' start occ=sang@2030-01-15T06:30 ' "$T"/st/journal/*.log)
 case ${line%% *} in 2030-01-15T06:30:0[0-1]+07:00) ok "the due broadcast started on time (${line%% *})" ;; *) nok "start: ${line:-none}" ;; esac
 grep -q 'schedule-installed serial=2' "$T"/st/journal/*.log && nok "installed while the lock was held" ||
 	ok "the bundle is not installed while someone else holds the library lock"
+grep -q 'bundle moi: the library is locked by another program.*trying again in 2 s' "$T/daemon.log" &&
+	ok "the lock is taken without waiting: the bundle is tried again every 2 s" || nok "no retry line"
 wait "$LOCKER"
 wait_journal 'schedule-installed serial=2 ' 10 && ok "installed once the lock is free" || nok "not installed after the lock"
 grep -q '^tin-b ' <(ctl bulletin list) && ok "its bulletin is in the library" || nok "tin-b missing"
 [ "$(ctl status --fields | sed -n 's/^schedule.serial=//p')" = 2 ] && ok "the daemon switched to serial 2" || nok "serial"
+for _ in $(seq 40); do [ -s "$T/st/journal/schedules/2.conf" ] && break; sleep 0.05; done
+cmp -s "$T/st/journal/schedules/2.conf" "$T/st/schedule.conf" && [ -s "$T/st/journal/schedules/2.conf.minisig" ] &&
+	ok "the helper archived serial 2 and its signature beside the journal" || nok "archive: $(ls "$T/st/journal/schedules" 2>&1)"
 ps -o comm= --ppid "$DPID" | grep -q loaxad-helper && ok "the work is done by a helper process (loaxad-helper)" ||
 	nok "no helper process: $(ps -o pid,comm --ppid "$DPID")"
 stop_daemon

@@ -793,6 +793,30 @@ static void test_year_cross_check(void **state)
 	sched_del(s);
 }
 
+
+/* The rotation rule for journal records (docs/SCHEDULE.md). */
+static void test_record_rotates(void **state)
+{
+	struct schedule *s = sched_new();
+	size_t r = add_slot(s, "rot", "06:30");
+	snprintf(s->slots[r].campaign, ID_MAX, "c");
+	size_t e = add_slot(s, "expl", "06:35");
+	snprintf(s->slots[e].campaign, ID_MAX, "c");
+	s->slots[e].nbulletins = words("b3", &s->slots[e].bulletins);
+	size_t p = add_slot(s, "plain", "07:00");
+	(void)p;
+	assert_int_equal(schedule_record_rotates(s, "rot@2030-01-15T06:30", NULL), 1);
+	assert_int_equal(schedule_record_rotates(s, "expl@2030-01-15T06:35", NULL), 0);
+	assert_int_equal(schedule_record_rotates(s, "plain@2030-01-15T07:00", NULL), 0);
+	assert_int_equal(schedule_record_rotates(s, "manual@2030-01-15T07:00:01#3", NULL), 0);
+	assert_int_equal(schedule_record_rotates(s, "gone@2030-01-15T07:00", NULL), 1);
+	/* The record's own word wins. */
+	assert_int_equal(schedule_record_rotates(s, "expl@2030-01-15T06:35", "yes"), 1);
+	assert_int_equal(schedule_record_rotates(s, "rot@2030-01-15T06:30", "no"), 0);
+	assert_int_equal(schedule_record_rotates(s, NULL, NULL), 0);
+	sched_del(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -812,6 +836,7 @@ int main(void)
 		cmocka_unit_test(test_split_stable),
 		cmocka_unit_test_teardown(test_berlin_dst, restore_zone),
 		cmocka_unit_test(test_year_cross_check),
+		cmocka_unit_test(test_record_rotates),
 	};
 	return cmocka_run_group_tests(tests, setup_zone, NULL);
 }
