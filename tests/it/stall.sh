@@ -65,7 +65,7 @@ EOF
 )
 awk -v w="$worst" 'BEGIN{exit !(w != "" && w < 0.5)}' && ok "library locked, bundle waiting for it: status answers within ${worst} s" ||
 	nok "status waited ${worst:-?} s"
-grep -q 'tin-a.mp3: SHA-256 as the helper read it' "$T/daemon.log" &&
+grep -q 'tin-a.mp3: unchanged since it last hashed right' "$T/daemon.log" &&
 	ok "the due bulletin's SHA-256 came from the helper, not hashed in the loop" || nok "bulletin hashed in the loop"
 line=$(grep ' start occ=sang@2030-01-15T06:30 ' "$T"/st/journal/*.log)
 case ${line%% *} in 2030-01-15T06:30:0[0-1]+07:00) ok "the due broadcast started on time (${line%% *})" ;; *) nok "start: ${line:-none}" ;; esac
