@@ -414,6 +414,14 @@ static int start_broadcast(struct daemon *d, const struct occurrence *o)
 		record_outcome(d, "failed", o, err);
 		return 0;
 	}
+	/* issue 12: a pushed bulletin plays only as signed, whatever the catalog says. */
+	const char *pin = schedule_pinned_sha(d->sched, b->id);
+	if (pin && strcmp(sum, pin)) {
+		snprintf(err, sizeof(err), "checksum: %s is not the recording the signed schedule names for %s (SHA-256 %.16s..., signed %.16s...)",
+			 path, b->id, sum, pin);
+		record_outcome(d, "failed", o, err);
+		return 0;
+	}
 	d->pend = *o;
 	str_copy(d->pend_path, path, sizeof(d->pend_path));
 	d->pend_expected = b->duration * (o->repeat > 0 ? o->repeat : 1);

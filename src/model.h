@@ -130,6 +130,15 @@ struct schedule {
 	char file[PATHBUF];
 	char sha256[65];          /* of the file's bytes */
 	long long serial;
+	/* Where it may play (issue 12): "" = not said; stations: NULL = all of the district. */
+	char district[ID_MAX];
+	char (*stations)[ID_MAX];
+	size_t nstations;
+	int district_line, stations_line;
+	/* bulletin -> SHA-256 from its files section: what a (signed) push
+	 * pinned; checked again at play time */
+	struct schedule_pin { char id[ID_MAX]; char sha256[65]; } *pins;
+	size_t npins;
 	struct campaign *campaigns;
 	size_t ncampaigns;
 	struct slot *slots;
@@ -147,6 +156,7 @@ struct bulletin {
 	int rate, channels;
 	char sha256[65];
 	char added[32];           /* ISO 8601 */
+	char signer[24];          /* key id of the signed push that brought it; "" = local */
 };
 
 struct catalog {
@@ -159,5 +169,7 @@ void schedule_free(struct schedule *s);
 void catalog_free(struct catalog *c);
 ssize_t schedule_campaign_index(const struct schedule *s, const char *id); /* or -1 */
 const struct bulletin *catalog_find(const struct catalog *c, const char *id);
+/* The SHA-256 the schedule's files section gives bulletin id, or NULL. */
+const char *schedule_pinned_sha(const struct schedule *s, const char *id);
 
 #endif
