@@ -16,7 +16,7 @@
 #include "util.h"
 
 #define MBAP_LEN 6      /* transaction, protocol, length; the unit id is counted in length */
-#define FRAME_MAX 260   /* MBAP + unit id + 253-byte PDU */
+#define FRAME_MAX MODBUS_STATUS_FRAME_MAX
 #define READ_MAX 125    /* registers one request may read */
 
 enum { EX_ILLEGAL_FUNCTION = 1, EX_ILLEGAL_ADDRESS = 2, EX_ILLEGAL_VALUE = 3 };
@@ -182,7 +182,7 @@ int modbus_status_pollfds(struct modbus_status *m, struct pollfd *fds, int max)
 }
 
 /* Answer one request PDU (pdu[0] is the function). Returns the reply PDU's length. */
-static size_t answer(const struct modbus_status *m, const uint8_t *pdu, size_t len, uint8_t *out)
+static size_t answer(const uint16_t *regs, const uint8_t *pdu, size_t len, uint8_t *out)
 {
 	uint8_t fn = pdu[0];
 	uint8_t ex = 0;
@@ -197,8 +197,8 @@ static size_t answer(const struct modbus_status *m, const uint8_t *pdu, size_t l
 			out[0] = fn;
 			out[1] = (uint8_t)(2 * qty);
 			for (unsigned i = 0; i < qty; i++) {
-				out[2 + 2 * i] = (uint8_t)(m->regs[addr + i] >> 8);
-				out[3 + 2 * i] = (uint8_t)m->regs[addr + i];
+				out[2 + 2 * i] = (uint8_t)(regs[addr + i] >> 8);
+				out[3 + 2 * i] = (uint8_t)regs[addr + i];
 			}
 			return 2 + 2 * qty;
 		}
@@ -210,33 +210,43 @@ static size_t answer(const struct modbus_status *m, const uint8_t *pdu, size_t l
 	return 2;
 }
 
+long modbus_status_frame(const uint16_t *regs, const uint8_t *in, size_t n,
+			 uint8_t out[MODBUS_STATUS_FRAME_MAX], size_t *outlen)
+{
+	if (n < MBAP_LEN + 1)
+		return 0;
+	unsigned proto = (unsigned)(in[2] << 8 | in[3]);
+	unsigned len = (unsigned)(in[4] << 8 | in[5]); /* unit id + PDU */
+	if (proto != 0 || len < 2 || len > FRAME_MAX - MBAP_LEN)
+		return -1;
+	size_t total = MBAP_LEN + len;
+	if (n < total)
+		return 0;
+	size_t plen = answer(regs, in + MBAP_LEN + 1, len - 1, out + MBAP_LEN + 1);
+	memcpy(out, in, 4); /* transaction and protocol id */
+	out[4] = (uint8_t)((plen + 1) >> 8);
+	out[5] = (uint8_t)(plen + 1);
+	out[6] = in[6]; /* unit id, echoed */
+	*outlen = MBAP_LEN + 1 + plen;
+	return (long)total;
+}
+
 /* Parse and answer every whole frame in the client's buffer. 0, or -1 to
  * drop the client (not Modbus TCP, or it does not take our reply). */
 static int serve_frames(struct modbus_status *m, struct client *c)
 {
-	while (c->n >= MBAP_LEN + 1) {
-		const uint8_t *f = c->in;
-		unsigned proto = (unsigned)(f[2] << 8 | f[3]);
-		unsigned len = (unsigned)(f[4] << 8 | f[5]); /* unit id + PDU */
-		if (proto != 0 || len < 2 || len > FRAME_MAX - MBAP_LEN)
-			return -1;
-		size_t total = MBAP_LEN + len;
-		if (c->n < total)
-			return 0;
+	for (;;) {
 		uint8_t out[FRAME_MAX];
-		size_t plen = answer(m, f + MBAP_LEN + 1, len - 1, out + MBAP_LEN + 1);
-		memcpy(out, f, 4); /* transaction and protocol id */
-		out[4] = (uint8_t)((plen + 1) >> 8);
-		out[5] = (uint8_t)(plen + 1);
-		out[6] = f[6]; /* unit id, echoed */
-		size_t olen = MBAP_LEN + 1 + plen;
+		size_t olen = 0;
+		long total = modbus_status_frame(m->regs, c->in, c->n, out, &olen);
+		if (total <= 0)
+			return (int)total;
 		ssize_t w = send(c->fd, out, olen, MSG_NOSIGNAL | MSG_DONTWAIT);
 		if (w != (ssize_t)olen)
 			return -1; /* a client that does not read its replies */
-		memmove(c->in, c->in + total, c->n - total);
-		c->n -= total;
+		memmove(c->in, c->in + total, c->n - (size_t)total);
+		c->n -= (size_t)total;
 	}
-	return 0;
 }
 
 static void accept_clients(struct modbus_status *m)

@@ -19,6 +19,7 @@
 #define MODBUS_STATUS_CAMPAIGNS_MAX 32
 #define MODBUS_STATUS_NREGS (100 + 16 * MODBUS_STATUS_CAMPAIGNS_MAX)
 #define MODBUS_STATUS_MAP_VERSION 1
+#define MODBUS_STATUS_FRAME_MAX 260 /* MBAP + unit id + 253-byte PDU */
 
 enum { MBS_STATION_WAITING_CLOCK = 0, MBS_STATION_IDLE = 1, MBS_STATION_STARTING = 2,
        MBS_STATION_PLAYING = 3 };
@@ -68,5 +69,13 @@ size_t modbus_status_clients(const struct modbus_status *m);
 
 /* The register map for s (MODBUS_STATUS_NREGS registers into regs). */
 void modbus_status_encode(const struct status_snapshot *s, uint16_t *regs);
+
+/* The request parser (pure): the first Modbus TCP frame of in (n bytes
+ * received so far) answered from regs (MODBUS_STATUS_NREGS registers).
+ * Returns the bytes it took, with the reply in out (*outlen bytes); 0 when
+ * the frame is not complete yet; -1 when in is not Modbus TCP (drop the
+ * client). Reads are answered, writes refused: the server is read-only. */
+long modbus_status_frame(const uint16_t *regs, const uint8_t *in, size_t n,
+			 uint8_t out[MODBUS_STATUS_FRAME_MAX], size_t *outlen);
 
 #endif
