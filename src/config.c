@@ -14,6 +14,7 @@
 
 #include "civil.h"
 #include "minisign.h"
+#include "modbus_status.h"
 
 struct ctx {
 	const char *file;
@@ -438,12 +439,27 @@ static void load_amp(struct ctx *c, const config_setting_t *a, struct amp_config
 	}
 	config_setting_t *s = section(c, a, "status");
 	if (s) {
-		static const char *const sk[] = {"enabled", "address", "port", NULL};
+		static const char *const sk[] = {"enabled", "address", "port", "allow", NULL};
 		check_keys(c, s, "amplifier.status", sk);
 		get_bool(c, s, "enabled", &amp->status_enabled, "amplifier.status");
 		get_str(c, s, "address", amp->status_address, sizeof(amp->status_address), 0,
 			"amplifier.status");
 		get_int(c, s, "port", &amp->status_port, 1, 65535, 0, "amplifier.status");
+		config_setting_t *al = get_seq(c, s, "allow", "amplifier.status");
+		int na = al ? config_setting_length(al) : 0;
+		if (na > (int)ARRAY_LEN(amp->status_allow))
+			ERR(c, line_of(al), "amplifier.status: 'allow' lists more than %zu networks",
+			    ARRAY_LEN(amp->status_allow));
+		for (int i = 0; i < na && amp->nstatus_allow < ARRAY_LEN(amp->status_allow); i++) {
+			const char *v = config_setting_get_string_elem(al, i);
+			struct status_net net;
+			if (!v || strlen(v) >= sizeof(amp->status_allow[0]) || modbus_status_net_parse(v, &net) < 0) {
+				ERR(c, line_of(al), "amplifier.status: 'allow' entry %d is not an address or a network (\"192.168.1.0/24\", \"10.0.0.5\", \"fd00::/8\")",
+				    i + 1);
+				continue;
+			}
+			str_copy(amp->status_allow[amp->nstatus_allow++], v, sizeof(amp->status_allow[0]));
+		}
 	}
 	if (amp->enabled) {
 		if (amp->tcp && !amp->host[0])

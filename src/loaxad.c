@@ -1366,6 +1366,14 @@ static int run(struct daemon *d)
 		if (d->mbs) {
 			log_info("Modbus status server on %s port %d", d->st.amp.status_address,
 				 modbus_status_port(d->mbs));
+			/* issue 12: who may connect (amplifier.status.allow). */
+			if (modbus_status_allow(d->mbs, d->st.amp.status_allow, d->st.amp.nstatus_allow, err,
+						sizeof(err)) < 0)
+				fatalx("%s", err);
+			if (!d->st.amp.nstatus_allow && strcmp(d->st.amp.status_address, "127.0.0.1") &&
+			    strcmp(d->st.amp.status_address, "::1"))
+				log_warnx("Modbus status server on %s with no amplifier.status.allow: anyone who can reach that address can read it",
+					  d->st.amp.status_address);
 		} else {
 			log_warnx("%s; running without it", err);
 			set_error(d, "%s", err);

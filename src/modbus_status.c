@@ -6,7 +6,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <arpa/inet.h>
 #include <netdb.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +33,9 @@ struct client {
 struct modbus_status {
 	int lfd;
 	int port;
+	struct status_net allow[16];
+	size_t nallow;
+	uint64_t refused;
 	struct client c[MODBUS_STATUS_CLIENTS_MAX];
 	size_t nc;
 	uint64_t tick;
@@ -137,6 +142,89 @@ struct modbus_status *modbus_status_open(const char *address, int port, char *er
 	struct status_snapshot none = {0};
 	modbus_status_encode(&none, m->regs);
 	return m;
+}
+
+int modbus_status_net_parse(const char *s, struct status_net *out)
+{
+	char a[64];
+	const char *slash = strchr(s, '/');
+	size_t al = slash ? (size_t)(slash - s) : strlen(s);
+	if (!al || al >= sizeof(a))
+		return -1;
+	memcpy(a, s, al);
+	a[al] = '\0';
+	memset(out, 0, sizeof(*out));
+	if (inet_pton(AF_INET, a, out->addr) == 1) {
+		out->family = AF_INET;
+		out->bits = 32;
+	} else if (inet_pton(AF_INET6, a, out->addr) == 1) {
+		out->family = AF_INET6;
+		out->bits = 128;
+	} else {
+		return -1;
+	}
+	if (slash) {
+		char *end;
+		long b = strtol(slash + 1, &end, 10);
+		if (end == slash + 1 || *end || b < 0 || b > out->bits)
+			return -1;
+		out->bits = (int)b;
+	}
+	return 0;
+}
+
+int modbus_status_net_match(int family, const uint8_t *addr, const struct status_net *nets, size_t n)
+{
+	static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+	if (family == AF_INET6 && !memcmp(addr, mapped, 12)) {
+		family = AF_INET;
+		addr += 12;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (nets[i].family != family)
+			continue;
+		int bits = nets[i].bits, k = 0;
+		for (; bits >= 8; bits -= 8, k++)
+			if (addr[k] != nets[i].addr[k])
+				break;
+		if (bits >= 8)
+			continue;
+		uint8_t mask = (uint8_t)(0xff00 >> bits);
+		if (!bits || (addr[k] & mask) == (nets[i].addr[k] & mask))
+			return 1;
+	}
+	return 0;
+}
+
+int modbus_status_allow(struct modbus_status *m, const char (*nets)[64], size_t n, char *err,
+			size_t errn)
+{
+	if (n > ARRAY_LEN(m->allow)) {
+		snprintf(err, errn, "Modbus status server: at most %zu allowed networks", ARRAY_LEN(m->allow));
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (modbus_status_net_parse(nets[i], &m->allow[i]) < 0) {
+			snprintf(err, errn, "Modbus status server: \"%s\" is not an address or a network", nets[i]);
+			m->nallow = 0;
+			return -1;
+		}
+	m->nallow = n;
+	return 0;
+}
+
+/* 1 if the peer may be served (no allow list, or in it). */
+static int peer_allowed(const struct modbus_status *m, const struct sockaddr_storage *ss)
+{
+	if (!m->nallow)
+		return 1;
+	if (ss->ss_family == AF_INET)
+		return modbus_status_net_match(AF_INET, (const uint8_t *)&((const struct sockaddr_in *)ss)->sin_addr,
+					       m->allow, m->nallow);
+	if (ss->ss_family == AF_INET6)
+		return modbus_status_net_match(AF_INET6, ((const struct sockaddr_in6 *)ss)->sin6_addr.s6_addr,
+					       m->allow, m->nallow);
+	return 0;
 }
 
 static void drop(struct modbus_status *m, size_t i)
@@ -252,9 +340,21 @@ static int serve_frames(struct modbus_status *m, struct client *c)
 static void accept_clients(struct modbus_status *m)
 {
 	for (int k = 0; k < 16; k++) {
-		int fd = accept4(m->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		struct sockaddr_storage ss;
+		socklen_t sl = sizeof(ss);
+		int fd = accept4(m->lfd, (struct sockaddr *)&ss, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd < 0)
 			return;
+		if (!peer_allowed(m, &ss)) {
+			close(fd); /* not on amplifier.status.allow: not a byte read or sent */
+			if (!m->refused++) {
+				char h[64] = "?";
+				getnameinfo((struct sockaddr *)&ss, sl, h, sizeof(h), NULL, 0, NI_NUMERICHOST);
+				log_warnx("Modbus status server: refused a client from %s (not in amplifier.status.allow; further refusals are not logged)",
+					  h);
+			}
+			continue;
+		}
 		if (m->nc == MODBUS_STATUS_CLIENTS_MAX) {
 			size_t old = 0; /* make room: the least recently active goes */
 			for (size_t i = 1; i < m->nc; i++)

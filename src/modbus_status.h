@@ -51,10 +51,28 @@ struct status_snapshot {
 
 struct modbus_status;
 
+/* A network clients may connect from: an IPv4 or IPv6 address and a prefix
+ * length (all bits when none is given). */
+struct status_net {
+	int family;         /* AF_INET or AF_INET6 */
+	uint8_t addr[16];
+	int bits;
+};
+/* Parse "ADDR" or "ADDR/BITS" (numeric IPv4 or IPv6). 0 or -1. */
+int modbus_status_net_parse(const char *s, struct status_net *out);
+/* 1 if the address (AF_INET: 4 bytes, AF_INET6: 16; an IPv4-mapped IPv6
+ * address counts as IPv4) is in one of the n networks. */
+int modbus_status_net_match(int family, const uint8_t *addr, const struct status_net *nets, size_t n);
+
 /* Listen on address (numeric IPv4 or IPv6) and port (0 = any free port,
  * for tests). NULL with a message in err. */
 struct modbus_status *modbus_status_open(const char *address, int port, char *err, size_t errn);
 void modbus_status_close(struct modbus_status *m);
+/* Serve only clients from these networks (amplifier.status.allow): any
+ * other is closed at once, before a byte is read. n = 0: everyone. Each
+ * entry as modbus_status_net_parse takes it. 0, or -1 with err. */
+int modbus_status_allow(struct modbus_status *m, const char (*nets)[64], size_t n, char *err,
+			size_t errn);
 int modbus_status_port(const struct modbus_status *m); /* the port bound */
 
 /* Replace the registers served from now on. */

@@ -46,6 +46,10 @@ struct amp_config {
 	int status_enabled;     /* read-only Modbus TCP status server */
 	char status_address[64];
 	int status_port;
+	/* issue 12: who may connect to the status server ("ADDR" or "ADDR/BITS",
+	 * IPv4 or IPv6); none = anyone who can reach the address */
+	char status_allow[16][64];
+	size_t nstatus_allow;
 };
 
 struct station {
