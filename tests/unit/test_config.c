@@ -321,7 +321,7 @@ static void test_station_single_errors(void **state)
 		{ST_OK "amplifier = {\n  enabled = true;\n  transport = \"serial\";\n  device = \"/dev/x\";\n};\n", 4,
 		 "transport must be"},
 		{ST_OK "amplifier = {\n  parity = \"X\";\n};\n", 3, "parity"},
-		{ST_OK "amplifier = {\n  status = { enabled = true; address = \"0.0.0.0\";\n    allow = [\"192.168.1.0/24\", \"10.0.0.300\"]; };\n};\n", 3,
+		{ST_OK "amplifier = {\n  status = { enabled = true; address = \"0.0.0.0\";\n    allow = [\"192.168.1.0/24\", \"10.0.0.300\"]; };\n};\n", 4,
 		 "'allow' entry 2 is not an address or a network"},
 		{ST_OK "amplifier = {\n  zones = ( { zone = 1; coil = 1; },\n { zone = 1; coil = 2; } );\n};\n", 4,
 		 "zone 1 is mapped twice (also line 3)"},
