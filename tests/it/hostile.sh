@@ -164,16 +164,18 @@ grep -q 'reason: a symbolic link' "$SP/rejected/link.mp3.why" 2>/dev/null && [ -
 name=$'evil\nloaxad: forged line'
 printf 'serial = 5;\nslots = ();\n' >"$SP/$name.conf"
 printf 'junk\n' >"$SP/$name.conf.minisig"
-ln -s /etc/passwd "$SP/$'x\nreason: forged'"
+odd=$'x\nreason: forged'
+ln -s /etc/passwd "$SP/$odd"
 wait_file "$SP/rejected/$name.why" 10 && [ "$(grep -c '^reason:' "$SP/rejected/$name.why")" = 1 ] &&
 	! grep -q '^loaxad: forged' "$SP/rejected/$name.why" && grep -q 'evil\\nloaxad: forged line' "$SP/rejected/$name.why" &&
 	ok "a newline in a bundle's name: escaped in its .why, no forged line" ||
 	nok ".why: $(cat "$SP/rejected/$name.why" 2>&1)"
-wait_file "$SP/rejected/$'x\nreason: forged'.why" 5 &&
-	[ "$(grep -c '^reason:' "$SP/rejected/$'x\nreason: forged'.why")" = 1 ] &&
+wait_file "$SP/rejected/$odd.why" 5 && [ -L "$SP/rejected/$odd" ] &&
+	[ "$(grep -c '^reason:' "$SP/rejected/$odd.why")" = 1 ] && grep -q 'file x\\nreason: forged at' "$SP/rejected/$odd.why" &&
 	ok "... and in an odd file's .why" || nok "odd .why: $(cat "$SP/rejected/"x*.why 2>&1)"
 sleep 0.3
 ! grep -qE '^(<[0-9]>)?(loaxad: forged|reason: forged)' "$T/daemon.log" && grep -q 'evil\\nloaxad: forged line' "$T/daemon.log" &&
+	grep -q 'x\\nreason: forged is a symbolic link' "$T/daemon.log" &&
 	ok "... and in the daemon's log" || nok "log: $(grep -n forged "$T/daemon.log")"
 
 # ---- 7. a 2 GiB audio file whose size the schedule omits ----
