@@ -566,6 +566,9 @@ static int load_schedule(struct daemon *d, struct schedule *out, char *why, size
 		snprintf(why, n, "%s%s", errs.n ? errs.msg[0] : "invalid schedule",
 			 errs.n > 1 ? " (and more: see loaxactl schedule check)" : "");
 		schedule_free(out);
+	} else if (bundle_serial_raise(&d->st, out->serial) < 0) {
+		/* issue 12: the highest serial ever in force, kept on its own. */
+		log_warn("cannot record serial %lld in %s/" BUNDLE_SERIAL_FILE, out->serial, d->st.state);
 	}
 	errlist_free(&errs);
 	return r;
