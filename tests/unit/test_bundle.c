@@ -595,6 +595,46 @@ static void test_clean_staged(void **state)
 	assert_true(exists("lib/keep.mp3"));
 }
 
+/* issue 12: what the spool refuses at once. */
+static void test_odd_files(void **state)
+{
+	(void)state;
+	struct stat sb;
+	assert_int_equal(run("cd %s && rm -rf odd && mkdir odd && cd odd && echo x >plain && echo y >two && ln two two-b && "
+			     "ln -s plain link && mkfifo fifo && mkdir sub", dir), 0);
+	assert_int_equal(lstat(P("odd/plain"), &sb), 0);
+	assert_null(spool_odd_file(&sb));
+	assert_int_equal(lstat(P("odd/sub"), &sb), 0);
+	assert_null(spool_odd_file(&sb));
+	assert_int_equal(lstat(P("odd/two"), &sb), 0);
+	assert_non_null(strstr(spool_odd_file(&sb), "hard link"));
+	assert_int_equal(lstat(P("odd/link"), &sb), 0);
+	assert_non_null(strstr(spool_odd_file(&sb), "symbolic link"));
+	assert_int_equal(lstat(P("odd/fifo"), &sb), 0);
+	assert_non_null(strstr(spool_odd_file(&sb), "FIFO"));
+	assert_int_equal(stat("/dev/null", &sb), 0);
+	assert_non_null(strstr(spool_odd_file(&sb), "device"));
+	/* Readers never wait on a FIFO nor follow a link when told not to. */
+	char *buf = NULL, sum[65];
+	size_t len;
+	assert_int_equal(read_file_all(P("odd/fifo"), 100, 1, &buf, &len), -1);
+	assert_int_equal(errno, EINVAL);
+	assert_int_equal(read_file_all(P("odd/link"), 100, 1, &buf, &len), -1);
+	assert_int_equal(errno, ELOOP);
+	assert_int_equal(sha256_file(P("odd/fifo"), sum), -1);
+	assert_int_equal(errno, EINVAL);
+	assert_int_equal(sha256_file_max(P("odd/plain"), 1, 0, sum), -1);
+	assert_int_equal(errno, EFBIG);
+	assert_int_equal(sha256_file_max(P("odd/plain"), 2, 1, sum), 0);
+	assert_int_equal(sha256_file_max(P("odd/link"), 100, 1, sum), -1);
+	/* Atomic writes never go through a link planted under their temporary name. */
+	char tmpname[512];
+	snprintf(tmpname, sizeof(tmpname), "%s.tmp.%ld", P("odd/out"), (long)getpid());
+	assert_int_equal(symlink(P("odd/plain"), tmpname), 0);
+	assert_int_equal(write_file_atomic(P("odd/out"), "new\n", 4), 0);
+	assert_int_equal(run("grep -qx x %s && grep -qx new %s", P("odd/plain"), P("odd/out")), 0);
+}
+
 static void test_temp_names(void **state)
 {
 	(void)state;
@@ -621,6 +661,7 @@ int main(void)
 		cmocka_unit_test(test_install_refusals),
 		cmocka_unit_test(test_spool_reject_and_remove),
 		cmocka_unit_test(test_clean_staged),
+		cmocka_unit_test(test_odd_files),
 		cmocka_unit_test(test_temp_names),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
