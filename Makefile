@@ -301,8 +301,8 @@ FUZZ_CFLAGS = -std=c11 -D_GNU_SOURCE $(filter-out -Wno-format-truncation,$(WARN)
 # Each harness links only the modules it reaches (a quicker build for the suite).
 FUZZ_MODS_record := record civil util kv
 FUZZ_MODS_minisign := minisign util kv
-FUZZ_MODS_bundle := config civil minisign model util kv
-FUZZ_MODS_schedule := config civil minisign model validate schedule util kv
+FUZZ_MODS_bundle := config civil minisign modbus_status model util kv
+FUZZ_MODS_schedule := config civil minisign modbus_status model validate schedule util kv
 FUZZ_MODS_modbus := modbus_status util kv
 FUZZ_MODS_control := kv util
 

@@ -35,8 +35,8 @@ check "RestartPreventExitStatus=78 (loaxad's exit status on a station file error
 	"[ '$(prop RestartPreventExitStatus)' = 78 ] && grep -q 'EXIT_CONFIG 78' src/loaxad.c"
 check "ExecStart runs loaxad -c /etc/loaxa/loaxa.conf" \
 	"[ '$(prop ExecStart)' = '$BUILD/loaxad -c /etc/loaxa/loaxa.conf' ]"
-check "User=loaxa, SupplementaryGroups=audio dialout" \
-	"[ '$(prop User)' = loaxa ] && [ '$(prop SupplementaryGroups)' = 'audio dialout' ]"
+check "User=loaxa, SupplementaryGroups=audio dialout loaxa-push (issue 12: reads the spool)" \
+	"[ '$(prop User)' = loaxa ] && [ '$(prop SupplementaryGroups)' = 'audio dialout loaxa-push' ]"
 check "StateDirectory, RuntimeDirectory, ConfigurationDirectory = loaxa" \
 	"[ '$(prop StateDirectory)' = loaxa ] && [ '$(prop RuntimeDirectory)' = loaxa ] && [ '$(prop ConfigurationDirectory)' = loaxa ]"
 for p in ProtectSystem=strict ProtectHome=yes PrivateTmp=yes NoNewPrivileges=yes DevicePolicy=closed; do
