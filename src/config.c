@@ -62,12 +62,15 @@ static int read_file(config_t *cfg, struct ctx *c)
 
 size_t config_include_at(const char *text, size_t len)
 {
-	static const char kw[] = "@include";
-	for (size_t i = 0, line = 1; i < len; i++) {
-		if (text[i] == '\n')
+	static const char kw[] = "include";
+	const char *end = text + len;
+	for (const char *p = memchr(text, '@', len); p; p = memchr(p + 1, '@', (size_t)(end - p - 1))) {
+		if ((size_t)(end - p - 1) < sizeof(kw) - 1 || strncasecmp(p + 1, kw, sizeof(kw) - 1))
+			continue;
+		size_t line = 1;
+		for (const char *q = text; (q = memchr(q, '\n', (size_t)(p - q))); q++)
 			line++;
-		if (i + sizeof(kw) - 1 <= len && !strncasecmp(text + i, kw, sizeof(kw) - 1))
-			return line;
+		return line;
 	}
 	return 0;
 }
