@@ -283,8 +283,9 @@ report-screenshot: $(BUILD)/loaxactl
 
 # ---- Fuzzing with libFuzzer (issue 12; docs/THREATS.md, docs/BENCHMARKS.md) ----
 #   make fuzz          each harness in fuzz/ for FUZZ_SECONDS (default 60),
-#                      one after the other, niced; FUZZ_RUNS=N stops each at
-#                      N executions instead; FUZZ=record runs one. Prints
+#                      one after the other, niced; FUZZ_RUNS=N runs each for
+#                      N executions instead (FUZZ_MAX_SECONDS=S: but at most
+#                      S seconds); FUZZ=record runs one. Prints
 #                      executions, executions per second, and any crash,
 #                      leak or sanitizer report (which fails it).
 #   make fuzz-build    the harnesses only (build/fuzz/fuzz_*; clang)
@@ -293,6 +294,7 @@ report-screenshot: $(BUILD)/loaxactl
 FUZZ_CC ?= clang
 FUZZ_SECONDS ?= 60
 FUZZ_RUNS ?=
+FUZZ_MAX_SECONDS ?= 0
 FUZZ_BUILD := build/fuzz
 FUZZ_NAMES := $(patsubst fuzz/fuzz_%.c,%,$(wildcard fuzz/fuzz_*.c))
 FUZZ ?= $(FUZZ_NAMES)
@@ -325,7 +327,7 @@ fuzz-build: $(FUZZ_NAMES:%=$(FUZZ_BUILD)/fuzz_%)
 fuzz: fuzz-build
 	$(Q)fail=0; for f in $(FUZZ); do \
 		nice tests/fuzz-run.sh $(FUZZ_BUILD)/fuzz_$$f fuzz/corpus/$$f $(FUZZ_BUILD)/corpus/$$f \
-			$(FUZZ_SECONDS) $(FUZZ_RUNS) || fail=1; \
+			$(if $(FUZZ_RUNS),$(FUZZ_MAX_SECONDS),$(FUZZ_SECONDS)) $(FUZZ_RUNS) || fail=1; \
 	done; exit $$fail
 
 -include $(wildcard $(FUZZ_BUILD)/obj/*.d)

@@ -1,6 +1,8 @@
 #!/bin/sh
 # One libFuzzer run: tests/fuzz-run.sh BINARY SEEDS CORPUS SECONDS [RUNS]
-# (make fuzz, tests/it/fuzz.sh). New inputs go to CORPUS (created), never
+# (make fuzz, tests/it/fuzz.sh): for SECONDS, or with RUNS for that many
+# executions (and then SECONDS, unless 0, is a cap on the time as well).
+# New inputs go to CORPUS (created), never
 # to the seeds in the tree. Prints one line:
 #   fuzz NAME: N executions in S s (E/s), corpus C inputs, no crash/leak/sanitizer report
 # or the report itself, and exits 1, on any finding.
@@ -10,7 +12,8 @@ name=$(basename "$bin" | sed 's/^fuzz_//')
 mkdir -p "$corpus"
 log=$(mktemp "${TMPDIR:-/tmp}/loaxa-fuzz-$name.XXXXXX")
 art=$(mktemp -d "${TMPDIR:-/tmp}/loaxa-fuzz-art.XXXXXX")
-if [ -n "$runs" ]; then limit="-runs=$runs"; else limit="-max_total_time=$secs"; fi
+limit="-max_total_time=$secs"
+[ -n "$runs" ] && limit="$limit -runs=$runs"
 # libconfig's own leak on a syntax error (fuzz/lsan.supp) would make
 # libFuzzer run a whole leak check after nearly every input of the
 # harnesses that reach it (400 executions/s instead of thousands): those
