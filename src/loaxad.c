@@ -404,7 +404,8 @@ static int start_broadcast(struct daemon *d, const struct occurrence *o)
 	}
 	snprintf(path, sizeof(path), "%s/%s", d->st.library, b->file);
 	if (sha256_file(path, sum) < 0) {
-		snprintf(err, sizeof(err), "file missing: %s (%s)", path, strerror(errno));
+		snprintf(err, sizeof(err), "file missing: %s (%s)", path,
+			 errno == EINVAL ? "not a plain file" : strerror(errno));
 		record_outcome(d, "failed", o, err);
 		return 0;
 	}
