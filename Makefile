@@ -488,3 +488,53 @@ uninstall-i18n:
 		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/loaxactl \
 		$(DESTDIR)$(MANDIR)/vi/man1/loaxactl.1 $(DESTDIR)$(MANDIR)/vi/man5/loaxa.conf.5 \
 		$(DESTDIR)$(MANDIR)/vi/man5/loaxa-schedule.5
+# ---- Fuzzing with libFuzzer (issue 12; docs/THREATS.md, docs/BENCHMARKS.md) ----
+#   make fuzz          each harness in fuzz/ for FUZZ_SECONDS (default 60),
+#                      one after the other, niced; FUZZ_RUNS=N runs each for
+#                      N executions instead (FUZZ_MAX_SECONDS=S: but at most
+#                      S seconds); FUZZ=record runs one. Prints
+#                      executions, executions per second, and any crash,
+#                      leak or sanitizer report (which fails it).
+#   make fuzz-build    the harnesses only (build/fuzz/fuzz_*; clang)
+# tests/it/fuzz.sh runs a short pass of each in the suite. Seed corpora are
+# fuzz/corpus/NAME; what a run finds goes to build/fuzz/corpus/NAME.
+FUZZ_CC ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_RUNS ?=
+FUZZ_MAX_SECONDS ?= 0
+FUZZ_BUILD := build/fuzz
+FUZZ_NAMES := $(patsubst fuzz/fuzz_%.c,%,$(wildcard fuzz/fuzz_*.c))
+FUZZ ?= $(FUZZ_NAMES)
+FUZZ_CFLAGS = -std=c11 -D_GNU_SOURCE $(filter-out -Wno-format-truncation,$(WARN)) -O1 -g -fno-omit-frame-pointer \
+	-fsanitize=address,undefined -fno-sanitize-recover=all $(PKG_CFLAGS) -Isrc -MMD -MP
+# Each harness links only the modules it reaches (a quicker build for the suite).
+FUZZ_MODS_record := record civil util kv
+FUZZ_MODS_minisign := minisign util kv
+FUZZ_MODS_bundle := config civil minisign modbus_status model util kv
+FUZZ_MODS_schedule := config civil minisign modbus_status model validate schedule util kv
+FUZZ_MODS_modbus := modbus_status util kv
+FUZZ_MODS_control := kv util
+
+.PHONY: fuzz fuzz-build
+$(FUZZ_BUILD)/obj/%.o: src/%.c
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CLANG   $<")
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+
+define fuzz_rule
+$(FUZZ_BUILD)/fuzz_$(1): fuzz/fuzz_$(1).c $(addprefix $(FUZZ_BUILD)/obj/,$(addsuffix .o,$(FUZZ_MODS_$(1))))
+	@mkdir -p $$(@D)
+	@$$(if $$(Q),echo "  FUZZER  $$@")
+	$$(Q)$$(FUZZ_CC) $$(FUZZ_CFLAGS) -fsanitize=fuzzer -o $$@ $$^ $$(LIBS)
+endef
+$(foreach f,$(FUZZ_NAMES),$(eval $(call fuzz_rule,$(f))))
+
+fuzz-build: $(FUZZ_NAMES:%=$(FUZZ_BUILD)/fuzz_%)
+
+fuzz: fuzz-build
+	$(Q)fail=0; for f in $(FUZZ); do \
+		nice tests/fuzz-run.sh $(FUZZ_BUILD)/fuzz_$$f fuzz/corpus/$$f $(FUZZ_BUILD)/corpus/$$f \
+			$(if $(FUZZ_RUNS),$(FUZZ_MAX_SECONDS),$(FUZZ_SECONDS)) $(FUZZ_RUNS) || fail=1; \
+	done; exit $$fail
+
+-include $(wildcard $(FUZZ_BUILD)/obj/*.d)

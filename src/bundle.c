@@ -20,6 +20,7 @@
 
 #include "civil.h"
 #include "config.h"
+#include "kv.h"
 #include "library.h"
 #include "validate.h"
 
@@ -46,28 +47,56 @@ static void add_renamed(struct errlist *dst, const struct errlist *src, const ch
 	}
 }
 
-static void staged_path(const struct station *st, int dry_run, char *out, size_t n)
+static void staged_path(const struct station *st, char *out, size_t n)
 {
 	char dir[PATHBUF];
-	if (dry_run) {
-		const char *t = getenv("TMPDIR");
-		snprintf(out, n, "%s/loaxa-verify.%ld.conf", t && *t ? t : "/tmp", (long)getpid());
-		return;
-	}
 	path_dirname(st->schedule, dir, sizeof(dir));
 	const char *base = strrchr(st->schedule, '/');
 	base = base ? base + 1 : st->schedule;
 	snprintf(out, n, "%s/.%s" STAGE_TAG "%ld", dir, base, (long)getpid());
 }
 
-/* Serial of the schedule file installed now (0 if none or unreadable). */
+static void high_path(const struct station *st, char *out, size_t n)
+{
+	snprintf(out, n, "%s/" BUNDLE_SERIAL_FILE, st->state);
+}
+
+long long bundle_serial_high(const struct station *st)
+{
+	char path[PATHBUF + 32], *text = NULL;
+	size_t len;
+	long long high = 0;
+	high_path(st, path, sizeof(path));
+	if (read_file_all(path, 64, 1, &text, &len) == 0) {
+		char *end;
+		long long v = strtoll(text, &end, 10);
+		if (end != text && v > 0)
+			high = v;
+	}
+	free(text);
+	return high;
+}
+
+int bundle_serial_raise(const struct station *st, long long serial)
+{
+	if (serial <= bundle_serial_high(st))
+		return 0;
+	char path[PATHBUF + 32], line[32];
+	high_path(st, path, sizeof(path));
+	int n = snprintf(line, sizeof(line), "%lld\n", serial);
+	return write_file_atomic(path, line, (size_t)n);
+}
+
+/* Serial of the schedule file installed now, or the highest ever
+ * installed, whichever is greater (0 if neither is known). */
 static long long installed_serial(const struct station *st)
 {
 	struct errlist e = {0};
 	struct schedule s;
-	long long serial = 0;
+	long long serial = bundle_serial_high(st);
 	if (config_load_schedule(st->schedule, &s, &e) == 0) {
-		serial = s.serial;
+		if (s.serial > serial)
+			serial = s.serial;
 		schedule_free(&s);
 	}
 	errlist_free(&e);
@@ -167,24 +196,17 @@ enum bundle_status bundle_install(const struct station *st, const struct bundle_
 		goto out;
 	}
 
-	/* 3. Parse the verified bytes, from a staged copy. */
-	staged_path(st, rq->dry_run, staged, sizeof(staged));
-	if (write_file_atomic(staged, conf, clen) < 0) {
-		errlist_add(errs, "cannot stage the schedule as %s: %s", staged, strerror(errno));
-		staged[0] = '\0';
+	/* 3. Parse the verified bytes, from memory (never @include). */
+	if (config_parse_schedule(cname, conf, clen, &s, errs) < 0)
 		goto out;
-	}
-	if (config_load_schedule(staged, &s, &e) < 0) {
-		add_renamed(errs, &e, staged, cname);
-		goto out;
-	}
 	have_sched = 1;
-	str_copy(s.file, cname, sizeof(s.file));
 	res->serial = s.serial;
 	res->ncampaigns = s.ncampaigns;
 	res->nslots = s.nslots;
 
-	/* 4. Never an old schedule again. */
+	/* 4. For this station, and never an old schedule again. */
+	if (validate_binding(&s, st, rq->sig != NULL, errs))
+		goto out;
 	long long running = rq->running_serial, inst = installed_serial(st);
 	if (inst > running)
 		running = inst;
@@ -195,10 +217,9 @@ enum bundle_status bundle_install(const struct station *st, const struct bundle_
 	}
 
 	/* 5. The audio it brings. */
-	if (config_load_bundle_files(staged, &files, &nfiles, &e) < 0) {
-		add_renamed(errs, &e, staged, cname);
+	if (config_parse_bundle_files(cname, conf, clen, &files, &nfiles, errs) < 0)
 		goto out;
-	}
+	int64_t max_bytes = library_max_bytes(st);
 	res->nfiles = nfiles;
 	char catpath[PATHBUF + 16];
 	library_catalog_path(st, catpath, sizeof(catpath));
@@ -249,6 +270,26 @@ enum bundle_status bundle_install(const struct station *st, const struct bundle_
 				    (long long)sb.st_size, f->size);
 			continue;
 		}
+		if (sb.st_size > max_bytes) {
+			errlist_add(errs, "%s is %lld bytes: larger than any bulletin this station accepts (audio.max_bulletin_minutes = %d)",
+				    f->file, (long long)sb.st_size, st->max_bulletin_minutes);
+			continue;
+		}
+		/* Without a signed size, the hash decides before anything is
+		 * copied: a wrong file costs a read, not a copy to the card. */
+		if (f->size < 0 && !rq->dry_run) {
+			char sum[65];
+			if (sha256_file_max(src, max_bytes, rq->no_symlinks, sum) < 0) {
+				errlist_add(errs, "%s: %s", shown, errno == EFBIG ? "larger than any bulletin this station accepts" :
+					    errno == EINVAL || errno == ELOOP ? "not a plain file" : strerror(errno));
+				continue;
+			}
+			if (strcmp(sum, f->sha256)) {
+				errlist_add(errs, "%s does not match the SHA-256 in the signed schedule (changed after signing, or not completely copied): it is %.16s..., the schedule says %.16s...",
+					    shown, sum, f->sha256);
+				continue;
+			}
+		}
 		need[i] = 1;
 	}
 	if (waiting && waiting == errs->n - before && !rq->final) {
@@ -277,6 +318,8 @@ enum bundle_status bundle_install(const struct station *st, const struct bundle_
 		if (r == 0) {
 			need[i] = 2; /* checked (and copied in, unless a dry run) */
 			res->ncopied++;
+			if (rq->sig) /* pinned to its signed hash (library_pinned) */
+				str_copy(stg[i].b.signer, res->signer, sizeof(stg[i].b.signer));
 		}
 	}
 	if (errs->n != before) {
@@ -307,6 +350,13 @@ enum bundle_status bundle_install(const struct station *st, const struct bundle_
 	 * the signature beside the schedule, then the schedule, last. */
 	if (library_commit(st, stg, nfiles, errs) < 0)
 		goto out;
+	staged_path(st, staged, sizeof(staged));
+	if (write_file_atomic(staged, conf, clen) < 0) {
+		errlist_add(errs, "cannot stage the schedule as %s: %s (the new bulletins are in the library; the schedule is unchanged)",
+			    staged, strerror(errno));
+		staged[0] = '\0';
+		goto out;
+	}
 	char sigpath[PATHBUF + 16];
 	snprintf(sigpath, sizeof(sigpath), "%s.minisig", st->schedule);
 	if (sig ? write_file_atomic(sigpath, sig, slen) < 0 : (unlink(sigpath) < 0 && errno != ENOENT)) {
@@ -322,6 +372,11 @@ enum bundle_status bundle_install(const struct station *st, const struct bundle_
 	staged[0] = '\0';
 	if (fsync_dir_of(st->schedule) < 0)
 		errlist_add(warns, "cannot flush the folder of %s to the card: %s", st->schedule, strerror(errno));
+	/* After the switch: a power cut before this leaves the serial in the
+	 * schedule file itself, which counts too. */
+	if (bundle_serial_raise(st, s.serial) < 0)
+		errlist_add(warns, "cannot record serial %lld in %s/" BUNDLE_SERIAL_FILE ": %s", s.serial,
+			    st->state, strerror(errno));
 	rc = BUNDLE_OK;
 
 out:
@@ -381,10 +436,42 @@ int bundle_signer(const struct station *st, const char *path, const char *sha256
 
 /* ---- spool side ---- */
 
-/* 1 if a bundle in the spool other than name names file in its files section. */
-static int other_needs(const char *spool, const char *name, const char *file)
+/* The audio files NAME.conf in the spool names, only if NAME.conf.minisig
+ * verifies it with one of the station's keys: an unverified file is never
+ * parsed (it might be anything; libconfig alone would follow an @include
+ * into a FIFO). Read without following links or waiting on FIFOs. NULL
+ * (and *n = 0) otherwise. */
+static struct bundle_file *spool_files(const struct station *st, const char *name, size_t *n)
 {
-	DIR *d = opendir(spool);
+	char path[PATHBUF + 300], sigpath[PATHBUF + 320], *conf = NULL, *sig = NULL;
+	size_t clen, slen;
+	struct bundle_file *f = NULL;
+	struct minisign_key keys[TRUST_KEYS_MAX];
+	*n = 0;
+	int nk = load_keys(st, keys);
+	snprintf(path, sizeof(path), "%s/%s.conf", st->spool, name);
+	snprintf(sigpath, sizeof(sigpath), "%s.minisig", path);
+	if (nk > 0 && read_file_all(path, BUNDLE_CONF_MAX, 1, &conf, &clen) == 0 &&
+	    read_file_all(sigpath, MINISIGN_SIGFILE_MAX, 1, &sig, &slen) == 0) {
+		struct minisign_result mr;
+		char err[512];
+		struct errlist e = {0};
+		if (minisign_verify(conf, clen, sig, slen, keys, (size_t)nk, &mr, err, sizeof(err)) == 0 &&
+		    config_parse_bundle_files(path, conf, clen, &f, n, &e) < 0) {
+			f = NULL;
+			*n = 0;
+		}
+		errlist_free(&e);
+	}
+	free(conf);
+	free(sig);
+	return f;
+}
+
+/* 1 if a bundle in the spool other than name names file (verified, as above). */
+static int other_needs(const struct station *st, const char *name, const char *file)
+{
+	DIR *d = opendir(st->spool);
 	struct dirent *de;
 	int needed = 0;
 	char own[NAME_MAX + 16];
@@ -394,40 +481,34 @@ static int other_needs(const char *spool, const char *name, const char *file)
 		if (de->d_name[0] == '.' || l < 6 || strcmp(de->d_name + l - 5, ".conf") ||
 		    !strcmp(de->d_name, own))
 			continue;
-		char path[PATHBUF + 300];
-		snprintf(path, sizeof(path), "%s/%s", spool, de->d_name);
-		struct errlist e = {0};
-		struct bundle_file *f = NULL;
+		char other[NAME_MAX + 1];
+		str_copy(other, de->d_name, sizeof(other));
+		other[l - 5] = '\0';
 		size_t n = 0;
-		if (config_load_bundle_files(path, &f, &n, &e) == 0)
-			for (size_t i = 0; i < n; i++)
-				needed |= !strcmp(f[i].file, file);
+		struct bundle_file *f = spool_files(st, other, &n);
+		for (size_t i = 0; i < n; i++)
+			needed |= !strcmp(f[i].file, file);
 		free(f);
-		errlist_free(&e);
 	}
 	if (d)
 		closedir(d);
 	return needed;
 }
 
-/* The audio files NAME.conf names (parsed as is: unverified, only to know
- * which files to move). */
-static struct bundle_file *spool_files(const char *spool, const char *name, size_t *n)
+/* s with its control characters escaped (kv_escape), so that a name or a
+ * reason cannot forge a line of a .why file. */
+static void put_esc(FILE *m, const char *s)
 {
-	char path[PATHBUF + 300];
-	struct errlist e = {0};
-	struct bundle_file *f = NULL;
-	snprintf(path, sizeof(path), "%s/%s.conf", spool, name);
-	*n = 0;
-	struct stat sb;
-	if (lstat(path, &sb) < 0 || !S_ISREG(sb.st_mode) || sb.st_size > BUNDLE_CONF_MAX ||
-	    config_load_bundle_files(path, &f, n, &e) < 0) {
-		free(f);
-		f = NULL;
-		*n = 0;
+	char buf[2048];
+	size_t need = kv_escape(s, buf, sizeof(buf));
+	if (need < sizeof(buf)) {
+		fputs(buf, m);
+		return;
 	}
-	errlist_free(&e);
-	return f;
+	char *big = xcalloc(need + 1, 1);
+	kv_escape(s, big, need + 1);
+	fputs(big, m);
+	free(big);
 }
 
 int bundle_spool_reject(const struct station *st, const char *name, const struct bundle_result *res,
@@ -449,20 +530,32 @@ int bundle_spool_reject(const struct station *st, const char *name, const struct
 		return -1;
 	}
 	civil_tz_format(now, ts);
-	fprintf(m, "loaxa: station %s (%s) refused the bundle %s at %s\n", st->id, st->name, name, ts);
-	fprintf(m, "reason: %s\n", why->n ? why->msg[0] : "(none given)");
+	fprintf(m, "loaxa: station %s (%s) refused the bundle ", st->id, st->name);
+	put_esc(m, name);
+	fprintf(m, " at %s\nreason: ", ts);
+	put_esc(m, why->n ? why->msg[0] : "(none given)");
+	fputs("\nschedule: ", m);
+	put_esc(m, name);
 	if (res->serial)
-		fprintf(m, "schedule: %s.conf, serial %lld, SHA-256 %s\n", name, res->serial, res->sha256);
+		fprintf(m, ".conf, serial %lld, SHA-256 %s\n", res->serial, res->sha256);
 	else if (res->sha256[0])
-		fprintf(m, "schedule: %s.conf, SHA-256 %s\n", name, res->sha256);
-	if (strcmp(res->signer, BUNDLE_UNSIGNED))
-		fprintf(m, "signed by: key %s, trusted comment \"%s\"\n", res->signer, res->comment);
+		fprintf(m, ".conf, SHA-256 %s\n", res->sha256);
 	else
+		fputs(".conf\n", m);
+	if (strcmp(res->signer, BUNDLE_UNSIGNED)) {
+		fprintf(m, "signed by: key %s, trusted comment \"", res->signer);
+		put_esc(m, res->comment);
+		fputs("\"\n", m);
+	} else {
 		fprintf(m, "signed by: not verified\n");
+	}
 	if (why->n > 1) {
 		fprintf(m, "all %zu problems:\n", why->n);
-		for (size_t i = 0; i < why->n; i++)
-			fprintf(m, "  %s\n", why->msg[i]);
+		for (size_t i = 0; i < why->n; i++) {
+			fputs("  ", m);
+			put_esc(m, why->msg[i]);
+			fputc('\n', m);
+		}
 	}
 	fprintf(m, "Nothing of this bundle was installed; the station keeps its schedule. Fix it and push it again (see docs/PUSH.md).\n");
 	fclose(m);
@@ -474,11 +567,11 @@ int bundle_spool_reject(const struct station *st, const char *name, const struct
 		return -1;
 	}
 	size_t n;
-	struct bundle_file *f = spool_files(st->spool, name, &n);
+	struct bundle_file *f = spool_files(st, name, &n);
 	const char *ext[] = {".conf", ".conf.minisig"};
 	int bad = 0;
 	for (size_t i = 0; i < n; i++) {
-		if (other_needs(st->spool, name, f[i].file))
+		if (other_needs(st, name, f[i].file))
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", st->spool, f[i].file);
 		snprintf(to, sizeof(to), "%s/%s", rej, f[i].file);
@@ -505,9 +598,9 @@ void bundle_spool_remove(const struct station *st, const char *name)
 {
 	char path[PATHBUF + 300];
 	size_t n;
-	struct bundle_file *f = spool_files(st->spool, name, &n);
+	struct bundle_file *f = spool_files(st, name, &n);
 	for (size_t i = 0; i < n; i++) {
-		if (other_needs(st->spool, name, f[i].file))
+		if (other_needs(st, name, f[i].file))
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", st->spool, f[i].file);
 		unlink(path);

@@ -17,6 +17,7 @@
 
 #define BUNDLE_CONF_MAX (1 << 20) /* a schedule larger than 1 MiB is refused */
 #define BUNDLE_UNSIGNED "unsigned"
+#define BUNDLE_SERIAL_FILE "serial-high" /* in paths.state: the highest serial ever installed */
 
 enum bundle_status {
 	BUNDLE_OK,       /* installed (a dry run: would be) */
@@ -66,7 +67,17 @@ enum bundle_status bundle_install(const struct station *st, const struct bundle_
 int bundle_signer(const struct station *st, const char *path, const char *sha256, char *signer,
 		  size_t sn, char *comment, size_t cn, char *note, size_t nn);
 
-/* Spool side. name: the bundle's NAME (of NAME.conf). */
+/* The highest serial ever installed at this station, kept on its own in
+ * STATE/serial-high (0 when none). A schedule is installed only with a
+ * greater serial than this, than the schedule file's and than the
+ * journal's, so neither a lost schedule file nor a journal scan window
+ * lets an old one in again. */
+long long bundle_serial_high(const struct station *st);
+/* Raise it to serial (never lowers it); written atomically. 0 or -1. */
+int bundle_serial_raise(const struct station *st, long long serial);
+
+/* Spool side. name: the bundle's NAME (of NAME.conf). Nothing of a spool
+ * file is parsed before its signature verifies with a trusted key. */
 
 /* Move NAME.conf, NAME.conf.minisig and the audio files it names (those
  * no other bundle in the spool names) into SPOOL/rejected/, after writing

@@ -11,10 +11,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "civil.h"
 #include "i18n.h"
 #include "minisign.h"
+#include "modbus_status.h"
 #include "suggest.h"
 
 struct ctx {
@@ -45,6 +47,8 @@ static int line_of(const config_setting_t *s)
 	return s ? (int)config_setting_source_line(s) : 0;
 }
 
+/* The station file: the technician's, so libconfig reads it itself and
+ * its @include works. */
 static int read_file(config_t *cfg, struct ctx *c)
 {
 	config_init(cfg);
@@ -55,6 +59,46 @@ static int read_file(config_t *cfg, struct ctx *c)
 		ERR(c, 0, "cannot read: %s", strerror(errno ? errno : ENOENT));
 	else
 		ERR(c, config_error_line(cfg), "syntax error: %s", config_error_text(cfg));
+	config_destroy(cfg);
+	return -1;
+}
+
+size_t config_include_at(const char *text, size_t len)
+{
+	static const char kw[] = "include";
+	const char *end = text + len;
+	for (const char *p = memchr(text, '@', len); p; p = memchr(p + 1, '@', (size_t)(end - p - 1))) {
+		if ((size_t)(end - p - 1) < sizeof(kw) - 1 || strncasecmp(p + 1, kw, sizeof(kw) - 1))
+			continue;
+		size_t line = 1;
+		for (const char *q = text; (q = memchr(q, '\n', (size_t)(p - q))); q++)
+			line++;
+		return line;
+	}
+	return 0;
+}
+
+/* Every other file (schedules, signed or not, and the catalog): parsed from
+ * bytes in memory, never with @include, which libconfig 1.5 cannot turn
+ * off: it would open any path named, a FIFO included, from inside the
+ * parser. Any "@include" anywhere is refused, wherever libconfig might
+ * have taken it as one. */
+static int parse_text(config_t *cfg, struct ctx *c, const char *text, size_t len)
+{
+	size_t inc = config_include_at(text, len);
+	if (inc) {
+		ERR(c, (int)inc, "@include is not allowed here (only the station file may include files)");
+		return -1;
+	}
+	if (memchr(text, '\0', len)) {
+		ERR(c, 0, "contains a NUL byte: not a text file");
+		return -1;
+	}
+	config_init(cfg);
+	config_set_options(cfg, CONFIG_OPTION_AUTOCONVERT);
+	if (config_read_string(cfg, text) == CONFIG_TRUE)
+		return 0;
+	ERR(c, config_error_line(cfg), "syntax error: %s", config_error_text(cfg));
 	config_destroy(cfg);
 	return -1;
 }
@@ -422,12 +466,27 @@ static void load_amp(struct ctx *c, const config_setting_t *a, struct amp_config
 	}
 	config_setting_t *s = section(c, a, "status");
 	if (s) {
-		static const char *const sk[] = {"enabled", "address", "port", NULL};
+		static const char *const sk[] = {"enabled", "address", "port", "allow", NULL};
 		check_keys(c, s, "amplifier.status", sk);
 		get_bool(c, s, "enabled", &amp->status_enabled, "amplifier.status");
 		get_str(c, s, "address", amp->status_address, sizeof(amp->status_address), 0,
 			"amplifier.status");
 		get_int(c, s, "port", &amp->status_port, 1, 65535, 0, "amplifier.status");
+		config_setting_t *al = get_seq(c, s, "allow", "amplifier.status");
+		int na = al ? config_setting_length(al) : 0;
+		if (na > (int)ARRAY_LEN(amp->status_allow))
+			ERR(c, line_of(al), "amplifier.status: 'allow' lists more than %zu networks",
+			    ARRAY_LEN(amp->status_allow));
+		for (int i = 0; i < na && amp->nstatus_allow < ARRAY_LEN(amp->status_allow); i++) {
+			const char *v = config_setting_get_string_elem(al, i);
+			struct status_net net;
+			if (!v || strlen(v) >= sizeof(amp->status_allow[0]) || modbus_status_net_parse(v, &net) < 0) {
+				ERR(c, line_of(al), "amplifier.status: 'allow' entry %d is not an address or a network (\"192.168.1.0/24\", \"10.0.0.5\", \"fd00::/8\")",
+				    i + 1);
+				continue;
+			}
+			str_copy(amp->status_allow[amp->nstatus_allow++], v, sizeof(amp->status_allow[0]));
+		}
 	}
 	if (amp->enabled) {
 		if (amp->tcp && !amp->host[0])
@@ -936,17 +995,13 @@ static void load_blackout(struct ctx *c, config_setting_t *g, struct blackout *b
 /* issue 16: libconfig says only "syntax error" for `id = news1;`. When the
  * line it names has a word where a value goes, say what is wrong in plain
  * words. The message is replaced in place (read_file() wrote it). */
-static void explain_syntax_error(struct ctx *c, size_t before)
+static void explain_syntax_error(struct ctx *c, size_t before, const char *buf)
 {
 	if (c->errs->n != before + 1 || !strstr(c->errs->msg[before], "syntax error"))
 		return;
 	const char *m = c->errs->msg[before] + strlen(c->file);
 	int line = 0;
 	if (sscanf(m, ":%d:", &line) != 1 || line < 1)
-		return;
-	char *buf = NULL;
-	size_t len = 0;
-	if (read_file_all(c->file, 1 << 20, 0, &buf, &len) < 0)
 		return;
 	const char *p = buf;
 	for (int l = 1; l < line && p; l++)
@@ -957,7 +1012,6 @@ static void explain_syntax_error(struct ctx *c, size_t before)
 		size_t n = strcspn(p, "\n");
 		snprintf(text, sizeof(text), "%.*s", (int)(n < 255 ? n : 255), p);
 	}
-	free(buf);
 	/* key = word; or a word inside [ ... ] after '=' or ',' */
 	for (const char *q = text; *q; q++) {
 		if (*q == '"') { /* skip strings */
@@ -1008,26 +1062,76 @@ static void explain_syntax_error(struct ctx *c, size_t before)
 			     "fix this first)", word, word);
 }
 
-/* path into s. keep: on field errors, keep what could be read (return 1)
- * so that validation can report its problems in the same pass. */
-static int load_schedule(const char *path, struct schedule *s, struct errlist *errs, int keep)
+/* Where a schedule may play: its district, and the stations it names. */
+static void load_binding(struct ctx *c, const config_setting_t *root, struct schedule *s)
 {
-	static const char *const top[] = {"serial", "campaigns", "slots", "blackouts", "files", NULL};
-	struct ctx c = {.file = path, .errs = errs};
+	if (get_str(c, root, "district", s->district, sizeof(s->district), 0, "schedule") == 1 &&
+	    !id_valid(s->district))
+		ERR(c, line_of(member(root, "district")), "schedule: district \"%s\" may use only letters, digits, '.', '_', '-'",
+		    s->district);
+	s->district_line = line_of(member(root, "district"));
+	config_setting_t *l = get_seq(c, root, "stations", "schedule");
+	if (!l)
+		return;
+	s->stations_line = line_of(l);
+	int n = config_setting_length(l);
+	if (n == 0)
+		ERR(c, s->stations_line, "schedule: 'stations' is empty (leave it out to mean every station of the district)");
+	s->stations = xcalloc((size_t)n + 1, sizeof(*s->stations));
+	for (int i = 0; i < n; i++) {
+		const char *v = config_setting_get_string_elem(l, i);
+		if (!v || !id_valid(v)) {
+			ERR(c, s->stations_line, "schedule: 'stations' must list station ids (strings)");
+			continue;
+		}
+		str_copy(s->stations[s->nstations++], v, ID_MAX);
+	}
+}
+
+/* A schedule from len bytes in memory (text[len] is NUL; name is what
+ * messages call it). keep: on field errors, keep what could be read
+ * (return 1) so that validation can report its problems in the same pass. */
+static int parse_schedule(const char *name, const char *text, size_t len, struct schedule *s,
+			  struct errlist *errs, int keep)
+{
+	static const char *const top[] = {"serial", "district", "stations", "campaigns", "slots",
+					  "blackouts", "files", NULL};
+	struct ctx c = {.file = name, .errs = errs};
 	config_t cfg;
 	memset(s, 0, sizeof(*s));
-	str_copy(s->file, path, sizeof(s->file));
+	str_copy(s->file, name, sizeof(s->file));
 	size_t before = errs->n;
-	if (read_file(&cfg, &c) < 0) {
-		explain_syntax_error(&c, before);
+	if (parse_text(&cfg, &c, text, len) < 0) {
+		explain_syntax_error(&c, before, text);
 		return -1;
 	}
-	if (sha256_file(path, s->sha256) < 0)
-		s->sha256[0] = '\0';
+	{
+		unsigned char h[crypto_hash_sha256_BYTES];
+		crypto_hash_sha256(h, (const unsigned char *)text, len);
+		hex_encode(h, sizeof(h), s->sha256);
+	}
 	config_setting_t *root = config_root_setting(&cfg);
 	check_keys(&c, root, "the schedule file", top);
 	if (get_int64(&c, root, "serial", &s->serial, 1, LLONG_MAX, 0, "schedule") == 0)
 		ERR(&c, 0, "missing 'serial' (an increasing number, e.g. serial = 2026112701;)");
+	load_binding(&c, root, s);
+	config_setting_t *fs = get_seq(&c, root, "files", "schedule");
+	if (fs) {
+		int n = config_setting_length(fs);
+		s->pins = xcalloc((size_t)n + 1, sizeof(*s->pins));
+		for (int i = 0; i < n; i++) {
+			const config_setting_t *g = config_setting_get_elem(fs, (unsigned)i);
+			const char *id = NULL, *sum = NULL;
+			if (!config_setting_is_group(g) || !config_setting_lookup_string(g, "bulletin", &id) ||
+			    !config_setting_lookup_string(g, "sha256", &sum) || strlen(sum) != 64)
+				continue; /* config_parse_bundle_files says what is wrong */
+			struct schedule_pin *p = &s->pins[s->npins++];
+			str_copy(p->id, id, sizeof(p->id));
+			for (size_t k = 0; k < 64; k++)
+				p->sha256[k] = (char)(sum[k] >= 'A' && sum[k] <= 'F' ? sum[k] - 'A' + 'a' : sum[k]);
+			p->sha256[64] = '\0';
+		}
+	}
 
 	config_setting_t *cs = get_seq(&c, root, "campaigns", "schedule");
 	if (cs) {
@@ -1074,6 +1178,34 @@ static int load_schedule(const char *path, struct schedule *s, struct errlist *e
 	return 0;
 }
 
+/* path read whole (a plain file, CONFIG_SCHEDULE_MAX at most), then
+ * parsed from memory: nothing in a schedule is opened by name. */
+static int load_schedule(const char *path, struct schedule *s, struct errlist *errs, int keep)
+{
+	char *text = NULL;
+	size_t len = 0;
+	memset(s, 0, sizeof(*s));
+	str_copy(s->file, path, sizeof(s->file));
+	if (read_file_all(path, CONFIG_SCHEDULE_MAX, 0, &text, &len) < 0) {
+		if (errno == EFBIG)
+			errlist_add(errs, "%s: larger than %d bytes: not a schedule", path, CONFIG_SCHEDULE_MAX);
+		else if (errno == EINVAL)
+			errlist_add(errs, "%s: not a plain file", path);
+		else
+			errlist_add(errs, "%s: cannot read: %s", path, strerror(errno));
+		return -1;
+	}
+	int r = parse_schedule(path, text, len, s, errs, keep);
+	free(text);
+	return r;
+}
+
+int config_parse_schedule(const char *name, const char *text, size_t len, struct schedule *s,
+			  struct errlist *errs)
+{
+	return parse_schedule(name, text, len, s, errs, 0);
+}
+
 int config_load_schedule(const char *path, struct schedule *s, struct errlist *errs)
 {
 	return load_schedule(path, s, errs, 0);
@@ -1117,11 +1249,28 @@ static const char *bundle_name_problem(const char *f)
 int config_load_bundle_files(const char *path, struct bundle_file **files, size_t *nfiles,
 			     struct errlist *errs)
 {
-	struct ctx c = {.file = path, .errs = errs};
+	char *text = NULL;
+	size_t len = 0;
+	*files = NULL;
+	*nfiles = 0;
+	if (read_file_all(path, CONFIG_SCHEDULE_MAX, 0, &text, &len) < 0) {
+		errlist_add(errs, "%s: %s", path, errno == EFBIG ? "too large to be a schedule" :
+			    errno == EINVAL ? "not a plain file" : strerror(errno));
+		return -1;
+	}
+	int r = config_parse_bundle_files(path, text, len, files, nfiles, errs);
+	free(text);
+	return r;
+}
+
+int config_parse_bundle_files(const char *name, const char *text, size_t len,
+			      struct bundle_file **files, size_t *nfiles, struct errlist *errs)
+{
+	struct ctx c = {.file = name, .errs = errs};
 	config_t cfg;
 	*files = NULL;
 	*nfiles = 0;
-	if (read_file(&cfg, &c) < 0)
+	if (parse_text(&cfg, &c, text, len) < 0)
 		return -1;
 	config_setting_t *root = config_root_setting(&cfg);
 	config_setting_t *fs = get_seq(&c, root, "files", "schedule");
@@ -1198,12 +1347,18 @@ int catalog_load(const char *path, struct catalog *cat, struct errlist *errs)
 	struct ctx c = {.file = path, .errs = errs};
 	memset(cat, 0, sizeof(*cat));
 	str_copy(cat->file, path, sizeof(cat->file));
-	FILE *f = fopen(path, "r");
-	if (!f)
-		return errno == ENOENT ? 0 : (ERR(&c, 0, "cannot read: %s", strerror(errno)), -1);
-	fclose(f);
 	config_t cfg;
-	if (read_file(&cfg, &c) < 0)
+	char *text = NULL;
+	size_t len = 0;
+	if (read_file_all(path, CONFIG_CATALOG_MAX, 0, &text, &len) < 0) {
+		if (errno == ENOENT)
+			return 0;
+		ERR(&c, 0, "cannot read: %s", errno == EINVAL ? "not a plain file" : strerror(errno));
+		return -1;
+	}
+	int pr = parse_text(&cfg, &c, text, len);
+	free(text);
+	if (pr < 0)
 		return -1;
 	static const char *const top[] = {"format", "bulletins", NULL};
 	config_setting_t *root = config_root_setting(&cfg);
@@ -1222,7 +1377,7 @@ int catalog_load(const char *path, struct catalog *cat, struct errlist *errs)
 	cat->items = xcalloc((size_t)n + 1, sizeof(*cat->items));
 	for (int i = 0; i < n; i++) {
 		static const char *const keys[] = {"id", "title", "campaign", "file", "duration", "rate",
-			"channels", "sha256", "added", NULL};
+			"channels", "sha256", "added", "signed", NULL};
 		config_setting_t *g = config_setting_get_elem(bs, (unsigned)i);
 		struct bulletin *b = &cat->items[cat->n];
 		const char *w = "catalog entry";
@@ -1237,6 +1392,7 @@ int catalog_load(const char *path, struct catalog *cat, struct errlist *errs)
 		get_int(&c, g, "channels", &b->channels, 0, 64, 0, w);
 		get_str(&c, g, "sha256", b->sha256, sizeof(b->sha256), 1, w);
 		get_str(&c, g, "added", b->added, sizeof(b->added), 0, w);
+		get_str(&c, g, "signed", b->signer, sizeof(b->signer), 0, w);
 		if (c.nerr == before && (strlen(b->sha256) != 64 ||
 					 strspn(b->sha256, "0123456789abcdef") != 64))
 			ERR(&c, line_of(member(g, "sha256")), "catalog entry \"%s\": 'sha256' is not 64 hex digits", b->id);
@@ -1275,6 +1431,8 @@ int catalog_save(const struct catalog *cat)
 		config_setting_set_int(config_setting_add(g, "channels", CONFIG_TYPE_INT), b->channels);
 		set_str(g, "sha256", b->sha256);
 		set_str(g, "added", b->added);
+		if (b->signer[0])
+			set_str(g, "signed", b->signer);
 	}
 	char *buf = NULL;
 	size_t len = 0;

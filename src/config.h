@@ -12,9 +12,13 @@
  * 0, or -1 with every problem in errs (st is then unusable). */
 int config_load_station(const char *path, struct station *st, struct errlist *errs);
 
+#define CONFIG_SCHEDULE_MAX (4 << 20)  /* a schedule file larger than this is not one */
+#define CONFIG_CATALOG_MAX (64 << 20)
+
 /* Parse a schedule file: syntax, keys, types and values. References and
  * station rules are checked by validate_schedule. 0, or -1 with errs
- * (s is freed on failure). */
+ * (s is freed on failure). Read without blocking (a FIFO is "not a plain
+ * file"), at most CONFIG_SCHEDULE_MAX bytes; never follows @include. */
 int config_load_schedule(const char *path, struct schedule *s, struct errlist *errs);
 /* issue 16: as config_load_schedule, but a file with field errors is kept
  * for validation, so that every problem is listed in one pass. 0: no
@@ -22,6 +26,14 @@ int config_load_schedule(const char *path, struct schedule *s, struct errlist *e
  * it); -1: unreadable or a syntax error (alone: libconfig stops at the
  * first), nothing to free. */
 int config_load_schedule_all(const char *path, struct schedule *s, struct errlist *errs);
+/* The same from len bytes of text in memory (text[len] must be NUL);
+ * name is what messages call the file. s->sha256 is of these bytes. */
+int config_parse_schedule(const char *name, const char *text, size_t len, struct schedule *s,
+			  struct errlist *errs);
+/* The line of the first "@include" (any case) in text, or 0: schedules,
+ * bundles and the catalog never include anything; only the station file
+ * may. */
+size_t config_include_at(const char *text, size_t len);
 
 /* One audio file a pushed schedule brings (its `files` section; see
  * docs/PUSH.md). The SHA-256 is covered by the schedule's signature. */
@@ -39,6 +51,9 @@ struct bundle_file {
  * 0, or -1 with every problem in errs; *files is malloc'd (free it). */
 int config_load_bundle_files(const char *path, struct bundle_file **files, size_t *nfiles,
 			     struct errlist *errs);
+/* The same from text in memory (text[len] must be NUL). */
+int config_parse_bundle_files(const char *name, const char *text, size_t len,
+			      struct bundle_file **files, size_t *nfiles, struct errlist *errs);
 
 /* Load the catalog (a missing file is an empty catalog). 0 or -1 with errs. */
 int catalog_load(const char *path, struct catalog *c, struct errlist *errs);

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "i18n.h"
 #include "kv.h"
 #include "monview.h"
 
@@ -73,7 +74,13 @@ void ctlview_status(const char *r, FILE *out)
 			get(r, "schedule.sha256", c), a, *get(r, "schedule.signer", e) ? e : "?");
 	else
 		fprintf(out, "schedule:  serial %s\n", get(r, "schedule.serial", b));
-	fprintf(out, "library:   %s bulletins\n", get(r, "library.count", a));
+	{
+		unsigned long nb = strtoul(get(r, "library.count", a), NULL, 10);
+		fprintf(out, ngettext("library:   %lu bulletin", "library:   %lu bulletins", nb), nb);
+		if (*get(r, "library.signed", b) && strcmp(b, "0"))
+			fprintf(out, " (%s signed, %s local)", b, get(r, "library.local", c));
+		fputc('\n', out);
+	}
 	get(r, "push", a);
 	get(r, "push.spool", b);
 	if (!strcmp(a, "refused"))

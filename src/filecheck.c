@@ -115,13 +115,12 @@ int filecheck_verify(const char *path, const char *sha256, int *hashed, char *er
 {
 	if (hashed)
 		*hashed = 0;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* Never blocks: a FIFO or device put in a bulletin's place is refused. */
 	struct stat before, after;
-	if (fd < 0 || fstat(fd, &before) < 0) {
+	int fd = open_regular(path, 0, &before);
+	if (fd < 0) {
 		int e = errno;
-		snprintf(err, errn, "file missing: %s (%s)", path, strerror(e));
-		if (fd >= 0)
-			close(fd);
+		snprintf(err, errn, "file missing: %s (%s)", path, e == EINVAL ? "not a plain file" : strerror(e));
 		return -1;
 	}
 	struct seen *s = find(path);

@@ -48,17 +48,36 @@ static const char *audio_ext(const struct audio_info *ai)
 	return ai->encoding_mpeg_layer == 2 ? "mp2" : ai->encoding_mpeg_layer == 1 ? "mp1" : "mp3";
 }
 
-/* Copy src to dst atomically, hashing the bytes written. */
-static int copy_atomic(const char *src, const char *dst, char sum[65], char *err, size_t errn)
+int64_t library_max_bytes(const struct station *st)
+{
+	/* 640 kbit/s: above any MPEG audio bit rate, free format included. */
+	return (int64_t)st->max_bulletin_minutes * 60 * 80000 + (1 << 20);
+}
+
+/* Copy src to dst atomically, hashing the bytes written: a regular file
+ * (never waiting on a FIFO; no symbolic link when no_symlinks) of at most
+ * max bytes, stopped as soon as it is longer. */
+static int copy_atomic(const char *src, const char *dst, int64_t max, int no_symlinks,
+		       char sum[65], char *err, size_t errn)
 {
 	char tmp[PATHBUF + 32];
+	struct stat sb;
+	int64_t total = 0;
 	snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", dst, (long)getpid());
-	int in = open(src, O_RDONLY | O_CLOEXEC);
+	int in = open_regular(src, no_symlinks, &sb);
 	if (in < 0) {
-		snprintf(err, errn, "cannot read %s: %s", src, strerror(errno));
+		snprintf(err, errn, "cannot read %s: %s", src,
+			 errno == EINVAL || errno == ELOOP ? "not a plain file" : strerror(errno));
 		return -1;
 	}
-	int out = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (sb.st_size > max) {
+		snprintf(err, errn, "%s: %lld bytes is larger than any bulletin this station accepts (audio.max_bulletin_minutes)",
+			 src, (long long)sb.st_size);
+		close(in);
+		return -1;
+	}
+	unlink(tmp);
+	int out = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
 	if (out < 0) {
 		snprintf(err, errn, "cannot write to the library (%s): %s", tmp, strerror(errno));
 		close(in);
@@ -77,6 +96,11 @@ static int copy_atomic(const char *src, const char *dst, char sum[65], char *err
 		}
 		if (r == 0)
 			break;
+		if ((total += r) > max) {
+			snprintf(err, errn, "%s grew larger than any bulletin this station accepts while it was copied",
+				 src);
+			goto fail;
+		}
 		crypto_hash_sha256_update(&st, buf, (unsigned long long)r);
 		for (ssize_t off = 0; off < r;) {
 			ssize_t w = write(out, buf + off, (size_t)(r - off));
@@ -163,6 +187,39 @@ static int check_audio(const struct station *st, const char *src, struct audio_i
 	return 0;
 }
 
+int library_pinned(const struct station *st, const struct bulletin *b, char *why, size_t whyn)
+{
+	char sigpath[PATHBUF + 16];
+	struct stat sb;
+	if (!b->signer[0])
+		return 0;
+	snprintf(sigpath, sizeof(sigpath), "%s.minisig", st->schedule);
+	if (lstat(sigpath, &sb) < 0)
+		return 0; /* the schedule in force is not a signed push */
+	struct schedule s;
+	struct errlist e = {0};
+	int uses = 0;
+	if (config_load_schedule(st->schedule, &s, &e) < 0) {
+		errlist_free(&e);
+		/* Cannot tell: keep the signed recording. */
+		snprintf(why, whyn, "bulletin %s was delivered by a signed push (key %s) and the schedule in force cannot be read to see whether it uses it",
+			 b->id, b->signer);
+		return 1;
+	}
+	errlist_free(&e);
+	for (size_t i = 0; i < s.ncampaigns && !uses; i++)
+		for (size_t k = 0; k < s.campaigns[i].nbulletins; k++)
+			uses |= !strcmp(s.campaigns[i].bulletins[k], b->id);
+	for (size_t i = 0; i < s.nslots && !uses; i++)
+		for (size_t k = 0; k < s.slots[i].nbulletins; k++)
+			uses |= !strcmp(s.slots[i].bulletins[k], b->id);
+	if (uses)
+		snprintf(why, whyn, "bulletin %s was delivered by a signed push (key %s) and the signed schedule in force (serial %lld) uses it: it cannot be replaced or removed here. Add your recording under a new id (loaxactl bulletin add FILE --id %s-local ...)",
+			 b->id, b->signer, s.serial, b->id);
+	schedule_free(&s);
+	return uses;
+}
+
 static int add_locked(const struct station *st, const char *src, const struct library_add_opts *o,
 		      struct bulletin *added, struct errlist *errs, struct errlist *warns)
 {
@@ -193,6 +250,11 @@ static int add_locked(const struct station *st, const char *src, const struct li
 		catalog_free(&cat);
 		return -1;
 	}
+	if (old && library_pinned(st, old, err, sizeof(err))) {
+		errlist_add(errs, "%s", err);
+		catalog_free(&cat);
+		return -1;
+	}
 	struct audio_info ai;
 	if (check_audio(st, src, &ai, errs, warns) < 0) {
 		catalog_free(&cat);
@@ -213,7 +275,7 @@ static int add_locked(const struct station *st, const char *src, const struct li
 	b.channels = ai.channels;
 	char dst[PATHBUF + 80], oldpath[PATHBUF + 80] = "";
 	snprintf(dst, sizeof(dst), "%s/%s", st->library, b.file);
-	if (copy_atomic(src, dst, b.sha256, err, sizeof(err)) < 0) {
+	if (copy_atomic(src, dst, library_max_bytes(st), 0, b.sha256, err, sizeof(err)) < 0) {
 		errlist_add(errs, "%s", err);
 		catalog_free(&cat);
 		return -1;
@@ -261,6 +323,10 @@ static int remove_locked(const struct station *st, const char *id, char *err, si
 	const struct bulletin *b = catalog_find(&cat, id);
 	if (!b) {
 		snprintf(err, errn, "no bulletin %s in the library (see: loaxactl bulletin list)", id);
+		catalog_free(&cat);
+		return -1;
+	}
+	if (library_pinned(st, b, err, errn)) {
 		catalog_free(&cat);
 		return -1;
 	}
@@ -384,6 +450,9 @@ static int rebuild_locked(const struct station *st, int64_t now, struct errlist 
 		str_copy(b.title, ob ? ob->title : b.id, sizeof(b.title));
 		str_copy(b.campaign, ob ? ob->campaign : "", sizeof(b.campaign));
 		str_copy(b.added, ob ? ob->added : ts, sizeof(b.added));
+		/* Still signed only if the bytes are still the ones signed. */
+		if (ob && !strcmp(ob->sha256, b.sha256))
+			str_copy(b.signer, ob->signer, sizeof(b.signer));
 		b.duration = ai.duration;
 		b.rate = (int)ai.rate;
 		b.channels = ai.channels;
@@ -494,8 +563,9 @@ int library_check(const struct station *st, const char *src, const char *shown,
 		  int64_t now, struct bulletin *b, struct errlist *errs, struct errlist *warns)
 {
 	char sum[65];
-	if (sha256_file(src, sum) < 0) {
-		errlist_add(errs, "%s: cannot read it: %s", shown, strerror(errno));
+	if (sha256_file_max(src, library_max_bytes(st), 0, sum) < 0) {
+		errlist_add(errs, "%s: %s", shown, errno == EFBIG ? "larger than any bulletin this station accepts (audio.max_bulletin_minutes)" :
+			    errno == EINVAL ? "not a plain file" : strerror(errno));
 		return -1;
 	}
 	return fill_checked(st, src, shown, sum, sha256, id, title, campaign, now, b, errs, warns);
@@ -513,7 +583,7 @@ int library_stage(const struct station *st, const char *src, const char *shown,
 	}
 	snprintf(out->tmp, sizeof(out->tmp), "%s/" STAGE_PREFIX "%s.%ld", st->library, id,
 		 (long)getpid());
-	if (copy_atomic(src, out->tmp, sum, err, sizeof(err)) < 0) {
+	if (copy_atomic(src, out->tmp, library_max_bytes(st), 1, sum, err, sizeof(err)) < 0) {
 		errlist_add(errs, "%s", err);
 		out->tmp[0] = '\0';
 		return -1;

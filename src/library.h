@@ -15,6 +15,11 @@ struct library_add_opts {
 	int64_t now;                       /* "added at" */
 };
 
+/* The largest audio file the station takes: audio.max_bulletin_minutes at
+ * a bit rate above any MPEG audio's, plus 1 MiB. Larger files are refused
+ * before (or as soon as) they are read. */
+int64_t library_max_bytes(const struct station *st);
+
 /* Path of the catalog of a station's library. */
 void library_catalog_path(const struct station *st, char *out, size_t n);
 
@@ -24,7 +29,14 @@ void library_catalog_path(const struct station *st, char *out, size_t n);
 int library_add(const struct station *st, const char *src, const struct library_add_opts *o,
 		struct bulletin *added, struct errlist *errs, struct errlist *warns);
 
-/* Remove id from the catalog, then its file. 0 or -1 with a message. */
+/* 1 if b is pinned to its signed hash: it came with a signed push
+ * (b->signer) and the schedule in force, signed (its .minisig is beside
+ * it), uses it; the reason, for people, in why. library_add --replace and
+ * library_remove refuse pinned bulletins. */
+int library_pinned(const struct station *st, const struct bulletin *b, char *why, size_t whyn);
+
+/* Remove id from the catalog, then its file (refused when pinned). 0 or
+ * -1 with a message. */
 int library_remove(const struct station *st, const char *id, char *err, size_t errn);
 
 /* Re-hash every file against the catalog; each problem (missing, changed,

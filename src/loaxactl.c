@@ -1589,8 +1589,8 @@ static int cmd_bulletin_list(int argc, char **argv)
 		wc = l > wc ? l : wc;
 	}
 	/* The title goes last: its width in columns is not its width in bytes. */
-	printf("%-*s  %-*s  %8s  %-10s  %-12s  %-16s  %s\n", wi, "ID", wc, "CAMPAIGN", "DURATION",
-	       "ADDED", "SHA256", "NEXT PLAY", "TITLE");
+	printf("%-*s  %-*s  %8s  %-10s  %-12s  %-16s  %-23s  %s\n", wi, "ID", wc, "CAMPAIGN", "DURATION",
+	       "ADDED", "SHA256", "NEXT PLAY", "ORIGIN", "TITLE");
 	for (size_t i = 0; i < cat.n; i++) {
 		const struct bulletin *b = &cat.items[i];
 		long secs = (long)(b->duration + 0.5);
@@ -1601,9 +1601,15 @@ static int cmd_bulletin_list(int argc, char **argv)
 			np[10] = ' ';
 			np[16] = '\0';
 		}
-		printf("%-*s  %-*s  %8s  %-10.10s  %-12.12s  %-16s  %s\n", wi, b->id, wc,
+		/* Signed: pushed by the department, pinned to its signed hash. */
+		char origin[40];
+		if (b->signer[0])
+			snprintf(origin, sizeof(origin), "signed:%s", b->signer);
+		else
+			str_copy(origin, "local", sizeof(origin));
+		printf("%-*s  %-*s  %8s  %-10.10s  %-12.12s  %-16s  %-23s  %s\n", wi, b->id, wc,
 		       b->campaign[0] ? b->campaign : "-", dur, b->added[0] ? b->added : "-",
-		       b->sha256, np, b->title);
+		       b->sha256, np, origin, b->title);
 	}
 	free(next);
 	catalog_free(&cat);

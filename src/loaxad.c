@@ -744,6 +744,14 @@ static int start_broadcast(struct daemon *d, const struct occurrence *o)
 	}
 	log_debug("%s: %s", path, hashed ? "hashed in the loop (changed, or not yet read by the helper)"
 					  : "unchanged since it last hashed right");
+	/* issue 12: a pushed bulletin plays only as signed, whatever the catalog says. */
+	const char *pin = schedule_pinned_sha(d->sched, b->id);
+	if (pin && strcmp(b->sha256, pin)) {
+		snprintf(err, sizeof(err), "checksum: %s is not the recording the signed schedule names for %s (SHA-256 %.16s..., signed %.16s...)",
+			 path, b->id, b->sha256, pin);
+		record_outcome(d, "failed", o, err);
+		return 0;
+	}
 	d->pend = *o;
 	d->pend_rotating = d->next_rotating;
 	str_copy(d->pend_path, path, sizeof(d->pend_path));
@@ -978,6 +986,9 @@ static int load_schedule(struct daemon *d, struct schedule *out, char *why, size
 		snprintf(why, n, "%s%s", errs.n ? errs.msg[0] : "invalid schedule",
 			 errs.n > 1 ? " (and more: see loaxactl schedule check)" : "");
 		schedule_free(out);
+	} else if (bundle_serial_raise(&d->st, out->serial) < 0) {
+		/* issue 12: the highest serial ever in force, kept on its own. */
+		log_warn("cannot record serial %lld in %s/" BUNDLE_SERIAL_FILE, out->serial, d->st.state);
 	}
 	errlist_free(&errs);
 	return r;
@@ -1651,6 +1662,11 @@ static void status_reply(struct daemon *d, struct kvbuf *r)
 	put_time(r, "schedule.installed", d->installed_at);
 	kv_put(r, "schedule.signer", d->installed_signer);
 	kv_putf(r, "library.count", "%zu", d->cat.n);
+	size_t nsigned = 0;
+	for (size_t i = 0; i < d->cat.n; i++)
+		nsigned += d->cat.items[i].signer[0] != '\0';
+	kv_putf(r, "library.signed", "%zu", nsigned); /* delivered by a signed push, pinned */
+	kv_putf(r, "library.local", "%zu", d->cat.n - nsigned);
 	kv_put(r, "push", !d->st.ntrust_keys ? "refused" : d->spool ? "watching" : "not-watched");
 	kv_put(r, "push.spool", d->st.spool);
 	kv_put(r, "audio.device", d->st.audio_device);
@@ -2196,6 +2212,14 @@ static int run(struct daemon *d)
 		if (d->mbs) {
 			log_info("Modbus status server on %s port %d", d->st.amp.status_address,
 				 modbus_status_port(d->mbs));
+			/* issue 12: who may connect (amplifier.status.allow). */
+			if (modbus_status_allow(d->mbs, d->st.amp.status_allow, d->st.amp.nstatus_allow, err,
+						sizeof(err)) < 0)
+				fatalx("%s", err);
+			if (!d->st.amp.nstatus_allow && strcmp(d->st.amp.status_address, "127.0.0.1") &&
+			    strcmp(d->st.amp.status_address, "::1"))
+				log_warnx("Modbus status server on %s with no amplifier.status.allow: anyone who can reach that address can read it",
+					  d->st.amp.status_address);
 		} else {
 			log_warnx("%s; running without it", err);
 			set_error(d, "%s", err);

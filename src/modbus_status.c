@@ -6,7 +6,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <arpa/inet.h>
 #include <netdb.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,7 +18,7 @@
 #include "util.h"
 
 #define MBAP_LEN 6      /* transaction, protocol, length; the unit id is counted in length */
-#define FRAME_MAX 260   /* MBAP + unit id + 253-byte PDU */
+#define FRAME_MAX MODBUS_STATUS_FRAME_MAX
 #define READ_MAX 125    /* registers one request may read */
 
 enum { EX_ILLEGAL_FUNCTION = 1, EX_ILLEGAL_ADDRESS = 2, EX_ILLEGAL_VALUE = 3 };
@@ -31,6 +33,9 @@ struct client {
 struct modbus_status {
 	int lfd;
 	int port;
+	struct status_net allow[16];
+	size_t nallow;
+	uint64_t refused;
 	struct client c[MODBUS_STATUS_CLIENTS_MAX];
 	size_t nc;
 	uint64_t tick;
@@ -148,6 +153,89 @@ struct modbus_status *modbus_status_open(const char *address, int port, char *er
 	return m;
 }
 
+int modbus_status_net_parse(const char *s, struct status_net *out)
+{
+	char a[64];
+	const char *slash = strchr(s, '/');
+	size_t al = slash ? (size_t)(slash - s) : strlen(s);
+	if (!al || al >= sizeof(a))
+		return -1;
+	memcpy(a, s, al);
+	a[al] = '\0';
+	memset(out, 0, sizeof(*out));
+	if (inet_pton(AF_INET, a, out->addr) == 1) {
+		out->family = AF_INET;
+		out->bits = 32;
+	} else if (inet_pton(AF_INET6, a, out->addr) == 1) {
+		out->family = AF_INET6;
+		out->bits = 128;
+	} else {
+		return -1;
+	}
+	if (slash) {
+		char *end;
+		long b = strtol(slash + 1, &end, 10);
+		if (end == slash + 1 || *end || b < 0 || b > out->bits)
+			return -1;
+		out->bits = (int)b;
+	}
+	return 0;
+}
+
+int modbus_status_net_match(int family, const uint8_t *addr, const struct status_net *nets, size_t n)
+{
+	static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+	if (family == AF_INET6 && !memcmp(addr, mapped, 12)) {
+		family = AF_INET;
+		addr += 12;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (nets[i].family != family)
+			continue;
+		int bits = nets[i].bits, k = 0;
+		for (; bits >= 8; bits -= 8, k++)
+			if (addr[k] != nets[i].addr[k])
+				break;
+		if (bits >= 8)
+			continue;
+		uint8_t mask = (uint8_t)(0xff00 >> bits);
+		if (!bits || (addr[k] & mask) == (nets[i].addr[k] & mask))
+			return 1;
+	}
+	return 0;
+}
+
+int modbus_status_allow(struct modbus_status *m, const char (*nets)[64], size_t n, char *err,
+			size_t errn)
+{
+	if (n > ARRAY_LEN(m->allow)) {
+		snprintf(err, errn, "Modbus status server: at most %zu allowed networks", ARRAY_LEN(m->allow));
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (modbus_status_net_parse(nets[i], &m->allow[i]) < 0) {
+			snprintf(err, errn, "Modbus status server: \"%s\" is not an address or a network", nets[i]);
+			m->nallow = 0;
+			return -1;
+		}
+	m->nallow = n;
+	return 0;
+}
+
+/* 1 if the peer may be served (no allow list, or in it). */
+static int peer_allowed(const struct modbus_status *m, const struct sockaddr_storage *ss)
+{
+	if (!m->nallow)
+		return 1;
+	if (ss->ss_family == AF_INET)
+		return modbus_status_net_match(AF_INET, (const uint8_t *)&((const struct sockaddr_in *)ss)->sin_addr,
+					       m->allow, m->nallow);
+	if (ss->ss_family == AF_INET6)
+		return modbus_status_net_match(AF_INET6, ((const struct sockaddr_in6 *)ss)->sin6_addr.s6_addr,
+					       m->allow, m->nallow);
+	return 0;
+}
+
 static void drop(struct modbus_status *m, size_t i)
 {
 	close(m->c[i].fd);
@@ -191,7 +279,7 @@ int modbus_status_pollfds(struct modbus_status *m, struct pollfd *fds, int max)
 }
 
 /* Answer one request PDU (pdu[0] is the function). Returns the reply PDU's length. */
-static size_t answer(const struct modbus_status *m, const uint8_t *pdu, size_t len, uint8_t *out)
+static size_t answer(const uint16_t *regs, const uint8_t *pdu, size_t len, uint8_t *out)
 {
 	uint8_t fn = pdu[0];
 	uint8_t ex = 0;
@@ -206,8 +294,8 @@ static size_t answer(const struct modbus_status *m, const uint8_t *pdu, size_t l
 			out[0] = fn;
 			out[1] = (uint8_t)(2 * qty);
 			for (unsigned i = 0; i < qty; i++) {
-				out[2 + 2 * i] = (uint8_t)(m->regs[addr + i] >> 8);
-				out[3 + 2 * i] = (uint8_t)m->regs[addr + i];
+				out[2 + 2 * i] = (uint8_t)(regs[addr + i] >> 8);
+				out[3 + 2 * i] = (uint8_t)regs[addr + i];
 			}
 			return 2 + 2 * qty;
 		}
@@ -219,41 +307,63 @@ static size_t answer(const struct modbus_status *m, const uint8_t *pdu, size_t l
 	return 2;
 }
 
+long modbus_status_frame(const uint16_t *regs, const uint8_t *in, size_t n,
+			 uint8_t out[MODBUS_STATUS_FRAME_MAX], size_t *outlen)
+{
+	if (n < MBAP_LEN + 1)
+		return 0;
+	unsigned proto = (unsigned)(in[2] << 8 | in[3]);
+	unsigned len = (unsigned)(in[4] << 8 | in[5]); /* unit id + PDU */
+	if (proto != 0 || len < 2 || len > FRAME_MAX - MBAP_LEN)
+		return -1;
+	size_t total = MBAP_LEN + len;
+	if (n < total)
+		return 0;
+	size_t plen = answer(regs, in + MBAP_LEN + 1, len - 1, out + MBAP_LEN + 1);
+	memcpy(out, in, 4); /* transaction and protocol id */
+	out[4] = (uint8_t)((plen + 1) >> 8);
+	out[5] = (uint8_t)(plen + 1);
+	out[6] = in[6]; /* unit id, echoed */
+	*outlen = MBAP_LEN + 1 + plen;
+	return (long)total;
+}
+
 /* Parse and answer every whole frame in the client's buffer. 0, or -1 to
  * drop the client (not Modbus TCP, or it does not take our reply). */
 static int serve_frames(struct modbus_status *m, struct client *c)
 {
-	while (c->n >= MBAP_LEN + 1) {
-		const uint8_t *f = c->in;
-		unsigned proto = (unsigned)(f[2] << 8 | f[3]);
-		unsigned len = (unsigned)(f[4] << 8 | f[5]); /* unit id + PDU */
-		if (proto != 0 || len < 2 || len > FRAME_MAX - MBAP_LEN)
-			return -1;
-		size_t total = MBAP_LEN + len;
-		if (c->n < total)
-			return 0;
+	for (;;) {
 		uint8_t out[FRAME_MAX];
-		size_t plen = answer(m, f + MBAP_LEN + 1, len - 1, out + MBAP_LEN + 1);
-		memcpy(out, f, 4); /* transaction and protocol id */
-		out[4] = (uint8_t)((plen + 1) >> 8);
-		out[5] = (uint8_t)(plen + 1);
-		out[6] = f[6]; /* unit id, echoed */
-		size_t olen = MBAP_LEN + 1 + plen;
+		size_t olen = 0;
+		long total = modbus_status_frame(m->regs, c->in, c->n, out, &olen);
+		if (total <= 0)
+			return (int)total;
 		ssize_t w = send(c->fd, out, olen, MSG_NOSIGNAL | MSG_DONTWAIT);
 		if (w != (ssize_t)olen)
 			return -1; /* a client that does not read its replies */
-		memmove(c->in, c->in + total, c->n - total);
-		c->n -= total;
+		memmove(c->in, c->in + total, c->n - (size_t)total);
+		c->n -= (size_t)total;
 	}
-	return 0;
 }
 
 static void accept_clients(struct modbus_status *m)
 {
 	for (int k = 0; k < 16; k++) {
-		int fd = accept4(m->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		struct sockaddr_storage ss;
+		socklen_t sl = sizeof(ss);
+		int fd = accept4(m->lfd, (struct sockaddr *)&ss, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd < 0)
 			return;
+		if (!peer_allowed(m, &ss)) {
+			close(fd); /* not on amplifier.status.allow: not a byte read or sent */
+			if (!m->refused++) {
+				char h[64] = "?";
+				getnameinfo((struct sockaddr *)&ss, sl, h, sizeof(h), NULL, 0, NI_NUMERICHOST);
+				log_warnx("Modbus status server: refused a client from %s (not in amplifier.status.allow; further refusals are not logged)",
+					  h);
+			}
+			continue;
+		}
 		if (m->nc == MODBUS_STATUS_CLIENTS_MAX) {
 			size_t old = 0; /* make room: the least recently active goes */
 			for (size_t i = 1; i < m->nc; i++)

@@ -19,6 +19,7 @@
 #define MODBUS_STATUS_CAMPAIGNS_MAX 32
 #define MODBUS_STATUS_NREGS (100 + 16 * MODBUS_STATUS_CAMPAIGNS_MAX)
 #define MODBUS_STATUS_MAP_VERSION 1
+#define MODBUS_STATUS_FRAME_MAX 260 /* MBAP + unit id + 253-byte PDU */
 
 enum { MBS_STATION_WAITING_CLOCK = 0, MBS_STATION_IDLE = 1, MBS_STATION_STARTING = 2,
        MBS_STATION_PLAYING = 3 };
@@ -59,10 +60,28 @@ struct status_snapshot {
 
 struct modbus_status;
 
+/* A network clients may connect from: an IPv4 or IPv6 address and a prefix
+ * length (all bits when none is given). */
+struct status_net {
+	int family;         /* AF_INET or AF_INET6 */
+	uint8_t addr[16];
+	int bits;
+};
+/* Parse "ADDR" or "ADDR/BITS" (numeric IPv4 or IPv6). 0 or -1. */
+int modbus_status_net_parse(const char *s, struct status_net *out);
+/* 1 if the address (AF_INET: 4 bytes, AF_INET6: 16; an IPv4-mapped IPv6
+ * address counts as IPv4) is in one of the n networks. */
+int modbus_status_net_match(int family, const uint8_t *addr, const struct status_net *nets, size_t n);
+
 /* Listen on address (numeric IPv4 or IPv6) and port (0 = any free port,
  * for tests). NULL with a message in err. */
 struct modbus_status *modbus_status_open(const char *address, int port, char *err, size_t errn);
 void modbus_status_close(struct modbus_status *m);
+/* Serve only clients from these networks (amplifier.status.allow): any
+ * other is closed at once, before a byte is read. n = 0: everyone. Each
+ * entry as modbus_status_net_parse takes it. 0, or -1 with err. */
+int modbus_status_allow(struct modbus_status *m, const char (*nets)[64], size_t n, char *err,
+			size_t errn);
 int modbus_status_port(const struct modbus_status *m); /* the port bound */
 
 /* Replace the registers served from now on. */
@@ -77,5 +96,13 @@ size_t modbus_status_clients(const struct modbus_status *m);
 
 /* The register map for s (MODBUS_STATUS_NREGS registers into regs). */
 void modbus_status_encode(const struct status_snapshot *s, uint16_t *regs);
+
+/* The request parser (pure): the first Modbus TCP frame of in (n bytes
+ * received so far) answered from regs (MODBUS_STATUS_NREGS registers).
+ * Returns the bytes it took, with the reply in out (*outlen bytes); 0 when
+ * the frame is not complete yet; -1 when in is not Modbus TCP (drop the
+ * client). Reads are answered, writes refused: the server is read-only. */
+long modbus_status_frame(const uint16_t *regs, const uint8_t *in, size_t n,
+			 uint8_t out[MODBUS_STATUS_FRAME_MAX], size_t *outlen);
 
 #endif

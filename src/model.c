@@ -33,6 +33,8 @@ void schedule_free(struct schedule *s)
 	free(s->campaigns);
 	free(s->slots);
 	free(s->blackouts);
+	free(s->stations);
+	free(s->pins);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -58,5 +60,13 @@ const struct bulletin *catalog_find(const struct catalog *c, const char *id)
 	for (size_t i = 0; i < c->n; i++)
 		if (!strcmp(c->items[i].id, id))
 			return &c->items[i];
+	return NULL;
+}
+
+const char *schedule_pinned_sha(const struct schedule *s, const char *id)
+{
+	for (size_t i = 0; s && i < s->npins; i++)
+		if (!strcmp(s->pins[i].id, id))
+			return s->pins[i].sha256;
 	return NULL;
 }

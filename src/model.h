@@ -46,6 +46,10 @@ struct amp_config {
 	int status_enabled;     /* read-only Modbus TCP status server */
 	char status_address[64];
 	int status_port;
+	/* issue 12: who may connect to the status server ("ADDR" or "ADDR/BITS",
+	 * IPv4 or IPv6); none = anyone who can reach the address */
+	char status_allow[16][64];
+	size_t nstatus_allow;
 };
 
 /* The station file's `fleet` section (issue 13, docs/FLEET.md). */
@@ -163,6 +167,15 @@ struct schedule {
 	char file[PATHBUF];
 	char sha256[65];          /* of the file's bytes */
 	long long serial;
+	/* Where it may play (issue 12): "" = not said; stations: NULL = all of the district. */
+	char district[ID_MAX];
+	char (*stations)[ID_MAX];
+	size_t nstations;
+	int district_line, stations_line;
+	/* bulletin -> SHA-256 from its files section: what a (signed) push
+	 * pinned; checked again at play time */
+	struct schedule_pin { char id[ID_MAX]; char sha256[65]; } *pins;
+	size_t npins;
 	struct campaign *campaigns;
 	size_t ncampaigns;
 	struct slot *slots;
@@ -180,6 +193,7 @@ struct bulletin {
 	int rate, channels;
 	char sha256[65];
 	char added[32];           /* ISO 8601 */
+	char signer[24];          /* key id of the signed push that brought it; "" = local */
 };
 
 struct catalog {
@@ -192,5 +206,7 @@ void schedule_free(struct schedule *s);
 void catalog_free(struct catalog *c);
 ssize_t schedule_campaign_index(const struct schedule *s, const char *id); /* or -1 */
 const struct bulletin *catalog_find(const struct catalog *c, const char *id);
+/* The SHA-256 the schedule's files section gives bulletin id, or NULL. */
+const char *schedule_pinned_sha(const struct schedule *s, const char *id);
 
 #endif

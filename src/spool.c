@@ -14,7 +14,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "civil.h"
 #include "clock.h"
+#include "kv.h"
 #include "util.h"
 
 /* A file seen created or modified and not closed since counts as being
@@ -182,6 +184,55 @@ static void rearm(struct spool *sp, int64_t now, int busy)
 		clock_mono_timer_in(sp->tfd, next - now < 1 ? 1 : next - now);
 }
 
+const char *spool_odd_file(const struct stat *sb)
+{
+	switch (sb->st_mode & S_IFMT) {
+	case S_IFREG:
+		return sb->st_nlink > 1 ? "a hard link (one file under several names; the spool takes only files copied into it)"
+					: NULL;
+	case S_IFDIR:
+		return NULL;
+	case S_IFLNK:
+		return "a symbolic link (the spool takes only plain files)";
+	case S_IFIFO:
+		return "a FIFO (named pipe; the spool takes only plain files)";
+	case S_IFCHR:
+	case S_IFBLK:
+		return "a device file (the spool takes only plain files)";
+	case S_IFSOCK:
+		return "a socket (the spool takes only plain files)";
+	default:
+		return "not a plain file";
+	}
+}
+
+/* Move name to rejected/ with name.why, at once: nothing but plain files
+ * is ever read from the spool, and an odd file must not hold up a good
+ * bundle (a FIFO or a link never sends the close a copy ends with). */
+static void reject_odd(struct spool *sp, int dfd, const char *name, const char *why)
+{
+	char esc[4 * NAME_MAX + 8], ts[26], text[8 * NAME_MAX + 512], path[PATHBUF + 2 * NAME_MAX];
+	kv_escape(name, esc, sizeof(esc));
+	civil_tz_format(clock_now(), ts);
+	int n = snprintf(text, sizeof(text),
+			 "loaxa: the spool refused the file %s at %s\nreason: %s\nIt was never read. Only plain files, copied into the spool, can be part of a bundle (see docs/PUSH.md).\n",
+			 esc, ts, why);
+	snprintf(path, sizeof(path), "%s/rejected/%s.why", sp->dir, name);
+	if (write_file_atomic(path, text, (size_t)n) < 0)
+		log_warn("spool: cannot write %s", path);
+	snprintf(path, sizeof(path), "%s/rejected", sp->dir);
+	int rfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (rfd < 0 || renameat(dfd, name, rfd, name) < 0) {
+		log_warn("spool: %s is %s, but cannot be moved to rejected/", name, why);
+		unlinkat(dfd, name, 0); /* never looked at again either way */
+	} else {
+		log_warnx("spool: %s is %s: moved to rejected/", name, why);
+	}
+	if (rfd >= 0)
+		close(rfd);
+	dirty_clear(sp, name);
+}
+
 /* List the folder and decide which bundles are ready. */
 static void evaluate(struct spool *sp)
 {
@@ -190,6 +241,20 @@ static void evaluate(struct spool *sp)
 		rearm(sp, now, 0);
 		return;
 	}
+	/* Odd files first: they must not count as being written. */
+	DIR *odd = opendir(sp->dir);
+	struct dirent *oe;
+	while (odd && (oe = readdir(odd))) {
+		struct stat sb;
+		const char *why;
+		if (!strcmp(oe->d_name, ".") || !strcmp(oe->d_name, ".."))
+			continue;
+		if (fstatat(dirfd(odd), oe->d_name, &sb, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    (why = spool_odd_file(&sb)))
+			reject_odd(sp, dirfd(odd), oe->d_name, why);
+	}
+	if (odd)
+		closedir(odd);
 	for (size_t i = 0; i < sp->nd;) {
 		if (now - sp->d[i].last >= sp->stale_ms) {
 			log_warnx("spool: %s was left open for writing for %lld s with no change; taking it as complete",

@@ -28,6 +28,14 @@ struct spool;
 struct spool *spool_open(const char *dir, int64_t wait_ms, char *err, size_t errn);
 void spool_close(struct spool *sp);
 
+struct stat;
+/* Why a file in the spool is refused at once, or NULL for a plain file
+ * (one name only) or a folder: a symbolic link, a hard link, a FIFO, a
+ * device, a socket. Such files are moved to SPOOL/rejected/ beside
+ * NAME.why when the folder is next looked at, never opened, and never
+ * hold up a bundle. */
+const char *spool_odd_file(const struct stat *sb);
+
 /* Poll descriptors (the inotify descriptor and a monotonic timer); count. */
 int spool_pollfds(struct spool *sp, struct pollfd *fds, int max);
 /* Read whatever is ready among those descriptors. Never blocks. */

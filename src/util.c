@@ -1,5 +1,6 @@
 /* Small helpers shared by every module: see util.h. */
 #include "util.h"
+#include "kv.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -36,8 +37,11 @@ void log_init(const char *progname, int verbose)
 
 static void vlog(int prio, const char *fmt, va_list ap, int err)
 {
-	char buf[1024], pfx[32];
-	vsnprintf(buf, sizeof(buf), fmt, ap);
+	char raw[1024], buf[1024], pfx[32];
+	vsnprintf(raw, sizeof(raw), fmt, ap);
+	/* One event, one line: a name with a newline (a file dropped in the
+	 * spool) must not forge another. */
+	kv_escape(raw, buf, sizeof(buf));
 	/* journald reads "<N>" as the priority and adds its own time; anyone
 	 * else (a terminal, a pipe, a log file) reads a time. */
 	if (log_to_journal) {
@@ -156,14 +160,49 @@ int hex_decode(const char *in, uint8_t *out, size_t n)
 
 int sha256_file(const char *path, char out[65])
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	return sha256_file_max(path, INT64_MAX, 0, out);
+}
+
+int open_regular(const char *path, int no_symlinks, struct stat *sb)
+{
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | (no_symlinks ? O_NOFOLLOW : 0));
 	if (fd < 0)
 		return -1;
+	struct stat tmp;
+	if (!sb)
+		sb = &tmp;
+	if (fstat(fd, sb) < 0 || !S_ISREG(sb->st_mode)) {
+		close(fd);
+		errno = EINVAL;
+		return -1;
+	}
+	/* Regular files ignore O_NONBLOCK; clear it anyway for plain reads. */
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+	return fd;
+}
+
+int sha256_file_max(const char *path, int64_t max, int no_symlinks, char out[65])
+{
+	struct stat sb;
+	int fd = open_regular(path, no_symlinks, &sb);
+	if (fd < 0)
+		return -1;
+	if (sb.st_size > max) {
+		close(fd);
+		errno = EFBIG;
+		return -1;
+	}
+	int64_t total = 0;
 	crypto_hash_sha256_state st;
 	crypto_hash_sha256_init(&st);
 	unsigned char buf[65536];
 	for (;;) {
 		ssize_t r = read(fd, buf, sizeof(buf));
+		if (r > 0 && (total += r) > max) {
+			close(fd);
+			errno = EFBIG;
+			return -1;
+		}
 		if (r < 0) {
 			if (errno == EINTR)
 				continue;
@@ -309,7 +348,9 @@ int write_file_atomic(const char *path, const void *data, size_t len)
 		errno = ENAMETOOLONG;
 		return -1;
 	}
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	/* Never through a link or into a file someone else planted. */
+	unlink(tmp);
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return -1;
 	const char *p = data;

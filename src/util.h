@@ -28,8 +28,18 @@ void hex_encode(const uint8_t *in, size_t n, char *out);
 /* Parse exactly 2n hex digits; 0 or -1. */
 int hex_decode(const char *in, uint8_t *out, size_t n);
 
-/* SHA-256 of a whole file, as 64 hex chars + NUL. 0, or -1 with errno. */
+/* SHA-256 of a whole file, as 64 hex chars + NUL. 0, or -1 with errno
+ * (EINVAL: not a regular file; a FIFO never blocks). */
 int sha256_file(const char *path, char out[65]);
+/* The same, refusing (EFBIG) a file of more than max bytes, before or
+ * while reading it, and (ELOOP) a symbolic link when no_symlinks. */
+int sha256_file_max(const char *path, int64_t max, int no_symlinks, char out[65]);
+struct stat;
+/* Open a file for reading that must be a regular file: O_NONBLOCK (a FIFO
+ * cannot hang the caller), O_NOFOLLOW when no_symlinks, then fstat. The
+ * descriptor (its stat in *sb when not NULL), or -1 with errno (EINVAL:
+ * not a regular file; ELOOP: a symbolic link). */
+int open_regular(const char *path, int no_symlinks, struct stat *sb);
 
 /* A growable list of "file:line: what is wrong" messages. */
 struct errlist {

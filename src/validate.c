@@ -229,10 +229,45 @@ static void check_bulletin(const struct schedule *s, const struct catalog *cat, 
 	(*n)++;
 }
 
+size_t validate_binding(const struct schedule *s, const struct station *st, int required,
+			struct errlist *errs)
+{
+	if (!s->district[0]) {
+		if (!required)
+			return 0;
+		if (st->district_code[0])
+			errlist_add(errs, "%s: the signed schedule names no district: a signed schedule must say where it may play (for this station %s: district = \"%s\";)",
+				    s->file, st->id, st->district_code);
+		else
+			errlist_add(errs, "%s: the signed schedule names no district, and this station (%s) has no station.district_code in %s: a signed schedule must say where it may play",
+				    s->file, st->id, st->file);
+		return 1;
+	}
+	if (!st->district_code[0]) {
+		errlist_add(errs, "%s:%d: the schedule is for district %s, but this station (%s) has no station.district_code in %s",
+			    s->file, s->district_line, s->district, st->id, st->file);
+		return 1;
+	}
+	if (strcmp(s->district, st->district_code)) {
+		errlist_add(errs, "%s:%d: the schedule is for district %s, not for this station's district %s (station %s)",
+			    s->file, s->district_line, s->district, st->district_code, st->id);
+		return 1;
+	}
+	if (!s->nstations)
+		return 0;
+	for (size_t i = 0; i < s->nstations; i++)
+		if (!strcmp(s->stations[i], st->id))
+			return 0;
+	errlist_add(errs, "%s:%d: the schedule is for %zu other station%s of district %s (%s%s), not for this station %s",
+		    s->file, s->stations_line, s->nstations, s->nstations == 1 ? "" : "s", s->district,
+		    s->stations[0], s->nstations > 1 ? ", ..." : "", st->id);
+	return 1;
+}
+
 size_t validate_schedule(struct schedule *s, const struct station *st, const struct catalog *cat,
 			 struct errlist *errs)
 {
-	size_t n = 0;
+	size_t n = validate_binding(s, st, 0, errs);
 	char who[ID_MAX + 64], t1[6], q1[6], q2[6];
 
 	for (size_t i = 0; i < s->ncampaigns; i++) {

@@ -14,6 +14,8 @@ PKGS="$PKGS mosquitto mosquitto-clients libmosquitto-dev"
 # issue 16: message catalogues (xgettext, msgfmt), the vi_VN.UTF-8 locale
 # the language tests run under, the man page checks
 PKGS="$PKGS gettext locales man-db groff-base"
+# the fuzz harnesses (libFuzzer)
+PKGS="$PKGS clang libclang-rt-14-dev"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"

@@ -331,7 +331,7 @@ expect "log verify: a damaged line that is not the last fails"
 
 # ---- library and daemon ----
 run bulletin list
-[ $rc -eq 0 ] && grep -qE '^ban-tin-mau +sot-xuat-huyet +0:12 +2026-11-27 +0123456789ab +(-|[0-9-]+ [0-9:]+) +Bản tin mẫu$' "$tmp/out"
+[ $rc -eq 0 ] && grep -qE '^ban-tin-mau +sot-xuat-huyet +0:12 +2026-11-27 +0123456789ab +(-|[0-9-]+ [0-9:]+) +local +Bản tin mẫu$' "$tmp/out"
 expect "bulletin list: the catalog entry"
 run status
 [ $rc -eq 1 ] && grep -q 'not running' "$tmp/err"

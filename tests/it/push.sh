@@ -52,6 +52,7 @@ mkbundle() {
 	[ -n "$ids" ] || ids='"tin-a"'
 	cat >"$B/$name/$name.conf" <<EOF
 serial = $serial;
+district = "999";
 campaigns = ( { id = "sxh"; title = "Phòng, chống sốt xuất huyết"; bulletins = [$ids]; target = 4; } );
 slots = ( { id = "moi"; dates = ["2030-01-15"]; times = ["08:00", "08:30"]; campaign = "sxh"; } );
 files = ( $files );

@@ -35,8 +35,8 @@ check "RestartPreventExitStatus=78 (loaxad's exit status on a station file error
 	"[ '$(prop RestartPreventExitStatus)' = 78 ] && grep -q 'EXIT_CONFIG 78' src/loaxad.c"
 check "ExecStart runs loaxad -c /etc/loaxa/loaxa.conf" \
 	"[ '$(prop ExecStart)' = '$BUILD/loaxad -c /etc/loaxa/loaxa.conf' ]"
-check "User=loaxa, SupplementaryGroups=audio dialout" \
-	"[ '$(prop User)' = loaxa ] && [ '$(prop SupplementaryGroups)' = 'audio dialout' ]"
+check "User=loaxa, SupplementaryGroups=audio dialout loaxa-push (issue 12: reads the spool)" \
+	"[ '$(prop User)' = loaxa ] && [ '$(prop SupplementaryGroups)' = 'audio dialout loaxa-push' ]"
 check "StateDirectory, RuntimeDirectory, ConfigurationDirectory = loaxa" \
 	"[ '$(prop StateDirectory)' = loaxa ] && [ '$(prop RuntimeDirectory)' = loaxa ] && [ '$(prop ConfigurationDirectory)' = loaxa ]"
 for p in ProtectSystem=strict ProtectHome=yes PrivateTmp=yes NoNewPrivileges=yes DevicePolicy=closed; do
@@ -59,6 +59,9 @@ check "sysusers.d: system user loaxa, no login shell" \
 	"grep -Eq '^u[[:space:]]+loaxa[[:space:]]+-[[:space:]].*nologin' systemd/loaxa.sysusers.conf"
 check "tmpfiles.d: library, journal and spool owned by loaxa" \
 	"for d in library journal spool; do grep -Eq \"^d[[:space:]]+/var/lib/loaxa/\$d[[:space:]]+[0-7]+[[:space:]]+loaxa[[:space:]]+loaxa\" systemd/loaxa.tmpfiles.conf || exit 1; done"
+# issue 12: the department's copy account writes the spool only.
+check "rights: spool group loaxa-push, library and control socket group loaxa, the daemon reads loaxa-push" \
+	"grep -Eq '^g[[:space:]]+loaxa-push[[:space:]]' systemd/loaxa.sysusers.conf && grep -Eq '^d[[:space:]]+/var/lib/loaxa/spool[[:space:]]+2770[[:space:]]+loaxa[[:space:]]+loaxa-push' systemd/loaxa.tmpfiles.conf && grep -Eq '^d[[:space:]]+/var/lib/loaxa/library[[:space:]]+2770[[:space:]]+loaxa[[:space:]]+loaxa[[:space:]]' systemd/loaxa.tmpfiles.conf && grep -q '^SupplementaryGroups=.*loaxa-push' '$unit' && grep -q '^RuntimeDirectoryMode=0750' '$unit'"
 
 if ! command -v systemd-analyze >/dev/null 2>&1; then
 	skip "systemd-analyze verify prints nothing (systemd-analyze is not installed)"
@@ -119,6 +122,8 @@ if command -v systemd-tmpfiles >/dev/null 2>&1 && [ -e "$root/etc/passwd" ]; the
 	uid=$(awk -F: '$1 == "loaxa" { print $3 }' "$root/etc/passwd")
 	check "systemd-tmpfiles creates /var/lib/loaxa/{library,journal,spool} owned by loaxa" \
 		"[ $rc -eq 0 ] && [ -z '$out' ] && for d in library journal spool; do [ \"\$(stat -c %u '$root/var/lib/loaxa/'\$d)\" = '$uid' ] || exit 1; done" "$out"
+	check "the spool is group loaxa-push's (created by sysusers), /var/lib/loaxa may only be passed through by others" \
+		"grep -q '^loaxa-push:' '$root/etc/group' && [ \"\$(stat -c %g '$root/var/lib/loaxa/spool')\" = \"\$(awk -F: '\$1 == \"loaxa-push\" { print \$3 }' '$root/etc/group')\" ] && [ \"\$(stat -c %a '$root/var/lib/loaxa')\" = 751 ]"
 	check "library and spool are group-writable (staff add bulletins), journal is not" \
 		"[ \"\$(stat -c %a '$root/var/lib/loaxa/library')\" = 2770 ] && [ \"\$(stat -c %a '$root/var/lib/loaxa/spool')\" = 2770 ] && [ \"\$(stat -c %a '$root/var/lib/loaxa/journal')\" = 750 ]"
 else

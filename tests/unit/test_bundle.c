@@ -87,8 +87,8 @@ static void load_station(int with_key)
 {
 	char text[2048];
 	snprintf(text, sizeof(text),
-		 "station = { id = \"t\"; commune_code = \"1\"; name = \"Trạm thử\"; };\n"
-		 "paths = { library = \"lib\"; journal = \"j\"; schedule = \"sched.conf\"; spool = \"spool\"; };\n"
+		 "station = { id = \"t\"; commune_code = \"1\"; district_code = \"d1\"; name = \"Trạm thử\"; };\n"
+		 "paths = { library = \"lib\"; journal = \"j\"; schedule = \"sched.conf\"; spool = \"spool\"; state = \".\"; };\n"
 		 "clock = { require_sync = false; };\n"
 		 "trust = { keys = [%s%s%s]; bundle_wait_s = 5; };\n",
 		 with_key ? "\"" : "", with_key ? pubkey : "", with_key ? "\"" : "");
@@ -265,7 +265,7 @@ static void test_trust_section(void **state)
 
 static void reset_station_files(void)
 {
-	assert_int_equal(run("cd %s && rm -rf sched.conf sched.conf.minisig lib spool b && mkdir -p lib spool b", dir), 0);
+	assert_int_equal(run("cd %s && rm -rf sched.conf sched.conf.minisig serial-high lib spool b && mkdir -p lib spool b", dir), 0);
 }
 
 static enum bundle_status install(const char *conf, const char *sig, long long running, int final,
@@ -282,7 +282,7 @@ static enum bundle_status install(const char *conf, const char *sig, long long r
 	return r;
 }
 
-static const char sched7[] = "serial = 7;\nslots = ( { id = \"s\"; times = [\"06:30\"]; bulletins = [\"x\"]; } );\n"
+static const char sched7[] = "serial = 7;\ndistrict = \"d1\";\nslots = ( { id = \"s\"; times = [\"06:30\"]; bulletins = [\"x\"]; } );\n"
 			     "files = ( { bulletin = \"x\"; file = \"x.mp3\"; sha256 = \"%s\"; } );\n";
 
 static void test_install_signed_no_new_audio(void **state)
@@ -330,12 +330,12 @@ static void test_install_signed_no_new_audio(void **state)
 	/* The same again: nothing to do. */
 	assert_int_equal(install("b/p.conf", "b/p.conf.minisig", 7, 1, 0, &res, &e), BUNDLE_SAME);
 	/* Not greater than the installed file's serial, even if the caller says 0. */
-	put("b/q.conf", "serial = 7;\nslots = ();\n");
+	put("b/q.conf", "serial = 7;\ndistrict = \"d1\";\nslots = ();\n");
 	sign("b/q.conf");
 	assert_int_equal(install("b/q.conf", "b/q.conf.minisig", 0, 1, 0, &res, &e), BUNDLE_REJECTED);
 	assert_true(has(&e, "serial 7 is not greater than the running serial 7"));
 	errlist_free(&e);
-	put("b/q.conf", "serial = 8;\nslots = ();\n");
+	put("b/q.conf", "serial = 8;\ndistrict = \"d1\";\nslots = ();\n");
 	sign("b/q.conf");
 	assert_int_equal(install("b/q.conf", "b/q.conf.minisig", 9, 1, 0, &res, &e), BUNDLE_REJECTED);
 	assert_true(has(&e, "serial 8 is not greater than the running serial 9"));
@@ -351,7 +351,7 @@ static void test_install_signed_no_new_audio(void **state)
 	assert_non_null(strstr(note, "signature does not match"));
 
 	/* Unsigned (an operator's --unsigned): installed, the old .minisig goes. */
-	put("b/u.conf", "serial = 20;\nslots = ();\n");
+	put("b/u.conf", "serial = 20;\ndistrict = \"d1\";\nslots = ();\n");
 	assert_int_equal(install("b/u.conf", NULL, 7, 1, 0, &res, &e), BUNDLE_OK);
 	assert_string_equal(res.signer, BUNDLE_UNSIGNED);
 	assert_false(exists("sched.conf.minisig"));
@@ -359,6 +359,15 @@ static void test_install_signed_no_new_audio(void **state)
 				       sizeof(comment), note, sizeof(note)), 0);
 	assert_string_equal(note, "no signature file");
 	errlist_free(&e);
+
+	/* The highest serial is kept on its own: with the schedule file lost
+	 * and nothing running, an old signed schedule is still refused. */
+	assert_int_equal(bundle_serial_high(&st), 20);
+	unlink(st.schedule);
+	assert_int_equal(install("b/q.conf", "b/q.conf.minisig", 0, 1, 0, &res, &e), BUNDLE_REJECTED);
+	assert_true(has(&e, "serial 8 is not greater than the running serial 20"));
+	errlist_free(&e);
+	assert_false(exists("sched.conf"));
 }
 
 static void test_install_refusals(void **state)
@@ -366,14 +375,14 @@ static void test_install_refusals(void **state)
 	(void)state;
 	load_station(1);
 	reset_station_files();
-	put("sched.conf", "serial = 5;\nslots = ();\n");
+	put("sched.conf", "serial = 5;\ndistrict = \"d1\";\nslots = ();\n");
 	struct bundle_result res;
 	struct errlist e = {0};
 	char before[65], after[65];
 	assert_int_equal(sha256_file(st.schedule, before), 0);
 
 	/* No signature file. */
-	put("b/n.conf", "serial = 6;\nslots = ();\n");
+	put("b/n.conf", "serial = 6;\ndistrict = \"d1\";\nslots = ();\n");
 	assert_int_equal(install("b/n.conf", "b/n.conf.minisig", 5, 1, 0, &res, &e), BUNDLE_REJECTED);
 	assert_true(has(&e, "unsigned: the signature"));
 	errlist_free(&e);
@@ -389,15 +398,15 @@ static void test_install_refusals(void **state)
 	assert_true(has(&e, "no schedule:"));
 	errlist_free(&e);
 	/* Invalid schedule, signed: the message names the file given, with its line. */
-	put("b/v.conf", "serial = 6;\nslots = ( { id = \"s\"; times = [\"25:00\"]; bulletins = [\"x\"]; } );\n");
+	put("b/v.conf", "serial = 6;\ndistrict = \"d1\";\nslots = ( { id = \"s\"; times = [\"25:00\"]; bulletins = [\"x\"]; } );\n");
 	sign("b/v.conf");
 	assert_int_equal(install("b/v.conf", "b/v.conf.minisig", 5, 1, 0, &res, &e), BUNDLE_REJECTED);
 	char want[600];
-	snprintf(want, sizeof(want), "%s:2: slot s: time \"25:00\"", P("b/v.conf"));
+	snprintf(want, sizeof(want), "%s:3: slot s: time \"25:00\"", P("b/v.conf"));
 	assert_true(has(&e, want));
 	errlist_free(&e);
 	/* Valid syntax, unknown bulletin: the core validator speaks. */
-	put("b/w.conf", "serial = 6;\nslots = ( { id = \"s\"; times = [\"06:00\"]; bulletins = [\"nope\"]; } );\n");
+	put("b/w.conf", "serial = 6;\ndistrict = \"d1\";\nslots = ( { id = \"s\"; times = [\"06:00\"]; bulletins = [\"nope\"]; } );\n");
 	sign("b/w.conf");
 	assert_int_equal(install("b/w.conf", "b/w.conf.minisig", 5, 1, 0, &res, &e), BUNDLE_REJECTED);
 	assert_true(has(&e, "nope"));
@@ -433,12 +442,54 @@ static void test_install_refusals(void **state)
 	errlist_free(&e);
 	/* A station with no key refuses even a good signature. */
 	load_station(0);
-	put("b/g.conf", "serial = 6;\nslots = ();\n");
+	put("b/g.conf", "serial = 6;\ndistrict = \"d1\";\nslots = ();\n");
 	sign("b/g.conf");
 	assert_int_equal(install("b/g.conf", "b/g.conf.minisig", 5, 1, 0, &res, &e), BUNDLE_REJECTED);
 	assert_true(has(&e, "this station has no trusted key"));
 	errlist_free(&e);
 	load_station(1);
+	/* Bound to a district and stations (issue 12). */
+	put("b/d.conf", "serial = 6;\ndistrict = \"d2\";\nslots = ();\n");
+	sign("b/d.conf");
+	assert_int_equal(install("b/d.conf", "b/d.conf.minisig", 5, 1, 0, &res, &e), BUNDLE_REJECTED);
+	assert_true(has(&e, "the schedule is for district d2, not for this station's district d1"));
+	errlist_free(&e);
+	put("b/d.conf", "serial = 6;\nslots = ();\n");
+	sign("b/d.conf");
+	assert_int_equal(install("b/d.conf", "b/d.conf.minisig", 5, 1, 0, &res, &e), BUNDLE_REJECTED);
+	assert_true(has(&e, "the signed schedule names no district"));
+	errlist_free(&e);
+	put("b/d.conf", "serial = 6;\ndistrict = \"d1\";\nstations = [\"t2\", \"t3\"];\nslots = ();\n");
+	sign("b/d.conf");
+	assert_int_equal(install("b/d.conf", "b/d.conf.minisig", 5, 1, 0, &res, &e), BUNDLE_REJECTED);
+	assert_true(has(&e, ":3: the schedule is for 2 other stations of district d1 (t2, ...), not for this station t"));
+	errlist_free(&e);
+	/* Signed, but with an @include: refused before libconfig opens anything
+	 * (a FIFO here would hang it). */
+	assert_int_equal(run("rm -f %s && mkfifo %s", P("fifo"), P("fifo")), 0);
+	snprintf(text, sizeof(text), "serial = 6;\ndistrict = \"d1\";\n  @include \"%s\"\nslots = ();\n", P("fifo"));
+	put("b/i.conf", text);
+	sign("b/i.conf");
+	assert_int_equal(install("b/i.conf", "b/i.conf.minisig", 5, 1, 0, &res, &e), BUNDLE_REJECTED);
+	assert_true(has(&e, "b/i.conf:3: @include is not allowed here"));
+	errlist_free(&e);
+	/* An audio file larger than any bulletin, with no size signed: refused
+	 * from its size alone, nothing copied. */
+	snprintf(text, sizeof(text), "serial = 6;\ndistrict = \"d1\";\nslots = ();\nfiles = ( { bulletin = \"big\"; file = \"big.mp3\"; sha256 = \"%s\"; } );\n",
+		 "6584155e5033db08fca32d2953b3bbbef0f1a5b9214f1e1c3a354b3048e4486e");
+	put("b/big.conf", text);
+	sign("b/big.conf");
+	assert_int_equal(run("truncate -s %lld %s", (long long)library_max_bytes(&st) + 1, P("b/big.mp3")), 0);
+	assert_int_equal(install("b/big.conf", "b/big.conf.minisig", 5, 1, 0, &res, &e), BUNDLE_REJECTED);
+	assert_true(has(&e, "larger than any bulletin this station accepts"));
+	errlist_free(&e);
+	/* Not too large, no size signed, wrong bytes: refused by its hash
+	 * before any copy into the library. */
+	assert_int_equal(run("truncate -s 3000000 %s", P("b/big.mp3")), 0);
+	assert_int_equal(install("b/big.conf", "b/big.conf.minisig", 5, 1, 0, &res, &e), BUNDLE_REJECTED);
+	assert_true(has(&e, "big.mp3 does not match the SHA-256"));
+	errlist_free(&e);
+	unlink(P("b/big.mp3"));
 	/* A symbolic link in the spool is not a file. */
 	assert_int_equal(symlink(P("b/g.conf"), P("spool/l.conf")), 0);
 	struct errlist w = {0};
@@ -464,14 +515,18 @@ static void test_spool_reject_and_remove(void **state)
 	reset_station_files();
 	const char *h = "6584155e5033db08fca32d2953b3bbbef0f1a5b9214f1e1c3a354b3048e4486e";
 	char text[1024];
-	snprintf(text, sizeof(text), "serial = 9;\nslots = ();\nfiles = ( { bulletin = \"a\"; file = \"a.mp3\"; sha256 = \"%s\"; },"
+	snprintf(text, sizeof(text), "serial = 9;\ndistrict = \"d1\";\nslots = ();\nfiles = ( { bulletin = \"a\"; file = \"a.mp3\"; sha256 = \"%s\"; },"
 		 " { bulletin = \"s\"; file = \"shared.mp3\"; sha256 = \"%s\"; } );\n", h, h);
 	put("spool/p.conf", text);
-	put("spool/p.conf.minisig", "sig");
+	sign("spool/p.conf");
 	put("spool/a.mp3", "a");
 	put("spool/shared.mp3", "s");
-	snprintf(text, sizeof(text), "serial = 10;\nslots = ();\nfiles = ( { bulletin = \"s\"; file = \"shared.mp3\"; sha256 = \"%s\"; } );\n", h);
+	snprintf(text, sizeof(text), "serial = 10;\ndistrict = \"d1\";\nslots = ();\nfiles = ( { bulletin = \"s\"; file = \"shared.mp3\"; sha256 = \"%s\"; } );\n", h);
 	put("spool/q.conf", text);
+	sign("spool/q.conf");
+	/* Unsigned, naming a.mp3 too: never parsed, so it does not count. */
+	snprintf(text, sizeof(text), "serial = 11;\nslots = ();\nfiles = ( { bulletin = \"a\"; file = \"a.mp3\"; sha256 = \"%s\"; } );\n", h);
+	put("spool/r.conf", text);
 	struct bundle_result res = {.serial = 9};
 	str_copy(res.signer, keyid, sizeof(res.signer));
 	str_copy(res.comment, "bundle p", sizeof(res.comment));
@@ -496,6 +551,27 @@ static void test_spool_reject_and_remove(void **state)
 	bundle_spool_remove(&st, "q");
 	assert_false(exists("spool/q.conf"));
 	assert_false(exists("spool/shared.mp3"));
+
+	/* A refused bundle whose signature does not verify: its schedule is
+	 * never parsed (here an @include of a FIFO, which would hang libconfig),
+	 * so only NAME.conf and NAME.conf.minisig move; a newline in the name
+	 * does not forge a line of the .why. */
+	put("spool/w.mp3", "w");
+	assert_int_equal(run("rm -f %s && mkfifo %s", P("fifo"), P("fifo")), 0);
+	snprintf(text, sizeof(text), "serial = 12;\n@include \"%s\"\nslots = ();\nfiles = ( { bulletin = \"w\"; file = \"w.mp3\"; sha256 = \"%s\"; } );\n",
+		 P("fifo"), h);
+	put("spool/x\ny.conf", text);
+	put("spool/x\ny.conf.minisig", "untrusted comment: no\nRWQ\n");
+	struct bundle_result r2 = {0};
+	str_copy(r2.signer, BUNDLE_UNSIGNED, sizeof(r2.signer));
+	struct errlist why2 = {0};
+	errlist_add(&why2, "malformed signature file (line 2): x\nreason: forged");
+	assert_int_equal(bundle_spool_reject(&st, "x\ny", &r2, &why2, 1900000000, err, sizeof(err)), 0);
+	errlist_free(&why2);
+	assert_true(exists("spool/rejected/x\ny.conf"));
+	assert_true(exists("spool/w.mp3"));
+	assert_int_equal(run("grep -c '^reason:' '%s' | grep -qx 1 && grep -q 'x\\\\nreason: forged' '%s'",
+			     P("spool/rejected/x\ny.why"), P("spool/rejected/x\ny.why")), 0);
 }
 
 static void test_clean_staged(void **state)
@@ -517,6 +593,46 @@ static void test_clean_staged(void **state)
 	assert_false(exists(".sched.conf.push.999999999"));
 	assert_true(exists(name));
 	assert_true(exists("lib/keep.mp3"));
+}
+
+/* issue 12: what the spool refuses at once. */
+static void test_odd_files(void **state)
+{
+	(void)state;
+	struct stat sb;
+	assert_int_equal(run("cd %s && rm -rf odd && mkdir odd && cd odd && echo x >plain && echo y >two && ln two two-b && "
+			     "ln -s plain link && mkfifo fifo && mkdir sub", dir), 0);
+	assert_int_equal(lstat(P("odd/plain"), &sb), 0);
+	assert_null(spool_odd_file(&sb));
+	assert_int_equal(lstat(P("odd/sub"), &sb), 0);
+	assert_null(spool_odd_file(&sb));
+	assert_int_equal(lstat(P("odd/two"), &sb), 0);
+	assert_non_null(strstr(spool_odd_file(&sb), "hard link"));
+	assert_int_equal(lstat(P("odd/link"), &sb), 0);
+	assert_non_null(strstr(spool_odd_file(&sb), "symbolic link"));
+	assert_int_equal(lstat(P("odd/fifo"), &sb), 0);
+	assert_non_null(strstr(spool_odd_file(&sb), "FIFO"));
+	assert_int_equal(stat("/dev/null", &sb), 0);
+	assert_non_null(strstr(spool_odd_file(&sb), "device"));
+	/* Readers never wait on a FIFO nor follow a link when told not to. */
+	char *buf = NULL, sum[65];
+	size_t len;
+	assert_int_equal(read_file_all(P("odd/fifo"), 100, 1, &buf, &len), -1);
+	assert_int_equal(errno, EINVAL);
+	assert_int_equal(read_file_all(P("odd/link"), 100, 1, &buf, &len), -1);
+	assert_int_equal(errno, ELOOP);
+	assert_int_equal(sha256_file(P("odd/fifo"), sum), -1);
+	assert_int_equal(errno, EINVAL);
+	assert_int_equal(sha256_file_max(P("odd/plain"), 1, 0, sum), -1);
+	assert_int_equal(errno, EFBIG);
+	assert_int_equal(sha256_file_max(P("odd/plain"), 2, 1, sum), 0);
+	assert_int_equal(sha256_file_max(P("odd/link"), 100, 1, sum), -1);
+	/* Atomic writes never go through a link planted under their temporary name. */
+	char tmpname[512];
+	snprintf(tmpname, sizeof(tmpname), "%s.tmp.%ld", P("odd/out"), (long)getpid());
+	assert_int_equal(symlink(P("odd/plain"), tmpname), 0);
+	assert_int_equal(write_file_atomic(P("odd/out"), "new\n", 4), 0);
+	assert_int_equal(run("grep -qx x %s && grep -qx new %s", P("odd/plain"), P("odd/out")), 0);
 }
 
 static void test_temp_names(void **state)
@@ -545,6 +661,7 @@ int main(void)
 		cmocka_unit_test(test_install_refusals),
 		cmocka_unit_test(test_spool_reject_and_remove),
 		cmocka_unit_test(test_clean_staged),
+		cmocka_unit_test(test_odd_files),
 		cmocka_unit_test(test_temp_names),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);

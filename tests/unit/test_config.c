@@ -13,6 +13,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <unistd.h>
 
 #include "civil.h"
@@ -282,6 +284,44 @@ static void check_station_one(const struct one_err *t)
 }
 
 
+/* issue 12: a FIFO where a schedule or the catalog should be is refused
+ * at once (never waited on); the station file keeps its @include. */
+static void test_hostile_files(void **state)
+{
+	(void)state;
+	char fifo[128];
+	snprintf(fifo, sizeof(fifo), "%s/fifo.conf", tmpdir);
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	struct schedule s;
+	struct catalog cat;
+	struct errlist e = {0};
+	assert_int_equal(config_load_schedule(fifo, &s, &e), -1);
+	expect_err(&e, fifo, 0, "not a plain file");
+	errlist_free(&e);
+	assert_int_equal(catalog_load(fifo, &cat, &e), -1);
+	expect_err(&e, fifo, 0, "not a plain file");
+	errlist_free(&e);
+	unlink(fifo);
+	/* district and stations parse; files pins too. */
+	const char *f = tmpfile_with(NULL, "serial = 2;\ndistrict = \"999\";\nstations = [\"a\", \"b\"];\nslots = ();\n"
+					   "files = ( { bulletin = \"x\"; file = \"x.mp3\"; sha256 = \"6584155E5033DB08FCA32D2953B3BBBEF0F1A5B9214F1E1C3A354B3048E4486E\"; } );\n");
+	assert_int_equal(config_load_schedule(f, &s, &e), 0);
+	assert_string_equal(s.district, "999");
+	assert_int_equal(s.nstations, 2);
+	assert_string_equal(s.stations[1], "b");
+	assert_string_equal(schedule_pinned_sha(&s, "x"), "6584155e5033db08fca32d2953b3bbbef0f1a5b9214f1e1c3a354b3048e4486e");
+	assert_null(schedule_pinned_sha(&s, "y"));
+	schedule_free(&s);
+	/* The station file's own @include still works. */
+	tmpfile_with("inc.part", "station = { id = \"s\"; commune_code = \"1\"; name = \"n\"; };\n");
+	char text[256];
+	snprintf(text, sizeof(text), "@include \"%s/inc.part\"\nclock = { require_sync = false; };\n", tmpdir);
+	struct station st;
+	assert_int_equal(config_load_station(tmpfile_with(NULL, text), &st, &e), 0);
+	assert_string_equal(st.id, "s");
+	errlist_free(&e);
+}
+
 static void test_station_single_errors(void **state)
 {
 	(void)state;
@@ -293,6 +333,8 @@ static void test_station_single_errors(void **state)
 		{ST_OK "amplifier = {\n  enabled = true;\n  transport = \"serial\";\n  device = \"/dev/x\";\n};\n", 4,
 		 "transport must be"},
 		{ST_OK "amplifier = {\n  parity = \"X\";\n};\n", 3, "parity"},
+		{ST_OK "amplifier = {\n  status = { enabled = true; address = \"0.0.0.0\";\n    allow = [\"192.168.1.0/24\", \"10.0.0.300\"]; };\n};\n", 4,
+		 "'allow' entry 2 is not an address or a network"},
 		{ST_OK "amplifier = {\n  zones = ( { zone = 1; coil = 1; },\n { zone = 1; coil = 2; } );\n};\n", 4,
 		 "zone 1 is mapped twice (also line 3)"},
 		{ST_OK "amplifier = {\n  zones = ( { zone = 1; relay = 1; coil = 1; } );\n};\n", 3,
@@ -545,6 +587,13 @@ static void test_schedule_single_errors(void **state)
 {
 	(void)state;
 	static const struct one_err t[] = {
+		/* issue 12: no @include outside the station file, in any case or
+		 * place; district and stations are ids. */
+		{"serial = 1;\n@include \"/etc/passwd\"\nslots = ();\n", 2, "@include is not allowed here"},
+		{"serial = 1;\nslots = ();\n  @INCLUDE \"x\"\n", 3, "@include is not allowed here"},
+		{"serial = 1;\ndistrict = \"a b\";\nslots = ();\n", 2, "district \"a b\" may use only"},
+		{"serial = 1;\ndistrict = \"999\";\nstations = [];\nslots = ();\n", 3, "'stations' is empty"},
+		{"serial = 1;\ndistrict = \"999\";\nstations = [\"x y\"];\nslots = ();\n", 3, "must list station ids"},
 		{"campaigns = ();\nslots = ();\n", 0, "missing 'serial'"},
 		{"serial = 0;\nslots = ();\n", 1, "out of range"},
 		{"serial = \"7\";\nslots = ();\n", 1, "must be a whole number"},
@@ -757,6 +806,7 @@ int main(void)
 		cmocka_unit_test(test_station_every_error),
 		cmocka_unit_test(test_station_bad_sections),
 		cmocka_unit_test(test_station_single_errors),
+		cmocka_unit_test(test_hostile_files),
 		cmocka_unit_test(test_station_missing_and_syntax),
 		cmocka_unit_test(test_station_web),
 		cmocka_unit_test(test_schedule_sample),

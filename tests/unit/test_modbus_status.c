@@ -632,6 +632,63 @@ static void test_open_errors(void **state)
 		modbus_status_close(m6);
 }
 
+/* issue 12: amplifier.status.allow. */
+static void test_allow_networks(void **state)
+{
+	(void)state;
+	struct status_net n[3];
+	assert_int_equal(modbus_status_net_parse("192.168.1.0/24", &n[0]), 0);
+	assert_int_equal(modbus_status_net_parse("10.0.0.5", &n[1]), 0);
+	assert_int_equal(modbus_status_net_parse("fd00::/8", &n[2]), 0);
+	assert_int_equal(n[1].bits, 32);
+	assert_int_equal(modbus_status_net_parse("192.168.1.0/33", &n[0]), -1);
+	assert_int_equal(modbus_status_net_parse("192.168.1.0/", &n[0]), -1);
+	assert_int_equal(modbus_status_net_parse("host.example", &n[0]), -1);
+	assert_int_equal(modbus_status_net_parse("", &n[0]), -1);
+	assert_int_equal(modbus_status_net_parse("192.168.1.0/24", &n[0]), 0);
+	uint8_t a[16] = {192, 168, 1, 77};
+	assert_true(modbus_status_net_match(AF_INET, a, n, 3));
+	a[2] = 2;
+	assert_false(modbus_status_net_match(AF_INET, a, n, 3));
+	uint8_t b[4] = {10, 0, 0, 5}, c[4] = {10, 0, 0, 6};
+	assert_true(modbus_status_net_match(AF_INET, b, n, 3));
+	assert_false(modbus_status_net_match(AF_INET, c, n, 3));
+	uint8_t v6[16] = {0xfd, 0x12};
+	assert_true(modbus_status_net_match(AF_INET6, v6, n, 3));
+	v6[0] = 0xfe;
+	assert_false(modbus_status_net_match(AF_INET6, v6, n, 3));
+	/* An IPv4 client on an IPv6 socket arrives as ::ffff:a.b.c.d. */
+	uint8_t m4[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 192, 168, 1, 9};
+	assert_true(modbus_status_net_match(AF_INET6, m4, n, 3));
+	struct status_net any;
+	assert_int_equal(modbus_status_net_parse("0.0.0.0/0", &any), 0);
+	assert_true(modbus_status_net_match(AF_INET, c, &any, 1));
+}
+
+static void test_allow_refuses_others(void **state)
+{
+	(void)state;
+	char err[256];
+	uint8_t b[300];
+	const char other[][64] = {"192.0.2.0/24"}, local[][64] = {"10.1.2.3", "127.0.0.0/8"};
+	assert_int_equal(modbus_status_allow(srv, other, 1, err, sizeof(err)), 0);
+	int fd = dial();
+	size_t n = req(b, 1, 1, 3, 0, 2);
+	send(fd, b, n, MSG_NOSIGNAL);
+	assert_int_equal(hear(fd, b, sizeof(b), 500), 0); /* closed, nothing said */
+	assert_int_equal(modbus_status_clients(srv), 0);
+	close(fd);
+	assert_int_equal(modbus_status_allow(srv, local, 2, err, sizeof(err)), 0);
+	fd = dial();
+	n = req(b, 2, 1, 3, 0, 2);
+	say(fd, b, n);
+	assert_int_equal(hear(fd, b, sizeof(b), 1000), 13);
+	close(fd);
+	const char bad[][64] = {"not-a-net"};
+	assert_int_equal(modbus_status_allow(srv, bad, 1, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "not-a-net"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -644,6 +701,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_malformed_dropped, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_many_clients, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_open_errors, setup, teardown),
+		cmocka_unit_test(test_allow_networks),
+		cmocka_unit_test_setup_teardown(test_allow_refuses_others, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
