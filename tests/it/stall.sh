@@ -27,6 +27,7 @@ cp "$AUD/v44k-stereo.mp3" "$T/b/tin-b.mp3"
 sum=$(sha256sum "$T/b/tin-b.mp3" | cut -d' ' -f1)
 cat >"$T/b/moi.conf" <<EOF
 serial = 2;
+district = "999";
 slots = ( { id = "moi"; dates = ["2030-01-15"]; times = ["08:00"]; bulletins = ["tin-b"]; } );
 files = ( { bulletin = "tin-b"; file = "tin-b.mp3"; sha256 = "$sum"; size = $(stat -c %s "$T/b/tin-b.mp3"); title = "B"; } );
 EOF
