@@ -262,7 +262,7 @@ ARMHF_BUILD := build/armhf
 ARMHF_SYSROOT := build/sysroot-armhf
 ARMHF_DEBS := libasound2-dev libasound2 libmpg123-dev libmpg123-0 libout123-0 libsyn123-0 \
 	libconfig-dev libconfig9 libmodbus-dev libmodbus5 libcmocka-dev libcmocka0 \
-	libsodium-dev libsodium23 libssl-dev libssl3
+	libsodium-dev libsodium23 libssl-dev libssl3 libmosquitto-dev libmosquitto1
 QEMU_ARMHF ?= $(firstword $(shell command -v qemu-arm-static qemu-arm 2>/dev/null) qemu-arm-static)
 .PHONY: deps-armhf cross-armhf test-armhf
 
@@ -275,11 +275,11 @@ deps-armhf:
 		dpkg --print-foreign-architectures | grep -qx armhf || dpkg --add-architecture armhf; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
-	$(Q)if [ ! -f $(ARMHF_SYSROOT)/.done ]; then \
+	$(Q)if [ ! -f $(ARMHF_SYSROOT)/.done ] || [ "$$(cat $(ARMHF_SYSROOT)/.done)" != "$(ARMHF_DEBS)" ]; then \
 		rm -rf $(ARMHF_SYSROOT) && mkdir -p $(ARMHF_SYSROOT)/debs && \
 		(cd $(ARMHF_SYSROOT)/debs && apt-get download -qq $(addsuffix :armhf,$(ARMHF_DEBS)) 2>&1 | grep -v '^W: Download is performed unsandboxed') ; \
 		for d in $(ARMHF_SYSROOT)/debs/*.deb; do dpkg -x $$d $(ARMHF_SYSROOT) || exit 1; done && \
-		touch $(ARMHF_SYSROOT)/.done && echo "loaxa: armhf sysroot in $(ARMHF_SYSROOT)"; \
+		echo "$(ARMHF_DEBS)" >$(ARMHF_SYSROOT)/.done && echo "loaxa: armhf sysroot in $(ARMHF_SYSROOT)"; \
 	fi
 
 cross-armhf:
