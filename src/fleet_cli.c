@@ -19,7 +19,7 @@
 
 struct row {
 	char station[FLEET_ID_MAX], district[FLEET_ID_MAX];
-	char online[8], last_heard[40], serial[32], held[32], end[32], fault[400];
+	char online[8], last_heard[40], serial[32], held[32], end[32], fault[400], monitor[200];
 	char chain[8], detail[600];
 	long behind;
 };
@@ -64,6 +64,7 @@ static int load_row(const char *mirror, const char *id, struct row *r)
 	kv_get(buf, "held", r->held, sizeof(r->held));
 	kv_get(buf, "end", r->end, sizeof(r->end));
 	kv_get(buf, "fault", r->fault, sizeof(r->fault));
+	kv_get(buf, "monitor", r->monitor, sizeof(r->monitor));
 	kv_get(buf, "verdict", r->chain, sizeof(r->chain));
 	kv_get(buf, "verdict_detail", r->detail, sizeof(r->detail));
 	char anchor[16] = "", adet[256] = "";
@@ -84,7 +85,8 @@ static int load_row(const char *mirror, const char *id, struct row *r)
 }
 
 static const char *const cols[] = {"station_id", "district", "online", "last_heard", "schedule_serial",
-				   "held", "station_end", "lines_behind", "last_fault", "chain", "chain_detail"};
+				   "held", "station_end", "lines_behind", "last_fault", "chain", "chain_detail",
+				   "last_monitor"};
 
 int cmd_fleet(int argc, char **argv)
 {
@@ -153,7 +155,7 @@ int cmd_fleet(int argc, char **argv)
 			char b[24];
 			snprintf(b, sizeof(b), "%ld", r->behind);
 			const char *v[] = {r->station, r->district, r->online, r->last_heard, r->serial, r->held,
-					   r->end, b, r->fault, r->chain, r->detail};
+					   r->end, b, r->fault, r->chain, r->detail, r->monitor};
 			for (size_t k = 0; k < ARRAY_LEN(v); k++) {
 				if (k)
 					putchar(',');
@@ -166,7 +168,7 @@ int cmd_fleet(int argc, char **argv)
 		for (size_t i = 0; i < n; i++) {
 			struct row *r = &rows[i];
 			const char *v[] = {r->station, r->district, r->online, r->last_heard, r->serial, r->held,
-					   r->end, NULL, r->fault, r->chain, r->detail};
+					   r->end, NULL, r->fault, r->chain, r->detail, r->monitor};
 			printf("%s\n  {", i ? "," : "");
 			for (size_t k = 0; k < ARRAY_LEN(v); k++) {
 				printf("%s\"%s\": ", k ? ", " : "", cols[k]);
@@ -191,6 +193,11 @@ int cmd_fleet(int argc, char **argv)
 			       r->serial[0] ? r->serial : "-", r->behind, r->chain, fault);
 			if (!strcmp(r->chain, "broken"))
 				printf("    chain broken: %s\n", det);
+			if (r->monitor[0]) {
+				char mon[700];
+				kv_escape(r->monitor, mon, sizeof(mon));
+				printf("    monitor: %s\n", mon);
+			}
 		}
 		printf("%zu station(s)%s\n", n, broken ? "; some journals no longer continue what the district holds" : "");
 	}

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -290,7 +291,7 @@ int fleetlog_end(struct fleetlog *l, struct fleet_pos *end, uint8_t hash[RECORD_
 			l->endc.line = 0;
 			l->endc.off = 0;
 		}
-		if (seek_line(fd, &l->endc, 1L << 40) < 0) {
+		if (seek_line(fd, &l->endc, LONG_MAX) < 0) { /* to the end */
 			close(fd);
 			return -1;
 		}

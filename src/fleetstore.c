@@ -36,6 +36,7 @@ struct fstation {
 	char anchor_detail[256];
 	char serial[32];
 	char fault[400];       /* "KIND TIME detail" of the newest fault record */
+	char monitor[200];     /* proof of air of the newest broadcast with a monitor */
 	int64_t gap_acked;
 	uint64_t lines;        /* stored since the collector started */
 	/* group commit: written, not yet forced to storage */
@@ -116,6 +117,7 @@ static void save_state(struct fleetstore *s, const struct fstation *st)
 	kv_put(&b, "end", end);
 	kv_put(&b, "serial", st->serial);
 	kv_put(&b, "fault", st->fault);
+	kv_put(&b, "monitor", st->monitor);
 	kv_put(&b, "verdict", st->broken ? "broken" : "ok");
 	kv_put(&b, "verdict_detail", st->verdict);
 	kv_put(&b, "anchor", st->anchor_ok < 0 ? "" : st->anchor_ok ? "ok" : "broken");
@@ -149,6 +151,7 @@ static void load_state(struct fleetstore *s, struct fstation *st)
 		fleet_pos_parse(v, &st->end);
 	kv_get(buf, "serial", st->serial, sizeof(st->serial));
 	kv_get(buf, "fault", st->fault, sizeof(st->fault));
+	kv_get(buf, "monitor", st->monitor, sizeof(st->monitor));
 	if (kv_get(buf, "verdict", v, sizeof(v)) == 0 && !strcmp(v, "broken")) {
 		st->broken = 1;
 		kv_get(buf, "verdict_detail", st->verdict, sizeof(st->verdict));
@@ -347,8 +350,14 @@ static void note_record(struct fstation *st, const char *line, size_t len, const
 		snprintf(bad, badn, "a journal of station \"%s\" sent as %s", v, station);
 	if ((!strcmp(ev, "station-start") || !strcmp(ev, "schedule-installed")) && (v = record_get(r, "serial")) && v[0])
 		str_copy(st->serial, v, sizeof(st->serial));
+	/* issue 19: what the monitor heard of the last broadcast it listened to */
+	const char *of;
+	if (!strcmp(ev, "end") && (v = record_get(r, "heard")) && (of = record_get(r, "heard_of")))
+		snprintf(st->monitor, sizeof(st->monitor), "heard %s of %s s %s", v, of, r->time_str);
+	else if (!strcmp(ev, "monitor-lost"))
+		snprintf(st->monitor, sizeof(st->monitor), "unavailable %s", r->time_str);
 	const char *kind = !strcmp(ev, "amp-fault") ? "amplifier" : !strcmp(ev, "audio-lost") ? "audio"
-			 : !strcmp(ev, "torn") ? "journal" : NULL;
+			 : !strcmp(ev, "torn") ? "journal" : !strcmp(ev, "monitor-lost") ? "monitor" : NULL;
 	if (kind) {
 		const char *d = record_get(r, "detail");
 		if (!d)

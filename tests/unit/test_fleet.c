@@ -33,8 +33,12 @@ static void make_chain(const char *station)
 		snprintf(occ, sizeof(occ), "q-%d", i);
 		const char *kv_open[] = {"station", station, "format", "1", NULL};
 		const char *kv[] = {"occ", occ, "detail", "Bản tin \"xã\"", NULL};
+		/* line 5: a broadcast the monitor heard only in part (issue 19) */
+		const char *kv_end[] = {"occ", occ, "outcome", "partial", "detail", "dead air at the speakers: heard 3 of 10 s",
+					"heard", "3", "heard_of", "10", "monitor_dbfs", "-61.0", NULL};
 		lens[i] = record_format(lines[i], sizeof(lines[i]), 1893456000 + i * 60, 25200,
-					i == 0 || i == 120 ? "open" : "missed", i == 0 || i == 120 ? kv_open : kv, prev);
+					i == 0 || i == 120 ? "open" : i == 5 ? "end" : "missed",
+					i == 0 || i == 120 ? kv_open : i == 5 ? kv_end : kv, prev);
 		assert_true(lens[i] > 0);
 		record_hash(lines[i], lens[i], prev);
 	}
@@ -474,6 +478,8 @@ static void test_store(void **state)
 	read_all(path, &m, &ml);
 	assert_non_null(strstr(m, "verdict=broken"));
 	assert_non_null(strstr(m, "held=2030-01:20"));
+	/* the last proof of air, from line 5's end record (issue 19) */
+	assert_non_null(strstr(m, "\nmonitor=heard 3 of 10 s 2030-01-01T"));
 	free(m);
 	fleetstore_close(s);
 	/* the verdict survives a restart */
