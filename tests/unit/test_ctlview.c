@@ -12,7 +12,8 @@
 #include "control.h"
 #include "ctlview.h"
 
-static char *render(const char *cmd, const char *reply)
+/* noinline: gcc 12 on armhf takes the memstream's &buf for a dangling pointer once inlined */
+__attribute__((noinline)) static char *render(const char *cmd, const char *reply)
 {
 	char *buf = NULL;
 	size_t len = 0;
