@@ -25,7 +25,10 @@ if [ -n "$missing" ]; then
 	SUDO=""
 	[ "$(id -u)" -eq 0 ] || SUDO="sudo"
 	export DEBIAN_FRONTEND=noninteractive
-	$SUDO apt-get update -qq
+	# One stale index (a mirror mid-sync, a foreign architecture's list)
+	# must not stop the install: the lists that did arrive usually suffice,
+	# and apt-get install below says plainly if they do not.
+	$SUDO apt-get update -qq || echo "loaxa: apt-get update reported errors (above); installing from the lists it has"
 	$SUDO apt-get install -y -qq --no-install-recommends $missing
 fi
 # issue 16: the Vietnamese locale, generated once (idempotent)
