@@ -17,8 +17,12 @@ PKGS="$PKGS gettext locales man-db groff-base"
 # the fuzz harnesses (libFuzzer)
 PKGS="$PKGS clang libclang-rt-14-dev"
 missing=""
+arch=$(dpkg --print-architecture)
 for p in $PKGS; do
-	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
+	# the machine's own architecture (or "all"): a cross build's :arm64
+	# twin of a -dev package does not count
+	dpkg-query -W -f='${Architecture} ${Status}\n' "$p" 2>/dev/null |
+		grep -Eq "^($arch|all) .*ok installed" || missing="$missing $p"
 done
 if [ -n "$missing" ]; then
 	echo "loaxa: installing missing packages:$missing"
