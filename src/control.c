@@ -144,14 +144,6 @@ int64_t control_deadline(const struct control *c)
 	return t;
 }
 
-int control_nclients(const struct control *c)
-{
-	int n = 0;
-	for (int i = 0; i < CONTROL_CLIENTS_MAX; i++)
-		n += c->cl[i].fd >= 0;
-	return n;
-}
-
 static void flush(struct client *cl)
 {
 	while (cl->outoff < cl->outlen) {

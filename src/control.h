@@ -56,8 +56,6 @@ void control_service(struct control *c, const struct pollfd *fds, int nfds, int6
 /* The earliest instant (monotonic ms) a client's idle deadline falls, or
  * -1 when no client is connected (the loop then sleeps without limit). */
 int64_t control_deadline(const struct control *c);
-/* Clients connected now. */
-int control_nclients(const struct control *c);
 
 /* Split a request line: strips a trailing "as=NAME" token into as (""
  * when none). 0, or -1 when the token is there but NAME is malformed.

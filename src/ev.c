@@ -84,12 +84,6 @@ int ev_fd_add(struct ev *e, int fd, short events, ev_fd_cb cb, void *ctx)
 	return id;
 }
 
-void ev_fd_events(struct ev *e, int id, short events)
-{
-	if (id >= 0 && id < e->nit)
-		e->it[id].events = events;
-}
-
 void ev_fd_set(struct ev *e, int id, int fd)
 {
 	if (id >= 0 && id < e->nit) {

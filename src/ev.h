@@ -5,9 +5,9 @@
  * socket's per client), sleeps until the nearest deadline, and calls the
  * handlers in registration order. Knows nothing of loaxad.
  *
- * A module joins the loop (e.g. an MQTT link) either with one descriptor
- * and an interest mask it may change (ev_fd_add / ev_fd_events: as
- * libmosquitto's want_write asks), or as a source:
+ * A module joins the loop with one descriptor (ev_fd_add), or as a
+ * source whose descriptors and interest may change each turn (the MQTT
+ * link: libmosquitto's want_write):
  *
  *     struct ev_source s = {.pollfds = link_pollfds, .service = link_service,
  *                           .deadline = link_deadline, .ctx = link};
@@ -45,7 +45,6 @@ void ev_free(struct ev *e);
 /* One descriptor with an interest mask (0: not polled for now). Returns
  * its id, or -1 when EV_MAX_ITEMS are registered. fd -1: ignored. */
 int ev_fd_add(struct ev *e, int fd, short events, ev_fd_cb cb, void *ctx);
-void ev_fd_events(struct ev *e, int id, short events);
 void ev_fd_set(struct ev *e, int id, int fd); /* the descriptor was replaced */
 int ev_source_add(struct ev *e, const struct ev_source *s);
 

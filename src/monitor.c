@@ -2,6 +2,7 @@
  * non-blocking, read from the daemon's poll loop while a broadcast plays;
  * every frame read and every frame sent goes to the pure airmeter. */
 #include "monitor.h"
+#include "alsa_hw.h"
 #include "util.h"
 
 #include <alsa/asoundlib.h>
@@ -44,53 +45,25 @@ static const char *cap_strerror(int e)
 struct monitor *monitor_open(const char *device, double silence_dbfs, char *err, size_t errn)
 {
 	snd_pcm_t *pcm = NULL;
-	snd_pcm_hw_params_t *hw;
 	snd_pcm_sw_params_t *sw;
-	unsigned rate = MONITOR_RATE, ch = MONITOR_CHANNELS, t;
+	unsigned rate, ch;
 	snd_pcm_uframes_t period, buffer;
 	const char *what = "";
-	int e, dir = 0;
+	int e;
 
 	if ((e = snd_pcm_open(&pcm, device, SND_PCM_STREAM_CAPTURE, SND_PCM_NONBLOCK)) < 0) {
 		set_err(err, errn, "monitor device '%s' will not open: %s", device, cap_strerror(e));
 		return NULL;
 	}
-	snd_pcm_hw_params_alloca(&hw);
 	snd_pcm_sw_params_alloca(&sw);
-	what = "no hardware parameters";
-	if ((e = snd_pcm_hw_params_any(pcm, hw)) < 0)
+	struct alsa_hw h = {.channels = MONITOR_CHANNELS, .rate = MONITOR_RATE, .buffer_us = CAP_BUFFER_US,
+			    .period_us = CAP_PERIOD_US};
+	if ((e = alsa_hw_setup(pcm, &h, &what)) < 0)
 		goto fail;
-	what = "interleaved access";
-	if ((e = snd_pcm_hw_params_set_access(pcm, hw, SND_PCM_ACCESS_RW_INTERLEAVED)) < 0)
-		goto fail;
-	what = "16-bit samples";
-	if ((e = snd_pcm_hw_params_set_format(pcm, hw, SND_PCM_FORMAT_S16)) < 0)
-		goto fail;
-	what = "channels";
-	if ((e = snd_pcm_hw_params_set_channels_near(pcm, hw, &ch)) < 0)
-		goto fail;
-	what = "sample rate";
-	if ((e = snd_pcm_hw_params_set_rate_near(pcm, hw, &rate, &dir)) < 0)
-		goto fail;
-	what = "buffer size";
-	t = CAP_BUFFER_US;
-	dir = 0;
-	if ((e = snd_pcm_hw_params_set_buffer_time_near(pcm, hw, &t, &dir)) < 0)
-		goto fail;
-	what = "period size";
-	t = CAP_PERIOD_US;
-	dir = 0;
-	if ((e = snd_pcm_hw_params_set_period_time_near(pcm, hw, &t, &dir)) < 0)
-		goto fail;
-	what = "hardware parameters";
-	if ((e = snd_pcm_hw_params(pcm, hw)) < 0)
-		goto fail;
-	snd_pcm_hw_params_get_period_size(hw, &period, &dir);
-	snd_pcm_hw_params_get_buffer_size(hw, &buffer);
-	if (period == 0 || buffer < period || rate == 0 || ch == 0) {
-		e = -EINVAL;
-		goto fail;
-	}
+	rate = h.rate;
+	ch = h.channels;
+	period = h.period;
+	buffer = h.buffer;
 	what = "software parameters";
 	if ((e = snd_pcm_sw_params_current(pcm, sw)) < 0 ||
 	    (e = snd_pcm_sw_params_set_avail_min(pcm, sw, period)) < 0 ||

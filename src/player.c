@@ -3,6 +3,7 @@
  * from the daemon's poll loop one period at a time. Never blocks: drain is
  * non-blocking too, and a suspended device is resumed without sleeping. */
 #include "player.h"
+#include "alsa_hw.h"
 #include "clock.h"
 #include "util.h"
 
@@ -226,63 +227,32 @@ static int pcm_open(struct player *p, const char *device, const char *label, cha
 		    size_t errn)
 {
 	snd_pcm_t *pcm = NULL;
-	snd_pcm_hw_params_t *hw = NULL;
 	snd_pcm_sw_params_t *sw = NULL;
-	unsigned rate = (unsigned)p->rate, t;
 	snd_pcm_uframes_t period, buffer;
 	const char *what = "";
-	int e, dir;
+	int e;
 
 	if ((e = snd_pcm_open(&pcm, device, SND_PCM_STREAM_PLAYBACK, SND_PCM_NONBLOCK)) < 0) {
 		set_err(err, errn, "audio device '%s' will not open: %s", label, pcm_strerror(e));
 		return -1;
 	}
-	if ((e = snd_pcm_hw_params_malloc(&hw)) < 0 || (e = snd_pcm_sw_params_malloc(&sw)) < 0)
+	if ((e = snd_pcm_sw_params_malloc(&sw)) < 0)
 		goto fail;
-	what = "no hardware parameters";
-	if ((e = snd_pcm_hw_params_any(pcm, hw)) < 0)
-		goto fail;
-	what = "interleaved access";
-	if ((e = snd_pcm_hw_params_set_access(pcm, hw, SND_PCM_ACCESS_RW_INTERLEAVED)) < 0)
-		goto fail;
-	what = "16-bit samples";
-	if ((e = snd_pcm_hw_params_set_format(pcm, hw, SND_PCM_FORMAT_S16)) < 0)
-		goto fail;
-	what = p->channels == 1 ? "1 channel" : "2 channels";
-	if ((e = snd_pcm_hw_params_set_channels(pcm, hw, (unsigned)p->channels)) < 0)
-		goto fail;
-	snd_pcm_hw_params_set_rate_resample(pcm, hw, 1);
-	what = "the file's sample rate";
-	dir = 0;
-	if ((e = snd_pcm_hw_params_set_rate_near(pcm, hw, &rate, &dir)) < 0)
-		goto fail;
-	if (rate != (unsigned)p->rate) {
+	struct alsa_hw h = {.channels = (unsigned)p->channels, .rate = (unsigned)p->rate, .exact_channels = 1,
+			    .resample = 1, .exact_rate = 1, .rate_what = "the file's sample rate",
+			    .buffer_us = BUFFER_US, .period_us = PERIOD_US};
+	if ((e = alsa_hw_setup(pcm, &h, &what)) == -ERANGE) {
 		/* Playing at another rate would change pitch and length. */
 		set_err(err, errn,
 			"audio device '%s' cannot play %ld Hz (nearest %u Hz); use a plughw: or "
 			"default device",
-			label, p->rate, rate);
+			label, p->rate, h.rate);
 		goto fail_msg;
 	}
-	what = "buffer size";
-	t = BUFFER_US;
-	dir = 0;
-	if ((e = snd_pcm_hw_params_set_buffer_time_near(pcm, hw, &t, &dir)) < 0)
+	if (e < 0)
 		goto fail;
-	what = "period size";
-	t = PERIOD_US;
-	dir = 0;
-	if ((e = snd_pcm_hw_params_set_period_time_near(pcm, hw, &t, &dir)) < 0)
-		goto fail;
-	what = "hardware parameters";
-	if ((e = snd_pcm_hw_params(pcm, hw)) < 0)
-		goto fail;
-	snd_pcm_hw_params_get_period_size(hw, &period, &dir);
-	snd_pcm_hw_params_get_buffer_size(hw, &buffer);
-	if (period == 0 || buffer < period) {
-		e = -EINVAL;
-		goto fail;
-	}
+	period = h.period;
+	buffer = h.buffer;
 	what = "software parameters";
 	if ((e = snd_pcm_sw_params_current(pcm, sw)) < 0 ||
 	    /* start once the buffer is full: the most headroom against stalls;
@@ -291,7 +261,6 @@ static int pcm_open(struct player *p, const char *device, const char *label, cha
 	    (e = snd_pcm_sw_params_set_avail_min(pcm, sw, period)) < 0 ||
 	    (e = snd_pcm_sw_params(pcm, sw)) < 0)
 		goto fail;
-	snd_pcm_hw_params_free(hw);
 	snd_pcm_sw_params_free(sw);
 	p->pcm = pcm;
 	p->period = period;
@@ -301,8 +270,6 @@ fail:
 	set_err(err, errn, "audio device '%s' will not open: %s%s%s", label, pcm_strerror(e),
 		*what ? " setting " : "", what);
 fail_msg:
-	if (hw)
-		snd_pcm_hw_params_free(hw);
 	if (sw)
 		snd_pcm_sw_params_free(sw);
 	snd_pcm_close(pcm);
