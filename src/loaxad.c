@@ -148,12 +148,11 @@ struct daemon {
 	/* issue 19, proof of air: the monitor input, open only while a
 	 * broadcast plays (monitor.h); its last result for status/Modbus */
 	struct monitor *mon;
-	char mon_unavail[256];   /* why it would not open for this broadcast */
 	int mon_down;            /* monitor-lost journalled, monitor-back not yet */
 	int mon_state;           /* MBS_MON_* of the last broadcast */
 	struct airmeter_result mon_last;
 	int64_t mon_time;
-	char mon_note[256];      /* the last unavailability reason */
+	char mon_note[256];      /* why the monitor was last unavailable (this broadcast's, when it would not open) */
 	struct fleet *fleet;     /* issue 13: MQTT link to the district; NULL = none */
 };
 
@@ -375,7 +374,7 @@ static void monitor_end(struct daemon *d, const char **outcome, const char **det
 	d->mon_time = clock_now();
 	if (!d->mon) {
 		snprintf(e->detail, sizeof(e->detail), "%s%smonitor unavailable: %s", *detail,
-			 **detail ? "; " : "", d->mon_unavail);
+			 **detail ? "; " : "", d->mon_note);
 		*detail = e->detail;
 		d->mon_state = MBS_MON_UNAVAILABLE;
 		memset(&d->mon_last, 0, sizeof(d->mon_last));
@@ -518,12 +517,10 @@ static void note_fallback(struct daemon *d)
 static void monitor_begin(struct daemon *d)
 {
 	char err[256];
-	d->mon_unavail[0] = '\0';
 	if (!d->st.monitor_enabled)
 		return;
 	d->mon = monitor_open(d->st.monitor_device, d->st.monitor_silence_dbfs, err, sizeof(err));
 	if (!d->mon) {
-		str_copy(d->mon_unavail, err, sizeof(d->mon_unavail));
 		str_copy(d->mon_note, err, sizeof(d->mon_note));
 		if (!d->mon_down) {
 			const char *kv[] = {"device", d->st.monitor_device, "reason", err, NULL};
@@ -796,7 +793,7 @@ static void request_verify(struct daemon *d)
 	free(buf);
 }
 
-static void verified(struct daemon *d, const struct helper_reply *r)
+static void verified(const struct helper_reply *r)
 {
 	char v[64], k[32], path[PATHBUF + ID_MAX], sha[65];
 	kv_get(r->raw, "n", v, sizeof(v));
@@ -831,7 +828,6 @@ static void verified(struct daemon *d, const struct helper_reply *r)
 		learned++;
 	}
 	log_debug("helper: %zu of %zu library files hashed off the loop", learned, n);
-	(void)d;
 }
 
 static void arm_due_timer(struct daemon *d)
@@ -1282,7 +1278,7 @@ static void on_helper(struct daemon *d)
 		else if (r.job == HELPER_ARCHIVE && r.error[0])
 			log_warnx("%s", r.error);
 		else if (r.job == HELPER_VERIFY)
-			verified(d, &r);
+			verified(&r);
 		helper_reply_free(&r);
 	}
 	if (k < 0) {
