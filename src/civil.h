@@ -62,6 +62,10 @@ void civil_tz_use(const struct civil_zone *z);
  * and use it; also sets TZ for the log's clock. -1 if the zone is not
  * installed (tzdata) or not a valid TZif file; the zone in use is kept. */
 int civil_tz_set(const char *name);
+/* The zone for work on copied journals with no station file: $TZ when it
+ * names an installed zone, else Asia/Ho_Chi_Minh, else UTC. Returns the
+ * name in use. */
+const char *civil_tz_default(void);
 /* Local civil day+minute -> instant: the first of two in a fold; a time in
  * a gap is read with the offset before it, so it lands after the gap by
  * the gap's length (as mktime does). */

@@ -45,3 +45,16 @@ int civil_tz_set(const char *name)
 	tzset();
 	return 0;
 }
+
+const char *civil_tz_default(void)
+{
+	const char *tz = getenv("TZ");
+	if (tz && *tz == ':')
+		tz++;
+	if (tz && *tz && civil_tz_set(tz) == 0)
+		return tz;
+	if (civil_tz_set("Asia/Ho_Chi_Minh") == 0)
+		return "Asia/Ho_Chi_Minh";
+	civil_tz_set("UTC");
+	return "UTC";
+}

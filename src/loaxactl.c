@@ -1021,9 +1021,7 @@ static int journal_dirs(const char *journal, struct jfolder_list *l)
 		if (load_station() < 0)
 			return -1;
 	} else {
-		const char *tz = getenv("TZ");
-		if ((!tz || !*tz) && civil_tz_set("Asia/Ho_Chi_Minh") < 0)
-			unsetenv("TZ");
+		civil_tz_default();
 	}
 	if (!journal) {
 		l->dir = xcalloc(1, sizeof(*l->dir));

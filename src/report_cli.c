@@ -742,6 +742,7 @@ struct ident {
 
 struct rep_ctx {
 	const struct station *st;     /* NULL: no station file (a copied folder) */
+	const char *zone;             /* the time zone in use, by name */
 	struct ident id;
 	struct common_args *ca;
 	const char *journal;
@@ -1517,10 +1518,8 @@ static void ident_fill(struct rep_ctx *x, const struct commune_map *map)
 	str_copy(id->id, in->station, sizeof(id->id));
 	str_copy(id->commune, in->commune, sizeof(id->commune));
 	str_copy(id->district, in->district, sizeof(id->district));
-	const char *tz = getenv("TZ");
-	str_copy(id->timezone, tz && *tz ? tz : "Asia/Ho_Chi_Minh", sizeof(id->timezone));
+	str_copy(id->timezone, x->zone, sizeof(id->timezone));
 	if (st) {
-		str_copy(id->timezone, st->timezone, sizeof(id->timezone));
 		int same = !in->station[0] || (!strcmp(in->station, st->id) && !strcmp(in->commune, st->commune_code));
 		if (same) {
 			if (!id->id[0])
@@ -1542,6 +1541,31 @@ static void ident_fill(struct rep_ctx *x, const struct commune_map *map)
 		if (!id->district[0])
 			str_copy(id->district, e->district, sizeof(id->district));
 	}
+}
+
+/* What report and rollup both take: the --schedule files (freed here)
+ * and the --communes list. EXIT_OK, or EXIT_FAIL after every problem is
+ * printed (nothing to free then). */
+static int load_given(const char **sched_files, size_t nsf, const char *communes, struct sched_set *given,
+		      struct commune_map **map)
+{
+	struct errlist errs = {0};
+	int rc = EXIT_OK;
+	for (size_t i = 0; i < nsf; i++)
+		if (sched_set_load(given, sched_files[i], &errs) < 0)
+			rc = EXIT_FAIL;
+	if (communes && !(*map = commune_map_load(communes, &errs)))
+		rc = EXIT_FAIL;
+	free(sched_files);
+	for (size_t i = 0; rc && i < errs.n; i++)
+		fprintf(stderr, "%s\n", errs.msg[i]);
+	errlist_free(&errs);
+	if (rc) {
+		sched_set_free(given);
+		commune_map_free(*map);
+		*map = NULL;
+	}
+	return rc;
 }
 
 int cmd_report(int argc, char **argv, int (*load_station)(int required, const struct station **st))
@@ -1610,11 +1634,7 @@ int cmd_report(int argc, char **argv, int (*load_station)(int required, const st
 		free(sched_files);
 		return EXIT_FAIL;
 	}
-	if (!st) {
-		const char *tz = getenv("TZ");
-		if ((!tz || !*tz) && civil_tz_set("Asia/Ho_Chi_Minh") < 0)
-			unsetenv("TZ");
-	}
+	const char *zone = st ? st->timezone : civil_tz_default();
 
 	/* The folder: a journal folder, a station folder, or a folder holding
 	 * exactly one station's journal. */
@@ -1637,29 +1657,15 @@ int cmd_report(int argc, char **argv, int (*load_station)(int required, const st
 		str_copy(jdir, st->journal, sizeof(jdir));
 	}
 
-	struct rep_ctx x = {.st = st, .journal = jdir, .ca = &ca, .now = (int64_t)time(NULL)};
+	struct rep_ctx x = {.st = st, .zone = zone, .journal = jdir, .ca = &ca, .now = (int64_t)time(NULL)};
 	civil_tz_local(x.now, &ca.form.date, NULL, NULL);
 	if (ca.date)
 		civil_parse_date(ca.date, &ca.form.date);
 	period_resolve(&pa, usage, &x.from, &x.to); /* checked above; now in the station's zone */
 	struct sched_set given = {0}, cache = {0};
-	struct errlist errs = {0};
 	struct commune_map *map = NULL;
-	for (size_t i = 0; i < nsf; i++)
-		if (sched_set_load(&given, sched_files[i], &errs) < 0)
-			rc = EXIT_FAIL;
-	if (communes && !(map = commune_map_load(communes, &errs)))
-		rc = EXIT_FAIL;
-	free(sched_files);
-	if (rc) {
-		for (size_t i = 0; i < errs.n; i++)
-			fprintf(stderr, "%s\n", errs.msg[i]);
-		errlist_free(&errs);
-		sched_set_free(&given);
-		commune_map_free(map);
+	if ((rc = load_given(sched_files, nsf, communes, &given, &map)) != 0)
 		return rc;
-	}
-	errlist_free(&errs);
 
 	unsigned flags = REPORT_BULLETINS | REPORT_NOTAIRED |
 			 (fmt == FMT_HTML || fmt == FMT_PDF ? REPORT_DAILY : 0);
@@ -2278,10 +2284,7 @@ int cmd_rollup(int argc, char **argv)
 	}
 	/* Month boundaries and "now" in the station's zone: Vietnam's, unless
 	 * TZ says otherwise. */
-	const char *tz = getenv("TZ");
-	if ((!tz || !*tz || civil_tz_set(tz[0] == ':' ? tz + 1 : tz) < 0) &&
-	    civil_tz_set("Asia/Ho_Chi_Minh") < 0)
-		civil_tz_set("UTC");
+	civil_tz_default();
 	struct roll_ctx x = {.district = district, .now = (int64_t)time(NULL), .ca = &ca,
 			     .communes_file = communes};
 	civil_tz_local(x.now, &ca.form.date, NULL, NULL);
@@ -2291,24 +2294,10 @@ int cmd_rollup(int argc, char **argv)
 		return rc;
 	}
 
-	struct errlist errs = {0};
 	struct sched_set given = {0};
 	struct commune_map *map = NULL;
-	for (size_t i = 0; i < nsf; i++)
-		if (sched_set_load(&given, sched_files[i], &errs) < 0)
-			rc = EXIT_FAIL;
-	if (communes && !(map = commune_map_load(communes, &errs)))
-		rc = EXIT_FAIL;
-	free(sched_files);
-	if (rc) {
-		for (size_t i = 0; i < errs.n; i++)
-			fprintf(stderr, "%s\n", errs.msg[i]);
-		errlist_free(&errs);
-		sched_set_free(&given);
-		commune_map_free(map);
+	if ((rc = load_given(sched_files, nsf, communes, &given, &map)) != 0)
 		return rc;
-	}
-	errlist_free(&errs);
 	if (!district && map && (district = commune_map_single_district(map)))
 		x.district_from_list = 1;
 	x.district = district;
