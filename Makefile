@@ -33,7 +33,7 @@ OPENSSL_LIBS = $(shell $(PKG_CONFIG) --libs $(OPENSSL_PKG))
 CMOCKA_LIBS = $(shell $(PKG_CONFIG) --libs cmocka)
 
 OPT ?= -O2
-CFLAGS ?= $(OPT) -g
+CFLAGS ?= $(OPT) -g -D_FORTIFY_SOURCE=2
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter -Wno-format-truncation
 ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -D_TIME_BITS=64 -D_FILE_OFFSET_BITS=64 $(WARN) $(CFLAGS) $(PKG_CFLAGS) -Isrc -MMD -MP
 ALL_LDFLAGS = $(LDFLAGS)
