@@ -218,7 +218,8 @@ MANDIR ?= $(PREFIX)/share/man
 DOCDIR ?= $(PREFIX)/share/doc/loaxa
 SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
 TMPFILESDIR ?= $(PREFIX)/lib/tmpfiles.d
-MANPAGES := docs/man/loaxactl.1 docs/man/loaxa.conf.5 docs/man/loaxa-schedule.5 docs/man/loaxad.8
+MANPAGES := docs/man/loaxactl.1 docs/man/loaxa.conf.5 docs/man/loaxa-schedule.5 docs/man/loaxad.8 \
+	docs/man/loaxa-web.8
 ARM64 := aarch64-linux-gnu
 ARM64_BUILD := build/arm64
 ARM64_PKGS := crossbuild-essential-arm64 qemu-user-static libc6:arm64 libasound2-dev:arm64 \
@@ -370,9 +371,11 @@ install-web: $(BUILD)/loaxa-web
 		systemd/loaxa-web.service.in > $(DESTDIR)$(UNITDIR)/loaxa-web.service
 	chmod 0644 $(DESTDIR)$(UNITDIR)/loaxa-web.service
 	install -m 0644 systemd/loaxa-web.sysusers.conf $(DESTDIR)$(SYSUSERSDIR)/loaxa-web.conf
+	install -d $(DESTDIR)$(MANDIR)/man8
+	install -m 0644 docs/man/loaxa-web.8 $(DESTDIR)$(MANDIR)/man8/loaxa-web.8
 uninstall-web:
 	rm -f $(DESTDIR)$(SBINDIR)/loaxa-web $(DESTDIR)$(UNITDIR)/loaxa-web.service \
-		$(DESTDIR)$(SYSUSERSDIR)/loaxa-web.conf
+		$(DESTDIR)$(SYSUSERSDIR)/loaxa-web.conf $(DESTDIR)$(MANDIR)/man8/loaxa-web.8
 # ---- Fleet link over MQTT (issue 13; docs/FLEET.md) ----
 #   build/loaxa-collector   the district's collector daemon
 # libmosquitto is linked only into the programs that use it.
