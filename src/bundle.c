@@ -434,6 +434,57 @@ int bundle_signer(const struct station *st, const char *path, const char *sha256
 	return ok;
 }
 
+size_t bundle_check_files(const struct station *st, const char *name, const struct bundle_file *files,
+			  size_t nfiles, const char *audio_dir, const struct catalog *cat, int64_t now,
+			  struct bulletin *add, size_t *nadd, struct errlist *errs, struct errlist *warns)
+{
+	size_t bad = 0;
+	int64_t max_bytes = library_max_bytes(st);
+	for (size_t i = 0; i < nfiles; i++) {
+		const struct bundle_file *f = &files[i];
+		const struct bulletin *old = cat ? catalog_find(cat, f->bulletin) : NULL;
+		char src[PATHBUF + 300], sum[65];
+		struct stat sb;
+		size_t before = errs->n;
+		if (f->bad) {
+			bad++;
+			continue;
+		}
+		snprintf(src, sizeof(src), "%s/%s", audio_dir, f->file);
+		if (old && strcmp(old->sha256, f->sha256))
+			errlist_add(errs, "%s:%d: bulletin %s is already in the library with other content (SHA-256 %.12s...); a new recording needs a new id",
+				    name, f->line, f->bulletin, old->sha256);
+		if (lstat(src, &sb) < 0) {
+			if (errno != ENOENT)
+				errlist_add(errs, "%s:%d: %s: cannot read it: %s", name, f->line, src, strerror(errno));
+			else if (!old || strcmp(old->sha256, f->sha256))
+				errlist_add(errs, "%s:%d: the audio file %s (bulletin %s) is not beside the schedule (%s)",
+					    name, f->line, f->file, f->bulletin, src);
+		} else if (!S_ISREG(sb.st_mode)) {
+			errlist_add(errs, "%s:%d: %s is not a plain file", name, f->line, src);
+		} else if (f->size >= 0 && sb.st_size != f->size) {
+			errlist_add(errs, "%s:%d: %s is %lld bytes; the files section says size = %lld",
+				    name, f->line, f->file, (long long)sb.st_size, f->size);
+		} else if (sb.st_size > max_bytes) {
+			errlist_add(errs, "%s:%d: %s is %lld bytes: larger than any bulletin a station accepts (audio.max_bulletin_minutes = %d)",
+				    name, f->line, f->file, (long long)sb.st_size, st->max_bulletin_minutes);
+		} else if (sha256_file_max(src, max_bytes, 1, sum) < 0) {
+			errlist_add(errs, "%s:%d: %s: cannot read it: %s", name, f->line, src, strerror(errno));
+		} else if (strcmp(sum, f->sha256)) {
+			errlist_add(errs, "%s:%d: %s does not match its sha256 in the files section: it is %s, the schedule says %s (sha256sum %s)",
+				    name, f->line, f->file, sum, f->sha256, f->file);
+		} else if (!(old && !strcmp(old->sha256, f->sha256))) {
+			struct bulletin b;
+			if (library_check(st, src, f->file, f->sha256, f->bulletin, f->title, f->campaign, now,
+					  &b, errs, warns) == 0 && errs->n == before)
+				add[(*nadd)++] = b;
+		}
+		if (errs->n != before)
+			bad++;
+	}
+	return bad;
+}
+
 /* ---- spool side ---- */
 
 /* The audio files NAME.conf in the spool names, only if NAME.conf.minisig

@@ -1263,8 +1263,34 @@ int config_load_bundle_files(const char *path, struct bundle_file **files, size_
 	return r;
 }
 
+static int parse_bundle_files(const char *name, const char *text, size_t len,
+			      struct bundle_file **files, size_t *nfiles, struct errlist *errs, int keep);
+
 int config_parse_bundle_files(const char *name, const char *text, size_t len,
 			      struct bundle_file **files, size_t *nfiles, struct errlist *errs)
+{
+	return parse_bundle_files(name, text, len, files, nfiles, errs, 0);
+}
+
+int config_load_bundle_files_all(const char *path, struct bundle_file **files, size_t *nfiles,
+				 struct errlist *errs)
+{
+	char *text = NULL;
+	size_t len = 0;
+	*files = NULL;
+	*nfiles = 0;
+	if (read_file_all(path, CONFIG_SCHEDULE_MAX, 0, &text, &len) < 0) {
+		errlist_add(errs, "%s: %s", path, errno == EFBIG ? "too large to be a schedule" :
+			    errno == EINVAL ? "not a plain file" : strerror(errno));
+		return -1;
+	}
+	int r = parse_bundle_files(path, text, len, files, nfiles, errs, 1);
+	free(text);
+	return r;
+}
+
+static int parse_bundle_files(const char *name, const char *text, size_t len,
+			      struct bundle_file **files, size_t *nfiles, struct errlist *errs, int keep)
 {
 	struct ctx c = {.file = name, .errs = errs};
 	config_t cfg;
@@ -1317,9 +1343,17 @@ int config_parse_bundle_files(const char *name, const char *text, size_t len,
 		if (get_str(&c, g, "campaign", f->campaign, sizeof(f->campaign), 0, w) == 1 &&
 		    f->campaign[0] && !id_valid(f->campaign))
 			ERR(&c, line_of(member(g, "campaign")), "files: campaign \"%s\" is not a valid id", f->campaign);
-		if (c.nerr != before)
+		if (c.nerr != before) {
+			/* keep: still named, so that its bulletin is not reported missing too */
+			if (keep && f->bulletin[0] && id_valid(f->bulletin)) {
+				f->bad = 1;
+				k++;
+			}
 			continue;
+		}
 		for (size_t j = 0; j < k; j++) {
+			if (out[j].bad)
+				continue;
 			if (!strcmp(out[j].bulletin, f->bulletin))
 				ERR(&c, f->line, "files: bulletin %s is listed twice (first at line %d)", f->bulletin,
 				    out[j].line);
@@ -1327,16 +1361,86 @@ int config_parse_bundle_files(const char *name, const char *text, size_t len,
 				ERR(&c, f->line, "files: file %s is listed twice (first at line %d)", f->file,
 				    out[j].line);
 		}
-		if (c.nerr == before)
+		if (c.nerr != before && keep)
+			f->bad = 1;
+		if (c.nerr == before || keep)
 			k++;
 	}
 	config_destroy(&cfg);
-	if (c.nerr) {
+	if (c.nerr && !keep) {
 		free(out);
 		return -1;
 	}
 	*files = out;
 	*nfiles = k;
+	return c.nerr ? 1 : 0;
+}
+
+/* ---- bundle make (loaxactl; docs/PUSH.md) ---- */
+
+static void drop_member(config_setting_t *root, const char *name)
+{
+	while (config_setting_get_member(root, name))
+		config_setting_remove(root, name);
+}
+
+int config_write_bundle(const char *name, const char *text, size_t len, const char *header,
+			long long serial, const char *district, char (*stations)[ID_MAX],
+			size_t nstations, const struct bundle_file *files, size_t nfiles, char **out,
+			size_t *outlen, struct errlist *errs)
+{
+	struct ctx c = {.file = name, .errs = errs};
+	config_t cfg;
+	*out = NULL;
+	*outlen = 0;
+	if (parse_text(&cfg, &c, text, len) < 0)
+		return -1;
+	config_setting_t *root = config_root_setting(&cfg);
+	static const char *const gen[] = {"serial", "district", "stations", "files", NULL};
+	for (const char *const *g = gen; *g; g++)
+		drop_member(root, *g);
+	/* The binding and the serial first, where a reader looks. */
+	config_setting_t *v = config_setting_add(root, "serial", serial > INT32_MAX ? CONFIG_TYPE_INT64 : CONFIG_TYPE_INT);
+	if (serial > INT32_MAX)
+		config_setting_set_int64(v, serial);
+	else
+		config_setting_set_int(v, (int)serial);
+	v = config_setting_add(root, "district", CONFIG_TYPE_STRING);
+	config_setting_set_string(v, district);
+	if (nstations) {
+		v = config_setting_add(root, "stations", CONFIG_TYPE_ARRAY);
+		for (size_t i = 0; i < nstations; i++)
+			config_setting_set_string_elem(v, -1, stations[i]);
+	}
+	if (nfiles) {
+		config_setting_t *fs = config_setting_add(root, "files", CONFIG_TYPE_LIST);
+		for (size_t i = 0; i < nfiles; i++) {
+			const struct bundle_file *f = &files[i];
+			config_setting_t *g = config_setting_add(fs, NULL, CONFIG_TYPE_GROUP);
+			config_setting_set_string(config_setting_add(g, "bulletin", CONFIG_TYPE_STRING), f->bulletin);
+			config_setting_set_string(config_setting_add(g, "file", CONFIG_TYPE_STRING), f->file);
+			config_setting_set_int64(config_setting_add(g, "size", CONFIG_TYPE_INT64), f->size);
+			config_setting_set_string(config_setting_add(g, "sha256", CONFIG_TYPE_STRING), f->sha256);
+			config_setting_set_string(config_setting_add(g, "title", CONFIG_TYPE_STRING), f->title);
+			if (f->campaign[0])
+				config_setting_set_string(config_setting_add(g, "campaign", CONFIG_TYPE_STRING),
+							  f->campaign);
+		}
+	}
+	char *buf = NULL;
+	size_t bl = 0;
+	FILE *m = open_memstream(&buf, &bl);
+	if (!m) {
+		config_destroy(&cfg);
+		ERR(&c, 0, "out of memory");
+		return -1;
+	}
+	fputs(header, m);
+	config_write(&cfg, m);
+	fclose(m);
+	config_destroy(&cfg);
+	*out = buf;
+	*outlen = bl;
 	return 0;
 }
 

@@ -389,7 +389,46 @@ static int cmd_schedule_check(int argc, char **argv)
 	 * the list of what the library holds is not known. */
 	struct schedule s;
 	int rc = EXIT_OK;
-	int sched_ok = schedule_load_checked(file, &s, cat_ok ? &cat : NULL, &errs) == 0;
+	/* Its files section (a bundle before signing): every entry against
+	 * the file beside it, and the bulletins it brings count as in the
+	 * library for the validation. */
+	struct bundle_file *files = NULL;
+	size_t nfiles = 0, nadd = 0;
+	int fr = config_load_bundle_files_all(file, &files, &nfiles, &errs);
+	struct catalog merged = {0};
+	if (cat_ok) {
+		merged.items = xcalloc(cat.n + nfiles + 1, sizeof(*merged.items));
+		if (cat.n)
+			memcpy(merged.items, cat.items, cat.n * sizeof(*cat.items));
+		merged.n = cat.n;
+	}
+	struct bulletin *add = xcalloc(nfiles + 1, sizeof(*add));
+	struct errlist warns = {0};
+	if (nfiles) {
+		char dir[PATHBUF];
+		path_dirname(file, dir, sizeof(dir));
+		bundle_check_files(&st, file, files, nfiles, dir, cat_ok ? &cat : NULL, (int64_t)time(NULL),
+				   add, &nadd, &errs, &warns);
+		for (size_t i = 0; i < warns.n; i++)
+			fprintf(stderr, _("%s: warning: %s\n"), PROG, warns.msg[i]);
+		if (cat_ok)
+			for (size_t i = 0; i < nadd; i++)
+				merged.items[merged.n++] = add[i];
+		/* An entry already reported is not "missing from the library" too. */
+		for (size_t i = 0; cat_ok && i < nfiles; i++)
+			if (!catalog_find(&merged, files[i].bulletin))
+				str_copy(merged.items[merged.n++].id, files[i].bulletin, ID_MAX);
+	}
+	size_t nerr_files = errs.n;
+	int sched_ok = schedule_load_checked(file, &s, cat_ok ? &merged : NULL, &errs) == 0;
+	if (sched_ok && (fr != 0 || nerr_files)) {
+		schedule_free(&s);
+		sched_ok = 0;
+	}
+	free(merged.items);
+	free(add);
+	free(files);
+	errlist_free(&warns);
 	if (sched_ok && cat_ok) {
 		char a[64], b[64], d[64];
 		printf(_("%s: serial %lld, %s, %s, %s: OK\n"), file, s.serial,
