@@ -402,6 +402,7 @@ $(BUILD)/loaxad: $(BUILD)/obj/loaxad.o $(BUILD)/obj/fleet_dl.o $(BUILD)/libloaxa
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(ALL_LDFLAGS) -Wl,--dynamic-list=src/loaxad.dynlist -o $@ $(filter %.o %.a,$^) $(LIBS)
 $(BUILD)/obj/fleet_dl.o: ALL_CFLAGS += -DLOAXA_PLUGINDIR='"$(PLUGINDIR)"'
+$(BUILD)/obj/bundle_cli.o: ALL_CFLAGS += -DLOAXA_PLUGINDIR='"$(PLUGINDIR)"'
 FLEET_PLUGIN_OBJ := $(patsubst %,$(BUILD)/pic/%.o,fleet mqttlink fleetlog fleetproto)
 $(BUILD)/pic/%.o: src/%.c
 	@mkdir -p $(@D)

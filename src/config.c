@@ -1399,27 +1399,24 @@ int config_write_bundle(const char *name, const char *text, size_t len, const ch
 	static const char *const gen[] = {"serial", "district", "stations", "files", NULL};
 	for (const char *const *g = gen; *g; g++)
 		drop_member(root, *g);
-	/* The binding and the serial first, where a reader looks. */
-	config_setting_t *v = config_setting_add(root, "serial", serial > INT32_MAX ? CONFIG_TYPE_INT64 : CONFIG_TYPE_INT);
-	if (serial > INT32_MAX)
-		config_setting_set_int64(v, serial);
-	else
-		config_setting_set_int(v, (int)serial);
-	v = config_setting_add(root, "district", CONFIG_TYPE_STRING);
-	config_setting_set_string(v, district);
-	if (nstations) {
-		v = config_setting_add(root, "stations", CONFIG_TYPE_ARRAY);
-		for (size_t i = 0; i < nstations; i++)
-			config_setting_set_string_elem(v, -1, stations[i]);
-	}
+	/* The files section, generated, in a config of its own: written
+	 * after the schedule, below the serial and binding, where a reader
+	 * looks first. */
+	config_t fcfg;
+	config_init(&fcfg);
+	config_set_options(&cfg, CONFIG_OPTION_SEMICOLON_SEPARATORS);
+	config_set_options(&fcfg, CONFIG_OPTION_SEMICOLON_SEPARATORS);
 	if (nfiles) {
-		config_setting_t *fs = config_setting_add(root, "files", CONFIG_TYPE_LIST);
+		config_setting_t *fs = config_setting_add(config_root_setting(&fcfg), "files", CONFIG_TYPE_LIST);
 		for (size_t i = 0; i < nfiles; i++) {
 			const struct bundle_file *f = &files[i];
 			config_setting_t *g = config_setting_add(fs, NULL, CONFIG_TYPE_GROUP);
 			config_setting_set_string(config_setting_add(g, "bulletin", CONFIG_TYPE_STRING), f->bulletin);
 			config_setting_set_string(config_setting_add(g, "file", CONFIG_TYPE_STRING), f->file);
-			config_setting_set_int64(config_setting_add(g, "size", CONFIG_TYPE_INT64), f->size);
+			if (f->size <= INT32_MAX)
+				config_setting_set_int(config_setting_add(g, "size", CONFIG_TYPE_INT), (int)f->size);
+			else
+				config_setting_set_int64(config_setting_add(g, "size", CONFIG_TYPE_INT64), f->size);
 			config_setting_set_string(config_setting_add(g, "sha256", CONFIG_TYPE_STRING), f->sha256);
 			config_setting_set_string(config_setting_add(g, "title", CONFIG_TYPE_STRING), f->title);
 			if (f->campaign[0])
@@ -1432,13 +1429,26 @@ int config_write_bundle(const char *name, const char *text, size_t len, const ch
 	FILE *m = open_memstream(&buf, &bl);
 	if (!m) {
 		config_destroy(&cfg);
+		config_destroy(&fcfg);
 		ERR(&c, 0, "out of memory");
 		return -1;
 	}
 	fputs(header, m);
+	fprintf(m, "serial = %lld%s;\n", serial, serial > INT32_MAX ? "L" : "");
+	/* district and station ids are ids (id_valid): nothing to escape */
+	fprintf(m, "district = \"%s\";\n", district);
+	if (nstations) {
+		fputs("stations = [", m);
+		for (size_t i = 0; i < nstations; i++)
+			fprintf(m, "%s\"%s\"", i ? ", " : " ", stations[i]);
+		fputs(" ];\n", m);
+	}
 	config_write(&cfg, m);
+	config_write(&fcfg, m);
+	fputc('\n', m);
 	fclose(m);
 	config_destroy(&cfg);
+	config_destroy(&fcfg);
 	*out = buf;
 	*outlen = bl;
 	return 0;

@@ -13,6 +13,7 @@
 
 #include "asrun.h"
 #include "bundle.h"
+#include "bundle_cli.h"
 #include "civil.h"
 #include "config.h"
 #include "control.h"
@@ -1690,6 +1691,12 @@ static int cmd_web(int argc, char **argv)
 	return web_users_cmd(st.web_users, argc, argv);
 }
 
+/* The department's side of the push: no station file needed (-c: check against one). */
+static int cmd_bundle_any(int argc, char **argv)
+{
+	return cmd_bundle(argc, argv, conf_named ? conf_path : NULL);
+}
+
 static int cmd_help(int argc, char **argv)
 {
 	printf(_(usage_text), DEFAULT_CONF);
@@ -1705,6 +1712,7 @@ static const struct command commands[] = {
 	{"report", cmd_report_station}, {"rollup", cmd_rollup},
 	{"web", cmd_web},
 	{"fleet", cmd_fleet},
+	{"bundle", cmd_bundle_any},
 };
 
 int main(int argc, char **argv)
