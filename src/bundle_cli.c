@@ -451,11 +451,9 @@ static int bundle_make(struct make_opts *o)
 		/* An older bundle's audio in OUTDIR is never replaced. */
 		char osum[65];
 		snprintf(old, sizeof(old), "%s/%s", o->outdir, f->file);
-		if (sha256_file(old, osum) == 0 && strcmp(osum, f->sha256)) {
+		if (sha256_file(old, osum) == 0 && strcmp(osum, f->sha256))
 			errlist_add(&errs, _("%s is already in %s with other content (an earlier bundle's recording): a new recording needs a new bulletin id"),
 				    f->file, o->outdir);
-			continue;
-		}
 		const char *title = NULL;
 		for (size_t k = 0; k < o->ntitles; k++)
 			if (!strcmp(o->title_id[k], f->bulletin))
