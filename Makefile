@@ -166,6 +166,10 @@ demo: deps
 	$(Q)$(MAKE) --no-print-directory $(BINS)
 	$(Q)tests/demo.sh
 
+USER_DOCS := $(wildcard docs/*.md)
+# Messages name the installed documentation (see PUSH.md in DOCDIR).
+$(BUILD)/obj/bundle.o $(BUILD)/obj/spool.o $(BUILD)/obj/loaxa-web.o: ALL_CFLAGS += -DLOAXA_DOCDIR='"$(DOCDIR)"'
+
 install: $(BINS)
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(SYSCONFDIR)/loaxa \
 		$(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSUSERSDIR) $(DESTDIR)$(TMPFILESDIR) \
@@ -184,6 +188,8 @@ install: $(BINS)
 	sed -e 's|@LOCALSTATEDIR@|$(LOCALSTATEDIR)|g' config/loaxa.conf.in \
 		> $(DESTDIR)$(DOCDIR)/examples/loaxa.conf
 	install -m 0644 config/schedule.conf $(DESTDIR)$(DOCDIR)/examples/schedule.conf
+	@# What messages and .why files refer to (issue 14): the user documentation.
+	install -m 0644 $(USER_DOCS) $(DESTDIR)$(DOCDIR)/
 	chmod 0644 $(DESTDIR)$(DOCDIR)/examples/loaxa.conf
 	@# The station file is the technician's: never overwritten once there.
 	[ -e $(DESTDIR)$(SYSCONFDIR)/loaxa/loaxa.conf ] || \
@@ -197,6 +203,7 @@ uninstall:
 		$(DESTDIR)$(MANDIR)/man5/loaxa.conf.5 $(DESTDIR)$(MANDIR)/man5/loaxa-schedule.5 \
 		$(DESTDIR)$(MANDIR)/man8/loaxad.8 $(DESTDIR)$(DOCDIR)/examples/loaxa.conf \
 		$(DESTDIR)$(DOCDIR)/examples/schedule.conf
+	rm -f $(addprefix $(DESTDIR)$(DOCDIR)/,$(notdir $(USER_DOCS)))
 	rmdir $(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(DOCDIR) 2>/dev/null || true
 	rmdir $(DESTDIR)$(LOCALSTATEDIR)/lib/loaxa/library 2>/dev/null || true
 

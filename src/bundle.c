@@ -24,6 +24,10 @@
 #include "library.h"
 #include "validate.h"
 
+#ifndef LOAXA_DOCDIR
+#define LOAXA_DOCDIR "/usr/local/share/doc/loaxa"
+#endif
+
 #define STAGE_TAG ".push."
 
 static void sha256_buf(const void *p, size_t n, char out[65])
@@ -608,7 +612,7 @@ int bundle_spool_reject(const struct station *st, const char *name, const struct
 			fputc('\n', m);
 		}
 	}
-	fprintf(m, "Nothing of this bundle was installed; the station keeps its schedule. Fix it and push it again (see docs/PUSH.md).\n");
+	fprintf(m, "Nothing of this bundle was installed; the station keeps its schedule. Fix it and push it again (see " LOAXA_DOCDIR "/PUSH.md).\n");
 	fclose(m);
 	snprintf(path, sizeof(path), "%s/%s.why", rej, name);
 	int r = write_file_atomic(path, text, tl);
