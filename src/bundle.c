@@ -117,6 +117,14 @@ static int load_keys(const struct station *st, struct minisign_key *keys)
 	return (int)n;
 }
 
+int bundle_key_revoked(const struct station *st, const char *keyid)
+{
+	for (size_t i = 0; i < st->ntrust_revoked; i++)
+		if (!strcmp(st->trust_revoked[i], keyid))
+			return 1;
+	return 0;
+}
+
 enum bundle_status bundle_install(const struct station *st, const struct bundle_request *rq,
 				  struct bundle_result *res, struct errlist *errs,
 				  struct errlist *warns)
@@ -193,6 +201,11 @@ enum bundle_status bundle_install(const struct station *st, const struct bundle_
 		}
 		str_copy(res->signer, mr.keyid, sizeof(res->signer));
 		str_copy(res->comment, mr.trusted_comment, sizeof(res->comment));
+		if (bundle_key_revoked(st, mr.keyid)) {
+			errlist_add(errs, "signed by key %s, which this station has revoked (trust.revoked in %s): the department must sign it with a current key",
+				    mr.keyid, st->file);
+			goto out;
+		}
 	}
 
 	if (!rq->dry_run && (lock = library_lock(st)) < 0) {

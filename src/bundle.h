@@ -68,6 +68,10 @@ enum bundle_status bundle_install(const struct station *st, const struct bundle_
 int bundle_signer(const struct station *st, const char *path, const char *sha256, char *signer,
 		  size_t sn, char *comment, size_t cn, char *note, size_t nn);
 
+/* 1 if the station's trust.revoked lists keyid (as minisign prints it):
+ * a bundle it signed is refused, even when the key is still in trust.keys. */
+int bundle_key_revoked(const struct station *st, const char *keyid);
+
 /* The highest serial ever installed at this station, kept on its own in
  * STATE/serial-high (0 when none). A schedule is installed only with a
  * greater serial than this, than the schedule file's and than the

@@ -536,7 +536,7 @@ static void load_fleet(struct ctx *c, const config_setting_t *f, struct station 
 
 static void load_trust(struct ctx *c, const config_setting_t *t, struct station *st)
 {
-	static const char *const keys[] = {"keys", "bundle_wait_s", NULL};
+	static const char *const keys[] = {"keys", "revoked", "bundle_wait_s", NULL};
 	const char *w = "trust";
 	st->bundle_wait_s = 600;
 	if (!t)
@@ -579,6 +579,34 @@ static void load_trust(struct ctx *c, const config_setting_t *t, struct station 
 		}
 		parsed[st->ntrust_keys] = mk;
 		str_copy(st->trust_keys[st->ntrust_keys++], v, TRUST_KEY_LEN);
+	}
+	/* revoked = ["KEYID", ...] (or the keys themselves): refused even
+	 * when still listed in keys. */
+	config_setting_t *rv = get_seq(c, t, "revoked", w);
+	n = rv ? config_setting_length(rv) : 0;
+	for (int i = 0; i < n; i++) {
+		config_setting_t *e = config_setting_get_elem(rv, (unsigned)i);
+		const char *v = config_setting_get_string(e);
+		char id[MINISIGN_KEYID_HEX], err[512];
+		struct minisign_key mk;
+		size_t l = v ? strlen(v) : 0;
+		if (v && l >= 1 && l <= 16 && strspn(v, "0123456789abcdefABCDEF") == l) {
+			size_t z = 0;
+			while (z + 1 < l && v[z] == '0')
+				z++; /* as minisign prints ids: no leading zeros */
+			for (size_t j = 0; z <= l; j++, z++)
+				id[j] = (char)(v[z] >= 'a' && v[z] <= 'f' ? v[z] - 'a' + 'A' : v[z]);
+		} else if (v && minisign_key_parse(v, &mk, err, sizeof(err)) == 0) {
+			minisign_keyid_hex(mk.id, id);
+		} else {
+			ERR(c, line_of(e), "trust: revoked: give key ids as minisign prints them (\"6EF9D7697A5CA16A\") or the keys themselves");
+			continue;
+		}
+		if (st->ntrust_revoked == TRUST_REVOKED_MAX) {
+			ERR(c, line_of(e), "trust: at most %d revoked keys", TRUST_REVOKED_MAX);
+			break;
+		}
+		str_copy(st->trust_revoked[st->ntrust_revoked++], id, TRUST_KEYID_LEN);
 	}
 }
 
