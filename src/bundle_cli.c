@@ -23,6 +23,8 @@
 #include "civil.h"
 #include "config.h"
 #include "i18n.h"
+#include "journal.h"
+#include "record.h"
 #include "library.h"
 #include "player.h"
 #include "util.h"
@@ -252,6 +254,30 @@ struct make_opts {
 	const char *title_id[TITLES_MAX], *title_text[TITLES_MAX];
 	size_t ntitles;
 };
+
+static int last_installed(void *ctx, const struct record *r, const struct journal_pos *pos)
+{
+	(void)pos;
+	if (!strcmp(r->event, "schedule-installed")) {
+		const char *v = record_get(r, "serial");
+		long long sr = v ? atoll(v) : 0;
+		if (sr > *(long long *)ctx)
+			*(long long *)ctx = sr;
+	}
+	return 0;
+}
+
+/* The greatest serial the station's journal says it installed (0: none
+ * or no journal), as loaxactl schedule verify counts it. */
+static long long journal_serial(const struct station *st)
+{
+	long long serial = 0;
+	struct journal_scan_result res;
+	char err[512];
+	if (journal_scan(st->journal, NULL, NULL, last_installed, NULL, &serial, &res, err, sizeof(err)) < 0)
+		return 0;
+	return serial;
+}
 
 /* Remove what a refused make left: the staging folder, and OUTDIR when it
  * was made for this bundle. */
@@ -520,7 +546,8 @@ static int bundle_make(struct make_opts *o)
 	 * own files (a dry run: nothing of the station is changed). */
 	if (have_station) {
 		struct bundle_request rq = {.conf = confpath, .sig = NULL, .audio_dir = stage, .final = 1,
-					    .dry_run = 1, .short_names = 1, .now = now};
+					    .running_serial = journal_serial(&st), .dry_run = 1,
+					    .short_names = 1, .now = now};
 		struct bundle_result res;
 		enum bundle_status bs = bundle_install(&st, &rq, &res, &errs, &warns);
 		if (bs != BUNDLE_OK) {
@@ -803,7 +830,8 @@ static int bundle_publish(const struct pub_opts *o)
 
 	/* The signature: trusted (with keys), or at least well formed. */
 	struct minisign_key keys[TRUST_KEYS_MAX];
-	size_t nk = 0;
+	char revoked[TRUST_REVOKED_MAX][TRUST_KEYID_LEN];
+	size_t nk = 0, nrevoked = 0;
 	char err[512];
 	if (o->key) {
 		char *kt = NULL;
@@ -829,6 +857,8 @@ static int bundle_publish(const struct pub_opts *o)
 				    o->station_file);
 			goto refused;
 		}
+		nrevoked = st.ntrust_revoked;
+		memcpy(revoked, st.trust_revoked, sizeof(revoked));
 	}
 	struct minisign_result mr;
 	if (minisign_verify(conf, clen, sig, slen, keys, nk, &mr, err, sizeof(err)) < 0 &&
@@ -836,6 +866,12 @@ static int bundle_publish(const struct pub_opts *o)
 		errlist_add(&errs, _("%s: the signature %s does not hold: %s"), o->conf, sigpath, err);
 		goto refused;
 	}
+	for (size_t i = 0; i < nrevoked; i++)
+		if (!strcmp(revoked[i], mr.keyid)) {
+			errlist_add(&errs, _("%s is signed by key %s, which %s has revoked (trust.revoked)"), o->conf,
+				    mr.keyid, o->station_file);
+			goto refused;
+		}
 
 	/* The schedule it signs: where it may play, and its audio. */
 	if (config_parse_schedule(name, conf, clen, &s, &errs) < 0)

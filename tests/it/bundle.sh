@@ -224,6 +224,13 @@ sub loaxa/v1/999/it-station/schedule >"$T/got"
 	ok "bundle publish --station: on loaxa/v1/999/it-station/schedule; audio already there is not copied again" ||
 	nok "--station: rc=$rc $(cat "$T/out.txt")"
 
+# ... and a station file that revoked the key refuses it.
+DEPTID=$(sed -n 's/.*public key //p' "$T/dept.pub")
+sed "s/^trust = { keys = \[\(.*\)\]; };/trust = { keys = [\1]; revoked = [\"$DEPTID\"]; };/" "$CONF" >"$T/st/rev.conf"
+"$BUILD/loaxactl" -c "$T/st/rev.conf" bundle publish "$P4" "${PUB[@]}" --webroot "$WEB" >/dev/null 2>"$T/err"
+[ $? -eq 1 ] && grep -q "signed by key $DEPTID, which .*rev.conf has revoked" "$T/err" &&
+	ok "bundle publish -c: a key that station file revoked is refused" || nok "revoked: $(cat "$T/err")"
+
 # A signature by another key, a changed byte: refused before anything moves.
 "$BUILD/loaxactl" bundle publish "$P4" "${PUB[@]}" --webroot "$WEB" --key "$T/other.pub" >/dev/null 2>"$T/err"
 [ $? -eq 1 ] && grep -q 'unknown key' "$T/err" && ok "bundle publish --key: a bundle signed by another key is refused" ||
