@@ -169,6 +169,22 @@ static int copy_in(const char *src, const char *dir, const char *name, char sum[
 	return 0;
 }
 
+/* One line of UTF-8 text: what a title may be. */
+static int text_ok(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	while (*p) {
+		int k = *p < 0x80 ? 0 : (*p & 0xE0) == 0xC0 ? 1 : (*p & 0xF0) == 0xE0 ? 2 : (*p & 0xF8) == 0xF0 ? 3 : -1;
+		if (k < 0 || (k == 0 && (*p < 0x20 || *p == 0x7f)))
+			return 0;
+		for (int i = 1; i <= k; i++)
+			if ((p[i] & 0xC0) != 0x80)
+				return 0;
+		p += k + 1;
+	}
+	return 1;
+}
+
 /* A bundle's name: NAME.conf, a plain base name (the fleet contract). */
 static int bundle_name_ok(const char *name)
 {
@@ -658,6 +674,8 @@ static int cmd_bundle_make(int argc, char **argv, const char *station_file)
 			*eq = '\0';
 			if (strlen(eq + 1) >= TITLE_MAX)
 				return usage_error(usage, _("--title %s: at most %d bytes"), optarg, TITLE_MAX - 1);
+			if (!text_ok(eq + 1))
+				return usage_error(usage, _("--title %s: the title must be one line of UTF-8 text"), optarg);
 			o.title_id[o.ntitles] = optarg;
 			o.title_text[o.ntitles++] = eq + 1;
 			break;

@@ -780,6 +780,14 @@ int audio_tag_title(const char *path, char *out, size_t n)
 	if ((mpg123_meta_check(mh) & MPG123_ID3) && mpg123_id3(mh, &v1, &v2) == MPG123_OK) {
 		if (v2 && v2->title && v2->title->fill > 1 && v2->title->p) {
 			snprintf(out, n, "%s", v2->title->p);
+			if (strlen(v2->title->p) >= n) { /* cut: not in the middle of a character */
+				size_t l = strlen(out);
+				while (l && ((unsigned char)out[l - 1] & 0xC0) == 0x80)
+					l--;
+				if (l && (unsigned char)out[l - 1] >= 0xC0)
+					l--;
+				out[l] = '\0';
+			}
 		} else if (v1) {
 			size_t k = 0;
 			for (; k < sizeof(v1->title) && v1->title[k] && k + 1 < n; k++)
