@@ -404,7 +404,13 @@ static int cmd_schedule_check(int argc, char **argv)
 	 * library for the validation. */
 	struct bundle_file *files = NULL;
 	size_t nfiles = 0, nadd = 0;
-	int fr = config_load_bundle_files_all(file, &files, &nfiles, &errs);
+	struct errlist ferrs = {0};
+	int fr = config_load_bundle_files_all(file, &files, &nfiles, &ferrs);
+	/* A file that does not parse: the schedule's own reading says why, better. */
+	for (size_t i = 0; fr >= 0 && i < ferrs.n; i++)
+		errlist_add(&errs, "%s", ferrs.msg[i]);
+	errlist_free(&ferrs);
+	fr = fr > 0;
 	struct catalog merged = {0};
 	if (cat_ok) {
 		merged.items = xcalloc(cat.n + nfiles + 1, sizeof(*merged.items));
@@ -439,6 +445,18 @@ static int cmd_schedule_check(int argc, char **argv)
 	free(add);
 	free(files);
 	errlist_free(&warns);
+	/* The files section and the schedule read the same file: each problem once. */
+	size_t k = 0;
+	for (size_t i = 0; i < errs.n; i++) {
+		int dup = 0;
+		for (size_t j = 0; j < k && !dup; j++)
+			dup = !strcmp(errs.msg[j], errs.msg[i]);
+		if (dup)
+			free(errs.msg[i]);
+		else
+			errs.msg[k++] = errs.msg[i];
+	}
+	errs.n = k;
 	if (sched_ok && cat_ok) {
 		char a[64], b[64], d[64];
 		printf(_("%s: serial %lld, %s, %s, %s: OK\n"), file, s.serial,
