@@ -411,6 +411,9 @@ static int bundle_make(struct make_opts *o)
 			else
 				srcname[i] = ext[e];
 		}
+		if (!srcname[i] && !have_station)
+			errlist_add(&warns, _("bulletin %s has no file in %s (%s.mp3 or .mp2): the stations must already have it"),
+				    used[i], o->audio, used[i]);
 	}
 	DIR *d = opendir(o->audio);
 	struct dirent *de;

@@ -91,6 +91,14 @@ mk "$T/sched.conf" --audio "$A" -o "$T/out3" >/dev/null 2>"$T/err"
 [ $? -eq 1 ] && [ ! -e "$T/out3" ] && grep -q 'which district' "$T/err" &&
 	ok "bundle make without a district: refused, asks for --district" || nok "no district: $(cat "$T/err")"
 
+# A bulletin without a file is left out of files, and said so.
+mkdir -p "$T/part"
+cp "$A/sxh-01.mp3" "$A/$B2" "$T/part/"
+mk "$T/sched.conf" --audio "$T/part" -o "$T/o5" --district 999 >/dev/null 2>"$T/err"
+[ $? -eq 0 ] && grep -q 'bulletin sxh-03 has no file in .*: the stations must already have it' "$T/err" &&
+	! grep -q 'file = "sxh-03' "$T"/o5/push-*.conf && ok "bundle make: a bulletin without a file is left out of files, with a warning" ||
+	nok "partial audio: $(cat "$T/err")"
+
 # Bad audio: refused with the plain words of bulletin add, every one at once.
 BAD=$T/audio-bad
 mkdir -p "$BAD"
