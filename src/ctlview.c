@@ -69,9 +69,12 @@ void ctlview_status(const char *r, FILE *out)
 	if (!k)
 		fprintf(out, "next:      nothing scheduled in the next %s days\n", get(r, "next.horizon_days", a));
 	get(r, "schedule.installed", a);
+	char rv[V];
 	if (*a)
-		fprintf(out, "schedule:  serial %s, %.12s, installed %s by %s\n", get(r, "schedule.serial", b),
-			get(r, "schedule.sha256", c), a, *get(r, "schedule.signer", e) ? e : "?");
+		fprintf(out, "schedule:  serial %s, %.12s, installed %s by %s%s\n", get(r, "schedule.serial", b),
+			get(r, "schedule.sha256", c), a, *get(r, "schedule.signer", e) ? e : "?",
+			!strcmp(get(r, "schedule.signer_revoked", rv), "yes")
+				? _(" (a REVOKED key: it plays until a schedule signed by a current key replaces it)") : "");
 	else
 		fprintf(out, "schedule:  serial %s\n", get(r, "schedule.serial", b));
 	{

@@ -19,6 +19,10 @@
 #include "kv.h"
 #include "util.h"
 
+#ifndef LOAXA_DOCDIR
+#define LOAXA_DOCDIR "/usr/local/share/doc/loaxa"
+#endif
+
 /* A file seen created or modified and not closed since counts as being
  * written for at most this long without another event (a writer stalled
  * for longer, or a hard link that never sends a close). */
@@ -215,7 +219,7 @@ static void reject_odd(struct spool *sp, int dfd, const char *name, const char *
 	kv_escape(name, esc, sizeof(esc));
 	civil_tz_format(clock_now(), ts);
 	int n = snprintf(text, sizeof(text),
-			 "loaxa: the spool refused the file %s at %s\nreason: %s\nIt was never read. Only plain files, copied into the spool, can be part of a bundle (see docs/PUSH.md).\n",
+			 "loaxa: the spool refused the file %s at %s\nreason: %s\nIt was never read. Only plain files, copied into the spool, can be part of a bundle (see " LOAXA_DOCDIR "/PUSH.md).\n",
 			 esc, ts, why);
 	snprintf(path, sizeof(path), "%s/rejected/%s.why", sp->dir, name);
 	if (write_file_atomic(path, text, (size_t)n) < 0)
