@@ -114,19 +114,29 @@ static void seconds_value(const char *v, double *out)
 /* Fill b's broadcast fields from whatever r carries: one pass over the
  * fields, switching on their ids (roll-ups feed millions of records
  * through here). */
+/* str_copy of a field, whose length the parse measured. */
+#define COPY(dst, f) copy_len(dst, sizeof(dst), f)
+static void copy_len(char *dst, size_t n, const struct record_field *f)
+{
+	size_t c = f->len < n - 1 ? f->len : n - 1;
+	memcpy(dst, f->val, c);
+	dst[c] = '\0';
+}
+
 static void take(struct broadcast *b, const struct record *r)
 {
 	for (size_t i = 0; i < r->nf; i++) {
-		const char *v = r->f[i].val;
-		switch (r->f[i].id) {
-		case RK_OCC: str_copy(b->occurrence, v, sizeof(b->occurrence)); break;
+		const struct record_field *f = &r->f[i];
+		const char *v = f->val;
+		switch (f->id) {
+		case RK_OCC: COPY(b->occurrence, f); break;
 		case RK_DUE: time_value(v, &b->due, &b->due_off); break;
-		case RK_DETAIL: str_copy(b->detail, v, sizeof(b->detail)); break;
-		case RK_BULLETIN: str_copy(b->bulletin, v, sizeof(b->bulletin)); break;
-		case RK_CAMPAIGN: str_copy(b->campaign, v, sizeof(b->campaign)); break;
-		case RK_ZONES: str_copy(b->zones, v, sizeof(b->zones)); break;
-		case RK_LEVEL: str_copy(b->level, v, sizeof(b->level)); break;
-		case RK_SERIAL: str_copy(b->serial, v, sizeof(b->serial)); break;
+		case RK_DETAIL: COPY(b->detail, f); break;
+		case RK_BULLETIN: COPY(b->bulletin, f); break;
+		case RK_CAMPAIGN: COPY(b->campaign, f); break;
+		case RK_ZONES: COPY(b->zones, f); break;
+		case RK_LEVEL: COPY(b->level, f); break;
+		case RK_SERIAL: COPY(b->serial, f); break;
 		case RK_EXPECTED: seconds_value(v, &b->seconds_expected); break;
 		case RK_PLAYED: seconds_value(v, &b->seconds_played); break;
 		case RK_HEARD: /* issue 19 */

@@ -58,9 +58,10 @@ static int digits(const char *s, int n, int *out)
 {
 	int v = 0;
 	for (int i = 0; i < n; i++) {
-		if (!isdigit((unsigned char)s[i]))
+		unsigned d = (unsigned)(unsigned char)s[i] - '0'; /* isdigit without the locale call */
+		if (d > 9)
 			return -1;
-		v = v * 10 + (s[i] - '0');
+		v = v * 10 + (int)d;
 	}
 	*out = v;
 	return 0;

@@ -387,7 +387,7 @@ static int parse(char *b, size_t len, struct record *r, char *err, size_t errn)
 					return fail(err, errn, "duplicate key %s", key);
 		}
 
-		char *val = p;
+		char *val = p, *quoted_end = NULL;
 		if (p < end && *p == '"') {
 			char *w = p++;
 			val = w;
@@ -433,6 +433,7 @@ static int parse(char *b, size_t len, struct record *r, char *err, size_t errn)
 			if (*p != ' ')
 				return fail(err, errn, "unexpected byte after closing quote of key %s", key);
 			*w = '\0';
+			quoted_end = w;
 		} else {
 			p = value_end(p);
 			if (*p == '"' || *p == '\\' || *p == '=')
@@ -445,6 +446,7 @@ static int parse(char *b, size_t len, struct record *r, char *err, size_t errn)
 			if (*p != ' ')
 				return fail(err, errn, "control byte in value of key %s", key);
 		}
+		r->f[r->nf].len = (size_t)((quoted_end ? quoted_end : p) - val);
 		*p++ = '\0';
 		r->f[r->nf].key = key;
 		r->f[r->nf].val = val;
@@ -487,6 +489,9 @@ const char *record_get_id(const struct record *r, enum record_key id)
 
 const char *record_get(const struct record *r, const char *key)
 {
+	int id = key_id(key, strlen(key));
+	if (id)
+		return record_get_id(r, (enum record_key)id);
 	for (size_t i = 0; i < r->nf; i++)
 		if (!strcmp(r->f[i].key, key))
 			return r->f[i].val;

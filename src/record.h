@@ -34,6 +34,7 @@ struct record_field {
 	const char *key;
 	const char *val;
 	int id;                     /* enum record_key */
+	size_t len;                 /* strlen(val) */
 };
 
 /* A decoded record. Strings point into buf. */
