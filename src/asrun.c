@@ -37,6 +37,7 @@ struct asrun {
 	struct broadcast slot[ASRUN_OPEN_MAX];
 	int order[ASRUN_OPEN_MAX]; /* slots of the open starts, oldest first */
 	size_t nopen;
+	struct civil_day_cache dc; /* of the due times */
 };
 
 struct asrun *asrun_new(asrun_cb cb, void *ctx)
@@ -62,10 +63,10 @@ static void copy_field(char *dst, size_t n, const struct record *r, enum record_
 }
 
 /* An ISO time value into t and offset; left as is (0 = empty) if bad. */
-static void time_value(const char *v, int64_t *t, int *off)
+static void time_value(const char *v, int64_t *t, int *off, struct civil_day_cache *dc)
 {
 	int64_t x;
-	if (civil_parse_iso(v, &x) < 0)
+	if (civil_parse_iso_cached(v, &x, dc) < 0)
 		return;
 	*t = x;
 	const char *z = v + 19;
@@ -123,14 +124,14 @@ static void copy_len(char *dst, size_t n, const struct record_field *f)
 	dst[c] = '\0';
 }
 
-static void take(struct broadcast *b, const struct record *r)
+static void take(struct broadcast *b, const struct record *r, struct civil_day_cache *dc)
 {
 	for (size_t i = 0; i < r->nf; i++) {
 		const struct record_field *f = &r->f[i];
 		const char *v = f->val;
 		switch (f->id) {
 		case RK_OCC: COPY(b->occurrence, f); break;
-		case RK_DUE: time_value(v, &b->due, &b->due_off); break;
+		case RK_DUE: time_value(v, &b->due, &b->due_off, dc); break;
 		case RK_DETAIL: COPY(b->detail, f); break;
 		case RK_BULLETIN: COPY(b->bulletin, f); break;
 		case RK_CAMPAIGN: COPY(b->campaign, f); break;
@@ -225,7 +226,7 @@ void asrun_feed(struct asrun *a, const struct record *r)
 			close_unended(a, 0);
 		struct broadcast *o = &a->slot[a->order[a->nopen++]];
 		new_row(a, o);
-		take(o, r);
+		take(o, r, &a->dc);
 		o->detail[0] = '\0';
 		o->seconds_played = 0;
 		o->started = r->time;
@@ -239,7 +240,7 @@ void asrun_feed(struct asrun *a, const struct record *r)
 			b = &nb;
 			new_row(a, b);
 		}
-		take(b, r);
+		take(b, r, &a->dc);
 		int o = outcome_parse(record_get_id(r, RK_OUTCOME));
 		/* Only an explicit aired counts: a missing or unknown outcome is partial. */
 		b->outcome = o < 0 ? OUT_PARTIAL : (enum outcome)o;
@@ -256,16 +257,16 @@ void asrun_feed(struct asrun *a, const struct record *r)
 			new_row(a, b);
 			const char *sv = record_get_id(r, RK_STARTED);
 			if (sv)
-				time_value(sv, &b->started, &b->started_off);
+				time_value(sv, &b->started, &b->started_off, &a->dc);
 		}
-		take(b, r);
+		take(b, r, &a->dc);
 		b->outcome = OUT_INTERRUPTED;
 		emit(a, b);
 		break;
 	case RE_FAILED:
 	case RE_MISSED:
 		new_row(a, &nb);
-		take(&nb, r);
+		take(&nb, r, &a->dc);
 		nb.outcome = ev == RE_FAILED ? OUT_FAILED : OUT_MISSED;
 		emit(a, &nb);
 		break;

@@ -385,9 +385,9 @@ static int hex64(const char *p, uint8_t *out)
 }
 
 /* Parse "YYYY-MM-DDTHH:MM:SS+hh:mm" (or Z) into t and offset. */
-static int parse_time(const char *s, int64_t *t, int *offset)
+static int parse_time(const char *s, int64_t *t, int *offset, struct civil_day_cache *dc)
 {
-	if (civil_parse_iso(s, t) < 0)
+	if (civil_parse_iso_cached(s, t, dc) < 0)
 		return -1;
 	const char *z = s + 19;
 	if (*z == 'Z') {
@@ -400,7 +400,8 @@ static int parse_time(const char *s, int64_t *t, int *offset)
 }
 
 /* Parse the line's copy b (len bytes, then sixteen NULs) into r. */
-static int parse(char *b, size_t len, struct record *r, char *err, size_t errn)
+static int parse(char *b, size_t len, struct record *r, struct civil_day_cache *dc, char *err,
+		 size_t errn)
 {
 	char *end = b + len;
 	r->nf = 0;
@@ -411,7 +412,7 @@ static int parse(char *b, size_t len, struct record *r, char *err, size_t errn)
 	if (!p)
 		return fail(err, errn, "no event after the time");
 	*p = '\0';
-	if (parse_time(b, &r->time, &r->offset) < 0)
+	if (parse_time(b, &r->time, &r->offset, dc) < 0)
 		return fail(err, errn, "bad time \"%.40s\"", b);
 	r->time_str = b;
 
@@ -536,13 +537,19 @@ static int parse(char *b, size_t len, struct record *r, char *err, size_t errn)
 
 int record_parse(const char *line, size_t len, struct record *r, char *err, size_t errn)
 {
+	return record_parse_cached(line, len, r, NULL, err, errn);
+}
+
+int record_parse_cached(const char *line, size_t len, struct record *r, struct civil_day_cache *dc,
+			char *err, size_t errn)
+{
 	if (len > RECORD_LINE_MAX)
 		return fail(err, errn, "line too long (%zu bytes, at most %d)", len, RECORD_LINE_MAX);
 	if (len == 0)
 		return fail(err, errn, "empty line");
 	memcpy(r->buf, line, len);
 	memset(r->buf + len, 0, 16); /* the NUL that ends the line, and the scans' reads */
-	if (parse(r->buf, len, r, err, errn) == 0)
+	if (parse(r->buf, len, r, dc, err, errn) == 0)
 		return 0;
 	/* A control byte anywhere is the reason given, whatever the parse met
 	 * first (every byte of a line that parses was checked on the way). */
