@@ -250,7 +250,7 @@ static size_t find_ctl(const char *s, size_t len)
 
 /* First byte at or after p that is not a name byte ([a-z0-9_-]); the
  * line's copy ends in NULs. */
-static char *name_end(char *p)
+static inline __attribute__((always_inline)) char *name_end(char *p)
 {
 #ifdef RECORD_SSE2
 	const __m128i a = _mm_set1_epi8('a'), z = _mm_set1_epi8('z' - 'a'), d0 = _mm_set1_epi8('0'),
