@@ -178,7 +178,7 @@ int civil_parse_iso_cached(const char *s, int64_t *t, struct civil_day_cache *c)
 	 * each byte is read only once the ones before it were not NUL */
 	int32_t day;
 	int h, mi, sec;
-	if (c && c->valid && !strncmp(s, c->date, sizeof(c->date))) {
+	if (c && c->valid && !memcmp(s, c->date, sizeof(c->date))) {
 		day = c->day; /* the date's bytes were checked when it was cached */
 	} else {
 		if (parse_date_prefix(s, &day))

@@ -35,7 +35,8 @@ void civil_format_hhmm(int minute, char *buf);    /* HH:MM */
 int civil_parse_iso(const char *s, int64_t *t);
 /* The same, remembering the last date's day number in c (zeroed before
  * first use; NULL = none): a journal's times repeat their date for a day's
- * worth of lines. */
+ * worth of lines. With c, the ten bytes at s must be readable (a parsed
+ * record's values are: record.h). */
 struct civil_day_cache {
 	char date[10];
 	int32_t day;

@@ -37,7 +37,8 @@ struct record_field {
 	size_t len;                 /* strlen(val) */
 };
 
-/* A decoded record. Strings point into buf. */
+/* A decoded record. Strings point into buf, which has at least sixteen
+ * readable bytes after each of them. */
 struct record {
 	int64_t time;
 	int offset;                 /* UTC offset of TIME, seconds east */

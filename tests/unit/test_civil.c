@@ -220,7 +220,9 @@ static void test_iso_cached(void **state)
 	for (int round = 0; round < 2; round++)
 		for (size_t i = 0; i < sizeof(seq) / sizeof(seq[0]); i++) {
 			int64_t a = -1, b = -1;
-			int ra = civil_parse_iso(seq[i], &a), rb = civil_parse_iso_cached(seq[i], &b, &c);
+			char s[40] = {0}; /* the cached parse reads ten bytes */
+			strcpy(s, seq[i]);
+			int ra = civil_parse_iso(seq[i], &a), rb = civil_parse_iso_cached(s, &b, &c);
 			if (ra != rb || (ra == 0 && a != b))
 				fail_msg("%s: %d %lld vs cached %d %lld", seq[i], ra, (long long)a, rb, (long long)b);
 		}
