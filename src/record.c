@@ -9,7 +9,8 @@
 #include <string.h>
 
 #include "civil.h"
-#if defined(__SSE2__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+/* RECORD_NO_SSE2 builds the portable scans on x86 too, to test them. */
+#if defined(__SSE2__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ && !defined(RECORD_NO_SSE2)
 #include <emmintrin.h>
 #define RECORD_SSE2 1
 #endif
