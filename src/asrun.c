@@ -83,34 +83,32 @@ static void seconds_value(const char *v, double *out)
 {
 	static const double p10[] = {1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9,
 				     1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
-	uint64_t n = 0;
-	int digits = 0, frac = 0, dot = 0;
+	uint64_t n = 0; /* wraps past 19 digits, but then it is not used */
 	const char *p = v;
-	for (;; p++) {
-		unsigned d = (unsigned)(unsigned char)*p - '0';
-		if (d < 10) {
-			n = n * 10 + d;
-			frac += dot;
-			if (++digits > 15)
-				break;
-		} else if (*p == '.' && !dot && digits) {
-			dot = 1;
-		} else {
-			break;
-		}
+	unsigned d;
+	while ((d = (unsigned)(unsigned char)*p - '0') < 10)
+		n = n * 10 + d, p++;
+	size_t ip = (size_t)(p - v), frac = 0;
+	if (ip && *p == '.') {
+		const char *q = ++p;
+		while ((d = (unsigned)(unsigned char)*p - '0') < 10)
+			n = n * 10 + d, p++;
+		frac = (size_t)(p - q);
+		if (!frac)
+			p = v; /* "5.": strtod's */
 	}
-	if (*p == '\0' && digits && digits <= 15 && p[-1] != '.') {
-		double d = (double)n / p10[frac];
-		if (d < 1e9)
-			*out = d;
+	if (ip && *p == '\0' && ip + frac <= 15) {
+		double x = (double)n / p10[frac];
+		if (x < 1e9)
+			*out = x;
 		return;
 	}
 	char *end;
 	if (!*v)
 		return;
-	double d = strtod(v, &end);
-	if (*end == '\0' && d >= 0 && d < 1e9)
-		*out = d;
+	double x = strtod(v, &end);
+	if (*end == '\0' && x >= 0 && x < 1e9)
+		*out = x;
 }
 
 /* Fill b's broadcast fields from whatever r carries: one pass over the
