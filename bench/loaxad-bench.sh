@@ -4,7 +4,8 @@
 # `loaxactl play`. Printed beside their goals:
 #  - instructions of that broadcast (callgrind: a daemon run with the play
 #    minus the same run without it) over `mpg123 -q -s` of the same file;
-#  - the daemon's peak RSS (VmHWM) once the broadcast is over;
+#  - the daemon's peak RSS (VmHWM) once the broadcast is over, and where
+#    its resident pages are while it plays (bench/smaps.awk);
 #  - and the peers a commune could run instead, where installed: cron +
 #    mpg123 (mpg123's peak RSS per broadcast, cron's resident size), MPD
 #    with a null output. A peer that is not installed is said so.
@@ -92,6 +93,9 @@ hwm() { awk '/^VmHWM/ { print $2 }' "/proc/$1/status"; }
 rss() { awk '/^VmRSS/ { print $2 }' "/proc/$1/status"; }
 idle_hwm=$(hwm "$dpid")
 "$BUILD/loaxactl" -c "$T/rss/loaxa.conf" play tin >/dev/null
+# where the memory is while playing (the broadcast lasts 60 s)
+sleep 2
+cp "/proc/$dpid/smaps" "$T/play.smaps"
 wait_for "$T/rss/journal" " end occ=.*outcome=aired" 120 || exit 1
 play_hwm=$(hwm "$dpid")
 after_rss=$(rss "$dpid")
@@ -108,6 +112,8 @@ awk -v w="$with" -v wo="$without" -v r="$ref" -v p="$player" -v ih="$idle_hwm" -
 	printf "  peak RSS (VmHWM) after the broadcast: %d KiB = %.2f MiB (goal <= 4 MiB) %s; before it %.2f MiB, resident after %.2f MiB\n",
 		ph, ph / 1024, ph <= 4096 ? "ok" : "MISSED", ih / 1024, ar / 1024
 }'
+echo "  while playing (/proc/PID/smaps, 2 s into the broadcast):"
+awk -f bench/smaps.awk "$T/play.smaps"
 
 # ---- peers ----
 echo "peers, the same file to ALSA null (peak RSS per broadcast; resident daemons):"

@@ -2,7 +2,8 @@
 # loaxa-web's costs (issue 17): resident memory when idle, wake-ups per
 # minute with nobody connected (context switches of the process over
 # LOAXA_WEB_IDLE_S seconds, default 60), the size of each page after a
-# login, one login's Argon2id time, and memory after serving the pages.
+# login, one login's Argon2id time, and memory after serving the pages;
+# where the idle resident pages are (bench/smaps.awk).
 # Printed figures; goals: <= 4 MiB idle, 0 wake-ups, pages <= 100 KB.
 set -u
 cd "$(dirname "$0")/.."
@@ -27,6 +28,7 @@ pid=$WPID
 ctx() { awk '/^voluntary_ctxt_switches|^nonvoluntary_ctxt_switches/ { s += $2 } END { print s }' /proc/$pid/status; }
 rss() { awk '/^VmRSS/ { print $2 }' /proc/$pid/status; }
 echo "loaxa-web idle RSS after start:        $(rss) KiB"
+awk -f bench/smaps.awk "/proc/$pid/smaps"
 c0=$(ctx)
 sleep "$idle"
 c1=$(ctx)
