@@ -3,7 +3,8 @@
 # minute with nobody connected (context switches of the process over
 # LOAXA_WEB_IDLE_S seconds, default 60), the size of each page after a
 # login, one login's Argon2id time, and memory after serving the pages;
-# where the idle resident pages are (bench/smaps.awk).
+# where the idle resident pages are (bench/smaps.awk); memory and
+# wake-ups once at rest again (libmicrohttpd unloaded, 30 s after a visit).
 # Printed figures; goals: <= 4 MiB idle, 0 wake-ups, pages <= 100 KB.
 set -u
 cd "$(dirname "$0")/.."
@@ -48,3 +49,11 @@ done
 echo "largest page: $lname, $largest bytes ($((largest / 1024)) KiB)"
 sleep 1
 echo "loaxa-web RSS after a login and every page: $(rss) KiB"
+# 30 s after the last connection it unloads libmicrohttpd (one wake-up)
+sleep 32
+echo "loaxa-web RSS at rest again, 32 s later: $(rss) KiB"
+awk -f bench/smaps.awk "/proc/$pid/smaps"
+c0=$(ctx)
+sleep 10
+c1=$(ctx)
+echo "loaxa-web wake-ups at rest again: $((c1 - c0)) in 10 s"
