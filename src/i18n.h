@@ -23,10 +23,10 @@
 void i18n_init(void);
 
 /* The same with only the language (LC_MESSAGES) from the environment and
- * every other category "C": for loaxad, which formats nothing by locale and
- * writes UTF-8 whatever the locale (the catalogue's character set is bound
- * to UTF-8). Loading the others would map their files, the character
- * tables alone 128 KiB resident (issue 18). */
+ * every other category "C": for loaxad and loaxa-web, which format nothing
+ * by locale and write UTF-8 whatever the locale (the catalogue's character
+ * set is bound to UTF-8). Loading the others would map their files, the
+ * character tables alone 128 KiB resident (issues 17, 18). */
 void i18n_init_messages(void);
 
 /* The station file's language ("vi", "en", or "" to follow the locale):

@@ -1794,7 +1794,7 @@ int main(int argc, char **argv)
 					   {"help", no_argument, NULL, 'h'},
 					   {"version", no_argument, NULL, 'V'},
 					   {0}};
-	i18n_init(); /* issue 16 */
+	i18n_init_messages(); /* issues 16, 17: no locale files but the messages' */
 	const char *conf = getenv("LOAXA_CONF");
 	int verbose = 0, c;
 	if (!conf || !*conf)
