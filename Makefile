@@ -52,9 +52,9 @@ Q := @
 endif
 
 MAINS := loaxad loaxactl
-# loaxa-web (issue 17; docs/WEB.md): the web page; only it links libmicrohttpd.
+# loaxa-web (issue 17; docs/WEB.md): the web page; only it uses libmicrohttpd,
+# and loads it (dlopen) only while someone is connected.
 MAINS += loaxa-web
-$(BUILD)/loaxa-web: LIBS += $(shell $(PKG_CONFIG) --libs libmicrohttpd)
 # Only the libraries it calls: every one mapped costs resident memory.
 $(BUILD)/loaxa-web: ALL_LDFLAGS += -Wl,--as-needed
 $(BUILD)/obj/loaxa-web.o: ALL_CFLAGS += $(shell $(PKG_CONFIG) --cflags libmicrohttpd) -DLOAXA_BINDIR='"$(BINDIR)"'

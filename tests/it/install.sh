@@ -43,6 +43,7 @@ expected="/etc/loaxa/loaxa.conf 644
 /usr/share/man/man1/loaxactl.1 644
 /usr/share/man/man5/loaxa-schedule.5 644
 /usr/share/man/man5/loaxa.conf.5 644
+/usr/share/man/man8/loaxa-web.8 644
 /usr/share/man/man8/loaxad.8 644
 /usr/share/man/vi/man1/loaxactl.1 644
 /usr/share/man/vi/man5/loaxa-schedule.5 644
