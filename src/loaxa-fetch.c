@@ -99,6 +99,13 @@ static size_t on_data(char *p, size_t sz, size_t nm, void *ctx)
 	return n;
 }
 
+/* libcurl calls it about once a second even while nothing arrives. */
+static int on_xfer(void *ctx, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t un)
+{
+	progress(0);
+	return 0;
+}
+
 /* Hash what an earlier attempt left in part into md; its size. */
 static long long hash_part(const char *part, EVP_MD_CTX *md)
 {
@@ -422,6 +429,8 @@ int main(int argc, char **argv)
 	curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, 60L);
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(c, CURLOPT_USERAGENT, "loaxa-fetch");
+	curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_xfer);
+	curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
 	if (st.fleet.ca_file[0])
 		curl_easy_setopt(c, CURLOPT_CAINFO, st.fleet.ca_file);
 	progress(1);

@@ -164,6 +164,7 @@ struct daemon {
 	long long fetch_seen;    /* header serial of the newest message taken */
 	int fetch_busy;          /* that message is not finished with (fetching, retry due, in the spool) */
 	int64_t fetch_retry_at;  /* 0 = none */
+	int64_t fetch_reap_at;   /* look for exited children then; 0 = none */
 	int64_t fetch_backoff;
 	char fetch_drop[SPOOL_NAME_MAX + 1]; /* dropped into the spool: its NAME, until the spool's verdict */
 	long long fetch_drop_serial;
@@ -2176,11 +2177,14 @@ static void on_bundle_msg(void *ctx, const void *payload, size_t len)
 	if (m.serial < d->fetch_seen || (m.serial == d->fetch_seen && d->fetch_busy))
 		return; /* older than one taken, or this one again (a reconnect) */
 	d->fetch_seen = m.serial;
+	if (d->fetch)
+		d->fetch_reap_at = mono_ms();
 	fetchrun_cancel(d->fetch); /* a newer bundle replaces the one fetched */
 	d->fetch = NULL;
 	ev_fd_set(d->ev, d->ev_fetch, -1);
 	ev_touch(d->ev, d->ev_fetch);
 	d->fetch_drop[0] = 0;
+	d->fetch_retry_at = 0;
 	if (m.serial <= running_serial(d)) {
 		fetch_publish(d, m.serial, "current", NULL);
 		d->fetch_busy = 0;
@@ -2217,6 +2221,7 @@ static void fetch_line(void *ctx, const char *line)
 
 static void fetch_reaped(struct daemon *d, int status)
 {
+	log_debug("fleet: loaxa-fetch exited with status %d", status);
 	fetchrun_free(d->fetch);
 	d->fetch = NULL;
 	ev_fd_set(d->ev, d->ev_fetch, -1);
@@ -2234,8 +2239,10 @@ static void fetch_reaped(struct daemon *d, int status)
 static void ev_fetch(void *ctx, short rev)
 {
 	struct daemon *d = ctx;
-	if (d->fetch && fetchrun_read(d->fetch, fetch_line, d))
+	if (d->fetch && fetchrun_read(d->fetch, fetch_line, d)) {
 		ev_fd_set(d->ev, d->ev_fetch, -1); /* its end: reaped by the deadline */
+		d->fetch_reap_at = mono_ms();
+	}
 }
 
 /* Reaping, retries, and children cancelled: all on a deadline. */
@@ -2247,25 +2254,29 @@ static int src_fetch_fds(void *ctx, struct pollfd *fds, int max)
 static void src_fetch(void *ctx, struct pollfd *fds, int n, int64_t now)
 {
 	struct daemon *d = ctx;
-	fetchrun_reap_cancelled();
+	int waiting = fetchrun_reap_cancelled();
 	if (d->fetch && fetchrun_fd(d->fetch) < 0) {
 		int status = fetchrun_status(d->fetch);
 		if (status >= 0)
 			fetch_reaped(d, status);
+		else
+			waiting = 1;
 	}
-	if (!d->fetch && d->fetch_retry_at && now >= d->fetch_retry_at)
+	/* an exited child is reaped within moments: look again soon */
+	d->fetch_reap_at = waiting ? now + 20 : 0;
+	if (!d->fetch && d->fetch_retry_at && now >= d->fetch_retry_at) {
+		log_debug("fleet: fetching again");
 		fetch_start(d);
+	}
 }
 
 static int64_t src_fetch_deadline(void *ctx)
 {
 	struct daemon *d = ctx;
-	int64_t now = mono_ms();
-	if ((d->fetch && fetchrun_fd(d->fetch) < 0) || fetchrun_reap_cancelled())
-		return now + 50; /* an exited child is reaped within moments */
-	if (!d->fetch && d->fetch_retry_at)
-		return d->fetch_retry_at;
-	return -1;
+	int64_t t = d->fetch_reap_at ? d->fetch_reap_at : -1;
+	if (!d->fetch && d->fetch_retry_at && (t < 0 || d->fetch_retry_at < t))
+		t = d->fetch_retry_at;
+	return t;
 }
 
 /* Every descriptor and timer once, with its handler; called in this order
