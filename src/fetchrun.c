@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -23,6 +24,7 @@ struct fetchrun {
 	pid_t pid;
 	int fd;
 	int status;
+	long maxrss_kb;
 	char buf[LINE_MAX_];
 	size_t n;
 };
@@ -109,11 +111,18 @@ static int decode(int ws)
 int fetchrun_status(struct fetchrun *r)
 {
 	int ws;
-	if (r->status < 0 && r->pid > 0 && waitpid(r->pid, &ws, WNOHANG) == r->pid) {
+	struct rusage ru;
+	if (r->status < 0 && r->pid > 0 && wait4(r->pid, &ws, WNOHANG, &ru) == r->pid) {
 		r->status = decode(ws);
+		r->maxrss_kb = ru.ru_maxrss;
 		r->pid = 0;
 	}
 	return r->status;
+}
+
+long fetchrun_maxrss_kb(const struct fetchrun *r)
+{
+	return r->maxrss_kb;
 }
 
 void fetchrun_free(struct fetchrun *r)

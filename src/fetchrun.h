@@ -22,6 +22,8 @@ int fetchrun_fd(const struct fetchrun *r);
 int fetchrun_read(struct fetchrun *r, void (*cb)(void *ctx, const char *line), void *ctx);
 /* Its exit status (0..255; 128+N when killed by signal N), or -1 while it runs. */
 int fetchrun_status(struct fetchrun *r);
+/* Its peak resident memory (KiB), once its status was read. */
+long fetchrun_maxrss_kb(const struct fetchrun *r);
 /* Stop it (SIGTERM) and free; it is reaped by a later fetchrun_reap_cancelled. */
 void fetchrun_cancel(struct fetchrun *r);
 /* Reap children cancelled earlier that have exited; how many still run. */

@@ -2221,7 +2221,7 @@ static void fetch_line(void *ctx, const char *line)
 
 static void fetch_reaped(struct daemon *d, int status)
 {
-	log_debug("fleet: loaxa-fetch exited with status %d", status);
+	log_debug("fleet: loaxa-fetch exited with status %d (peak RSS %ld KiB)", status, fetchrun_maxrss_kb(d->fetch));
 	fetchrun_free(d->fetch);
 	d->fetch = NULL;
 	ev_fd_set(d->ev, d->ev_fetch, -1);
