@@ -42,6 +42,22 @@
 #define PROGRESS_MS 1000
 
 static long long g_serial;
+/* freed at exit, whichever way main returns */
+static char *g_msg;
+static struct bundle_file *g_files;
+static int *g_need;
+static struct catalog g_cat;
+static struct errlist g_errs, g_cerrs;
+
+static void cleanup(void)
+{
+	free(g_msg);
+	free(g_files);
+	free(g_need);
+	catalog_free(&g_cat);
+	errlist_free(&g_errs);
+	errlist_free(&g_cerrs);
+}
 static long long g_got, g_total;
 static int64_t g_last_progress;
 
@@ -183,9 +199,8 @@ static enum got fetch_one(CURL *c, const struct station *st, const char *dir, co
 				 limit);
 			return GOT_BAD;
 		}
-		if (code == 416 && have == limit) {
-			rc = CURLE_OK; /* nothing left to send: it was complete */
-		}
+		if (code == 416 && have > 0 && d.have == have)
+			rc = CURLE_OK; /* nothing left to send: it was complete (the hash decides) */
 		if (rc != CURLE_OK) {
 			snprintf(why, whyn, "%s: %s", url, curl_easy_strerror(rc));
 			return GOT_RETRY;
@@ -325,17 +340,17 @@ int main(int argc, char **argv)
 	if (getppid() != parent)
 		return EXIT_RETRY;
 
+	atexit(cleanup);
 	struct station st;
-	struct errlist errs = {0};
-	if (config_load_station(cfg, &st, &errs) < 0) {
-		for (size_t i = 0; i < errs.n; i++)
-			log_warnx("%s", errs.msg[i]);
+	if (config_load_station(cfg, &st, &g_errs) < 0) {
+		for (size_t i = 0; i < g_errs.n; i++)
+			log_warnx("%s", g_errs.msg[i]);
 		return 2;
 	}
 	i18n_set_language(st.language);
 	/* the message: at most 1 MiB + 8 KiB after a short header */
 	size_t cap = FLEET_BUNDLE_MAX + 1024, len = 0;
-	char *msg = xcalloc(1, cap + 1);
+	char *msg = g_msg = xcalloc(1, cap + 1);
 	ssize_t k;
 	while (len < cap && (k = read(0, msg + len, cap - len)) != 0) {
 		if (k < 0) {
@@ -374,21 +389,21 @@ int main(int argc, char **argv)
 	}
 
 	struct bundle_result res;
-	struct bundle_file *files = NULL;
 	size_t nfiles = 0;
 	enum bundle_status bs = bundle_precheck(&st, m.name, m.conf, m.conf_len, m.sig, m.sig_len, running, running_sha,
-						&res, &files, &nfiles, &errs);
+						&res, &g_files, &nfiles, &g_errs);
+	struct bundle_file *files = g_files;
 	long long high = running > bundle_serial_high(&st) ? running : bundle_serial_high(&st);
 	if (res.serial)
 		g_serial = res.serial;
 	if (bs == BUNDLE_SAME || (bs == BUNDLE_REJECTED && res.serial > 0 && res.serial <= high &&
-				  strstr(errs.n ? errs.msg[0] : "", "is not greater than the running serial"))) {
+				  strstr(g_errs.n ? g_errs.msg[0] : "", "is not greater than the running serial"))) {
 		say_state("current", 0, NULL);
 		return 0;
 	}
 	if (bs != BUNDLE_OK) {
-		log_warnx(_("bundle %s refused: %s"), m.name, errs.n ? errs.msg[0] : "?");
-		say_state("refused", 0, errs.n ? errs.msg[0] : "refused");
+		log_warnx(_("bundle %s refused: %s"), m.name, g_errs.n ? g_errs.msg[0] : "?");
+		say_state("refused", 0, g_errs.n ? g_errs.msg[0] : "refused");
 		return 0;
 	}
 	if (!st.fleet.audio_url[0] && nfiles) {
@@ -407,14 +422,12 @@ int main(int argc, char **argv)
 
 	/* what the library has already with the same content is not fetched */
 	char catpath[PATHBUF + 16];
-	struct catalog cat = {0};
-	struct errlist ce = {0};
 	library_catalog_path(&st, catpath, sizeof(catpath));
-	catalog_load(catpath, &cat, &ce);
+	catalog_load(catpath, &g_cat, &g_cerrs);
 	int64_t max_bytes = library_max_bytes(&st);
-	int *need = xcalloc(nfiles + 1, sizeof(int));
+	int *need = g_need = xcalloc(nfiles + 1, sizeof(int));
 	for (size_t i = 0; i < nfiles; i++) {
-		const struct bulletin *b = catalog_find(&cat, files[i].bulletin);
+		const struct bulletin *b = catalog_find(&g_cat, files[i].bulletin);
 		need[i] = !(b && !strcmp(b->sha256, files[i].sha256));
 		if (need[i])
 			g_total += files[i].size >= 0 ? files[i].size : 0;
@@ -493,9 +506,5 @@ int main(int argc, char **argv)
 	clean_fetch(top, "");
 	printf("dropped serial=%lld name=%s\n", res.serial, m.name);
 	fflush(stdout);
-	free(need);
-	free(files);
-	catalog_free(&cat);
-	free(msg);
 	return 0;
 }

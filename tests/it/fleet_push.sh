@@ -205,6 +205,8 @@ grep -q 'GET /audio/sxh-02.mp3 range=bytes=20000-' "$T/web.log" &&
 [ ! -e "$T/a1/fetch/2030011502" ] && ok "the fetch folder is removed after the install" || nok "fetch folder left"
 cmp -s "$T/a1/library/sxh-02.mp3" "$AUD/v44k-stereo.mp3" && ok "the library copy is byte-identical to the published file" ||
 	nok "library copy differs"
+! grep -q libcurl "/proc/$ST_PID_a1/maps" && ok "loaxad itself never mapped libcurl (the download runs in loaxa-fetch)" ||
+	nok "loaxad maps libcurl"
 
 # 3. A file changed on the server after signing: refused, the reason
 # published, seen in loaxactl fleet status; the schedule is unchanged.
