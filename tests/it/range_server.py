@@ -4,12 +4,14 @@ a web root with Range support (206, Content-Range), logs every request with
 its Range header, and can stall a response after N bytes (until the test
 kills it: a server stopped mid-file).
 
-    range_server.py ROOT PORT LOG [--stall-after N]
+    range_server.py ROOT PORT LOG [--stall-after N] [--tls CERT KEY]
 """
 import http.server
 import os
 import re
+import argparse
 import socketserver
+import ssl
 import sys
 import time
 import urllib.parse
@@ -76,9 +78,19 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 time.sleep(3600)
 
 
-ROOT, PORT, LOG = sys.argv[1], int(sys.argv[2]), sys.argv[3]
-STALL = int(sys.argv[5]) if len(sys.argv) > 5 and sys.argv[4] == "--stall-after" else None
+ap = argparse.ArgumentParser()
+ap.add_argument("root")
+ap.add_argument("port", type=int)
+ap.add_argument("log")
+ap.add_argument("--stall-after", type=int)
+ap.add_argument("--tls", nargs=2, metavar=("CERT", "KEY"))
+a = ap.parse_args()
+ROOT, PORT, LOG, STALL = a.root, a.port, a.log, a.stall_after
 srv = Server(("127.0.0.1", PORT), Handler)
+if a.tls:
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(a.tls[0], a.tls[1])
+    srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
 with open(LOG, "a") as f:
     f.write("listening %d\n" % PORT)
 srv.serve_forever()
