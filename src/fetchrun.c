@@ -50,9 +50,25 @@ struct fetchrun *fetchrun_start(const char *prog, const char *station_file, long
 	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_adddup2(&fa, mfd, 0);
 	posix_spawn_file_actions_adddup2(&fa, p[1], 1);
+	/* loaxad blocks its signals (signalfd) and ignores SIGPIPE: the child
+	 * must not inherit that, or SIGTERM could not stop it. */
+	posix_spawnattr_t at;
+	sigset_t none, dfl;
+	sigemptyset(&none);
+	sigemptyset(&dfl);
+	sigaddset(&dfl, SIGTERM);
+	sigaddset(&dfl, SIGINT);
+	sigaddset(&dfl, SIGHUP);
+	sigaddset(&dfl, SIGPIPE);
+	sigaddset(&dfl, SIGUSR2);
+	posix_spawnattr_init(&at);
+	posix_spawnattr_setsigmask(&at, &none);
+	posix_spawnattr_setsigdefault(&at, &dfl);
+	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
 	pid_t pid;
-	int e = posix_spawn(&pid, prog, &fa, NULL, argv, environ);
+	int e = posix_spawn(&pid, prog, &fa, &at, argv, environ);
 	posix_spawn_file_actions_destroy(&fa);
+	posix_spawnattr_destroy(&at);
 	close(mfd);
 	close(p[1]);
 	if (e) {

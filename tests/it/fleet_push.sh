@@ -242,6 +242,23 @@ assert rows["a2"]["bundle_state"] == "refused" and rows["a2"]["bundle_serial"] =
 assert rows["b1"]["bundle_state"] == "refused", rows["b1"]
 ' && ok "loaxactl fleet status (json)" || nok "fleet status json"
 
+# 3b. A newer bundle while one is being fetched replaces it: the hung
+# download is stopped, the newer one installed, the older never.
+kill9 "$WEB_PID"
+web --stall-after 20000
+mkbundle s6 2030011506 v44k-stereo.mp3:sxh-06
+publish s6 loaxa/v1/999/a2/schedule
+wait_bstate a2 999 'serial=2030011506 state=fetching got=20000 ' 15 || echo "# s6 not fetching"
+mkbundle s7 2030011507 v08k-mono.mp3:sxh-07
+publish s7 loaxa/v1/999/a2/schedule
+wait_serial a2 2030011507 30 && wait_bstate a2 999 'serial=2030011507 state=installed' 10 &&
+	! grep -q 'serial=2030011506' "$T/a2"/journal/*.log && [ ! -e "$T/a2/fetch/2030011506" ] &&
+	[ -z "$(pgrep -P "$ST_PID_a2" -x loaxa-fetch)" ] &&
+	ok "a newer bundle during a hung download: that download stopped, the newer one installed, the older never" ||
+	nok "newer bundle while fetching"
+kill9 "$WEB_PID"
+web
+
 # 4. A station offline during two publishes installs only the newest.
 kill9 "$ST_PID_a3"
 : >"$T/web.log"
@@ -307,7 +324,7 @@ wait_bstate t2 999 'serial=2030011501 state=waiting .*detail=.*(SSL|certificate)
 printf 'loaxa-bundle 1 name=../x.conf serial=9 conf=1 sig=1\nab' |
 	mosquitto_pub -h 127.0.0.1 -p "$PORT" -u department -P pw-department -q 1 -t loaxa/v1/999/a2/schedule -s
 sleep 1
-grep -q 'a bundle message was ignored' "$T/a2.log" && [ "$(serial_of a2)" = 2030011501 ] &&
+grep -q 'a bundle message was ignored' "$T/a2.log" && [ "$(serial_of a2)" = 2030011507 ] &&
 	ok "a malformed bundle message is logged and ignored" || nok "malformed message"
 
 echo "1..$N"
