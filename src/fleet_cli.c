@@ -89,6 +89,23 @@ static int load_row(const char *mirror, const char *id, struct row *r)
 	return 0;
 }
 
+/* The text form's words for a STATION/bundle state (CSV and JSON keep the
+ * machine words). */
+static const char *bstate_word(const char *s)
+{
+	if (!strcmp(s, "fetching"))
+		return _("fetching");
+	if (!strcmp(s, "waiting"))
+		return _("waiting to try the download again");
+	if (!strcmp(s, "installed"))
+		return _("installed");
+	if (!strcmp(s, "refused"))
+		return _("refused");
+	if (!strcmp(s, "current"))
+		return _("current (it runs this serial or a newer one)");
+	return s;
+}
+
 static const char *const cols[] = {"station_id", "district", "online", "last_heard", "schedule_serial",
 				   "held", "station_end", "lines_behind", "last_fault", "chain", "chain_detail",
 				   "last_monitor", "bundle_serial", "bundle_state", "bundle_detail"};
@@ -213,9 +230,9 @@ int cmd_fleet(int argc, char **argv)
 				char bd[1700];
 				kv_escape(r->bdetail, bd, sizeof(bd));
 				if (bd[0])
-					printf(_("    bundle %s: %s: %s\n"), r->bserial, r->bstate, bd);
+					printf(_("    bundle %s: %s: %s\n"), r->bserial, bstate_word(r->bstate), bd);
 				else
-					printf(_("    bundle %s: %s\n"), r->bserial, r->bstate);
+					printf(_("    bundle %s: %s\n"), r->bserial, bstate_word(r->bstate));
 			}
 		}
 		printf("%zu station(s)%s\n", n, broken ? "; some journals no longer continue what the district holds" : "");
