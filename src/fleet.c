@@ -181,7 +181,7 @@ static void on_message(void *ctx, const struct mqttlink_msg *m)
 	struct fleet *f = ctx;
 	if (!strcmp(m->topic, f->t_sched_d) || !strcmp(m->topic, f->t_sched_s)) {
 		if (m->len && f->bundle_cb) /* empty: a cleared retained message */
-			f->bundle_cb(f->bundle_ctx, m->payload, m->len);
+			f->bundle_cb(f->bundle_ctx, m->payload, m->len, m->retained);
 		return;
 	}
 	if (strcmp(m->topic, f->t_ack))

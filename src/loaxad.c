@@ -2165,7 +2165,7 @@ static void fetch_start(struct daemon *d)
 }
 
 /* A message on the district's or the station's `schedule` topic. */
-static void on_bundle_msg(void *ctx, const void *payload, size_t len)
+static void on_bundle_msg(void *ctx, const void *payload, size_t len, int retained)
 {
 	struct daemon *d = ctx;
 	struct fleet_bundle_msg m;
@@ -2174,8 +2174,11 @@ static void on_bundle_msg(void *ctx, const void *payload, size_t len)
 		log_warnx(_("fleet: a bundle message was ignored: %s"), err);
 		return;
 	}
-	if (m.serial < d->fetch_seen || (m.serial == d->fetch_seen && d->fetch_busy))
-		return; /* older than one taken, or this one again (a reconnect) */
+	/* Older than one taken, or this one again: still in hand, or finished
+	 * with and only delivered again after a reconnect (a refused bundle is
+	 * tried again when the department publishes it again). */
+	if (m.serial < d->fetch_seen || (m.serial == d->fetch_seen && (d->fetch_busy || retained)))
+		return;
 	d->fetch_seen = m.serial;
 	if (d->fetch)
 		d->fetch_reap_at = mono_ms();

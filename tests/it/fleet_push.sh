@@ -292,6 +292,9 @@ wait_serial a4 2030011501 30 && wait_bstate a4 999 'serial=2030011501 state=inst
 	nok "a4 after the broker restart"
 [ "$(serial_of a1)" = 2030011502 ] && [ "$(serial_of a3)" = 2030011505 ] &&
 	ok "the older district bundle seen again after the reconnect changes nothing at the others" || nok "others changed"
+[ "$(grep -c 'bundle s1.conf (serial 2030011501) received' "$T/b1.log")" = 1 ] &&
+	ok "a refused bundle delivered again after the reconnect (retained) is not checked or fetched again" ||
+	nok "b1 took s1 $(grep -c 'bundle s1.conf (serial 2030011501) received' "$T/b1.log") times"
 
 # 7. HTTPS: the audio from a server whose certificate chains to the
 # station's ca_file; a station trusting another CA refuses to fetch.
