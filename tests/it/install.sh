@@ -51,6 +51,7 @@ expected="/etc/loaxa/loaxa.conf 644
 # issue 13: the district collector, its unit, man page and examples, and
 # the station's fleet link plugin
 expected=$(printf '%s\n%s\n' "$expected" "/usr/lib/loaxa/loaxa-fleet.so 644
+/usr/lib/loaxa/loaxa-fetch 755
 /usr/lib/systemd/system/loaxa-collector.service 644
 /usr/sbin/loaxa-collector 755
 /usr/share/doc/loaxa/examples/fleet/collector.conf 644
