@@ -3,8 +3,10 @@
 # parts: a real mosquitto (password file, the shipped ACL, persistence) on a
 # free loopback port, a real HTTP server with Range support on loopback
 # (tests/it/range_server.py), real loaxad stations, a real collector,
-# schedules signed with the stock minisign. The department's publish is
-# done here with mosquitto_pub -r of a payload built by the contract.
+# schedules signed with the stock minisign. The first bundle goes the
+# department's whole way (bundle make, minisign, bundle publish); the others
+# are published with mosquitto_pub -r of a payload built by the contract, so
+# that odd cases (a misrouted bundle, a malformed message) can be sent too.
 # Checks: 3 stations of the district install, one of another district
 # refuses and says why; a download cut mid-file resumes (a Range request)
 # and installs while the station plays on time; a file changed on the
@@ -153,10 +155,30 @@ web
 start_collector coll "$T/collector.conf"
 for s in a1 a2 a3 b1; do start_station $s; done
 
-# 1. One publish on the district's topic: every station of the district
-# installs it; the same bundle sent to a station of district 888 is refused.
-mkbundle s1 2030011501 v22k-mono.mp3:sxh-01
-publish s1 loaxa/v1/999/schedule
+# 1. The department's own path: loaxactl bundle make, stock minisign,
+# loaxactl bundle publish (audio into the web root, the schedule retained
+# on the district's topic). Every station of the district installs it; the
+# same bundle sent to a station of district 888 is refused.
+mkdir -p "$B/src1/audio" "$B/s1"
+cp "$AUD/v22k-mono.mp3" "$B/src1/audio/sxh-01.mp3"
+cat >"$B/src1/schedule.conf" <<EOF
+serial = 1;
+campaigns = ( { id = "sxh"; title = "Phòng, chống sốt xuất huyết"; bulletins = ["sxh-01"]; target = 4; } );
+slots = ( { id = "moi"; dates = ["2030-01-15"]; times = ["08:00", "08:30"]; campaign = "sxh"; } );
+EOF
+"$BUILD/loaxactl" bundle make "$B/src1/schedule.conf" --audio "$B/src1/audio" -o "$B/out1" \
+	--district 999 --serial 2030011501 --title "sxh-01=Bản tin sxh-01" >"$T/make.out" 2>&1 ||
+	bail "bundle make: $(cat "$T/make.out")"
+minisign -S -s "$T/dept.key" -m "$B/out1/push-2030011501.conf" -t "bundle s1 serial 2030011501" >/dev/null ||
+	bail "minisign -S s1"
+"$BUILD/loaxactl" bundle publish "$B/out1/push-2030011501.conf" --broker "$URL" --user department \
+	--password-file "$T/department.pw" --webroot "$WEB/audio" --key "$T/dept.pub" >"$T/pub.out" 2>&1 &&
+	cmp -s "$WEB/audio/sxh-01.mp3" "$AUD/v22k-mono.mp3" &&
+	ok "bundle make, minisign and bundle publish: the audio is in the web root, the schedule on the broker" ||
+	nok "bundle publish: $(cat "$T/pub.out")"
+# A misrouted copy (the district's bundle on a station of district 888).
+cp "$B/out1/push-2030011501.conf" "$B/s1/s1.conf"
+cp "$B/out1/push-2030011501.conf.minisig" "$B/s1/s1.conf.minisig"
 publish s1 loaxa/v1/888/b1/schedule
 all=1
 for s in a1 a2 a3; do wait_serial $s 2030011501 30 || all=0; done
