@@ -30,6 +30,8 @@ URL="mqtt://127.0.0.1:$PORT"
 WEB=$T/web
 MIRROR=$T/mirror
 B=$T/bundles
+# bundle make keeps its last serial here, not in the home folder.
+export XDG_STATE_HOME=$T/state
 mkdir -p "$WEB" "$B" "$T/mosq"
 for u in a1 a2 a3 a4 b1 collector department; do passwd_add "$T/passwd" "$u" "pw-$u"; echo "pw-$u" >"$T/$u.pw"; done
 { sed 's#/271/#/999/#g' config/fleet/mosquitto-acl.conf; sed 's#/271/#/888/#g' config/fleet/mosquitto-acl.conf; } >"$T/acl"
