@@ -40,19 +40,23 @@ static void put_list(struct kvbuf *b, const char *prefix, const struct errlist *
 		char k[32];
 		snprintf(k, sizeof(k), "%s.%zu", prefix, i);
 		kv_put(b, k, e->msg[i]);
+		snprintf(k, sizeof(k), "%s.%zu.en", prefix, i);
+		kv_put(b, k, e->en[i]);
 	}
 }
 
 static void get_list(const char *m, const char *prefix, struct errlist *e)
 {
-	char v[4096];
+	char v[4096], en[4096];
 	kv_get(m, prefix, v, sizeof(v));
 	size_t n = strtoul(v, NULL, 10);
 	for (size_t i = 0; i < n && i < 10000; i++) {
 		char k[32];
 		snprintf(k, sizeof(k), "%s.%zu", prefix, i);
-		if (kv_get(m, k, v, sizeof(v)) == 0)
-			errlist_add(e, "%s", v);
+		if (kv_get(m, k, v, sizeof(v)) < 0)
+			continue;
+		snprintf(k, sizeof(k), "%s.%zu.en", prefix, i);
+		errlist_put(e, kv_get(m, k, en, sizeof(en)) == 0 ? en : v, v);
 	}
 }
 

@@ -994,7 +994,7 @@ static int load_schedule(struct daemon *d, struct schedule *out, char *why, size
 	if (r < 0) {
 		for (size_t i = 0; i < errs.n; i++)
 			log_warnx("%s", errs.msg[i]);
-		snprintf(why, n, "%s%s", errs.n ? errs.msg[0] : "invalid schedule",
+		snprintf(why, n, "%s%s", errs.n ? errs.en[0] : "invalid schedule",
 			 errs.n > 1 ? " (and more: see loaxactl schedule check)" : "");
 		schedule_free(out);
 	} else if (bundle_serial_raise(&d->st, out->serial) < 0) {
@@ -1081,8 +1081,9 @@ static void journal_installed(struct daemon *d, const struct schedule *s, const 
 }
 
 /* file: what was refused (the station's schedule, or a spool bundle). */
+/* why: in English for the journal; why_user: the same for the log. */
 static void journal_rejected_file(struct daemon *d, long long serial, const char *file,
-				  const char *why, const char *bundle)
+				  const char *why, const char *why_user, const char *bundle)
 {
 	char sr[32], reason[1200];
 	snprintf(sr, sizeof(sr), "%lld", serial);
@@ -1091,12 +1092,12 @@ static void journal_rejected_file(struct daemon *d, long long serial, const char
 			    NULL};
 	jwrite(d, "schedule-rejected", kv);
 	set_error(d, "schedule rejected: %s", why);
-	log_warnx(_("schedule %s rejected, keeping serial %lld: %s"), file, d->sched->serial, why);
+	log_warnx(_("schedule %s rejected, keeping serial %lld: %s"), file, d->sched->serial, why_user);
 }
 
 static void journal_rejected(struct daemon *d, long long serial, const char *why)
 {
-	journal_rejected_file(d, serial, d->st.schedule, why, NULL);
+	journal_rejected_file(d, serial, d->st.schedule, why, why, NULL);
 }
 
 /* Reload the catalog and the schedule; the old ones stay on any error.
@@ -1269,7 +1270,8 @@ static void bundle_done(struct daemon *d, struct helper_reply *r)
 	case BUNDLE_REJECTED:
 		for (size_t i = 1; i < r->errs.n; i++)
 			log_warnx(_("bundle %s: also: %s"), name, r->errs.msg[i]);
-		journal_rejected_file(d, r->res.serial, conf, r->errs.n ? r->errs.msg[0] : "refused", name);
+		journal_rejected_file(d, r->res.serial, conf, r->errs.n ? r->errs.en[0] : "refused",
+				      r->errs.n ? r->errs.msg[0] : _("refused"), name);
 		if (r->tidy_error[0])
 			log_warnx(_("bundle %s: %s"), name, r->tidy_error);
 		spool_done(d->spool, name);
