@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "i18n.h"
 #include "kv.h"
 
 struct helper {
@@ -138,21 +139,21 @@ static void job_archive(const char *m, struct kvbuf *out)
 	if (sha256_file(dst, sum) == 0 && !strcmp(sum, sha)) {
 		/* already there */
 	} else if (sha256_file(src, sum) < 0 || strcmp(sum, sha)) {
-		snprintf(error, sizeof(error), "schedule %s changed since it was loaded: not archived", src);
+		snprintf(error, sizeof(error), _("schedule %s changed since it was loaded: not archived"), src);
 	} else if (read_file_all(src, 1 << 20, 0, &buf, &len) < 0) {
-		snprintf(error, sizeof(error), "cannot read %s: %s", src, strerror(errno));
+		snprintf(error, sizeof(error), _("cannot read %s: %s"), src, strerror(errno));
 	} else {
 		char dir[PATHBUF + 64];
 		path_dirname(dst, dir, sizeof(dir));
 		if (mkdir_p(dir, 0750) < 0 || write_file_atomic(dst, buf, len) < 0)
-			snprintf(error, sizeof(error), "cannot archive %s as %s: %s", src, dst, strerror(errno));
+			snprintf(error, sizeof(error), _("cannot archive %s as %s: %s"), src, dst, strerror(errno));
 		free(buf);
 		buf = NULL;
 		char ss[PATHBUF + 80], ds[PATHBUF + 80];
 		snprintf(ss, sizeof(ss), "%s.minisig", src);
 		snprintf(ds, sizeof(ds), "%s.minisig", dst);
 		if (!error[0] && read_file_all(ss, 1 << 16, 0, &buf, &len) == 0 && write_file_atomic(ds, buf, len) < 0)
-			snprintf(error, sizeof(error), "cannot archive %s: %s", ss, strerror(errno));
+			snprintf(error, sizeof(error), _("cannot archive %s: %s"), ss, strerror(errno));
 	}
 	free(buf);
 	kv_begin(out, 1);
@@ -261,7 +262,7 @@ struct helper *helper_start(const struct station *st, char *err, size_t errn)
 {
 	int sv[2];
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
-		snprintf(err, errn, "helper: socketpair: %s", strerror(errno));
+		snprintf(err, errn, _("helper: socketpair: %s"), strerror(errno));
 		return NULL;
 	}
 	int sz = HELPER_MSG_MAX * 2;
@@ -269,7 +270,7 @@ struct helper *helper_start(const struct station *st, char *err, size_t errn)
 	setsockopt(sv[1], SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz));
 	pid_t parent = getpid(), pid = fork();
 	if (pid < 0) {
-		snprintf(err, errn, "helper: fork: %s", strerror(errno));
+		snprintf(err, errn, _("helper: fork: %s"), strerror(errno));
 		close(sv[0]);
 		close(sv[1]);
 		return NULL;

@@ -1336,7 +1336,7 @@ static void on_synced(struct daemon *d)
 	d->j = journal_open(d->st.journal, d->st.id, d->st.commune_code, d->st.district_code, &rec,
 			    err, sizeof(err));
 	if (!d->j)
-		fatalx("cannot open the journal %s: %s", d->st.journal, err);
+		fatalx(_("cannot open the journal %s: %s"), d->st.journal, err);
 	d->synced = 1;
 	int64_t now = clock_now();
 
@@ -2161,7 +2161,7 @@ static int run(struct daemon *d)
 	d->tfd_spool = clock_mono_timer_new();
 	if (d->sfd < 0 || d->tfd_due < 0 || d->tfd_sync < 0 || d->tfd_amp < 0 || d->tfd_jretry < 0 ||
 	    d->tfd_spool < 0)
-		fatal("cannot create the event loop's descriptors");
+		fatal(_("cannot create the event loop's descriptors"));
 	d->mono_start = clock_mono_ns();
 	d->tfd_wd = -1;
 	uint64_t wd_usec = notify_watchdog_usec();
@@ -2171,7 +2171,7 @@ static int run(struct daemon *d)
 			d->wd_ms = 1;
 		d->tfd_wd = clock_mono_timer_new();
 		if (d->tfd_wd < 0 || clock_mono_timer_in(d->tfd_wd, d->wd_ms) < 0)
-			fatal("cannot arm the watchdog timer");
+			fatal(_("cannot arm the watchdog timer"));
 	}
 	loop_register(d);
 
@@ -2191,7 +2191,7 @@ static int run(struct daemon *d)
 	loop_register_fleet(d);
 	d->pl = player_new(d->st.audio_device, d->st.audio_fallback);
 	if (!d->pl)
-		fatalx("cannot create the audio player");
+		fatalx(_("cannot create the audio player"));
 
 	struct errlist errs = {0};
 	char libcat[PATHBUF + 16];
