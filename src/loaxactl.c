@@ -604,7 +604,7 @@ static int cmd_schedule_show(int argc, char **argv)
 			local_day(o->due, &sod);
 			civil_format_hhmm(sod / 60, hm);
 			zones_text(o->zones, z, sizeof(z), ',');
-			printf("  %s  %-*s  campaign %-*s  zones %-*s  x%d  %-9s  slot %s", hm, wb,
+			printf(_("  %s  %-*s  campaign %-*s  zones %-*s  x%d  %-9s  slot %s"), hm, wb,
 			       o->bulletin, wc, o->campaign[0] ? o->campaign : "-", wz, z, o->repeat,
 			       level_name(o->level), o->id);
 			if (o->blackout) {
@@ -668,10 +668,14 @@ static long long running_serial(int *daemon_up)
 	return serial;
 }
 
+/* The journal's outcome names (asrun.c) in words, for text output. */
+static const char *const outcome_words[OUT__N] = {N_("aired"), N_("partial"), N_("interrupted"),
+						   N_("failed"), N_("missed")};
+
 static void print_bundle_errs(const struct errlist *warns, const struct errlist *errs)
 {
 	for (size_t i = 0; i < warns->n; i++)
-		fprintf(stderr, "%s: warning: %s\n", PROG, warns->msg[i]);
+		fprintf(stderr, _("%s: warning: %s\n"), PROG, warns->msg[i]);
 	for (size_t i = 0; i < errs->n; i++)
 		fprintf(stderr, "%s: %s\n", PROG, errs->msg[i]);
 }
@@ -1285,7 +1289,7 @@ static int cmd_log(int argc, char **argv)
 		} else {
 			printf(ngettext("%zu broadcast:", "%zu broadcasts:", x.rows), x.rows);
 			for (int o = 0; o < OUT__N; o++)
-				printf("%s %zu %s", o ? "," : "", x.count[o], outcome_name((enum outcome)o));
+				printf("%s %zu %s", o ? "," : "", x.count[o], _(outcome_words[o]));
 			putchar('\n');
 		}
 		if (x.nopen)
@@ -1391,7 +1395,7 @@ static int cmd_bulletin_add(int argc, char **argv)
 	struct bulletin b;
 	int r = library_add(&st, argv[optind], &o, &b, &errs, &warns);
 	for (size_t i = 0; i < warns.n; i++)
-		fprintf(stderr, "%s: warning: %s\n", PROG, warns.msg[i]);
+		fprintf(stderr, _("%s: warning: %s\n"), PROG, warns.msg[i]);
 	for (size_t i = 0; i < errs.n; i++)
 		fprintf(stderr, "%s: %s\n", PROG, errs.msg[i]);
 	errlist_free(&warns);
@@ -1418,13 +1422,13 @@ static int schedule_uses(const char *id, char *who, size_t n)
 		for (size_t i = 0; i < s.ncampaigns && !used; i++)
 			for (size_t k = 0; k < s.campaigns[i].nbulletins && !used; k++)
 				if (!strcmp(s.campaigns[i].bulletins[k], id)) {
-					snprintf(who, n, "campaign %s", s.campaigns[i].id);
+					snprintf(who, n, _("campaign %s"), s.campaigns[i].id);
 					used = 1;
 				}
 		for (size_t i = 0; i < s.nslots && !used; i++)
 			for (size_t k = 0; k < s.slots[i].nbulletins && !used; k++)
 				if (!strcmp(s.slots[i].bulletins[k], id)) {
-					snprintf(who, n, "slot %s", s.slots[i].id);
+					snprintf(who, n, _("slot %s"), s.slots[i].id);
 					used = 1;
 				}
 		schedule_free(&s);
