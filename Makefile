@@ -445,7 +445,7 @@ POTFILES := $(shell sed 's/#.*//' po/POTFILES)
 MO := $(LINGUAS:%=$(BUILD)/locale/%/LC_MESSAGES/loaxa.mo)
 ALL_CFLAGS += -DLOAXA_VERSION='"$(VERSION)"'
 $(BUILD)/obj/i18n.o: ALL_CFLAGS += -DLOCALEDIR='"$(LOCALEDIR)"'
-$(BINS): | $(MO)
+$(BINS) $(TEST_BIN): | $(MO)
 all check: $(MO)
 
 $(BUILD)/locale/%/LC_MESSAGES/loaxa.mo: po/%.po
