@@ -117,6 +117,7 @@ struct daemon {
 	int tfd_spool;            /* wakes the loop when that hold is over */
 	int64_t resolve_again_ms; /* when to look it up again after a failure */
 	char pending_reject[1024]; /* a rejection found before the journal opened */
+	char pending_reject_user[1024]; /* the same in the station's language */
 	/* the amplifier: amp.c performs what sequence.c decides */
 	struct amp *amp;
 	struct seq *seq;
@@ -984,8 +985,9 @@ static void finish_broadcast(struct daemon *d, enum player_state ps)
 
 static const struct schedule empty_schedule;
 
-/* Parse and validate st.schedule into *out. 0, or -1 with a summary in why. */
-static int load_schedule(struct daemon *d, struct schedule *out, char *why, size_t n)
+/* Parse and validate st.schedule into *out. 0, or -1 with a summary in why
+ * (English, for the journal) and why_user (the station's language). */
+static int load_schedule(struct daemon *d, struct schedule *out, char *why, char *why_user, size_t n)
 {
 	struct errlist errs = {0};
 	int r = config_load_schedule(d->st.schedule, out, &errs);
@@ -996,6 +998,8 @@ static int load_schedule(struct daemon *d, struct schedule *out, char *why, size
 			log_warnx("%s", errs.msg[i]);
 		snprintf(why, n, "%s%s", errs.n ? errs.en[0] : "invalid schedule",
 			 errs.n > 1 ? " (and more: see loaxactl schedule check)" : "");
+		snprintf(why_user, n, "%s%s", errs.n ? errs.msg[0] : _("invalid schedule"),
+			 errs.n > 1 ? _(" (and more: see loaxactl schedule check)") : "");
 		schedule_free(out);
 	} else if (bundle_serial_raise(&d->st, out->serial) < 0) {
 		/* issue 12: the highest serial ever in force, kept on its own. */
@@ -1095,9 +1099,9 @@ static void journal_rejected_file(struct daemon *d, long long serial, const char
 	log_warnx(_("schedule %s rejected, keeping serial %lld: %s"), file, d->sched->serial, why_user);
 }
 
-static void journal_rejected(struct daemon *d, long long serial, const char *why)
+static void journal_rejected(struct daemon *d, long long serial, const char *why, const char *why_user)
 {
-	journal_rejected_file(d, serial, d->st.schedule, why, why, NULL);
+	journal_rejected_file(d, serial, d->st.schedule, why, why_user, NULL);
 }
 
 /* Reload the catalog and the schedule; the old ones stay on any error.
@@ -1120,9 +1124,9 @@ static int do_reload_from(struct daemon *d, struct kvbuf *r, const char *bundle)
 	errlist_free(&errs);
 
 	struct schedule *s = xcalloc(1, sizeof(*s));
-	char why[900];
-	if (load_schedule(d, s, why, sizeof(why)) < 0) {
-		journal_rejected(d, 0, why);
+	char why[900], whyu[900];
+	if (load_schedule(d, s, why, whyu, sizeof(why)) < 0) {
+		journal_rejected(d, 0, why, whyu);
 		kv_begin(r, 0);
 		kv_putf(r, "error", "schedule rejected, serial %lld keeps running: %s", d->sched->serial, why);
 		kv_putf(r, "schedule.serial", "%lld", d->sched->serial);
@@ -1134,7 +1138,9 @@ static int do_reload_from(struct daemon *d, struct kvbuf *r, const char *bundle)
 		if (!same) {
 			snprintf(why, sizeof(why), "serial %lld is not greater than the running serial %lld",
 				 s->serial, d->sched->serial);
-			journal_rejected(d, s->serial, why);
+			snprintf(whyu, sizeof(whyu), _("serial %lld is not greater than the running serial %lld"),
+				 s->serial, d->sched->serial);
+			journal_rejected(d, s->serial, why, whyu);
 			kv_begin(r, 0);
 			kv_putf(r, "error", "schedule rejected: %s", why);
 			kv_putf(r, "schedule.serial", "%lld", d->sched->serial);
@@ -1406,18 +1412,20 @@ static void on_synced(struct daemon *d)
 	}
 
 	if (d->pending_reject[0]) {
-		journal_rejected(d, 0, d->pending_reject);
+		journal_rejected(d, 0, d->pending_reject, d->pending_reject_user);
 	} else if (d->sched->serial && (d->sched->serial != ss.installed_serial ||
 					strcmp(d->sched->sha256, ss.installed_sha))) {
 		if (d->sched->serial < ss.installed_serial ||
 		    (d->sched->serial == ss.installed_serial && strcmp(d->sched->sha256, ss.installed_sha))) {
-			char why[256];
+			char why[256], whyu[256];
 			snprintf(why, sizeof(why), "serial %lld is not greater than serial %lld installed before",
+				 d->sched->serial, ss.installed_serial);
+			snprintf(whyu, sizeof(whyu), _("serial %lld is not greater than serial %lld installed before"),
 				 d->sched->serial, ss.installed_serial);
 			struct schedule *old = d->sched;
 			d->sched = (struct schedule *)&empty_schedule;
 			engine_set_schedule(d->eng, d->sched);
-			journal_rejected(d, old->serial, why);
+			journal_rejected(d, old->serial, why, whyu);
 			schedule_free(old);
 			free(old);
 		} else {
@@ -2206,7 +2214,7 @@ static int run(struct daemon *d)
 	request_verify(d);
 
 	d->sched = xcalloc(1, sizeof(*d->sched));
-	if (load_schedule(d, d->sched, d->pending_reject, sizeof(d->pending_reject)) < 0) {
+	if (load_schedule(d, d->sched, d->pending_reject, d->pending_reject_user, sizeof(d->pending_reject)) < 0) {
 		free(d->sched);
 		d->sched = (struct schedule *)&empty_schedule;
 		log_warnx(_("running with no schedule until a valid one is installed"));
