@@ -5,7 +5,8 @@
 # the same in both; --version and --help on every program; loaxad says what
 # is missing; singular and plural; schedule check lists every problem of a
 # schedule at once, naming the slot or campaign, with "did you mean"; the
-# station file's language for loaxad; status on a checkout. TAP output.
+# station file's language for loaxad; status on a checkout; a refused
+# bulletin add and loaxad --check's problems in both languages. TAP output.
 set -u
 cd "$(dirname "$0")/../.."
 . tests/it/lib.bash
@@ -146,6 +147,40 @@ sed -i 's/language = "en";/language = "fr";/' "$T/st/loaxa.conf"
 rc=$?
 [ $rc -ne 0 ] && grep -q 'language "fr" is not one loaxa speaks' "$T/out" && ok "an unknown station.language is refused, with its line" || nok "language fr: exit $rc $(cat "$T/out")"
 sed -i 's/ language = "fr";//' "$T/st/loaxa.conf"
+
+# ---- refusals people read: bulletin add, loaxad --check ----
+: >"$T/empty.mp3"
+"${EN[@]}" "$CTL" -c "$T/st/loaxa.conf" bulletin add "$T/audio/v22k-mono.mp3" --id b1 --title "Lần hai" 2>"$T/err.en"
+r1=$?
+"${VI[@]}" "$CTL" -c "$T/st/loaxa.conf" bulletin add "$T/audio/v22k-mono.mp3" --id b1 --title "Lần hai" 2>"$T/err.vi"
+r2=$?
+[ $r1 -ne 0 ] && [ $r1 -eq $r2 ] && grep -qF 'a bulletin with id b1 is already in the library ("Bản tin 1")' "$T/err.en" &&
+	grep -qF 'thư viện đã có bản tin mã b1 ("Bản tin 1"); hãy chọn mã khác, hoặc thêm --replace' "$T/err.vi" &&
+	ok "bulletin add of an id in use: refused in English and in Vietnamese, the same exit status ($r1)" ||
+	{ nok "bulletin add refusal: exit $r1/$r2"; sed 's/^/#   /' "$T/err.en" "$T/err.vi"; }
+"${VI[@]}" "$CTL" -c "$T/st/loaxa.conf" bulletin add "$T/empty.mp3" --id rong --title "Rỗng" 2>"$T/err.vi"
+grep -qF 'empty.mp3: tệp rỗng (0 byte). Hãy sao chép lại từ bản gốc.' "$T/err.vi" &&
+	[ "$("${EN[@]}" "$CTL" -c "$T/st/loaxa.conf" bulletin list --ids)" = b1 ] &&
+	ok "bulletin add of an empty file, in Vietnamese; the library is unchanged" || { nok "empty file vi"; sed 's/^/#   /' "$T/err.vi"; }
+cp "$T/st/loaxa.conf" "$T/st/bad.conf"
+sed -i 's/^limits = { weekdays/limits = { weekdayz/' "$T/st/bad.conf"
+echo 'contorl = { group = "loaxa"; };' >>"$T/st/bad.conf"
+"${EN[@]}" "$D" -c "$T/st/bad.conf" --check >"$T/out.en" 2>&1
+r1=$?
+"${VI[@]}" "$D" -c "$T/st/bad.conf" --check >"$T/out.vi" 2>&1
+r2=$?
+[ $r1 -ne 0 ] && [ $r1 -eq $r2 ] &&
+	grep -qF "bad.conf:6: unknown key 'weekdayz' in limits: did you mean 'weekdays'?" "$T/out.en" &&
+	grep -qF "bad.conf:7: unknown key 'contorl' in the station file: did you mean 'control'?" "$T/out.en" &&
+	grep -qF "2 problems in the station file; not starting" "$T/out.en" &&
+	ok "loaxad --check of a station file with two misspelt keys: both, in English (exit $r1)" ||
+	{ nok "loaxad --check en: exit $r1"; sed 's/^/#   /' "$T/out.en"; }
+[ $r2 -ne 0 ] &&
+	grep -qF "bad.conf:6: khóa 'weekdayz' không hợp lệ trong limits: có phải ý bạn là 'weekdays'?" "$T/out.vi" &&
+	grep -qF "bad.conf:7: khóa 'contorl' không hợp lệ trong tệp cấu hình đài: có phải ý bạn là 'control'?" "$T/out.vi" &&
+	! grep -q 'unknown key\|problems' "$T/out.vi" &&
+	ok "loaxad --check: the same problems in Vietnamese" || { nok "loaxad --check vi: exit $r2"; sed 's/^/#   /' "$T/out.vi"; }
+rm -f "$T/st/bad.conf"
 
 # ---- status where no loaxad runs: how to start it from here ----
 "${EN[@]}" "$CTL" -c "$T/st/loaxa.conf" status 2>"$T/err"
