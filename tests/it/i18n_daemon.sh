@@ -114,9 +114,9 @@ grep -q '^schedule-rejected .*reason="this station has no trusted key' "$V/journ
 grep -q '^state:     idle' "$C/status.txt" && grep -q '^library:   2 bulletins$' "$C/status.txt" &&
 	grep -q '^last error: ' "$C/status.txt" && ok "loaxactl status under LANG=C: English" ||
 	{ nok "status in English"; sed 's/^/#   /' "$C/status.txt"; }
-grep -q '^trạng thái: rảnh, không phát$' "$V/status.txt" && grep -q '^thư viện:   2 bản tin$' "$V/status.txt" &&
+grep -q '^trạng thái: đang chờ (không phát)$' "$V/status.txt" && grep -q '^thư viện:   2 bản tin$' "$V/status.txt" &&
 	grep -q '^đài:        Xã Kiểm Thử (it-station), xã 99001, huyện 999$' "$V/status.txt" &&
-	grep -q '^nhật ký:    bình thường$' "$V/status.txt" && ! grep -q '^state:\|^library:' "$V/status.txt" &&
+	grep -q '^nhật ký:    ghi bình thường$' "$V/status.txt" && ! grep -q '^state:\|^library:' "$V/status.txt" &&
 	ok "loaxactl status under LANG=vi_VN.UTF-8: Vietnamese" || { nok "status in Vietnamese"; sed 's/^/#   /' "$V/status.txt"; }
 grep -q 'station it-station ready: schedule serial 1' "$C/daemon.log" && grep -q 'library .*: 2 bulletins' "$C/daemon.log" &&
 	grep -q 'broadcast sang@2030-01-15T06:30 (tin-a) aired: ' "$C/daemon.log" &&
