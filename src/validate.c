@@ -331,7 +331,11 @@ size_t validate_schedule(struct schedule *s, const struct station *st, const str
 					    s->file, sl->line, sl->id, t1, q1, q2, st->file, st->quiet_line);
 				n++;
 			}
-			if (nq > QUIET_LIST) {
+			if (nq == QUIET_LIST + 1) {
+				errlist_add(errs, "%s:%d: slot %s: and 1 more time inside the station's quiet hours %s-%s (%s:%d)",
+					    s->file, sl->line, sl->id, q1, q2, st->file, st->quiet_line);
+				n++;
+			} else if (nq > QUIET_LIST) {
 				errlist_add(errs, "%s:%d: slot %s: and %zu more times inside the station's quiet hours %s-%s (%s:%d)",
 					    s->file, sl->line, sl->id, nq - QUIET_LIST, q1, q2, st->file, st->quiet_line);
 				n++;
