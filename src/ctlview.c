@@ -43,6 +43,19 @@ static const char *level_text(const char *l)
 	return l;
 }
 
+/* The amplifier's state (sequence.c, seq_state_name) in words. */
+static const char *amp_text(const char *s)
+{
+	static const char *const words[] = {N_("off"), N_("switching the power"), N_("warming up"),
+					    N_("switching zones"), N_("on, playing"), N_("on, zones on"),
+					    N_("on, holding"), N_("switching off"), N_("off, waiting to retry"),
+					    N_("not confirmed off"), N_("stopped")};
+	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+		if (!strcmp(s, words[i]))
+			return _(words[i]);
+	return s;
+}
+
 static void fmt_duration(long long s, char *buf, size_t n)
 {
 	snprintf(buf, n, _("%lldh %02lldm %02llds"), s / 3600, s / 60 % 60, s % 60);
@@ -61,7 +74,7 @@ void ctlview_status(const char *r, FILE *out)
 	get(r, "state", a);
 	get(r, "playing.campaign", c);
 	if (!strcmp(a, "starting")) {
-		fprintf(out, _("state:     starting: the amplifier is being switched on (%s)\n"), get(r, "amp", b));
+		fprintf(out, _("state:     starting: the amplifier is being switched on (%s)\n"), amp_text(get(r, "amp", b)));
 		fprintf(out, _("playing:   %s  bulletin %s%s%s  (not started: waiting for the amplifier)\n"),
 			get(r, "playing.occurrence", b), get(r, "playing.bulletin", e), *c ? _("  campaign ") : "", c);
 	} else if (!strcmp(a, "playing") || !strcmp(a, "draining")) {
@@ -122,7 +135,7 @@ void ctlview_status(const char *r, FILE *out)
 	if (is(r, "amp", "none")) {
 		fprintf(out, _("amplifier: none configured\n"));
 	} else {
-		fprintf(out, _("amplifier: %s, %s%s\n"), get(r, "amp.peer", a), get(r, "amp", b),
+		fprintf(out, _("amplifier: %s, %s%s\n"), get(r, "amp.peer", a), amp_text(get(r, "amp", b)),
 			is(r, "amp.connected", "no") ? _(" (not connected)") : "");
 		if (*get(r, "amp.fault", a))
 			fprintf(out, _("amp fault: %s (since %s)\n"), a, get(r, "amp.fault.since", b));
