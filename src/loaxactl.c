@@ -672,6 +672,33 @@ static long long running_serial(int *daemon_up)
 static const char *const outcome_words[OUT__N] = {N_("aired"), N_("partial"), N_("interrupted"),
 						   N_("failed"), N_("missed")};
 
+/* Text columns are counted in code points, not bytes (Vietnamese in NFC
+ * has no combining marks): s padded to width, on the left or the right. */
+static void put_col(const char *s, int width, int right)
+{
+	int cols = 0;
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		cols += (*p & 0xc0) != 0x80;
+	for (; right && cols < width; cols++)
+		putchar(' ');
+	fputs(s, stdout);
+	for (; cols < width; cols++)
+		putchar(' ');
+}
+
+/* The log's outcome column: as wide as its widest word in this language. */
+static int outcome_col(void)
+{
+	int w = 11;
+	for (int o = 0; o < OUT__N; o++) {
+		int cols = 0;
+		for (const unsigned char *p = (const unsigned char *)_(outcome_words[o]); *p; p++)
+			cols += (*p & 0xc0) != 0x80;
+		w = cols > w ? cols : w;
+	}
+	return w;
+}
+
 static void print_bundle_errs(const struct errlist *warns, const struct errlist *errs)
 {
 	for (size_t i = 0; i < warns->n; i++)
@@ -922,8 +949,9 @@ static void print_row(struct log_ctx *x, const struct broadcast *b)
 		for (char *p = detail; *p; p++) /* one row, one line */
 			if ((unsigned char)*p < 0x20 || *p == 0x7f)
 				*p = ' ';
-		printf("%-16s  %-11s  %-20s  %-16s  %13s%s%s\n", when[0] ? when : "-",
-		       outcome_name(b->outcome), b->bulletin[0] ? b->bulletin : "-",
+		printf("%-16s  ", when[0] ? when : "-");
+		put_col((unsigned)b->outcome < OUT__N ? _(outcome_words[b->outcome]) : "?", outcome_col(), 0);
+		printf("  %-20s  %-16s  %13s%s%s\n", b->bulletin[0] ? b->bulletin : "-",
 		       b->campaign[0] ? b->campaign : "-", secs, detail[0] ? "  " : "", detail);
 		return;
 	}
@@ -1244,9 +1272,18 @@ static int cmd_log(int argc, char **argv)
 		out_csv_end(stdout);
 	} else if (x.fmt == FMT_JSON)
 		putchar('[');
-	else
-		printf("%-16s  %-11s  %-20s  %-16s  %13s  %s\n", "DUE", "OUTCOME", "BULLETIN",
-		       "CAMPAIGN", "PLAYED/EXP s", "DETAIL");
+	else {
+		put_col(_("DUE"), 16, 0);
+		fputs("  ", stdout);
+		put_col(_("OUTCOME"), outcome_col(), 0);
+		fputs("  ", stdout);
+		put_col(_("BULLETIN"), 20, 0);
+		fputs("  ", stdout);
+		put_col(_("CAMPAIGN"), 16, 0);
+		fputs("  ", stdout);
+		put_col(_("PLAYED/EXP s"), 13, 1);
+		printf("  %s\n", _("DETAIL"));
+	}
 
 	int rc = EXIT_OK, absent = 0;
 	size_t problems = 0, records = 0;
@@ -1289,7 +1326,7 @@ static int cmd_log(int argc, char **argv)
 		} else {
 			printf(ngettext("%zu broadcast:", "%zu broadcasts:", x.rows), x.rows);
 			for (int o = 0; o < OUT__N; o++)
-				printf("%s %zu %s", o ? "," : "", x.count[o], _(outcome_words[o]));
+				printf("%s %zu %s", o ? _(",") : "", x.count[o], _(outcome_words[o]));
 			putchar('\n');
 		}
 		if (x.nopen)

@@ -234,7 +234,13 @@ done
 grep -q '"aired"' "$T/m.en" 2>/dev/null || true
 "${VI[@]}" "$CTL" -c "$T/st/loaxa.conf" log --format csv | grep -q ',aired,' && ok "CSV keeps the English outcome words under vi_VN" || nok "CSV outcome words"
 "${VI[@]}" "$CTL" -c "$T/st/loaxa.conf" log >"$T/out" 2>&1
-grep -q '3 lượt phát\|4 lượt phát' "$T/out" && ok "log as text in Vietnamese" || { nok "log text vi"; sed 's/^/#   /' "$T/out" | head; }
+grep -q '3 lượt phát\|4 lượt phát' "$T/out" && grep -q '^GIỜ PHÁT  *KẾT QUẢ  *BẢN TIN  *CHIẾN DỊCH' "$T/out" &&
+	grep -q '^2026-11-02 06:30  đã phát               b1  ' "$T/out" && grep -q '  bị bỏ lỡ  .* the station was not running$' "$T/out" &&
+	ok "log as text in Vietnamese: headings, outcome words in their column" || { nok "log text vi"; sed 's/^/#   /' "$T/out" | head; }
+"${EN[@]}" "$CTL" -c "$T/st/loaxa.conf" log >"$T/out" 2>&1
+grep -q '^DUE               OUTCOME      BULLETIN' "$T/out" && grep -q '^2026-11-02 06:30  aired        b1  ' "$T/out" &&
+	grep -q 'broadcasts: 3 aired, 0 partial, 0 interrupted, 0 failed, 1 missed$' "$T/out" &&
+	ok "log as text in English under LANG=C" || { nok "log text en"; sed 's/^/#   /' "$T/out" | head; }
 "${VI[@]}" "$CTL" -c "$T/st/loaxa.conf" report --month 2026-11 >"$T/out" 2>&1
 grep -q '^kỳ        2026-11-01 .*(1 tháng)' "$T/out" && grep -q 'nhật ký   .*: 9 bản ghi trong 1 tệp, chuỗi băm hợp lệ' "$T/out" &&
 	ok "report as text in Vietnamese" || { nok "report text vi"; sed 's/^/#   /' "$T/out" | head; }
