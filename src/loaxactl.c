@@ -674,11 +674,17 @@ static const char *const outcome_words[OUT__N] = {N_("aired"), N_("partial"), N_
 
 /* Text columns are counted in code points, not bytes (Vietnamese in NFC
  * has no combining marks): s padded to width, on the left or the right. */
-static void put_col(const char *s, int width, int right)
+static int cols_of(const char *s)
 {
 	int cols = 0;
 	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
 		cols += (*p & 0xc0) != 0x80;
+	return cols;
+}
+
+static void put_col(const char *s, int width, int right)
+{
+	int cols = cols_of(s);
 	for (; right && cols < width; cols++)
 		putchar(' ');
 	fputs(s, stdout);
@@ -691,9 +697,7 @@ static int outcome_col(void)
 {
 	int w = 11;
 	for (int o = 0; o < OUT__N; o++) {
-		int cols = 0;
-		for (const unsigned char *p = (const unsigned char *)_(outcome_words[o]); *p; p++)
-			cols += (*p & 0xc0) != 0x80;
+		int cols = cols_of(_(outcome_words[o]));
 		w = cols > w ? cols : w;
 	}
 	return w;
@@ -1620,7 +1624,8 @@ static int cmd_bulletin_list(int argc, char **argv)
 	}
 	int64_t *next = xcalloc(cat.n + 1, sizeof(*next));
 	next_plays(&cat, next);
-	int wi = 2, wc = 8;
+	int wi = cols_of(_("ID")), wc = cols_of(_("CAMPAIGN")), wd = cols_of(_("DURATION"));
+	wd = wd > 8 ? wd : 8;
 	for (size_t i = 0; i < cat.n; i++) {
 		int l = (int)strlen(cat.items[i].id);
 		wi = l > wi ? l : wi;
@@ -1628,8 +1633,20 @@ static int cmd_bulletin_list(int argc, char **argv)
 		wc = l > wc ? l : wc;
 	}
 	/* The title goes last: its width in columns is not its width in bytes. */
-	printf("%-*s  %-*s  %8s  %-10s  %-12s  %-16s  %-23s  %s\n", wi, "ID", wc, "CAMPAIGN", "DURATION",
-	       "ADDED", "SHA256", "NEXT PLAY", "ORIGIN", "TITLE");
+	put_col(_("ID"), wi, 0);
+	fputs("  ", stdout);
+	put_col(_("CAMPAIGN"), wc, 0);
+	fputs("  ", stdout);
+	put_col(_("DURATION"), wd, 1);
+	fputs("  ", stdout);
+	put_col(_("ADDED"), 10, 0);
+	fputs("  ", stdout);
+	put_col(_("SHA256"), 12, 0);
+	fputs("  ", stdout);
+	put_col(_("NEXT PLAY"), 16, 0);
+	fputs("  ", stdout);
+	put_col(_("ORIGIN"), 23, 0);
+	printf("  %s\n", _("TITLE"));
 	for (size_t i = 0; i < cat.n; i++) {
 		const struct bulletin *b = &cat.items[i];
 		long secs = (long)(b->duration + 0.5);
@@ -1646,8 +1663,8 @@ static int cmd_bulletin_list(int argc, char **argv)
 			snprintf(origin, sizeof(origin), "signed:%s", b->signer);
 		else
 			str_copy(origin, "local", sizeof(origin));
-		printf("%-*s  %-*s  %8s  %-10.10s  %-12.12s  %-16s  %-23s  %s\n", wi, b->id, wc,
-		       b->campaign[0] ? b->campaign : "-", dur, b->added[0] ? b->added : "-",
+		printf("%-*s  %-*s  %*s  %-10.10s  %-12.12s  %-16s  %-23s  %s\n", wi, b->id, wc,
+		       b->campaign[0] ? b->campaign : "-", wd, dur, b->added[0] ? b->added : "-",
 		       b->sha256, np, origin, b->title);
 	}
 	free(next);

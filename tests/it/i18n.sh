@@ -162,6 +162,12 @@ r2=$?
 grep -qF 'empty.mp3: tệp rỗng (0 byte). Hãy sao chép lại từ bản gốc.' "$T/err.vi" &&
 	[ "$("${EN[@]}" "$CTL" -c "$T/st/loaxa.conf" bulletin list --ids)" = b1 ] &&
 	ok "bulletin add of an empty file, in Vietnamese; the library is unchanged" || { nok "empty file vi"; sed 's/^/#   /' "$T/err.vi"; }
+"${VI[@]}" "$CTL" -c "$T/st/loaxa.conf" bulletin list >"$T/list.vi"
+"${EN[@]}" "$CTL" -c "$T/st/loaxa.conf" bulletin list >"$T/list.en"
+grep -q '^MÃ  CHIẾN DỊCH  THỜI LƯỢNG  NGÀY THÊM   SHA256        LẦN PHÁT TỚI      NGUỒN                    TIÊU ĐỀ$' "$T/list.vi" &&
+	grep -q '^ID  CAMPAIGN  DURATION  ADDED       SHA256        NEXT PLAY         ORIGIN                   TITLE$' "$T/list.en" &&
+	[ "$(sed 1d "$T/list.vi" | tr -s ' ')" = "$(sed 1d "$T/list.en" | tr -s ' ')" ] &&
+	ok "bulletin list: headings in the user's language, the same rows" || { nok "bulletin list headings"; sed 's/^/#   /' "$T/list.vi" "$T/list.en"; }
 cp "$T/st/loaxa.conf" "$T/st/bad.conf"
 sed -i 's/^limits = { weekdays/limits = { weekdayz/' "$T/st/bad.conf"
 echo 'contorl = { group = "loaxa"; };' >>"$T/st/bad.conf"
