@@ -632,6 +632,7 @@ static void page_now(struct reply *r, enum web_lang lang, struct web_session *s)
 				    : !strcmp(k, "journal") && !strcmp(v, "ok") ? L("ok")
 				    : !strcmp(k, "journal") && !strcmp(v, "failing") ? L("FAILING")
 				    : !strcmp(k, "amp") && !strcmp(v, "none") ? L("none configured")
+				    : !strcmp(k, "amp") ? web_tr(lang, v) /* sequence.c's words, as in loaxactl status */
 				    : !strcmp(v, "yes") ? L("yes") : !strcmp(v, "no") ? L("no") : v);
 			wb_put(&b, "</dd>");
 		}
