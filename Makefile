@@ -33,7 +33,7 @@ OPENSSL_LIBS = $(shell $(PKG_CONFIG) --libs $(OPENSSL_PKG))
 CMOCKA_LIBS = $(shell $(PKG_CONFIG) --libs cmocka)
 
 OPT ?= -O2
-CFLAGS ?= $(OPT) -g
+CFLAGS ?= $(OPT) -g -D_FORTIFY_SOURCE=2
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter -Wno-format-truncation
 ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -D_TIME_BITS=64 -D_FILE_OFFSET_BITS=64 $(WARN) $(CFLAGS) $(PKG_CFLAGS) -Isrc -MMD -MP
 ALL_LDFLAGS = $(LDFLAGS)
@@ -63,7 +63,7 @@ $(BUILD)/obj/loaxa-web.o: ALL_CFLAGS += $(shell $(PKG_CONFIG) --cflags libmicroh
 FLEET_LINK_SRC := src/fleet.c src/mqttlink.c
 # Other programs' mains (issue 13: loaxa-collector), kept out of the library;
 # sha256_openssl is linked by name into the programs that choose it (sha256.h).
-EXTRA_MAIN_SRC := src/collector.c $(FLEET_LINK_SRC) src/fleet_dl.c
+EXTRA_MAIN_SRC := src/collector.c $(FLEET_LINK_SRC) src/fleet_dl.c src/loaxa-publish.c
 LIB_SRC := $(filter-out $(addprefix src/,$(addsuffix .c,$(MAINS) sha256_openssl)) $(EXTRA_MAIN_SRC),$(wildcard src/*.c))
 LIB_OBJ := $(LIB_SRC:src/%.c=$(BUILD)/obj/%.o)
 TEST_SRC := $(wildcard tests/unit/test_*.c)
@@ -166,6 +166,10 @@ demo: deps
 	$(Q)$(MAKE) --no-print-directory $(BINS)
 	$(Q)tests/demo.sh
 
+USER_DOCS := $(wildcard docs/*.md)
+# Messages name the installed documentation (see PUSH.md in DOCDIR).
+$(BUILD)/obj/bundle.o $(BUILD)/obj/spool.o $(BUILD)/obj/loaxa-web.o: ALL_CFLAGS += -DLOAXA_DOCDIR='"$(DOCDIR)"'
+
 install: $(BINS)
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(SYSCONFDIR)/loaxa \
 		$(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSUSERSDIR) $(DESTDIR)$(TMPFILESDIR) \
@@ -184,6 +188,8 @@ install: $(BINS)
 	sed -e 's|@LOCALSTATEDIR@|$(LOCALSTATEDIR)|g' config/loaxa.conf.in \
 		> $(DESTDIR)$(DOCDIR)/examples/loaxa.conf
 	install -m 0644 config/schedule.conf $(DESTDIR)$(DOCDIR)/examples/schedule.conf
+	@# What messages and .why files refer to (issue 14): the user documentation.
+	install -m 0644 $(USER_DOCS) $(DESTDIR)$(DOCDIR)/
 	chmod 0644 $(DESTDIR)$(DOCDIR)/examples/loaxa.conf
 	@# The station file is the technician's: never overwritten once there.
 	[ -e $(DESTDIR)$(SYSCONFDIR)/loaxa/loaxa.conf ] || \
@@ -197,6 +203,7 @@ uninstall:
 		$(DESTDIR)$(MANDIR)/man5/loaxa.conf.5 $(DESTDIR)$(MANDIR)/man5/loaxa-schedule.5 \
 		$(DESTDIR)$(MANDIR)/man8/loaxad.8 $(DESTDIR)$(DOCDIR)/examples/loaxa.conf \
 		$(DESTDIR)$(DOCDIR)/examples/schedule.conf
+	rm -f $(addprefix $(DESTDIR)$(DOCDIR)/,$(notdir $(USER_DOCS)))
 	rmdir $(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(DOCDIR) 2>/dev/null || true
 	rmdir $(DESTDIR)$(LOCALSTATEDIR)/lib/loaxa/library 2>/dev/null || true
 
@@ -218,7 +225,8 @@ MANDIR ?= $(PREFIX)/share/man
 DOCDIR ?= $(PREFIX)/share/doc/loaxa
 SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
 TMPFILESDIR ?= $(PREFIX)/lib/tmpfiles.d
-MANPAGES := docs/man/loaxactl.1 docs/man/loaxa.conf.5 docs/man/loaxa-schedule.5 docs/man/loaxad.8
+MANPAGES := docs/man/loaxactl.1 docs/man/loaxa.conf.5 docs/man/loaxa-schedule.5 docs/man/loaxad.8 \
+	docs/man/loaxa-web.8
 ARM64 := aarch64-linux-gnu
 ARM64_BUILD := build/arm64
 ARM64_PKGS := crossbuild-essential-arm64 qemu-user-static libc6:arm64 libasound2-dev:arm64 \
@@ -370,9 +378,11 @@ install-web: $(BUILD)/loaxa-web
 		systemd/loaxa-web.service.in > $(DESTDIR)$(UNITDIR)/loaxa-web.service
 	chmod 0644 $(DESTDIR)$(UNITDIR)/loaxa-web.service
 	install -m 0644 systemd/loaxa-web.sysusers.conf $(DESTDIR)$(SYSUSERSDIR)/loaxa-web.conf
+	install -d $(DESTDIR)$(MANDIR)/man8
+	install -m 0644 docs/man/loaxa-web.8 $(DESTDIR)$(MANDIR)/man8/loaxa-web.8
 uninstall-web:
 	rm -f $(DESTDIR)$(SBINDIR)/loaxa-web $(DESTDIR)$(UNITDIR)/loaxa-web.service \
-		$(DESTDIR)$(SYSUSERSDIR)/loaxa-web.conf
+		$(DESTDIR)$(SYSUSERSDIR)/loaxa-web.conf $(DESTDIR)$(MANDIR)/man8/loaxa-web.8
 # ---- Fleet link over MQTT (issue 13; docs/FLEET.md) ----
 #   build/loaxa-collector   the district's collector daemon
 # libmosquitto is linked only into the programs that use it.
@@ -395,6 +405,16 @@ $(BUILD)/bench/bench_fleet: $(BUILD)/bench/obj/bench_fleet.o $(FLEET_LINK_OBJ) $
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
+# loaxactl bundle publish hands the MQTT message to loaxa-publish, so that
+# loaxactl itself (on every station) does not link libmosquitto.
+MAINS += loaxa-publish
+BINS += $(BUILD)/loaxa-publish
+all check unit it valgrind: $(BUILD)/loaxa-publish
+$(BUILD)/loaxa-publish: LIBS += $(MOSQ_LIBS)
+$(BUILD)/loaxa-publish: $(BUILD)/obj/loaxa-publish.o $(BUILD)/obj/mqttlink.o $(BUILD)/libloaxa.a
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) -Wl,--as-needed -o $@ $^ $(LIBS)
+
 # loaxad: the fleet link's shim, and the few functions of its own that the
 # plugin may call (src/loaxad.dynlist); the plugin itself, position-
 # independent, beside it.
@@ -402,6 +422,7 @@ $(BUILD)/loaxad: $(BUILD)/obj/loaxad.o $(BUILD)/obj/fleet_dl.o $(BUILD)/libloaxa
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(ALL_LDFLAGS) -Wl,--dynamic-list=src/loaxad.dynlist -o $@ $(filter %.o %.a,$^) $(LIBS)
 $(BUILD)/obj/fleet_dl.o: ALL_CFLAGS += -DLOAXA_PLUGINDIR='"$(PLUGINDIR)"'
+$(BUILD)/obj/bundle_cli.o: ALL_CFLAGS += -DLOAXA_PLUGINDIR='"$(PLUGINDIR)"'
 FLEET_PLUGIN_OBJ := $(patsubst %,$(BUILD)/pic/%.o,fleet mqttlink fleetlog fleetproto)
 $(BUILD)/pic/%.o: src/%.c
 	@mkdir -p $(@D)
@@ -414,11 +435,12 @@ $(BUILD)/loaxa-fleet.so: $(FLEET_PLUGIN_OBJ)
 
 .PHONY: install-fleet uninstall-fleet
 install: install-fleet
-install-fleet: $(BUILD)/loaxa-collector $(BUILD)/loaxa-fleet.so
+install-fleet: $(BUILD)/loaxa-collector $(BUILD)/loaxa-fleet.so $(BUILD)/loaxa-publish
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(UNITDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(DOCDIR)/examples/fleet \
 		$(DESTDIR)$(PLUGINDIR)
 	install -m 0644 $(BUILD)/loaxa-fleet.so $(DESTDIR)$(PLUGINDIR)/loaxa-fleet.so
 	install -m 0755 $(BUILD)/loaxa-collector $(DESTDIR)$(SBINDIR)/loaxa-collector
+	install -m 0755 $(BUILD)/loaxa-publish $(DESTDIR)$(PLUGINDIR)/loaxa-publish
 	sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
 		systemd/loaxa-collector.service.in > $(DESTDIR)$(UNITDIR)/loaxa-collector.service
 	chmod 0644 $(DESTDIR)$(UNITDIR)/loaxa-collector.service
@@ -426,7 +448,7 @@ install-fleet: $(BUILD)/loaxa-collector $(BUILD)/loaxa-fleet.so
 	install -m 0644 config/fleet/* $(DESTDIR)$(DOCDIR)/examples/fleet/
 uninstall: uninstall-fleet
 uninstall-fleet:
-	rm -f $(DESTDIR)$(PLUGINDIR)/loaxa-fleet.so
+	rm -f $(DESTDIR)$(PLUGINDIR)/loaxa-fleet.so $(DESTDIR)$(PLUGINDIR)/loaxa-publish
 	rmdir $(DESTDIR)$(PLUGINDIR) 2>/dev/null || true
 	rm -f $(DESTDIR)$(SBINDIR)/loaxa-collector $(DESTDIR)$(UNITDIR)/loaxa-collector.service \
 		$(DESTDIR)$(MANDIR)/man8/loaxa-collector.8

@@ -53,12 +53,12 @@ _loaxactl()
 
 	# values of options
 	case $prev in
-	-c | --config | --file | --sig | --output | --communes | --schedule)
+	-c | --config | --file | --sig | --output | --communes | --schedule | --password-file | --ca-file | --key)
 		compopt -o filenames 2>/dev/null
 		mapfile -t COMPREPLY < <(compgen -f -- "$cur")
 		return
 		;;
-	--journal)
+	--journal | --audio | --webroot | -o)
 		compopt -o filenames 2>/dev/null
 		mapfile -t COMPREPLY < <(compgen -d -- "$cur")
 		return
@@ -75,7 +75,8 @@ _loaxactl()
 		return
 		;;
 	--id | --title | --campaign | --from | --to | --month | --days | --head | --district | --jobs | \
-		--issuer | --office | --place | --sign-for | --signer-title | --signer | --recipients | --date)
+		--issuer | --office | --place | --sign-for | --signer-title | --signer | --recipients | --date | \
+		--station | --serial | --broker | --user | --timeout)
 		return # a value the user types
 		;;
 	esac
@@ -83,7 +84,7 @@ _loaxactl()
 	local opts=""
 	case $cmd in
 	"")
-		mapfile -t COMPREPLY < <(compgen -W "status play stop reload schedule log report rollup bulletin web help
+		mapfile -t COMPREPLY < <(compgen -W "status play stop reload schedule log report rollup bulletin web bundle help
 			-c --config --help --version" -- "$cur")
 		return
 		;;
@@ -151,6 +152,19 @@ _loaxactl()
 			;;
 		verify) opts="--rebuild --help" ;;
 		esac
+		;;
+	bundle)
+		case $sub in
+		"") opts="make publish" ;;
+		make) opts="--audio --output -o --district --station --serial --title --config -c --help" ;;
+		publish) opts="--sig --broker --user --password-file --ca-file --district --station --webroot --force
+			--clear --key --config -c --timeout --help" ;;
+		esac
+		if [[ $cur != -* ]] && [ -n "$sub" ]; then
+			compopt -o filenames 2>/dev/null
+			mapfile -t COMPREPLY < <(compgen -f -- "$cur")
+			return
+		fi
 		;;
 	web)
 		case $sub in

@@ -25,6 +25,10 @@
 #include "library.h"
 #include "validate.h"
 
+#ifndef LOAXA_DOCDIR
+#define LOAXA_DOCDIR "/usr/local/share/doc/loaxa"
+#endif
+
 #define STAGE_TAG ".push."
 
 static void sha256_buf(const void *p, size_t n, char out[65])
@@ -116,6 +120,14 @@ static int load_keys(const struct station *st, struct minisign_key *keys)
 	return (int)n;
 }
 
+int bundle_key_revoked(const struct station *st, const char *keyid)
+{
+	for (size_t i = 0; i < st->ntrust_revoked; i++)
+		if (!strcmp(st->trust_revoked[i], keyid))
+			return 1;
+	return 0;
+}
+
 enum bundle_status bundle_install(const struct station *st, const struct bundle_request *rq,
 				  struct bundle_result *res, struct errlist *errs,
 				  struct errlist *warns)
@@ -192,6 +204,11 @@ enum bundle_status bundle_install(const struct station *st, const struct bundle_
 		}
 		str_copy(res->signer, mr.keyid, sizeof(res->signer));
 		str_copy(res->comment, mr.trusted_comment, sizeof(res->comment));
+		if (bundle_key_revoked(st, mr.keyid)) {
+			errlist_add(errs, "signed by key %s, which this station has revoked (trust.revoked in %s): the department must sign it with a current key",
+				    mr.keyid, st->file);
+			goto out;
+		}
 	}
 
 	if (!rq->dry_run && (lock = library_lock(st)) < 0) {
@@ -441,6 +458,57 @@ int bundle_signer(const struct station *st, const char *path, const char *sha256
 	return ok;
 }
 
+size_t bundle_check_files(const struct station *st, const char *name, const struct bundle_file *files,
+			  size_t nfiles, const char *audio_dir, const struct catalog *cat, int64_t now,
+			  struct bulletin *add, size_t *nadd, struct errlist *errs, struct errlist *warns)
+{
+	size_t bad = 0;
+	int64_t max_bytes = library_max_bytes(st);
+	for (size_t i = 0; i < nfiles; i++) {
+		const struct bundle_file *f = &files[i];
+		const struct bulletin *old = cat ? catalog_find(cat, f->bulletin) : NULL;
+		char src[PATHBUF + 300], sum[65];
+		struct stat sb;
+		size_t before = errs->n;
+		if (f->bad) {
+			bad++;
+			continue;
+		}
+		snprintf(src, sizeof(src), "%s/%s", audio_dir, f->file);
+		if (old && strcmp(old->sha256, f->sha256))
+			errlist_add(errs, "%s:%d: bulletin %s is already in the library with other content (SHA-256 %.12s...); a new recording needs a new id",
+				    name, f->line, f->bulletin, old->sha256);
+		if (lstat(src, &sb) < 0) {
+			if (errno != ENOENT)
+				errlist_add(errs, "%s:%d: %s: cannot read it: %s", name, f->line, src, strerror(errno));
+			else if (!old || strcmp(old->sha256, f->sha256))
+				errlist_add(errs, "%s:%d: the audio file %s (bulletin %s) is not beside the schedule (%s)",
+					    name, f->line, f->file, f->bulletin, src);
+		} else if (!S_ISREG(sb.st_mode)) {
+			errlist_add(errs, "%s:%d: %s is not a plain file", name, f->line, src);
+		} else if (f->size >= 0 && sb.st_size != f->size) {
+			errlist_add(errs, "%s:%d: %s is %lld bytes; the files section says size = %lld",
+				    name, f->line, f->file, (long long)sb.st_size, f->size);
+		} else if (sb.st_size > max_bytes) {
+			errlist_add(errs, "%s:%d: %s is %lld bytes: larger than any bulletin a station accepts (audio.max_bulletin_minutes = %d)",
+				    name, f->line, f->file, (long long)sb.st_size, st->max_bulletin_minutes);
+		} else if (sha256_file_max(src, max_bytes, 1, sum) < 0) {
+			errlist_add(errs, "%s:%d: %s: cannot read it: %s", name, f->line, src, strerror(errno));
+		} else if (strcmp(sum, f->sha256)) {
+			errlist_add(errs, "%s:%d: %s does not match its sha256 in the files section: it is %s, the schedule says %s (sha256sum %s)",
+				    name, f->line, f->file, sum, f->sha256, f->file);
+		} else if (!(old && !strcmp(old->sha256, f->sha256))) {
+			struct bulletin b;
+			if (library_check(st, src, f->file, f->sha256, f->bulletin, f->title, f->campaign, now,
+					  &b, errs, warns) == 0 && errs->n == before)
+				add[(*nadd)++] = b;
+		}
+		if (errs->n != before)
+			bad++;
+	}
+	return bad;
+}
+
 /* ---- spool side ---- */
 
 /* The audio files NAME.conf in the spool names, only if NAME.conf.minisig
@@ -566,7 +634,9 @@ int bundle_spool_reject(const struct station *st, const char *name, const struct
 			fputc('\n', m);
 		}
 	}
-	fprintf(m, _("Nothing of this bundle was installed; the station keeps its schedule. Fix it and push it again (see docs/PUSH.md).\n"));
+	static const char push_doc[] = LOAXA_DOCDIR "/PUSH.md";
+	fprintf(m, _("Nothing of this bundle was installed; the station keeps its schedule. Fix it and push it again (see %s).\n"),
+		push_doc);
 	fclose(m);
 	snprintf(path, sizeof(path), "%s/%s.why", rej, name);
 	int r = write_file_atomic(path, text, tl);

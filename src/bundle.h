@@ -11,6 +11,7 @@
 
 #include <stdint.h>
 
+#include "config.h"
 #include "minisign.h"
 #include "model.h"
 #include "util.h"
@@ -67,6 +68,10 @@ enum bundle_status bundle_install(const struct station *st, const struct bundle_
 int bundle_signer(const struct station *st, const char *path, const char *sha256, char *signer,
 		  size_t sn, char *comment, size_t cn, char *note, size_t nn);
 
+/* 1 if the station's trust.revoked lists keyid (as minisign prints it):
+ * a bundle it signed is refused, even when the key is still in trust.keys. */
+int bundle_key_revoked(const struct station *st, const char *keyid);
+
 /* The highest serial ever installed at this station, kept on its own in
  * STATE/serial-high (0 when none). A schedule is installed only with a
  * greater serial than this, than the schedule file's and than the
@@ -75,6 +80,17 @@ int bundle_signer(const struct station *st, const char *path, const char *sha256
 long long bundle_serial_high(const struct station *st);
 /* Raise it to serial (never lowers it); written atomically. 0 or -1. */
 int bundle_serial_raise(const struct station *st, long long serial);
+
+/* Before signing (loaxactl schedule check, bundle make): each entry of a
+ * files section against the file beside the schedule in audio_dir:
+ * present, a plain file, its size, its SHA-256, bulletin add's checks, and
+ * not an id the library (cat, may be NULL) holds with other content. name:
+ * the schedule as messages call it. Every problem goes to errs; the
+ * bulletins the entries without problems would add are appended to add
+ * (room for nfiles more). Returns the number of entries with problems. */
+size_t bundle_check_files(const struct station *st, const char *name, const struct bundle_file *files,
+			  size_t nfiles, const char *audio_dir, const struct catalog *cat, int64_t now,
+			  struct bulletin *add, size_t *nadd, struct errlist *errs, struct errlist *warns);
 
 /* Spool side. name: the bundle's NAME (of NAME.conf). Nothing of a spool
  * file is parsed before its signature verifies with a trusted key. */

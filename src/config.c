@@ -561,7 +561,7 @@ static void load_fleet(struct ctx *c, const config_setting_t *f, struct station 
 
 static void load_trust(struct ctx *c, const config_setting_t *t, struct station *st)
 {
-	static const char *const keys[] = {"keys", "bundle_wait_s", NULL};
+	static const char *const keys[] = {"keys", "revoked", "bundle_wait_s", NULL};
 	const char *w = "trust";
 	st->bundle_wait_s = 600;
 	if (!t)
@@ -604,6 +604,34 @@ static void load_trust(struct ctx *c, const config_setting_t *t, struct station 
 		}
 		parsed[st->ntrust_keys] = mk;
 		str_copy(st->trust_keys[st->ntrust_keys++], v, TRUST_KEY_LEN);
+	}
+	/* revoked = ["KEYID", ...] (or the keys themselves): refused even
+	 * when still listed in keys. */
+	config_setting_t *rv = get_seq(c, t, "revoked", w);
+	n = rv ? config_setting_length(rv) : 0;
+	for (int i = 0; i < n; i++) {
+		config_setting_t *e = config_setting_get_elem(rv, (unsigned)i);
+		const char *v = config_setting_get_string(e);
+		char id[MINISIGN_KEYID_HEX], err[512];
+		struct minisign_key mk;
+		size_t l = v ? strlen(v) : 0;
+		if (v && l >= 1 && l <= 16 && strspn(v, "0123456789abcdefABCDEF") == l) {
+			size_t z = 0;
+			while (z + 1 < l && v[z] == '0')
+				z++; /* as minisign prints ids: no leading zeros */
+			for (size_t j = 0; z <= l; j++, z++)
+				id[j] = (char)(v[z] >= 'a' && v[z] <= 'f' ? v[z] - 'a' + 'A' : v[z]);
+		} else if (v && minisign_key_parse(v, &mk, err, sizeof(err)) == 0) {
+			minisign_keyid_hex(mk.id, id);
+		} else {
+			ERR(c, line_of(e), "trust: revoked: give key ids as minisign prints them (\"6EF9D7697A5CA16A\") or the keys themselves");
+			continue;
+		}
+		if (st->ntrust_revoked == TRUST_REVOKED_MAX) {
+			ERR(c, line_of(e), "trust: at most %d revoked keys", TRUST_REVOKED_MAX);
+			break;
+		}
+		str_copy(st->trust_revoked[st->ntrust_revoked++], id, TRUST_KEYID_LEN);
 	}
 }
 
@@ -1289,8 +1317,34 @@ int config_load_bundle_files(const char *path, struct bundle_file **files, size_
 	return r;
 }
 
+static int parse_bundle_files(const char *name, const char *text, size_t len,
+			      struct bundle_file **files, size_t *nfiles, struct errlist *errs, int keep);
+
 int config_parse_bundle_files(const char *name, const char *text, size_t len,
 			      struct bundle_file **files, size_t *nfiles, struct errlist *errs)
+{
+	return parse_bundle_files(name, text, len, files, nfiles, errs, 0);
+}
+
+int config_load_bundle_files_all(const char *path, struct bundle_file **files, size_t *nfiles,
+				 struct errlist *errs)
+{
+	char *text = NULL;
+	size_t len = 0;
+	*files = NULL;
+	*nfiles = 0;
+	if (read_file_all(path, CONFIG_SCHEDULE_MAX, 0, &text, &len) < 0) {
+		errlist_add(errs, "%s: %s", path, errno == EFBIG ? "too large to be a schedule" :
+			    errno == EINVAL ? "not a plain file" : strerror(errno));
+		return -1;
+	}
+	int r = parse_bundle_files(path, text, len, files, nfiles, errs, 1);
+	free(text);
+	return r;
+}
+
+static int parse_bundle_files(const char *name, const char *text, size_t len,
+			      struct bundle_file **files, size_t *nfiles, struct errlist *errs, int keep)
 {
 	struct ctx c = {.file = name, .errs = errs};
 	config_t cfg;
@@ -1343,9 +1397,17 @@ int config_parse_bundle_files(const char *name, const char *text, size_t len,
 		if (get_str(&c, g, "campaign", f->campaign, sizeof(f->campaign), 0, w) == 1 &&
 		    f->campaign[0] && !id_valid(f->campaign))
 			ERR(&c, line_of(member(g, "campaign")), "files: campaign \"%s\" is not a valid id", f->campaign);
-		if (c.nerr != before)
+		if (c.nerr != before) {
+			/* keep: still named, so that its bulletin is not reported missing too */
+			if (keep && f->bulletin[0] && id_valid(f->bulletin)) {
+				f->bad = 1;
+				k++;
+			}
 			continue;
+		}
 		for (size_t j = 0; j < k; j++) {
+			if (out[j].bad)
+				continue;
 			if (!strcmp(out[j].bulletin, f->bulletin))
 				ERR(&c, f->line, "files: bulletin %s is listed twice (first at line %d)", f->bulletin,
 				    out[j].line);
@@ -1353,16 +1415,96 @@ int config_parse_bundle_files(const char *name, const char *text, size_t len,
 				ERR(&c, f->line, "files: file %s is listed twice (first at line %d)", f->file,
 				    out[j].line);
 		}
-		if (c.nerr == before)
+		if (c.nerr != before && keep)
+			f->bad = 1;
+		if (c.nerr == before || keep)
 			k++;
 	}
 	config_destroy(&cfg);
-	if (c.nerr) {
+	if (c.nerr && !keep) {
 		free(out);
 		return -1;
 	}
 	*files = out;
 	*nfiles = k;
+	return c.nerr ? 1 : 0;
+}
+
+/* ---- bundle make (loaxactl; docs/PUSH.md) ---- */
+
+static void drop_member(config_setting_t *root, const char *name)
+{
+	while (config_setting_get_member(root, name))
+		config_setting_remove(root, name);
+}
+
+int config_write_bundle(const char *name, const char *text, size_t len, const char *header,
+			long long serial, const char *district, char (*stations)[ID_MAX],
+			size_t nstations, const struct bundle_file *files, size_t nfiles, char **out,
+			size_t *outlen, struct errlist *errs)
+{
+	struct ctx c = {.file = name, .errs = errs};
+	config_t cfg;
+	*out = NULL;
+	*outlen = 0;
+	if (parse_text(&cfg, &c, text, len) < 0)
+		return -1;
+	config_setting_t *root = config_root_setting(&cfg);
+	static const char *const gen[] = {"serial", "district", "stations", "files", NULL};
+	for (const char *const *g = gen; *g; g++)
+		drop_member(root, *g);
+	/* The files section, generated, in a config of its own: written
+	 * after the schedule, below the serial and binding, where a reader
+	 * looks first. */
+	config_t fcfg;
+	config_init(&fcfg);
+	config_set_options(&cfg, CONFIG_OPTION_SEMICOLON_SEPARATORS);
+	config_set_options(&fcfg, CONFIG_OPTION_SEMICOLON_SEPARATORS);
+	if (nfiles) {
+		config_setting_t *fs = config_setting_add(config_root_setting(&fcfg), "files", CONFIG_TYPE_LIST);
+		for (size_t i = 0; i < nfiles; i++) {
+			const struct bundle_file *f = &files[i];
+			config_setting_t *g = config_setting_add(fs, NULL, CONFIG_TYPE_GROUP);
+			config_setting_set_string(config_setting_add(g, "bulletin", CONFIG_TYPE_STRING), f->bulletin);
+			config_setting_set_string(config_setting_add(g, "file", CONFIG_TYPE_STRING), f->file);
+			if (f->size <= INT32_MAX)
+				config_setting_set_int(config_setting_add(g, "size", CONFIG_TYPE_INT), (int)f->size);
+			else
+				config_setting_set_int64(config_setting_add(g, "size", CONFIG_TYPE_INT64), f->size);
+			config_setting_set_string(config_setting_add(g, "sha256", CONFIG_TYPE_STRING), f->sha256);
+			config_setting_set_string(config_setting_add(g, "title", CONFIG_TYPE_STRING), f->title);
+			if (f->campaign[0])
+				config_setting_set_string(config_setting_add(g, "campaign", CONFIG_TYPE_STRING),
+							  f->campaign);
+		}
+	}
+	char *buf = NULL;
+	size_t bl = 0;
+	FILE *m = open_memstream(&buf, &bl);
+	if (!m) {
+		config_destroy(&cfg);
+		config_destroy(&fcfg);
+		ERR(&c, 0, "out of memory");
+		return -1;
+	}
+	fputs(header, m);
+	fprintf(m, "serial = %lld%s;\n", serial, serial > INT32_MAX ? "L" : "");
+	/* district and station ids are ids (id_valid): nothing to escape */
+	fprintf(m, "district = \"%s\";\n", district);
+	if (nstations) {
+		fputs("stations = [", m);
+		for (size_t i = 0; i < nstations; i++)
+			fprintf(m, "%s\"%s\"", i ? ", " : " ", stations[i]);
+		fputs(" ];\n", m);
+	}
+	config_write(&cfg, m);
+	config_write(&fcfg, m);
+	fputc('\n', m);
+	fclose(m);
+	config_destroy(&cfg);
+	config_destroy(&fcfg);
+	*out = buf;
+	*outlen = bl;
 	return 0;
 }
 

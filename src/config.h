@@ -45,6 +45,7 @@ struct bundle_file {
 	char title[TITLE_MAX];  /* default: the id */
 	char campaign[ID_MAX];  /* "" = none */
 	int line;
+	int bad;                /* config_load_bundle_files_all: kept though it has problems */
 };
 
 /* Parse the `files` section of a schedule file (none: *nfiles = 0).
@@ -54,6 +55,20 @@ int config_load_bundle_files(const char *path, struct bundle_file **files, size_
 /* The same from text in memory (text[len] must be NUL). */
 int config_parse_bundle_files(const char *name, const char *text, size_t len,
 			      struct bundle_file **files, size_t *nfiles, struct errlist *errs);
+
+/* As config_load_bundle_files, but the entries without problems are kept
+ * (every problem still in errs): 0, 1 (problems), or -1 (unreadable). */
+int config_load_bundle_files_all(const char *path, struct bundle_file **files, size_t *nfiles,
+				 struct errlist *errs);
+
+/* loaxactl bundle make: the schedule text with its serial, district,
+ * stations (none: all of the district) and files section replaced by
+ * these, written out by libconfig after header (comment lines). *out is
+ * malloc'd. 0, or -1 with errs. */
+int config_write_bundle(const char *name, const char *text, size_t len, const char *header,
+			long long serial, const char *district, char (*stations)[ID_MAX],
+			size_t nstations, const struct bundle_file *files, size_t nfiles, char **out,
+			size_t *outlen, struct errlist *errs);
 
 /* Load the catalog (a missing file is an empty catalog). 0 or -1 with errs. */
 int catalog_load(const char *path, struct catalog *c, struct errlist *errs);

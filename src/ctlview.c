@@ -106,9 +106,12 @@ void ctlview_status(const char *r, FILE *out)
 				      "next:      nothing scheduled in the next %lu days\n", h), h);
 	}
 	get(r, "schedule.installed", a);
+	char rv[V];
 	if (*a)
-		fprintf(out, _("schedule:  serial %s, %.12s, installed %s by %s\n"), get(r, "schedule.serial", b),
-			get(r, "schedule.sha256", c), a, *get(r, "schedule.signer", e) ? e : "?");
+		fprintf(out, _("schedule:  serial %s, %.12s, installed %s by %s%s\n"), get(r, "schedule.serial", b),
+			get(r, "schedule.sha256", c), a, *get(r, "schedule.signer", e) ? e : "?",
+			!strcmp(get(r, "schedule.signer_revoked", rv), "yes")
+				? _(" (a REVOKED key: it plays until a schedule signed by a current key replaces it)") : "");
 	else
 		fprintf(out, _("schedule:  serial %s\n"), get(r, "schedule.serial", b));
 	{

@@ -41,6 +41,10 @@
 #include "web_users.h"
 #include "i18n.h"
 
+#ifndef LOAXA_DOCDIR
+#define LOAXA_DOCDIR "/usr/local/share/doc/loaxa"
+#endif
+
 #define PROG "loaxa-web"
 #define DEFAULT_CONF "/etc/loaxa/loaxa.conf"
 #define COOKIE "loaxa_session"
@@ -1697,7 +1701,7 @@ static int parse_listen(const char *s, struct sockaddr_storage *ss, socklen_t *l
 }
 
 static const char usage[] = "usage: loaxa-web [-c FILE] [-v] [--help] [--version]\n"
-			    "  the station's web page for commune staff (docs/WEB.md)\n";
+			    "  the station's web page for commune staff (" LOAXA_DOCDIR "/WEB.md)\n";
 
 int main(int argc, char **argv)
 {

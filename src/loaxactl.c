@@ -13,6 +13,7 @@
 
 #include "asrun.h"
 #include "bundle.h"
+#include "bundle_cli.h"
 #include "civil.h"
 #include "config.h"
 #include "control.h"
@@ -58,7 +59,7 @@ static const char usage_text[] =
 	"  status [--fields]               what is playing, what is next (--fields: as key=value)\n"
 	"  play ID [--emergency]           play a bulletin now\n"
 	"  stop                            stop what is playing\n"
-	"  reload                          re-read the schedule and the library\n"
+	"  reload                          re-read the schedule, the library and the trusted keys\n"
 	"\n"
 	"Offline (reads the files directly):\n"
 	"  schedule check FILE             validate a schedule against this station\n"
@@ -95,6 +96,15 @@ static const char usage_text[] =
 	"                                  (--ids: only the ids, one a line)\n"
 	"  bulletin remove ID [--force]    take a bulletin out of the library\n"
 	"  bulletin verify [--rebuild]     re-check every file; --rebuild remakes the catalog\n"
+	"  bundle make SCHEDULE --audio DIR -o OUTDIR [--district CODE] [--station ID]...\n"
+	"         [--serial N] [--title ID=TEXT]...\n"
+	"                                  the department: a bundle ready to sign (serial, district,\n"
+	"                                  files section); each file checked as bulletin add does;\n"
+	"                                  with -c, also as that station would check it\n"
+	"  bundle publish NAME.conf --broker URL [--user U --password-file F] [--ca-file F]\n"
+	"         --webroot DIR [--station ID] [--key FILE.pub] [--force] | --clear --district CODE\n"
+	"                                  a signed bundle on the fleet link: its audio into DIR,\n"
+	"                                  the schedule retained on the district's topic\n"
 	"  web user add NAME [--role staff|viewer]\n"
 	"                                  an account for the web page (loaxa-web); the\n"
 	"                                  password is read from the terminal\n"
@@ -389,7 +399,67 @@ static int cmd_schedule_check(int argc, char **argv)
 	 * the list of what the library holds is not known. */
 	struct schedule s;
 	int rc = EXIT_OK;
-	int sched_ok = schedule_load_checked(file, &s, cat_ok ? &cat : NULL, &errs) == 0;
+	/* Its files section (a bundle before signing): every entry against
+	 * the file beside it, and the bulletins it brings count as in the
+	 * library for the validation. */
+	struct bundle_file *files = NULL;
+	size_t nfiles = 0, nadd = 0;
+	struct errlist ferrs = {0};
+	int fr = config_load_bundle_files_all(file, &files, &nfiles, &ferrs);
+	/* A file that does not parse: the schedule's own reading says why, better. */
+	for (size_t i = 0; fr >= 0 && i < ferrs.n; i++)
+		errlist_put(&errs, ferrs.en[i], ferrs.msg[i]);
+	errlist_free(&ferrs);
+	fr = fr > 0;
+	struct catalog merged = {0};
+	if (cat_ok) {
+		merged.items = xcalloc(cat.n + nfiles + 1, sizeof(*merged.items));
+		if (cat.n)
+			memcpy(merged.items, cat.items, cat.n * sizeof(*cat.items));
+		merged.n = cat.n;
+	}
+	struct bulletin *add = xcalloc(nfiles + 1, sizeof(*add));
+	struct errlist warns = {0};
+	if (nfiles) {
+		char dir[PATHBUF];
+		path_dirname(file, dir, sizeof(dir));
+		bundle_check_files(&st, file, files, nfiles, dir, cat_ok ? &cat : NULL, (int64_t)time(NULL),
+				   add, &nadd, &errs, &warns);
+		for (size_t i = 0; i < warns.n; i++)
+			fprintf(stderr, _("%s: warning: %s\n"), PROG, warns.msg[i]);
+		if (cat_ok)
+			for (size_t i = 0; i < nadd; i++)
+				merged.items[merged.n++] = add[i];
+		/* An entry already reported is not "missing from the library" too. */
+		for (size_t i = 0; cat_ok && i < nfiles; i++)
+			if (!catalog_find(&merged, files[i].bulletin))
+				str_copy(merged.items[merged.n++].id, files[i].bulletin, ID_MAX);
+	}
+	size_t nerr_files = errs.n;
+	int sched_ok = schedule_load_checked(file, &s, cat_ok ? &merged : NULL, &errs) == 0;
+	if (sched_ok && (fr != 0 || nerr_files)) {
+		schedule_free(&s);
+		sched_ok = 0;
+	}
+	free(merged.items);
+	free(add);
+	free(files);
+	errlist_free(&warns);
+	/* The files section and the schedule read the same file: each problem once. */
+	size_t k = 0;
+	for (size_t i = 0; i < errs.n; i++) {
+		int dup = 0;
+		for (size_t j = 0; j < k && !dup; j++)
+			dup = !strcmp(errs.msg[j], errs.msg[i]);
+		if (dup) {
+			free(errs.msg[i]);
+			free(errs.en[i]);
+		} else {
+			errs.en[k] = errs.en[i];
+			errs.msg[k++] = errs.msg[i];
+		}
+	}
+	errs.n = k;
 	if (sched_ok && cat_ok) {
 		char a[64], b[64], d[64];
 		printf(_("%s: serial %lld, %s, %s, %s: OK\n"), file, s.serial,
@@ -1709,6 +1779,12 @@ static int cmd_web(int argc, char **argv)
 	return web_users_cmd(st.web_users, argc, argv);
 }
 
+/* The department's side of the push: no station file needed (-c: check against one). */
+static int cmd_bundle_any(int argc, char **argv)
+{
+	return cmd_bundle(argc, argv, conf_named ? conf_path : NULL);
+}
+
 static int cmd_help(int argc, char **argv)
 {
 	printf(_(usage_text), DEFAULT_CONF);
@@ -1724,6 +1800,7 @@ static const struct command commands[] = {
 	{"report", cmd_report_station}, {"rollup", cmd_rollup},
 	{"web", cmd_web},
 	{"fleet", cmd_fleet},
+	{"bundle", cmd_bundle_any},
 };
 
 int main(int argc, char **argv)

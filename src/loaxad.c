@@ -111,6 +111,7 @@ struct daemon {
 	struct helper *helper;    /* does the waiting work (bundles, name lookups); NULL if it died */
 	int64_t helper_restart_ms; /* when it may be started again after dying */
 	int resolving;            /* the amplifier's host name is being looked up */
+	int trust_changed;        /* the helper still checks bundles with the old keys */
 	int64_t spool_hold_ms;    /* the library was locked: no bundle before this */
 	char spool_retry[SPOOL_NAME_MAX + 1]; /* the bundle to hand over again then ("" = none) */
 	int spool_retry_final;
@@ -1170,9 +1171,41 @@ static int do_reload_from(struct daemon *d, struct kvbuf *r, const char *bundle)
 	return 0;
 }
 
+/* The station file's trust section again (issue 14): added keys and
+ * revocations count without a restart. The rest of the station file
+ * still needs one. The helper checks bundles with its own copy of the
+ * keys: it is replaced as soon as it is idle (process_spool). */
+static void reload_trust(struct daemon *d)
+{
+	struct station *n = xcalloc(1, sizeof(*n));
+	struct errlist errs = {0};
+	if (config_load_station(d->st.file, n, &errs) < 0) {
+		for (size_t i = 0; i < errs.n; i++)
+			log_warnx("%s", errs.msg[i]);
+		log_warnx("%s has problems: the trusted keys stay as they were", d->st.file);
+	} else if (n->ntrust_keys != d->st.ntrust_keys || n->ntrust_revoked != d->st.ntrust_revoked ||
+		   memcmp(n->trust_keys, d->st.trust_keys, sizeof(n->trust_keys)) ||
+		   memcmp(n->trust_revoked, d->st.trust_revoked, sizeof(n->trust_revoked))) {
+		memcpy(d->st.trust_keys, n->trust_keys, sizeof(n->trust_keys));
+		d->st.ntrust_keys = n->ntrust_keys;
+		memcpy(d->st.trust_revoked, n->trust_revoked, sizeof(n->trust_revoked));
+		d->st.ntrust_revoked = n->ntrust_revoked;
+		d->trust_changed = 1;
+		log_info("trusted keys read again from %s: %zu trusted, %zu revoked", d->st.file,
+			 d->st.ntrust_keys, d->st.ntrust_revoked);
+	}
+	errlist_free(&errs);
+	free(n);
+}
+
+static void process_spool(struct daemon *d);
+
 static int do_reload(struct daemon *d, struct kvbuf *r)
 {
-	return do_reload_from(d, r, NULL);
+	reload_trust(d);
+	int rc = do_reload_from(d, r, NULL);
+	process_spool(d);
+	return rc;
 }
 
 /* ---- pushed bundles (the spool; docs/PUSH.md) ---- */
@@ -1184,6 +1217,19 @@ static void process_spool(struct daemon *d)
 {
 	char name[SPOOL_NAME_MAX + 1];
 	int64_t age;
+	if (d->trust_changed && !d->helper)
+		d->trust_changed = 0; /* the next one starts with the new keys */
+	if (d->trust_changed && d->helper && !helper_pending(d->helper) && !d->resolving) {
+		char err[256];
+		helper_stop(d->helper);
+		d->helper = helper_start(&d->st, err, sizeof(err));
+		if (!d->helper) {
+			log_warnx("%s", err);
+			d->helper_restart_ms = mono_ms() + 1000;
+		}
+		ev_fd_set(d->ev, d->ev_helper, helper_fd(d->helper));
+		d->trust_changed = 0;
+	}
 	if (!d->synced || !d->spool)
 		return;
 	if (!d->helper && mono_ms() >= d->helper_restart_ms) {
@@ -1687,6 +1733,11 @@ static void status_reply(struct daemon *d, struct kvbuf *r)
 	kv_put(r, "schedule.signed", sgn ? "yes" : "no");
 	put_time(r, "schedule.installed", d->installed_at);
 	kv_put(r, "schedule.signer", d->installed_signer);
+	/* A revoked key's schedule keeps playing (silence is worse) until a
+	 * new one comes; status says so. */
+	kv_put(r, "schedule.signer_revoked", sgn && bundle_key_revoked(&d->st, d->installed_signer) ? "yes" : "no");
+	kv_putf(r, "trust.keys", "%zu", d->st.ntrust_keys);
+	kv_putf(r, "trust.revoked", "%zu", d->st.ntrust_revoked);
 	kv_putf(r, "library.count", "%zu", d->cat.n);
 	size_t nsigned = 0;
 	for (size_t i = 0; i < d->cat.n; i++)

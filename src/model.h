@@ -15,6 +15,8 @@
 #define MAX_ZONES 32
 #define TRUST_KEYS_MAX 16
 #define TRUST_KEY_LEN 64 /* a minisign public key: 56 base64 characters */
+#define TRUST_REVOKED_MAX 64
+#define TRUST_KEYID_LEN 17 /* a key id as minisign prints it: up to 16 hex digits */
 
 enum level { LEVEL_NORMAL = 0, LEVEL_PRIORITY = 1, LEVEL_EMERGENCY = 2 };
 const char *level_name(enum level l);      /* "normal" ... */
@@ -103,6 +105,9 @@ struct station {
 	 * checked to parse; none = pushed bundles are refused */
 	char trust_keys[TRUST_KEYS_MAX][TRUST_KEY_LEN];
 	size_t ntrust_keys;
+	/* key ids no longer trusted, even when still in trust_keys (issue 14) */
+	char trust_revoked[TRUST_REVOKED_MAX][TRUST_KEYID_LEN];
+	size_t ntrust_revoked;
 	int trust_line;
 	int bundle_wait_s; /* how long a bundle with files still missing may wait in the spool */
 	/* issue 15: the report's administrative form (`report = { ... }`);

@@ -151,6 +151,13 @@ static void on_subscribe(struct mosquitto *m, void *obj, int mid, int n, const i
 		l->cb.subscribed(l->ctx);
 }
 
+static void on_publish(struct mosquitto *m, void *obj, int mid)
+{
+	struct mqttlink *l = obj;
+	if (l->cb.published)
+		l->cb.published(l->ctx);
+}
+
 static SSL_CTX *make_ssl(const struct mqttlink_conf *c, char *err, size_t errn)
 {
 	SSL_CTX *s = SSL_CTX_new(TLS_client_method());
@@ -252,7 +259,7 @@ static void go_down(struct mqttlink *l, const char *why)
 		l->backoff_ms = (int64_t)l->c.retry_max * 1000;
 	if (why && why[0] && why != l->why)
 		str_copy(l->why, why, sizeof(l->why));
-	if (was_up && l->cb.disconnected)
+	if ((was_up || l->c.one_shot) && l->cb.disconnected)
 		l->cb.disconnected(l->ctx, l->why);
 	else if (!was_up && strcmp(l->why, l->warned)) {
 		/* a new reason is worth a warning (a wrong password, CA or
@@ -307,6 +314,7 @@ static void start_connect(struct mqttlink *l)
 	mosquitto_connect_callback_set(l->m, on_connect);
 	mosquitto_message_callback_set(l->m, on_message);
 	mosquitto_subscribe_callback_set(l->m, on_subscribe);
+	mosquitto_publish_callback_set(l->m, on_publish);
 	int rc = MOSQ_ERR_SUCCESS;
 	if (l->c.username[0])
 		rc = mosquitto_username_pw_set(l->m, l->c.username, l->c.password[0] ? l->c.password : NULL);

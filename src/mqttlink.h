@@ -26,6 +26,7 @@ struct mqttlink_conf {
 	int retry_max;         /* back-off ceiling, seconds */
 	char will_topic[256];  /* "" = no will */
 	char will_payload[64];
+	int one_shot;          /* a failed attempt to connect is reported (disconnected), not retried quietly */
 };
 
 /* Parse "mqtt://HOST:PORT" / "mqtts://HOST:PORT" (IPv6 as [ADDR]:PORT;
@@ -47,6 +48,7 @@ struct mqttlink_cb {
 	void (*disconnected)(void *ctx, const char *why);
 	void (*message)(void *ctx, const struct mqttlink_msg *m);
 	void (*subscribed)(void *ctx);                 /* a SUBACK arrived */
+	void (*published)(void *ctx);                  /* a PUBACK arrived (QoS 1) */
 };
 
 struct mqttlink;

@@ -765,3 +765,44 @@ int player_device_supports(const char *device, long rate, int channels)
 	snd_pcm_close(pcm);
 	return r;
 }
+
+int audio_tag_title(const char *path, char *out, size_t n)
+{
+	long rate;
+	int channels, layer = 0;
+	char err[256];
+	mpg123_id3v1 *v1 = NULL;
+	mpg123_id3v2 *v2 = NULL;
+	out[0] = '\0';
+	mpg123_handle *mh = dec_open(path, &rate, &channels, &layer, err, sizeof(err));
+	if (!mh)
+		return 0;
+	if ((mpg123_meta_check(mh) & MPG123_ID3) && mpg123_id3(mh, &v1, &v2) == MPG123_OK) {
+		if (v2 && v2->title && v2->title->fill > 1 && v2->title->p) {
+			snprintf(out, n, "%s", v2->title->p);
+			if (strlen(v2->title->p) >= n) { /* cut: not in the middle of a character */
+				size_t l = strlen(out);
+				while (l && ((unsigned char)out[l - 1] & 0xC0) == 0x80)
+					l--;
+				if (l && (unsigned char)out[l - 1] >= 0xC0)
+					l--;
+				out[l] = '\0';
+			}
+		} else if (v1) {
+			size_t k = 0;
+			for (; k < sizeof(v1->title) && v1->title[k] && k + 1 < n; k++)
+				out[k] = v1->title[k] & 0x80 ? '?' : v1->title[k]; /* Latin-1: not UTF-8 */
+			out[k] = '\0';
+		}
+	}
+	mpg123_close(mh);
+	mpg123_delete(mh);
+	/* Trim, and no control characters (a title is one line of a catalog). */
+	for (char *p = out; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = ' ';
+	size_t l = strlen(out);
+	while (l && out[l - 1] == ' ')
+		out[--l] = '\0';
+	return out[0] != '\0';
+}

@@ -71,6 +71,10 @@ struct audio_info {
 };
 int audio_scan(const char *path, struct audio_info *info, char *err, size_t errn);
 
+/* The file's title tag (ID3v2 TIT2, else ID3v1), as UTF-8 without control
+ * characters, in out: 1, or 0 when it has none (or is not MPEG audio). */
+int audio_tag_title(const char *path, char *out, size_t n);
+
 /* Can ALSA device play this rate and channel count as they are (1), only
  * with conversion (0), or could the device not be asked (-1, e.g. busy)? */
 int player_device_supports(const char *device, long rate, int channels);

@@ -20,6 +20,10 @@
 #include "kv.h"
 #include "util.h"
 
+#ifndef LOAXA_DOCDIR
+#define LOAXA_DOCDIR "/usr/local/share/doc/loaxa"
+#endif
+
 /* A file seen created or modified and not closed since counts as being
  * written for at most this long without another event (a writer stalled
  * for longer, or a hard link that never sends a close). */
@@ -215,9 +219,10 @@ static void reject_odd(struct spool *sp, int dfd, const char *name, const char *
 	char esc[4 * NAME_MAX + 8], ts[26], text[8 * NAME_MAX + 512], path[PATHBUF + 2 * NAME_MAX];
 	kv_escape(name, esc, sizeof(esc));
 	civil_tz_format(clock_now(), ts);
+	static const char push_doc[] = LOAXA_DOCDIR "/PUSH.md";
 	int n = snprintf(text, sizeof(text),
-			 _("loaxa: the spool refused the file %s at %s\nreason: %s\nIt was never read. Only plain files, copied into the spool, can be part of a bundle (see docs/PUSH.md).\n"),
-			 esc, ts, _(why));
+			 _("loaxa: the spool refused the file %s at %s\nreason: %s\nIt was never read. Only plain files, copied into the spool, can be part of a bundle (see %s).\n"),
+			 esc, ts, _(why), push_doc);
 	snprintf(path, sizeof(path), "%s/rejected/%s.why", sp->dir, name);
 	if (write_file_atomic(path, text, (size_t)n) < 0)
 		log_warn(_("spool: cannot write %s"), path);

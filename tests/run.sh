@@ -60,11 +60,13 @@ run_unit() {
 }
 
 run_it() {
-	local s out rc n_ok n_bad
+	local s out rc n_ok n_bad t0 secs
 	for s in tests/it/*.sh; do
 		[ -f "$s" ] || continue
+		t0=$SECONDS
 		out=$(timeout 240 bash "$s" 2>&1)
 		rc=$?
+		secs=$((SECONDS - t0))
 		n_ok=$(printf '%s\n' "$out" | grep -c '^ok ')
 		n_bad=$(printf '%s\n' "$out" | grep -c '^not ok ')
 		if [ $rc -ne 0 ] && [ "$n_bad" -eq 0 ]; then n_bad=1; fi
@@ -72,9 +74,9 @@ run_it() {
 		if [ $rc -ne 0 ] || [ "$n_bad" -ne 0 ]; then
 			printf '%s\n' "$out"
 			failed_names+=("$(basename "$s")")
-			echo "FAIL $(basename "$s") (exit $rc)"
+			echo "FAIL $(basename "$s") (exit $rc) ${secs}s"
 		else
-			echo "ok   $(basename "$s") ($n_ok)"
+			echo "ok   $(basename "$s") ($n_ok) ${secs}s"
 		fi
 	done
 }

@@ -58,6 +58,10 @@ expected=$(printf '%s\n%s\n' "$expected" "/usr/lib/loaxa/loaxa-fleet.so 644
 /usr/share/doc/loaxa/examples/fleet/mosquitto-district.conf 644
 /usr/share/doc/loaxa/examples/fleet/station-fleet.conf 644
 /usr/share/man/man8/loaxa-collector.8 644" | LC_ALL=C sort)
+# issue 14: the department's MQTT helper, and the documentation that
+# messages and .why files refer to
+expected=$( { printf '%s\n/usr/lib/loaxa/loaxa-publish 755\n' "$expected"
+	for d in docs/*.md; do echo "/usr/share/doc/loaxa/${d#docs/} 644"; done; } | LC_ALL=C sort)
 got=$(cd "$root" && find . -type f -printf '/%P %m\n' | LC_ALL=C sort)
 check "exactly the expected files, with their modes" "[ \"\$got\" = \"\$expected\" ]" \
 	"$(diff <(echo "$expected") <(echo "$got"))"
@@ -85,6 +89,14 @@ check "station file: loaxad --check finds no problem in it" \
 	"! printf '%s\n' \"\$out\" | grep -q 'in the station file\|loaxa.conf:'" "$out"
 check "examples: schedule.conf is the sample, loaxa.conf the station file" \
 	"cmp -s config/schedule.conf '$root/usr/share/doc/loaxa/examples/schedule.conf' && cmp -s '$conf' '$root/usr/share/doc/loaxa/examples/loaxa.conf'"
+# Every document a message, a .why file or a man page names is installed.
+named=$(grep -ho '[A-Z][A-Z]*\.md' src/*.c docs/man/*.[158] docs/man/vi/*.[158] | sort -u)
+missing=
+for d in $named; do [ -f "$root/usr/share/doc/loaxa/$d" ] || missing="$missing $d"; done
+check "every document named by the programs' messages and the man pages is installed (${named//$'\n'/ })" \
+	"[ -n \"\$named\" ] && [ -z '$missing' ] && cmp -s docs/PUSH.md '$root/usr/share/doc/loaxa/PUSH.md'" "missing:$missing"
+out=$(strings "$BUILD/loaxad" | grep -o '/[a-z/]*/share/doc/loaxa/PUSH.md' | sort -u)
+check "loaxad's .why files point to PUSH.md in the documentation folder" "[ -n \"\$out\" ]" "$out"
 for m in docs/man/*.[158]; do
 	s=${m##*.}
 	check "man page $(basename "$m") installed in man$s" "cmp -s '$m' '$root/usr/share/man/man$s/$(basename "$m")'"

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "bundle.h"
+#include "bundle_cli.h"
 #include "civil.h"
 #include "config.h"
 #include "library.h"
@@ -258,6 +259,32 @@ static void test_trust_section(void **state)
 		if (!has(&e, bad[i].want))
 			fail_msg("case %zu: no \"%s\"", i, bad[i].want);
 	}
+	errlist_free(&e);
+}
+
+/* issue 14: trust.revoked, by key id (any case, leading zeros as minisign
+ * drops them) or by the key itself; a bundle it signed is refused. */
+static void test_trust_revoked(void **state)
+{
+	(void)state;
+	char text[2048];
+	struct station s2;
+	struct errlist e = {0};
+	snprintf(text, sizeof(text),
+		 "station = { id = \"t\"; commune_code = \"1\"; name = \"x\"; };\n"
+		 "trust = { keys = [\"%s\"]; revoked = [\"%s\", \"00ab\", \"%s\"]; };\n", pubkey, keyid, pubkey);
+	put("t.conf", text);
+	assert_int_equal(config_load_station(P("t.conf"), &s2, &e), 0);
+	assert_int_equal(s2.ntrust_revoked, 3);
+	assert_string_equal(s2.trust_revoked[0], keyid);
+	assert_string_equal(s2.trust_revoked[1], "AB");
+	assert_string_equal(s2.trust_revoked[2], keyid);
+	assert_true(bundle_key_revoked(&s2, keyid));
+	assert_false(bundle_key_revoked(&s2, "1234"));
+	put("t.conf", "station = { id = \"t\"; commune_code = \"1\"; name = \"x\"; };\n"
+		      "trust = { revoked = [\"not-an-id\"]; };\n");
+	assert_int_equal(config_load_station(P("t.conf"), &s2, &e), -1);
+	assert_true(has(&e, ":2: trust: revoked: give key ids as minisign prints them"));
 	errlist_free(&e);
 }
 
@@ -508,6 +535,139 @@ static void test_install_refusals(void **state)
 
 /* ---- spool side ---- */
 
+/* A good signature by a revoked key: refused with the plain reason,
+ * nothing installed; the same bundle passes once the revocation is gone. */
+static void test_install_revoked(void **state)
+{
+	(void)state;
+	reset_station_files();
+	load_station(1);
+	put("sched.conf", "serial = 1;\nslots = ();\n");
+	put("r.conf", "serial = 8;\ndistrict = \"d1\";\nslots = ();\n");
+	sign("r.conf");
+	str_copy(st.trust_revoked[0], keyid, sizeof(st.trust_revoked[0]));
+	st.ntrust_revoked = 1;
+	struct bundle_result res;
+	struct errlist e = {0};
+	assert_int_equal(install("r.conf", "r.conf.minisig", 1, 1, 1, &res, &e), BUNDLE_REJECTED);
+	assert_true(has(&e, "which this station has revoked (trust.revoked in"));
+	assert_string_equal(res.signer, keyid);
+	errlist_free(&e);
+	st.ntrust_revoked = 0;
+	assert_int_equal(install("r.conf", "r.conf.minisig", 1, 1, 1, &res, &e), BUNDLE_OK);
+	errlist_free(&e);
+}
+
+/* bundle make's writer: serial, binding and files replaced, the rest
+ * kept; what it writes parses back to the same values. */
+static void test_write_bundle(void **state)
+{
+	(void)state;
+	static const char src[] = "# a comment\nserial = 3;\ndistrict = \"old\";\n"
+				  "campaigns = ( { id = \"c\"; title = \"Phòng, chống sốt xuất huyết\"; bulletins = [\"x\"]; target = 2; } );\nslots = ();\n"
+				  "files = ( { bulletin = \"old\"; file = \"old.mp3\"; sha256 = \"00\"; } );\n";
+	struct bundle_file f[2] = {0};
+	str_copy(f[0].bulletin, "x", sizeof(f[0].bulletin));
+	str_copy(f[0].file, "x.mp3", sizeof(f[0].file));
+	memset(f[0].sha256, 'a', 64);
+	f[0].size = 12345;
+	str_copy(f[0].title, "Diệt \"lăng quăng\"", sizeof(f[0].title));
+	str_copy(f[0].campaign, "c", sizeof(f[0].campaign));
+	str_copy(f[1].bulletin, "y", sizeof(f[1].bulletin));
+	str_copy(f[1].file, "y.mp2", sizeof(f[1].file));
+	memset(f[1].sha256, 'b', 64);
+	f[1].size = 3000000000LL;
+	str_copy(f[1].title, "y", sizeof(f[1].title));
+	char st2[2][ID_MAX] = {"xa-a", "xa-b"};
+	char *out = NULL;
+	size_t n = 0;
+	struct errlist e = {0};
+	assert_int_equal(config_write_bundle("s.conf", src, sizeof(src) - 1, "# header\n", 2030011501LL, "d1",
+					     st2, 2, f, 2, &out, &n, &e), 0);
+	assert_int_equal(strncmp(out, "# header\nserial = 2030011501;\ndistrict = \"d1\";\nstations = [ \"xa-a\", \"xa-b\" ];\n", 77), 0);
+	struct schedule s;
+	int pr = config_parse_schedule("out.conf", out, n, &s, &e);
+	if (pr)
+		fprintf(stderr, "%s", out);
+	dump(&e);
+	assert_int_equal(pr, 0);
+	assert_int_equal(s.serial, 2030011501LL);
+	assert_string_equal(s.district, "d1");
+	assert_int_equal(s.nstations, 2);
+	assert_string_equal(s.campaigns[0].title, "Phòng, chống sốt xuất huyết");
+	schedule_free(&s);
+	struct bundle_file *back = NULL;
+	size_t nb = 0;
+	assert_int_equal(config_parse_bundle_files("out.conf", out, n, &back, &nb, &e), 0);
+	assert_int_equal(nb, 2);
+	assert_string_equal(back[0].title, "Diệt \"lăng quăng\"");
+	assert_int_equal(back[0].size, 12345);
+	assert_int_equal(back[1].size, 3000000000LL);
+	assert_string_equal(back[1].campaign, "");
+	assert_memory_equal(back[1].sha256, f[1].sha256, 65);
+	free(back);
+	free(out);
+	errlist_free(&e);
+}
+
+/* The fleet downlink message (the contract of issue 14). */
+static void test_bundle_message(void **state)
+{
+	(void)state;
+	char *m = NULL;
+	size_t n = 0;
+	assert_int_equal(bundle_message("push-7.conf", 7, "serial = 7;\n", 12, "SIG\n", 4, &m, &n), 0);
+	static const char want[] = "loaxa-bundle 1 name=push-7.conf serial=7 conf=12 sig=4\nserial = 7;\nSIG\n";
+	assert_int_equal(n, sizeof(want) - 1);
+	assert_memory_equal(m, want, n);
+	free(m);
+	static const char *const bad[] = {"push.txt", ".push.conf", "a/b.conf", ".conf", ""};
+	for (size_t i = 0; i < ARRAY_LEN(bad); i++) {
+		assert_int_equal(bundle_message(bad[i], 1, "x", 1, "y", 1, &m, &n), -1);
+		assert_null(m);
+	}
+	char *big = xcalloc(BUNDLE_MSG_MAX, 1);
+	assert_int_equal(bundle_message("p.conf", 1, big, BUNDLE_MSG_MAX - 100, big, 100, &m, &n), -1);
+	free(big);
+}
+
+/* schedule check's look at a files section: every entry, every problem,
+ * good entries kept (config_load_bundle_files_all, bundle_check_files). */
+static void test_check_files(void **state)
+{
+	(void)state;
+	reset_station_files();
+	load_station(0);
+	put("b/a.mp3", "not audio at all");
+	char sum[65], text[2048];
+	assert_int_equal(sha256_file(P("b/a.mp3"), sum), 0);
+	snprintf(text, sizeof(text),
+		 "serial = 2;\nslots = ();\nfiles = (\n"
+		 " { bulletin = \"a\"; file = \"a.mp3\"; sha256 = \"%s\"; size = 16; },\n"
+		 " { bulletin = \"b\"; file = \"../b.mp3\"; sha256 = \"%s\"; },\n"
+		 " { bulletin = \"c\"; file = \"c.mp3\"; sha256 = \"%s\"; },\n"
+		 " { bulletin = \"d\"; file = \"a.mp3\"; sha256 = \"%s\"; size = 3; }\n);\n",
+		 sum, sum, sum, sum);
+	put("b/p.conf", text);
+	struct bundle_file *f = NULL;
+	size_t n = 0, nadd = 0;
+	struct errlist e = {0}, w = {0};
+	assert_int_equal(config_load_bundle_files_all(P("b/p.conf"), &f, &n, &e), 1);
+	assert_int_equal(n, 4); /* the bad ones kept, flagged */
+	assert_true(f[1].bad);
+	assert_true(has(&e, "p.conf:5: files: file \"../b.mp3\" must be a plain file name"));
+	assert_true(has(&e, "p.conf:7: files: file a.mp3 is listed twice"));
+	struct bulletin add[4];
+	size_t bad = bundle_check_files(&st, "p.conf", f, n, P("b"), NULL, 1900000000, add, &nadd, &e, &w);
+	assert_int_equal(bad, 4);
+	assert_int_equal(nadd, 0);
+	assert_true(has(&e, "p.conf:6: the audio file c.mp3 (bulletin c) is not beside the schedule"));
+	assert_true(has(&e, "not an MP3/MP2 file (no MPEG audio frames): a.mp3")); /* bulletin add's check */
+	free(f);
+	errlist_free(&e);
+	errlist_free(&w);
+}
+
 static void test_spool_reject_and_remove(void **state)
 {
 	(void)state;
@@ -657,6 +817,11 @@ int main(void)
 		cmocka_unit_test(test_files_section),
 		cmocka_unit_test(test_files_section_errors),
 		cmocka_unit_test(test_trust_section),
+		cmocka_unit_test(test_trust_revoked),
+		cmocka_unit_test(test_install_revoked),
+		cmocka_unit_test(test_write_bundle),
+		cmocka_unit_test(test_check_files),
+		cmocka_unit_test(test_bundle_message),
 		cmocka_unit_test(test_install_signed_no_new_audio),
 		cmocka_unit_test(test_install_refusals),
 		cmocka_unit_test(test_spool_reject_and_remove),

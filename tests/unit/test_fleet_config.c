@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,9 +67,9 @@ static void test_station_fleet_ok(void **state)
 	assert_string_equal(st.fleet.broker, "mqtts://mqtt.example.vn:8883");
 	assert_int_equal(st.fleet.keepalive, 120);
 	assert_int_equal(st.fleet.retry_max, 300);
-	char want[256];
+	char want[PATH_MAX + 16];
 	snprintf(want, sizeof(want), "%s/fleet.pw", dir);
-	char real[256];
+	char real[PATH_MAX];
 	assert_non_null(realpath(dir, real));
 	snprintf(want, sizeof(want), "%s/fleet.pw", real);
 	assert_string_equal(st.fleet.password_file, want);
