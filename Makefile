@@ -52,12 +52,19 @@ Q := @
 endif
 
 MAINS := loaxad loaxactl
-# loaxa-web (issue 17; docs/WEB.md): the web page; only it links libmicrohttpd.
+# loaxa-web (issue 17; docs/WEB.md): the web page; only it uses libmicrohttpd,
+# and loads it (dlopen) only while someone is connected.
 MAINS += loaxa-web
-$(BUILD)/loaxa-web: LIBS += $(shell $(PKG_CONFIG) --libs libmicrohttpd)
 # Only the libraries it calls: every one mapped costs resident memory.
 $(BUILD)/loaxa-web: ALL_LDFLAGS += -Wl,--as-needed
 $(BUILD)/obj/loaxa-web.o: ALL_CFLAGS += $(shell $(PKG_CONFIG) --cflags libmicrohttpd) -DLOAXA_BINDIR='"$(BINDIR)"'
+# loaxa-fetch (issue 14; docs/FLEET.md): fetches a bundle's audio; only it
+# links libcurl, loaxad never maps it.
+MAINS += loaxa-fetch
+CURL_PKG := libcurl
+$(BUILD)/loaxa-fetch: LIBS += $(shell $(PKG_CONFIG) --libs $(CURL_PKG)) $(OPENSSL_LIBS)
+$(BUILD)/loaxa-fetch: ALL_LDFLAGS += -Wl,--as-needed
+$(BUILD)/obj/loaxa-fetch.o: ALL_CFLAGS += $(shell $(PKG_CONFIG) --cflags $(CURL_PKG))
 # The MQTT session (libmosquitto and so OpenSSL): loaxad loads it as a
 # plugin only when its station file has a fleet section (src/fleet_dl.c).
 FLEET_LINK_SRC := src/fleet.c src/mqttlink.c
@@ -421,8 +428,7 @@ $(BUILD)/loaxa-publish: $(BUILD)/obj/loaxa-publish.o $(BUILD)/obj/mqttlink.o $(B
 $(BUILD)/loaxad: $(BUILD)/obj/loaxad.o $(BUILD)/obj/fleet_dl.o $(BUILD)/libloaxa.a src/loaxad.dynlist $(BUILD)/loaxa-fleet.so
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(ALL_LDFLAGS) -Wl,--dynamic-list=src/loaxad.dynlist -o $@ $(filter %.o %.a,$^) $(LIBS)
-$(BUILD)/obj/fleet_dl.o: ALL_CFLAGS += -DLOAXA_PLUGINDIR='"$(PLUGINDIR)"'
-$(BUILD)/obj/bundle_cli.o: ALL_CFLAGS += -DLOAXA_PLUGINDIR='"$(PLUGINDIR)"'
+$(BUILD)/obj/fleet_dl.o $(BUILD)/obj/loaxad.o $(BUILD)/obj/bundle_cli.o: ALL_CFLAGS += -DLOAXA_PLUGINDIR='"$(PLUGINDIR)"'
 FLEET_PLUGIN_OBJ := $(patsubst %,$(BUILD)/pic/%.o,fleet mqttlink fleetlog fleetproto)
 $(BUILD)/pic/%.o: src/%.c
 	@mkdir -p $(@D)
@@ -435,10 +441,11 @@ $(BUILD)/loaxa-fleet.so: $(FLEET_PLUGIN_OBJ)
 
 .PHONY: install-fleet uninstall-fleet
 install: install-fleet
-install-fleet: $(BUILD)/loaxa-collector $(BUILD)/loaxa-fleet.so $(BUILD)/loaxa-publish
+install-fleet: $(BUILD)/loaxa-collector $(BUILD)/loaxa-fleet.so $(BUILD)/loaxa-fetch $(BUILD)/loaxa-publish
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(UNITDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(DOCDIR)/examples/fleet \
 		$(DESTDIR)$(PLUGINDIR)
 	install -m 0644 $(BUILD)/loaxa-fleet.so $(DESTDIR)$(PLUGINDIR)/loaxa-fleet.so
+	install -m 0755 $(BUILD)/loaxa-fetch $(DESTDIR)$(PLUGINDIR)/loaxa-fetch
 	install -m 0755 $(BUILD)/loaxa-collector $(DESTDIR)$(SBINDIR)/loaxa-collector
 	install -m 0755 $(BUILD)/loaxa-publish $(DESTDIR)$(PLUGINDIR)/loaxa-publish
 	sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
@@ -448,7 +455,8 @@ install-fleet: $(BUILD)/loaxa-collector $(BUILD)/loaxa-fleet.so $(BUILD)/loaxa-p
 	install -m 0644 config/fleet/* $(DESTDIR)$(DOCDIR)/examples/fleet/
 uninstall: uninstall-fleet
 uninstall-fleet:
-	rm -f $(DESTDIR)$(PLUGINDIR)/loaxa-fleet.so $(DESTDIR)$(PLUGINDIR)/loaxa-publish
+	rm -f $(DESTDIR)$(PLUGINDIR)/loaxa-fleet.so $(DESTDIR)$(PLUGINDIR)/loaxa-fetch \
+		$(DESTDIR)$(PLUGINDIR)/loaxa-publish
 	rmdir $(DESTDIR)$(PLUGINDIR) 2>/dev/null || true
 	rm -f $(DESTDIR)$(SBINDIR)/loaxa-collector $(DESTDIR)$(UNITDIR)/loaxa-collector.service \
 		$(DESTDIR)$(MANDIR)/man8/loaxa-collector.8

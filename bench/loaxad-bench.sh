@@ -4,7 +4,8 @@
 # `loaxactl play`. Printed beside their goals:
 #  - instructions of that broadcast (callgrind: a daemon run with the play
 #    minus the same run without it) over `mpg123 -q -s` of the same file;
-#  - the daemon's peak RSS (VmHWM) once the broadcast is over;
+#  - the daemon's peak RSS (VmHWM) once the broadcast is over, and where
+#    its resident pages are while it plays (bench/smaps.awk);
 #  - and the peers a commune could run instead, where installed: cron +
 #    mpg123 (mpg123's peak RSS per broadcast, cron's resident size), MPD
 #    with a null output. A peer that is not installed is said so.
@@ -54,14 +55,25 @@ collected() {
 }
 
 
+# A copy's files are new (ctime), and loaxad trusts the helper's hash of a
+# file only once it is a second old (docs/DESIGN.md); a station's bulletins
+# are older than that, so wait, or the broadcast would hash the file again.
+# For the same reason the broadcast is asked for once the helper's hashes
+# are in (its debug line: the daemons run with -v).
+settle() {
+	sleep 1.1
+}
+
 callgrind_run() {
 	local name=$1 play=$2
 	rm -rf "$T/$name" && cp -a "$T/st" "$T/$name"
+	settle
 	valgrind --tool=callgrind --callgrind-out-file="$T/$name.cg" --log-file="$T/$name.vg" \
-		"$BUILD/loaxad" -c "$T/$name/loaxa.conf" -f >"$T/$name.log" 2>&1 &
+		"$BUILD/loaxad" -c "$T/$name/loaxa.conf" -f -v >"$T/$name.log" 2>&1 &
 	local pid=$!
 	PIDS+=("$pid")
 	wait_for "$T/$name.log" "station it-station ready" 120 || return 1
+	wait_for "$T/$name.log" "library files hashed off the loop" 120 || return 1
 	if [ "$play" = 1 ]; then
 		"$BUILD/loaxactl" -c "$T/$name/loaxa.conf" play tin >/dev/null || return 1
 		wait_for "$T/$name/journal" " end occ=.*outcome=aired" 300 || return 1
@@ -84,15 +96,22 @@ fi
 
 # peak RSS, natively
 rm -rf "$T/rss" && cp -a "$T/st" "$T/rss"
-"$BUILD/loaxad" -c "$T/rss/loaxa.conf" -f >"$T/rss.log" 2>&1 &
+settle
+"$BUILD/loaxad" -c "$T/rss/loaxa.conf" -f -v >"$T/rss.log" 2>&1 &
 dpid=$!
 PIDS+=("$dpid")
 wait_for "$T/rss.log" "station it-station ready" 30 || exit 1
+wait_for "$T/rss.log" "library files hashed off the loop" 30 || exit 1
 hwm() { awk '/^VmHWM/ { print $2 }' "/proc/$1/status"; }
 rss() { awk '/^VmRSS/ { print $2 }' "/proc/$1/status"; }
 idle_hwm=$(hwm "$dpid")
 "$BUILD/loaxactl" -c "$T/rss/loaxa.conf" play tin >/dev/null
+# where the memory is while playing (the broadcast lasts 60 s)
+sleep 2
+cp "/proc/$dpid/smaps" "$T/play.smaps"
 wait_for "$T/rss/journal" " end occ=.*outcome=aired" 120 || exit 1
+grep -q "unchanged since it last hashed right" "$T/rss.log" ||
+	echo "  (the broadcast hashed its file in the loop: $(grep -o 'hashed in the loop.*' "$T/rss.log" | head -1))"
 play_hwm=$(hwm "$dpid")
 after_rss=$(rss "$dpid")
 stop "$dpid"
@@ -108,6 +127,8 @@ awk -v w="$with" -v wo="$without" -v r="$ref" -v p="$player" -v ih="$idle_hwm" -
 	printf "  peak RSS (VmHWM) after the broadcast: %d KiB = %.2f MiB (goal <= 4 MiB) %s; before it %.2f MiB, resident after %.2f MiB\n",
 		ph, ph / 1024, ph <= 4096 ? "ok" : "MISSED", ih / 1024, ar / 1024
 }'
+echo "  while playing (/proc/PID/smaps, 2 s into the broadcast):"
+awk -f bench/smaps.awk "$T/play.smaps"
 
 # ---- peers ----
 echo "peers, the same file to ALSA null (peak RSS per broadcast; resident daemons):"

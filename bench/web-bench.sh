@@ -2,7 +2,9 @@
 # loaxa-web's costs (issue 17): resident memory when idle, wake-ups per
 # minute with nobody connected (context switches of the process over
 # LOAXA_WEB_IDLE_S seconds, default 60), the size of each page after a
-# login, one login's Argon2id time, and memory after serving the pages.
+# login, one login's Argon2id time, and memory after serving the pages;
+# where the idle resident pages are (bench/smaps.awk); memory and
+# wake-ups once at rest again (libmicrohttpd unloaded, 30 s after a visit).
 # Printed figures; goals: <= 4 MiB idle, 0 wake-ups, pages <= 100 KB.
 set -u
 cd "$(dirname "$0")/.."
@@ -27,6 +29,7 @@ pid=$WPID
 ctx() { awk '/^voluntary_ctxt_switches|^nonvoluntary_ctxt_switches/ { s += $2 } END { print s }' /proc/$pid/status; }
 rss() { awk '/^VmRSS/ { print $2 }' /proc/$pid/status; }
 echo "loaxa-web idle RSS after start:        $(rss) KiB"
+awk -f bench/smaps.awk "/proc/$pid/smaps"
 c0=$(ctx)
 sleep "$idle"
 c1=$(ctx)
@@ -46,3 +49,11 @@ done
 echo "largest page: $lname, $largest bytes ($((largest / 1024)) KiB)"
 sleep 1
 echo "loaxa-web RSS after a login and every page: $(rss) KiB"
+# 30 s after the last connection it unloads libmicrohttpd (one wake-up)
+sleep 32
+echo "loaxa-web RSS at rest again, 32 s later: $(rss) KiB"
+awk -f bench/smaps.awk "/proc/$pid/smaps"
+c0=$(ctx)
+sleep 10
+c1=$(ctx)
+echo "loaxa-web wake-ups at rest again: $((c1 - c0)) in 10 s"

@@ -23,9 +23,10 @@ const char *outcome_name(enum outcome o)
 
 int outcome_parse(const char *s)
 {
+	/* the first letters differ: one strcmp, not five */
 	for (int i = 0; s && i < OUT__N; i++)
-		if (!strcmp(s, outcome_names[i]))
-			return i;
+		if (s[0] == outcome_names[i][0])
+			return strcmp(s, outcome_names[i]) ? -1 : i;
 	return -1;
 }
 
@@ -37,6 +38,7 @@ struct asrun {
 	struct broadcast slot[ASRUN_OPEN_MAX];
 	int order[ASRUN_OPEN_MAX]; /* slots of the open starts, oldest first */
 	size_t nopen;
+	struct civil_day_cache dc; /* of the due times */
 };
 
 struct asrun *asrun_new(asrun_cb cb, void *ctx)
@@ -62,10 +64,10 @@ static void copy_field(char *dst, size_t n, const struct record *r, enum record_
 }
 
 /* An ISO time value into t and offset; left as is (0 = empty) if bad. */
-static void time_value(const char *v, int64_t *t, int *off)
+static void time_value(const char *v, int64_t *t, int *off, struct civil_day_cache *dc)
 {
 	int64_t x;
-	if (civil_parse_iso(v, &x) < 0)
+	if (civil_parse_iso_cached(v, &x, dc) < 0)
 		return;
 	*t = x;
 	const char *z = v + 19;
@@ -81,52 +83,60 @@ static void seconds_value(const char *v, double *out)
 {
 	static const double p10[] = {1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9,
 				     1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
-	uint64_t n = 0;
-	int digits = 0, frac = 0, dot = 0;
+	uint64_t n = 0; /* wraps past 19 digits, but then it is not used */
 	const char *p = v;
-	for (;; p++) {
-		unsigned d = (unsigned)(unsigned char)*p - '0';
-		if (d < 10) {
-			n = n * 10 + d;
-			frac += dot;
-			if (++digits > 15)
-				break;
-		} else if (*p == '.' && !dot && digits) {
-			dot = 1;
-		} else {
-			break;
-		}
+	unsigned d;
+	while ((d = (unsigned)(unsigned char)*p - '0') < 10)
+		n = n * 10 + d, p++;
+	size_t ip = (size_t)(p - v), frac = 0;
+	if (ip && *p == '.') {
+		const char *q = ++p;
+		while ((d = (unsigned)(unsigned char)*p - '0') < 10)
+			n = n * 10 + d, p++;
+		frac = (size_t)(p - q);
+		if (!frac)
+			p = v; /* "5.": strtod's */
 	}
-	if (*p == '\0' && digits && digits <= 15 && p[-1] != '.') {
-		double d = (double)n / p10[frac];
-		if (d < 1e9)
-			*out = d;
+	if (ip && *p == '\0' && ip + frac <= 15) {
+		double x = (double)n / p10[frac];
+		if (x < 1e9)
+			*out = x;
 		return;
 	}
 	char *end;
 	if (!*v)
 		return;
-	double d = strtod(v, &end);
-	if (*end == '\0' && d >= 0 && d < 1e9)
-		*out = d;
+	double x = strtod(v, &end);
+	if (*end == '\0' && x >= 0 && x < 1e9)
+		*out = x;
 }
 
 /* Fill b's broadcast fields from whatever r carries: one pass over the
  * fields, switching on their ids (roll-ups feed millions of records
  * through here). */
-static void take(struct broadcast *b, const struct record *r)
+/* str_copy of a field, whose length the parse measured. */
+#define COPY(dst, f) copy_len(dst, sizeof(dst), f)
+static void copy_len(char *dst, size_t n, const struct record_field *f)
+{
+	size_t c = f->len < n - 1 ? f->len : n - 1;
+	memcpy(dst, f->val, c);
+	dst[c] = '\0';
+}
+
+static void take(struct broadcast *b, const struct record *r, struct civil_day_cache *dc)
 {
 	for (size_t i = 0; i < r->nf; i++) {
-		const char *v = r->f[i].val;
-		switch (r->f[i].id) {
-		case RK_OCC: str_copy(b->occurrence, v, sizeof(b->occurrence)); break;
-		case RK_DUE: time_value(v, &b->due, &b->due_off); break;
-		case RK_DETAIL: str_copy(b->detail, v, sizeof(b->detail)); break;
-		case RK_BULLETIN: str_copy(b->bulletin, v, sizeof(b->bulletin)); break;
-		case RK_CAMPAIGN: str_copy(b->campaign, v, sizeof(b->campaign)); break;
-		case RK_ZONES: str_copy(b->zones, v, sizeof(b->zones)); break;
-		case RK_LEVEL: str_copy(b->level, v, sizeof(b->level)); break;
-		case RK_SERIAL: str_copy(b->serial, v, sizeof(b->serial)); break;
+		const struct record_field *f = &r->f[i];
+		const char *v = f->val;
+		switch (f->id) {
+		case RK_OCC: COPY(b->occurrence, f); break;
+		case RK_DUE: time_value(v, &b->due, &b->due_off, dc); break;
+		case RK_DETAIL: COPY(b->detail, f); break;
+		case RK_BULLETIN: COPY(b->bulletin, f); break;
+		case RK_CAMPAIGN: COPY(b->campaign, f); break;
+		case RK_ZONES: COPY(b->zones, f); break;
+		case RK_LEVEL: COPY(b->level, f); break;
+		case RK_SERIAL: COPY(b->serial, f); break;
 		case RK_EXPECTED: seconds_value(v, &b->seconds_expected); break;
 		case RK_PLAYED: seconds_value(v, &b->seconds_played); break;
 		case RK_HEARD: /* issue 19 */
@@ -215,7 +225,7 @@ void asrun_feed(struct asrun *a, const struct record *r)
 			close_unended(a, 0);
 		struct broadcast *o = &a->slot[a->order[a->nopen++]];
 		new_row(a, o);
-		take(o, r);
+		take(o, r, &a->dc);
 		o->detail[0] = '\0';
 		o->seconds_played = 0;
 		o->started = r->time;
@@ -229,7 +239,7 @@ void asrun_feed(struct asrun *a, const struct record *r)
 			b = &nb;
 			new_row(a, b);
 		}
-		take(b, r);
+		take(b, r, &a->dc);
 		int o = outcome_parse(record_get_id(r, RK_OUTCOME));
 		/* Only an explicit aired counts: a missing or unknown outcome is partial. */
 		b->outcome = o < 0 ? OUT_PARTIAL : (enum outcome)o;
@@ -246,16 +256,16 @@ void asrun_feed(struct asrun *a, const struct record *r)
 			new_row(a, b);
 			const char *sv = record_get_id(r, RK_STARTED);
 			if (sv)
-				time_value(sv, &b->started, &b->started_off);
+				time_value(sv, &b->started, &b->started_off, &a->dc);
 		}
-		take(b, r);
+		take(b, r, &a->dc);
 		b->outcome = OUT_INTERRUPTED;
 		emit(a, b);
 		break;
 	case RE_FAILED:
 	case RE_MISSED:
 		new_row(a, &nb);
-		take(&nb, r);
+		take(&nb, r, &a->dc);
 		nb.outcome = ev == RE_FAILED ? OUT_FAILED : OUT_MISSED;
 		emit(a, &nb);
 		break;

@@ -422,6 +422,73 @@ out:
 	return rc;
 }
 
+enum bundle_status bundle_precheck(const struct station *st, const char *name, const char *conf, size_t clen,
+				   const char *sig, size_t slen, long long running_serial,
+				   const char *running_sha, struct bundle_result *res,
+				   struct bundle_file **files, size_t *nfiles, struct errlist *errs)
+{
+	memset(res, 0, sizeof(*res));
+	*files = NULL;
+	*nfiles = 0;
+	str_copy(res->signer, BUNDLE_UNSIGNED, sizeof(res->signer));
+	if (clen > BUNDLE_CONF_MAX) {
+		errlist_add(errs, "%s: larger than %d bytes: not a schedule", name, BUNDLE_CONF_MAX);
+		return BUNDLE_REJECTED;
+	}
+	sha256_buf(conf, clen, res->sha256);
+	if (running_sha && running_sha[0] && !strcmp(res->sha256, running_sha))
+		return BUNDLE_SAME;
+	struct minisign_key keys[TRUST_KEYS_MAX];
+	int nk = load_keys(st, keys);
+	if (nk == 0) {
+		errlist_add(errs, "this station has no trusted key (trust.keys in %s), so it refuses pushed schedules; an operator at the station can install a local one with: loaxactl schedule install FILE --unsigned",
+			    st->file);
+		return BUNDLE_REJECTED;
+	}
+	if (slen > MINISIGN_SIGFILE_MAX) {
+		errlist_add(errs, "malformed signature file (line 1): %s.minisig is too large to be one", name);
+		return BUNDLE_REJECTED;
+	}
+	struct minisign_result mr;
+	char err[512];
+	if (minisign_verify(conf, clen, sig, slen, keys, (size_t)nk, &mr, err, sizeof(err)) < 0) {
+		errlist_add(errs, "%s", err);
+		return BUNDLE_REJECTED;
+	}
+	str_copy(res->signer, mr.keyid, sizeof(res->signer));
+	str_copy(res->comment, mr.trusted_comment, sizeof(res->comment));
+	/* the parsers want a NUL after the text */
+	char *text = xcalloc(1, clen + 1);
+	memcpy(text, conf, clen);
+	enum bundle_status rc = BUNDLE_REJECTED;
+	struct schedule sc;
+	if (config_parse_schedule(name, text, clen, &sc, errs) < 0)
+		goto out;
+	res->serial = sc.serial;
+	res->ncampaigns = sc.ncampaigns;
+	res->nslots = sc.nslots;
+	if (validate_binding(&sc, st, 1, errs)) {
+		schedule_free(&sc);
+		goto out;
+	}
+	schedule_free(&sc);
+	long long running = running_serial, inst = installed_serial(st);
+	if (inst > running)
+		running = inst;
+	if (res->serial <= running) {
+		errlist_add(errs, "serial %lld is not greater than the running serial %lld (an old schedule is never installed again; give the new one a greater serial)",
+			    res->serial, running);
+		goto out;
+	}
+	if (config_parse_bundle_files(name, text, clen, files, nfiles, errs) < 0)
+		goto out;
+	res->nfiles = *nfiles;
+	rc = BUNDLE_OK;
+out:
+	free(text);
+	return rc;
+}
+
 int bundle_signer(const struct station *st, const char *path, const char *sha256, char *signer,
 		  size_t sn, char *comment, size_t cn, char *note, size_t nn)
 {

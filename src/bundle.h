@@ -20,6 +20,8 @@
 #define BUNDLE_UNSIGNED "unsigned"
 #define BUNDLE_SERIAL_FILE "serial-high" /* in paths.state: the highest serial ever installed */
 
+struct bundle_file;
+
 enum bundle_status {
 	BUNDLE_OK,       /* installed (a dry run: would be) */
 	BUNDLE_SAME,     /* this very schedule is the one in force: nothing to do */
@@ -59,6 +61,19 @@ struct bundle_result {
 enum bundle_status bundle_install(const struct station *st, const struct bundle_request *rq,
 				  struct bundle_result *res, struct errlist *errs,
 				  struct errlist *warns);
+
+/* Issue 14: the checks a bundle message from the fleet link passes
+ * before any audio is fetched, on the schedule's and signature's bytes in
+ * memory, in the order of bundle_install: a trusted signature, the
+ * schedule parses, names this station, and its serial is greater than
+ * running_serial, the installed schedule's and serial-high. Then its
+ * files section into *files (malloc'd, free it). BUNDLE_OK, BUNDLE_SAME
+ * (this schedule is the one in force), or BUNDLE_REJECTED with the reasons
+ * in errs (the same words as bundle_install). */
+enum bundle_status bundle_precheck(const struct station *st, const char *name, const char *conf, size_t clen,
+				   const char *sig, size_t slen, long long running_serial,
+				   const char *running_sha, struct bundle_result *res,
+				   struct bundle_file **files, size_t *nfiles, struct errlist *errs);
 
 /* Who signed the schedule file at path, by its PATH.minisig and the
  * station's trusted keys: 1 and the key id in signer (and the trusted

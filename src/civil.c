@@ -58,9 +58,10 @@ static int digits(const char *s, int n, int *out)
 {
 	int v = 0;
 	for (int i = 0; i < n; i++) {
-		if (!isdigit((unsigned char)s[i]))
+		unsigned d = (unsigned)(unsigned char)s[i] - '0'; /* isdigit without the locale call */
+		if (d > 9)
 			return -1;
-		v = v * 10 + (s[i] - '0');
+		v = v * 10 + (int)d;
 	}
 	*out = v;
 	return 0;
@@ -168,11 +169,27 @@ static int d2(const char *s)
 
 int civil_parse_iso(const char *s, int64_t *t)
 {
+	return civil_parse_iso_cached(s, t, NULL);
+}
+
+int civil_parse_iso_cached(const char *s, int64_t *t, struct civil_day_cache *c)
+{
 	/* one pass, no strlen (every journal line has one or two of these);
 	 * each byte is read only once the ones before it were not NUL */
 	int32_t day;
 	int h, mi, sec;
-	if (parse_date_prefix(s, &day) || s[10] != 'T' || (h = d2(s + 11)) < 0 || s[13] != ':' ||
+	if (c && c->valid && !memcmp(s, c->date, sizeof(c->date))) {
+		day = c->day; /* the date's bytes were checked when it was cached */
+	} else {
+		if (parse_date_prefix(s, &day))
+			return -1;
+		if (c) {
+			memcpy(c->date, s, sizeof(c->date));
+			c->day = day;
+			c->valid = 1;
+		}
+	}
+	if (s[10] != 'T' || (h = d2(s + 11)) < 0 || s[13] != ':' ||
 	    (mi = d2(s + 14)) < 0 || s[16] != ':' || (sec = d2(s + 17)) < 0)
 		return -1;
 	if (h > 23 || mi > 59 || sec > 60)

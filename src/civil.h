@@ -33,6 +33,16 @@ void civil_format_hhmm(int minute, char *buf);    /* HH:MM */
 
 /* ISO 8601 parse with explicit offset ("2026-11-28T06:30:00+07:00" or "...Z"). */
 int civil_parse_iso(const char *s, int64_t *t);
+/* The same, remembering the last date's day number in c (zeroed before
+ * first use; NULL = none): a journal's times repeat their date for a day's
+ * worth of lines. With c, the ten bytes at s must be readable (a parsed
+ * record's values are: record.h). */
+struct civil_day_cache {
+	char date[10];
+	int32_t day;
+	int valid;
+};
+int civil_parse_iso_cached(const char *s, int64_t *t, struct civil_day_cache *c);
 /* Format t at a given UTC offset (seconds east). buf >= 26 bytes. */
 void civil_format_iso_offset(int64_t t, int offset, char *buf);
 

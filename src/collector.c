@@ -60,6 +60,9 @@ static void on_connected(void *ctx)
 	snprintf(pat, sizeof(pat), "loaxa/v1/%s/+/status", c->cc.district);
 	if (mqttlink_subscribe(c->link, pat, 1) < 0)
 		log_warnx(_("cannot subscribe to %s"), pat);
+	snprintf(pat, sizeof(pat), "loaxa/v1/%s/+/bundle", c->cc.district);
+	if (mqttlink_subscribe(c->link, pat, 1) < 0)
+		log_warnx(_("cannot subscribe to %s"), pat);
 	/* The broker may have lost its retained acks, and stations waiting
 	 * for one take it as "go on from here". */
 	fleetstore_each(c->store, publish_ack, c);
@@ -92,6 +95,8 @@ static void on_message(void *ctx, const struct mqttlink_msg *m)
 		r = fleetstore_journal(c->store, district, station, m->payload, m->len, now, &out);
 	} else if (kind == FLEET_T_STATUS) {
 		r = fleetstore_status(c->store, district, station, m->payload, m->len, m->retained, now, &out);
+	} else if (kind == FLEET_T_BUNDLE) {
+		r = fleetstore_bundle(c->store, district, station, m->payload, m->len, &out);
 	} else {
 		return; /* acks (ours) and anything else */
 	}

@@ -550,7 +550,15 @@ static void load_fleet(struct ctx *c, const config_setting_t *f, struct station 
 		ERR(c, line_of(member(f, "ca_file")), "fleet: 'ca_file' is too long");
 	if (!strncmp(fc->broker, "mqtts://", 8) && !fc->ca_file[0])
 		ERR(c, fc->line, "fleet: an mqtts:// broker needs 'ca_file' (the district's CA certificate)");
-	get_str(c, f, "audio_url", fc->audio_url, sizeof(fc->audio_url), 0, w);
+	/* issue 14: where the audio of pushed bundles is fetched from */
+	if (get_str(c, f, "audio_url", fc->audio_url, sizeof(fc->audio_url), 0, w) == 1 && fc->audio_url[0]) {
+		int bad = strncmp(fc->audio_url, "http://", 7) && strncmp(fc->audio_url, "https://", 8);
+		for (const char *p = fc->audio_url; *p; p++)
+			bad |= (unsigned char)*p <= ' ' || *p == 0x7f;
+		if (bad)
+			ERR(c, line_of(member(f, "audio_url")),
+			    "fleet: audio_url \"%s\" must be http://HOST[:PORT]/PATH or https://... (no spaces)", fc->audio_url);
+	}
 	get_int(c, f, "keepalive", &fc->keepalive, 10, 3600, 0, w);
 	get_int(c, f, "retry_max", &fc->retry_max, 1, 86400, 0, w);
 	if (!st->district_code[0])

@@ -30,6 +30,12 @@ struct fleet {
 	struct mqttlink *link;
 	struct fleetlog *log;
 	char t_journal[FLEET_TOPIC_MAX], t_ack[FLEET_TOPIC_MAX], t_status[FLEET_TOPIC_MAX];
+	/* issue 14: the downlink, and where the station stands with it */
+	char t_sched_d[FLEET_TOPIC_MAX], t_sched_s[FLEET_TOPIC_MAX], t_bundle[FLEET_TOPIC_MAX];
+	fleet_bundle_cb bundle_cb;
+	void *bundle_ctx;
+	char bstate[1024];
+	int bstate_dirty;
 	struct fleet_ack acked;
 	int have_ack;
 	struct fleet_pos sent;
@@ -81,6 +87,11 @@ static void on_connected(void *ctx)
 	rewind_to_ack(f);
 	if (mqttlink_subscribe(f->link, f->t_ack, 1) < 0)
 		log_warnx("fleet: cannot subscribe to %s", f->t_ack);
+	if (f->bundle_cb && (mqttlink_subscribe(f->link, f->t_sched_d, 1) < 0 ||
+			     mqttlink_subscribe(f->link, f->t_sched_s, 1) < 0))
+		log_warnx("fleet: cannot subscribe to %s", f->t_sched_d);
+	if (f->bstate[0])
+		f->bstate_dirty = 1;
 	publish_status(f);
 }
 
@@ -168,6 +179,11 @@ static void on_ack(struct fleet *f, const struct fleet_ack *a)
 static void on_message(void *ctx, const struct mqttlink_msg *m)
 {
 	struct fleet *f = ctx;
+	if (!strcmp(m->topic, f->t_sched_d) || !strcmp(m->topic, f->t_sched_s)) {
+		if (m->len && f->bundle_cb) /* empty: a cleared retained message */
+			f->bundle_cb(f->bundle_ctx, m->payload, m->len, m->retained);
+		return;
+	}
 	if (strcmp(m->topic, f->t_ack))
 		return;
 	struct fleet_ack a;
@@ -198,7 +214,10 @@ struct fleet *fleet_new(const struct station *st, char *err, size_t errn)
 	struct fleet *f = xcalloc(1, sizeof(*f));
 	if (!fleet_topic(f->t_journal, sizeof(f->t_journal), st->district_code, st->id, FLEET_T_JOURNAL) ||
 	    !fleet_topic(f->t_ack, sizeof(f->t_ack), st->district_code, st->id, FLEET_T_ACK) ||
-	    !fleet_topic(f->t_status, sizeof(f->t_status), st->district_code, st->id, FLEET_T_STATUS)) {
+	    !fleet_topic(f->t_status, sizeof(f->t_status), st->district_code, st->id, FLEET_T_STATUS) ||
+	    !fleet_topic(f->t_sched_s, sizeof(f->t_sched_s), st->district_code, st->id, FLEET_T_SCHEDULE) ||
+	    !fleet_topic(f->t_bundle, sizeof(f->t_bundle), st->district_code, st->id, FLEET_T_BUNDLE) ||
+	    !fleet_district_topic(f->t_sched_d, sizeof(f->t_sched_d), st->district_code)) {
 		snprintf(err, errn, "station id or district code not usable in a topic");
 		free(f);
 		return NULL;
@@ -272,7 +291,7 @@ int64_t fleet_deadline_ms(const struct fleet *f, int64_t now_mono_ms)
 	if (!f)
 		return INT64_MAX;
 	int64_t t = mqttlink_deadline_ms(f->link, now_mono_ms);
-	if (can_send(f) || (f->status_dirty && mqttlink_up(f->link)))
+	if (can_send(f) || ((f->status_dirty || f->bstate_dirty) && mqttlink_up(f->link)))
 		return now_mono_ms;
 	if (f->grace_until && f->grace_until < t)
 		t = f->grace_until;
@@ -340,6 +359,9 @@ void fleet_handle(struct fleet *f, short revents, int64_t now_mono_ms)
 	}
 	if (f->status_dirty)
 		publish_status(f);
+	if (f->bstate_dirty &&
+	    mqttlink_publish(f->link, f->t_bundle, f->bstate, strlen(f->bstate), 1, 1) == 0)
+		f->bstate_dirty = 0;
 	send_lines(f);
 	/* Publishing queued output: write it now rather than wait for a poll. */
 	if (fleet_events(f) & POLLOUT)
@@ -350,6 +372,21 @@ void fleet_journal_appended(struct fleet *f)
 {
 	if (f)
 		f->more = 1;
+}
+
+void fleet_set_bundle_cb(struct fleet *f, fleet_bundle_cb cb, void *ctx)
+{
+	f->bundle_cb = cb;
+	f->bundle_ctx = ctx;
+	if (cb && mqttlink_up(f->link) &&
+	    (mqttlink_subscribe(f->link, f->t_sched_d, 1) < 0 || mqttlink_subscribe(f->link, f->t_sched_s, 1) < 0))
+		log_warnx("fleet: cannot subscribe to %s", f->t_sched_d);
+}
+
+void fleet_bundle_state(struct fleet *f, const char *payload)
+{
+	str_copy(f->bstate, payload, sizeof(f->bstate));
+	f->bstate_dirty = 1;
 }
 
 void fleet_info(const struct fleet *f, struct fleet_info *i)

@@ -32,6 +32,15 @@ void fleet_handle(struct fleet *f, short revents, int64_t now_mono_ms);
 /* New journal lines are on the card: send them at the next fleet_handle. */
 void fleet_journal_appended(struct fleet *f);
 
+/* Issue 14, the downlink. cb gets each bundle message (not empty) from
+ * the district's and the station's `schedule` topics; retained ones come
+ * again after every reconnect, with retained = 1 (a live publish: 0). */
+typedef void (*fleet_bundle_cb)(void *ctx, const void *payload, size_t len, int retained);
+void fleet_set_bundle_cb(struct fleet *f, fleet_bundle_cb cb, void *ctx);
+/* Publish (retained) where the station stands with the newest bundle: a
+ * "loaxa-bundle-state 1 ..." line. Kept and sent again after a reconnect. */
+void fleet_bundle_state(struct fleet *f, const char *payload);
+
 /* For status and tests. */
 struct fleet_info {
 	int up;

@@ -13,6 +13,7 @@
 #include "fleetproto.h"
 #include "i18n.h"
 #include "kv.h"
+#include "i18n.h"
 #include "textout.h"
 #include "util.h"
 
@@ -23,6 +24,7 @@ struct row {
 	char online[8], last_heard[40], serial[32], held[32], end[32], fault[400], monitor[200];
 	char chain[8], detail[600];
 	long behind;
+	char bserial[32], bstate[16], bdetail[420]; /* issue 14: STATION/bundle */
 };
 
 static int cmp_row(const void *a, const void *b)
@@ -66,6 +68,9 @@ static int load_row(const char *mirror, const char *id, struct row *r)
 	kv_get(buf, "end", r->end, sizeof(r->end));
 	kv_get(buf, "fault", r->fault, sizeof(r->fault));
 	kv_get(buf, "monitor", r->monitor, sizeof(r->monitor));
+	kv_get(buf, "bundle_serial", r->bserial, sizeof(r->bserial));
+	kv_get(buf, "bundle_state", r->bstate, sizeof(r->bstate));
+	kv_get(buf, "bundle_detail", r->bdetail, sizeof(r->bdetail));
 	kv_get(buf, "verdict", r->chain, sizeof(r->chain));
 	kv_get(buf, "verdict_detail", r->detail, sizeof(r->detail));
 	char anchor[16] = "", adet[256] = "";
@@ -85,9 +90,26 @@ static int load_row(const char *mirror, const char *id, struct row *r)
 	return 0;
 }
 
+/* The text form's words for a STATION/bundle state (CSV and JSON keep the
+ * machine words). */
+static const char *bstate_word(const char *s)
+{
+	if (!strcmp(s, "fetching"))
+		return _("fetching");
+	if (!strcmp(s, "waiting"))
+		return _("waiting to try the download again");
+	if (!strcmp(s, "installed"))
+		return _("installed");
+	if (!strcmp(s, "refused"))
+		return _("refused");
+	if (!strcmp(s, "current"))
+		return _("current (it runs this serial or a newer one)");
+	return s;
+}
+
 static const char *const cols[] = {"station_id", "district", "online", "last_heard", "schedule_serial",
 				   "held", "station_end", "lines_behind", "last_fault", "chain", "chain_detail",
-				   "last_monitor"};
+				   "last_monitor", "bundle_serial", "bundle_state", "bundle_detail"};
 
 int cmd_fleet(int argc, char **argv)
 {
@@ -156,7 +178,8 @@ int cmd_fleet(int argc, char **argv)
 			char b[24];
 			snprintf(b, sizeof(b), "%ld", r->behind);
 			const char *v[] = {r->station, r->district, r->online, r->last_heard, r->serial, r->held,
-					   r->end, b, r->fault, r->chain, r->detail, r->monitor};
+					   r->end, b, r->fault, r->chain, r->detail, r->monitor,
+					   r->bserial, r->bstate, r->bdetail};
 			for (size_t k = 0; k < ARRAY_LEN(v); k++) {
 				if (k)
 					putchar(',');
@@ -169,12 +192,17 @@ int cmd_fleet(int argc, char **argv)
 		for (size_t i = 0; i < n; i++) {
 			struct row *r = &rows[i];
 			const char *v[] = {r->station, r->district, r->online, r->last_heard, r->serial, r->held,
-					   r->end, NULL, r->fault, r->chain, r->detail, r->monitor};
+					   r->end, NULL, r->fault, r->chain, r->detail, r->monitor,
+					   r->bserial, r->bstate, r->bdetail};
 			printf("%s\n  {", i ? "," : "");
 			for (size_t k = 0; k < ARRAY_LEN(v); k++) {
 				printf("%s\"%s\": ", k ? ", " : "", cols[k]);
 				if (k == 7)
 					printf("%ld", r->behind);
+				else if (k == 12 && !r->bserial[0]) /* bundle_serial: a number, or null */
+					printf("null");
+				else if (k == 12 && strspn(r->bserial, "0123456789") == strlen(r->bserial))
+					printf("%s", r->bserial);
 				else
 					out_json_string(stdout, v[k]);
 			}
@@ -198,6 +226,14 @@ int cmd_fleet(int argc, char **argv)
 				char mon[700];
 				kv_escape(r->monitor, mon, sizeof(mon));
 				printf(_("    monitor: %s\n"), mon);
+			}
+			if (r->bstate[0]) {
+				char bd[1700];
+				kv_escape(r->bdetail, bd, sizeof(bd));
+				if (bd[0])
+					printf(_("    bundle %s: %s: %s\n"), r->bserial, bstate_word(r->bstate), bd);
+				else
+					printf(_("    bundle %s: %s\n"), r->bserial, bstate_word(r->bstate));
 			}
 		}
 		printf(ngettext("%zu station%s\n", "%zu stations%s\n", n), n,

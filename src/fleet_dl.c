@@ -28,6 +28,8 @@ static struct {
 	void (*fhandle)(struct fleet *, short, int64_t);
 	void (*fappended)(struct fleet *);
 	void (*finfo)(const struct fleet *, struct fleet_info *);
+	void (*fsetcb)(struct fleet *, fleet_bundle_cb, void *);
+	void (*fbstate)(struct fleet *, const char *);
 } p;
 
 /* The build tree keeps the plugin beside loaxad; an install, in
@@ -79,6 +81,8 @@ static int load(char *err, size_t errn)
 	SYM(fhandle, "fleet_handle");
 	SYM(fappended, "fleet_journal_appended");
 	SYM(finfo, "fleet_info");
+	SYM(fsetcb, "fleet_set_bundle_cb");
+	SYM(fbstate, "fleet_bundle_state");
 #undef SYM
 	p.h = h;
 	return 0;
@@ -144,4 +148,16 @@ void fleet_info(const struct fleet *f, struct fleet_info *i)
 		p.finfo(f, i);
 	else
 		memset(i, 0, sizeof(*i));
+}
+
+void fleet_set_bundle_cb(struct fleet *f, fleet_bundle_cb cb, void *ctx)
+{
+	if (f)
+		p.fsetcb(f, cb, ctx);
+}
+
+void fleet_bundle_state(struct fleet *f, const char *payload)
+{
+	if (f)
+		p.fbstate(f, payload);
 }

@@ -72,12 +72,12 @@ int fleet_pos_parse(const char *s, struct fleet_pos *p)
 	return pos_parse_n(s, strlen(s), p);
 }
 
-static const char *const kind_name[] = {"journal", "ack", "status"};
+static const char *const kind_name[] = {"journal", "ack", "status", "schedule", "bundle"};
 
 size_t fleet_topic(char *out, size_t n, const char *district, const char *station,
 		   enum fleet_topic_kind kind)
 {
-	if (!id_valid(district) || !id_valid(station) || kind > FLEET_T_STATUS)
+	if (!id_valid(district) || !id_valid(station) || kind > FLEET_T_BUNDLE)
 		return 0;
 	int k = snprintf(out, n, "loaxa/v1/%s/%s/%s", district, station, kind_name[kind]);
 	return k < 0 || (size_t)k >= n ? 0 : (size_t)k;
@@ -104,7 +104,7 @@ int fleet_topic_parse(const char *topic, char *district, char *station, enum fle
 	if (!id_valid(district) || !id_valid(station))
 		return -1;
 	*kind = FLEET_T_OTHER;
-	for (int i = 0; i <= FLEET_T_STATUS; i++)
+	for (int i = 0; i <= FLEET_T_BUNDLE; i++)
 		if (!strcmp(k + 1, kind_name[i]))
 			*kind = (enum fleet_topic_kind)i;
 	return 0;
@@ -396,4 +396,193 @@ int fleet_end_diverged(const struct fleet_head *h, const struct fleet_pos *end,
 	else
 		snprintf(err, errn, "the station's journal ends at %s, a line the district does not hold, though it holds up to %s: cut short or replaced", e, hs);
 	return 1;
+}
+
+/* ---- issue 14: the downlink ---- */
+
+size_t fleet_district_topic(char *out, size_t n, const char *district)
+{
+	if (!id_valid(district))
+		return 0;
+	int k = snprintf(out, n, "loaxa/v1/%s/schedule", district);
+	return k < 0 || (size_t)k >= n ? 0 : (size_t)k;
+}
+
+int fleet_bundle_name_valid(const char *name)
+{
+	size_t l = strlen(name);
+	return l > 5 && l <= FLEET_BUNDLE_NAME_MAX && name[0] != '.' && !strchr(name, '/') &&
+	       !strcmp(name + l - 5, ".conf");
+}
+
+size_t fleet_bundle_header(char *out, size_t n, const char *name, long long serial, size_t conf_len,
+			   size_t sig_len)
+{
+	int k = snprintf(out, n, "loaxa-bundle 1 name=%s serial=%lld conf=%zu sig=%zu\n", name, serial, conf_len,
+			 sig_len);
+	return k < 0 || (size_t)k >= n ? 0 : (size_t)k;
+}
+
+/* A decimal of 1..18 digits. */
+static int parse_ll(const char *s, size_t len, long long *out)
+{
+	if (len == 0 || len > 18)
+		return -1;
+	long long v = 0;
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		v = v * 10 + (s[i] - '0');
+	}
+	*out = v;
+	return 0;
+}
+
+int fleet_bundle_decode(const void *payload, size_t len, struct fleet_bundle_msg *m, char *err, size_t errn)
+{
+	const char *p = payload;
+	memset(m, 0, sizeof(*m));
+	if (len == 0) {
+		seterr(err, errn, "empty message");
+		return -1;
+	}
+	if (len > FLEET_BUNDLE_MAX) {
+		seterr(err, errn, "oversized message (more than 1 MiB + 8 KiB)");
+		return -1;
+	}
+	const char *nl = memchr(p, '\n', len < 512 ? len : 512);
+	static const char magic[] = "loaxa-bundle 1 ";
+	if (!nl || (size_t)(nl - p) < sizeof(magic) - 1 || memcmp(p, magic, sizeof(magic) - 1)) {
+		seterr(err, errn, "not a loaxa-bundle 1 message");
+		return -1;
+	}
+	const char *h = p + sizeof(magic) - 1, *v;
+	size_t vl;
+	long long cl, sl;
+	if (header_field(&h, nl, "name", &v, &vl) < 0 || vl > FLEET_BUNDLE_NAME_MAX) {
+		seterr(err, errn, "bundle: bad name");
+		return -1;
+	}
+	memcpy(m->name, v, vl);
+	m->name[vl] = 0;
+	if (memchr(v, 0, vl) || !fleet_bundle_name_valid(m->name)) {
+		seterr(err, errn, "bundle: the name must be a plain NAME.conf (no folder, not hidden)");
+		return -1;
+	}
+	for (const char *c = m->name; *c; c++)
+		if ((unsigned char)*c < 0x20 || *c == 0x7f) {
+			seterr(err, errn, "bundle: bad name");
+			return -1;
+		}
+	if (header_field(&h, nl, "serial", &v, &vl) < 0 || parse_ll(v, vl, &m->serial) < 0) {
+		seterr(err, errn, "bundle: bad serial");
+		return -1;
+	}
+	if (header_field(&h, nl, "conf", &v, &vl) < 0 || parse_ll(v, vl, &cl) < 0 ||
+	    header_field(&h, nl, "sig", &v, &vl) < 0 || parse_ll(v, vl, &sl) < 0 || h != nl) {
+		seterr(err, errn, "bundle: bad conf= or sig= length");
+		return -1;
+	}
+	size_t body = len - (size_t)(nl + 1 - p);
+	if (cl < 1 || sl < 1 || (unsigned long long)cl + (unsigned long long)sl != body) {
+		seterr(err, errn, "bundle: the lengths in the header do not add up to the message");
+		return -1;
+	}
+	m->conf = nl + 1;
+	m->conf_len = (size_t)cl;
+	m->sig = m->conf + cl;
+	m->sig_len = (size_t)sl;
+	return 0;
+}
+
+static const char *const bstates[] = {"fetching", "waiting", "installed", "refused", "current"};
+
+int fleet_bstate_valid(const char *s)
+{
+	for (size_t i = 0; i < sizeof(bstates) / sizeof(bstates[0]); i++)
+		if (!strcmp(s, bstates[i]))
+			return 1;
+	return 0;
+}
+
+void fleet_detail_clean(char *dst, size_t dstn, const char *s)
+{
+	if (!dstn)
+		return;
+	size_t j = 0;
+	for (; s[j] && j + 1 < dstn; j++)
+		dst[j] = (unsigned char)s[j] < 0x20 || s[j] == 0x7f ? ' ' : s[j];
+	/* never end inside a UTF-8 sequence */
+	if (s[j] && j > 0) {
+		size_t k = j;
+		while (k > 0 && ((unsigned char)dst[k - 1] & 0xC0) == 0x80)
+			k--;
+		if (k > 0 && (unsigned char)dst[k - 1] >= 0xC0)
+			j = k - 1;
+	}
+	dst[j] = 0;
+}
+
+size_t fleet_bstate_encode(char *out, size_t n, const struct fleet_bstate *b)
+{
+	char det[FLEET_BSTATE_DETAIL_MAX + 1], gt[64] = "";
+	fleet_detail_clean(det, sizeof(det), b->detail);
+	if (b->got >= 0 && b->total >= 0)
+		snprintf(gt, sizeof(gt), " got=%lld total=%lld", b->got, b->total);
+	int k = snprintf(out, n, "loaxa-bundle-state 1 serial=%lld state=%s%s%s%s", b->serial, b->state, gt,
+			 det[0] ? " detail=" : "", det);
+	return k < 0 || (size_t)k >= n ? 0 : (size_t)k;
+}
+
+int fleet_bstate_decode(const char *p, size_t len, struct fleet_bstate *b, char *err, size_t errn)
+{
+	memset(b, 0, sizeof(*b));
+	b->got = b->total = -1;
+	if (len > 1024 || memchr(p, '\0', len)) {
+		seterr(err, errn, "bundle state: oversized or binary");
+		return -1;
+	}
+	if (len && p[len - 1] == '\n')
+		len--;
+	static const char magic[] = "loaxa-bundle-state 1 ";
+	if (len < sizeof(magic) - 1 || memcmp(p, magic, sizeof(magic) - 1) || memchr(p, '\n', len)) {
+		seterr(err, errn, "not a loaxa-bundle-state 1 message");
+		return -1;
+	}
+	const char *h = p + sizeof(magic) - 1, *end = p + len, *v;
+	size_t vl;
+	if (header_field(&h, end, "serial", &v, &vl) < 0 || parse_ll(v, vl, &b->serial) < 0) {
+		seterr(err, errn, "bundle state: bad serial");
+		return -1;
+	}
+	if (header_field(&h, end, "state", &v, &vl) < 0 || vl >= sizeof(b->state)) {
+		seterr(err, errn, "bundle state: bad state");
+		return -1;
+	}
+	memcpy(b->state, v, vl);
+	b->state[vl] = 0;
+	if (!fleet_bstate_valid(b->state)) {
+		seterr(err, errn, "bundle state: unknown state");
+		return -1;
+	}
+	if (h < end && !strncmp(h, "got=", 4)) {
+		if (header_field(&h, end, "got", &v, &vl) < 0 || parse_ll(v, vl, &b->got) < 0 ||
+		    header_field(&h, end, "total", &v, &vl) < 0 || parse_ll(v, vl, &b->total) < 0) {
+			seterr(err, errn, "bundle state: bad got= or total=");
+			return -1;
+		}
+	}
+	if (h < end) {
+		if ((size_t)(end - h) < 7 || memcmp(h, "detail=", 7)) {
+			seterr(err, errn, "bundle state: unexpected field");
+			return -1;
+		}
+		h += 7;
+		char tmp[1025];
+		size_t dl = (size_t)(end - h);
+		memcpy(tmp, h, dl);
+		tmp[dl] = 0;
+		fleet_detail_clean(b->detail, sizeof(b->detail), tmp);
+	}
+	return 0;
 }

@@ -33,7 +33,7 @@ int fleet_pos_parse(const char *s, struct fleet_pos *p);
 /* 1 if s is "YYYY-MM" with a month 01..12. */
 int fleet_month_valid(const char *s);
 
-enum fleet_topic_kind { FLEET_T_JOURNAL, FLEET_T_ACK, FLEET_T_STATUS, FLEET_T_OTHER };
+enum fleet_topic_kind { FLEET_T_JOURNAL, FLEET_T_ACK, FLEET_T_STATUS, FLEET_T_SCHEDULE, FLEET_T_BUNDLE, FLEET_T_OTHER };
 
 /* "loaxa/v1/DISTRICT/STATION/KIND" into out; length, or 0 if it does not
  * fit or a name is not a valid identifier (util id_valid rules). */
@@ -117,5 +117,47 @@ enum fleet_step fleet_check_line(const struct fleet_head *h, const struct fleet_
 int fleet_end_diverged(const struct fleet_head *h, const struct fleet_pos *end,
 		       const uint8_t end_hash[RECORD_HASH_LEN], const uint8_t *held_hash,
 		       char *err, size_t errn);
+
+/* Issue 14, the downlink: "loaxa/v1/DISTRICT/schedule" (every station of
+ * the district); the per-station one is fleet_topic(..., FLEET_T_SCHEDULE). */
+size_t fleet_district_topic(char *out, size_t n, const char *district);
+
+/* A bundle message (`schedule` topics, retained):
+ *   "loaxa-bundle 1 name=NAME.conf serial=S conf=N sig=M\n" + N bytes + M bytes.
+ * The header's serial is advisory: only the signed schedule's counts. */
+#define FLEET_BUNDLE_MAX ((1 << 20) + 8192)
+#define FLEET_BUNDLE_NAME_MAX 200
+struct fleet_bundle_msg {
+	char name[FLEET_BUNDLE_NAME_MAX + 1]; /* NAME.conf */
+	long long serial;
+	const char *conf, *sig;               /* into the payload */
+	size_t conf_len, sig_len;
+};
+/* "loaxa-bundle 1 name=... serial=... conf=N sig=M\n"; length, 0 if too small. */
+size_t fleet_bundle_header(char *out, size_t n, const char *name, long long serial, size_t conf_len,
+			   size_t sig_len);
+/* 0, or -1 with the reason in err (an empty payload is an error too). */
+int fleet_bundle_decode(const void *p, size_t len, struct fleet_bundle_msg *m, char *err, size_t errn);
+/* 1 if name is a plain NAME.conf: no '/', no leading '.', at most 200 bytes. */
+int fleet_bundle_name_valid(const char *name);
+
+/* The station's answer on STATION/bundle (retained), machine-readable:
+ *   "loaxa-bundle-state 1 serial=S state=ST[ got=N total=N][ detail=TEXT]" */
+#define FLEET_BSTATE_DETAIL_MAX 400
+struct fleet_bstate {
+	long long serial;
+	char state[16];   /* fetching waiting installed refused current */
+	long long got, total; /* -1: not given */
+	char detail[FLEET_BSTATE_DETAIL_MAX + 1];
+};
+/* 1 if s is one of the five states. */
+int fleet_bstate_valid(const char *s);
+/* Control characters of detail become spaces; detail is cut at 400 bytes
+ * (on a UTF-8 boundary). Length, 0 if out is too small. */
+size_t fleet_bstate_encode(char *out, size_t n, const struct fleet_bstate *b);
+int fleet_bstate_decode(const char *p, size_t len, struct fleet_bstate *b, char *err, size_t errn);
+/* Copy s into dst (dstn bytes) with control characters as spaces and cut
+ * on a UTF-8 boundary: text fit for a detail= field. */
+void fleet_detail_clean(char *dst, size_t dstn, const char *s);
 
 #endif

@@ -38,6 +38,8 @@ struct fstation {
 	char serial[32];
 	char fault[400];       /* "KIND TIME detail" of the newest fault record */
 	char monitor[200];     /* proof of air of the newest broadcast with a monitor */
+	/* issue 14: where the station stands with the newest bundle (STATION/bundle) */
+	char bundle_serial[32], bundle_state[16], bundle_detail[FLEET_BSTATE_DETAIL_MAX + 1];
 	int64_t gap_acked;
 	uint64_t lines;        /* stored since the collector started */
 	/* group commit: written, not yet forced to storage */
@@ -123,6 +125,9 @@ static void save_state(struct fleetstore *s, const struct fstation *st)
 	kv_put(&b, "verdict_detail", st->verdict);
 	kv_put(&b, "anchor", st->anchor_ok < 0 ? "" : st->anchor_ok ? "ok" : "broken");
 	kv_put(&b, "anchor_detail", st->anchor_detail);
+	kv_put(&b, "bundle_serial", st->bundle_serial);
+	kv_put(&b, "bundle_state", st->bundle_state);
+	kv_put(&b, "bundle_detail", st->bundle_detail);
 	char path[PATH_MAX], tmp[PATH_MAX + 8];
 	path_of(s, st->id, "fleet.state", path, sizeof(path));
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
@@ -153,6 +158,9 @@ static void load_state(struct fleetstore *s, struct fstation *st)
 	kv_get(buf, "serial", st->serial, sizeof(st->serial));
 	kv_get(buf, "fault", st->fault, sizeof(st->fault));
 	kv_get(buf, "monitor", st->monitor, sizeof(st->monitor));
+	kv_get(buf, "bundle_serial", st->bundle_serial, sizeof(st->bundle_serial));
+	kv_get(buf, "bundle_state", st->bundle_state, sizeof(st->bundle_state));
+	kv_get(buf, "bundle_detail", st->bundle_detail, sizeof(st->bundle_detail));
 	if (kv_get(buf, "verdict", v, sizeof(v)) == 0 && !strcmp(v, "broken")) {
 		st->broken = 1;
 		kv_get(buf, "verdict_detail", st->verdict, sizeof(st->verdict));
@@ -641,6 +649,32 @@ int fleetstore_status(struct fleetstore *s, const char *district, const char *st
 		else if (!st->broken && !fs.anchor_ok)
 			flag(s, st, fs.detail[0] ? fs.detail : "the station reports its journal no longer continues what the district holds", out);
 	}
+	save_state(s, st);
+	return 0;
+}
+
+int fleetstore_bundle(struct fleetstore *s, const char *district, const char *station, const void *payload,
+		      size_t len, struct fleetstore_out *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (len == 0)
+		return 0;
+	struct fstation *st = station_for(s, district, station, out);
+	if (!st)
+		return 0;
+	struct fleet_bstate b;
+	char err[200];
+	if (fleet_bstate_decode(payload, len, &b, err, sizeof(err)) < 0) {
+		out->problem = 1;
+		snprintf(out->msg, sizeof(out->msg), "%s/%s: malformed bundle state dropped: %s", district, station, err);
+		return 0;
+	}
+	snprintf(st->bundle_serial, sizeof(st->bundle_serial), "%lld", b.serial);
+	str_copy(st->bundle_state, b.state, sizeof(st->bundle_state));
+	if (b.got >= 0 && !b.detail[0])
+		snprintf(st->bundle_detail, sizeof(st->bundle_detail), "%lld of %lld bytes", b.got, b.total);
+	else
+		str_copy(st->bundle_detail, b.detail, sizeof(st->bundle_detail));
 	save_state(s, st);
 	return 0;
 }

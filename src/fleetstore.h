@@ -39,6 +39,10 @@ int fleetstore_journal(struct fleetstore *s, const char *district, const char *s
  * subscribing, possibly older than what is stored since). */
 int fleetstore_status(struct fleetstore *s, const char *district, const char *station,
 		      const void *payload, size_t len, int retained, int64_t now, struct fleetstore_out *out);
+/* Issue 14: a station's STATION/bundle state, kept in its fleet.state as
+ * bundle_serial, bundle_state and bundle_detail. 0, as fleetstore_status. */
+int fleetstore_bundle(struct fleetstore *s, const char *district, const char *station, const void *payload,
+		      size_t len, struct fleetstore_out *out);
 
 /* Group commit, after a burst of messages: force every file written
  * since the last commit to storage (one syncfs for many files), then call

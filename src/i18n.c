@@ -35,10 +35,8 @@ static int build_localedir(char *out, size_t n)
 	return 0;
 }
 
-void i18n_init(void)
+static void bind_catalogue(void)
 {
-	setlocale(LC_ALL, "");
-	setlocale(LC_NUMERIC, "C");
 	const char *dir = getenv("LOAXA_LOCALEDIR");
 	char buf[PATH_MAX];
 	if (!dir || !*dir)
@@ -50,6 +48,19 @@ void i18n_init(void)
 	bindtextdomain("libc", "/nonexistent/loaxa-no-libc-messages");
 	bind_textdomain_codeset(LOAXA_TEXTDOMAIN, "UTF-8");
 	textdomain(LOAXA_TEXTDOMAIN);
+}
+
+void i18n_init(void)
+{
+	setlocale(LC_ALL, "");
+	setlocale(LC_NUMERIC, "C");
+	bind_catalogue();
+}
+
+void i18n_init_messages(void)
+{
+	setlocale(LC_MESSAGES, "");
+	bind_catalogue();
 }
 
 int i18n_language_known(const char *lang)
@@ -68,11 +79,11 @@ int i18n_set_language(const char *lang)
 		setlocale(LC_MESSAGES, "C");
 		return 0;
 	}
-	/* LANGUAGE is ignored under the "C" locale: any UTF-8 locale will do. */
+	/* LANGUAGE is ignored under the "C" locale: any UTF-8 locale will do.
+	 * The character set is the catalogue's (bind_textdomain_codeset), so
+	 * LC_CTYPE is left as it is. */
 	setenv("LANGUAGE", lang, 1);
 	if (!setlocale(LC_MESSAGES, "vi_VN.UTF-8"))
 		setlocale(LC_MESSAGES, "C.UTF-8");
-	if (!setlocale(LC_CTYPE, "vi_VN.UTF-8"))
-		setlocale(LC_CTYPE, "C.UTF-8");
 	return 0;
 }

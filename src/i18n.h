@@ -22,10 +22,18 @@
  * (strerror) stay English, as they reach the journal. */
 void i18n_init(void);
 
+/* The same with only the language (LC_MESSAGES) from the environment and
+ * every other category "C": for loaxad and loaxa-web, which format nothing
+ * by locale and write UTF-8 whatever the locale (the catalogue's character
+ * set is bound to UTF-8). Loading the others would map their files, the
+ * character tables alone 128 KiB resident (issues 17, 18). */
+void i18n_init_messages(void);
+
 /* The station file's language ("vi", "en", or "" to follow the locale):
  * for loaxad, which systemd starts without a user locale. "en" shows the
  * messages as written; "vi" needs no vi_VN locale to be generated (C.UTF-8
- * is used for the character set then). 0, or -1 when lang is unknown. */
+ * is used for LC_MESSAGES then). Sets LC_MESSAGES only. 0, or -1 when lang
+ * is unknown. */
 int i18n_set_language(const char *lang);
 
 /* 1 if lang is a language i18n_set_language() accepts. */

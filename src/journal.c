@@ -717,6 +717,7 @@ struct scan {
 	const char *path;
 	size_t line;
 	int stop;
+	struct civil_day_cache dc;
 	struct record rec;
 };
 
@@ -745,7 +746,7 @@ static void scan_line(struct scan *s, const char *line, size_t len, const uint8_
 		problem(s, msg, 1);
 	} else {
 		record_hash(line, len, h);
-		if (record_parse(line, len, &s->rec, e, sizeof(e)) < 0) {
+		if (record_parse_cached(line, len, &s->rec, &s->dc, e, sizeof(e)) < 0) {
 			snprintf(msg, sizeof(msg), "unparsable line: %s", e);
 			problem(s, msg, 1);
 		} else {

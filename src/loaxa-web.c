@@ -6,11 +6,16 @@
  * run loaxactl itself (schedule show, bulletin list, log, report). While a
  * child works its request is suspended, so nothing waits. One thread:
  * poll() over libmicrohttpd's epoll descriptor, a signalfd and the
- * children's pipes; with nobody connected it sleeps without a timeout. */
+ * children's pipes; with nobody connected it sleeps without a timeout.
+ * libmicrohttpd (and the GnuTLS it always loads) is mapped only while
+ * someone is connected: at rest loaxa-web holds the listening socket
+ * itself and loads the library when a connection comes (issue 17). */
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <locale.h>
+#include <malloc.h>
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
@@ -45,6 +50,41 @@
 #define LOAXA_DOCDIR "/usr/local/share/doc/loaxa"
 #endif
 
+/* libmicrohttpd through dlopen: Debian's always links GnuTLS, nettle,
+ * gmp, p11-kit..., about 2.5 MiB resident, which a page nobody is looking
+ * at should not hold. Loaded on the first connection, unloaded after
+ * REST_AFTER_S with no connection and no child at work; the sessions are
+ * loaxa-web's own and live on. (p11-kit cannot be unloaded: once TLS has
+ * started, it stays mapped.) */
+#define MHD_SONAME "libmicrohttpd.so.12"
+#define MHD_FUNCS(X)                                                                            \
+	X(MHD_add_response_header) X(MHD_create_post_processor) X(MHD_create_response_from_buffer) \
+	X(MHD_destroy_post_processor) X(MHD_destroy_response) X(MHD_get_connection_info)          \
+	X(MHD_get_daemon_info) X(MHD_get_timeout) X(MHD_lookup_connection_value)                  \
+	X(MHD_post_process) X(MHD_queue_response) X(MHD_resume_connection) X(MHD_run)             \
+	X(MHD_start_daemon) X(MHD_stop_daemon) X(MHD_suspend_connection) X(MHD_quiesce_daemon)
+#define MHD_PTR(f) static __typeof__(f) *p_##f;
+MHD_FUNCS(MHD_PTR)
+#undef MHD_PTR
+#define MHD_add_response_header p_MHD_add_response_header
+#define MHD_create_post_processor p_MHD_create_post_processor
+#define MHD_create_response_from_buffer p_MHD_create_response_from_buffer
+#define MHD_destroy_post_processor p_MHD_destroy_post_processor
+#define MHD_destroy_response p_MHD_destroy_response
+#define MHD_get_connection_info p_MHD_get_connection_info
+#define MHD_get_daemon_info p_MHD_get_daemon_info
+#define MHD_get_timeout p_MHD_get_timeout
+#define MHD_lookup_connection_value p_MHD_lookup_connection_value
+#define MHD_post_process p_MHD_post_process
+#define MHD_queue_response p_MHD_queue_response
+#define MHD_resume_connection p_MHD_resume_connection
+#define MHD_run p_MHD_run
+#define MHD_start_daemon p_MHD_start_daemon
+#define MHD_stop_daemon p_MHD_stop_daemon
+#define MHD_suspend_connection p_MHD_suspend_connection
+#define MHD_quiesce_daemon p_MHD_quiesce_daemon
+#define REST_AFTER_S 30
+
 #define PROG "loaxa-web"
 #define DEFAULT_CONF "/etc/loaxa/loaxa.conf"
 #define COOKIE "loaxa_session"
@@ -63,7 +103,10 @@ static struct {
 	struct web_users users;
 	struct web_sessions sess;
 	struct web_backoff bo;
-	struct MHD_Daemon *mhd;
+	struct MHD_Daemon *mhd; /* NULL at rest: libmicrohttpd not loaded */
+	void *mhd_lib;
+	int lfd;       /* the listening socket, ours at rest and while serving */
+	unsigned mhd_flags;
 	int tls;
 	uint64_t max_upload;
 	locale_t loc[2];      /* per enum web_lang: where gettext finds its words */
@@ -107,9 +150,10 @@ struct reply {
 #define L(en) web_tr(lang, en)
 
 /* The "C" locale shows messages as written (English) whatever LANGUAGE
- * says; Vietnamese comes from vi_VN.UTF-8 when the system has it, else from
- * C.UTF-8 with LANGUAGE=vi (set for this process: loaxa's catalogue is the
- * only one it reads; the C library's texts stay English, i18n_init). */
+ * says; Vietnamese comes from C.UTF-8 with LANGUAGE=vi (set for this
+ * process: loaxa's catalogue is the only one it reads; the C library's
+ * texts stay English, i18n.c). Only LC_MESSAGES: no character tables are
+ * mapped (issue 17), the catalogue is bound to UTF-8. */
 static void web_tr_init(void)
 {
 	const char *l = getenv("LANGUAGE");
@@ -119,10 +163,8 @@ static void web_tr_init(void)
 		W.language = keep;
 	}
 	setenv("LANGUAGE", "vi", 1);
-	W.loc[WEB_EN] = newlocale(LC_ALL_MASK, "C", (locale_t)0);
-	W.loc[WEB_VI] = newlocale(LC_ALL_MASK, "vi_VN.UTF-8", (locale_t)0);
-	if (!W.loc[WEB_VI])
-		W.loc[WEB_VI] = newlocale(LC_ALL_MASK, "C.UTF-8", (locale_t)0);
+	W.loc[WEB_EN] = newlocale(LC_MESSAGES_MASK, "C", (locale_t)0);
+	W.loc[WEB_VI] = newlocale(LC_MESSAGES_MASK, "C.UTF-8", (locale_t)0);
 }
 
 __attribute__((format_arg(2))) static const char *web_tr(enum web_lang lang, const char *en)
@@ -1703,6 +1745,86 @@ static int parse_listen(const char *s, struct sockaddr_storage *ss, socklen_t *l
 static const char usage[] = "usage: loaxa-web [-c FILE] [-v] [--help] [--version]\n"
 			    "  the station's web page for commune staff (" LOAXA_DOCDIR "/WEB.md)\n";
 
+static int64_t now_mono_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec;
+}
+
+/* LOAXA_TEST_WEB_REST_S: the tests' shorter REST_AFTER_S. */
+static int64_t rest_after_s(void)
+{
+	const char *e = getenv("LOAXA_TEST_WEB_REST_S");
+	return e && *e ? atoll(e) : REST_AFTER_S;
+}
+
+/* Load libmicrohttpd and serve on W.lfd. 0, or -1 (logged). */
+static int serve_start(void)
+{
+	char *cert = NULL, *key = NULL;
+	size_t certn = 0, keyn = 0;
+	if (W.tls && (read_file_all(W.st.web_tls_cert, 1 << 20, 0, &cert, &certn) < 0 ||
+		      read_file_all(W.st.web_tls_key, 1 << 20, 0, &key, &keyn) < 0)) {
+		log_warn("%s", cert ? W.st.web_tls_key : W.st.web_tls_cert);
+		free(cert);
+		return -1;
+	}
+	W.mhd_lib = dlopen(MHD_SONAME, RTLD_NOW | RTLD_LOCAL);
+	int ok = W.mhd_lib != NULL;
+	if (!ok)
+		log_warnx("%s", dlerror());
+#define MHD_SYM(f)                                                    \
+	if (ok && !(p_##f = (__typeof__(p_##f))dlsym(W.mhd_lib, #f))) { \
+		log_warnx(MHD_SONAME ": no %s", #f);                     \
+		ok = 0;                                                  \
+	}
+	MHD_FUNCS(MHD_SYM)
+#undef MHD_SYM
+	if (ok) {
+		struct MHD_OptionItem tlsopts[] = {
+			{W.tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, 0, cert},
+			{MHD_OPTION_HTTPS_MEM_KEY, 0, key},
+			{MHD_OPTION_END, 0, NULL},
+		};
+		W.mhd = MHD_start_daemon(W.mhd_flags, 0, NULL, NULL, on_request, NULL,
+					 MHD_OPTION_LISTEN_SOCKET, W.lfd,
+					 MHD_OPTION_NOTIFY_COMPLETED, req_free, NULL,
+					 MHD_OPTION_CONNECTION_LIMIT, 32u,
+					 MHD_OPTION_PER_IP_CONNECTION_LIMIT, 8u,
+					 MHD_OPTION_CONNECTION_TIMEOUT, 30u,
+					 MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)65536,
+					 MHD_OPTION_ARRAY, tlsopts,
+					 MHD_OPTION_END);
+		ok = W.mhd != NULL;
+	}
+	if (key)
+		sodium_memzero(key, keyn);
+	free(cert);
+	free(key);
+	if (!ok) {
+		if (W.mhd_lib)
+			dlclose(W.mhd_lib);
+		W.mhd_lib = NULL;
+		return -1;
+	}
+	log_debug("a visitor: " MHD_SONAME " loaded");
+	return 0;
+}
+
+/* Nobody connected, no child at work: stop serving and unload the
+ * library; W.lfd stays open and is polled by the loop itself. */
+static void serve_rest(void)
+{
+	MHD_quiesce_daemon(W.mhd);
+	MHD_stop_daemon(W.mhd);
+	W.mhd = NULL;
+	dlclose(W.mhd_lib);
+	W.mhd_lib = NULL;
+	malloc_trim(0);
+	log_debug("at rest: " MHD_SONAME " unloaded");
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option lo[] = {{"config", required_argument, NULL, 'c'},
@@ -1710,7 +1832,7 @@ int main(int argc, char **argv)
 					   {"help", no_argument, NULL, 'h'},
 					   {"version", no_argument, NULL, 'V'},
 					   {0}};
-	i18n_init(); /* issue 16 */
+	i18n_init_messages(); /* issues 16, 17: no locale files but the messages' */
 	web_tr_init();
 	const char *conf = getenv("LOAXA_CONF");
 	int verbose = 0, c;
@@ -1759,15 +1881,10 @@ int main(int argc, char **argv)
 	if (parse_listen(W.st.web_listen, &ss, &sl) < 0)
 		fatalx("%s: web.listen \"%s\" is not ADDRESS:PORT with a numeric address", conf,
 		       W.st.web_listen);
-	char *cert = NULL, *key = NULL;
-	size_t certn, keyn;
-	unsigned flags = MHD_USE_EPOLL | MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME | (((struct sockaddr *)&ss)->sa_family == AF_INET6 ? MHD_USE_IPv6 : 0);
+	W.mhd_flags = MHD_USE_EPOLL | MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME |
+		      (((struct sockaddr *)&ss)->sa_family == AF_INET6 ? MHD_USE_IPv6 : 0);
 	if (W.st.web_tls_cert[0]) {
-		if (read_file_all(W.st.web_tls_cert, 1 << 20, 0, &cert, &certn) < 0)
-			fatal("%s", W.st.web_tls_cert);
-		if (read_file_all(W.st.web_tls_key, 1 << 20, 0, &key, &keyn) < 0)
-			fatal("%s", W.st.web_tls_key);
-		flags |= MHD_USE_TLS;
+		W.mhd_flags |= MHD_USE_TLS;
 		W.tls = 1;
 	}
 	sigset_t sigs;
@@ -1781,43 +1898,61 @@ int main(int argc, char **argv)
 	if (sfd < 0)
 		fatal("signalfd");
 
-	struct MHD_OptionItem tlsopts[] = {
-		{W.tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, 0, cert},
-		{MHD_OPTION_HTTPS_MEM_KEY, 0, key},
-		{MHD_OPTION_END, 0, NULL},
-	};
-	W.mhd = MHD_start_daemon(flags, 0, NULL, NULL, on_request, NULL,
-				 MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-				 MHD_OPTION_NOTIFY_COMPLETED, req_free, NULL,
-				 MHD_OPTION_CONNECTION_LIMIT, 32u,
-				 MHD_OPTION_PER_IP_CONNECTION_LIMIT, 8u,
-				 MHD_OPTION_CONNECTION_TIMEOUT, 30u,
-				 MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)65536,
-				 MHD_OPTION_ARRAY, tlsopts,
-				 MHD_OPTION_END);
-	if (!W.mhd)
+	int one = 1;
+	W.lfd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (W.lfd < 0 || setsockopt(W.lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
+	    (ss.ss_family == AF_INET6 && setsockopt(W.lfd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) < 0) ||
+	    bind(W.lfd, (struct sockaddr *)&ss, sl) < 0 || listen(W.lfd, 32) < 0)
 		fatalx("cannot listen on %s (in use, or not an address of this machine?)", W.st.web_listen);
-	if (cert) {
-		sodium_memzero(key, keyn);
-		free(cert);
-		free(key);
+	struct sockaddr_storage bound;
+	socklen_t bl = sizeof(bound);
+	unsigned port = 0;
+	if (getsockname(W.lfd, (struct sockaddr *)&bound, &bl) == 0)
+		port = ntohs(bound.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&bound)->sin6_port
+							 : ((struct sockaddr_in *)&bound)->sin_port);
+	/* A certificate or key GnuTLS refuses is said now, not at the first visit. */
+	if (W.tls) {
+		if (serve_start() < 0)
+			fatalx("cannot serve https with %s and %s", W.st.web_tls_cert, W.st.web_tls_key);
+		serve_rest();
 	}
-	const union MHD_DaemonInfo *di = MHD_get_daemon_info(W.mhd, MHD_DAEMON_INFO_EPOLL_FD);
-	const union MHD_DaemonInfo *pi = MHD_get_daemon_info(W.mhd, MHD_DAEMON_INFO_BIND_PORT);
 	log_info("serving %s on %s://%s (port %u), accounts from %s", W.st.name, W.tls ? "https" : "http",
-		 W.st.web_listen, pi ? pi->port : 0, W.st.web_users);
+		 W.st.web_listen, port, W.st.web_users);
 	int run = 1;
+	int64_t busy_at = now_mono_s();
 	while (run) {
-		struct pollfd fds[2 + 2 * JOBS_MAX] = {{di->epoll_fd, POLLIN, 0}, {sfd, POLLIN, 0}};
+		struct pollfd fds[2 + 2 * JOBS_MAX] = {{W.lfd, POLLIN, 0}, {sfd, POLLIN, 0}};
 		int nfds = 2;
+		int busy = 0;
 		for (int i = 0; i < JOBS_MAX; i++)
 			for (int k = 0; jobs[i] && k < 2; k++)
 				if (jobs[i]->fd[k] >= 0)
 					fds[nfds++] = (struct pollfd){jobs[i]->fd[k], POLLIN, 0};
-		MHD_UNSIGNED_LONG_LONG to;
+		for (int i = 0; i < JOBS_MAX; i++)
+			busy |= jobs[i] != NULL;
 		int timeout = -1;
-		if (MHD_get_timeout(W.mhd, &to) == MHD_YES)
-			timeout = to > 60000 ? 60000 : (int)to;
+		if (W.mhd) {
+			const union MHD_DaemonInfo *di = MHD_get_daemon_info(W.mhd, MHD_DAEMON_INFO_EPOLL_FD);
+			const union MHD_DaemonInfo *ci =
+				MHD_get_daemon_info(W.mhd, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
+			fds[0].fd = di->epoll_fd;
+			busy |= !ci || ci->num_connections > 0;
+			int64_t now = now_mono_s();
+			if (busy)
+				busy_at = now;
+			MHD_UNSIGNED_LONG_LONG to;
+			if (MHD_get_timeout(W.mhd, &to) == MHD_YES)
+				timeout = to > 60000 ? 60000 : (int)to;
+			if (!busy) {
+				int64_t left = busy_at + rest_after_s() - now;
+				if (left <= 0) {
+					serve_rest();
+					continue;
+				}
+				if (timeout < 0 || timeout > left * 1000)
+					timeout = (int)(left * 1000);
+			}
+		}
 		if (poll(fds, (nfds_t)nfds, timeout) < 0 && errno != EINTR)
 			fatal("poll");
 		if (fds[1].revents) {
@@ -1838,7 +1973,13 @@ int main(int argc, char **argv)
 		for (int i = 0; i < JOBS_MAX; i++)
 			if (jobs[i])
 				job_service(jobs[i]);
-		MHD_run(W.mhd);
+		if (!W.mhd && fds[0].revents) {
+			if (serve_start() < 0)
+				fatalx("cannot serve on %s", W.st.web_listen);
+			busy_at = now_mono_s();
+		}
+		if (W.mhd)
+			MHD_run(W.mhd);
 	}
 	/* Suspended requests are let go before the server stops. */
 	for (int i = 0; i < JOBS_MAX; i++) {
@@ -1848,9 +1989,12 @@ int main(int argc, char **argv)
 			MHD_resume_connection(j->c);
 		}
 	}
-	MHD_run(W.mhd);
 	log_info("stopping");
-	MHD_stop_daemon(W.mhd);
+	if (W.mhd) {
+		MHD_run(W.mhd);
+		MHD_stop_daemon(W.mhd);
+	}
+	close(W.lfd);
 	web_users_free(&W.users);
 	close(sfd);
 	return 0;

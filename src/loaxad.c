@@ -34,7 +34,9 @@
 #include "control.h"
 #include "engine.h"
 #include "filecheck.h"
+#include "fetchrun.h"
 #include "fleet.h"
+#include "fleetproto.h"
 #include "ev.h"
 #include "helper.h"
 #include "journal.h"
@@ -156,6 +158,18 @@ struct daemon {
 	int64_t mon_time;
 	char mon_note[256];      /* why the monitor was last unavailable (this broadcast's, when it would not open) */
 	struct fleet *fleet;     /* issue 13: MQTT link to the district; NULL = none */
+	/* issue 14: a bundle message from the link, fetched by loaxa-fetch */
+	struct fetchrun *fetch;  /* running now; NULL = none */
+	int ev_fetch;
+	char *fetch_msg;         /* the message, kept for a retry */
+	size_t fetch_len;
+	long long fetch_seen;    /* header serial of the newest message taken */
+	int fetch_busy;          /* that message is not finished with (fetching, retry due, in the spool) */
+	int64_t fetch_retry_at;  /* 0 = none */
+	int64_t fetch_reap_at;   /* look for exited children then; 0 = none */
+	int64_t fetch_backoff;
+	char fetch_drop[SPOOL_NAME_MAX + 1]; /* dropped into the spool: its NAME, until the spool's verdict */
+	long long fetch_drop_serial;
 };
 
 static void usage(FILE *f)
@@ -1289,9 +1303,28 @@ static void resolved(struct daemon *d, const struct helper_reply *r)
 	}
 }
 
+static void fetch_publish(struct daemon *d, long long serial, const char *state, const char *detail);
+
+/* issue 14: the spool's verdict on a bundle loaxa-fetch dropped there. */
+static void fetch_verdict(struct daemon *d, const struct helper_reply *r)
+{
+	if (!d->fetch_drop[0] || strcmp(d->fetch_drop, r->name) || r->status == BUNDLE_WAIT)
+		return;
+	long long serial = r->res.serial ? r->res.serial : d->fetch_drop_serial;
+	if (r->status == BUNDLE_OK)
+		fetch_publish(d, serial, "installed", NULL);
+	else if (r->status == BUNDLE_SAME)
+		fetch_publish(d, serial, "current", NULL);
+	else
+		fetch_publish(d, serial, "refused", r->errs.n ? r->errs.en[0] : "refused"); /* MQTT: English */
+	d->fetch_drop[0] = 0;
+	d->fetch_busy = 0;
+}
+
 /* The helper's answer about a bundle: journal it, switch schedules. */
 static void bundle_done(struct daemon *d, struct helper_reply *r)
 {
+	fetch_verdict(d, r);
 	const char *name = r->name;
 	char conf[PATHBUF + 256], msg[1024];
 	struct kvbuf kb;
@@ -2157,6 +2190,179 @@ static void fleet_appended(void *ctx)
 	fleet_journal_appended(ctx);
 }
 
+
+/* ---- issue 14: bundles from the fleet link (docs/FLEET.md) ---- */
+
+#define FETCH_RETRY_FIRST_MS 2000
+#define FETCH_RETRY_MAX_MS 300000
+
+static void fetch_publish(struct daemon *d, long long serial, const char *state, const char *detail)
+{
+	struct fleet_bstate b = {.serial = serial, .got = -1, .total = -1};
+	str_copy(b.state, state, sizeof(b.state));
+	str_copy(b.detail, detail ? detail : "", sizeof(b.detail));
+	char line[1024];
+	if (fleet_bstate_encode(line, sizeof(line), &b))
+		fleet_bundle_state(d->fleet, line);
+}
+
+static long long running_serial(const struct daemon *d)
+{
+	return d->sched->serial > d->journal_serial ? d->sched->serial : d->journal_serial;
+}
+
+/* loaxa-fetch beside loaxad (a build tree), else where it is installed. */
+static void fetch_prog(char *out, size_t n)
+{
+	char self[PATH_MAX];
+	ssize_t k = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (k > 0) {
+		self[k] = 0;
+		char *slash = strrchr(self, '/');
+		if (slash) {
+			*slash = 0;
+			snprintf(out, n, "%s/loaxa-fetch", self);
+			if (access(out, X_OK) == 0)
+				return;
+		}
+	}
+	snprintf(out, n, "%s/loaxa-fetch", LOAXA_PLUGINDIR);
+}
+
+static void fetch_start(struct daemon *d)
+{
+	char prog[PATH_MAX + 32], err[512];
+	d->fetch_retry_at = 0;
+	fetch_prog(prog, sizeof(prog));
+	d->fetch = fetchrun_start(prog, d->st.file, running_serial(d), d->sched->sha256, d->fetch_msg, d->fetch_len,
+				  err, sizeof(err));
+	if (!d->fetch) {
+		log_warnx("fleet: %s", err);
+		d->fetch_retry_at = mono_ms() + d->fetch_backoff;
+		return;
+	}
+	ev_fd_set(d->ev, d->ev_fetch, fetchrun_fd(d->fetch));
+	ev_touch(d->ev, d->ev_fetch);
+}
+
+/* A message on the district's or the station's `schedule` topic. */
+static void on_bundle_msg(void *ctx, const void *payload, size_t len, int retained)
+{
+	struct daemon *d = ctx;
+	struct fleet_bundle_msg m;
+	char err[256];
+	if (fleet_bundle_decode(payload, len, &m, err, sizeof(err)) < 0) {
+		log_warnx(_("fleet: a bundle message was ignored: %s"), err);
+		return;
+	}
+	/* Older than one taken, or this one again: still in hand, or finished
+	 * with and only delivered again after a reconnect (a refused bundle is
+	 * tried again when the department publishes it again). */
+	if (m.serial < d->fetch_seen || (m.serial == d->fetch_seen && (d->fetch_busy || retained)))
+		return;
+	d->fetch_seen = m.serial;
+	if (d->fetch)
+		d->fetch_reap_at = mono_ms();
+	fetchrun_cancel(d->fetch); /* a newer bundle replaces the one fetched */
+	d->fetch = NULL;
+	ev_fd_set(d->ev, d->ev_fetch, -1);
+	ev_touch(d->ev, d->ev_fetch);
+	d->fetch_drop[0] = 0;
+	d->fetch_retry_at = 0;
+	if (m.serial <= running_serial(d)) {
+		fetch_publish(d, m.serial, "current", NULL);
+		d->fetch_busy = 0;
+		return;
+	}
+	log_info(_("fleet: bundle %s (serial %lld) received; fetching its audio"), m.name, m.serial);
+	free(d->fetch_msg);
+	d->fetch_msg = xcalloc(1, len);
+	memcpy(d->fetch_msg, payload, len);
+	d->fetch_len = len;
+	d->fetch_busy = 1;
+	d->fetch_backoff = FETCH_RETRY_FIRST_MS;
+	fetch_start(d);
+}
+
+static void fetch_line(void *ctx, const char *line)
+{
+	struct daemon *d = ctx;
+	struct fleet_bstate b;
+	char err[128], name[FLEET_BUNDLE_NAME_MAX + 1];
+	long long serial;
+	if (fleet_bstate_decode(line, strlen(line), &b, err, sizeof(err)) == 0) {
+		fleet_bundle_state(d->fleet, line);
+		if (!strcmp(b.state, "refused") || !strcmp(b.state, "current"))
+			d->fetch_busy = 0;
+	} else if (sscanf(line, "dropped serial=%lld name=%200s", &serial, name) == 2 &&
+		   fleet_bundle_name_valid(name)) {
+		name[strlen(name) - 5] = 0;
+		str_copy(d->fetch_drop, name, sizeof(d->fetch_drop));
+		d->fetch_drop_serial = serial;
+		log_info(_("fleet: bundle %s (serial %lld) fetched and put into the spool"), name, serial);
+	}
+}
+
+static void fetch_reaped(struct daemon *d, int status)
+{
+	log_debug("fleet: loaxa-fetch exited with status %d (peak RSS %ld KiB)", status, fetchrun_maxrss_kb(d->fetch));
+	fetchrun_free(d->fetch);
+	d->fetch = NULL;
+	ev_fd_set(d->ev, d->ev_fetch, -1);
+	ev_touch(d->ev, d->ev_fetch);
+	if (status == 0 || !d->fetch_busy)
+		return;
+	/* 75: a download failed (it said why); anything else: it died */
+	if (status != 75)
+		log_warnx(_("fleet: loaxa-fetch ended with status %d; trying again in %lld s"), status,
+			  (long long)(d->fetch_backoff / 1000));
+	d->fetch_retry_at = mono_ms() + d->fetch_backoff;
+	d->fetch_backoff = d->fetch_backoff * 2 > FETCH_RETRY_MAX_MS ? FETCH_RETRY_MAX_MS : d->fetch_backoff * 2;
+}
+
+static void ev_fetch(void *ctx, short rev)
+{
+	struct daemon *d = ctx;
+	if (d->fetch && fetchrun_read(d->fetch, fetch_line, d)) {
+		ev_fd_set(d->ev, d->ev_fetch, -1); /* its end: reaped by the deadline */
+		d->fetch_reap_at = mono_ms();
+	}
+}
+
+/* Reaping, retries, and children cancelled: all on a deadline. */
+static int src_fetch_fds(void *ctx, struct pollfd *fds, int max)
+{
+	return 0;
+}
+
+static void src_fetch(void *ctx, struct pollfd *fds, int n, int64_t now)
+{
+	struct daemon *d = ctx;
+	int waiting = fetchrun_reap_cancelled();
+	if (d->fetch && fetchrun_fd(d->fetch) < 0) {
+		int status = fetchrun_status(d->fetch);
+		if (status >= 0)
+			fetch_reaped(d, status);
+		else
+			waiting = 1;
+	}
+	/* an exited child is reaped within moments: look again soon */
+	d->fetch_reap_at = waiting ? now + 20 : 0;
+	if (!d->fetch && d->fetch_retry_at && now >= d->fetch_retry_at) {
+		log_debug("fleet: fetching again");
+		fetch_start(d);
+	}
+}
+
+static int64_t src_fetch_deadline(void *ctx)
+{
+	struct daemon *d = ctx;
+	int64_t t = d->fetch_reap_at ? d->fetch_reap_at : -1;
+	if (!d->fetch && d->fetch_retry_at && (t < 0 || d->fetch_retry_at < t))
+		t = d->fetch_retry_at;
+	return t;
+}
+
 /* Every descriptor and timer once, with its handler; called in this order
  * each turn (a signal first: TERM stops the turn). */
 static void loop_register(struct daemon *d)
@@ -2196,6 +2402,13 @@ static void loop_register_fleet(struct daemon *d)
 		"fleet");
 	if (journal_hook(d, fleet_appended, d->fleet) < 0)
 		log_warnx(_("fleet: no room for the journal hook"));
+	/* issue 14: the downlink */
+	d->ev_fetch = ev_fd_add(d->ev, -1, POLLIN, ev_fetch, d);
+	ev_name(d->ev, d->ev_fetch, "fetch");
+	ev_name(d->ev, ev_source_add(d->ev, &(struct ev_source){.pollfds = src_fetch_fds, .service = src_fetch,
+								.deadline = src_fetch_deadline, .ctx = d}),
+		"fetch timer");
+	fleet_set_bundle_cb(d->fleet, on_bundle_msg, d);
 }
 
 static int run(struct daemon *d)
@@ -2345,6 +2558,8 @@ static int run(struct daemon *d)
 	}
 	log_info(_("stopped"));
 	fleet_free(d->fleet); /* issue 13 */
+	fetchrun_cancel(d->fetch); /* issue 14 */
+	free(d->fetch_msg);
 	modbus_status_close(d->mbs);
 	amp_free(d->amp);
 	seq_free(d->seq);
@@ -2472,7 +2687,7 @@ int main(int argc, char **argv)
 					     {NULL, 0, NULL, 0}};
 	const char *conf = NULL;
 	int do_check = 0, verbose = 0, c;
-	i18n_init();
+	i18n_init_messages(); /* issue 18: no locale files but the messages' */
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":c:fvh", opts, NULL)) != -1) {
 		switch (c) {

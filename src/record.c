@@ -9,6 +9,11 @@
 #include <string.h>
 
 #include "civil.h"
+/* RECORD_NO_SSE2 builds the portable scans on x86 too, to test them. */
+#if defined(__SSE2__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ && !defined(RECORD_NO_SSE2)
+#include <emmintrin.h>
+#define RECORD_SSE2 1
+#endif
 #include "sha256.h"
 #include "util.h"
 
@@ -158,6 +163,7 @@ static int fail(char *err, size_t errn, const char *fmt, ...)
  * C_PLAIN for a bare value (not space, '"', '\\', '=', NUL or a control
  * byte). The line's copy ends in NUL, which is in no class: the scans
  * need no bounds check. */
+#ifndef RECORD_SSE2
 enum { C_NAME = 1, C_PLAIN = 2, C_BOTH = 3 };
 static const unsigned char cls[256] = {
 	[0x21] = C_PLAIN, [0x23 ... 0x2c] = C_PLAIN, ['-'] = C_BOTH, [0x2e ... 0x2f] = C_PLAIN,
@@ -165,6 +171,7 @@ static const unsigned char cls[256] = {
 	[0x5d ... 0x5e] = C_PLAIN, ['_'] = C_BOTH, [0x60] = C_PLAIN, ['a' ... 'z'] = C_BOTH,
 	[0x7b ... 0x7e] = C_PLAIN, [0x80 ... 0xff] = C_PLAIN,
 };
+#endif
 
 static int key_id(const char *s, size_t n)
 {
@@ -242,11 +249,49 @@ static size_t find_ctl(const char *s, size_t len)
 	return len;
 }
 
+/* First byte at or after p that is not a name byte ([a-z0-9_-]); the
+ * line's copy ends in NULs. */
+static inline __attribute__((always_inline)) char *name_end(char *p)
+{
+#ifdef RECORD_SSE2
+	const __m128i a = _mm_set1_epi8('a'), z = _mm_set1_epi8('z' - 'a'), d0 = _mm_set1_epi8('0'),
+		      d9 = _mm_set1_epi8(9), us = _mm_set1_epi8('_'), mi = _mm_set1_epi8('-');
+	for (;; p += 16) {
+		__m128i x = _mm_loadu_si128((const __m128i *)(const void *)p);
+		__m128i l = _mm_sub_epi8(x, a), d = _mm_sub_epi8(x, d0);
+		__m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(_mm_min_epu8(l, z), l),
+						      _mm_cmpeq_epi8(_mm_min_epu8(d, d9), d)),
+					 _mm_or_si128(_mm_cmpeq_epi8(x, us), _mm_cmpeq_epi8(x, mi)));
+		unsigned bits = ~(unsigned)_mm_movemask_epi8(m) & 0xffff;
+		if (bits)
+			return p + __builtin_ctz(bits);
+	}
+#else
+	while (cls[(unsigned char)*p] & C_NAME)
+		p++;
+	return p;
+#endif
+}
+
 /* First byte at or after p that ends a bare value: space, '"', '=', '\\',
- * a control byte or the final NUL. Eight bytes at a time; the line's copy
- * is followed by eight NULs, so the reads stay defined. */
+ * a control byte or the final NUL. Eight (SSE2: sixteen) bytes at a time;
+ * the line's copy is followed by sixteen NULs, so the reads stay defined. */
 static char *value_end(char *p)
 {
+#ifdef RECORD_SSE2
+	/* sixteen bytes at a time; the copy is followed by sixteen NULs */
+	const __m128i sp = _mm_set1_epi8(0x20), qu = _mm_set1_epi8('"'), eq = _mm_set1_epi8('='),
+		      bs = _mm_set1_epi8('\\'), del = _mm_set1_epi8(0x7f);
+	for (;; p += 16) {
+		__m128i x = _mm_loadu_si128((const __m128i *)(const void *)p);
+		__m128i m = _mm_or_si128(_mm_cmpeq_epi8(_mm_min_epu8(x, sp), x), /* <= 0x20 */
+					 _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, qu), _mm_cmpeq_epi8(x, eq)),
+						      _mm_or_si128(_mm_cmpeq_epi8(x, bs), _mm_cmpeq_epi8(x, del))));
+		unsigned bits = (unsigned)_mm_movemask_epi8(m);
+		if (bits)
+			return p + __builtin_ctz(bits);
+	}
+#endif
 #if __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
 	while (cls[(unsigned char)*p] & C_PLAIN)
 		p++;
@@ -263,6 +308,7 @@ static char *value_end(char *p)
 	}
 }
 
+#ifndef RECORD_SSE2
 /* The 16 hex digits at p as 8 bytes into out; -1 if one is not a hex
  * digit (either case). */
 static int hex16(const char *p, uint8_t *out)
@@ -301,11 +347,48 @@ static int hex16(const char *p, uint8_t *out)
 	}
 	return 0;
 }
+#endif
+
+/* The 64 hex digits at p as 32 bytes into out; -1 if one is not a hex
+ * digit (either case). */
+static int hex64(const char *p, uint8_t *out)
+{
+#ifdef RECORD_SSE2
+	const __m128i d0 = _mm_set1_epi8('0'), d9 = _mm_set1_epi8(9), lc = _mm_set1_epi8(0x20),
+		      a = _mm_set1_epi8('a'), f = _mm_set1_epi8(5), ten = _mm_set1_epi8(10),
+		      lo = _mm_set1_epi16(0x00ff);
+	__m128i half[2];
+	for (int h = 0; h < 2; h++) {
+		__m128i v[2];
+		for (int k = 0; k < 2; k++) {
+			__m128i x = _mm_loadu_si128((const __m128i *)(const void *)(p + 32 * h + 16 * k));
+			__m128i d = _mm_sub_epi8(x, d0), l = _mm_sub_epi8(_mm_or_si128(x, lc), a);
+			__m128i isd = _mm_cmpeq_epi8(_mm_min_epu8(d, d9), d);
+			__m128i isl = _mm_cmpeq_epi8(_mm_min_epu8(l, f), l);
+			if (_mm_movemask_epi8(_mm_or_si128(isd, isl)) != 0xffff)
+				return -1;
+			__m128i n = _mm_or_si128(_mm_and_si128(isd, d),
+						 _mm_andnot_si128(isd, _mm_add_epi8(l, ten)));
+			/* each 16-bit lane: first digit (high nibble) in its low byte */
+			v[k] = _mm_or_si128(_mm_slli_epi16(_mm_and_si128(n, lo), 4), _mm_srli_epi16(n, 8));
+		}
+		half[h] = _mm_packus_epi16(v[0], v[1]);
+	}
+	_mm_storeu_si128((__m128i *)(void *)out, half[0]);
+	_mm_storeu_si128((__m128i *)(void *)(out + 16), half[1]);
+	return 0;
+#else
+	for (int k = 0; k < 4; k++)
+		if (hex16(p + 16 * k, out + 8 * k) < 0)
+			return -1;
+	return 0;
+#endif
+}
 
 /* Parse "YYYY-MM-DDTHH:MM:SS+hh:mm" (or Z) into t and offset. */
-static int parse_time(const char *s, int64_t *t, int *offset)
+static int parse_time(const char *s, int64_t *t, int *offset, struct civil_day_cache *dc)
 {
-	if (civil_parse_iso(s, t) < 0)
+	if (civil_parse_iso_cached(s, t, dc) < 0)
 		return -1;
 	const char *z = s + 19;
 	if (*z == 'Z') {
@@ -317,8 +400,9 @@ static int parse_time(const char *s, int64_t *t, int *offset)
 	return 0;
 }
 
-/* Parse the line's copy b (len bytes, then eight NULs) into r. */
-static int parse(char *b, size_t len, struct record *r, char *err, size_t errn)
+/* Parse the line's copy b (len bytes, then sixteen NULs) into r. */
+static int parse(char *b, size_t len, struct record *r, struct civil_day_cache *dc, char *err,
+		 size_t errn)
 {
 	char *end = b + len;
 	r->nf = 0;
@@ -329,14 +413,13 @@ static int parse(char *b, size_t len, struct record *r, char *err, size_t errn)
 	if (!p)
 		return fail(err, errn, "no event after the time");
 	*p = '\0';
-	if (parse_time(b, &r->time, &r->offset) < 0)
+	if (parse_time(b, &r->time, &r->offset, dc) < 0)
 		return fail(err, errn, "bad time \"%.40s\"", b);
 	r->time_str = b;
 
 	/* EVENT */
 	char *ev = ++p;
-	while (cls[(unsigned char)*p] & C_NAME)
-		p++;
+	p = name_end(p);
 	if (p == ev)
 		return fail(err, errn, "bad or missing event name at column %zu", (size_t)(ev - b) + 1);
 	if (p == end)
@@ -350,8 +433,7 @@ static int parse(char *b, size_t len, struct record *r, char *err, size_t errn)
 	/* key=value ... prev=HEX64 */
 	for (;;) {
 		char *key = p;
-		while (cls[(unsigned char)*p] & C_NAME)
-			p++;
+		p = name_end(p);
 		if (p == key) {
 			if (p == end)
 				return fail(err, errn, "trailing space");
@@ -365,9 +447,8 @@ static int parse(char *b, size_t len, struct record *r, char *err, size_t errn)
 		if (p - key == 5 && !memcmp(key, "prev", 4)) {
 			if (end - p < 2 * RECORD_HASH_LEN)
 				return fail(err, errn, "prev is not 64 hex digits");
-			for (int k = 0; k < 4; k++)
-				if (hex16(p + 16 * k, r->prev + 8 * k) < 0)
-					return fail(err, errn, "prev is not 64 hex digits");
+			if (hex64(p, r->prev) < 0)
+				return fail(err, errn, "prev is not 64 hex digits");
 			if (end - p > 2 * RECORD_HASH_LEN)
 				return fail(err, errn, "bytes after prev (prev must be the last field)");
 			return 0;
@@ -387,7 +468,7 @@ static int parse(char *b, size_t len, struct record *r, char *err, size_t errn)
 					return fail(err, errn, "duplicate key %s", key);
 		}
 
-		char *val = p;
+		char *val = p, *quoted_end = NULL;
 		if (p < end && *p == '"') {
 			char *w = p++;
 			val = w;
@@ -433,6 +514,7 @@ static int parse(char *b, size_t len, struct record *r, char *err, size_t errn)
 			if (*p != ' ')
 				return fail(err, errn, "unexpected byte after closing quote of key %s", key);
 			*w = '\0';
+			quoted_end = w;
 		} else {
 			p = value_end(p);
 			if (*p == '"' || *p == '\\' || *p == '=')
@@ -445,6 +527,7 @@ static int parse(char *b, size_t len, struct record *r, char *err, size_t errn)
 			if (*p != ' ')
 				return fail(err, errn, "control byte in value of key %s", key);
 		}
+		r->f[r->nf].len = (size_t)((quoted_end ? quoted_end : p) - val);
 		*p++ = '\0';
 		r->f[r->nf].key = key;
 		r->f[r->nf].val = val;
@@ -455,13 +538,19 @@ static int parse(char *b, size_t len, struct record *r, char *err, size_t errn)
 
 int record_parse(const char *line, size_t len, struct record *r, char *err, size_t errn)
 {
+	return record_parse_cached(line, len, r, NULL, err, errn);
+}
+
+int record_parse_cached(const char *line, size_t len, struct record *r, struct civil_day_cache *dc,
+			char *err, size_t errn)
+{
 	if (len > RECORD_LINE_MAX)
 		return fail(err, errn, "line too long (%zu bytes, at most %d)", len, RECORD_LINE_MAX);
 	if (len == 0)
 		return fail(err, errn, "empty line");
 	memcpy(r->buf, line, len);
-	memset(r->buf + len, 0, 8); /* the NUL that ends the line, and value_end's reads */
-	if (parse(r->buf, len, r, err, errn) == 0)
+	memset(r->buf + len, 0, 16); /* the NUL that ends the line, and the scans' reads */
+	if (parse(r->buf, len, r, dc, err, errn) == 0)
 		return 0;
 	/* A control byte anywhere is the reason given, whatever the parse met
 	 * first (every byte of a line that parses was checked on the way). */
@@ -487,6 +576,9 @@ const char *record_get_id(const struct record *r, enum record_key id)
 
 const char *record_get(const struct record *r, const char *key)
 {
+	int id = key_id(key, strlen(key));
+	if (id)
+		return record_get_id(r, (enum record_key)id);
 	for (size_t i = 0; i < r->nf; i++)
 		if (!strcmp(r->f[i].key, key))
 			return r->f[i].val;

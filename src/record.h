@@ -34,9 +34,11 @@ struct record_field {
 	const char *key;
 	const char *val;
 	int id;                     /* enum record_key */
+	size_t len;                 /* strlen(val) */
 };
 
-/* A decoded record. Strings point into buf. */
+/* A decoded record. Strings point into buf, which has at least sixteen
+ * readable bytes after each of them. */
 struct record {
 	int64_t time;
 	int offset;                 /* UTC offset of TIME, seconds east */
@@ -57,6 +59,11 @@ size_t record_format(char *out, size_t n, int64_t t, int offset, const char *eve
 
 /* Parse one line (len bytes, no newline). 0, or -1 with a reason in err. */
 int record_parse(const char *line, size_t len, struct record *r, char *err, size_t errn);
+/* The same for consecutive lines of one reader: dc (zeroed before the
+ * first line) remembers the last date's day number. */
+struct civil_day_cache;
+int record_parse_cached(const char *line, size_t len, struct record *r, struct civil_day_cache *dc,
+			char *err, size_t errn);
 
 /* Value of key, or NULL. */
 const char *record_get(const struct record *r, const char *key);

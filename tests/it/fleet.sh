@@ -61,7 +61,7 @@ else
 	nok "mirrors not identical"
 fi
 "$BUILD/loaxactl" fleet status "$MIRROR" --format csv >"$T/status.csv"
-grep -q '^st-a,999,yes,.*,7,.*,0,,ok,,$' "$T/status.csv" && grep -q '^st-b,999,yes,' "$T/status.csv" &&
+grep -q '^st-a,999,yes,.*,7,.*,0,,ok,,,,,$' "$T/status.csv" && grep -q '^st-b,999,yes,' "$T/status.csv" &&
 	ok "fleet status: both online, serial 7, 0 lines behind, chain ok" || { nok "fleet status"; cat "$T/status.csv"; }
 
 "$BUILD/loaxactl" fleet status "$MIRROR" --format json | python3 -c '

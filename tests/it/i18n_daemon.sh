@@ -134,4 +134,17 @@ grep -q '^loaxa: đài it-station (Xã Kiểm Thử) đã từ chối gói push1
 	grep -q '^lý do: đài này không có khóa tin cậy (trust.keys trong DIR/loaxa.conf)' "$V/why" &&
 	grep -q '^Không cài phần nào của gói này' "$V/why" &&
 	ok "the .why of a refused bundle in the station's language: Vietnamese" || { nok ".why in Vietnamese"; sed 's/^/#   /' "$V/why"; }
+# loaxad takes only LC_MESSAGES from the locale (issue 18: no character
+# tables mapped); its words still come out in UTF-8 with every diacritic.
+out=$(LANG=vi_VN.UTF-8 "$BUILD/loaxad" --no-such-option 2>&1 | head -1)
+[ "$out" = "loaxad: không có tùy chọn --no-such-option" ] && ok "LANG=vi_VN.UTF-8: loaxad's messages in Vietnamese, UTF-8" ||
+	nok "LANG=vi_VN.UTF-8 loaxad: $out"
+make_station "$T/chk" null
+sed -i 's/^station = { /station = { language = "vi"; /' "$T/chk/loaxa.conf"
+CONF=$T/chk/loaxa.conf ctl bulletin add "$AUD/v22k-mono.mp3" --id tin-a --title "Bản tin A" >/dev/null
+echo 'serial = 1; slots = ( { id = "sang"; times = ["06:30"]; bulletins = ["tin-a"]; } );' >"$T/chk/schedule.conf"
+out=$(env -u LANG -u LC_ALL -u LC_MESSAGES -u LANGUAGE "$BUILD/loaxad" -c "$T/chk/loaxa.conf" --check 2>&1)
+grep -q "đài it-station hợp lệ; thư viện 1 bản tin hợp lệ" <<<"$out" &&
+	ok "no locale at all, language = \"vi\": loaxad --check answers in Vietnamese, UTF-8" ||
+	nok "language = vi without a locale: $out"
 it_done

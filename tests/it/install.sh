@@ -43,6 +43,7 @@ expected="/etc/loaxa/loaxa.conf 644
 /usr/share/man/man1/loaxactl.1 644
 /usr/share/man/man5/loaxa-schedule.5 644
 /usr/share/man/man5/loaxa.conf.5 644
+/usr/share/man/man8/loaxa-web.8 644
 /usr/share/man/man8/loaxad.8 644
 /usr/share/man/vi/man1/loaxactl.1 644
 /usr/share/man/vi/man5/loaxa-schedule.5 644
@@ -50,6 +51,7 @@ expected="/etc/loaxa/loaxa.conf 644
 # issue 13: the district collector, its unit, man page and examples, and
 # the station's fleet link plugin
 expected=$(printf '%s\n%s\n' "$expected" "/usr/lib/loaxa/loaxa-fleet.so 644
+/usr/lib/loaxa/loaxa-fetch 755
 /usr/lib/systemd/system/loaxa-collector.service 644
 /usr/sbin/loaxa-collector 755
 /usr/share/doc/loaxa/examples/fleet/collector.conf 644

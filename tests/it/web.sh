@@ -94,6 +94,33 @@ for envs in "LANG=C" "LANG=vi_VN.UTF-8 LANGUAGE=en"; do
 	kill -TERM "$WPID"; wait "$WPID"; WPID=
 done
 
+# At rest (issue 17): libmicrohttpd and the GnuTLS it brings are mapped only
+# while someone is connected; the sessions are loaxa-web's own and outlive
+# the unloading. The rest comes after 1 s here (30 s in service).
+mapped() { grep -qE 'libmicrohttpd|libgnutls' "/proc/$WPID/maps"; }
+ctxsw() { awk '/ctxt_switches/ { s += $2 } END { print s }' "/proc/$WPID/status"; }
+rested() {
+	local i
+	for i in $(seq 100); do mapped || return 0; sleep 0.05; done
+	return 1
+}
+export LOAXA_TEST_WEB_REST_S=1
+: >"$T/web.log"
+start_web
+! mapped && ok "at rest after start: neither libmicrohttpd nor GnuTLS is mapped" ||
+	nok "libmicrohttpd mapped before anyone connected"
+[ "$(curl -s -o /dev/null -w '%{http_code}' -c "$T/jar.rest" -d "user=canbo&password=$STAFF_PW" "$URL/login")" = 303 ] &&
+	mapped && ok "the first visitor loads libmicrohttpd and logs in" || nok "login from rest, or library not loaded"
+rested && ok "1 s after the last connection closed it is unloaded again" || nok "libmicrohttpd still mapped"
+c0=$(ctxsw)
+sleep 2
+c1=$(ctxsw)
+[ "$c1" = "$c0" ] && ok "at rest again: no wake-ups in 2 s" || nok "woke $((c1 - c0)) times at rest"
+curl -s -b "$T/jar.rest" "$URL/now" >"$T/now.rest.html"
+grep -q 'canbo' "$T/now.rest.html" && ok "the session made before the rest still works after it" ||
+	nok "session lost at rest: $(head -c 300 "$T/now.rest.html")"
+kill -TERM "$WPID"; wait "$WPID"; WPID=
+
 if command -v openssl >/dev/null; then
 	openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=127.0.0.1" \
 		-keyout "$T/st/web.key" -out "$T/st/web.crt" >/dev/null 2>&1
@@ -105,6 +132,19 @@ if command -v openssl >/dev/null; then
 		ok "HTTPS with the station file's certificate; the cookie is Secure" || nok "HTTPS login: $hdr"
 	out=$(curl -s --max-time 5 "http://127.0.0.1:$PORT/login" 2>&1)
 	! grep -q 'password' <<<"$out" && ok "no plain HTTP on the HTTPS port" || nok "plain HTTP answered on the TLS port"
+	rested && code=$(curl -s -k -o /dev/null -w '%{http_code}' "https://127.0.0.1:$PORT/login") &&
+		[ "$code" = 200 ] && ok "HTTPS again after a rest (libmicrohttpd loaded again)" ||
+		nok "HTTPS after a rest: ${code:-not at rest}"
+	kill -TERM "$WPID"; wait "$WPID"; WPID=
+	# A certificate GnuTLS refuses is said at start, not at the first visit.
+	cp "$T/st/web.crt" "$T/st/web.crt.good"
+	echo "-----BEGIN CERTIFICATE-----" >"$T/st/web.crt"
+	timeout 10 "$BUILD/loaxa-web" -c "$CONF" >"$T/web.bad.log" 2>&1
+	brc=$?
+	[ $brc -ne 0 ] && [ $brc -ne 124 ] && grep -q 'cannot serve https with .*web.crt' "$T/web.bad.log" &&
+		ok "a bad certificate stops loaxa-web at start, saying which file" ||
+		nok "bad certificate: exit $brc, $(cat "$T/web.bad.log")"
+	mv "$T/st/web.crt.good" "$T/st/web.crt"
 else
 	nok "openssl is missing (HTTPS not tested)"
 fi

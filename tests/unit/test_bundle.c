@@ -397,6 +397,84 @@ static void test_install_signed_no_new_audio(void **state)
 	assert_false(exists("sched.conf"));
 }
 
+
+/* issue 14: the checks before a fetch, on bytes in memory */
+static enum bundle_status precheck(const char *name, long long running, struct bundle_result *res,
+				   struct bundle_file **files, size_t *nfiles, struct errlist *e)
+{
+	char *conf = NULL, *sig = NULL, sp[600];
+	size_t cl = 0, sl = 0;
+	snprintf(sp, sizeof(sp), "%s.minisig", P(name));
+	assert_int_equal(read_file_all(P(name), 1 << 20, 1, &conf, &cl), 0);
+	if (read_file_all(sp, 16384, 1, &sig, &sl) < 0)
+		sig = xstrdup("");
+	const char *base = strrchr(name, '/') ? strrchr(name, '/') + 1 : name;
+	enum bundle_status r = bundle_precheck(&st, base, conf, cl, sig, sl, running, NULL, res, files, nfiles, e);
+	free(conf);
+	free(sig);
+	return r;
+}
+
+static void test_precheck(void **state)
+{
+	(void)state;
+	load_station(1);
+	reset_station_files();
+	put("sched.conf", "serial = 5;\ndistrict = \"d1\";\nslots = ();\n");
+	struct bundle_result res;
+	struct bundle_file *files = NULL;
+	size_t n = 0;
+	struct errlist e = {0};
+	char text[1024];
+	/* good: the files section comes back, nothing is written */
+	snprintf(text, sizeof(text), sched7, "6584155e5033db08fca32d2953b3bbbef0f1a5b9214f1e1c3a354b3048e4486e");
+	put("b/p.conf", text);
+	sign("b/p.conf");
+	assert_int_equal(precheck("b/p.conf", 5, &res, &files, &n, &e), BUNDLE_OK);
+	assert_int_equal(res.serial, 7);
+	assert_string_equal(res.signer, keyid);
+	assert_int_equal(n, 1);
+	assert_string_equal(files[0].file, "x.mp3");
+	assert_string_equal(files[0].sha256, "6584155e5033db08fca32d2953b3bbbef0f1a5b9214f1e1c3a354b3048e4486e");
+	free(files);
+	files = NULL;
+	assert_false(exists("lib/x.mp3"));
+	/* an old serial: the same words as the install */
+	assert_int_equal(precheck("b/p.conf", 7, &res, &files, &n, &e), BUNDLE_REJECTED);
+	assert_true(has(&e, "serial 7 is not greater than the running serial 7"));
+	errlist_free(&e);
+	put("serial-high", "9\n");
+	assert_int_equal(precheck("b/p.conf", 5, &res, &files, &n, &e), BUNDLE_REJECTED);
+	assert_true(has(&e, "not greater than the running serial 9"));
+	errlist_free(&e);
+	unlink(P("serial-high"));
+	/* another district, an altered schedule, another key, no signature */
+	put("b/d.conf", "serial = 6;\ndistrict = \"d2\";\nslots = ();\n");
+	sign("b/d.conf");
+	assert_int_equal(precheck("b/d.conf", 5, &res, &files, &n, &e), BUNDLE_REJECTED);
+	assert_true(has(&e, "the schedule is for district d2, not for this station's district d1"));
+	errlist_free(&e);
+	put("b/d.conf", "serial = 6;\ndistrict = \"d1\";\nslots = ();\n");
+	assert_int_equal(precheck("b/d.conf", 5, &res, &files, &n, &e), BUNDLE_REJECTED);
+	assert_true(has(&e, "signature does not match the file"));
+	errlist_free(&e);
+	assert_int_equal(run("minisign -S -s %s/o.key -m %s >/dev/null", dir, P("b/d.conf")), 0);
+	assert_int_equal(precheck("b/d.conf", 5, &res, &files, &n, &e), BUNDLE_REJECTED);
+	assert_true(has(&e, "signed by an unknown key"));
+	errlist_free(&e);
+	unlink(P("b/d.conf.minisig"));
+	assert_int_equal(precheck("b/d.conf", 5, &res, &files, &n, &e), BUNDLE_REJECTED);
+	assert_true(has(&e, "malformed signature file"));
+	errlist_free(&e);
+	/* no trusted key */
+	load_station(0);
+	assert_int_equal(precheck("b/p.conf", 5, &res, &files, &n, &e), BUNDLE_REJECTED);
+	assert_true(has(&e, "this station has no trusted key"));
+	errlist_free(&e);
+	load_station(1);
+	assert_null(files);
+}
+
 static void test_install_refusals(void **state)
 {
 	(void)state;
@@ -824,6 +902,7 @@ int main(void)
 		cmocka_unit_test(test_bundle_message),
 		cmocka_unit_test(test_install_signed_no_new_audio),
 		cmocka_unit_test(test_install_refusals),
+		cmocka_unit_test(test_precheck),
 		cmocka_unit_test(test_spool_reject_and_remove),
 		cmocka_unit_test(test_clean_staged),
 		cmocka_unit_test(test_odd_files),

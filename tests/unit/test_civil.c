@@ -203,6 +203,31 @@ static void test_iso(void **state)
 			fail_msg("accepted ISO time \"%s\"", bad[i]);
 }
 
+/* The day cache gives what the plain parse gives, whatever came before:
+ * the same date, another one, a bad one, a short string. */
+static void test_iso_cached(void **state)
+{
+	(void)state;
+	static const char *const seq[] = {
+		"2026-11-28T06:30:00+07:00", "2026-11-28T23:59:60+07:00", "2026-11-28T06:30:00Z",
+		"2026-11-28T24:00:00+07:00", "2026-11-28", "2026-11-2", "2026-11-28T06:30", "",
+		"2026-11-29T00:00:00-05:30", "2026-11-28T06:30:00+07:00", "2026-02-29T01:00:00Z",
+		"2028-02-29T01:00:00Z", "2028-02-29T01:00:00Z", "2028-02-29x01:00:00Z",
+		"2028-02-29T01:00:00+07:0", "1969-12-31T23:59:59Z", "2026-11-28T06:30:00+07:00",
+	};
+	struct civil_day_cache c;
+	memset(&c, 0, sizeof(c));
+	for (int round = 0; round < 2; round++)
+		for (size_t i = 0; i < sizeof(seq) / sizeof(seq[0]); i++) {
+			int64_t a = -1, b = -1;
+			char s[40] = {0}; /* the cached parse reads ten bytes */
+			strcpy(s, seq[i]);
+			int ra = civil_parse_iso(seq[i], &a), rb = civil_parse_iso_cached(s, &b, &c);
+			if (ra != rb || (ra == 0 && a != b))
+				fail_msg("%s: %d %lld vs cached %d %lld", seq[i], ra, (long long)a, rb, (long long)b);
+		}
+}
+
 static void test_tz(void **state)
 {
 	(void)state;
@@ -394,6 +419,7 @@ int main(void)
 		cmocka_unit_test(test_parse_hhmm),
 		cmocka_unit_test(test_parse_datetime_month_weekday),
 		cmocka_unit_test(test_iso),
+		cmocka_unit_test(test_iso_cached),
 		cmocka_unit_test(test_tz),
 		cmocka_unit_test(test_zones_match_libc),
 		cmocka_unit_test(test_zone_gap_and_fold),

@@ -125,6 +125,8 @@ static void test_topics(void **state)
 	assert_string_equal(s, "st-a");
 	assert_int_equal(k, FLEET_T_ACK);
 	assert_int_equal(fleet_topic_parse("loaxa/v1/271/st-a/schedule", d, s, &k), 0);
+	assert_int_equal(k, FLEET_T_SCHEDULE);
+	assert_int_equal(fleet_topic_parse("loaxa/v1/271/st-a/other", d, s, &k), 0);
 	assert_int_equal(k, FLEET_T_OTHER);
 	assert_int_equal(fleet_topic(t, sizeof(t), "2/71", "st-a", FLEET_T_ACK), 0);
 	assert_int_equal(fleet_topic(t, sizeof(t), "271", "", FLEET_T_ACK), 0);
@@ -557,6 +559,93 @@ static void test_store_reorder(void **state)
 	fleetstore_close(s);
 }
 
+
+/* issue 14: the downlink's bundle message and the station's answer */
+static void test_bundle_msg(void **state)
+{
+	char topic[FLEET_TOPIC_MAX], d[FLEET_ID_MAX], st[FLEET_ID_MAX];
+	enum fleet_topic_kind k;
+	assert_true(fleet_district_topic(topic, sizeof(topic), "271") > 0);
+	assert_string_equal(topic, "loaxa/v1/271/schedule");
+	assert_true(fleet_topic(topic, sizeof(topic), "271", "xa-a", FLEET_T_BUNDLE) > 0);
+	assert_string_equal(topic, "loaxa/v1/271/xa-a/bundle");
+	assert_int_equal(fleet_topic_parse(topic, d, st, &k), 0);
+	assert_int_equal(k, FLEET_T_BUNDLE);
+	assert_true(fleet_topic(topic, sizeof(topic), "271", "xa-a", FLEET_T_SCHEDULE) > 0);
+	assert_string_equal(topic, "loaxa/v1/271/xa-a/schedule");
+
+	char buf[512];
+	size_t h = fleet_bundle_header(buf, sizeof(buf), "push-7.conf", 7, 5, 3);
+	assert_string_equal(buf, "loaxa-bundle 1 name=push-7.conf serial=7 conf=5 sig=3\n");
+	memcpy(buf + h, "CONFSIG", 8);
+	struct fleet_bundle_msg m;
+	char err[128];
+	assert_int_equal(fleet_bundle_decode(buf, h + 8, &m, err, sizeof(err)), 0);
+	assert_string_equal(m.name, "push-7.conf");
+	assert_int_equal(m.serial, 7);
+	assert_int_equal(m.conf_len, 5);
+	assert_memory_equal(m.conf, "CONFS", 5);
+	assert_memory_equal(m.sig, "IG\0", 3);
+	/* lengths that do not add up, bad names, empty, oversized */
+	assert_int_equal(fleet_bundle_decode(buf, h + 7, &m, err, sizeof(err)), -1);
+	assert_int_equal(fleet_bundle_decode(buf, 0, &m, err, sizeof(err)), -1);
+	assert_int_equal(fleet_bundle_decode(buf, FLEET_BUNDLE_MAX + 1, &m, err, sizeof(err)), -1);
+	static const char *const bad[] = {
+		"loaxa-bundle 1 name=../x.conf serial=7 conf=1 sig=1\nab",
+		"loaxa-bundle 1 name=.x.conf serial=7 conf=1 sig=1\nab",
+		"loaxa-bundle 1 name=x.txt serial=7 conf=1 sig=1\nab",
+		"loaxa-bundle 1 name=x.conf serial=-7 conf=1 sig=1\nab",
+		"loaxa-bundle 1 name=x.conf serial=7 conf=0 sig=2\nab",
+		"loaxa-bundle 2 name=x.conf serial=7 conf=1 sig=1\nab",
+		"loaxa-bundle 1 name=x.conf serial=7 conf=1 sig=1 more=1\nab",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_equal(fleet_bundle_decode(bad[i], strlen(bad[i]), &m, err, sizeof(err)), -1);
+	char longname[260];
+	memset(longname, 'a', sizeof(longname));
+	strcpy(longname + 195, ".conf"); /* 200 bytes */
+	assert_int_equal(fleet_bundle_name_valid(longname), 1);
+	memset(longname, 'a', sizeof(longname));
+	strcpy(longname + 196, ".conf");
+	assert_int_equal(fleet_bundle_name_valid(longname), 0);
+}
+
+static void test_bundle_state(void **state)
+{
+	struct fleet_bstate b = {.serial = 2027030101, .got = 10, .total = 20}, o;
+	strcpy(b.state, "fetching");
+	char buf[1024], err[128];
+	size_t n = fleet_bstate_encode(buf, sizeof(buf), &b);
+	assert_string_equal(buf, "loaxa-bundle-state 1 serial=2027030101 state=fetching got=10 total=20");
+	assert_int_equal(fleet_bstate_decode(buf, n, &o, err, sizeof(err)), 0);
+	assert_int_equal(o.got, 10);
+	assert_int_equal(o.total, 20);
+	/* detail: control characters become spaces, cut at 400 bytes on a UTF-8 boundary */
+	b.got = b.total = -1;
+	strcpy(b.state, "refused");
+	memset(b.detail, 0, sizeof(b.detail));
+	strcpy(b.detail, "bad\nline\x01");
+	for (size_t i = strlen(b.detail); i + 2 < 400; i += 2)
+		memcpy(b.detail + i, "\xc4\x91", 2); /* đ */
+	n = fleet_bstate_encode(buf, sizeof(buf), &b);
+	assert_true(n > 0);
+	assert_non_null(strstr(buf, " state=refused detail=bad line "));
+	assert_int_equal(fleet_bstate_decode(buf, n, &o, err, sizeof(err)), 0);
+	assert_true(strlen(o.detail) <= 400);
+	assert_int_equal((unsigned char)o.detail[strlen(o.detail) - 1], 0x91);
+	assert_string_equal(o.state, "refused");
+	assert_int_equal(o.got, -1);
+	static const char *const bad[] = {
+		"loaxa-bundle-state 1 serial=1 state=eaten",
+		"loaxa-bundle-state 1 serial=x state=current",
+		"loaxa-bundle-state 1 serial=1 state=fetching got=1",
+		"loaxa-bundle-state 1 serial=1 state=current junk",
+		"online end=-:0",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_equal(fleet_bstate_decode(bad[i], strlen(bad[i]), &o, err, sizeof(err)), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -570,6 +659,8 @@ int main(void)
 		cmocka_unit_test(test_store),
 		cmocka_unit_test(test_store_status_cut_short),
 		cmocka_unit_test(test_store_reorder),
+		cmocka_unit_test(test_bundle_msg),
+		cmocka_unit_test(test_bundle_state),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

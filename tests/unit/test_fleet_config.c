@@ -61,8 +61,10 @@ static void test_station_fleet_ok(void **state)
 	struct errlist e = {0};
 	const char *p = write_conf("ok.conf", STATION
 		"fleet = { broker = \"mqtts://mqtt.example.vn:8883\"; username = \"st-a\";\n"
-		"  password_file = \"fleet.pw\"; ca_file = \"/etc/loaxa/ca.crt\"; keepalive = 120; };\n");
+		"  password_file = \"fleet.pw\"; ca_file = \"/etc/loaxa/ca.crt\"; keepalive = 120;\n"
+		"  audio_url = \"https://stt.example.vn/loaxa/audio\"; };\n");
 	assert_int_equal(config_load_station(p, &st, &e), 0);
+	assert_string_equal(st.fleet.audio_url, "https://stt.example.vn/loaxa/audio");
 	assert_true(st.fleet.enabled);
 	assert_string_equal(st.fleet.broker, "mqtts://mqtt.example.vn:8883");
 	assert_int_equal(st.fleet.keepalive, 120);
@@ -92,11 +94,13 @@ static void test_station_fleet_errors(void **state)
 		"  broker = \"http://x:1\";\n"
 		"  keepalive = 2;\n"
 		"  colour = \"red\";\n"
+		"  audio_url = \"ftp://x/a b\";\n"
 		"};\n");
 	assert_int_equal(config_load_station(p, &st, &e), -1);
 	assert_true(has(&e, "bad.conf:3: fleet: broker \"http://x:1\" must be"));
 	assert_true(has(&e, "bad.conf:4: fleet: 'keepalive'"));
 	assert_true(has(&e, "bad.conf:5: unknown key 'colour' in fleet"));
+	assert_true(has(&e, "bad.conf:6: fleet: audio_url \"ftp://x/a b\" must be http://"));
 	assert_true(has(&e, "needs a district_code"));
 	errlist_free(&e);
 

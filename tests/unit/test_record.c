@@ -399,6 +399,42 @@ static void test_wide_scans(void **state)
 			assert_int_equal(record_parse(line, strlen(line), &r, err, sizeof(err)), -1);
 		}
 	}
+	/* key names 1..40 bytes of every name byte, then a byte that may not
+	 * be in a name at each position */
+	static const char name_bytes[] = "abcdefghijklmnopqrstuvwxyz0123456789_-";
+	for (int n = 1; n <= 40; n++) {
+		char k[64];
+		for (int i = 0; i < n; i++)
+			k[i] = name_bytes[(i * 7 + n) % (sizeof(name_bytes) - 1)];
+		k[n] = '\0';
+		snprintf(line, sizeof(line), TS " end %s=v prev=" P64, k);
+		assert_int_equal(record_parse(line, strlen(line), &r, err, sizeof(err)), 0);
+		assert_string_equal(r.f[0].key, k);
+		static const char notname[] = {'A', 'Z', '.', '/', ':', '@', '`', '{', '~', '\x80', '\xc3', '\xff'};
+		for (int pos = 0; pos < n; pos++)
+			for (size_t b = 0; b < sizeof(notname); b++) {
+				char w[64];
+				memcpy(w, k, (size_t)n + 1);
+				w[pos] = notname[b];
+				snprintf(line, sizeof(line), TS " end %s=v prev=" P64, w);
+				if (record_parse(line, strlen(line), &r, err, sizeof(err)) == 0)
+					fail_msg("key %s accepted", w);
+				/* and as the event name */
+				snprintf(line, sizeof(line), TS " %s occ=a prev=" P64, w);
+				if (record_parse(line, strlen(line), &r, err, sizeof(err)) == 0)
+					fail_msg("event %s accepted", w);
+			}
+	}
+	/* each field's len is its value's length, bare or unescaped */
+	for (size_t i = 0; i < sizeof(awkward) / sizeof(awkward[0]); i++) {
+		const char *kv[] = {"detail", awkward[i], "occ", "x@1", NULL};
+		uint8_t prev[RECORD_HASH_LEN] = {0};
+		size_t l = record_format(line, sizeof(line), T1, VN, "end", kv, prev);
+		assert_true(l > 0);
+		assert_int_equal(record_parse(line, l, &r, err, sizeof(err)), 0);
+		for (size_t f = 0; f < r.nf; f++)
+			assert_int_equal(r.f[f].len, strlen(r.f[f].val));
+	}
 }
 
 /* A control byte anywhere in a line is refused, and named, whatever else
