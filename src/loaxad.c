@@ -1196,7 +1196,7 @@ static void reload_trust(struct daemon *d)
 	if (config_load_station(d->st.file, n, &errs) < 0) {
 		for (size_t i = 0; i < errs.n; i++)
 			log_warnx("%s", errs.msg[i]);
-		log_warnx("%s has problems: the trusted keys stay as they were", d->st.file);
+		log_warnx(_("%s has problems: the trusted keys stay as they were"), d->st.file);
 	} else if (n->ntrust_keys != d->st.ntrust_keys || n->ntrust_revoked != d->st.ntrust_revoked ||
 		   memcmp(n->trust_keys, d->st.trust_keys, sizeof(n->trust_keys)) ||
 		   memcmp(n->trust_revoked, d->st.trust_revoked, sizeof(n->trust_revoked))) {
@@ -1205,7 +1205,7 @@ static void reload_trust(struct daemon *d)
 		memcpy(d->st.trust_revoked, n->trust_revoked, sizeof(n->trust_revoked));
 		d->st.ntrust_revoked = n->ntrust_revoked;
 		d->trust_changed = 1;
-		log_info("trusted keys read again from %s: %zu trusted, %zu revoked", d->st.file,
+		log_info(_("trusted keys read again from %s: %zu trusted, %zu revoked"), d->st.file,
 			 d->st.ntrust_keys, d->st.ntrust_revoked);
 	}
 	errlist_free(&errs);
