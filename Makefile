@@ -475,7 +475,7 @@ POTFILES := $(shell sed 's/#.*//' po/POTFILES)
 MO := $(LINGUAS:%=$(BUILD)/locale/%/LC_MESSAGES/loaxa.mo)
 ALL_CFLAGS += -DLOAXA_VERSION='"$(VERSION)"'
 $(BUILD)/obj/i18n.o: ALL_CFLAGS += -DLOCALEDIR='"$(LOCALEDIR)"'
-$(BINS): | $(MO)
+$(BINS) $(TEST_BIN): | $(MO)
 all check: $(MO)
 
 $(BUILD)/locale/%/LC_MESSAGES/loaxa.mo: po/%.po
@@ -493,7 +493,8 @@ man-check-vi:
 
 .PHONY: po-update po-check install-i18n uninstall-i18n man-check-vi
 po-update:
-	xgettext --from-code=UTF-8 --language=C --keyword=_ --keyword=N_ --keyword=ngettext:1,2 \
+	xgettext --from-code=UTF-8 --language=C --keyword=_ --keyword=N_ --keyword=ngettext:1,2 --keyword=errlist_add:2 --keyword=ERR:3 --keyword=L:1 \
+		--flag=errlist_add:2:c-format --flag=ERR:3:c-format --flag=L:1:pass-c-format \
 		--add-comments=TRANSLATORS: --package-name=loaxa --package-version=$(VERSION) \
 		--msgid-bugs-address=maintainers@users.noreply.r-seed-b37130aa.example --sort-by-file -o po/loaxa.pot $(POTFILES)
 	for l in $(LINGUAS); do msgmerge -q --update --backup=none --no-fuzzy-matching po/$$l.po po/loaxa.pot; done

@@ -20,6 +20,7 @@
 
 #include "civil.h"
 #include "config.h"
+#include "i18n.h"
 #include "kv.h"
 #include "library.h"
 #include "validate.h"
@@ -43,11 +44,13 @@ static void add_renamed(struct errlist *dst, const struct errlist *src, const ch
 {
 	size_t fl = strlen(from);
 	for (size_t i = 0; i < src->n; i++) {
-		const char *m = src->msg[i];
+		const char *m = src->msg[i], *e = src->en[i];
+		char mb[1200], eb[1200];
 		if (!strncmp(m, from, fl))
-			errlist_add(dst, "%s%s", to, m + fl);
-		else
-			errlist_add(dst, "%s", m);
+			snprintf(mb, sizeof(mb), "%s%s", to, m + fl), m = mb;
+		if (!strncmp(e, from, fl))
+			snprintf(eb, sizeof(eb), "%s%s", to, e + fl), e = eb;
+		errlist_put(dst, e, m);
 	}
 }
 
@@ -297,8 +300,12 @@ enum bundle_status bundle_install(const struct station *st, const struct bundle_
 		if (f->size < 0 && !rq->dry_run) {
 			char sum[65];
 			if (sha256_file_max(src, max_bytes, rq->no_symlinks, sum) < 0) {
-				errlist_add(errs, "%s: %s", shown, errno == EFBIG ? "larger than any bulletin this station accepts" :
-					    errno == EINVAL || errno == ELOOP ? "not a plain file" : strerror(errno));
+				if (errno == EFBIG)
+					errlist_add(errs, "%s: larger than any bulletin this station accepts", shown);
+				else if (errno == EINVAL || errno == ELOOP)
+					errlist_add(errs, "%s: not a plain file", shown);
+				else
+					errlist_add(errs, "%s: %s", shown, strerror(errno));
 				continue;
 			}
 			if (strcmp(sum, f->sha256)) {
@@ -392,8 +399,8 @@ enum bundle_status bundle_install(const struct station *st, const struct bundle_
 	/* After the switch: a power cut before this leaves the serial in the
 	 * schedule file itself, which counts too. */
 	if (bundle_serial_raise(st, s.serial) < 0)
-		errlist_add(warns, "cannot record serial %lld in %s/" BUNDLE_SERIAL_FILE ": %s", s.serial,
-			    st->state, strerror(errno));
+		errlist_add(warns, "cannot record serial %lld in %s/%s: %s", s.serial,
+			    st->state, BUNDLE_SERIAL_FILE, strerror(errno));
 	rc = BUNDLE_OK;
 
 out:
@@ -652,7 +659,7 @@ int bundle_spool_reject(const struct station *st, const char *name, const struct
 	char rej[PATHBUF + 16], path[PATHBUF + 300], to[PATHBUF + 300], ts[26];
 	snprintf(rej, sizeof(rej), "%s/rejected", st->spool);
 	if (mkdir_p(rej, 0750) < 0) {
-		snprintf(err, errn, "cannot create %s: %s", rej, strerror(errno));
+		snprintf(err, errn, _("cannot create %s: %s"), rej, strerror(errno));
 		return -1;
 	}
 	/* The reason first: a power cut after it leaves the files where they
@@ -661,44 +668,48 @@ int bundle_spool_reject(const struct station *st, const char *name, const struct
 	size_t tl = 0;
 	FILE *m = open_memstream(&text, &tl);
 	if (!m) {
-		snprintf(err, errn, "out of memory");
+		snprintf(err, errn, _("out of memory"));
 		return -1;
 	}
 	civil_tz_format(now, ts);
-	fprintf(m, "loaxa: station %s (%s) refused the bundle ", st->id, st->name);
+	/* issue 16: in the station's language (the fleet link publishes the
+	 * first line as the refusal's detail) */
+	fprintf(m, _("loaxa: station %s (%s) refused the bundle "), st->id, st->name);
 	put_esc(m, name);
-	fprintf(m, " at %s\nreason: ", ts);
-	put_esc(m, why->n ? why->msg[0] : "(none given)");
-	fputs("\nschedule: ", m);
+	fprintf(m, _(" at %s\nreason: "), ts);
+	put_esc(m, why->n ? why->msg[0] : _("(none given)"));
+	fputs(_("\nschedule: "), m);
 	put_esc(m, name);
 	if (res->serial)
-		fprintf(m, ".conf, serial %lld, SHA-256 %s\n", res->serial, res->sha256);
+		fprintf(m, _(".conf, serial %lld, SHA-256 %s\n"), res->serial, res->sha256);
 	else if (res->sha256[0])
 		fprintf(m, ".conf, SHA-256 %s\n", res->sha256);
 	else
 		fputs(".conf\n", m);
 	if (strcmp(res->signer, BUNDLE_UNSIGNED)) {
-		fprintf(m, "signed by: key %s, trusted comment \"", res->signer);
+		fprintf(m, _("signed by: key %s, trusted comment \""), res->signer);
 		put_esc(m, res->comment);
 		fputs("\"\n", m);
 	} else {
-		fprintf(m, "signed by: not verified\n");
+		fprintf(m, _("signed by: not verified\n"));
 	}
 	if (why->n > 1) {
-		fprintf(m, "all %zu problems:\n", why->n);
+		fprintf(m, ngettext("all %zu problem:\n", "all %zu problems:\n", why->n), why->n);
 		for (size_t i = 0; i < why->n; i++) {
 			fputs("  ", m);
 			put_esc(m, why->msg[i]);
 			fputc('\n', m);
 		}
 	}
-	fprintf(m, "Nothing of this bundle was installed; the station keeps its schedule. Fix it and push it again (see " LOAXA_DOCDIR "/PUSH.md).\n");
+	static const char push_doc[] = LOAXA_DOCDIR "/PUSH.md";
+	fprintf(m, _("Nothing of this bundle was installed; the station keeps its schedule. Fix it and push it again (see %s).\n"),
+		push_doc);
 	fclose(m);
 	snprintf(path, sizeof(path), "%s/%s.why", rej, name);
 	int r = write_file_atomic(path, text, tl);
 	free(text);
 	if (r < 0) {
-		snprintf(err, errn, "cannot write %s: %s", path, strerror(errno));
+		snprintf(err, errn, _("cannot write %s: %s"), path, strerror(errno));
 		return -1;
 	}
 	size_t n;
@@ -723,7 +734,7 @@ int bundle_spool_reject(const struct station *st, const char *name, const struct
 	fsync_dir_of(path);
 	fsync_dir_of(to);
 	if (bad) {
-		snprintf(err, errn, "cannot move the bundle %s into %s: %s", name, rej, strerror(errno));
+		snprintf(err, errn, _("cannot move the bundle %s into %s: %s"), name, rej, strerror(errno));
 		return -1;
 	}
 	return 0;

@@ -17,6 +17,7 @@
 #include "config.h"
 #include "fleetproto.h"
 #include "fleetstore.h"
+#include "i18n.h"
 #include "mqttlink.h"
 #include "notify.h"
 #include "util.h"
@@ -45,23 +46,23 @@ static void publish_ack(void *ctx, const char *district, const char *station, co
 	if (!fleet_topic(topic, sizeof(topic), district, station, FLEET_T_ACK) || !n)
 		return;
 	if (mqttlink_publish(c->link, topic, p, n, 1, 1) < 0)
-		log_warnx("collector: cannot publish %s", topic);
+		log_warnx(_("collector: cannot publish %s"), topic);
 }
 
 static void on_connected(void *ctx)
 {
 	struct collector *c = ctx;
 	char pat[FLEET_TOPIC_MAX];
-	log_info("connected; %zu stations in the mirror", fleetstore_count(c->store));
+	log_info(_("connected; %zu stations in the mirror"), fleetstore_count(c->store));
 	snprintf(pat, sizeof(pat), "loaxa/v1/%s/+/journal", c->cc.district);
 	if (mqttlink_subscribe(c->link, pat, 1) < 0)
-		log_warnx("cannot subscribe to %s", pat);
+		log_warnx(_("cannot subscribe to %s"), pat);
 	snprintf(pat, sizeof(pat), "loaxa/v1/%s/+/status", c->cc.district);
 	if (mqttlink_subscribe(c->link, pat, 1) < 0)
-		log_warnx("cannot subscribe to %s", pat);
+		log_warnx(_("cannot subscribe to %s"), pat);
 	snprintf(pat, sizeof(pat), "loaxa/v1/%s/+/bundle", c->cc.district);
 	if (mqttlink_subscribe(c->link, pat, 1) < 0)
-		log_warnx("cannot subscribe to %s", pat);
+		log_warnx(_("cannot subscribe to %s"), pat);
 	/* The broker may have lost its retained acks, and stations waiting
 	 * for one take it as "go on from here". */
 	fleetstore_each(c->store, publish_ack, c);
@@ -69,7 +70,7 @@ static void on_connected(void *ctx)
 
 static void on_disconnected(void *ctx, const char *why)
 {
-	log_warnx("broker link lost (%s); reconnecting", why);
+	log_warnx(_("broker link lost (%s); reconnecting"), why);
 }
 
 static void on_message(void *ctx, const struct mqttlink_msg *m)
@@ -84,7 +85,7 @@ static void on_message(void *ctx, const struct mqttlink_msg *m)
 		for (char *p = esc; *p; p++)
 			if ((unsigned char)*p < 0x20 || *p == 0x7f)
 				*p = '?';
-		log_warnx("dropped a message on an unexpected topic: %s", esc);
+		log_warnx(_("dropped a message on an unexpected topic: %s"), esc);
 		return;
 	}
 	struct fleetstore_out out;
@@ -100,7 +101,7 @@ static void on_message(void *ctx, const struct mqttlink_msg *m)
 		return; /* acks (ours) and anything else */
 	}
 	if (r < 0) {
-		log_warn("collector: cannot store %s/%s's lines (not acknowledged)", district, station);
+		log_warn(_("collector: cannot store %s/%s's lines (not acknowledged)"), district, station);
 		return;
 	}
 	if (out.problem)
@@ -111,14 +112,15 @@ static void on_message(void *ctx, const struct mqttlink_msg *m)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: loaxa-collector -c FILE [-v]\n"
-		   "  the district's collector: mirrors every station's journal from the MQTT broker\n");
+	fputs(_("usage: loaxa-collector -c FILE [-v]\n"
+		"  the district's collector: mirrors every station's journal from the MQTT broker\n"), f);
 }
 
 int main(int argc, char **argv)
 {
 	const char *conf = NULL;
 	int verbose = 0, ch;
+	i18n_init(); /* issue 16: the district office's locale */
 	while ((ch = getopt(argc, argv, "c:fvh")) != -1) {
 		switch (ch) {
 		case 'c': conf = optarg; break;
@@ -150,7 +152,7 @@ int main(int argc, char **argv)
 	str_copy(mc.ca_file, c.cc.ca_file, sizeof(mc.ca_file));
 	str_copy(mc.username, c.cc.username, sizeof(mc.username));
 	if (c.cc.password_file[0] && mqttlink_read_password(c.cc.password_file, &mc) < 0) {
-		fprintf(stderr, "%s: cannot read the password file %s: %s\n", conf, c.cc.password_file, strerror(errno));
+		fprintf(stderr, _("%s: cannot read the password file %s: %s\n"), conf, c.cc.password_file, strerror(errno));
 		return EXIT_CONFIG;
 	}
 	snprintf(mc.client_id, sizeof(mc.client_id), "loaxa-collector-%s-%ld",
@@ -173,7 +175,7 @@ int main(int argc, char **argv)
 	int sfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
 	if (sfd < 0)
 		fatal("signalfd");
-	log_info("district %s, mirror %s, broker %s", c.cc.district, c.cc.mirror, c.cc.broker);
+	log_info(_("district %s, mirror %s, broker %s"), c.cc.district, c.cc.mirror, c.cc.broker);
 	notify_ready(NULL);
 	mqttlink_handle(c.link, 0, mono_ms());
 	while (!c.quit) {
@@ -196,12 +198,12 @@ int main(int argc, char **argv)
 			mqttlink_handle(c.link, fds[1].fd >= 0 ? fds[1].revents : 0, now);
 		/* what this burst wrote is made durable, then acknowledged */
 		if (fleetstore_commit(c.store, publish_ack, &c) < 0)
-			fatal("cannot force the mirror to storage; stopping before acknowledging anything");
+			fatal(_("cannot force the mirror to storage; stopping before acknowledging anything"));
 		if (mqttlink_events(c.link) & POLLOUT)
 			mqttlink_handle(c.link, POLLOUT, mono_ms());
 	}
 	notify_stopping("stopping");
-	log_info("stopped");
+	log_info(_("stopped"));
 	mqttlink_free(c.link);
 	fleetstore_close(c.store);
 	close(sfd);

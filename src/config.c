@@ -27,19 +27,37 @@ struct ctx {
 
 #define ERR(c, line, ...) err_at(c, line, __VA_ARGS__)
 
+/* One problem, in English (en) and in the user's language (msg). */
+static void err_put(struct ctx *c, int line, const char *en, const char *msg)
+{
+	char e2[1024], m2[1024];
+	if (line > 0) {
+		snprintf(e2, sizeof(e2), "%s:%d: %s", c->file, line, en);
+		snprintf(m2, sizeof(m2), "%s:%d: %s", c->file, line, msg);
+	} else {
+		snprintf(e2, sizeof(e2), "%s: %s", c->file, en);
+		snprintf(m2, sizeof(m2), "%s: %s", c->file, msg);
+	}
+	errlist_put(c->errs, e2, m2);
+	c->nerr++;
+}
+
 __attribute__((format(printf, 3, 4))) static void err_at(struct ctx *c, int line,
 							  const char *fmt, ...)
 {
-	char msg[768];
-	va_list ap;
+	char en[768], msg[768];
+	va_list ap, aq;
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_copy(aq, ap);
+	vsnprintf(en, sizeof(en), fmt, ap);
 	va_end(ap);
-	if (line > 0)
-		errlist_add(c->errs, "%s:%d: %s", c->file, line, msg);
-	else
-		errlist_add(c->errs, "%s: %s", c->file, msg);
-	c->nerr++;
+	/* issue 16: msg in the user's language, en for the journal */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+	vsnprintf(msg, sizeof(msg), gettext(fmt), aq);
+#pragma GCC diagnostic pop
+	va_end(aq);
+	err_put(c, line, en, msg);
 }
 
 static int line_of(const config_setting_t *s)
@@ -103,7 +121,8 @@ static int parse_text(config_t *cfg, struct ctx *c, const char *text, size_t len
 	return -1;
 }
 
-/* Report members of grp not named in allowed (NULL-terminated). */
+/* Report members of grp not named in allowed (NULL-terminated). what: a
+ * section name, or prose marked with N_() (translated for msg). */
 static void check_keys(struct ctx *c, const config_setting_t *grp, const char *what,
 		       const char *const *allowed)
 {
@@ -124,11 +143,17 @@ static void check_keys(struct ctx *c, const config_setting_t *grp, const char *w
 		suggest_init(&sg, name ? name : "");
 		for (const char *const *a = allowed; *a; a++)
 			suggest_offer(&sg, *a);
-		if (suggest_result(&sg))
-			ERR(c, line_of(m), "unknown key '%s' in %s: did you mean '%s'?", name ? name : "?", what,
-			    suggest_result(&sg));
-		else
-			ERR(c, line_of(m), "unknown key '%s' in %s", name ? name : "?", what);
+		static const char f_sg[] = N_("unknown key '%s' in %s: did you mean '%s'?");
+		static const char f_no[] = N_("unknown key '%s' in %s");
+		char en[600], tr[600];
+		if (suggest_result(&sg)) {
+			snprintf(en, sizeof(en), f_sg, name ? name : "?", what, suggest_result(&sg));
+			snprintf(tr, sizeof(tr), _(f_sg), name ? name : "?", _(what), suggest_result(&sg));
+		} else {
+			snprintf(en, sizeof(en), f_no, name ? name : "?", what);
+			snprintf(tr, sizeof(tr), _(f_no), name ? name : "?", _(what));
+		}
+		err_put(c, line_of(m), en, tr);
 	}
 }
 
@@ -447,7 +472,7 @@ static void load_amp(struct ctx *c, const config_setting_t *a, struct amp_config
 		for (int i = 0; i < n; i++) {
 			config_setting_t *e = config_setting_get_elem(z, (unsigned)i);
 			static const char *const zk[] = {"zone", "coil", NULL};
-			check_keys(c, e, "amplifier zone", zk);
+			check_keys(c, e, N_("amplifier zone"), zk);
 			struct zone_coil zc = {.line = line_of(e)};
 			if (!config_setting_is_group(e)) {
 				ERR(c, line_of(e), "amplifier: zones must be groups { zone = N; coil = N; }");
@@ -706,7 +731,7 @@ int config_load_station(const char *path, struct station *st, struct errlist *er
 	if (read_file(&cfg, &c) < 0)
 		return -1;
 	config_setting_t *root = config_root_setting(&cfg);
-	check_keys(&c, root, "the station file", station_top);
+	check_keys(&c, root, N_("the station file"), station_top);
 
 	config_setting_t *g = section(&c, root, "station");
 	static const char *const sk[] = {"id", "commune_code", "district_code", "name", "timezone",
@@ -1033,9 +1058,9 @@ static void load_blackout(struct ctx *c, config_setting_t *g, struct blackout *b
  * words. The message is replaced in place (read_file() wrote it). */
 static void explain_syntax_error(struct ctx *c, size_t before, const char *buf)
 {
-	if (c->errs->n != before + 1 || !strstr(c->errs->msg[before], "syntax error"))
+	if (c->errs->n != before + 1 || !strstr(c->errs->en[before], "syntax error"))
 		return;
-	const char *m = c->errs->msg[before] + strlen(c->file);
+	const char *m = c->errs->en[before] + strlen(c->file);
 	int line = 0;
 	if (sscanf(m, ":%d:", &line) != 1 || line < 1)
 		return;
@@ -1088,6 +1113,7 @@ static void explain_syntax_error(struct ctx *c, size_t before, const char *buf)
 	if (!word[0])
 		return;
 	free(c->errs->msg[before]);
+	free(c->errs->en[before]);
 	c->errs->n--;
 	c->nerr--;
 	if (key[0])
@@ -1147,7 +1173,7 @@ static int parse_schedule(const char *name, const char *text, size_t len, struct
 		hex_encode(h, sizeof(h), s->sha256);
 	}
 	config_setting_t *root = config_root_setting(&cfg);
-	check_keys(&c, root, "the schedule file", top);
+	check_keys(&c, root, N_("the schedule file"), top);
 	if (get_int64(&c, root, "serial", &s->serial, 1, LLONG_MAX, 0, "schedule") == 0)
 		ERR(&c, 0, "missing 'serial' (an increasing number, e.g. serial = 2026112701;)");
 	load_binding(&c, root, s);
@@ -1512,7 +1538,7 @@ int catalog_load(const char *path, struct catalog *cat, struct errlist *errs)
 		return -1;
 	static const char *const top[] = {"format", "bulletins", NULL};
 	config_setting_t *root = config_root_setting(&cfg);
-	check_keys(&c, root, "the catalog", top);
+	check_keys(&c, root, N_("the catalog"), top);
 	/* catalog_save always writes both: without them the file was cut short
 	 * (an empty or truncated file must not read as an empty library). */
 	int fmt = 0;
@@ -1618,7 +1644,7 @@ int config_load_collector(const char *path, struct collector_config *cc, struct 
 		return -1;
 	config_setting_t *root = config_root_setting(&cfg);
 	static const char *const top[] = {"collector", NULL};
-	check_keys(&c, root, "the collector file", top);
+	check_keys(&c, root, N_("the collector file"), top);
 	config_setting_t *g = section(&c, root, "collector");
 	if (!member(root, "collector"))
 		ERR(&c, 0, "missing section 'collector' (broker, district, mirror)");

@@ -15,6 +15,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "i18n.h"
 #include "util.h"
 
 #define REPLY_MAX 16384
@@ -44,7 +45,7 @@ static int fill_addr(struct sockaddr_un *sa, const char *path, char *err, size_t
 	memset(sa, 0, sizeof(*sa));
 	sa->sun_family = AF_UNIX;
 	if (strlen(path) >= sizeof(sa->sun_path)) {
-		snprintf(err, errn, "control socket path is too long: %s", path);
+		snprintf(err, errn, _("control socket path is too long: %s"), path);
 		return -1;
 	}
 	strcpy(sa->sun_path, path);
@@ -67,7 +68,7 @@ struct control *control_open(const char *path, const char *group, control_handle
 	if (probe >= 0 && connect(probe, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
 		close(probe);
 		close(fd);
-		snprintf(err, errn, "another loaxad is already running on %s", path);
+		snprintf(err, errn, _("another loaxad is already running on %s"), path);
 		return NULL;
 	}
 	if (probe >= 0)
@@ -80,7 +81,7 @@ struct control *control_open(const char *path, const char *group, control_handle
 	int r = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
 	umask(old);
 	if (r < 0 || listen(fd, CONTROL_CLIENTS_MAX) < 0) {
-		snprintf(err, errn, "cannot listen on %s: %s", path, strerror(errno));
+		snprintf(err, errn, _("cannot listen on %s: %s"), path, strerror(errno));
 		close(fd);
 		return NULL;
 	}
@@ -89,8 +90,8 @@ struct control *control_open(const char *path, const char *group, control_handle
 		/* Already ours (the usual case under systemd): no chown, which
 		 * the unit's system call filter refuses. */
 		if (!g || (g->gr_gid != getegid() && chown(path, (uid_t)-1, g->gr_gid) < 0))
-			log_warnx("control socket %s: cannot give it to group '%s'%s", path, group,
-				  g ? "" : " (no such group)");
+			log_warnx(_("control socket %s: cannot give it to group '%s'%s"), path, group,
+				  g ? "" : _(" (no such group)"));
 	}
 	chmod(path, 0660);
 	struct control *c = xcalloc(1, sizeof(*c));
@@ -276,7 +277,7 @@ static void on_accept(struct control *c, int64_t now_ms)
 				oldest = i;
 		}
 		if (slot < 0 && oldest >= 0) {
-			log_info("control socket full: evicting the client idle the longest");
+			log_info(_("control socket full: evicting the client idle the longest"));
 			refuse(&c->cl[oldest], "evicted: the control socket was full and this connection had been idle the longest");
 			slot = oldest;
 		}
@@ -338,13 +339,13 @@ int control_request(const char *path, const char *request, char **out, char *err
 		int e = errno;
 		close(fd);
 		if (e == ENOENT || e == ECONNREFUSED)
-			snprintf(err, errn, "loaxad is not running (no one answers on %s); start it with: systemctl start loaxad",
+			snprintf(err, errn, _("loaxad is not running (no one answers on %s); start it with: systemctl start loaxad"),
 				 path);
 		else if (e == EACCES || e == EPERM)
-			snprintf(err, errn, "permission denied on %s: run as root or as a member of the station's control group",
+			snprintf(err, errn, _("permission denied on %s: run as root or as a member of the station's control group"),
 				 path);
 		else
-			snprintf(err, errn, "cannot reach loaxad on %s: %s", path, strerror(e));
+			snprintf(err, errn, _("cannot reach loaxad on %s: %s"), path, strerror(e));
 		return -1;
 	}
 	struct timeval tv = {.tv_sec = 10};
@@ -353,7 +354,7 @@ int control_request(const char *path, const char *request, char **out, char *err
 	int n = snprintf(line, sizeof(line), "%s\n", request);
 	if (n >= (int)sizeof(line) - 1) {
 		close(fd);
-		snprintf(err, errn, "request too long");
+		snprintf(err, errn, _("request too long"));
 		return -1;
 	}
 	/* A refused client finds the daemon's reason waiting even when the
@@ -375,7 +376,7 @@ int control_request(const char *path, const char *request, char **out, char *err
 		if (r < 0 && errno == ECONNRESET && len)
 			break;
 		if (r < 0) {
-			snprintf(err, errn, "%s: %s", send_errno ? "cannot send to loaxad" : "no answer from loaxad",
+			snprintf(err, errn, "%s: %s", send_errno ? _("cannot send to loaxad") : _("no answer from loaxad"),
 				 strerror(send_errno ? send_errno : errno));
 			free(buf);
 			close(fd);
@@ -387,7 +388,7 @@ int control_request(const char *path, const char *request, char **out, char *err
 	}
 	close(fd);
 	if (!len && send_errno) {
-		snprintf(err, errn, "cannot send to loaxad: %s", strerror(send_errno));
+		snprintf(err, errn, _("cannot send to loaxad: %s"), strerror(send_errno));
 		free(buf);
 		return -1;
 	}

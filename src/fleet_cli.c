@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "fleetproto.h"
+#include "i18n.h"
 #include "kv.h"
 #include "i18n.h"
 #include "textout.h"
@@ -112,7 +113,7 @@ static const char *const cols[] = {"station_id", "district", "online", "last_hea
 
 int cmd_fleet(int argc, char **argv)
 {
-	const char *usage = "usage: loaxactl fleet status [MIRROR] [--format text|csv|json]\n";
+	const char *usage = _("usage: loaxactl fleet status [MIRROR] [--format text|csv|json]\n");
 	if (argc < 2 || strcmp(argv[1], "status")) {
 		if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help"))) {
 			fputs(usage, stdout);
@@ -133,11 +134,11 @@ int cmd_fleet(int argc, char **argv)
 		switch (c) {
 		case 'f': format = optarg; break;
 		case 'h': fputs(usage, stdout); return 0;
-		default: fprintf(stderr, "loaxactl: fleet status: bad option\n%s", usage); return 2;
+		default: fprintf(stderr, _("loaxactl: fleet status: bad option\n%s"), usage); return 2;
 		}
 	}
 	if (strcmp(format, "text") && strcmp(format, "csv") && strcmp(format, "json")) {
-		fprintf(stderr, "loaxactl: fleet status: unknown format \"%s\" (text, csv or json)\n", format);
+		fprintf(stderr, _("loaxactl: fleet status: unknown format \"%s\" (text, csv or json)\n"), format);
 		return 2;
 	}
 	if (argc - optind > 1) {
@@ -147,7 +148,7 @@ int cmd_fleet(int argc, char **argv)
 	const char *mirror = optind < argc ? argv[optind] : DEFAULT_MIRROR;
 	DIR *d = opendir(mirror);
 	if (!d) {
-		fprintf(stderr, "loaxactl: %s: cannot read the mirror folder: %m\n", mirror);
+		fprintf(stderr, _("loaxactl: %s: cannot read the mirror folder: %m\n"), mirror);
 		return 1;
 	}
 	struct row *rows = NULL;
@@ -220,11 +221,11 @@ int cmd_fleet(int argc, char **argv)
 			       r->online[0] ? r->online : "?", r->last_heard[0] ? r->last_heard : "-",
 			       r->serial[0] ? r->serial : "-", r->behind, r->chain, fault);
 			if (!strcmp(r->chain, "broken"))
-				printf("    chain broken: %s\n", det);
+				printf(_("    chain broken: %s\n"), det);
 			if (r->monitor[0]) {
 				char mon[700];
 				kv_escape(r->monitor, mon, sizeof(mon));
-				printf("    monitor: %s\n", mon);
+				printf(_("    monitor: %s\n"), mon);
 			}
 			if (r->bstate[0]) {
 				char bd[1700];
@@ -235,7 +236,8 @@ int cmd_fleet(int argc, char **argv)
 					printf(_("    bundle %s: %s\n"), r->bserial, bstate_word(r->bstate));
 			}
 		}
-		printf("%zu station(s)%s\n", n, broken ? "; some journals no longer continue what the district holds" : "");
+		printf(ngettext("%zu station%s\n", "%zu stations%s\n", n), n,
+		       broken ? _("; some journals no longer continue what the district holds") : "");
 	}
 	free(rows);
 	return broken ? 1 : 0;

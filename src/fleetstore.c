@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "fleetlog.h"
+#include "i18n.h"
 #include "kv.h"
 #include "record.h"
 #include "util.h"
@@ -132,7 +133,7 @@ static void save_state(struct fleetstore *s, const struct fstation *st)
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
 	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0 || write(fd, buf, b.len) != (ssize_t)b.len || close(fd) < 0 || rename(tmp, path) < 0) {
-		log_warn("collector: cannot write %s", path);
+		log_warn(_("collector: cannot write %s"), path);
 		if (fd >= 0)
 			unlink(tmp);
 	}
@@ -192,7 +193,7 @@ static int repair_tail(const char *jdir, const char *month)
 		while (i >= 0 && buf[i] != '\n')
 			i--;
 		off_t keep = from + i + 1;
-		log_warnx("collector: %s: cutting %lld bytes of a torn last line (never acknowledged)", path,
+		log_warnx(_("collector: %s: cutting %lld bytes of a torn last line (never acknowledged)"), path,
 			  (long long)(sb.st_size - keep));
 		r = ftruncate(fd, keep) < 0 || fdatasync(fd) < 0 ? -1 : 0;
 	}
@@ -309,7 +310,7 @@ static struct fstation *station_for(struct fleetstore *s, const char *district, 
 			return NULL;
 		}
 		st = add(s, id, district);
-		log_info("collector: new station %s (district %s)", id, district);
+		log_info(_("collector: new station %s (district %s)"), id, district);
 	}
 	if (!st->district[0])
 		str_copy(st->district, district, sizeof(st->district));

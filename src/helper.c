@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "i18n.h"
 #include "kv.h"
 
 struct helper {
@@ -40,19 +41,23 @@ static void put_list(struct kvbuf *b, const char *prefix, const struct errlist *
 		char k[32];
 		snprintf(k, sizeof(k), "%s.%zu", prefix, i);
 		kv_put(b, k, e->msg[i]);
+		snprintf(k, sizeof(k), "%s.%zu.en", prefix, i);
+		kv_put(b, k, e->en[i]);
 	}
 }
 
 static void get_list(const char *m, const char *prefix, struct errlist *e)
 {
-	char v[4096];
+	char v[4096], en[4096];
 	kv_get(m, prefix, v, sizeof(v));
 	size_t n = strtoul(v, NULL, 10);
 	for (size_t i = 0; i < n && i < 10000; i++) {
 		char k[32];
 		snprintf(k, sizeof(k), "%s.%zu", prefix, i);
-		if (kv_get(m, k, v, sizeof(v)) == 0)
-			errlist_add(e, "%s", v);
+		if (kv_get(m, k, v, sizeof(v)) < 0)
+			continue;
+		snprintf(k, sizeof(k), "%s.%zu.en", prefix, i);
+		errlist_put(e, kv_get(m, k, en, sizeof(en)) == 0 ? en : v, v);
 	}
 }
 
@@ -134,21 +139,21 @@ static void job_archive(const char *m, struct kvbuf *out)
 	if (sha256_file(dst, sum) == 0 && !strcmp(sum, sha)) {
 		/* already there */
 	} else if (sha256_file(src, sum) < 0 || strcmp(sum, sha)) {
-		snprintf(error, sizeof(error), "schedule %s changed since it was loaded: not archived", src);
+		snprintf(error, sizeof(error), _("schedule %s changed since it was loaded: not archived"), src);
 	} else if (read_file_all(src, 1 << 20, 0, &buf, &len) < 0) {
-		snprintf(error, sizeof(error), "cannot read %s: %s", src, strerror(errno));
+		snprintf(error, sizeof(error), _("cannot read %s: %s"), src, strerror(errno));
 	} else {
 		char dir[PATHBUF + 64];
 		path_dirname(dst, dir, sizeof(dir));
 		if (mkdir_p(dir, 0750) < 0 || write_file_atomic(dst, buf, len) < 0)
-			snprintf(error, sizeof(error), "cannot archive %s as %s: %s", src, dst, strerror(errno));
+			snprintf(error, sizeof(error), _("cannot archive %s as %s: %s"), src, dst, strerror(errno));
 		free(buf);
 		buf = NULL;
 		char ss[PATHBUF + 80], ds[PATHBUF + 80];
 		snprintf(ss, sizeof(ss), "%s.minisig", src);
 		snprintf(ds, sizeof(ds), "%s.minisig", dst);
 		if (!error[0] && read_file_all(ss, 1 << 16, 0, &buf, &len) == 0 && write_file_atomic(ds, buf, len) < 0)
-			snprintf(error, sizeof(error), "cannot archive %s: %s", ss, strerror(errno));
+			snprintf(error, sizeof(error), _("cannot archive %s: %s"), ss, strerror(errno));
 	}
 	free(buf);
 	kv_begin(out, 1);
@@ -257,7 +262,7 @@ struct helper *helper_start(const struct station *st, char *err, size_t errn)
 {
 	int sv[2];
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
-		snprintf(err, errn, "helper: socketpair: %s", strerror(errno));
+		snprintf(err, errn, _("helper: socketpair: %s"), strerror(errno));
 		return NULL;
 	}
 	int sz = HELPER_MSG_MAX * 2;
@@ -265,7 +270,7 @@ struct helper *helper_start(const struct station *st, char *err, size_t errn)
 	setsockopt(sv[1], SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz));
 	pid_t parent = getpid(), pid = fork();
 	if (pid < 0) {
-		snprintf(err, errn, "helper: fork: %s", strerror(errno));
+		snprintf(err, errn, _("helper: fork: %s"), strerror(errno));
 		close(sv[0]);
 		close(sv[1]);
 		return NULL;

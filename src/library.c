@@ -16,6 +16,7 @@
 
 #include "civil.h"
 #include "config.h"
+#include "i18n.h"
 #include "player.h"
 
 /* Below this peak (about -60 dBFS) a bulletin is silence. */
@@ -174,16 +175,19 @@ static int check_audio(const struct station *st, const char *src, struct audio_i
 			    src, ai->duration / 60, st->max_bulletin_minutes);
 		return -1;
 	}
-	if (ai->decode_errors)
-		errlist_add(warns, "%s: %ld damaged spot(s) were skipped while decoding; listen to it before it airs (loaxactl play).",
+	if (ai->decode_errors == 1)
+		errlist_add(warns, "%s: 1 damaged spot was skipped while decoding; listen to it before it airs (loaxactl play).",
+			    src);
+	else if (ai->decode_errors)
+		errlist_add(warns, "%s: %ld damaged spots were skipped while decoding; listen to it before it airs (loaxactl play).",
 			    src, ai->decode_errors);
 	/* Only hw: devices play rates as they are; default and plughw: convert,
 	 * and opening a device the daemon may be playing on is best avoided. */
 	int ok = strncmp(st->audio_device, "hw:", 3) ? 1
 		 : player_device_supports(st->audio_device, ai->rate, ai->channels);
 	if (ok == 0)
-		errlist_add(warns, "%s: %ld Hz, %d channel(s) is not what the station's device '%s' plays: use a plughw: or default device, or export the bulletin at the device's rate.",
-			    src, ai->rate, ai->channels, st->audio_device);
+		errlist_add(warns, "%s: %ld Hz %s is not what the station's device '%s' plays: use a plughw: or default device, or export the bulletin at the device's rate.",
+			    src, ai->rate, ai->channels == 1 ? "mono" : "stereo", st->audio_device);
 	return 0;
 }
 
@@ -202,7 +206,7 @@ int library_pinned(const struct station *st, const struct bulletin *b, char *why
 	if (config_load_schedule(st->schedule, &s, &e) < 0) {
 		errlist_free(&e);
 		/* Cannot tell: keep the signed recording. */
-		snprintf(why, whyn, "bulletin %s was delivered by a signed push (key %s) and the schedule in force cannot be read to see whether it uses it",
+		snprintf(why, whyn, _("bulletin %s was delivered by a signed push (key %s) and the schedule in force cannot be read to see whether it uses it"),
 			 b->id, b->signer);
 		return 1;
 	}
@@ -214,7 +218,7 @@ int library_pinned(const struct station *st, const struct bulletin *b, char *why
 		for (size_t k = 0; k < s.slots[i].nbulletins; k++)
 			uses |= !strcmp(s.slots[i].bulletins[k], b->id);
 	if (uses)
-		snprintf(why, whyn, "bulletin %s was delivered by a signed push (key %s) and the signed schedule in force (serial %lld) uses it: it cannot be replaced or removed here. Add your recording under a new id (loaxactl bulletin add FILE --id %s-local ...)",
+		snprintf(why, whyn, _("bulletin %s was delivered by a signed push (key %s) and the signed schedule in force (serial %lld) uses it: it cannot be replaced or removed here. Add your recording under a new id (loaxactl bulletin add FILE --id %s-local ...)"),
 			 b->id, b->signer, s.serial, b->id);
 	schedule_free(&s);
 	return uses;
@@ -314,15 +318,15 @@ static int remove_locked(const struct station *st, const char *id, char *err, si
 	struct catalog cat;
 	library_catalog_path(st, catpath, sizeof(catpath));
 	if (catalog_load(catpath, &cat, &errs) < 0) {
-		snprintf(err, errn, "%s; rebuild it with: loaxactl bulletin verify --rebuild",
-			 errs.n ? errs.msg[0] : "the catalog is damaged");
+		snprintf(err, errn, _("%s; rebuild it with: loaxactl bulletin verify --rebuild"),
+			 errs.n ? errs.msg[0] : _("the catalog is damaged"));
 		errlist_free(&errs);
 		return -1;
 	}
 	errlist_free(&errs);
 	const struct bulletin *b = catalog_find(&cat, id);
 	if (!b) {
-		snprintf(err, errn, "no bulletin %s in the library (see: loaxactl bulletin list)", id);
+		snprintf(err, errn, _("no bulletin %s in the library (see: loaxactl bulletin list)"), id);
 		catalog_free(&cat);
 		return -1;
 	}
@@ -338,11 +342,11 @@ static int remove_locked(const struct station *st, const char *id, char *err, si
 	int r = catalog_save(&cat);
 	catalog_free(&cat);
 	if (r < 0) {
-		snprintf(err, errn, "cannot save the catalog %s: %s", catpath, strerror(errno));
+		snprintf(err, errn, _("cannot save the catalog %s: %s"), catpath, strerror(errno));
 		return -1;
 	}
 	if (unlink(path) < 0 && errno != ENOENT) {
-		snprintf(err, errn, "removed from the catalog, but the file %s stays: %s", path, strerror(errno));
+		snprintf(err, errn, _("removed from the catalog, but the file %s stays: %s"), path, strerror(errno));
 		return -1;
 	}
 	fsync_dir_of(path);
@@ -519,25 +523,29 @@ static int fill_checked(const struct station *st, const char *path, const char *
 	/* check_audio names the path it read: say the bundle's name instead. */
 	size_t pl = strlen(path);
 	for (size_t i = 0; i < e2.n + w2.n; i++) {
-		const char *msg = i < e2.n ? e2.msg[i] : w2.msg[i - e2.n];
+		/* both texts of each message: the user's language and English */
+		const char *txt[2] = {i < e2.n ? e2.msg[i] : w2.msg[i - e2.n], i < e2.n ? e2.en[i] : w2.en[i - e2.n]};
 		struct errlist *to = i < e2.n ? errs : warns;
-		char out[1024];
-		size_t o = 0;
-		int named = 0;
-		for (const char *p = msg; *p && o + 1 < sizeof(out);) {
-			if (!strncmp(p, path, pl)) {
-				o += str_copy(out + o, display, sizeof(out) - o);
-				p += pl;
-				named = 1;
-			} else {
-				out[o++] = *p++;
+		char out[2][1024], full[2][1200];
+		for (int t = 0; t < 2; t++) {
+			size_t o = 0;
+			int named = 0;
+			for (const char *p = txt[t]; *p && o + 1 < sizeof(out[t]);) {
+				if (!strncmp(p, path, pl)) {
+					o += str_copy(out[t] + o, display, sizeof(out[t]) - o);
+					p += pl;
+					named = 1;
+				} else {
+					out[t][o++] = *p++;
+				}
 			}
+			out[t][o < sizeof(out[t]) ? o : sizeof(out[t]) - 1] = '\0';
+			if (named)
+				snprintf(full[t], sizeof(full[t]), "%s", out[t]);
+			else
+				snprintf(full[t], sizeof(full[t]), "%s: %s", display, out[t]);
 		}
-		out[o < sizeof(out) ? o : sizeof(out) - 1] = '\0';
-		if (named)
-			errlist_add(to, "%s", out);
-		else
-			errlist_add(to, "%s: %s", display, out);
+		errlist_put(to, full[1], full[0]);
 	}
 	errlist_free(&e2);
 	errlist_free(&w2);
@@ -564,8 +572,12 @@ int library_check(const struct station *st, const char *src, const char *shown,
 {
 	char sum[65];
 	if (sha256_file_max(src, library_max_bytes(st), 0, sum) < 0) {
-		errlist_add(errs, "%s: %s", shown, errno == EFBIG ? "larger than any bulletin this station accepts (audio.max_bulletin_minutes)" :
-			    errno == EINVAL ? "not a plain file" : strerror(errno));
+		if (errno == EFBIG)
+			errlist_add(errs, "%s: larger than any bulletin this station accepts (audio.max_bulletin_minutes)", shown);
+		else if (errno == EINVAL)
+			errlist_add(errs, "%s: not a plain file", shown);
+		else
+			errlist_add(errs, "%s: %s", shown, strerror(errno));
 		return -1;
 	}
 	return fill_checked(st, src, shown, sum, sha256, id, title, campaign, now, b, errs, warns);
@@ -725,7 +737,7 @@ int library_remove(const struct station *st, const char *id, char *err, size_t e
 {
 	int fd = library_lock(st);
 	if (fd < 0) {
-		snprintf(err, errn, "cannot lock the library %s: %s", st->library, strerror(errno));
+		snprintf(err, errn, _("cannot lock the library %s: %s"), st->library, strerror(errno));
 		return -1;
 	}
 	int r = remove_locked(st, id, err, errn);

@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <locale.h>
 #include <malloc.h>
 #include <poll.h>
 #include <signal.h>
@@ -108,6 +109,8 @@ static struct {
 	unsigned mhd_flags;
 	int tls;
 	uint64_t max_upload;
+	locale_t loc[2];      /* per enum web_lang: where gettext finds its words */
+	const char *language; /* "LANGUAGE=..." as started, for loaxactl; NULL if unset */
 } W;
 
 struct job;
@@ -142,7 +145,38 @@ struct reply {
 	int report; /* the report's own HTML: inline styles allowed */
 };
 
-#define L(vi, en) (lang == WEB_EN ? (en) : (vi))
+/* issue 16: the page's words in the request's language (Accept-Language),
+ * from the message catalogue (po/vi.po), whatever the process's locale. */
+#define L(en) web_tr(lang, en)
+
+/* The "C" locale shows messages as written (English) whatever LANGUAGE
+ * says; Vietnamese comes from C.UTF-8 with LANGUAGE=vi (set for this
+ * process: loaxa's catalogue is the only one it reads; the C library's
+ * texts stay English, i18n.c). Only LC_MESSAGES: no character tables are
+ * mapped (issue 17), the catalogue is bound to UTF-8. */
+static void web_tr_init(void)
+{
+	const char *l = getenv("LANGUAGE");
+	if (l) {
+		static char keep[128];
+		snprintf(keep, sizeof(keep), "LANGUAGE=%s", l);
+		W.language = keep;
+	}
+	setenv("LANGUAGE", "vi", 1);
+	W.loc[WEB_EN] = newlocale(LC_MESSAGES_MASK, "C", (locale_t)0);
+	W.loc[WEB_VI] = newlocale(LC_MESSAGES_MASK, "C.UTF-8", (locale_t)0);
+}
+
+__attribute__((format_arg(2))) static const char *web_tr(enum web_lang lang, const char *en)
+{
+	locale_t l = W.loc[lang == WEB_EN ? WEB_EN : WEB_VI];
+	if (!l)
+		return en;
+	locale_t old = uselocale(l);
+	const char *t = gettext(en);
+	uselocale(old);
+	return t;
+}
 
 static int64_t now_s(void)
 {
@@ -229,8 +263,21 @@ static struct job *job_ctl(const char *const *args, struct MHD_Connection *c)
 	posix_spawnattr_setsigmask(&at, &none);
 	posix_spawnattr_setsigdefault(&at, &pipe);
 	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+	/* loaxactl gets the environment we were started with (LANGUAGE as
+	 * it was before web_tr_init) */
+	size_t ne = 0;
+	while (environ[ne])
+		ne++;
+	char **env = xcalloc(ne + 2, sizeof(*env));
+	size_t k = 0;
+	for (size_t i = 0; i < ne; i++)
+		if (strncmp(environ[i], "LANGUAGE=", 9))
+			env[k++] = environ[i];
+	if (W.language)
+		env[k++] = (char *)W.language;
 	pid_t pid;
-	int r = posix_spawn(&pid, W.ctl, &fa, &at, (char *const *)argv, environ);
+	int r = posix_spawn(&pid, W.ctl, &fa, &at, (char *const *)argv, env);
+	free(env);
 	posix_spawn_file_actions_destroy(&fa);
 	posix_spawnattr_destroy(&at);
 	close(po[1]);
@@ -360,7 +407,7 @@ static int reply_words(enum web_lang lang, const char *reply, char *msg, size_t 
 	int ok = kv_ok(reply);
 	char res[32] = "", bul[ID_MAX] = "", occ[160] = "", pre[160] = "";
 	if (ok < 0) {
-		str_copy(msg, L("Chương trình phát (loaxad) trả lời không đúng dạng", "unexpected answer from loaxad"), n);
+		str_copy(msg, L("unexpected answer from loaxad"), n);
 		return 0;
 	}
 	if (!ok) {
@@ -375,19 +422,19 @@ static int reply_words(enum web_lang lang, const char *reply, char *msg, size_t 
 	kv_get(reply, "occurrence", occ, sizeof(occ));
 	kv_get(reply, "preempted", pre, sizeof(pre));
 	if (!strcmp(res, "playing"))
-		snprintf(msg, n, L("Đang phát bản tin %s.", "%s is playing now."), bul);
+		snprintf(msg, n, L("%s is playing now."), bul);
 	else if (!strcmp(res, "starting"))
-		snprintf(msg, n, L("Đang bật âm ly để phát bản tin %s.", "%s is starting (the amplifier is coming on)."), bul);
+		snprintf(msg, n, L("%s is starting (the amplifier is coming on)."), bul);
 	else if (!strcmp(res, "preempted"))
-		snprintf(msg, n, L("Bản tin %s đã cắt ngang lượt %s và đang phát.", "%s cut off %s and is playing now."), bul, pre);
+		snprintf(msg, n, L("%s cut off %s and is playing now."), bul, pre);
 	else if (!strcmp(res, "queued"))
-		snprintf(msg, n, L("Bản tin %s sẽ phát ngay khi lượt đang phát kết thúc.", "%s plays next, when the current broadcast ends."), bul);
+		snprintf(msg, n, L("%s plays next, when the current broadcast ends."), bul);
 	else if (!strcmp(res, "stopped"))
-		snprintf(msg, n, L("Đã dừng lượt phát %s.", "Stopped %s."), occ);
+		snprintf(msg, n, L("Stopped %s."), occ);
 	else if (!strcmp(res, "nothing"))
-		str_copy(msg, L("Không có gì đang phát.", "Nothing was playing."), n);
+		str_copy(msg, L("Nothing was playing."), n);
 	else
-		str_copy(msg, L("Đã thực hiện.", "Done."), n);
+		str_copy(msg, L("Done."), n);
 	return 1;
 }
 
@@ -426,28 +473,28 @@ static void page_begin(struct wbuf *b, enum web_lang lang, const char *title,
 	wb_put(b, " — ");
 	wb_html(b, W.st.name);
 	wb_put(b, "</title><link rel=\"stylesheet\" href=\"/static/style.css\"></head><body><header><h1>");
-	wb_html(b, L("Đài truyền thanh", "Commune radio station"));
+	wb_html(b, L("Commune radio station"));
 	wb_put(b, ": ");
 	wb_html(b, W.st.name);
 	wb_put(b, "</h1>");
 	if (s) {
 		static const struct {
-			const char *path, *vi, *en;
-		} nav[] = {{"/now", "Hiện tại", "Now"},
-			   {"/bulletins", "Bản tin", "Bulletins"},
-			   {"/schedule", "Lịch phát sóng", "Schedule"},
-			   {"/log", "Nhật ký và báo cáo", "Log and reports"}};
+			const char *path, *en;
+		} nav[] = {{"/now", N_("Now")},
+			   {"/bulletins", N_("Bulletins")},
+			   {"/schedule", N_("Schedule")},
+			   {"/log", N_("Log and reports")}};
 		wb_put(b, "<nav>");
 		for (size_t i = 0; i < ARRAY_LEN(nav); i++)
 			wb_printf(b, "<a href=\"%s\"%s>%s</a>", nav[i].path,
-				  !strcmp(active, nav[i].path) ? " class=\"on\"" : "", L(nav[i].vi, nav[i].en));
+				  !strcmp(active, nav[i].path) ? " class=\"on\"" : "", L(nav[i].en));
 		wb_put(b, "<form method=\"post\" action=\"/logout\" class=\"inline\"><input type=\"hidden\" name=\"csrf\" value=\"");
 		wb_put(b, s->csrf);
 		wb_put(b, "\"><small>");
 		wb_html(b, s->user);
 		wb_printf(b, " (%s)</small> <button id=\"logout\">%s</button></form></nav>",
-			  s->role == WEB_STAFF ? L("cán bộ", "staff") : L("chỉ xem", "viewer"),
-			  L("Đăng xuất", "Log out"));
+			  s->role == WEB_STAFF ? L("staff") : L("viewer"),
+			  L("Log out"));
 	}
 	wb_put(b, "</header><main><h2>");
 	wb_html(b, title);
@@ -513,7 +560,7 @@ static void reply_text(struct reply *r, unsigned status, const char *text)
 static void page_login(struct reply *r, enum web_lang lang, unsigned status, const char *msg)
 {
 	struct wbuf b = {0};
-	page_begin(&b, lang, L("Đăng nhập", "Log in"), NULL, "");
+	page_begin(&b, lang, L("Log in"), NULL, "");
 	if (msg) {
 		wb_put(&b, "<div class=\"msg bad\" id=\"msg\">");
 		wb_html(&b, msg);
@@ -523,7 +570,7 @@ static void page_login(struct reply *r, enum web_lang lang, unsigned status, con
 		      "<label>%s <input name=\"user\" id=\"user\" autocomplete=\"username\" required></label>"
 		      "<label>%s <input type=\"password\" name=\"password\" id=\"password\" autocomplete=\"current-password\" required></label>"
 		      "<button id=\"login\">%s</button></fieldset></form>",
-		  L("Tài khoản", "Account"), L("Mật khẩu", "Password"), L("Đăng nhập", "Log in"));
+		  L("Account"), L("Password"), L("Log in"));
 	page_end(&b);
 	reply_html(r, status, &b);
 }
@@ -531,15 +578,15 @@ static void page_login(struct reply *r, enum web_lang lang, unsigned status, con
 static const char *state_words(enum web_lang lang, const char *v)
 {
 	if (!strcmp(v, "idle"))
-		return L("đang chờ (không phát)", "idle");
+		return L("idle");
 	if (!strcmp(v, "playing"))
-		return L("đang phát", "playing");
+		return L("playing");
 	if (!strcmp(v, "starting"))
-		return L("đang bật âm ly", "starting (amplifier coming on)");
+		return L("starting (amplifier coming on)");
 	if (!strcmp(v, "draining"))
-		return L("đang phát (sắp xong)", "playing (ending)");
+		return L("playing (ending)");
 	if (!strcmp(v, "waiting-clock"))
-		return L("chờ đồng bộ đồng hồ", "waiting for the clock");
+		return L("waiting for the clock");
 	return v;
 }
 
@@ -547,11 +594,11 @@ static const char *state_words(enum web_lang lang, const char *v)
 static const char *level_words(enum web_lang lang, const char *v)
 {
 	if (!strcmp(v, "normal"))
-		return L("thông thường", "normal");
+		return L("normal");
 	if (!strcmp(v, "priority"))
-		return L("ưu tiên", "priority");
+		return L("priority");
 	if (!strcmp(v, "emergency"))
-		return L("khẩn cấp", "emergency");
+		return L("emergency");
 	return v;
 }
 
@@ -567,23 +614,23 @@ static void table_time(const char *iso, char *out, size_t n)
 
 /* What the Now page shows of a structured status reply, in this order. */
 static const struct {
-	const char *key, *vi, *en;
+	const char *key, *en;
 } status_fields[] = {
-	{"state", "Trạng thái", "State"},
-	{"synced", "Đồng hồ đã đồng bộ", "Clock synchronised"},
-	{"playing.bulletin", "Đang phát bản tin", "Playing bulletin"},
-	{"playing.title", "Tên bản tin", "Title"},
-	{"playing.level", "Mức độ", "Level"},
-	{"playing.seconds", "Đã phát (giây)", "Played (s)"},
-	{"amp", "Âm ly", "Amplifier"},
-	{"amp.fault", "Lỗi âm ly", "Amplifier fault"},
-	{"audio.device", "Thiết bị âm thanh", "Audio device"},
-	{"audio", "Âm thanh", "Audio"},
-	{"last_error", "Lỗi gần nhất", "Last error"},
-	{"schedule.serial", "Lịch phát sóng số", "Schedule serial"},
-	{"library.count", "Số bản tin trong thư viện", "Bulletins in the library"},
-	{"journal", "Nhật ký phát sóng", "As-run log"},
-	{"journal.error", "Lỗi ghi nhật ký", "Journal error"},
+	{"state", N_("State")},
+	{"synced", N_("Clock synchronised")},
+	{"playing.bulletin", N_("Playing bulletin")},
+	{"playing.title", N_("Title")},
+	{"playing.level", N_("Level")},
+	{"playing.seconds", N_("Played (s)")},
+	{"amp", N_("Amplifier")},
+	{"amp.fault", N_("Amplifier fault")},
+	{"audio.device", N_("Audio device")},
+	{"audio", N_("Audio")},
+	{"last_error", N_("Last error")},
+	{"schedule.serial", N_("Schedule serial")},
+	{"library.count", N_("Bulletins in the library")},
+	{"journal", N_("As-run log")},
+	{"journal.error", N_("Journal error")},
 };
 
 static void catalog_options(struct wbuf *b, const char *selected)
@@ -610,12 +657,11 @@ static void catalog_options(struct wbuf *b, const char *selected)
 static void page_now(struct reply *r, enum web_lang lang, struct web_session *s)
 {
 	struct wbuf b = {0};
-	page_begin(&b, lang, L("Hiện tại", "Now"), s, "/now");
+	page_begin(&b, lang, L("Now"), s, "/now");
 	page_flash(&b, s);
 	char *reply = NULL, err[512];
 	if (daemon_ask("status", NULL, &reply, err, sizeof(err)) < 0) {
-		wb_printf(&b, "<div class=\"msg bad\">%s: ", L("Không liên lạc được với chương trình phát (loaxad)",
-							      "Cannot reach the station daemon (loaxad)"));
+		wb_printf(&b, "<div class=\"msg bad\">%s: ", L("Cannot reach the station daemon (loaxad)"));
 		wb_html(&b, err);
 		wb_put(&b, "</div>");
 	} else if (kv_ok(reply) >= 0) {
@@ -624,26 +670,27 @@ static void page_now(struct reply *r, enum web_lang lang, struct web_session *s)
 		for (size_t i = 0; i < ARRAY_LEN(status_fields); i++) {
 			if (kv_get(reply, status_fields[i].key, v, sizeof(v)) < 0 || !v[0])
 				continue;
-			wb_printf(&b, "<dt>%s</dt><dd data-key=\"%s\">", L(status_fields[i].vi, status_fields[i].en),
+			wb_printf(&b, "<dt>%s</dt><dd data-key=\"%s\">", L(status_fields[i].en),
 				  status_fields[i].key);
 			const char *k = status_fields[i].key;
 			wb_html(&b, !strcmp(k, "state") ? state_words(lang, v)
 				    : !strcmp(k, "playing.level") ? level_words(lang, v)
-				    : !strcmp(k, "journal") && !strcmp(v, "ok") ? L("ghi bình thường", "ok")
-				    : !strcmp(k, "journal") && !strcmp(v, "failing") ? L("KHÔNG GHI ĐƯỢC", "FAILING")
-				    : !strcmp(k, "amp") && !strcmp(v, "none") ? L("không dùng âm ly điều khiển", "none configured")
-				    : !strcmp(v, "yes") ? L("có", "yes") : !strcmp(v, "no") ? L("không", "no") : v);
+				    : !strcmp(k, "journal") && !strcmp(v, "ok") ? L("ok")
+				    : !strcmp(k, "journal") && !strcmp(v, "failing") ? L("FAILING")
+				    : !strcmp(k, "amp") && !strcmp(v, "none") ? L("none configured")
+				    : !strcmp(k, "amp") ? web_tr(lang, v) /* sequence.c's words, as in loaxactl status */
+				    : !strcmp(v, "yes") ? L("yes") : !strcmp(v, "no") ? L("no") : v);
 			wb_put(&b, "</dd>");
 		}
 		if (kv_ok(reply) == 0 && kv_get(reply, "error", v, sizeof(v)) == 0) {
-			wb_printf(&b, "<dt>%s</dt><dd>", L("Lỗi", "Error"));
+			wb_printf(&b, "<dt>%s</dt><dd>", L("Error"));
 			wb_html(&b, v);
 			wb_put(&b, "</dd>");
 		}
 		wb_put(&b, "</dl>");
 		/* Next broadcasts: next.N.due / .bulletin / .title / .level */
 		wb_printf(&b, "<h2>%s</h2><table id=\"next\"><tr><th>%s</th><th>%s</th><th>%s</th></tr>",
-			  L("Sắp phát", "Next"), L("Giờ phát", "Due"), L("Bản tin", "Bulletin"), L("Mức độ", "Level"));
+			  L("Next"), L("Due"), L("Bulletin"), L("Level"));
 		int rows = 0;
 		for (int i = 0; i < 10; i++) {
 			char k[32], due[64], bul[256], title[512], lvl[32];
@@ -673,10 +720,10 @@ static void page_now(struct reply *r, enum web_lang lang, struct web_session *s)
 		}
 		if (!rows)
 			wb_printf(&b, "<tr><td colspan=\"3\">%s</td></tr>",
-				  L("Không có lượt phát nào sắp tới", "Nothing scheduled"));
+				  L("Nothing scheduled"));
 		wb_put(&b, "</table>");
 		/* Everything else the daemon said, for the technician. */
-		wb_printf(&b, "<details><summary>%s</summary><table>", L("Chi tiết kỹ thuật", "Technical details"));
+		wb_printf(&b, "<details><summary>%s</summary><table>", L("Technical details"));
 		size_t pos = 0;
 		char key[64];
 		while (kv_next(reply, &pos, key, sizeof(key), v, sizeof(v)) == 0) {
@@ -697,17 +744,16 @@ static void page_now(struct reply *r, enum web_lang lang, struct web_session *s)
 	if (s->role == WEB_STAFF) {
 		wb_put(&b, "<form method=\"post\" action=\"/stop\"><p>");
 		csrf_field(&b, s);
-		wb_printf(&b, "<button id=\"stop\">%s</button> <small>%s</small></p></form>", L("Dừng phát", "Stop"),
-			  L("dừng lượt đang phát (ghi là phát không trọn)", "stops what is playing (recorded as partial)"));
+		wb_printf(&b, "<button id=\"stop\">%s</button> <small>%s</small></p></form>", L("Stop"),
+			  L("stops what is playing (recorded as partial)"));
 		wb_printf(&b, "<h2>%s</h2><form method=\"post\" action=\"/emergency\"><fieldset>",
-			  L("Phát khẩn cấp", "Emergency broadcast"));
+			  L("Emergency broadcast"));
 		csrf_field(&b, s);
-		wb_printf(&b, "<label>%s <select name=\"id\" id=\"emergency-id\">", L("Bản tin", "Bulletin"));
+		wb_printf(&b, "<label>%s <select name=\"id\" id=\"emergency-id\">", L("Bulletin"));
 		catalog_options(&b, NULL);
 		wb_printf(&b, "</select></label><small>%s</small><br><button class=\"danger\" id=\"emergency\">%s</button></fieldset></form>",
-			  L("Phát ngay, cắt ngang lượt đang phát, kể cả trong thời gian tạm ngừng phát. Sẽ hỏi xác nhận.",
-			    "Plays at once, cutting into what is playing, even in a blackout. You will be asked to confirm."),
-			  L("Phát khẩn cấp…", "Emergency broadcast…"));
+			  L("Plays at once, cutting into what is playing, even in a blackout. You will be asked to confirm."),
+			  L("Emergency broadcast…"));
 	}
 	page_end(&b);
 	reply_html(r, 200, &b);
@@ -717,18 +763,17 @@ static void page_emergency_confirm(struct reply *r, enum web_lang lang, struct w
 				   const char *id)
 {
 	struct wbuf b = {0};
-	page_begin(&b, lang, L("Xác nhận phát khẩn cấp", "Confirm the emergency broadcast"), s, "/now");
-	wb_printf(&b, "<div class=\"msg bad\">%s <b>", L("Phát khẩn cấp bản tin", "Play as an emergency:"));
+	page_begin(&b, lang, L("Confirm the emergency broadcast"), s, "/now");
+	wb_printf(&b, "<div class=\"msg bad\">%s <b>", L("Play as an emergency:"));
 	wb_html(&b, id);
 	wb_printf(&b, "</b>. %s</div><form method=\"post\" action=\"/emergency\">",
-		  L("Lượt đang phát (nếu có) sẽ bị cắt ngang và ghi là phát không trọn.",
-		    "What is playing (if anything) is cut off and recorded as partial."));
+		  L("What is playing (if anything) is cut off and recorded as partial."));
 	csrf_field(&b, s);
 	wb_put(&b, "<input type=\"hidden\" name=\"id\" value=\"");
 	wb_html(&b, id);
 	wb_printf(&b, "\"><input type=\"hidden\" name=\"confirm\" value=\"yes\">"
 		      "<button class=\"danger\" id=\"confirm\">%s</button> <a href=\"/now\">%s</a></form>",
-		  L("Xác nhận phát khẩn cấp", "Yes, play it now"), L("Hủy", "Cancel"));
+		  L("Yes, play it now"), L("Cancel"));
 	page_end(&b);
 	reply_html(r, 200, &b);
 }
@@ -760,7 +805,7 @@ static void page_bulletins(struct reply *r, enum web_lang lang, struct web_sessi
 			   const struct job *j)
 {
 	struct wbuf b = {0};
-	page_begin(&b, lang, L("Bản tin", "Bulletins"), s, "/bulletins");
+	page_begin(&b, lang, L("Bulletins"), s, "/bulletins");
 	page_flash(&b, s);
 	if (s->role == WEB_STAFF) {
 		wb_put(&b, "<form method=\"post\" action=\"/bulletins/add\" enctype=\"multipart/form-data\" id=\"upload\"><fieldset>");
@@ -772,15 +817,14 @@ static void page_bulletins(struct reply *r, enum web_lang lang, struct web_sessi
 			      "<label>%s <input name=\"campaign\" id=\"campaign\" maxlength=\"63\"></label>"
 			      "<label>%s <input name=\"id\" id=\"bid\" maxlength=\"63\" pattern=\"[A-Za-z0-9_][A-Za-z0-9._-]*\"></label>"
 			      "<small>%s</small><br><button id=\"add\">%s</button></fieldset></form>",
-			  L("Tải bản tin lên (MP3 hoặc MP2)", "Upload a bulletin (MP3 or MP2)"),
-			  L("Tệp âm thanh", "Audio file"),
-			  L("hoặc kéo thả tệp vào đây", "or drop the file here"),
-			  L("Tên bản tin", "Title"), L("Chiến dịch tuyên truyền (không bắt buộc)", "Campaign (optional)"),
-			  L("Mã bản tin (không bắt buộc)", "Bulletin id (optional)"),
-			  L("Để trống mã: lấy theo tên tệp. Tệp được kiểm tra như lệnh loaxactl bulletin add.",
-			    "Without an id, the file name gives it. The file is checked as loaxactl bulletin add checks it."),
-			  L("Tải lên", "Upload"));
-		wb_printf(&b, "<p><small>%s %d MB.</small></p>", L("Dung lượng tối đa", "At most"),
+			  L("Upload a bulletin (MP3 or MP2)"),
+			  L("Audio file"),
+			  L("or drop the file here"),
+			  L("Title"), L("Campaign (optional)"),
+			  L("Bulletin id (optional)"),
+			  L("Without an id, the file name gives it. The file is checked as loaxactl bulletin add checks it."),
+			  L("Upload"));
+		wb_printf(&b, "<p><small>%s %d MB.</small></p>", L("At most"),
 			  W.st.web_max_upload_mb);
 	}
 	struct errlist errs = {0};
@@ -795,7 +839,7 @@ static void page_bulletins(struct reply *r, enum web_lang lang, struct web_sessi
 		}
 		wb_put(&b, "</div>");
 	} else if (!cat.n) {
-		wb_printf(&b, "<p id=\"empty\">%s</p>", L("Thư viện chưa có bản tin nào.", "The library is empty."));
+		wb_printf(&b, "<p id=\"empty\">%s</p>", L("The library is empty."));
 	} else {
 		/* Signed: its SHA-256 is in the signed schedule in force. */
 		struct bundle_file *bf = NULL;
@@ -805,8 +849,8 @@ static void page_bulletins(struct reply *r, enum web_lang lang, struct web_sessi
 			nbf = 0;
 		errlist_free(&e2);
 		wb_printf(&b, "<table id=\"bulletins\"><tr><th>%s</th><th>%s</th><th>%s</th><th>%s</th><th>%s</th><th>%s</th><th></th></tr>",
-			  L("Mã", "Id"), L("Tên bản tin", "Title"), L("Chiến dịch", "Campaign"),
-			  L("Thời lượng", "Duration"), L("Nguồn", "Source"), L("Lần phát tới", "Next play"));
+			  L("Id"), L("Title"), L("Campaign"),
+			  L("Duration"), L("Source"), L("Next play"));
 		for (size_t i = 0; i < cat.n; i++) {
 			const struct bulletin *it = &cat.items[i];
 			int signed_ = 0;
@@ -824,19 +868,19 @@ static void page_bulletins(struct reply *r, enum web_lang lang, struct web_sessi
 			wb_put(&b, "</td><td>");
 			wb_html(&b, it->campaign[0] ? it->campaign : "-");
 			wb_printf(&b, "</td><td>%ld:%02ld</td><td>%s</td><td>%s</td><td>", secs / 60, secs % 60,
-				  signed_ ? L("đã ký số (Sở gửi)", "signed (pushed)") : L("tải lên tại trạm", "local"), np);
+				  signed_ ? L("signed (pushed)") : L("local"), np);
 			if (s->role == WEB_STAFF) {
 				wb_put(&b, "<form method=\"post\" action=\"/play\" class=\"inline\">");
 				csrf_field(&b, s);
 				wb_put(&b, "<input type=\"hidden\" name=\"id\" value=\"");
 				wb_html(&b, it->id);
-				wb_printf(&b, "\"><button class=\"play\">%s</button></form> ", L("Phát ngay", "Play now"));
+				wb_printf(&b, "\"><button class=\"play\">%s</button></form> ", L("Play now"));
 				if (!signed_) {
 					wb_put(&b, "<form method=\"post\" action=\"/bulletins/remove\" class=\"inline\">");
 					csrf_field(&b, s);
 					wb_put(&b, "<input type=\"hidden\" name=\"id\" value=\"");
 					wb_html(&b, it->id);
-					wb_printf(&b, "\"><button class=\"remove\">%s</button></form>", L("Xóa", "Remove"));
+					wb_printf(&b, "\"><button class=\"remove\">%s</button></form>", L("Remove"));
 				}
 			}
 			wb_put(&b, "</td></tr>");
@@ -854,7 +898,7 @@ static void page_schedule(struct reply *r, enum web_lang lang, struct web_sessio
 			  const struct job *j)
 {
 	struct wbuf b = {0};
-	page_begin(&b, lang, L("Lịch phát sóng 7 ngày tới", "The week's schedule"), s, "/schedule");
+	page_begin(&b, lang, L("The week's schedule"), s, "/schedule");
 	page_flash(&b, s);
 	if (j->err.len) {
 		wb_printf(&b, "<div class=\"msg%s\"><pre>", j->rc ? " bad" : "");
@@ -870,8 +914,8 @@ static void page_schedule(struct reply *r, enum web_lang lang, struct web_sessio
 	if (config_load_schedule(W.st.schedule, &sc, &errs) == 0) {
 		int64_t now = now_s(), end = now + 7 * 86400;
 		wb_printf(&b, "<h2>%s</h2><table id=\"blackouts\"><tr><th>%s</th><th>%s</th><th>%s</th></tr>",
-			  L("Thời gian tạm ngừng phát", "Blackouts"), L("Từ", "From"), L("Đến", "To"),
-			  L("Lý do", "Reason"));
+			  L("Blackouts"), L("From"), L("To"),
+			  L("Reason"));
 		int rows = 0;
 		for (size_t i = 0; i < sc.nblackouts; i++) {
 			const struct blackout *bo = &sc.blackouts[i];
@@ -889,7 +933,7 @@ static void page_schedule(struct reply *r, enum web_lang lang, struct web_sessio
 		}
 		if (!rows)
 			wb_printf(&b, "<tr><td colspan=\"3\">%s</td></tr>",
-				  L("Không có trong 7 ngày tới", "None in the next 7 days"));
+				  L("None in the next 7 days"));
 		wb_put(&b, "</table>");
 		schedule_free(&sc);
 	}
@@ -917,15 +961,15 @@ static int days_in_month(int y, int m)
 static const char *outcome_words(enum web_lang lang, const char *o)
 {
 	if (!strcmp(o, "aired"))
-		return L("đã phát", "aired");
+		return L("aired");
 	if (!strcmp(o, "partial"))
-		return L("phát không trọn", "partial");
+		return L("partial");
 	if (!strcmp(o, "interrupted"))
-		return L("bị gián đoạn", "interrupted");
+		return L("interrupted");
 	if (!strcmp(o, "failed"))
-		return L("lỗi, không phát được", "failed");
+		return L("failed");
 	if (!strcmp(o, "missed"))
-		return L("bị bỏ lỡ", "missed");
+		return L("missed");
 	return o;
 }
 
@@ -946,25 +990,25 @@ static void page_log(struct reply *r, enum web_lang lang, struct web_session *s,
 {
 	struct wbuf b = {0};
 	char title[128];
-	snprintf(title, sizeof(title), "%s %s/%.4s", L("Nhật ký phát sóng tháng", "As-run log,"), month + 5, month);
+	snprintf(title, sizeof(title), "%s %s/%.4s", L("As-run log,"), month + 5, month);
 	page_begin(&b, lang, title, s, "/log");
 	page_flash(&b, s);
 	wb_printf(&b, "<form method=\"get\" action=\"/log\"><label>%s <input type=\"month\" name=\"month\" value=\"%s\"> "
 		      "<button>%s</button></label></form>",
-		  L("Tháng", "Month"), month, L("Xem", "Show"));
+		  L("Month"), month, L("Show"));
 	wb_printf(&b, "<p><a href=\"/report?month=%s\" id=\"report\">%s</a> · <a href=\"/report.csv?month=%s\">%s</a>"
 		      " · <a href=\"/log.csv?month=%s\" id=\"logcsv\">%s</a></p>",
-		  month, L("Báo cáo tháng", "Monthly report"), month, L("Báo cáo (CSV)", "Report (CSV)"),
-		  month, L("Tải nhật ký (CSV)", "Download the log (CSV)"));
+		  month, L("Monthly report"), month, L("Report (CSV)"),
+		  month, L("Download the log (CSV)"));
 	if (j->rc && j->err.len) {
 		wb_put(&b, "<div class=\"msg bad\"><pre>");
 		wb_html(&b, j->err.p);
 		wb_put(&b, "</pre></div>");
 	}
 	wb_printf(&b, "<table id=\"log\"><tr><th>%s</th><th>%s</th><th>%s</th><th>%s</th><th>%s</th><th>%s</th></tr>",
-		  L("Giờ phát", "Due"), L("Bản tin", "Bulletin"), L("Chiến dịch", "Campaign"),
-		  L("Kết quả", "Outcome"), L("Đã phát / dự kiến (giây)", "Played / expected (s)"),
-		  L("Ghi chú", "Detail"));
+		  L("Due"), L("Bulletin"), L("Campaign"),
+		  L("Outcome"), L("Played / expected (s)"),
+		  L("Detail"));
 	const char *p = j->out.p;
 	char *f[16], scratch[4096];
 	int nf, rows = 0;
@@ -996,7 +1040,7 @@ static void page_log(struct reply *r, enum web_lang lang, struct web_session *s,
 	}
 	if (!rows)
 		wb_printf(&b, "<tr><td colspan=\"6\">%s</td></tr>",
-			  L("Chưa có lượt phát nào trong tháng này", "No broadcasts in this month"));
+			  L("No broadcasts in this month"));
 	wb_put(&b, "</table>");
 	page_end(&b);
 	reply_html(r, 200, &b);
@@ -1064,7 +1108,7 @@ static void upload_child(void *arg)
 	int rc = library_add(&W.st, q->tmp, &o, &added, &errs, &warns);
 	char line[1024];
 	if (rc < 0) {
-		printf("no\n%s “%s”: ", L("Tệp bị từ chối, không thêm gì", "Refused, nothing was added"),
+		printf("no\n%s “%s”: ", L("Refused, nothing was added"),
 		       q->filename);
 		for (size_t i = 0; i < errs.n; i++) {
 			shown_name(errs.msg[i], q->tmp, q->filename, line, sizeof(line));
@@ -1072,11 +1116,11 @@ static void upload_child(void *arg)
 		}
 	} else {
 		long secs = (long)(added.duration + 0.5);
-		printf("ok\t%s\n%s %s: “%s”, %ld:%02ld.", added.id, L("Đã thêm bản tin", "Added bulletin"),
+		printf("ok\t%s\n%s %s: “%s”, %ld:%02ld.", added.id, L("Added bulletin"),
 		       added.id, added.title, secs / 60, secs % 60);
 		for (size_t i = 0; i < warns.n; i++) {
 			shown_name(warns.msg[i], q->tmp, q->filename, line, sizeof(line));
-			printf(" %s %s", L("Lưu ý:", "Note:"), line);
+			printf(" %s %s", L("Note:"), line);
 		}
 	}
 	errlist_free(&errs);
@@ -1089,26 +1133,25 @@ static int act_upload_start(struct reply *r, enum web_lang lang, struct web_sess
 			    struct req *q, struct MHD_Connection *c)
 {
 	if (q->bad_file) {
-		set_flash(s, 1, "%s", L("Không nhận được tệp (mỗi lần một tệp).",
-					"The file could not be received (one file at a time)."));
+		set_flash(s, 1, "%s", L("The file could not be received (one file at a time)."));
 		reply_redirect(r, "/bulletins");
 		return 0;
 	}
 	if (q->fd < 0 || !q->got) {
-		set_flash(s, 1, "%s", L("Chưa chọn tệp âm thanh.", "No audio file was chosen."));
+		set_flash(s, 1, "%s", L("No audio file was chosen."));
 		reply_redirect(r, "/bulletins");
 		return 0;
 	}
 	if (fsync(q->fd) < 0 || close(q->fd) < 0) {
 		q->fd = -1;
-		set_flash(s, 1, "%s: %s", L("Không lưu được tệp tạm", "Cannot store the upload"), strerror(errno));
+		set_flash(s, 1, "%s: %s", L("Cannot store the upload"), strerror(errno));
 		reply_redirect(r, "/bulletins");
 		return 0;
 	}
 	q->fd = -1;
 	q->lang = lang;
 	if (!(q->job = job_fork(upload_child, q, c))) {
-		reply_text(r, 503, L("Trạm đang bận, hãy thử lại.", "Busy; try again."));
+		reply_text(r, 503, L("Busy; try again."));
 		r->retry_after = 2;
 		return 0;
 	}
@@ -1121,7 +1164,7 @@ static void act_upload_done(struct reply *r, enum web_lang lang, struct web_sess
 	const char *out = q->job->out.p, *msg = strchr(out, '\n');
 	int added = !strncmp(out, "ok\t", 3);
 	if (!msg || q->job->rc != 0) {
-		set_flash(s, 1, "%s", L("Kiểm tra tệp bị lỗi; không thêm gì.", "The check failed; nothing was added."));
+		set_flash(s, 1, "%s", L("The check failed; nothing was added."));
 		log_warnx("%s: upload check of \"%s\" ended with %d: %.200s", s->user, q->filename,
 			  q->job->rc, q->job->err.p);
 	} else if (!added) {
@@ -1388,8 +1431,7 @@ static void do_login(struct reply *r, enum web_lang lang, struct MHD_Connection 
 		/* Refused without checking the password: a guess now costs nothing
 		 * but tells nothing either. */
 		char msg[256];
-		snprintf(msg, sizeof(msg), L("Sai mật khẩu nhiều lần. Hãy thử lại sau %lld giây.",
-					     "Too many failed logins. Try again in %lld s."),
+		snprintf(msg, sizeof(msg), L("Too many failed logins. Try again in %lld s."),
 			 (long long)wait);
 		page_login(r, lang, 429, msg);
 		r->retry_after = (long)wait;
@@ -1400,7 +1442,7 @@ static void do_login(struct reply *r, enum web_lang lang, struct MHD_Connection 
 		web_backoff_fail(&W.bo, ku, now);
 		web_backoff_fail(&W.bo, ka, now);
 		log_info("failed login for \"%.64s\" from %s", q->user, addr);
-		page_login(r, lang, 403, L("Sai tài khoản hoặc mật khẩu.", "Wrong account or password."));
+		page_login(r, lang, 403, L("Wrong account or password."));
 		return;
 	}
 	web_backoff_clear(&W.bo, ku);
@@ -1440,12 +1482,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 			 * over the limit. */
 			if (!web_origin_ok(MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Origin"),
 					   MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST))) {
-				reply_text(&r, 403, L("Biểu mẫu gửi từ trang khác bị từ chối", "A form from another site is refused"));
+				reply_text(&r, 403, L("A form from another site is refused"));
 				q->refused = 1;
 				return send_reply(c, &r);
 			}
 			if (strcmp(url, "/login") && !session_of(c)) {
-				reply_text(&r, 403, L("Cần đăng nhập", "Log in first"));
+				reply_text(&r, 403, L("Log in first"));
 				q->refused = 1;
 				return send_reply(c, &r);
 			}
@@ -1456,15 +1498,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 			if (cl && strtoull(cl, NULL, 10) > limit) {
 				struct web_session *s = session_of(c);
 				if (s && !strcmp(url, "/bulletins/add")) {
-					set_flash(s, 1, L("Tệp quá lớn: trạm nhận tệp tối đa %d MB.",
-							  "The file is too large: at most %d MB."),
+					set_flash(s, 1, L("The file is too large: at most %d MB."),
 						  W.st.web_max_upload_mb);
 				}
 				struct wbuf b = {0};
 				wb_printf(&b, "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>413</title></head><body><p>");
-				wb_printf(&b, L("Tệp quá lớn: trạm nhận tệp tối đa %d MB.", "The file is too large: at most %d MB."),
+				wb_printf(&b, L("The file is too large: at most %d MB."),
 					  W.st.web_max_upload_mb);
-				wb_printf(&b, " <a href=\"/bulletins\">%s</a></p></body></html>\n", L("Quay lại", "Back"));
+				wb_printf(&b, " <a href=\"/bulletins\">%s</a></p></body></html>\n", L("Back"));
 				reply_html(&r, 413, &b);
 				q->refused = 1;
 				return send_reply(c, &r);
@@ -1492,8 +1533,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 			log_info("upload from %s cut off: over %d MB", addr, W.st.web_max_upload_mb);
 			struct web_session *s = session_of(c);
 			if (s) /* the browser shows a broken connection; the next page says why */
-				set_flash(s, 1, L("Tệp quá lớn: trạm nhận tệp tối đa %d MB.",
-						  "The file is too large: at most %d MB."),
+				set_flash(s, 1, L("The file is too large: at most %d MB."),
 					  W.st.web_max_upload_mb);
 			return MHD_NO;
 		}
@@ -1532,21 +1572,20 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		is_action |= post && !strcmp(url, actions[i]);
 	if (!is_page && !is_action) {
 		/* There is no file behind any URL: nothing to traverse to. */
-		reply_text(&r, 404, L("Không có trang này", "No such page"));
+		reply_text(&r, 404, L("No such page"));
 		return send_reply(c, &r);
 	}
 	struct web_session *s = session_of(c);
 	if (!s) {
 		if (post)
-			reply_text(&r, 403, L("Cần đăng nhập", "Log in first"));
+			reply_text(&r, 403, L("Log in first"));
 		else
 			reply_redirect(&r, "/login");
 		return send_reply(c, &r);
 	}
 	if (post) {
 		if (!web_token_equal(q->csrf, s->csrf)) {
-			reply_text(&r, 403, L("Biểu mẫu đã hết hạn hoặc không hợp lệ (CSRF). Hãy tải lại trang.",
-					      "The form is stale or forged (CSRF). Reload the page."));
+			reply_text(&r, 403, L("The form is stale or forged (CSRF). Reload the page."));
 			return send_reply(c, &r);
 		}
 		if (!strcmp(url, "/logout")) {
@@ -1557,8 +1596,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 			return send_reply(c, &r);
 		}
 		if (s->role != WEB_STAFF) {
-			reply_text(&r, 403, L("Tài khoản chỉ xem không được thao tác.",
-					      "A viewer account may only look."));
+			reply_text(&r, 403, L("A viewer account may only look."));
 			return send_reply(c, &r);
 		}
 		char req[CONTROL_REQ_MAX];
@@ -1567,7 +1605,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		} else if (!strcmp(url, "/play") || !strcmp(url, "/emergency")) {
 			int em = url[1] == 'e';
 			if (!id_valid(q->id)) {
-				set_flash(s, 1, "%s", L("Chưa chọn bản tin hợp lệ.", "No valid bulletin chosen."));
+				set_flash(s, 1, "%s", L("No valid bulletin chosen."));
 				reply_redirect(&r, em ? "/now" : "/bulletins");
 			} else if (em && strcmp(q->confirm, "yes")) {
 				page_emergency_confirm(&r, lang, s, q->id);
@@ -1602,7 +1640,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	if (!strncmp(url, "/log", 4) || !strncmp(url, "/report", 7)) {
 		query_month(c, month);
 		if (!month[0]) {
-			reply_text(&r, 400, L("Tháng viết là YYYY-MM", "The month is YYYY-MM"));
+			reply_text(&r, 400, L("The month is YYYY-MM"));
 			return send_reply(c, &r);
 		}
 	}
@@ -1617,7 +1655,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 					  : !strncmp(url, "/log", 4) ? lg : rp;
 		if ((q->job = job_ctl(args, c)))
 			return MHD_YES;
-		reply_text(&r, 503, L("Trạm đang bận, hãy thử lại.", "Busy; try again."));
+		reply_text(&r, 503, L("Busy; try again."));
 		r.retry_after = 2;
 		return send_reply(c, &r);
 	}
@@ -1795,6 +1833,7 @@ int main(int argc, char **argv)
 					   {"version", no_argument, NULL, 'V'},
 					   {0}};
 	i18n_init_messages(); /* issues 16, 17: no locale files but the messages' */
+	web_tr_init();
 	const char *conf = getenv("LOAXA_CONF");
 	int verbose = 0, c;
 	if (!conf || !*conf)

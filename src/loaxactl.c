@@ -408,7 +408,7 @@ static int cmd_schedule_check(int argc, char **argv)
 	int fr = config_load_bundle_files_all(file, &files, &nfiles, &ferrs);
 	/* A file that does not parse: the schedule's own reading says why, better. */
 	for (size_t i = 0; fr >= 0 && i < ferrs.n; i++)
-		errlist_add(&errs, "%s", ferrs.msg[i]);
+		errlist_put(&errs, ferrs.en[i], ferrs.msg[i]);
 	errlist_free(&ferrs);
 	fr = fr > 0;
 	struct catalog merged = {0};
@@ -451,10 +451,13 @@ static int cmd_schedule_check(int argc, char **argv)
 		int dup = 0;
 		for (size_t j = 0; j < k && !dup; j++)
 			dup = !strcmp(errs.msg[j], errs.msg[i]);
-		if (dup)
+		if (dup) {
 			free(errs.msg[i]);
-		else
+			free(errs.en[i]);
+		} else {
+			errs.en[k] = errs.en[i];
 			errs.msg[k++] = errs.msg[i];
+		}
 	}
 	errs.n = k;
 	if (sched_ok && cat_ok) {
@@ -671,7 +674,7 @@ static int cmd_schedule_show(int argc, char **argv)
 			local_day(o->due, &sod);
 			civil_format_hhmm(sod / 60, hm);
 			zones_text(o->zones, z, sizeof(z), ',');
-			printf("  %s  %-*s  campaign %-*s  zones %-*s  x%d  %-9s  slot %s", hm, wb,
+			printf(_("  %s  %-*s  campaign %-*s  zones %-*s  x%d  %-9s  slot %s"), hm, wb,
 			       o->bulletin, wc, o->campaign[0] ? o->campaign : "-", wz, z, o->repeat,
 			       level_name(o->level), o->id);
 			if (o->blackout) {
@@ -735,10 +738,45 @@ static long long running_serial(int *daemon_up)
 	return serial;
 }
 
+/* The journal's outcome names (asrun.c) in words, for text output. */
+static const char *const outcome_words[OUT__N] = {N_("aired"), N_("partial"), N_("interrupted"),
+						   N_("failed"), N_("missed")};
+
+/* Text columns are counted in code points, not bytes (Vietnamese in NFC
+ * has no combining marks): s padded to width, on the left or the right. */
+static int cols_of(const char *s)
+{
+	int cols = 0;
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		cols += (*p & 0xc0) != 0x80;
+	return cols;
+}
+
+static void put_col(const char *s, int width, int right)
+{
+	int cols = cols_of(s);
+	for (; right && cols < width; cols++)
+		putchar(' ');
+	fputs(s, stdout);
+	for (; cols < width; cols++)
+		putchar(' ');
+}
+
+/* The log's outcome column: as wide as its widest word in this language. */
+static int outcome_col(void)
+{
+	int w = 11;
+	for (int o = 0; o < OUT__N; o++) {
+		int cols = cols_of(_(outcome_words[o]));
+		w = cols > w ? cols : w;
+	}
+	return w;
+}
+
 static void print_bundle_errs(const struct errlist *warns, const struct errlist *errs)
 {
 	for (size_t i = 0; i < warns->n; i++)
-		fprintf(stderr, "%s: warning: %s\n", PROG, warns->msg[i]);
+		fprintf(stderr, _("%s: warning: %s\n"), PROG, warns->msg[i]);
 	for (size_t i = 0; i < errs->n; i++)
 		fprintf(stderr, "%s: %s\n", PROG, errs->msg[i]);
 }
@@ -985,8 +1023,9 @@ static void print_row(struct log_ctx *x, const struct broadcast *b)
 		for (char *p = detail; *p; p++) /* one row, one line */
 			if ((unsigned char)*p < 0x20 || *p == 0x7f)
 				*p = ' ';
-		printf("%-16s  %-11s  %-20s  %-16s  %13s%s%s\n", when[0] ? when : "-",
-		       outcome_name(b->outcome), b->bulletin[0] ? b->bulletin : "-",
+		printf("%-16s  ", when[0] ? when : "-");
+		put_col((unsigned)b->outcome < OUT__N ? _(outcome_words[b->outcome]) : "?", outcome_col(), 0);
+		printf("  %-20s  %-16s  %13s%s%s\n", b->bulletin[0] ? b->bulletin : "-",
 		       b->campaign[0] ? b->campaign : "-", secs, detail[0] ? "  " : "", detail);
 		return;
 	}
@@ -1307,9 +1346,18 @@ static int cmd_log(int argc, char **argv)
 		out_csv_end(stdout);
 	} else if (x.fmt == FMT_JSON)
 		putchar('[');
-	else
-		printf("%-16s  %-11s  %-20s  %-16s  %13s  %s\n", "DUE", "OUTCOME", "BULLETIN",
-		       "CAMPAIGN", "PLAYED/EXP s", "DETAIL");
+	else {
+		put_col(_("DUE"), 16, 0);
+		fputs("  ", stdout);
+		put_col(_("OUTCOME"), outcome_col(), 0);
+		fputs("  ", stdout);
+		put_col(_("BULLETIN"), 20, 0);
+		fputs("  ", stdout);
+		put_col(_("CAMPAIGN"), 16, 0);
+		fputs("  ", stdout);
+		put_col(_("PLAYED/EXP s"), 13, 1);
+		printf("  %s\n", _("DETAIL"));
+	}
 
 	int rc = EXIT_OK, absent = 0;
 	size_t problems = 0, records = 0;
@@ -1352,7 +1400,7 @@ static int cmd_log(int argc, char **argv)
 		} else {
 			printf(ngettext("%zu broadcast:", "%zu broadcasts:", x.rows), x.rows);
 			for (int o = 0; o < OUT__N; o++)
-				printf("%s %zu %s", o ? "," : "", x.count[o], outcome_name((enum outcome)o));
+				printf("%s %zu %s", o ? _(",") : "", x.count[o], _(outcome_words[o]));
 			putchar('\n');
 		}
 		if (x.nopen)
@@ -1458,7 +1506,7 @@ static int cmd_bulletin_add(int argc, char **argv)
 	struct bulletin b;
 	int r = library_add(&st, argv[optind], &o, &b, &errs, &warns);
 	for (size_t i = 0; i < warns.n; i++)
-		fprintf(stderr, "%s: warning: %s\n", PROG, warns.msg[i]);
+		fprintf(stderr, _("%s: warning: %s\n"), PROG, warns.msg[i]);
 	for (size_t i = 0; i < errs.n; i++)
 		fprintf(stderr, "%s: %s\n", PROG, errs.msg[i]);
 	errlist_free(&warns);
@@ -1485,13 +1533,13 @@ static int schedule_uses(const char *id, char *who, size_t n)
 		for (size_t i = 0; i < s.ncampaigns && !used; i++)
 			for (size_t k = 0; k < s.campaigns[i].nbulletins && !used; k++)
 				if (!strcmp(s.campaigns[i].bulletins[k], id)) {
-					snprintf(who, n, "campaign %s", s.campaigns[i].id);
+					snprintf(who, n, _("campaign %s"), s.campaigns[i].id);
 					used = 1;
 				}
 		for (size_t i = 0; i < s.nslots && !used; i++)
 			for (size_t k = 0; k < s.slots[i].nbulletins && !used; k++)
 				if (!strcmp(s.slots[i].bulletins[k], id)) {
-					snprintf(who, n, "slot %s", s.slots[i].id);
+					snprintf(who, n, _("slot %s"), s.slots[i].id);
 					used = 1;
 				}
 		schedule_free(&s);
@@ -1646,7 +1694,8 @@ static int cmd_bulletin_list(int argc, char **argv)
 	}
 	int64_t *next = xcalloc(cat.n + 1, sizeof(*next));
 	next_plays(&cat, next);
-	int wi = 2, wc = 8;
+	int wi = cols_of(_("ID")), wc = cols_of(_("CAMPAIGN")), wd = cols_of(_("DURATION"));
+	wd = wd > 8 ? wd : 8;
 	for (size_t i = 0; i < cat.n; i++) {
 		int l = (int)strlen(cat.items[i].id);
 		wi = l > wi ? l : wi;
@@ -1654,8 +1703,20 @@ static int cmd_bulletin_list(int argc, char **argv)
 		wc = l > wc ? l : wc;
 	}
 	/* The title goes last: its width in columns is not its width in bytes. */
-	printf("%-*s  %-*s  %8s  %-10s  %-12s  %-16s  %-23s  %s\n", wi, "ID", wc, "CAMPAIGN", "DURATION",
-	       "ADDED", "SHA256", "NEXT PLAY", "ORIGIN", "TITLE");
+	put_col(_("ID"), wi, 0);
+	fputs("  ", stdout);
+	put_col(_("CAMPAIGN"), wc, 0);
+	fputs("  ", stdout);
+	put_col(_("DURATION"), wd, 1);
+	fputs("  ", stdout);
+	put_col(_("ADDED"), 10, 0);
+	fputs("  ", stdout);
+	put_col(_("SHA256"), 12, 0);
+	fputs("  ", stdout);
+	put_col(_("NEXT PLAY"), 16, 0);
+	fputs("  ", stdout);
+	put_col(_("ORIGIN"), 23, 0);
+	printf("  %s\n", _("TITLE"));
 	for (size_t i = 0; i < cat.n; i++) {
 		const struct bulletin *b = &cat.items[i];
 		long secs = (long)(b->duration + 0.5);
@@ -1672,8 +1733,8 @@ static int cmd_bulletin_list(int argc, char **argv)
 			snprintf(origin, sizeof(origin), "signed:%s", b->signer);
 		else
 			str_copy(origin, "local", sizeof(origin));
-		printf("%-*s  %-*s  %8s  %-10.10s  %-12.12s  %-16s  %-23s  %s\n", wi, b->id, wc,
-		       b->campaign[0] ? b->campaign : "-", dur, b->added[0] ? b->added : "-",
+		printf("%-*s  %-*s  %*s  %-10.10s  %-12.12s  %-16s  %-23s  %s\n", wi, b->id, wc,
+		       b->campaign[0] ? b->campaign : "-", wd, dur, b->added[0] ? b->added : "-",
 		       b->sha256, np, origin, b->title);
 	}
 	free(next);

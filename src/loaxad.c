@@ -120,6 +120,7 @@ struct daemon {
 	int tfd_spool;            /* wakes the loop when that hold is over */
 	int64_t resolve_again_ms; /* when to look it up again after a failure */
 	char pending_reject[1024]; /* a rejection found before the journal opened */
+	char pending_reject_user[1024]; /* the same in the station's language */
 	/* the amplifier: amp.c performs what sequence.c decides */
 	struct amp *amp;
 	struct seq *seq;
@@ -220,8 +221,9 @@ static void journal_appended(struct daemon *d)
 /* The journal failed: remember why, show it, retry it on a timer. */
 static void journal_failed(struct daemon *d, const char *event, int e)
 {
-	log_warnx("journal: cannot record %s: %s (%zu record(s) wait to be written)", event, strerror(e),
-		  journal_queued(d->j));
+	log_warnx(ngettext("journal: cannot record %s: %s (%zu record waits to be written)",
+			   "journal: cannot record %s: %s (%zu records wait to be written)", journal_queued(d->j)),
+		  event, strerror(e), journal_queued(d->j));
 	set_error(d, "journal write failed: %s", strerror(e));
 	snprintf(d->journal_error, sizeof(d->journal_error), "cannot record %s: %s", event, strerror(e));
 	if (!d->journal_failing) {
@@ -238,8 +240,8 @@ static void journal_ok(struct daemon *d)
 	d->journal_failing = 0;
 	d->journal_error[0] = '\0';
 	clock_mono_timer_in(d->tfd_jretry, 0);
-	log_info("journal: writable again; every held record is on disk%s",
-		 journal_dropped(d->j) ? " (but some were dropped: the queue was full)" : "");
+	log_info(_("journal: writable again; every held record is on disk%s"),
+		 journal_dropped(d->j) ? _(" (but some were dropped: the queue was full)") : "");
 	journal_state_changed(d);
 }
 
@@ -363,10 +365,10 @@ static void record_outcome(struct daemon *d, const char *event, const struct occ
 		jwrite(d, event, kv);
 	note_outcome(d, !strcmp(event, "failed") ? OUT_FAILED : OUT_MISSED);
 	if (!strcmp(event, "failed")) {
-		log_warnx("broadcast %s (%s) failed: %s", o->id, o->bulletin, detail);
+		log_warnx(_("broadcast %s (%s) failed: %s"), o->id, o->bulletin, detail);
 		set_error(d, "%s failed: %s", o->id, detail);
 	} else {
-		log_info("broadcast %s (%s) missed: %s", o->id, o->bulletin, detail);
+		log_info(_("broadcast %s (%s) missed: %s"), o->id, o->bulletin, detail);
 	}
 }
 
@@ -430,7 +432,7 @@ static void monitor_end(struct daemon *d, const char **outcome, const char **det
 			*detail = e->detail;
 			*outcome = "partial";
 		}
-		log_warnx("%s: dead air at the speakers: heard %d of %d s (level %.1f dBFS)", d->cur.id,
+		log_warnx(_("%s: dead air at the speakers: heard %d of %d s (level %.1f dBFS)"), d->cur.id,
 			  r.heard, r.seconds, r.level_dbfs);
 		set_error(d, "%s: dead air at the speakers: heard %d of %d s", d->cur.id, r.heard, r.seconds);
 	}
@@ -444,7 +446,7 @@ static void bc_go(struct daemon *d, enum bc_event ev)
 {
 	int next = bc_next(d->bc, ev);
 	if (next < 0) {
-		log_warnx("broadcast state: event %d cannot happen while %s; ignored", (int)ev, bc_state_name(d->bc));
+		log_warnx(_("broadcast state: event %d cannot happen while %s; ignored"), (int)ev, bc_state_name(d->bc));
 		return;
 	}
 	d->bc = (enum bc_state)next;
@@ -478,6 +480,20 @@ static void record_end(struct daemon *d, const char *outcome, const char *detail
 	record_end_ev(d, outcome, detail, BCE_END);
 }
 
+/* The journal's outcome word, for the log in the user's language. */
+static const char *outcome_text(const char *o)
+{
+	if (!strcmp(o, "aired"))
+		return _("aired");
+	if (!strcmp(o, "partial"))
+		return _("partial");
+	if (!strcmp(o, "interrupted"))
+		return _("interrupted");
+	if (!strcmp(o, "failed"))
+		return _("failed");
+	return o;
+}
+
 static void record_end_ev(struct daemon *d, const char *outcome, const char *detail, enum bc_event ev)
 {
 	char played[32], expected[32];
@@ -491,7 +507,7 @@ static void record_end_ev(struct daemon *d, const char *outcome, const char *det
 			    "monitor_dbfs", me.l, "monitor_peak", me.p, NULL};
 	jwrite(d, "end", kv);
 	note_outcome(d, strcmp(outcome, "aired") ? OUT_PARTIAL : OUT_AIRED);
-	log_info("broadcast %s (%s) %s: %s of %s s%s%s", d->cur.id, d->cur.bulletin, outcome, played,
+	log_info(_("broadcast %s (%s) %s: %s of %s s%s%s"), d->cur.id, d->cur.bulletin, outcome_text(outcome), played,
 		 expected, *detail ? ": " : "", detail);
 	bc_go(d, ev);
 }
@@ -513,12 +529,12 @@ static void note_fallback(struct daemon *d)
 {
 	int fb = player_using_fallback(d->pl);
 	if (fb && !d->fallback_active)
-		log_warnx("no sound card: audio device '%s' will not open; writing the audio to %s instead",
+		log_warnx(_("no sound card: audio device '%s' will not open; writing the audio to %s instead"),
 			  d->st.audio_device, d->st.audio_fallback);
 	if (fb) {
 		audio_lost(d, "will not open; audio goes to the fallback WAV file", d->st.audio_fallback);
 	} else if (d->audio_down) {
-		log_info("audio device '%s' is back", d->st.audio_device);
+		log_info(_("audio device '%s' is back"), d->st.audio_device);
 		const char *kv[] = {"device", d->st.audio_device, NULL};
 		jwrite(d, "audio-back", kv);
 		d->audio_down = 0;
@@ -542,14 +558,14 @@ static void monitor_begin(struct daemon *d)
 			jwrite(d, "monitor-lost", kv);
 			d->mon_down = 1;
 		}
-		log_warnx("%s; the broadcast is counted without proof of air", err);
+		log_warnx(_("%s; the broadcast is counted without proof of air"), err);
 		set_error(d, "%s", err);
 		return;
 	}
 	if (d->mon_down) {
 		const char *kv[] = {"device", d->st.monitor_device, NULL};
 		jwrite(d, "monitor-back", kv);
-		log_info("monitor device '%s' is back", d->st.monitor_device);
+		log_info(_("monitor device '%s' is back"), d->st.monitor_device);
 		d->mon_down = 0;
 	}
 	player_set_tap(d->pl, monitor_tap, d->mon);
@@ -610,7 +626,7 @@ static int begin_playing(struct daemon *d)
 		/* An emergency plays even when it cannot be recorded now; its
 		 * start is held and written as soon as the journal takes it. */
 		if (jwrite(d, "start", kv) < 0)
-			log_warnx("emergency %s plays although its start is not on disk yet", o->id);
+			log_warnx(_("emergency %s plays although its start is not on disk yet"), o->id);
 	} else if (jwrite_start(d, kv) < 0) {
 		player_stop(d->pl);
 		snprintf(err, sizeof(err), "the journal cannot record its start (%s): a broadcast that cannot be recorded does not play",
@@ -620,9 +636,9 @@ static int begin_playing(struct daemon *d)
 		return -1;
 	}
 	bc_go(d, BCE_PLAY);
-	log_info("playing %s: bulletin %s%s%s, %.1f s%s", o->id, o->bulletin,
-		 o->campaign[0] ? " of campaign " : "", o->campaign, d->cur_expected,
-		 d->fallback_active ? " (to the fallback WAV file)" : "");
+	log_info(_("playing %s: bulletin %s%s%s, %.1f s%s"), o->id, o->bulletin,
+		 o->campaign[0] ? _(" of campaign ") : "", o->campaign, d->cur_expected,
+		 d->fallback_active ? _(" (to the fallback WAV file)") : "");
 	monitor_begin(d); /* issue 19: before the first sample (player_service) */
 	return 0;
 }
@@ -694,7 +710,7 @@ static void perform(struct daemon *d, const struct seq_out *o)
 		case SACT_CLEARED: {
 			const char *kv[] = {"peer", amp_peer(d->amp), NULL};
 			jwrite(d, "amp-ok", kv);
-			log_info("amplifier %s answers and reads back right again", amp_peer(d->amp));
+			log_info(_("amplifier %s answers and reads back right again"), amp_peer(d->amp));
 			d->amp_fault_since = 0;
 			break;
 		}
@@ -786,7 +802,7 @@ static void update_notify_status(struct daemon *d);
 static void arm_clock_watch(struct daemon *d)
 {
 	if (clock_timer_at(d->tfd_due, clock_now() + 366 * 86400) < 0)
-		log_warn("cannot arm the clock watch");
+		log_warn(_("cannot arm the clock watch"));
 }
 
 /* After the catalog is (re)loaded: the helper hashes its files. */
@@ -803,7 +819,7 @@ static void request_verify(struct daemon *d)
 			paths[k] = buf[k];
 		}
 		if (helper_verify(d->helper, paths, k) < 0)
-			log_warn("cannot hand the library check to the helper");
+			log_warn(_("cannot hand the library check to the helper"));
 	}
 	free(buf);
 }
@@ -850,7 +866,7 @@ static void arm_due_timer(struct daemon *d)
 	int64_t t = engine_next_wake(d->eng);
 	d->armed_due = t;
 	if (clock_timer_at(d->tfd_due, t) < 0)
-		log_warn("cannot arm the due timer");
+		log_warn(_("cannot arm the due timer"));
 	d->armed_real = clock_now_ns();
 	d->armed_mono = clock_mono_ns();
 	char ts[26];
@@ -912,7 +928,7 @@ static void on_watchdog(struct daemon *d)
 	if (d->wd_stalled < 2)
 		notify_watchdog();
 	else
-		log_warnx("audio device stalled: %s has played nothing for %lld ms", d->cur.id,
+		log_warnx(_("audio device stalled: %s has played nothing for %lld ms"), d->cur.id,
 			  (long long)(d->wd_stalled * d->wd_ms));
 }
 
@@ -984,8 +1000,9 @@ static void finish_broadcast(struct daemon *d, enum player_state ps)
 
 static const struct schedule empty_schedule;
 
-/* Parse and validate st.schedule into *out. 0, or -1 with a summary in why. */
-static int load_schedule(struct daemon *d, struct schedule *out, char *why, size_t n)
+/* Parse and validate st.schedule into *out. 0, or -1 with a summary in why
+ * (English, for the journal) and why_user (the station's language). */
+static int load_schedule(struct daemon *d, struct schedule *out, char *why, char *why_user, size_t n)
 {
 	struct errlist errs = {0};
 	int r = config_load_schedule(d->st.schedule, out, &errs);
@@ -994,12 +1011,14 @@ static int load_schedule(struct daemon *d, struct schedule *out, char *why, size
 	if (r < 0) {
 		for (size_t i = 0; i < errs.n; i++)
 			log_warnx("%s", errs.msg[i]);
-		snprintf(why, n, "%s%s", errs.n ? errs.msg[0] : "invalid schedule",
+		snprintf(why, n, "%s%s", errs.n ? errs.en[0] : "invalid schedule",
 			 errs.n > 1 ? " (and more: see loaxactl schedule check)" : "");
+		snprintf(why_user, n, "%s%s", errs.n ? errs.msg[0] : _("invalid schedule"),
+			 errs.n > 1 ? _(" (and more: see loaxactl schedule check)") : "");
 		schedule_free(out);
 	} else if (bundle_serial_raise(&d->st, out->serial) < 0) {
 		/* issue 12: the highest serial ever in force, kept on its own. */
-		log_warn("cannot record serial %lld in %s/" BUNDLE_SERIAL_FILE, out->serial, d->st.state);
+		log_warn(_("cannot record serial %lld in %s/%s"), out->serial, d->st.state, BUNDLE_SERIAL_FILE);
 	}
 	errlist_free(&errs);
 	return r;
@@ -1019,7 +1038,7 @@ static void archive_schedule(struct daemon *d, const struct schedule *s)
 		return; /* already there */
 	char *buf;
 	if (read_file_all(s->file, 1 << 20, 0, &buf, &len) < 0) {
-		log_warn("cannot archive schedule %s", s->file);
+		log_warn(_("cannot archive schedule %s"), s->file);
 		return;
 	}
 	unsigned char h[32];
@@ -1028,15 +1047,15 @@ static void archive_schedule(struct daemon *d, const struct schedule *s)
 	char dir[PATHBUF + 64];
 	path_dirname(dst, dir, sizeof(dir));
 	if (strcmp(sum, s->sha256))
-		log_warnx("schedule %s changed since it was loaded: not archived", s->file);
+		log_warnx(_("schedule %s changed since it was loaded: not archived"), s->file);
 	else if (mkdir_p(dir, 0750) < 0 || write_file_atomic(dst, buf, len) < 0)
-		log_warn("cannot archive schedule serial %lld in %s", s->serial, dst);
+		log_warn(_("cannot archive schedule serial %lld in %s"), s->serial, dst);
 	free(buf);
 	snprintf(src_sig, sizeof(src_sig), "%s.minisig", s->file);
 	snprintf(dst_sig, sizeof(dst_sig), "%s.minisig", dst);
 	if (read_file_all(src_sig, 1 << 16, 0, &buf, &len) == 0) {
 		if (write_file_atomic(dst_sig, buf, len) < 0)
-			log_warn("cannot archive %s", src_sig);
+			log_warn(_("cannot archive %s"), src_sig);
 		free(buf);
 	}
 }
@@ -1072,14 +1091,18 @@ static void journal_installed(struct daemon *d, const struct schedule *s, const 
 	str_copy(d->installed_signer, signer, sizeof(d->installed_signer));
 	if (s->serial > d->journal_serial)
 		d->journal_serial = s->serial;
-	log_info("schedule serial %lld installed (%zu campaigns, %zu slots), %s%s%s", s->serial,
-		 s->ncampaigns, s->nslots, ok ? "signed by key " : "unsigned: ", ok ? signer : note,
-		 bundle ? ", from the spool" : "");
+	char nc[64], ns[64];
+	snprintf(nc, sizeof(nc), ngettext("%zu campaign", "%zu campaigns", s->ncampaigns), s->ncampaigns);
+	snprintf(ns, sizeof(ns), ngettext("%zu slot", "%zu slots", s->nslots), s->nslots);
+	log_info(_("schedule serial %lld installed (%s, %s), %s%s%s"), s->serial,
+		 nc, ns, ok ? _("signed by key ") : _("unsigned: "), ok ? signer : note,
+		 bundle ? _(", from the spool") : "");
 }
 
 /* file: what was refused (the station's schedule, or a spool bundle). */
+/* why: in English for the journal; why_user: the same for the log. */
 static void journal_rejected_file(struct daemon *d, long long serial, const char *file,
-				  const char *why, const char *bundle)
+				  const char *why, const char *why_user, const char *bundle)
 {
 	char sr[32], reason[1200];
 	snprintf(sr, sizeof(sr), "%lld", serial);
@@ -1088,12 +1111,12 @@ static void journal_rejected_file(struct daemon *d, long long serial, const char
 			    NULL};
 	jwrite(d, "schedule-rejected", kv);
 	set_error(d, "schedule rejected: %s", why);
-	log_warnx("schedule %s rejected, keeping serial %lld: %s", file, d->sched->serial, why);
+	log_warnx(_("schedule %s rejected, keeping serial %lld: %s"), file, d->sched->serial, why_user);
 }
 
-static void journal_rejected(struct daemon *d, long long serial, const char *why)
+static void journal_rejected(struct daemon *d, long long serial, const char *why, const char *why_user)
 {
-	journal_rejected_file(d, serial, d->st.schedule, why, NULL);
+	journal_rejected_file(d, serial, d->st.schedule, why, why_user, NULL);
 }
 
 /* Reload the catalog and the schedule; the old ones stay on any error.
@@ -1116,9 +1139,9 @@ static int do_reload_from(struct daemon *d, struct kvbuf *r, const char *bundle)
 	errlist_free(&errs);
 
 	struct schedule *s = xcalloc(1, sizeof(*s));
-	char why[900];
-	if (load_schedule(d, s, why, sizeof(why)) < 0) {
-		journal_rejected(d, 0, why);
+	char why[900], whyu[900];
+	if (load_schedule(d, s, why, whyu, sizeof(why)) < 0) {
+		journal_rejected(d, 0, why, whyu);
 		kv_begin(r, 0);
 		kv_putf(r, "error", "schedule rejected, serial %lld keeps running: %s", d->sched->serial, why);
 		kv_putf(r, "schedule.serial", "%lld", d->sched->serial);
@@ -1130,7 +1153,9 @@ static int do_reload_from(struct daemon *d, struct kvbuf *r, const char *bundle)
 		if (!same) {
 			snprintf(why, sizeof(why), "serial %lld is not greater than the running serial %lld",
 				 s->serial, d->sched->serial);
-			journal_rejected(d, s->serial, why);
+			snprintf(whyu, sizeof(whyu), _("serial %lld is not greater than the running serial %lld"),
+				 s->serial, d->sched->serial);
+			journal_rejected(d, s->serial, why, whyu);
 			kv_begin(r, 0);
 			kv_putf(r, "error", "schedule rejected: %s", why);
 			kv_putf(r, "schedule.serial", "%lld", d->sched->serial);
@@ -1171,7 +1196,7 @@ static void reload_trust(struct daemon *d)
 	if (config_load_station(d->st.file, n, &errs) < 0) {
 		for (size_t i = 0; i < errs.n; i++)
 			log_warnx("%s", errs.msg[i]);
-		log_warnx("%s has problems: the trusted keys stay as they were", d->st.file);
+		log_warnx(_("%s has problems: the trusted keys stay as they were"), d->st.file);
 	} else if (n->ntrust_keys != d->st.ntrust_keys || n->ntrust_revoked != d->st.ntrust_revoked ||
 		   memcmp(n->trust_keys, d->st.trust_keys, sizeof(n->trust_keys)) ||
 		   memcmp(n->trust_revoked, d->st.trust_revoked, sizeof(n->trust_revoked))) {
@@ -1180,7 +1205,7 @@ static void reload_trust(struct daemon *d)
 		memcpy(d->st.trust_revoked, n->trust_revoked, sizeof(n->trust_revoked));
 		d->st.ntrust_revoked = n->ntrust_revoked;
 		d->trust_changed = 1;
-		log_info("trusted keys read again from %s: %zu trusted, %zu revoked", d->st.file,
+		log_info(_("trusted keys read again from %s: %zu trusted, %zu revoked"), d->st.file,
 			 d->st.ntrust_keys, d->st.ntrust_revoked);
 	}
 	errlist_free(&errs);
@@ -1244,7 +1269,7 @@ static void process_spool(struct daemon *d)
 	}
 	long long running = d->sched->serial > d->journal_serial ? d->sched->serial : d->journal_serial;
 	if (helper_bundle(d->helper, name, running, d->sched->sha256, final, clock_now()) < 0) {
-		log_warn("bundle %s: cannot hand it to the helper", name);
+		log_warn(_("bundle %s: cannot hand it to the helper"), name);
 		return;
 	}
 	log_debug("bundle %s: handed to the helper", name);
@@ -1267,14 +1292,14 @@ static void resolved(struct daemon *d, const struct helper_reply *r)
 	char err[256];
 	d->resolving = 0;
 	if (!r->addr[0]) {
-		log_warnx("amplifier host %s: %s; looking it up again in 30 s", r->host, r->error);
+		log_warnx(_("amplifier host %s: %s; looking it up again in 30 s"), r->host, r->error);
 		set_error(d, "amplifier host %s: %s", r->host, r->error);
 		d->resolve_again_ms = mono_ms() + 30000;
 	} else if (amp_set_address(d->amp, r->addr, err, sizeof(err)) < 0) {
 		log_warnx("%s", err);
 		d->resolve_again_ms = mono_ms() + 30000;
 	} else {
-		log_info("amplifier host %s is %s", r->host, r->addr);
+		log_info(_("amplifier host %s is %s"), r->host, r->addr);
 	}
 }
 
@@ -1291,7 +1316,7 @@ static void fetch_verdict(struct daemon *d, const struct helper_reply *r)
 	else if (r->status == BUNDLE_SAME)
 		fetch_publish(d, serial, "current", NULL);
 	else
-		fetch_publish(d, serial, "refused", r->errs.n ? r->errs.msg[0] : "refused");
+		fetch_publish(d, serial, "refused", r->errs.n ? r->errs.en[0] : "refused"); /* MQTT: English */
 	d->fetch_drop[0] = 0;
 	d->fetch_busy = 0;
 }
@@ -1306,16 +1331,16 @@ static void bundle_done(struct daemon *d, struct helper_reply *r)
 	kv_init(&kb, msg, sizeof(msg));
 	snprintf(conf, sizeof(conf), "%s/%s.conf", d->st.spool, name);
 	for (size_t i = 0; i < r->warns.n; i++)
-		log_warnx("bundle %s: %s", name, r->warns.msg[i]);
+		log_warnx(_("bundle %s: %s"), name, r->warns.msg[i]);
 	switch (r->status) {
 	case BUNDLE_SAME:
-		log_info("bundle %s is the schedule in force already; removed from the spool", name);
+		log_info(_("bundle %s is the schedule in force already; removed from the spool"), name);
 		spool_done(d->spool, name);
 		break;
 	case BUNDLE_WAIT:
 		if (r->locked) {
 			/* Never wait on the lock: try again in a while. */
-			log_info("bundle %s: %s; trying again in %d s", name, r->errs.n ? r->errs.msg[0] : "library locked",
+			log_info(_("bundle %s: %s; trying again in %d s"), name, r->errs.n ? r->errs.msg[0] : _("library locked"),
 				 LIBRARY_RETRY_MS / 1000);
 			d->spool_hold_ms = mono_ms() + LIBRARY_RETRY_MS;
 			clock_mono_timer_in(d->tfd_spool, LIBRARY_RETRY_MS);
@@ -1323,20 +1348,23 @@ static void bundle_done(struct daemon *d, struct helper_reply *r)
 			d->spool_retry_final = 0;
 			break;
 		}
-		log_info("bundle %s: waiting (up to %d s in all) for: %s", name, d->st.bundle_wait_s,
+		log_info(_("bundle %s: waiting (up to %d s in all) for: %s"), name, d->st.bundle_wait_s,
 			 r->errs.n ? r->errs.msg[0] : "?");
 		spool_defer(d->spool, name);
 		break;
 	case BUNDLE_REJECTED:
 		for (size_t i = 1; i < r->errs.n; i++)
-			log_warnx("bundle %s: also: %s", name, r->errs.msg[i]);
-		journal_rejected_file(d, r->res.serial, conf, r->errs.n ? r->errs.msg[0] : "refused", name);
+			log_warnx(_("bundle %s: also: %s"), name, r->errs.msg[i]);
+		journal_rejected_file(d, r->res.serial, conf, r->errs.n ? r->errs.en[0] : "refused",
+				      r->errs.n ? r->errs.msg[0] : _("refused"), name);
 		if (r->tidy_error[0])
-			log_warnx("bundle %s: %s", name, r->tidy_error);
+			log_warnx(_("bundle %s: %s"), name, r->tidy_error);
 		spool_done(d->spool, name);
 		break;
 	case BUNDLE_OK:
-		log_info("bundle %s: serial %lld verified (key %s) and installed; %zu new bulletin(s) (%lld ms in the helper)",
+		log_info(ngettext("bundle %s: serial %lld verified (key %s) and installed; %zu new bulletin (%lld ms in the helper)",
+				  "bundle %s: serial %lld verified (key %s) and installed; %zu new bulletins (%lld ms in the helper)",
+				  r->res.ncopied),
 			 name, r->res.serial, r->res.signer, r->res.ncopied, (long long)r->ms);
 		spool_done(d->spool, name);
 		do_reload_from(d, &kb, name);
@@ -1361,7 +1389,7 @@ static void on_helper(struct daemon *d)
 		helper_reply_free(&r);
 	}
 	if (k < 0) {
-		log_warnx("%s: starting another", err);
+		log_warnx(_("%s: starting another"), err);
 		set_error(d, "%s", err);
 		helper_stop(d->helper);
 		d->helper = NULL;
@@ -1382,7 +1410,7 @@ static int scan_cb(void *ctx, const struct record *r, const struct journal_pos *
 
 static void scan_problem(void *ctx, const struct journal_pos *pos, const char *what)
 {
-	log_warnx("journal %s:%zu: %s", pos->file, pos->line, what);
+	log_warnx(_("journal %s:%zu: %s"), pos->file, pos->line, what);
 }
 
 static void on_synced(struct daemon *d)
@@ -1393,7 +1421,7 @@ static void on_synced(struct daemon *d)
 	d->j = journal_open(d->st.journal, d->st.id, d->st.commune_code, d->st.district_code, &rec,
 			    err, sizeof(err));
 	if (!d->j)
-		fatalx("cannot open the journal %s: %s", d->st.journal, err);
+		fatalx(_("cannot open the journal %s: %s"), d->st.journal, err);
 	d->synced = 1;
 	int64_t now = clock_now();
 
@@ -1405,7 +1433,7 @@ static void on_synced(struct daemon *d)
 		const char *kv[] = {"file", rec.torn_log, "offset", off, "bytes", bytes, "saved",
 				    rec.torn_file, "at", at, NULL};
 		jwrite(d, "torn", kv);
-		log_warnx("journal: a torn last line (%zu bytes, power cut while writing) was set aside in %s",
+		log_warnx(_("journal: a torn last line (%zu bytes, power cut while writing) was set aside in %s"),
 			  rec.torn_bytes, rec.torn_file);
 	}
 	for (size_t i = 0; i < rec.nopen; i++) {
@@ -1420,7 +1448,7 @@ static void on_synced(struct daemon *d)
 				    "detail", "no end record: the station stopped (crash or power cut) during the broadcast",
 				    NULL};
 		jwrite(d, "interrupted", kv);
-		log_warnx("broadcast %s was interrupted by a crash or power cut", occ ? occ : "?");
+		log_warnx(_("broadcast %s was interrupted by a crash or power cut"), occ ? occ : "?");
 	}
 	int64_t last = rec.last_time;
 	journal_recovery_free(&rec);
@@ -1437,9 +1465,9 @@ static void on_synced(struct daemon *d)
 	struct journal_scan_result res;
 	if (journal_scan(d->st.journal, from_month, NULL, scan_cb, scan_problem, &ss, &res, err,
 			 sizeof(err)) < 0)
-		log_warnx("journal: cannot read back %s: %s", d->st.journal, err);
+		log_warnx(_("journal: cannot read back %s: %s"), d->st.journal, err);
 	else if (!res.chain_ok)
-		log_warnx("journal: the hash chain does not verify (%s); run loaxactl log verify", res.first_bad);
+		log_warnx(_("journal: the hash chain does not verify (%s); run loaxactl log verify"), res.first_bad);
 	d->journal_serial = ss.max_serial;
 	d->audio_down = ss.audio_down;
 	d->mon_down = ss.monitor_down;
@@ -1455,7 +1483,7 @@ static void on_synced(struct daemon *d)
 	jwrite(d, "station-start", kv);
 	if (d->waited_sync) {
 		jwrite(d, "clock-synced", NULL);
-		log_info("the clock is synchronised: broadcasting starts");
+		log_info(_("the clock is synchronised: broadcasting starts"));
 	}
 	if (seq_fault(d->seq)) { /* raised before the journal could be opened */
 		const char *fk[] = {"peer", amp_peer(d->amp), "reason", seq_fault(d->seq), NULL};
@@ -1463,18 +1491,20 @@ static void on_synced(struct daemon *d)
 	}
 
 	if (d->pending_reject[0]) {
-		journal_rejected(d, 0, d->pending_reject);
+		journal_rejected(d, 0, d->pending_reject, d->pending_reject_user);
 	} else if (d->sched->serial && (d->sched->serial != ss.installed_serial ||
 					strcmp(d->sched->sha256, ss.installed_sha))) {
 		if (d->sched->serial < ss.installed_serial ||
 		    (d->sched->serial == ss.installed_serial && strcmp(d->sched->sha256, ss.installed_sha))) {
-			char why[256];
+			char why[256], whyu[256];
 			snprintf(why, sizeof(why), "serial %lld is not greater than serial %lld installed before",
+				 d->sched->serial, ss.installed_serial);
+			snprintf(whyu, sizeof(whyu), _("serial %lld is not greater than serial %lld installed before"),
 				 d->sched->serial, ss.installed_serial);
 			struct schedule *old = d->sched;
 			d->sched = (struct schedule *)&empty_schedule;
 			engine_set_schedule(d->eng, d->sched);
-			journal_rejected(d, old->serial, why);
+			journal_rejected(d, old->serial, why, whyu);
 			schedule_free(old);
 			free(old);
 		} else {
@@ -1493,7 +1523,7 @@ static void on_synced(struct daemon *d)
 	if (ss.installed_at > since)
 		since = ss.installed_at;
 	engine_begin(d->eng, since);
-	log_info("station %s ready: schedule serial %lld, journal %s", d->st.id, d->sched->serial,
+	log_info(_("station %s ready: schedule serial %lld, journal %s"), d->st.id, d->sched->serial,
 		 d->st.journal);
 	run_engine(d, last ? "the station was not running (or its clock was not synchronised)" : NULL);
 }
@@ -1565,7 +1595,7 @@ static void month_counts(struct daemon *d, int64_t now)
 	snprintf(month, sizeof(month), "%04d-%02d", key / 12, key % 12 + 1);
 	struct journal_scan_result res;
 	if (journal_scan(d->st.journal, month, month, count_record, NULL, &c, &res, err, sizeof(err)) < 0)
-		log_warnx("Modbus status: cannot count this month's broadcasts: %s", err);
+		log_warnx(_("Modbus status: cannot count this month's broadcasts: %s"), err);
 	asrun_finish(c.a, 0);
 	asrun_free(c.a);
 }
@@ -1798,8 +1828,8 @@ static void journal_request(struct daemon *d, const struct control_peer *p, cons
 			    "emergency", bulletin ? (emergency ? "yes" : "no") : NULL,
 			    "uid", uid, "pid", pid, "as", p->as[0] ? p->as : NULL, NULL};
 	jwrite(d, "request", kv);
-	log_info("control: %s%s%s%s by uid %ld%s%s", what, bulletin ? " " : "", bulletin ? bulletin : "",
-		 emergency ? " (emergency)" : "", p->uid, p->as[0] ? " as " : "", p->as);
+	log_info(_("control: %s%s%s%s by uid %ld%s%s"), what, bulletin ? " " : "", bulletin ? bulletin : "",
+		 emergency ? _(" (emergency)") : "", p->uid, p->as[0] ? _(" as ") : "", p->as);
 }
 
 static void reply_error(struct kvbuf *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -1922,7 +1952,7 @@ static void clock_stepped(struct daemon *d)
 	civil_tz_format(real / 1000000000 - delta, from);
 	const char *kv[] = {"delta", ds, "from", from, "to", to, NULL};
 	jwrite(d, "clock-stepped", kv);
-	log_warnx("the clock was stepped by %lld s", (long long)delta);
+	log_warnx(_("the clock was stepped by %lld s"), (long long)delta);
 	run_engine(d, delta > 0 ? "the clock was stepped forward" : NULL);
 }
 
@@ -1933,7 +1963,7 @@ static void on_signal(struct daemon *d)
 		switch (si.ssi_signo) {
 		case SIGTERM:
 		case SIGINT:
-			log_info("stopping on %s", si.ssi_signo == SIGTERM ? "SIGTERM" : "SIGINT");
+			log_info(_("stopping on %s"), si.ssi_signo == SIGTERM ? "SIGTERM" : "SIGINT");
 			d->quit = 1;
 			break;
 		case SIGHUP: {
@@ -2371,7 +2401,7 @@ static void loop_register_fleet(struct daemon *d)
 								.deadline = src_fleet_deadline, .ctx = d}),
 		"fleet");
 	if (journal_hook(d, fleet_appended, d->fleet) < 0)
-		log_warnx("fleet: no room for the journal hook");
+		log_warnx(_("fleet: no room for the journal hook"));
 	/* issue 14: the downlink */
 	d->ev_fetch = ev_fd_add(d->ev, -1, POLLIN, ev_fetch, d);
 	ev_name(d->ev, d->ev_fetch, "fetch");
@@ -2403,7 +2433,7 @@ static int run(struct daemon *d)
 	d->tfd_spool = clock_mono_timer_new();
 	if (d->sfd < 0 || d->tfd_due < 0 || d->tfd_sync < 0 || d->tfd_amp < 0 || d->tfd_jretry < 0 ||
 	    d->tfd_spool < 0)
-		fatal("cannot create the event loop's descriptors");
+		fatal(_("cannot create the event loop's descriptors"));
 	d->mono_start = clock_mono_ns();
 	d->tfd_wd = -1;
 	uint64_t wd_usec = notify_watchdog_usec();
@@ -2413,7 +2443,7 @@ static int run(struct daemon *d)
 			d->wd_ms = 1;
 		d->tfd_wd = clock_mono_timer_new();
 		if (d->tfd_wd < 0 || clock_mono_timer_in(d->tfd_wd, d->wd_ms) < 0)
-			fatal("cannot arm the watchdog timer");
+			fatal(_("cannot arm the watchdog timer"));
 	}
 	loop_register(d);
 
@@ -2423,17 +2453,17 @@ static int run(struct daemon *d)
 	bundle_clean_staged(&d->st);
 	d->spool = spool_open(d->st.spool, (int64_t)d->st.bundle_wait_s * 1000, err, sizeof(err));
 	if (!d->spool)
-		log_warnx("%s: pushed schedules will not be picked up", err);
+		log_warnx(_("%s: pushed schedules will not be picked up"), err);
 	else if (!d->st.ntrust_keys)
-		log_warnx("no trusted key (trust.keys in %s): pushed schedules will be refused", d->st.file);
+		log_warnx(_("no trusted key (trust.keys in %s): pushed schedules will be refused"), d->st.file);
 	/* issue 13: the fleet link; a problem with it never stops the station */
 	d->fleet = fleet_new(&d->st, err, sizeof(err));
 	if (!d->fleet && err[0])
-		log_warnx("fleet: %s; running without the link to the district", err);
+		log_warnx(_("fleet: %s; running without the link to the district"), err);
 	loop_register_fleet(d);
 	d->pl = player_new(d->st.audio_device, d->st.audio_fallback);
 	if (!d->pl)
-		fatalx("cannot create the audio player");
+		fatalx(_("cannot create the audio player"));
 
 	struct errlist errs = {0};
 	char libcat[PATHBUF + 16];
@@ -2444,14 +2474,14 @@ static int run(struct daemon *d)
 		set_error(d, "library catalog unreadable: %s", errs.n ? errs.msg[0] : libcat);
 	}
 	errlist_free(&errs);
-	log_info("library %s: %zu bulletins", d->st.library, d->cat.n);
+	log_info(ngettext("library %s: %zu bulletin", "library %s: %zu bulletins", d->cat.n), d->st.library, d->cat.n);
 	request_verify(d);
 
 	d->sched = xcalloc(1, sizeof(*d->sched));
-	if (load_schedule(d, d->sched, d->pending_reject, sizeof(d->pending_reject)) < 0) {
+	if (load_schedule(d, d->sched, d->pending_reject, d->pending_reject_user, sizeof(d->pending_reject)) < 0) {
 		free(d->sched);
 		d->sched = (struct schedule *)&empty_schedule;
-		log_warnx("running with no schedule until a valid one is installed");
+		log_warnx(_("running with no schedule until a valid one is installed"));
 	}
 	d->eng = engine_new(d->sched, d->st.catchup_minutes * 60);
 
@@ -2465,12 +2495,12 @@ static int run(struct daemon *d)
 	d->seq = seq_new(&sp, &so);
 	request_resolve(d);
 	if (amp_enabled(d->amp))
-		log_info("amplifier %s: switching every coil off", amp_peer(d->amp));
+		log_info(_("amplifier %s: switching every coil off"), amp_peer(d->amp));
 	perform(d, &so);
 	if (d->st.amp.status_enabled) {
 		d->mbs = modbus_status_open(d->st.amp.status_address, d->st.amp.status_port, err, sizeof(err));
 		if (d->mbs) {
-			log_info("Modbus status server on %s port %d", d->st.amp.status_address,
+			log_info(_("Modbus status server on %s port %d"), d->st.amp.status_address,
 				 modbus_status_port(d->mbs));
 			/* issue 12: who may connect (amplifier.status.allow). */
 			if (modbus_status_allow(d->mbs, d->st.amp.status_allow, d->st.amp.nstatus_allow, err,
@@ -2478,10 +2508,10 @@ static int run(struct daemon *d)
 				fatalx("%s", err);
 			if (!d->st.amp.nstatus_allow && strcmp(d->st.amp.status_address, "127.0.0.1") &&
 			    strcmp(d->st.amp.status_address, "::1"))
-				log_warnx("Modbus status server on %s with no amplifier.status.allow: anyone who can reach that address can read it",
+				log_warnx(_("Modbus status server on %s with no amplifier.status.allow: anyone who can reach that address can read it"),
 					  d->st.amp.status_address);
 		} else {
-			log_warnx("%s; running without it", err);
+			log_warnx(_("%s; running without it"), err);
 			set_error(d, "%s", err);
 		}
 	}
@@ -2489,7 +2519,7 @@ static int run(struct daemon *d)
 	if (clock_synced(&d->st)) {
 		on_synced(d);
 	} else {
-		log_warnx("the clock is not synchronised yet: nothing will play or be logged until it is");
+		log_warnx(_("the clock is not synchronised yet: nothing will play or be logged until it is"));
 		d->waited_sync = 1;
 		clock_mono_timer_in(d->tfd_sync, SYNC_RECHECK_MS);
 		arm_clock_watch(d);
@@ -2526,7 +2556,7 @@ static int run(struct daemon *d)
 		const char *kv[] = {"reason", "stopped by signal", NULL};
 		jwrite(d, "station-stop", kv);
 	}
-	log_info("stopped");
+	log_info(_("stopped"));
 	fleet_free(d->fleet); /* issue 13 */
 	fetchrun_cancel(d->fetch); /* issue 14 */
 	free(d->fetch_msg);
@@ -2587,11 +2617,11 @@ static void check_amplifier(struct daemon *d, struct errlist *errs)
 		if (ai)
 			freeaddrinfo(ai);
 		if (!addr[0] || amp_set_address(a, addr, err, sizeof(err)) < 0)
-			fprintf(stderr, "%s: warning: amplifier host %s: %s\n", d->st.file, host,
-				e ? gai_strerror(e) : addr[0] ? err : "no address");
+			fprintf(stderr, _("%s: warning: amplifier host %s: %s\n"), d->st.file, host,
+				e ? gai_strerror(e) : addr[0] ? err : _("no address"));
 	}
 	if (amp_run(a, AMP_CHECK, 0, &r) < 0) {
-		fprintf(stderr, "%s: warning: amplifier unreachable: %s\n", d->st.file, r.error);
+		fprintf(stderr, _("%s: warning: amplifier unreachable: %s\n"), d->st.file, r.error);
 	} else {
 		char zones[160];
 		zones_str(r.rd.zones, zones, sizeof(zones));
@@ -2599,7 +2629,7 @@ static void check_amplifier(struct daemon *d, struct errlist *errs)
 		       r.rd.power ? "on" : "off", zones[0] ? zones : "none",
 		       r.rd.fault < 0 ? "" : r.rd.fault ? ", FAULT INPUT RAISED" : ", fault input clear");
 		if (r.rd.fault == 1)
-			fprintf(stderr, "%s: warning: the amplifier's fault input %d is raised\n", d->st.file,
+			fprintf(stderr, _("%s: warning: the amplifier's fault input %d is raised\n"), d->st.file,
 				d->st.amp.fault_input);
 	}
 	amp_free(a);

@@ -15,6 +15,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "i18n.h"
 #include "util.h"
 
 #define MBAP_LEN 6      /* transaction, protocol, length; the unit id is counted in length */
@@ -359,7 +360,7 @@ static void accept_clients(struct modbus_status *m)
 			if (!m->refused++) {
 				char h[64] = "?";
 				getnameinfo((struct sockaddr *)&ss, sl, h, sizeof(h), NULL, 0, NI_NUMERICHOST);
-				log_warnx("Modbus status server: refused a client from %s (not in amplifier.status.allow; further refusals are not logged)",
+				log_warnx(_("Modbus status server: refused a client from %s (not in amplifier.status.allow; further refusals are not logged)"),
 					  h);
 			}
 			continue;

@@ -16,6 +16,7 @@
 
 #include "civil.h"
 #include "clock.h"
+#include "i18n.h"
 #include "kv.h"
 #include "util.h"
 
@@ -192,19 +193,19 @@ const char *spool_odd_file(const struct stat *sb)
 {
 	switch (sb->st_mode & S_IFMT) {
 	case S_IFREG:
-		return sb->st_nlink > 1 ? "a hard link (one file under several names; the spool takes only files copied into it)"
+		return sb->st_nlink > 1 ? N_("a hard link (one file under several names; the spool takes only files copied into it)")
 					: NULL;
 	case S_IFDIR:
 		return NULL;
 	case S_IFLNK:
-		return "a symbolic link (the spool takes only plain files)";
+		return N_("a symbolic link (the spool takes only plain files)");
 	case S_IFIFO:
-		return "a FIFO (named pipe; the spool takes only plain files)";
+		return N_("a FIFO (named pipe; the spool takes only plain files)");
 	case S_IFCHR:
 	case S_IFBLK:
-		return "a device file (the spool takes only plain files)";
+		return N_("a device file (the spool takes only plain files)");
 	case S_IFSOCK:
-		return "a socket (the spool takes only plain files)";
+		return N_("a socket (the spool takes only plain files)");
 	default:
 		return "not a plain file";
 	}
@@ -218,19 +219,20 @@ static void reject_odd(struct spool *sp, int dfd, const char *name, const char *
 	char esc[4 * NAME_MAX + 8], ts[26], text[8 * NAME_MAX + 512], path[PATHBUF + 2 * NAME_MAX];
 	kv_escape(name, esc, sizeof(esc));
 	civil_tz_format(clock_now(), ts);
+	static const char push_doc[] = LOAXA_DOCDIR "/PUSH.md";
 	int n = snprintf(text, sizeof(text),
-			 "loaxa: the spool refused the file %s at %s\nreason: %s\nIt was never read. Only plain files, copied into the spool, can be part of a bundle (see " LOAXA_DOCDIR "/PUSH.md).\n",
-			 esc, ts, why);
+			 _("loaxa: the spool refused the file %s at %s\nreason: %s\nIt was never read. Only plain files, copied into the spool, can be part of a bundle (see %s).\n"),
+			 esc, ts, _(why), push_doc);
 	snprintf(path, sizeof(path), "%s/rejected/%s.why", sp->dir, name);
 	if (write_file_atomic(path, text, (size_t)n) < 0)
-		log_warn("spool: cannot write %s", path);
+		log_warn(_("spool: cannot write %s"), path);
 	snprintf(path, sizeof(path), "%s/rejected", sp->dir);
 	int rfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (rfd < 0 || renameat(dfd, name, rfd, name) < 0) {
-		log_warn("spool: %s is %s, but cannot be moved to rejected/", name, why);
+		log_warn(_("spool: %s is %s, but cannot be moved to rejected/"), name, _(why));
 		unlinkat(dfd, name, 0); /* never looked at again either way */
 	} else {
-		log_warnx("spool: %s is %s: moved to rejected/", name, why);
+		log_warnx(_("spool: %s is %s: moved to rejected/"), name, _(why));
 	}
 	if (rfd >= 0)
 		close(rfd);
@@ -261,7 +263,7 @@ static void evaluate(struct spool *sp)
 		closedir(odd);
 	for (size_t i = 0; i < sp->nd;) {
 		if (now - sp->d[i].last >= sp->stale_ms) {
-			log_warnx("spool: %s was left open for writing for %lld s with no change; taking it as complete",
+			log_warnx(_("spool: %s was left open for writing for %lld s with no change; taking it as complete"),
 				  sp->d[i].name, (long long)(sp->stale_ms / 1000));
 			sp->d[i] = sp->d[--sp->nd];
 			continue;
@@ -273,7 +275,7 @@ static void evaluate(struct spool *sp)
 
 	DIR *dir = opendir(sp->dir);
 	if (!dir) {
-		log_warn("spool: cannot list %s", sp->dir);
+		log_warn(_("spool: cannot list %s"), sp->dir);
 		rearm(sp, now, 0);
 		return;
 	}
@@ -350,7 +352,7 @@ struct spool *spool_open(const char *dir, int64_t wait_ms, char *err, size_t err
 	char rej[PATHBUF + 16];
 	snprintf(rej, sizeof(rej), "%s/rejected", dir);
 	if (mkdir_p(rej, 0750) < 0) {
-		snprintf(err, errn, "cannot create the spool folder %s: %s", rej, strerror(errno));
+		snprintf(err, errn, _("cannot create the spool folder %s: %s"), rej, strerror(errno));
 		return NULL;
 	}
 	struct spool *sp = xcalloc(1, sizeof(*sp));
@@ -362,7 +364,7 @@ struct spool *spool_open(const char *dir, int64_t wait_ms, char *err, size_t err
 	if (sp->ifd < 0 || sp->tfd < 0 ||
 	    inotify_add_watch(sp->ifd, dir, IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE | IN_MODIFY |
 						IN_DELETE | IN_MOVED_FROM | IN_ONLYDIR) < 0) {
-		snprintf(err, errn, "cannot watch the spool folder %s: %s", dir, strerror(errno));
+		snprintf(err, errn, _("cannot watch the spool folder %s: %s"), dir, strerror(errno));
 		spool_close(sp);
 		return NULL;
 	}

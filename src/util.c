@@ -1,5 +1,6 @@
 /* Small helpers shared by every module: see util.h. */
 #include "util.h"
+#include "i18n.h"
 #include "kv.h"
 
 #include <errno.h>
@@ -222,26 +223,49 @@ int sha256_file_max(const char *path, int64_t max, int no_symlinks, char out[65]
 	return 0;
 }
 
-void errlist_add(struct errlist *e, const char *fmt, ...)
+void errlist_put(struct errlist *e, const char *en, const char *msg)
 {
-	char buf[1024];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
 	if (e->n == e->cap) {
 		e->cap = e->cap ? e->cap * 2 : 8;
 		e->msg = xrealloc(e->msg, e->cap * sizeof(*e->msg));
+		e->en = xrealloc(e->en, e->cap * sizeof(*e->en));
 	}
-	e->msg[e->n++] = xstrdup(buf);
+	e->msg[e->n] = xstrdup(msg);
+	e->en[e->n++] = xstrdup(en);
+}
+
+void errlist_add(struct errlist *e, const char *fmt, ...)
+{
+	char en[1024], buf[1024];
+	va_list ap, aq;
+	va_start(ap, fmt);
+	va_copy(aq, ap);
+	vsnprintf(en, sizeof(en), fmt, ap);
+	va_end(ap);
+	const char *tr = gettext(fmt);
+	if (tr == fmt) {
+		va_end(aq);
+		errlist_put(e, en, en);
+		return;
+	}
+	/* the catalogue's format was checked against fmt by msgfmt --check */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+	vsnprintf(buf, sizeof(buf), tr, aq);
+#pragma GCC diagnostic pop
+	va_end(aq);
+	errlist_put(e, en, buf);
 }
 
 void errlist_free(struct errlist *e)
 {
-	for (size_t i = 0; i < e->n; i++)
+	for (size_t i = 0; i < e->n; i++) {
 		free(e->msg[i]);
+		free(e->en[i]);
+	}
 	free(e->msg);
-	e->msg = NULL;
+	free(e->en);
+	e->msg = e->en = NULL;
 	e->n = e->cap = 0;
 }
 

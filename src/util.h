@@ -41,12 +41,19 @@ struct stat;
  * not a regular file; ELOOP: a symbolic link). */
 int open_regular(const char *path, int no_symlinks, struct stat *sb);
 
-/* A growable list of "file:line: what is wrong" messages. */
+/* A growable list of "file:line: what is wrong" messages: msg[i] in the
+ * user's language, en[i] the same in English for what never changes with
+ * the language (journal records, control replies, protocol fields).
+ * errlist_add formats fmt as given for en and as gettext(fmt) for msg, so
+ * fmt is given untranslated (xgettext keyword errlist_add:2). */
 struct errlist {
 	char **msg;
+	char **en;
 	size_t n, cap;
 };
 void errlist_add(struct errlist *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Adds a message already written in both (en, msg). */
+void errlist_put(struct errlist *e, const char *en, const char *msg);
 void errlist_free(struct errlist *e);
 
 /* Join dir and a relative path (absolute paths are returned as is). */

@@ -105,9 +105,14 @@ static void check_limits(struct schedule *s, const struct station *st, const str
 			int wd = civil_weekday(d);
 			if (!(st->allowed_weekdays & (1u << wd)) && !weekday_reported) {
 				civil_format_date(d, d1);
-				errlist_add(errs, _("%s:%d: slot %s plays on %s, %s; the station allows no broadcast on %s (%s:%d)"),
-					    s->file, sl->line, sl->id, d1, _(wd_one[wd]), _(wd_many[wd]), st->file,
-					    st->weekdays_line);
+				/* the weekday in English for en, translated for msg */
+				static const char fmt[] = N_("%s:%d: slot %s plays on %s, %s; the station allows no broadcast on %s (%s:%d)");
+				char en[800], tr[800];
+				snprintf(en, sizeof(en), fmt, s->file, sl->line, sl->id, d1, wd_one[wd], wd_many[wd],
+					 st->file, st->weekdays_line);
+				snprintf(tr, sizeof(tr), _(fmt), s->file, sl->line, sl->id, d1, _(wd_one[wd]),
+					 _(wd_many[wd]), st->file, st->weekdays_line);
+				errlist_put(errs, en, tr);
 				(*n)++;
 				weekday_reported = 1;
 			}
@@ -185,7 +190,7 @@ static void check_limits(struct schedule *s, const struct station *st, const str
 			civil_format_date(d, d1);
 			civil_format_hhmm(m, t1);
 			int whole = (int)(secs[m] + 0.5);
-			errlist_add(errs, _("%s:%d: slot %s: the session at %s on %s lasts up to %d min %02d s; the station allows %d minutes a session (%s:%d)"),
+			errlist_add(errs, "%s:%d: slot %s: the session at %s on %s lasts up to %d min %02d s; the station allows %d minutes a session (%s:%d)",
 				    s->file, s->slots[j].line, s->slots[j].id, t1, d1, whole / 60, whole % 60,
 				    st->max_session_minutes, st->file, st->session_line);
 			(*n)++;
@@ -193,10 +198,14 @@ static void check_limits(struct schedule *s, const struct station *st, const str
 	}
 	if (bad_days) {
 		civil_format_date(first_bad, d1);
-		errlist_add(errs, _("%s:%d: %zu sessions on %s (%s); the station allows at most %d a day (%s:%d)%s"),
-			    s->file, first_line, first_nt, d1, first_times, st->max_sessions_per_day,
-			    st->file, st->sessions_line,
-			    bad_days > 1 ? _(" (and on other days too)") : "");
+		static const char fmt[] = N_("%s:%d: %zu sessions on %s (%s); the station allows at most %d a day (%s:%d)%s");
+		static const char more[] = N_(" (and on other days too)");
+		char en[800], tr[800];
+		snprintf(en, sizeof(en), fmt, s->file, first_line, first_nt, d1, first_times,
+			 st->max_sessions_per_day, st->file, st->sessions_line, bad_days > 1 ? more : "");
+		snprintf(tr, sizeof(tr), _(fmt), s->file, first_line, first_nt, d1, first_times,
+			 st->max_sessions_per_day, st->file, st->sessions_line, bad_days > 1 ? _(more) : "");
+		errlist_put(errs, en, tr);
 		(*n)++;
 	}
 	free(long_reported);
@@ -211,8 +220,9 @@ static int zone_mapped(const struct station *st, int zone)
 	return 0;
 }
 
+/* owner_fmt: N_("campaign %s") or N_("slot %s"), with owner_id. */
 static void check_bulletin(const struct schedule *s, const struct catalog *cat, const char *id,
-			   int line, const char *owner, struct errlist *errs, size_t *n)
+			   int line, const char *owner_fmt, const char *owner_id, struct errlist *errs, size_t *n)
 {
 	if (!cat || catalog_find(cat, id))
 		return;
@@ -220,12 +230,16 @@ static void check_bulletin(const struct schedule *s, const struct catalog *cat, 
 	suggest_init(&sg, id);
 	for (size_t i = 0; i < cat->n; i++)
 		suggest_offer(&sg, cat->items[i].id);
-	if (suggest_result(&sg))
-		errlist_add(errs, _("%s:%d: %s uses bulletin \"%s\", which is not in the library: did you mean \"%s\"?"),
-			    s->file, line, owner, id, suggest_result(&sg));
-	else
-		errlist_add(errs, _("%s:%d: %s uses bulletin \"%s\", which is not in the library (add it with: loaxactl bulletin add FILE --id %s)"),
-			    s->file, line, owner, id, id);
+	static const char fmt_sg[] = N_("%s:%d: %s uses bulletin \"%s\", which is not in the library: did you mean \"%s\"?");
+	static const char fmt_add[] = N_("%s:%d: %s uses bulletin \"%s\", which is not in the library (add it with: loaxactl bulletin add FILE --id %s)");
+	const char *fmt = suggest_result(&sg) ? fmt_sg : fmt_add;
+	const char *last = suggest_result(&sg) ? suggest_result(&sg) : id;
+	char oe[ID_MAX + 64], ot[ID_MAX + 64], en[800], tr[800];
+	snprintf(oe, sizeof(oe), owner_fmt, owner_id);
+	snprintf(ot, sizeof(ot), _(owner_fmt), owner_id);
+	snprintf(en, sizeof(en), fmt, s->file, line, oe, id, last);
+	snprintf(tr, sizeof(tr), _(fmt), s->file, line, ot, id, last);
+	errlist_put(errs, en, tr);
 	(*n)++;
 }
 
@@ -258,9 +272,12 @@ size_t validate_binding(const struct schedule *s, const struct station *st, int 
 	for (size_t i = 0; i < s->nstations; i++)
 		if (!strcmp(s->stations[i], st->id))
 			return 0;
-	errlist_add(errs, "%s:%d: the schedule is for %zu other station%s of district %s (%s%s), not for this station %s",
-		    s->file, s->stations_line, s->nstations, s->nstations == 1 ? "" : "s", s->district,
-		    s->stations[0], s->nstations > 1 ? ", ..." : "", st->id);
+	if (s->nstations == 1)
+		errlist_add(errs, "%s:%d: the schedule is for 1 other station of district %s (%s), not for this station %s",
+			    s->file, s->stations_line, s->district, s->stations[0], st->id);
+	else
+		errlist_add(errs, "%s:%d: the schedule is for %zu other stations of district %s (%s, ...), not for this station %s",
+			    s->file, s->stations_line, s->nstations, s->district, s->stations[0], st->id);
 	return 1;
 }
 
@@ -268,17 +285,16 @@ size_t validate_schedule(struct schedule *s, const struct station *st, const str
 			 struct errlist *errs)
 {
 	size_t n = validate_binding(s, st, 0, errs);
-	char who[ID_MAX + 64], t1[6], q1[6], q2[6];
+	static const char who_c[] = N_("campaign %s"), who_s[] = N_("slot %s");
+	char t1[6], q1[6], q2[6];
 
 	for (size_t i = 0; i < s->ncampaigns; i++) {
 		const struct campaign *c = &s->campaigns[i];
-		snprintf(who, sizeof(who), _("campaign %s"), c->id);
 		for (size_t k = 0; k < c->nbulletins; k++)
-			check_bulletin(s, cat, c->bulletins[k], c->line, who, errs, &n);
+			check_bulletin(s, cat, c->bulletins[k], c->line, who_c, c->id, errs, &n);
 	}
 	for (size_t i = 0; i < s->nslots; i++) {
 		struct slot *sl = &s->slots[i];
-		snprintf(who, sizeof(who), _("slot %s"), sl->id);
 		if (sl->campaign[0]) {
 			ssize_t ci = schedule_campaign_index(s, sl->campaign);
 			struct suggest sg;
@@ -286,12 +302,12 @@ size_t validate_schedule(struct schedule *s, const struct station *st, const str
 			for (size_t k = 0; ci < 0 && k < s->ncampaigns; k++)
 				suggest_offer(&sg, s->campaigns[k].id);
 			if (ci < 0 && suggest_result(&sg)) {
-				errlist_add(errs, _("%s:%d: slot %s: unknown campaign \"%s\": did you mean \"%s\"?"),
+				errlist_add(errs, "%s:%d: slot %s: unknown campaign \"%s\": did you mean \"%s\"?",
 					    s->file, sl->line, sl->id, sl->campaign, suggest_result(&sg));
 				n++;
 				sl->campaign_index = s->ncampaigns;
 			} else if (ci < 0) {
-				errlist_add(errs, _("%s:%d: slot %s: unknown campaign \"%s\""), s->file,
+				errlist_add(errs, "%s:%d: slot %s: unknown campaign \"%s\"", s->file,
 					    sl->line, sl->id, sl->campaign);
 				n++;
 				sl->campaign_index = s->ncampaigns;
@@ -300,7 +316,7 @@ size_t validate_schedule(struct schedule *s, const struct station *st, const str
 			}
 		}
 		for (size_t k = 0; k < sl->nbulletins; k++)
-			check_bulletin(s, cat, sl->bulletins[k], sl->line, who, errs, &n);
+			check_bulletin(s, cat, sl->bulletins[k], sl->line, who_s, sl->id, errs, &n);
 		if (sl->level != LEVEL_EMERGENCY) {
 			/* Up to QUIET_LIST times one by one, then one summary: an
 			 * every_minutes slot would otherwise give hundreds. */
@@ -311,12 +327,16 @@ size_t validate_schedule(struct schedule *s, const struct station *st, const str
 				if (!validate_in_quiet_hours(st, sl->times[k]) || nq++ >= QUIET_LIST)
 					continue;
 				civil_format_hhmm(sl->times[k], t1);
-				errlist_add(errs, _("%s:%d: slot %s: %s is inside the station's quiet hours %s-%s (%s:%d)"),
+				errlist_add(errs, "%s:%d: slot %s: %s is inside the station's quiet hours %s-%s (%s:%d)",
 					    s->file, sl->line, sl->id, t1, q1, q2, st->file, st->quiet_line);
 				n++;
 			}
-			if (nq > QUIET_LIST) {
-				errlist_add(errs, _("%s:%d: slot %s: and %zu more times inside the station's quiet hours %s-%s (%s:%d)"),
+			if (nq == QUIET_LIST + 1) {
+				errlist_add(errs, "%s:%d: slot %s: and 1 more time inside the station's quiet hours %s-%s (%s:%d)",
+					    s->file, sl->line, sl->id, q1, q2, st->file, st->quiet_line);
+				n++;
+			} else if (nq > QUIET_LIST) {
+				errlist_add(errs, "%s:%d: slot %s: and %zu more times inside the station's quiet hours %s-%s (%s:%d)",
 					    s->file, sl->line, sl->id, nq - QUIET_LIST, q1, q2, st->file, st->quiet_line);
 				n++;
 			}
@@ -324,7 +344,7 @@ size_t validate_schedule(struct schedule *s, const struct station *st, const str
 		if (st->amp.enabled && st->amp.nzones) {
 			for (int z = 1; z <= MAX_ZONES; z++) {
 				if ((sl->zones & (1u << (z - 1))) && !zone_mapped(st, z)) {
-					errlist_add(errs, _("%s:%d: slot %s: zone %d is not wired to the amplifier (see %s, amplifier.zones)"),
+					errlist_add(errs, "%s:%d: slot %s: zone %d is not wired to the amplifier (see %s, amplifier.zones)",
 						    s->file, sl->line, sl->id, z, st->file);
 					n++;
 				}

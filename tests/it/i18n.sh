@@ -5,7 +5,8 @@
 # the same in both; --version and --help on every program; loaxad says what
 # is missing; singular and plural; schedule check lists every problem of a
 # schedule at once, naming the slot or campaign, with "did you mean"; the
-# station file's language for loaxad; status on a checkout. TAP output.
+# station file's language for loaxad; status on a checkout; a refused
+# bulletin add and loaxad --check's problems in both languages. TAP output.
 set -u
 cd "$(dirname "$0")/../.."
 . tests/it/lib.bash
@@ -147,6 +148,46 @@ rc=$?
 [ $rc -ne 0 ] && grep -q 'language "fr" is not one loaxa speaks' "$T/out" && ok "an unknown station.language is refused, with its line" || nok "language fr: exit $rc $(cat "$T/out")"
 sed -i 's/ language = "fr";//' "$T/st/loaxa.conf"
 
+# ---- refusals people read: bulletin add, loaxad --check ----
+: >"$T/empty.mp3"
+"${EN[@]}" "$CTL" -c "$T/st/loaxa.conf" bulletin add "$T/audio/v22k-mono.mp3" --id b1 --title "Lần hai" 2>"$T/err.en"
+r1=$?
+"${VI[@]}" "$CTL" -c "$T/st/loaxa.conf" bulletin add "$T/audio/v22k-mono.mp3" --id b1 --title "Lần hai" 2>"$T/err.vi"
+r2=$?
+[ $r1 -ne 0 ] && [ $r1 -eq $r2 ] && grep -qF 'a bulletin with id b1 is already in the library ("Bản tin 1")' "$T/err.en" &&
+	grep -qF 'thư viện đã có bản tin mã b1 ("Bản tin 1"); hãy chọn mã khác, hoặc thêm --replace' "$T/err.vi" &&
+	ok "bulletin add of an id in use: refused in English and in Vietnamese, the same exit status ($r1)" ||
+	{ nok "bulletin add refusal: exit $r1/$r2"; sed 's/^/#   /' "$T/err.en" "$T/err.vi"; }
+"${VI[@]}" "$CTL" -c "$T/st/loaxa.conf" bulletin add "$T/empty.mp3" --id rong --title "Rỗng" 2>"$T/err.vi"
+grep -qF 'empty.mp3: tệp rỗng (0 byte). Hãy sao chép lại từ bản gốc.' "$T/err.vi" &&
+	[ "$("${EN[@]}" "$CTL" -c "$T/st/loaxa.conf" bulletin list --ids)" = b1 ] &&
+	ok "bulletin add of an empty file, in Vietnamese; the library is unchanged" || { nok "empty file vi"; sed 's/^/#   /' "$T/err.vi"; }
+"${VI[@]}" "$CTL" -c "$T/st/loaxa.conf" bulletin list >"$T/list.vi"
+"${EN[@]}" "$CTL" -c "$T/st/loaxa.conf" bulletin list >"$T/list.en"
+grep -q '^MÃ  CHIẾN DỊCH  THỜI LƯỢNG  NGÀY THÊM   SHA256        LẦN PHÁT TỚI      NGUỒN                    TIÊU ĐỀ$' "$T/list.vi" &&
+	grep -q '^ID  CAMPAIGN  DURATION  ADDED       SHA256        NEXT PLAY         ORIGIN                   TITLE$' "$T/list.en" &&
+	[ "$(sed 1d "$T/list.vi" | tr -s ' ')" = "$(sed 1d "$T/list.en" | tr -s ' ')" ] &&
+	ok "bulletin list: headings in the user's language, the same rows" || { nok "bulletin list headings"; sed 's/^/#   /' "$T/list.vi" "$T/list.en"; }
+cp "$T/st/loaxa.conf" "$T/st/bad.conf"
+sed -i 's/^limits = { weekdays/limits = { weekdayz/' "$T/st/bad.conf"
+echo 'contorl = { group = "loaxa"; };' >>"$T/st/bad.conf"
+"${EN[@]}" "$D" -c "$T/st/bad.conf" --check >"$T/out.en" 2>&1
+r1=$?
+"${VI[@]}" "$D" -c "$T/st/bad.conf" --check >"$T/out.vi" 2>&1
+r2=$?
+[ $r1 -ne 0 ] && [ $r1 -eq $r2 ] &&
+	grep -qF "bad.conf:6: unknown key 'weekdayz' in limits: did you mean 'weekdays'?" "$T/out.en" &&
+	grep -qF "bad.conf:7: unknown key 'contorl' in the station file: did you mean 'control'?" "$T/out.en" &&
+	grep -qF "2 problems in the station file; not starting" "$T/out.en" &&
+	ok "loaxad --check of a station file with two misspelt keys: both, in English (exit $r1)" ||
+	{ nok "loaxad --check en: exit $r1"; sed 's/^/#   /' "$T/out.en"; }
+[ $r2 -ne 0 ] &&
+	grep -qF "bad.conf:6: khóa 'weekdayz' không hợp lệ trong limits: có phải ý bạn là 'weekdays'?" "$T/out.vi" &&
+	grep -qF "bad.conf:7: khóa 'contorl' không hợp lệ trong tệp cấu hình đài: có phải ý bạn là 'control'?" "$T/out.vi" &&
+	! grep -q 'unknown key\|problems' "$T/out.vi" &&
+	ok "loaxad --check: the same problems in Vietnamese" || { nok "loaxad --check vi: exit $r2"; sed 's/^/#   /' "$T/out.vi"; }
+rm -f "$T/st/bad.conf"
+
 # ---- status where no loaxad runs: how to start it from here ----
 "${EN[@]}" "$CTL" -c "$T/st/loaxa.conf" status 2>"$T/err"
 rc=$?
@@ -199,7 +240,13 @@ done
 grep -q '"aired"' "$T/m.en" 2>/dev/null || true
 "${VI[@]}" "$CTL" -c "$T/st/loaxa.conf" log --format csv | grep -q ',aired,' && ok "CSV keeps the English outcome words under vi_VN" || nok "CSV outcome words"
 "${VI[@]}" "$CTL" -c "$T/st/loaxa.conf" log >"$T/out" 2>&1
-grep -q '3 lượt phát\|4 lượt phát' "$T/out" && ok "log as text in Vietnamese" || { nok "log text vi"; sed 's/^/#   /' "$T/out" | head; }
+grep -q '3 lượt phát\|4 lượt phát' "$T/out" && grep -q '^GIỜ PHÁT  *KẾT QUẢ  *BẢN TIN  *CHIẾN DỊCH' "$T/out" &&
+	grep -q '^2026-11-02 06:30  đã phát               b1  ' "$T/out" && grep -q '  bị bỏ lỡ  .* the station was not running$' "$T/out" &&
+	ok "log as text in Vietnamese: headings, outcome words in their column" || { nok "log text vi"; sed 's/^/#   /' "$T/out" | head; }
+"${EN[@]}" "$CTL" -c "$T/st/loaxa.conf" log >"$T/out" 2>&1
+grep -q '^DUE               OUTCOME      BULLETIN' "$T/out" && grep -q '^2026-11-02 06:30  aired        b1  ' "$T/out" &&
+	grep -q 'broadcasts: 3 aired, 0 partial, 0 interrupted, 0 failed, 1 missed$' "$T/out" &&
+	ok "log as text in English under LANG=C" || { nok "log text en"; sed 's/^/#   /' "$T/out" | head; }
 "${VI[@]}" "$CTL" -c "$T/st/loaxa.conf" report --month 2026-11 >"$T/out" 2>&1
 grep -q '^kỳ        2026-11-01 .*(1 tháng)' "$T/out" && grep -q 'nhật ký   .*: 9 bản ghi trong 1 tệp, chuỗi băm hợp lệ' "$T/out" &&
 	ok "report as text in Vietnamese" || { nok "report text vi"; sed 's/^/#   /' "$T/out" | head; }

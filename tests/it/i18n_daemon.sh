@@ -3,7 +3,10 @@
 # LANG=C and once under LANG=vi_VN.UTF-8 with station.language = "vi" writes
 # the same as-run journal (records, fields, outcome words and details; only
 # times, the pid and the hashes differ), answers the control socket with the
-# same fields, and loaxactl's CSV of it is byte-identical. TAP output.
+# same fields, and loaxactl's CSV of it is byte-identical. Refusals (a
+# pushed bundle, a bad schedule on reload) are journalled in English in both
+# runs, while the log, the .why file and loaxactl status speak the
+# language. TAP output.
 set -u
 cd "$(dirname "$0")/../.."
 . tests/it/lib.bash
@@ -17,6 +20,7 @@ run() {
 	local lang=$1 slang=$2 dir=$T/run-$1
 	make_station "$dir" loaxatest
 	[ -n "$slang" ] && sed -i "s/name = \"Xã Kiểm Thử\";/name = \"Xã Kiểm Thử\"; language = \"$slang\";/" "$dir/loaxa.conf"
+	echo 'trust = { bundle_wait_s = 1; };' >>"$dir/loaxa.conf"
 	CONF=$dir/loaxa.conf
 	ctl bulletin add "$AUD/v22k-mono.mp3" --id tin-a --title "Bản tin A" >/dev/null || bail "bulletin add tin-a"
 	ctl bulletin add "$AUD/v08k-mono.mp3" --id tin-gone --title "Bản tin B" >/dev/null || bail "bulletin add tin-gone"
@@ -47,7 +51,25 @@ S
 		sleep 0.05
 	done
 	LANG=$lang ctl status --fields | sed -n 's/=.*//p' >"$dir/fields"
+	LANG=$lang ctl status >"$dir/status.txt" 2>&1
 	LANG=$lang ctl play nothing-such >/dev/null 2>"$dir/play.err"
+	# a pushed bundle, refused: this station trusts no key
+	cat >"$dir/push1.conf" <<'S'
+serial = 7;
+slots = ( { id = "trua"; times = ["11:00"]; bulletins = ["tin-a"]; } );
+S
+	mv "$dir/push1.conf" "$dir/spool/push1.conf"
+	for i in $(seq 200); do
+		[ -f "$dir/spool/rejected/push1.why" ] && grep -q 'schedule-rejected.*push1' "$dir"/journal/*.log && break
+		sleep 0.05
+	done
+	# a schedule with a misspelt key and an unknown campaign: refused on reload
+	cat >"$dir/schedule.conf" <<'S'
+serial = 2;
+campaigns = ( { id = "sxh"; title = "Phòng, chống sốt xuất huyết"; bulletins = ["tin-a"]; taget = 2; } );
+slots = ( { id = "sang"; dates = ["2030-01-16"]; times = ["06:30"]; campaign = "sxh"; } );
+S
+	LANG=$lang ctl reload >/dev/null 2>&1
 	stop_daemon
 	LANG=$lang ctl log --format csv >"$dir/log.csv"
 	# the journal without times, pids and hashes
@@ -56,6 +78,7 @@ S
 	sed -E 's/^[^ ]+ //; s/ prev=[0-9a-f]{64}$//; s/pid=[0-9]+/pid=N/; s/(started|ended|at)=[^ ]+/\1=T/g' \
 		"$dir"/journal/*.log | sed "s|$dir|DIR|g" | grep -v '^clock-stepped' >"$dir/journal.norm"
 	sed "s|$dir|DIR|g" "$dir/log.csv" >"$dir/log.norm"
+	sed "s|$dir|DIR|g; s/ [0-9][0-9:T+-]*$//" "$dir/spool/rejected/push1.why" 2>/dev/null >"$dir/why"
 }
 
 run C ""
@@ -80,6 +103,37 @@ cmp -s "$C/fields" "$V/fields" && [ -s "$C/fields" ] && ok "status --fields: the
 	{ nok "status fields differ"; diff "$C/fields" "$V/fields" | head | sed 's/^/#   /'; }
 grep -q 'nothing-such' "$C/play.err" && grep -q 'nothing-such' "$V/play.err" && ok "play of an unknown bulletin refused in both" ||
 	nok "play refusal: $(cat "$C/play.err" "$V/play.err")"
+
+# refusals: journalled in English whatever the language
+grep -q '^schedule-rejected .*reason="this station has no trusted key' "$V/journal.norm" &&
+	grep -q "^schedule-rejected .*reason=\"DIR/schedule.conf:2: unknown key 'taget' in campaign sxh: did you mean 'target'?" "$V/journal.norm" &&
+	ok "a refused bundle and a refused reload: the journal's reasons stay English under vi" ||
+	{ nok "rejections in the vi journal"; grep rejected "$V/journal.norm" | sed 's/^/#   /'; }
+
+# what people read: loaxactl status, the daemon's log, the .why file
+grep -q '^state:     idle' "$C/status.txt" && grep -q '^library:   2 bulletins$' "$C/status.txt" &&
+	grep -q '^last error: ' "$C/status.txt" && ok "loaxactl status under LANG=C: English" ||
+	{ nok "status in English"; sed 's/^/#   /' "$C/status.txt"; }
+grep -q '^trạng thái: đang chờ (không phát)$' "$V/status.txt" && grep -q '^thư viện:   2 bản tin$' "$V/status.txt" &&
+	grep -q '^đài:        Xã Kiểm Thử (it-station), xã 99001, huyện 999$' "$V/status.txt" &&
+	grep -q '^nhật ký:    ghi bình thường$' "$V/status.txt" && ! grep -q '^state:\|^library:' "$V/status.txt" &&
+	ok "loaxactl status under LANG=vi_VN.UTF-8: Vietnamese" || { nok "status in Vietnamese"; sed 's/^/#   /' "$V/status.txt"; }
+grep -q 'station it-station ready: schedule serial 1' "$C/daemon.log" && grep -q 'library .*: 2 bulletins' "$C/daemon.log" &&
+	grep -q 'broadcast sang@2030-01-15T06:30 (tin-a) aired: ' "$C/daemon.log" &&
+	ok "the daemon's log under LANG=C: English" || { nok "log in English"; tail -8 "$C/daemon.log" | sed 's/^/#   /'; }
+grep -q 'đài it-station sẵn sàng: lịch phát số hiệu 1' "$V/daemon.log" && grep -q 'thư viện .*: 2 bản tin' "$V/daemon.log" &&
+	grep -q 'lượt phát sang@2030-01-15T06:30 (tin-a) đã phát: ' "$V/daemon.log" &&
+	grep -q "khóa 'taget' không hợp lệ trong campaign sxh: có phải ý bạn là 'target'?" "$V/daemon.log" &&
+	! grep -q 'station it-station ready\|bulletins$' "$V/daemon.log" &&
+	ok "the daemon's log with station.language = \"vi\": Vietnamese, with singular/plural words" ||
+	{ nok "log in Vietnamese"; tail -12 "$V/daemon.log" | sed 's/^/#   /'; }
+grep -q '^loaxa: station it-station (Xã Kiểm Thử) refused the bundle push1 at' "$C/why" &&
+	grep -q '^reason: this station has no trusted key' "$C/why" && grep -q '^Nothing of this bundle was installed' "$C/why" &&
+	ok "the .why of a refused bundle under LANG=C: English" || { nok ".why in English"; sed 's/^/#   /' "$C/why"; }
+grep -q '^loaxa: đài it-station (Xã Kiểm Thử) đã từ chối gói push1 lúc' "$V/why" &&
+	grep -q '^lý do: đài này không có khóa tin cậy (trust.keys trong DIR/loaxa.conf)' "$V/why" &&
+	grep -q '^Không cài phần nào của gói này' "$V/why" &&
+	ok "the .why of a refused bundle in the station's language: Vietnamese" || { nok ".why in Vietnamese"; sed 's/^/#   /' "$V/why"; }
 # loaxad takes only LC_MESSAGES from the locale (issue 18: no character
 # tables mapped); its words still come out in UTF-8 with every diacritic.
 out=$(LANG=vi_VN.UTF-8 "$BUILD/loaxad" --no-such-option 2>&1 | head -1)

@@ -71,6 +71,29 @@ code=$(curl -s -o /dev/null -w '%{http_code}' -b "$T/jar.moi" "$URL/now")
 [ "$code" = 303 ] && ok "an account taken out loses its session at SIGHUP" || nok "removed account still has a session ($code)"
 kill -TERM "$WPID"; wait "$WPID"; WPID=
 
+# issue 16: each request's Accept-Language picks the words (gettext per
+# request), whatever locale and LANGUAGE loaxa-web was started under.
+for envs in "LANG=C" "LANG=vi_VN.UTF-8 LANGUAGE=en"; do
+	: >"$T/web.log"
+	# shellcheck disable=SC2086
+	env $envs "$BUILD/loaxa-web" -c "$CONF" -v >>"$T/web.log" 2>&1 &
+	WPID=$!
+	for i in $(seq 100); do
+		PORT=$(sed -n 's/.*(port \([0-9]*\)).*/\1/p' "$T/web.log")
+		[ -n "$PORT" ] && break
+		sleep 0.05
+	done
+	curl -s -H "Accept-Language: en-GB,en;q=0.8,vi;q=0.5" "http://127.0.0.1:$PORT/login" >"$T/login.en"
+	curl -s -H "Accept-Language: vi,en;q=0.8" "http://127.0.0.1:$PORT/login" >"$T/login.vi"
+	grep -q '<html lang="en">' "$T/login.en" && grep -q '<h2>Log in</h2>' "$T/login.en" && grep -q '>Password <input' "$T/login.en" &&
+		! grep -q 'Đăng nhập' "$T/login.en" &&
+		grep -q '<html lang="vi">' "$T/login.vi" && grep -q '<h2>Đăng nhập</h2>' "$T/login.vi" && grep -q '>Mật khẩu <input' "$T/login.vi" &&
+		! grep -q 'Log in' "$T/login.vi" &&
+		ok "loaxa-web started with $envs: English and Vietnamese login pages by Accept-Language" ||
+		{ nok "login page languages with $envs"; head -c 600 "$T/login.en" "$T/login.vi" | sed 's/^/#   /'; }
+	kill -TERM "$WPID"; wait "$WPID"; WPID=
+done
+
 # At rest (issue 17): libmicrohttpd and the GnuTLS it brings are mapped only
 # while someone is connected; the sessions are loaxa-web's own and outlive
 # the unloading. The rest comes after 1 s here (30 s in service).

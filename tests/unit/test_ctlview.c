@@ -5,9 +5,14 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <libgen.h>
+#include <libintl.h>
+#include <limits.h>
+#include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "control.h"
 #include "ctlview.h"
@@ -85,6 +90,62 @@ static void test_play_stop_reload(void **state)
 	free(t);
 }
 
+/* One idle status with one of everything (singular forms), an amplifier
+ * holding and a reload of one bulletin. */
+static const char one_r[] = "loaxa=1\nok=yes\nstation.id=s1\nstation.name=Xã A\ncommune=99001\nsynced=yes\n"
+			    "time=T\nstate=idle\nnext.count=0\nnext.horizon_days=1\nschedule.serial=4\n"
+			    "library.count=1\npush=watching\npush.spool=/sp\naudio.device=default\n"
+			    "amp=on, holding\namp.peer=tcp h:502\namp.connected=yes\njournal=ok\nlast_error=\n"
+			    "uptime_s=61\n";
+
+static void test_singular_english(void **state)
+{
+	char *t = render("status", one_r);
+	assert_non_null(strstr(t, "state:     idle\n"));
+	assert_non_null(strstr(t, "next:      nothing scheduled in the next 1 day\n"));
+	assert_non_null(strstr(t, "library:   1 bulletin\n"));
+	assert_non_null(strstr(t, "amplifier: tcp h:502, on, holding\n"));
+	free(t);
+	t = render("reload", "loaxa=1\nok=yes\nschedule.changed=no\nschedule.serial=9\nlibrary.count=1\n");
+	assert_string_equal(t, "schedule unchanged (serial 9); library reloaded (1 bulletin)\n");
+	free(t);
+}
+
+/* issue 16: the same replies in Vietnamese, from the build's catalogue
+ * ($(BUILD)/locale beside this binary's tests/ folder). */
+static void test_vietnamese(void **state)
+{
+	char exe[PATH_MAX], dir[PATH_MAX + 16];
+	ssize_t l = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	assert_true(l > 0);
+	exe[l] = '\0';
+	snprintf(dir, sizeof(dir), "%s/../locale", dirname(exe));
+	assert_non_null(setlocale(LC_ALL, "C.UTF-8"));
+	setenv("LANGUAGE", "vi", 1);
+	bindtextdomain("loaxa", dir);
+	bind_textdomain_codeset("loaxa", "UTF-8");
+	textdomain("loaxa");
+	char *t = render("status", one_r);
+	assert_non_null(strstr(t, "đài:        Xã A (s1), xã 99001\n"));
+	assert_non_null(strstr(t, "trạng thái: đang chờ (không phát)\n"));
+	assert_non_null(strstr(t, "tiếp theo:  không có lượt phát nào trong 1 ngày tới\n"));
+	assert_non_null(strstr(t, "thư viện:   1 bản tin\n"));
+	assert_non_null(strstr(t, "âm ly:      tcp h:502, bật, đang chờ tắt\n"));
+	assert_non_null(strstr(t, "nhật ký:    ghi bình thường\n"));
+	assert_non_null(strstr(t, "lỗi gần nhất: không có\n"));
+	assert_non_null(strstr(t, "đã chạy:    0 giờ 01 phút 01 giây\n"));
+	assert_null(strstr(t, "library:"));
+	free(t);
+	t = render("play", "loaxa=1\nok=yes\nresult=queued\nbulletin=b1\n");
+	assert_string_equal(t, "b1 sẽ phát tiếp theo, khi lượt phát hiện tại kết thúc\n");
+	free(t);
+	t = render("reload", "loaxa=1\nok=yes\nschedule.changed=yes\nschedule.serial=9\nlibrary.count=3\n");
+	assert_string_equal(t, "đã cài lịch phát số hiệu 9; thư viện có 3 bản tin\n");
+	free(t);
+	setlocale(LC_ALL, "C");
+	unsetenv("LANGUAGE");
+}
+
 static void test_split_as(void **state)
 {
 	char line[64], as[CONTROL_AS_MAX + 1];
@@ -116,6 +177,8 @@ int main(void)
 		cmocka_unit_test(test_status_playing),
 		cmocka_unit_test(test_status_waiting_and_amp),
 		cmocka_unit_test(test_play_stop_reload),
+		cmocka_unit_test(test_singular_english),
+		cmocka_unit_test(test_vietnamese),
 		cmocka_unit_test(test_split_as),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

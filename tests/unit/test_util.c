@@ -4,6 +4,10 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <libgen.h>
+#include <libintl.h>
+#include <limits.h>
+#include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -102,8 +106,48 @@ static void test_errlist(void **state)
 		errlist_add(&e, "f:%d: bad", i);
 	assert_int_equal(e.n, 20);
 	assert_string_equal(e.msg[19], "f:19: bad");
+	assert_string_equal(e.en[19], "f:19: bad");
 	errlist_free(&e);
 	assert_int_equal(e.n, 0);
+}
+
+/* issue 16: each problem keeps its English (en, for the journal) beside
+ * the user's language (msg), here Vietnamese from the build's catalogue
+ * ($(BUILD)/locale, beside the tests/ folder of this binary). */
+static void test_errlist_languages(void **state)
+{
+	char exe[PATH_MAX], dir[PATH_MAX + 16], mo[PATH_MAX + 64];
+	ssize_t l = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	assert_true(l > 0);
+	exe[l] = '\0';
+	snprintf(dir, sizeof(dir), "%s/../locale", dirname(exe));
+	snprintf(mo, sizeof(mo), "%s/vi/LC_MESSAGES/loaxa.mo", dir);
+	assert_int_equal(access(mo, R_OK), 0);
+	assert_non_null(setlocale(LC_ALL, "C.UTF-8"));
+	setenv("LANGUAGE", "vi", 1);
+	bindtextdomain("loaxa", dir);
+	bind_textdomain_codeset("loaxa", "UTF-8");
+	textdomain("loaxa");
+
+	struct errlist e = {0};
+	errlist_add(&e, "%s: not a plain file", "tin.mp3");
+	errlist_add(&e, "f:%d: bad", 3); /* not in the catalogue: the same text twice */
+	errlist_put(&e, "english", "tiếng Việt");
+	assert_int_equal(e.n, 3);
+	assert_string_equal(e.en[0], "tin.mp3: not a plain file");
+	assert_string_equal(e.msg[0], "tin.mp3: không phải tệp thông thường");
+	assert_string_equal(e.en[1], "f:3: bad");
+	assert_string_equal(e.msg[1], "f:3: bad");
+	assert_string_equal(e.en[2], "english");
+	assert_string_equal(e.msg[2], "tiếng Việt");
+	errlist_free(&e);
+
+	/* under the "C" locale gettext ignores LANGUAGE: English */
+	setlocale(LC_ALL, "C");
+	errlist_add(&e, "%s: not a plain file", "tin.mp3");
+	assert_string_equal(e.msg[0], "tin.mp3: not a plain file");
+	errlist_free(&e);
+	unsetenv("LANGUAGE");
 }
 
 /* stderr redirected to a file; returns what one log_info line wrote there. */
@@ -153,7 +197,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_path_normalize), cmocka_unit_test(test_id_valid),
 		cmocka_unit_test(test_hex), cmocka_unit_test(test_write_atomic),
-		cmocka_unit_test(test_errlist), cmocka_unit_test(test_log_prefix_only_for_journal),
+		cmocka_unit_test(test_errlist), cmocka_unit_test(test_errlist_languages),
+		cmocka_unit_test(test_log_prefix_only_for_journal),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
