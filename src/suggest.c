@@ -34,6 +34,12 @@ size_t suggest_distance(const char *a, const char *b)
 	return d[la][lb];
 }
 
+/* How far a word of length l may be from a likely misspelling of it. */
+static size_t near_max(size_t l)
+{
+	return l <= 4 ? 1 : l <= 8 ? 2 : 3;
+}
+
 void suggest_init(struct suggest *s, const char *word)
 {
 	s->word = word;
@@ -45,6 +51,12 @@ void suggest_offer(struct suggest *s, const char *candidate)
 {
 	if (!candidate || !*candidate || !strcmp(candidate, s->word))
 		return;
+	/* The distance is at least the difference in length: a candidate that
+	 * cannot beat the best so far, or be close enough at all, needs no
+	 * table (most of the cost of an unknown key in a long file). */
+	size_t la = strlen(s->word), lb = strlen(candidate), diff = la > lb ? la - lb : lb - la;
+	if (diff >= s->dist || diff > near_max(la))
+		return;
 	size_t d = suggest_distance(s->word, candidate);
 	if (d < s->dist) {
 		s->dist = d;
@@ -54,6 +66,5 @@ void suggest_offer(struct suggest *s, const char *candidate)
 
 const char *suggest_result(const struct suggest *s)
 {
-	size_t l = strlen(s->word), max = l <= 4 ? 1 : l <= 8 ? 2 : 3;
-	return s->best && s->dist > 0 && s->dist <= max ? s->best : NULL;
+	return s->best && s->dist > 0 && s->dist <= near_max(strlen(s->word)) ? s->best : NULL;
 }
