@@ -124,7 +124,7 @@ $(BUILD)/bench/bench_journal $(BUILD)/bench/bench_rollup: $(BUILD)/bench/%: $(BU
 # The pure core must not touch hardware libraries, files or the clock
 # (issue 18): it builds into its own archive, linked into one relocatable
 # object, and every symbol it still needs must be on tests/core-allow.txt.
-CORE := civil schedule validate record asrun engine report sequence minisign kv model airmeter monview fleetproto suggest replay broadcast
+CORE := civil schedule validate record asrun engine report sequence minisign kv ctlreq model airmeter monview fleetproto suggest replay broadcast
 CORE_OBJ := $(CORE:%=$(BUILD)/obj/%.o)
 $(BUILD)/libloaxa-core.a: $(CORE_OBJ)
 	@$(if $(Q),echo "  AR      $@")
@@ -515,6 +515,7 @@ FUZZ_MODS_bundle := config civil minisign modbus_status model suggest util kv i1
 FUZZ_MODS_schedule := config civil minisign modbus_status model validate schedule suggest util kv i18n
 FUZZ_MODS_modbus := modbus_status util kv
 FUZZ_MODS_control := kv util
+FUZZ_MODS_request := ctlreq
 
 .PHONY: fuzz fuzz-build
 $(FUZZ_BUILD)/obj/%.o: src/%.c

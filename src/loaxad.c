@@ -1806,21 +1806,27 @@ static void on_stop(struct daemon *d, const struct control_peer *p, struct kvbuf
 static void on_request(void *ctx, const struct control_peer *p, const char *req, struct kvbuf *r)
 {
 	struct daemon *d = ctx;
-	char cmd[16] = "", arg[CONTROL_REQ_MAX] = "", opt[32] = "", extra[8] = "";
-	int k = sscanf(req, "%15s %511s %31s %7s", cmd, arg, opt, extra);
-	if (k <= 0) {
+	struct ctlreq q;
+	switch (ctlreq_parse(req, &q)) {
+	case CTLREQ_EMPTY:
 		reply_error(r, "empty request");
-	} else if (!strcmp(cmd, "status") && k == 1) {
+		break;
+	case CTLREQ_STATUS:
 		status_reply(d, r);
-	} else if (!strcmp(cmd, "play") && (k == 2 || (k == 3 && !strcmp(opt, "emergency")))) {
-		on_play(d, p, arg, k == 3, r);
-	} else if (!strcmp(cmd, "stop") && k == 1) {
+		break;
+	case CTLREQ_PLAY:
+		on_play(d, p, q.id, q.emergency, r);
+		break;
+	case CTLREQ_STOP:
 		on_stop(d, p, r);
-	} else if (!strcmp(cmd, "reload") && k == 1) {
+		break;
+	case CTLREQ_RELOAD:
 		journal_request(d, p, "reload", NULL, 0);
 		do_reload(d, r);
-	} else {
+		break;
+	case CTLREQ_UNKNOWN:
 		reply_error(r, "unknown request (status, play ID [emergency], stop, reload; optionally as=NAME last)");
+		break;
 	}
 }
 
