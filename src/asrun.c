@@ -127,6 +127,7 @@ static void take(struct broadcast *b, const struct record *r)
 		case RK_ZONES: str_copy(b->zones, v, sizeof(b->zones)); break;
 		case RK_LEVEL: str_copy(b->level, v, sizeof(b->level)); break;
 		case RK_SERIAL: str_copy(b->serial, v, sizeof(b->serial)); break;
+		case RK_ORIGIN: str_copy(b->origin, v, sizeof(b->origin)); break;
 		case RK_EXPECTED: seconds_value(v, &b->seconds_expected); break;
 		case RK_PLAYED: seconds_value(v, &b->seconds_played); break;
 		case RK_HEARD: /* issue 19 */

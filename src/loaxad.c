@@ -125,6 +125,7 @@ struct daemon {
 	struct occurrence pend;
 	char pend_path[PATHBUF + ID_MAX];
 	int pend_rotating;       /* rotation chose its bulletin: rotation=yes on start/failed */
+	char pend_origin[40];    /* issue 12: origin= on start: "signed:KEYID" or "local" */
 	double pend_expected;
 	int next_rotating;       /* the ACT_START in hand was chosen by rotation */
 	int in_engine;           /* inside run_engine */
@@ -590,7 +591,7 @@ static int begin_playing(struct daemon *d)
 			    "zones", zones, "level", level_name(o->level), "repeat", repeat,
 			    "expected", expected, "serial", serial,
 			    "output", d->fallback_active ? "fallback" : "device",
-			    "rotation", d->pend_rotating ? "yes" : "no", NULL};
+			    "rotation", d->pend_rotating ? "yes" : "no", "origin", d->pend_origin, NULL};
 	if (o->level == LEVEL_EMERGENCY) {
 		/* An emergency plays even when it cannot be recorded now; its
 		 * start is held and written as soon as the journal takes it. */
@@ -751,6 +752,10 @@ static int start_broadcast(struct daemon *d, const struct occurrence *o)
 	}
 	d->pend = *o;
 	d->pend_rotating = d->next_rotating;
+	if (b->signer[0])
+		snprintf(d->pend_origin, sizeof(d->pend_origin), "signed:%s", b->signer);
+	else
+		str_copy(d->pend_origin, "local", sizeof(d->pend_origin));
 	str_copy(d->pend_path, path, sizeof(d->pend_path));
 	d->pend_expected = b->duration * (o->repeat > 0 ? o->repeat : 1);
 	bc_go(d, BCE_BEGIN);
