@@ -1,8 +1,7 @@
 /* libFuzzer: the control socket's reply form (kv.h), which loaxactl and
  * loaxa-web parse: kv_ok, kv_get, kv_next, kv_unescape; and kv_escape,
  * which also guards log lines and .why files: its output must be one line
- * and must unescape to the input. (The request line itself is split in
- * loaxad.c by sscanf, not reachable as a function of its own.) */
+ * and must unescape to the input. (The request line: fuzz_request.c.) */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>

@@ -137,6 +137,7 @@ static void take(struct broadcast *b, const struct record *r, struct civil_day_c
 		case RK_ZONES: COPY(b->zones, f); break;
 		case RK_LEVEL: COPY(b->level, f); break;
 		case RK_SERIAL: COPY(b->serial, f); break;
+		case RK_ORIGIN: COPY(b->origin, f); break;
 		case RK_EXPECTED: seconds_value(v, &b->seconds_expected); break;
 		case RK_PLAYED: seconds_value(v, &b->seconds_played); break;
 		case RK_HEARD: /* issue 19 */

@@ -25,6 +25,9 @@ struct broadcast {
 	char level[16];
 	char serial[32];                     /* schedule serial in force */
 	char detail[512];
+	/* issue 12: the start's origin, "signed:KEYID" (a signed push brought
+	 * the bulletin) or "local"; "" when not recorded (older journals) */
+	char origin[40];
 	/* issue 19: what the monitor input heard (end record); heard_known 0
 	 * when the station had no monitor or it was unavailable */
 	int heard_known;

@@ -180,29 +180,6 @@ static void refuse(struct client *cl, const char *why)
 	drop(cl);
 }
 
-int control_split_as(char *line, char *as, size_t asn)
-{
-	as[0] = '\0';
-	char *sp = strrchr(line, ' ');
-	char *tok = sp ? sp + 1 : line;
-	if (strncmp(tok, "as=", 3))
-		return 0;
-	const char *name = tok + 3;
-	size_t n = strlen(name);
-	if (n < 1 || n > CONTROL_AS_MAX || n >= asn)
-		return -1;
-	for (const char *p = name; *p; p++)
-		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
-		      *p == '.' || *p == '_' || *p == '-'))
-			return -1;
-	memcpy(as, name, n + 1);
-	if (sp)
-		*sp = '\0';
-	else
-		*tok = '\0';
-	return 0;
-}
-
 static void on_readable(struct control *c, struct client *cl, int64_t now_ms)
 {
 	ssize_t r = recv(cl->fd, cl->req + cl->len, CONTROL_REQ_MAX - cl->len, 0);

@@ -21,12 +21,11 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "ctlreq.h"
 #include "kv.h"
 
-#define CONTROL_REQ_MAX 512
 #define CONTROL_CLIENTS_MAX 8
 #define CONTROL_IDLE_MS 5000
-#define CONTROL_AS_MAX 32
 
 struct control;
 
@@ -56,11 +55,6 @@ void control_service(struct control *c, const struct pollfd *fds, int nfds, int6
 /* The earliest instant (monotonic ms) a client's idle deadline falls, or
  * -1 when no client is connected (the loop then sleeps without limit). */
 int64_t control_deadline(const struct control *c);
-
-/* Split a request line: strips a trailing "as=NAME" token into as (""
- * when none). 0, or -1 when the token is there but NAME is malformed.
- * Pure; exposed for tests. */
-int control_split_as(char *line, char *as, size_t asn);
 
 /* Client side (loaxactl): send request, read the whole reply into a
  * malloc'd string. -1 with a message for people in err (daemon not

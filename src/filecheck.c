@@ -113,29 +113,44 @@ void filecheck_learn(const char *path, const char *sha256, const struct stat *at
 
 int filecheck_verify(const char *path, const char *sha256, int *hashed, char *err, size_t errn)
 {
-	if (hashed)
-		*hashed = 0;
 	/* Never blocks: a FIFO or device put in a bulletin's place is refused. */
-	struct stat before, after;
-	int fd = open_regular(path, 0, &before);
+	int fd = open_regular(path, 0, NULL);
 	if (fd < 0) {
 		int e = errno;
+		if (hashed)
+			*hashed = 0;
 		snprintf(err, errn, "file missing: %s (%s)", path, e == EINVAL ? "not a plain file" : strerror(e));
 		return -1;
 	}
-	struct seen *s = find(path);
-	if (s && !strcmp(s->sha256, sha256) && same_stat(s, &before)) {
-		close(fd);
-		return 0;
+	int rc = filecheck_verify_fd(fd, path, sha256, hashed, err, errn);
+	close(fd);
+	return rc;
+}
+
+int filecheck_verify_fd(int fd, const char *path, const char *sha256, int *hashed, char *err,
+			size_t errn)
+{
+	if (hashed)
+		*hashed = 0;
+	struct stat before, after;
+	if (fstat(fd, &before) < 0) {
+		snprintf(err, errn, "file missing: %s (%s)", path, strerror(errno));
+		return -1;
 	}
+	if (!S_ISREG(before.st_mode)) {
+		snprintf(err, errn, "file missing: %s (not a plain file)", path);
+		return -1;
+	}
+	struct seen *s = find(path);
+	if (s && !strcmp(s->sha256, sha256) && same_stat(s, &before))
+		return 0;
 	if (s)
 		drop(s); /* changed, or asked for another hash: it earns trust again */
 	char sum[65];
-	int rc = hash_fd(fd, sum);
+	int rc = lseek(fd, 0, SEEK_SET) < 0 ? -1 : hash_fd(fd, sum);
 	int e = errno;
 	if (rc == 0 && fstat(fd, &after) < 0)
 		rc = -1, e = errno;
-	close(fd);
 	if (hashed)
 		*hashed = 1;
 	log_debug("hashed %s in full", path);

@@ -18,6 +18,10 @@
  * (changed or damaged)". The expected hash is the caller's (the catalog's,
  * or a signature's). */
 int filecheck_verify(const char *path, const char *sha256, int *hashed, char *err, size_t errn);
+/* The same check of a file already open (fd, a regular file; its offset
+ * is moved), so that the caller plays the very file it checked. */
+int filecheck_verify_fd(int fd, const char *path, const char *sha256, int *hashed, char *err,
+			size_t errn);
 /* Forget every file: the next check of each hashes it afresh (a library
  * reload, `bulletin verify`). */
 void filecheck_forget(void);

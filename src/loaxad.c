@@ -128,7 +128,9 @@ struct daemon {
 	int tfd_jretry;          /* armed only while journal records are held */
 	struct occurrence pend;
 	char pend_path[PATHBUF + ID_MAX];
+	int pend_fd;             /* issue 12: the file checked, handed to the player; -1 */
 	int pend_rotating;       /* rotation chose its bulletin: rotation=yes on start/failed */
+	char pend_origin[40];    /* issue 12: origin= on start: "signed:KEYID" or "local" */
 	double pend_expected;
 	int next_rotating;       /* the ACT_START in hand was chosen by rotation */
 	int in_engine;           /* inside run_engine */
@@ -598,8 +600,18 @@ static int begin_playing(struct daemon *d)
 {
 	const struct occurrence *o = &d->pend;
 	char err[512];
-	if (player_start(d->pl, d->pend_path, o->repeat > 0 ? o->repeat : 1,
-			 d->st.audio_gain_db + o->gain_db, err, sizeof(err)) < 0) {
+	/* The descriptor start_broadcast checked: the player decodes it, so
+	 * a file swapped in since (a FIFO, another recording) never plays. */
+	int fd = d->pend_fd;
+	d->pend_fd = -1;
+	if (fd < 0) {
+		str_copy(err, "internal error: the bulletin's file is not open", sizeof(err));
+		record_outcome(d, "failed", o, err);
+		bc_go(d, BCE_FAIL);
+		return -1;
+	}
+	if (player_start_fd(d->pl, fd, d->pend_path, o->repeat > 0 ? o->repeat : 1,
+			    d->st.audio_gain_db + o->gain_db, err, sizeof(err)) < 0) {
 		if (strstr(err, "audio device"))
 			audio_lost(d, err, NULL);
 		record_outcome(d, "failed", o, err);
@@ -621,7 +633,7 @@ static int begin_playing(struct daemon *d)
 			    "zones", zones, "level", level_name(o->level), "repeat", repeat,
 			    "expected", expected, "serial", serial,
 			    "output", d->fallback_active ? "fallback" : "device",
-			    "rotation", d->pend_rotating ? "yes" : "no", NULL};
+			    "rotation", d->pend_rotating ? "yes" : "no", "origin", d->pend_origin, NULL};
 	if (o->level == LEVEL_EMERGENCY) {
 		/* An emergency plays even when it cannot be recorded now; its
 		 * start is held and written as soon as the journal takes it. */
@@ -763,10 +775,21 @@ static int start_broadcast(struct daemon *d, const struct occurrence *o)
 		return 0;
 	}
 	snprintf(path, sizeof(path), "%s/%s", d->st.library, b->file);
+	/* issue 12: opened once, never waiting (a FIFO is refused, not read),
+	 * no symbolic link; this descriptor is checked and is what plays. */
+	int fd = open_regular(path, 1, NULL);
+	if (fd < 0) {
+		int e = errno;
+		snprintf(err, sizeof(err), "file missing: %s (%s)", path,
+			 e == EINVAL ? "not a plain file" : e == ELOOP ? "a symbolic link" : strerror(e));
+		record_outcome(d, "failed", o, err);
+		return 0;
+	}
 	/* The helper hashes the library off the loop after each load
 	 * (filecheck_learn); here the file is one fstat unless it changed. */
 	int hashed = 0;
-	if (filecheck_verify(path, b->sha256, &hashed, err, sizeof(err)) < 0) {
+	if (filecheck_verify_fd(fd, path, b->sha256, &hashed, err, sizeof(err)) < 0) {
+		close(fd);
 		record_outcome(d, "failed", o, err);
 		return 0;
 	}
@@ -777,11 +800,19 @@ static int start_broadcast(struct daemon *d, const struct occurrence *o)
 	if (pin && strcmp(b->sha256, pin)) {
 		snprintf(err, sizeof(err), "checksum: %s is not the recording the signed schedule names for %s (SHA-256 %.16s..., signed %.16s...)",
 			 path, b->id, b->sha256, pin);
+		close(fd);
 		record_outcome(d, "failed", o, err);
 		return 0;
 	}
+	if (d->pend_fd >= 0)
+		close(d->pend_fd); /* a start that never reached the player */
+	d->pend_fd = fd;
 	d->pend = *o;
 	d->pend_rotating = d->next_rotating;
+	if (b->signer[0])
+		snprintf(d->pend_origin, sizeof(d->pend_origin), "signed:%s", b->signer);
+	else
+		str_copy(d->pend_origin, "local", sizeof(d->pend_origin));
 	str_copy(d->pend_path, path, sizeof(d->pend_path));
 	d->pend_expected = b->duration * (o->repeat > 0 ? o->repeat : 1);
 	bc_go(d, BCE_BEGIN);
@@ -1920,21 +1951,27 @@ static void on_stop(struct daemon *d, const struct control_peer *p, struct kvbuf
 static void on_request(void *ctx, const struct control_peer *p, const char *req, struct kvbuf *r)
 {
 	struct daemon *d = ctx;
-	char cmd[16] = "", arg[CONTROL_REQ_MAX] = "", opt[32] = "", extra[8] = "";
-	int k = sscanf(req, "%15s %511s %31s %7s", cmd, arg, opt, extra);
-	if (k <= 0) {
+	struct ctlreq q;
+	switch (ctlreq_parse(req, &q)) {
+	case CTLREQ_EMPTY:
 		reply_error(r, "empty request");
-	} else if (!strcmp(cmd, "status") && k == 1) {
+		break;
+	case CTLREQ_STATUS:
 		status_reply(d, r);
-	} else if (!strcmp(cmd, "play") && (k == 2 || (k == 3 && !strcmp(opt, "emergency")))) {
-		on_play(d, p, arg, k == 3, r);
-	} else if (!strcmp(cmd, "stop") && k == 1) {
+		break;
+	case CTLREQ_PLAY:
+		on_play(d, p, q.id, q.emergency, r);
+		break;
+	case CTLREQ_STOP:
 		on_stop(d, p, r);
-	} else if (!strcmp(cmd, "reload") && k == 1) {
+		break;
+	case CTLREQ_RELOAD:
 		journal_request(d, p, "reload", NULL, 0);
 		do_reload(d, r);
-	} else {
+		break;
+	case CTLREQ_UNKNOWN:
 		reply_error(r, "unknown request (status, play ID [emergency], stop, reload; optionally as=NAME last)");
+		break;
 	}
 }
 
@@ -2430,6 +2467,7 @@ static int run(struct daemon *d)
 	d->tfd_sync = clock_mono_timer_new();
 	d->tfd_amp = clock_mono_timer_new();
 	d->tfd_jretry = clock_mono_timer_new();
+	d->pend_fd = -1;
 	d->tfd_spool = clock_mono_timer_new();
 	if (d->sfd < 0 || d->tfd_due < 0 || d->tfd_sync < 0 || d->tfd_amp < 0 || d->tfd_jretry < 0 ||
 	    d->tfd_spool < 0)

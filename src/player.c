@@ -40,7 +40,8 @@ struct player {
 	size_t buf_off;  /* first frame not yet written */
 	size_t buf_len;  /* frames decoded into buf */
 	int repeat, pass; /* pass: repeats fully decoded so far */
-	char *path;       /* reopened for each repeat */
+	char *path;       /* for messages */
+	int fd;           /* the file playing: decoded afresh from it for each repeat */
 	double gain_db;
 	int draining;
 
@@ -124,24 +125,39 @@ static const char *sniff_other_format(const unsigned char *b, size_t n)
 	return NULL;
 }
 
-/* Open path for decoding to signed 16-bit at its own rate and channels.
- * NULL with a plain reason in err. */
-static mpg123_handle *dec_open(const char *path, long *rate, int *channels, int *layer,
+int player_open_file(const char *path, int no_symlinks, char *err, size_t errn)
+{
+	int fd = open_regular(path, no_symlinks, NULL);
+	if (fd >= 0)
+		return fd;
+	if (errno == ENOENT)
+		set_err(err, errn, "file not found: %s", path);
+	else if (errno == EINVAL)
+		set_err(err, errn, "not a regular file: %s", path);
+	else if (errno == ELOOP)
+		set_err(err, errn, "a symbolic link, not played: %s", path);
+	else
+		set_err(err, errn, "cannot read %s: %s", path, strerror(errno));
+	return -1;
+}
+
+/* Decode what fd holds (a regular file, read from its start; path names it
+ * in messages) to signed 16-bit at its own rate and channels. libmpg123
+ * reads that descriptor: whatever is at path now plays no part. fd stays
+ * the caller's. NULL with a plain reason in err. */
+static mpg123_handle *dec_open(int fd, const char *path, long *rate, int *channels, int *layer,
 			       char *err, size_t errn)
 {
 	struct stat st;
 	unsigned char head[512];
 	const char *other;
 	ssize_t n;
-	int fd, e, enc;
+	int e, enc;
 	mpg123_handle *mh;
 	struct mpg123_frameinfo fi;
 
-	if (stat(path, &st) < 0) {
-		if (errno == ENOENT)
-			set_err(err, errn, "file not found: %s", path);
-		else
-			set_err(err, errn, "cannot read %s: %s", path, strerror(errno));
+	if (fstat(fd, &st) < 0) {
+		set_err(err, errn, "cannot read %s: %s", path, strerror(errno));
 		return NULL;
 	}
 	if (!S_ISREG(st.st_mode)) {
@@ -152,14 +168,8 @@ static mpg123_handle *dec_open(const char *path, long *rate, int *channels, int 
 		set_err(err, errn, "not an MP3/MP2 file (empty): %s", path);
 		return NULL;
 	}
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		set_err(err, errn, "cannot read %s: %s", path, strerror(errno));
-		return NULL;
-	}
-	n = read(fd, head, sizeof head);
-	close(fd);
-	if (n < 0) {
+	n = pread(fd, head, sizeof head, 0);
+	if (n < 0 || lseek(fd, 0, SEEK_SET) < 0) {
 		set_err(err, errn, "cannot read %s: %s", path, strerror(errno));
 		return NULL;
 	}
@@ -176,7 +186,7 @@ static mpg123_handle *dec_open(const char *path, long *rate, int *channels, int 
 	}
 	mpg123_param(mh, MPG123_ADD_FLAGS, MPG123_QUIET, 0);
 	mpg123_param(mh, MPG123_RESYNC_LIMIT, RESYNC_LIMIT, 0);
-	if (mpg123_open(mh, path) != MPG123_OK) {
+	if (mpg123_open_fd(mh, fd) != MPG123_OK) {
 		set_err(err, errn, "cannot read %s: %s", path, mpg123_strerror(mh));
 		goto fail;
 	}
@@ -283,6 +293,7 @@ struct player *player_new(const char *device, const char *fallback_wav)
 	p->fallback = xstrdup(fallback_wav ? fallback_wav : "");
 	p->state = PLAYER_IDLE;
 	p->pace_fd = -1;
+	p->fd = -1;
 	if (live_players++ == 0)
 		snd_lib_error_set_handler(alsa_log);
 	return p;
@@ -307,6 +318,9 @@ static void close_all(struct player *p)
 	if (p->pace_fd >= 0)
 		close(p->pace_fd);
 	p->pace_fd = -1;
+	if (p->fd >= 0)
+		close(p->fd);
+	p->fd = -1;
 }
 
 void player_free(struct player *p)
@@ -341,6 +355,22 @@ static int64_t played_now(const struct player *p)
 int player_start(struct player *p, const char *path, int repeat, double gain_db, char *err,
 		 size_t errn)
 {
+	if (p->state == PLAYER_PLAYING)
+		player_stop(p);
+	close_all(p);
+	p->state = PLAYER_IDLE;
+	p->written = p->played = 0;
+	int fd = player_open_file(path, 1, p->err, sizeof p->err);
+	if (fd < 0) {
+		set_err(err, errn, "%s", p->err);
+		return -1;
+	}
+	return player_start_fd(p, fd, path, repeat, gain_db, err, errn);
+}
+
+int player_start_fd(struct player *p, int fd, const char *path, int repeat, double gain_db,
+		    char *err, size_t errn)
+{
 	char q[2 * PATH_MAX + 3], dev[sizeof q + 32];
 	char devfail[256];
 
@@ -357,8 +387,9 @@ int player_start(struct player *p, const char *path, int repeat, double gain_db,
 	free(p->path);
 	p->path = xstrdup(path);
 	p->gain_db = gain_db;
+	p->fd = fd;
 
-	p->mh = dec_open(path, &p->rate, &p->channels, NULL, p->err, sizeof p->err);
+	p->mh = dec_open(fd, path, &p->rate, &p->channels, NULL, p->err, sizeof p->err);
 	if (!p->mh)
 		goto fail;
 	if (gain_db != 0.0 && mpg123_volume(p->mh, pow(10.0, gain_db / 20.0)) != MPG123_OK) {
@@ -545,7 +576,7 @@ write:
 					 * the same samples again. */
 					mpg123_close(p->mh);
 					mpg123_delete(p->mh);
-					p->mh = dec_open(p->path, &(long){0}, &(int){0}, NULL, p->err,
+					p->mh = dec_open(p->fd, p->path, &(long){0}, &(int){0}, NULL, p->err,
 							 sizeof p->err);
 					if (!p->mh || (p->gain_db != 0.0 &&
 						       mpg123_volume(p->mh, pow(10.0, p->gain_db / 20.0)) !=
@@ -679,9 +710,14 @@ int audio_scan(const char *path, struct audio_info *info, char *err, size_t errn
 	mpg123_handle *mh;
 
 	memset(info, 0, sizeof *info);
-	mh = dec_open(path, &rate, &channels, &layer, err, errn);
-	if (!mh)
+	int fd = player_open_file(path, 0, err, errn);
+	if (fd < 0)
 		return -1;
+	mh = dec_open(fd, path, &rate, &channels, &layer, err, errn);
+	if (!mh) {
+		close(fd);
+		return -1;
+	}
 	info->cut_short_bytes = xing_cut_short(path);
 	for (;;) {
 		unsigned char *audio = NULL;
@@ -730,6 +766,7 @@ int audio_scan(const char *path, struct audio_info *info, char *err, size_t errn
 		info->cut_short_bytes = partial_last_frame(path, next);
 	mpg123_close(mh);
 	mpg123_delete(mh);
+	close(fd);
 	int64_t hf = info->cut_short_bytes;
 	memset(info, 0, sizeof *info);
 	info->cut_short_bytes = hf;
@@ -744,6 +781,7 @@ int audio_scan(const char *path, struct audio_info *info, char *err, size_t errn
 fail:
 	mpg123_close(mh);
 	mpg123_delete(mh);
+	close(fd);
 	return -1;
 }
 

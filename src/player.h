@@ -30,6 +30,16 @@ void player_free(struct player *p);
  * audio, device will not open): the broadcast is then `failed`. */
 int player_start(struct player *p, const char *path, int repeat, double gain_db, char *err,
 		 size_t errn);
+/* The same for a file the caller opened (player_open_file) and checked:
+ * the player decodes that descriptor, never path again (path only names
+ * it in messages), so what was checked is what plays (issue 12). Takes fd:
+ * closed when the player is done with it, also on failure. */
+int player_start_fd(struct player *p, int fd, const char *path, int repeat, double gain_db,
+		    char *err, size_t errn);
+/* Open path once for reading without waiting (O_NONBLOCK, then cleared: a
+ * FIFO cannot hang the caller), O_NOFOLLOW when no_symlinks; it must be a
+ * regular file. The descriptor, or -1 with a plain reason in err. */
+int player_open_file(const char *path, int no_symlinks, char *err, size_t errn);
 
 /* Descriptors to poll while PLAYER_PLAYING (fills up to max; returns count). */
 int player_pollfds(struct player *p, struct pollfd *fds, int max);

@@ -180,7 +180,7 @@ static int key_id(const char *s, size_t n)
 	case 3: K("occ", RK_OCC); K("due", RK_DUE); break;
 	case 5: K("zones", RK_ZONES); K("level", RK_LEVEL); K("heard", RK_HEARD); break;
 	case 6: K("detail", RK_DETAIL); K("serial", RK_SERIAL); K("played", RK_PLAYED);
-		K("sha256", RK_SHA256); break;
+		K("sha256", RK_SHA256); K("origin", RK_ORIGIN); break;
 	case 7: K("outcome", RK_OUTCOME); K("station", RK_STATION); K("commune", RK_COMMUNE);
 		K("started", RK_STARTED); break;
 	case 8: K("bulletin", RK_BULLETIN); K("campaign", RK_CAMPAIGN); K("expected", RK_EXPECTED);

@@ -211,6 +211,12 @@ static void count_row(void *ctx, const struct broadcast *b)
 		u->plays += o == OUT_AIRED || o == OUT_PARTIAL || o == OUT_INTERRUPTED;
 		u->aired += o == OUT_AIRED;
 		u->seconds += b->seconds_played;
+		if (!strncmp(b->origin, "signed:", 7)) {
+			u->origin |= REPORT_ORIGIN_SIGNED;
+			str_copy(u->signer, b->origin + 7, sizeof(u->signer));
+		} else if (!strcmp(b->origin, "local")) {
+			u->origin |= REPORT_ORIGIN_LOCAL;
+		}
 	}
 	if ((r->flags & REPORT_NOTAIRED) && o != OUT_AIRED) {
 		if (r->nna == REPORT_NOTAIRED_MAX) {
@@ -530,6 +536,16 @@ const struct report_day *report_daily(const struct report *r, const char *campai
 		if (!strcmp(r->camps[i].id, campaign))
 			return r->camps[i].d;
 	return NULL;
+}
+
+const char *report_origin_name(unsigned origin)
+{
+	switch (origin & (REPORT_ORIGIN_SIGNED | REPORT_ORIGIN_LOCAL)) {
+	case REPORT_ORIGIN_SIGNED: return "signed";
+	case REPORT_ORIGIN_LOCAL: return "local";
+	case REPORT_ORIGIN_SIGNED | REPORT_ORIGIN_LOCAL: return "signed+local";
+	default: return "unknown";
+	}
 }
 
 size_t report_bulletins(const struct report *r, const struct report_bulletin **out)

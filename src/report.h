@@ -82,7 +82,17 @@ struct report_bulletin {
 	uint32_t plays;           /* started: aired, partial or interrupted */
 	uint32_t aired;
 	double seconds;           /* played */
+	unsigned origin;          /* issue 12: REPORT_ORIGIN_* of its starts; 0 = none recorded */
+	char signer[24];          /* key id of the latest signed start */
 };
+
+/* Where the bulletins a report counts came from, by their starts' origin
+ * (journals written before issue 12 do not say). */
+#define REPORT_ORIGIN_SIGNED 1u /* delivered by a signed push, pinned */
+#define REPORT_ORIGIN_LOCAL 2u  /* added at the station */
+/* "signed", "local", "signed+local" (some starts each way: replaced in the
+ * period) or "unknown". */
+const char *report_origin_name(unsigned origin);
 
 struct report_day {
 	uint32_t scheduled, aired;

@@ -40,6 +40,26 @@
 enum fmt { FMT_TEXT, FMT_CSV, FMT_JSON, FMT_HTML, FMT_PDF };
 
 /* Vietnamese beside the English (the journal's outcome names stay English). */
+/* issue 12: a bulletin's origin, as `bulletin list` shows it:
+ * "signed:KEYID", "local", "signed+local" or "unknown". */
+static void origin_text(const struct report_bulletin *b, char *out, size_t n)
+{
+	if (b->origin == REPORT_ORIGIN_SIGNED && b->signer[0])
+		snprintf(out, n, "signed:%s", b->signer);
+	else
+		snprintf(out, n, "%s", report_origin_name(b->origin));
+}
+
+static const char *origin_vi(unsigned origin)
+{
+	switch (origin & (REPORT_ORIGIN_SIGNED | REPORT_ORIGIN_LOCAL)) {
+	case REPORT_ORIGIN_SIGNED: return "Đã ký số";
+	case REPORT_ORIGIN_LOCAL: return "Lập tại chỗ";
+	case REPORT_ORIGIN_SIGNED | REPORT_ORIGIN_LOCAL: return "Đã ký số và lập tại chỗ";
+	default: return "Không rõ";
+	}
+}
+
 static const char *const outcome_vi[OUT__N] = {"Đã phát", "Phát dở", "Bị gián đoạn", "Lỗi",
 					       "Bỏ lỡ"};
 
@@ -920,13 +940,14 @@ static void report_text(struct rep_ctx *x)
 	const struct report_bulletin *b;
 	size_t nb = report_bulletins(x->rep, &b);
 	if (nb) {
-		printf("\nBy bulletin (theo bản tin):\n%-24s  %-20s  %6s  %6s  %9s\n", "BULLETIN",
-		       "CAMPAIGN", "PLAYS", "AIRED", "SECONDS");
+		printf("\nBy bulletin (theo bản tin):\n%-24s  %-20s  %6s  %6s  %9s  %s\n", "BULLETIN",
+		       "CAMPAIGN", "PLAYS", "AIRED", "SECONDS", "ORIGIN");
 		for (size_t i = 0; i < nb; i++) {
-			char s[32];
+			char s[32], origin[64];
 			seconds_text(b[i].seconds, s, sizeof(s));
-			printf("%-24s  %-20s  %6u  %6u  %9s\n", b[i].id, b[i].campaign[0] ? b[i].campaign : "-",
-			       b[i].plays, b[i].aired, s);
+			origin_text(&b[i], origin, sizeof(origin));
+			printf("%-24s  %-20s  %6u  %6u  %9s  %s\n", b[i].id, b[i].campaign[0] ? b[i].campaign : "-",
+			       b[i].plays, b[i].aired, s, origin);
 		}
 	}
 	int other = 0;
@@ -1098,7 +1119,10 @@ static void report_json(struct rep_ctx *x)
 		fputs(i ? ",\n    {" : "\n    {", f);
 		json_kv(f, "bulletin_id", bu[i].id, 0);
 		json_kv(f, "campaign_id", bu[i].campaign, 1);
-		fprintf(f, ", \"plays\": %u, \"aired\": %u, \"seconds\": %s}", bu[i].plays, bu[i].aired, s);
+		fprintf(f, ", \"plays\": %u, \"aired\": %u, \"seconds\": %s, ", bu[i].plays, bu[i].aired, s);
+		json_kv(f, "origin", report_origin_name(bu[i].origin), 0);
+		json_kv(f, "signer", bu[i].signer, 1);
+		fputc('}', f);
 	}
 	fputs(nb ? "\n  ],\n  \"not_aired\": [" : "],\n  \"not_aired\": [", f);
 	const struct report_notaired *na;
@@ -1456,16 +1480,20 @@ static void report_html(struct rep_ctx *x)
 		html_th(f, "Lượt phát", "Plays");
 		html_th(f, "Đã phát trọn", "Aired");
 		html_th(f, "Số giây", "Seconds");
+		html_th(f, "Nguồn", "Origin");
 		fputs("</tr></thead>\n", f);
 		for (size_t i = 0; i < nb; i++) {
-			char s[32];
+			char s[32], origin[64];
 			seconds_text(b[i].seconds, s, sizeof(s));
+			origin_text(&b[i], origin, sizeof(origin));
 			fputs("<tr><td>", f);
 			html_str(f, b[i].id);
 			fputs("</td><td>", f);
 			html_str(f, b[i].campaign[0] ? b[i].campaign : "—");
-			fprintf(f, "</td><td class=\"n\">%u</td><td class=\"n\">%u</td><td class=\"n\">%s</td></tr>\n",
-				b[i].plays, b[i].aired, s);
+			fprintf(f, "</td><td class=\"n\">%u</td><td class=\"n\">%u</td><td class=\"n\">%s</td><td>%s<span class=\"en\">",
+				b[i].plays, b[i].aired, s, origin_vi(b[i].origin));
+			html_str(f, origin);
+			fputs("</span></td></tr>\n", f);
 		}
 		fputs("</table>\n</section>\n", f);
 	}

@@ -141,7 +141,10 @@ static void check_limits(struct schedule *s, const struct station *st, const str
 		int32_t d = days[i];
 		static double secs[1440];
 		static size_t last_slot[1440];
-		unsigned char used[1440] = {0};
+		static unsigned char used[1440];
+		/* The minutes in use, so that a day costs its sessions, not 1440
+		 * steps (a year of days is checked per schedule). */
+		static int32_t mins[1440];
 		size_t nt = 0;
 		for (size_t j = 0; j < s->nslots; j++) {
 			struct slot *sl = &s->slots[j];
@@ -152,12 +155,13 @@ static void check_limits(struct schedule *s, const struct station *st, const str
 				if (!used[m]) {
 					used[m] = 1;
 					secs[m] = 0;
-					nt++;
+					mins[nt++] = m;
 				}
 				secs[m] += slot_seconds(s, sl, cat);
 				last_slot[m] = j;
 			}
 		}
+		qsort(mins, nt, sizeof(*mins), cmp_i32);
 		if (st->max_sessions_per_day && nt > (size_t)st->max_sessions_per_day) {
 			if (!bad_days++) {
 				first_bad = d;
@@ -165,9 +169,8 @@ static void check_limits(struct schedule *s, const struct station *st, const str
 				/* At most 12 times listed (a slot every minute has 1440);
 				 * the line is that of the first session over the limit. */
 				size_t len = 0, k = 0;
-				for (int m = 0; m < 1440; m++) {
-					if (!used[m])
-						continue;
+				for (size_t q = 0; q < nt; q++) {
+					int m = mins[q];
 					if (k == (size_t)st->max_sessions_per_day)
 						first_line = s->slots[last_slot[m]].line;
 					if (k++ == 12) {
@@ -180,9 +183,8 @@ static void check_limits(struct schedule *s, const struct station *st, const str
 				}
 			}
 		}
-		for (int m = 0; st->max_session_minutes && m < 1440; m++) {
-			if (!used[m])
-				continue;
+		for (size_t q = 0; st->max_session_minutes && q < nt; q++) {
+			int m = mins[q];
 			size_t j = last_slot[m];
 			if (secs[m] <= st->max_session_minutes * 60.0 || long_reported[j])
 				continue;
@@ -195,6 +197,8 @@ static void check_limits(struct schedule *s, const struct station *st, const str
 				    st->max_session_minutes, st->file, st->session_line);
 			(*n)++;
 		}
+		for (size_t q = 0; q < nt; q++)
+			used[mins[q]] = 0;
 	}
 	if (bad_days) {
 		civil_format_date(first_bad, d1);

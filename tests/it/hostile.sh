@@ -130,6 +130,21 @@ wait_journal 'failed .*bulletin=sxh-good .*not the recording the signed schedule
 cp "$T/catalog.keep" "$LIB/catalog.conf"
 cp "$B/good/sxh-good.mp3" "$LIB/sxh-good.mp3"
 ctl reload >/dev/null 2>&1
+# Which was signed and which local goes into each start record, so that a
+# report from a copy of the journal folder alone (no library) can say it.
+ctl play sxh-good >/dev/null 2>&1
+wait_journal "start occ=manual@[^ ]* .*bulletin=sxh-good .*origin=signed:$KEYID " 10 &&
+	wait_journal 'end occ=manual@[^ ]* outcome=aired' 10 && ctl play sxh-good-local >/dev/null 2>&1 &&
+	wait_journal 'start occ=manual@[^ ]* .*bulletin=sxh-good-local .*origin=local ' 10 &&
+	ok "start records say signed:KEYID or local" ||
+	nok "origin: $(grep -h ' start ' "$T"/st/journal/*.log | tail -2)"
+occ=$(grep -h ' start .*bulletin=sxh-good-local ' "$T"/st/journal/*.log | sed 's/.* start occ=\([^ ]*\) .*/\1/')
+for i in $(seq 200); do grep -qF "end occ=$occ outcome=" "$T"/st/journal/*.log && break; sleep 0.05; done
+cp -r "$T/st/journal" "$T/journal-copy"
+out=$("$BUILD/loaxactl" report --journal "$T/journal-copy" --month 2030-01 2>&1)
+grep -qE "^sxh-good +[^ ]+ +1 +1 +[0-9:.]+ +signed:$KEYID\$" <<<"$out" &&
+	grep -qE '^sxh-good-local +- +1 +1 +[0-9:.]+ +local$' <<<"$out" &&
+	ok "report on a copied journal folder: sxh-good signed, sxh-good-local local" || nok "report: $out"
 
 # ---- 4. a bundle for another district, or other stations ----
 RUNNING=10

@@ -113,14 +113,15 @@ def iso(d, hm, s=0): return T(d, hm, s).replace(' ', 'T')
 def occ(slot, d, hm): return '%s@%s' % (slot, iso(d, hm)[:16])
 def fields(slot, d, hm, camp, bul):
     return dict(occ=occ(slot, d, hm), due=iso(d, hm) + '+07:00', bulletin=bul, campaign=camp)
-def start(slot, d, hm, camp='sot-xuat-huyet', bul='ban-tin-mau', serial=8, exp='24.0'):
+def start(slot, d, hm, camp='sot-xuat-huyet', bul='ban-tin-mau', serial=8, exp='24.0', origin=None):
+    kv = dict(origin=origin) if origin else {}  # journals before issue 12 have none
     rec(iso(d, hm, 2), 'start', **fields(slot, d, hm, camp, bul), zones='1;2', level='normal',
-        repeat=2, expected=exp, serial=serial)
+        repeat=2, expected=exp, serial=serial, **kv)
 def end(slot, d, hm, outcome='aired', played='24.0', detail='', at=None):
     rec(at or iso(d, hm, 40), 'end', occ=occ(slot, d, hm), outcome=outcome, played=played,
         expected='24.0', detail=detail)
-def aired(slot, d, hm, camp='sot-xuat-huyet', bul='ban-tin-mau', serial=8):
-    start(slot, d, hm, camp, bul, serial); end(slot, d, hm)
+def aired(slot, d, hm, camp='sot-xuat-huyet', bul='ban-tin-mau', serial=8, origin=None):
+    start(slot, d, hm, camp, bul, serial, origin=origin); end(slot, d, hm)
 def alone(ev, slot, d, hm, detail, camp='sot-xuat-huyet', bul='ban-tin-mau', at=None):
     rec(at or iso(d, hm, 50), ev, **fields(slot, d, hm, camp, bul), zones='', level='normal',
         expected='24.0', detail=detail)
@@ -147,16 +148,17 @@ if variant == 'full':
     install('11-15', '00:00', 8, sha8)
     for d in ('11-16', '11-18', '11-20'):
         aired('sang', d, '06:30')
-    aired('chieu', '11-17', '17:00', 'mai-dam', 'md-01')
-    aired('tin', '11-19', '10:00', '', 'thong-bao')
+    aired('chieu', '11-17', '17:00', 'mai-dam', 'md-01', origin='signed:A1B2C3D4E5F60718')
+    aired('tin', '11-19', '10:00', '', 'thong-bao', origin='local')
     alone('missed', 'sang', '11-23', '06:30', 'clock not synchronised')
     alone('failed', 'chieu', '11-24', '17:00', 'audio device will not open', 'mai-dam', 'md-01')
     aired('sang', '11-25', '06:30')
     start('sang', '11-30', '23:50')
     month('2026-12')
     end('sang', '11-30', '23:50', at=iso('12-01', '00:10'))
-    aired('sang', '12-02', '06:30')
+    aired('sang', '12-02', '06:30', origin='local')
     alone('missed', 'sang', '11-27', '06:30', 'the station was not running', at=iso('12-03', '07:00'))
+    aired('tin', '12-04', '10:00', '', 'thong-bao', origin='signed:A1B2C3D4E5F60718')
     start('sang', '12-05', '06:30')
 elif variant == 'weak':
     install('11-15', '00:00', 8, sha8)
@@ -310,6 +312,19 @@ run report --month 2026-11
 	grep -qE '^ban-tin-mau +sot-xuat-huyet +10 +8 ' "$tmp/out" &&
 	grep -q 'of no campaign (1 aired)' "$tmp/out" && grep -q 'file missing: ban-tin-mau.mp3' "$tmp/out"
 expect "report text: table, journal status, schedules, bulletins, other broadcasts, what did not air"
+# issue 12: which bulletins were signed and which local, from the starts'
+# origin= (a journal from before it does not say: unknown)
+grep -qE '^md-01 +mai-dam +1 +1 +[0-9:.]+ +signed:A1B2C3D4E5F60718$' "$tmp/out" &&
+	grep -qE '^thong-bao +- +1 +1 +[0-9:.]+ +local$' "$tmp/out" &&
+	grep -qE '^ban-tin-mau +sot-xuat-huyet +10 +8 +[0-9:.]+ +unknown$' "$tmp/out"
+expect "report text: each bulletin signed (with its key), local, or unknown (no origin in the journal)"
+run report --month 2026-12
+[ $rc -eq 0 ] && grep -qE '^thong-bao +- +1 +1 +[0-9:.]+ +signed:A1B2C3D4E5F60718$' "$tmp/out" &&
+	grep -qE '^ban-tin-mau +sot-xuat-huyet +1 +1 +[0-9:.]+ +local$' "$tmp/out"
+expect "report text, December: thong-bao now signed, ban-tin-mau local"
+run report --from 2026-11 --to 2026-12
+[ $rc -eq 0 ] && grep -qE '^thong-bao +- +2 +2 +[0-9:.]+ +signed\+local$' "$tmp/out"
+expect "report text: a bulletin played both signed and local in the period says so"
 
 run report --from 2026-11 --to 2026-12 --format json
 [ $rc -eq 0 ] && python3 -c '
@@ -325,6 +340,9 @@ t = {r["campaign_id"]: r for r in d["totals"]}
 assert t["sot-xuat-huyet"]["months"] == 2 and t["sot-xuat-huyet"]["months_met"] == 1
 assert t["sot-xuat-huyet"]["aired"] == 9 and t["sot-xuat-huyet"]["scheduled"] == 14
 assert {b["bulletin_id"] for b in d["bulletins"]} == {"ban-tin-mau", "md-01", "thong-bao"}
+o = {b["bulletin_id"]: (b["origin"], b["signer"]) for b in d["bulletins"]}
+assert o == {"md-01": ("signed", "A1B2C3D4E5F60718"), "ban-tin-mau": ("local", ""),
+             "thong-bao": ("signed+local", "A1B2C3D4E5F60718")}, o
 na = d["not_aired"]
 assert [r["outcome"] for r in na][:4] == ["partial", "interrupted", "failed", "missed"], na
 assert na[0]["detail"] == "stopped: \"loaxactl stop\", by staff"
@@ -389,6 +407,10 @@ cp "$tmp/out" "$tmp/report.html"
 	"Hash chain verified" "Kết quả theo chiến dịch và tháng" "Results by campaign and month" \
 	"file missing: ban-tin-mau.mp3" "2026-11-01 to 2026-11-30" "Biểu đồ theo ngày" "Đạt (yes)"
 expect "report html: well-formed, self-contained, Vietnamese and English headings, a chart per campaign"
+grep -q 'Đã ký số<span class="en">signed:A1B2C3D4E5F60718</span>' "$tmp/report.html" &&
+	grep -q 'Lập tại chỗ<span class="en">local</span>' "$tmp/report.html" &&
+	grep -q 'Không rõ<span class="en">unknown</span>' "$tmp/report.html"
+expect "report html: each bulletin's origin (signed, local, unknown)"
 grep -q 'stroke="#c0392b"' "$tmp/report.html" && [ "$(grep -c '<svg ' "$tmp/report.html")" -eq 2 ]
 expect "report html: target lines drawn"
 run report --from 2026-01 --to 2026-12 --format html

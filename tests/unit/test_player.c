@@ -511,6 +511,54 @@ static void test_null_device_and_restart(void **state)
 	player_free(NULL);
 }
 
+/* issue 12: the player decodes the descriptor it was given, never the path
+ * again: a FIFO renamed over the bulletin after it was opened and checked
+ * does not play, nor block, also for a repeat. Opened by path, a FIFO or a
+ * symbolic link is refused at once. */
+static void test_swapped_for_fifo(void **state)
+{
+	(void)state;
+	char src[300], path[300], fifo[300], link[300], out[300], dev[400], err[256], cmd[700];
+	struct pcm ref, got;
+	fpath(src, sizeof src, "v22k-mono.mp3");
+	fpath(path, sizeof path, "swap.mp3");
+	fpath(fifo, sizeof fifo, "swap.fifo");
+	fpath(link, sizeof link, "swap-link.mp3");
+	fpath(out, sizeof out, "out.raw");
+	raw_device(dev, sizeof dev, "out.raw");
+	snprintf(cmd, sizeof cmd, "cp '%s' '%s'", src, path);
+	assert_int_equal(system(cmd), 0);
+	ref_decode(src, &ref);
+	unlink(out);
+	unlink(fifo);
+
+	int fd = player_open_file(path, 1, err, sizeof err);
+	assert_true(fd >= 0);
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	assert_int_equal(rename(fifo, path), 0); /* the swap, after the check */
+	struct player *p = player_new(dev, NULL);
+	if (player_start_fd(p, fd, path, 2, 0.0, err, sizeof err) != 0)
+		fail_msg("start: %s", err);
+	assert_int_equal(run(p), PLAYER_DONE);
+	read_whole(out, &got);
+	assert_int_equal(got.len, 2 * ref.len);
+	assert_memory_equal(got.data, ref.data, ref.len);
+	assert_memory_equal(got.data + ref.len, ref.data, ref.len);
+
+	/* By path, now a FIFO: refused at once, nothing opened for long. */
+	assert_int_equal(player_start(p, path, 1, 0.0, err, sizeof err), -1);
+	assert_non_null(strstr(err, "not a regular file"));
+	assert_int_equal(symlink(src, link), 0);
+	assert_int_equal(player_start(p, link, 1, 0.0, err, sizeof err), -1);
+	assert_non_null(strstr(err, "a symbolic link"));
+	assert_int_not_equal(player_state(p), PLAYER_PLAYING);
+	player_free(p);
+	unlink(link);
+	unlink(path);
+	free(ref.data);
+	free(got.data);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -525,6 +573,7 @@ int main(void)
 		cmocka_unit_test(test_scan_figures),
 		cmocka_unit_test(test_scan_rejects),
 		cmocka_unit_test(test_null_device_and_restart),
+		cmocka_unit_test(test_swapped_for_fifo),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

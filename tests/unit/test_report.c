@@ -480,6 +480,61 @@ static void test_notaired_bound(void **state)
 	report_free(r);
 }
 
+/* issue 12: each bulletin's origin, from its starts' origin= field. */
+static void feed_start_origin(struct report *r, int64_t t, const char *occ, const char *bulletin,
+			      const char *origin)
+{
+	char d[32];
+	civil_format_iso_offset(t, VN, d);
+	const char *kv[] = {"occ", occ, "due", d, "bulletin", bulletin, "campaign", "pcmd",
+			    "zones", "", "level", "normal", "repeat", "1", "expected", "60.000",
+			    "serial", "1", origin ? "origin" : NULL, origin, NULL};
+	feed(r, t, "start", kv);
+	feed_end(r, t + 60, occ, "aired", "60.000");
+}
+
+static const struct report_bulletin *bul(struct report *r, const char *id)
+{
+	const struct report_bulletin *b;
+	size_t n = report_bulletins(r, &b);
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(b[i].id, id))
+			return &b[i];
+	fail_msg("no bulletin %s", id);
+	return NULL;
+}
+
+static void test_bulletin_origin(void **state)
+{
+	(void)state;
+	struct report *r = november(REPORT_BULLETINS);
+	feed_open(r, at(2026, 11, 1, 0, 0), "st-01", "26734");
+	feed_install(r, at(2026, 11, 1, 0, 0) + 1, "1", SHA1);
+	feed_start_origin(r, at(2026, 11, 2, 6, 0), "s@1", "signed", "signed:A1B2C3D4E5F60718");
+	feed_start_origin(r, at(2026, 11, 2, 7, 0), "s@2", "local", "local");
+	feed_start_origin(r, at(2026, 11, 2, 8, 0), "s@3", "old", NULL); /* before issue 12 */
+	feed_start_origin(r, at(2026, 11, 3, 6, 0), "s@4", "both", "local");
+	feed_start_origin(r, at(2026, 11, 4, 6, 0), "s@5", "both", "signed:00112233AABBCCDD");
+	feed_start_origin(r, at(2026, 11, 5, 6, 0), "s@6", "odd", "something-else");
+	/* a failed broadcast says nothing of where its bulletin came from */
+	feed_alone(r, at(2026, 11, 6, 6, 0), "failed", "s@7", at(2026, 11, 6, 6, 0), "pcmd", "x");
+	report_finish(r, 1);
+	assert_int_equal(bul(r, "signed")->origin, REPORT_ORIGIN_SIGNED);
+	assert_string_equal(bul(r, "signed")->signer, "A1B2C3D4E5F60718");
+	assert_int_equal(bul(r, "local")->origin, REPORT_ORIGIN_LOCAL);
+	assert_string_equal(bul(r, "local")->signer, "");
+	assert_int_equal(bul(r, "old")->origin, 0);
+	assert_int_equal(bul(r, "both")->origin, REPORT_ORIGIN_SIGNED | REPORT_ORIGIN_LOCAL);
+	assert_string_equal(bul(r, "both")->signer, "00112233AABBCCDD");
+	assert_int_equal(bul(r, "odd")->origin, 0);
+	assert_int_equal(bul(r, "b1")->origin, 0);
+	assert_string_equal(report_origin_name(bul(r, "signed")->origin), "signed");
+	assert_string_equal(report_origin_name(bul(r, "local")->origin), "local");
+	assert_string_equal(report_origin_name(bul(r, "both")->origin), "signed+local");
+	assert_string_equal(report_origin_name(0), "unknown");
+	report_free(r);
+}
+
 int main(void)
 {
 	civil_tz_set("Asia/Ho_Chi_Minh");
@@ -497,6 +552,7 @@ int main(void)
 		cmocka_unit_test(test_station_and_coverage),
 		cmocka_unit_test(test_months_and_paths),
 		cmocka_unit_test(test_notaired_bound),
+		cmocka_unit_test(test_bulletin_origin),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
