@@ -812,9 +812,14 @@ int audio_tag_title(const char *path, char *out, size_t n)
 	mpg123_id3v1 *v1 = NULL;
 	mpg123_id3v2 *v2 = NULL;
 	out[0] = '\0';
-	mpg123_handle *mh = dec_open(path, &rate, &channels, &layer, err, sizeof(err));
-	if (!mh)
+	int fd = player_open_file(path, 0, err, sizeof(err));
+	if (fd < 0)
 		return 0;
+	mpg123_handle *mh = dec_open(fd, path, &rate, &channels, &layer, err, sizeof(err));
+	if (!mh) {
+		close(fd);
+		return 0;
+	}
 	if ((mpg123_meta_check(mh) & MPG123_ID3) && mpg123_id3(mh, &v1, &v2) == MPG123_OK) {
 		if (v2 && v2->title && v2->title->fill > 1 && v2->title->p) {
 			snprintf(out, n, "%s", v2->title->p);
@@ -835,6 +840,7 @@ int audio_tag_title(const char *path, char *out, size_t n)
 	}
 	mpg123_close(mh);
 	mpg123_delete(mh);
+	close(fd);
 	/* Trim, and no control characters (a title is one line of a catalog). */
 	for (char *p = out; *p; p++)
 		if ((unsigned char)*p < 0x20 || *p == 0x7f)
