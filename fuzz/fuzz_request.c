@@ -1,6 +1,7 @@
 /* libFuzzer: the control socket's request line as loaxad reads it: cut at
  * the newline, within CONTROL_REQ_MAX, "\r" and NUL refused (control.c),
- * the as=NAME token split off (control_split_as), then the request itself
+ * the as=NAME and lang=LANG tokens split off (control_split_opts), then
+ * the request itself
  * (ctlreq_parse). What is accepted must be well formed, and the canonical
  * line rebuilt from it must read back the same. */
 #include <stdint.h>
@@ -32,15 +33,27 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		*--nl = '\0';
 	if (memchr(line, '\0', (size_t)(nl - line)) || strchr(line, '\r'))
 		return 0;
-	char as[CONTROL_AS_MAX + 1];
-	if (control_split_as(line, as, sizeof(as)) < 0)
+	char as[CONTROL_AS_MAX + 1], lang[CONTROL_LANG_MAX + 1];
+	char before[CONTROL_REQ_MAX + 1];
+	memcpy(before, line, (size_t)(nl - line) + 1);
+	int sr = control_split_opts(line, as, sizeof(as), lang, sizeof(lang));
+	if (sr < -2 || sr > 0)
+		abort();
+	if (sr < 0)
 		return 0;
-	size_t al = strlen(as);
-	if (al > CONTROL_AS_MAX)
+	size_t al = strlen(as), ll = strlen(lang);
+	if (al > CONTROL_AS_MAX || ll > CONTROL_LANG_MAX || (ll && ll < 2))
 		abort();
 	for (size_t i = 0; i < al; i++)
 		if (!name_char(as[i]))
 			abort();
+	for (size_t i = 0; i < ll; i++)
+		if (!((lang[i] >= 'a' && lang[i] <= 'z') || (lang[i] >= 'A' && lang[i] <= 'Z') || lang[i] == '_' ||
+		      lang[i] == '-'))
+			abort();
+	/* what was split off is what followed the request, nothing else */
+	if (strncmp(before, line, strlen(line)) || (!al && !ll && strcmp(before, line)))
+		abort();
 	struct ctlreq q;
 	enum ctlreq_verb v = ctlreq_parse(line, &q);
 	if (v != q.verb)

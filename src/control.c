@@ -159,15 +159,26 @@ static void flush(struct client *cl)
 	drop(cl);
 }
 
+int control_message(const char *lang, char *out, size_t n, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int r = lang && *lang && i18n_vformat(lang, out, n, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
 /* A refusal in the reply form, sent without waiting (it is small, and the
  * socket buffer empty), then the client is gone. */
-static void refuse_fd(int fd, const char *why)
+static void refuse_fd(int fd, const char *why, const char *lang)
 {
-	char buf[512];
+	char buf[1024], msg[512];
 	struct kvbuf b;
 	kv_init(&b, buf, sizeof(buf));
 	kv_begin(&b, 0);
 	kv_put(&b, "error", why);
+	if (control_message(lang, msg, sizeof(msg), why))
+		kv_put(&b, "message", msg);
 	shutdown(fd, SHUT_RD);
 	(void)!send(fd, buf, b.len, MSG_NOSIGNAL | MSG_DONTWAIT);
 	close(fd);
@@ -175,7 +186,7 @@ static void refuse_fd(int fd, const char *why)
 
 static void refuse(struct client *cl, const char *why)
 {
-	refuse_fd(cl->fd, why);
+	refuse_fd(cl->fd, why, cl->peer.lang);
 	cl->fd = -1;
 	drop(cl);
 }
@@ -196,18 +207,24 @@ static void on_readable(struct control *c, struct client *cl, int64_t now_ms)
 	char *nl = memchr(cl->req, '\n', cl->len);
 	if (!nl) {
 		if (cl->len >= CONTROL_REQ_MAX)
-			refuse(cl, "request too long");
+			refuse(cl, N_("request too long"));
 		return;
 	}
 	*nl = '\0';
 	if (nl > cl->req && nl[-1] == '\r')
 		*--nl = '\0';
 	if (memchr(cl->req, '\0', (size_t)(nl - cl->req)) || strchr(cl->req, '\r')) {
-		refuse(cl, "malformed request");
+		refuse(cl, N_("malformed request"));
 		return;
 	}
-	if (control_split_as(cl->req, cl->peer.as, sizeof(cl->peer.as)) < 0) {
-		refuse(cl, "malformed as=NAME: NAME is 1 to 32 of A-Z a-z 0-9 . _ -");
+	int bad = control_split_opts(cl->req, cl->peer.as, sizeof(cl->peer.as), cl->peer.lang,
+				     sizeof(cl->peer.lang));
+	if (bad == -1) {
+		refuse(cl, N_("malformed as=NAME: NAME is 1 to 32 of A-Z a-z 0-9 . _ -"));
+		return;
+	}
+	if (bad == -2) {
+		refuse(cl, N_("malformed lang=LANG: LANG is 2 to 16 of A-Z a-z _ -"));
 		return;
 	}
 	char *out = xcalloc(1, REPLY_MAX);
@@ -216,7 +233,11 @@ static void on_readable(struct control *c, struct client *cl, int64_t now_ms)
 	c->h(c->ctx, &cl->peer, cl->req, &b);
 	if (!b.len) {
 		kv_begin(&b, 0);
-		kv_put(&b, "error", "no reply");
+		const char *why = N_("no reply");
+		char msg[128];
+		kv_put(&b, "error", why);
+		if (control_message(cl->peer.lang, msg, sizeof(msg), why))
+			kv_put(&b, "message", msg);
 	}
 	shutdown(cl->fd, SHUT_RD);
 	cl->out = out;
@@ -255,11 +276,11 @@ static void on_accept(struct control *c, int64_t now_ms)
 		}
 		if (slot < 0 && oldest >= 0) {
 			log_info(_("control socket full: evicting the client idle the longest"));
-			refuse(&c->cl[oldest], "evicted: the control socket was full and this connection had been idle the longest");
+			refuse(&c->cl[oldest], N_("evicted: the control socket was full and this connection had been idle the longest"));
 			slot = oldest;
 		}
 		if (slot < 0) {
-			refuse_fd(fd, "too many clients: every slot is busy answering; try again");
+			refuse_fd(fd, N_("too many clients: every slot is busy answering; try again"), "");
 			continue;
 		}
 		struct client *cl = &c->cl[slot];
@@ -297,7 +318,7 @@ void control_service(struct control *c, const struct pollfd *fds, int nfds, int6
 		if (cl->out)
 			drop(cl); /* it does not read its reply */
 		else
-			refuse(cl, "timed out: no whole request line within 5 seconds");
+			refuse(cl, N_("timed out: no whole request line within 5 seconds"));
 	}
 }
 

@@ -5,7 +5,8 @@
  * CONTROL_REQ_MAX bytes including the newline; "\n" or "\r\n"):
  * "status", "play ID", "play ID emergency", "stop", "reload", optionally
  * followed by a last token "as=NAME" (NAME: [A-Za-z0-9._-]{1,32}), the
- * account of a person a client acts for. The daemon answers in the kv.h
+ * account of a person a client acts for, and/or "lang=LANG", the language
+ * for human text (a "message=" next to the English "error="). The daemon answers in the kv.h
  * form ("loaxa=1", "ok=yes|no", "error=..." or fields), then closes.
  *
  * Bounded: at most CONTROL_CLIENTS_MAX clients. A client that sends no
@@ -34,12 +35,19 @@ struct control;
 struct control_peer {
 	long uid, gid, pid;
 	char as[CONTROL_AS_MAX + 1];
+	char lang[CONTROL_LANG_MAX + 1]; /* lang=LANG, "" when none */
 };
 
 /* Handler: build the reply in r (kv_begin first). request has no newline,
  * no "as=" token, at most CONTROL_REQ_MAX bytes. */
 typedef void (*control_handler)(void *ctx, const struct control_peer *peer, const char *request,
 				struct kvbuf *r);
+
+/* A reply's human text in the language the client asked for: fmt (the
+ * English of error=, untranslated) formatted in lang into out. 1 when that
+ * gives a translation (put it in message=), 0 when lang is "" or has none. */
+int control_message(const char *lang, char *out, size_t n, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 
 /* Listen on path (a stale socket file is replaced; a live one is an error).
  * group "" keeps the daemon's group. NULL with a message in err. */

@@ -3,27 +3,73 @@
 
 #include <string.h>
 
-int control_split_as(char *line, char *as, size_t asn)
+static int name_char(char c)
 {
-	as[0] = '\0';
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
+	       c == '-';
+}
+
+static int lang_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c == '-';
+}
+
+/* The last token of line, when it starts with key: 1 taken (cut off the
+ * line), 0 not there, -1 there but its value malformed (line unchanged). */
+static int split_last(char *line, const char *key, size_t min, size_t max, int (*ok)(char), char *out,
+		      size_t outn)
+{
 	char *sp = strrchr(line, ' ');
 	char *tok = sp ? sp + 1 : line;
-	if (strncmp(tok, "as=", 3))
+	size_t kl = strlen(key);
+	if (strncmp(tok, key, kl))
 		return 0;
-	const char *name = tok + 3;
-	size_t n = strlen(name);
-	if (n < 1 || n > CONTROL_AS_MAX || n >= asn)
+	const char *v = tok + kl;
+	size_t n = strlen(v);
+	if (n < min || n > max || n >= outn)
 		return -1;
-	for (const char *p = name; *p; p++)
-		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
-		      *p == '.' || *p == '_' || *p == '-'))
+	for (const char *p = v; *p; p++)
+		if (!ok(*p))
 			return -1;
-	memcpy(as, name, n + 1);
+	memcpy(out, v, n + 1);
 	if (sp)
 		*sp = '\0';
 	else
 		*tok = '\0';
-	return 0;
+	return 1;
+}
+
+int control_split_as(char *line, char *as, size_t asn)
+{
+	as[0] = '\0';
+	return split_last(line, "as=", 1, CONTROL_AS_MAX, name_char, as, asn) < 0 ? -1 : 0;
+}
+
+int control_split_lang(char *line, char *lang, size_t langn)
+{
+	lang[0] = '\0';
+	return split_last(line, "lang=", 2, CONTROL_LANG_MAX, lang_char, lang, langn) < 0 ? -1 : 0;
+}
+
+int control_split_opts(char *line, char *as, size_t asn, char *lang, size_t langn)
+{
+	as[0] = lang[0] = '\0';
+	int got_as = 0, got_lang = 0;
+	for (;;) {
+		int r = got_as ? 0 : split_last(line, "as=", 1, CONTROL_AS_MAX, name_char, as, asn);
+		if (r < 0)
+			return -1;
+		if (r) {
+			got_as = 1;
+			continue;
+		}
+		r = got_lang ? 0 : split_last(line, "lang=", 2, CONTROL_LANG_MAX, lang_char, lang, langn);
+		if (r < 0)
+			return -2;
+		if (!r)
+			return 0;
+		got_lang = 1;
+	}
 }
 
 /* The white space of scanf's %s (the C locale's isspace). */

@@ -75,7 +75,9 @@ int i18n_set_language(const char *lang)
 	if (!*lang)
 		return 0;
 	if (!strcmp(lang, "en")) {
-		setenv("LANGUAGE", "en", 1);
+		/* "C" ignores LANGUAGE; unset, so that a request may still
+		 * ask for Vietnamese (i18n_locale_for). */
+		unsetenv("LANGUAGE");
 		setlocale(LC_MESSAGES, "C");
 		return 0;
 	}
@@ -86,4 +88,61 @@ int i18n_set_language(const char *lang)
 	if (!setlocale(LC_MESSAGES, "vi_VN.UTF-8"))
 		setlocale(LC_MESSAGES, "C.UTF-8");
 	return 0;
+}
+
+/* The first part of a language tag, lower case: "vi" of "vi_VN.UTF-8". */
+static void primary(const char *tag, char *out, size_t n)
+{
+	size_t k = 0;
+	for (; tag[k] && k + 1 < n && ((tag[k] >= 'a' && tag[k] <= 'z') || (tag[k] >= 'A' && tag[k] <= 'Z')); k++)
+		out[k] = (char)(tag[k] | 0x20);
+	out[k] = '\0';
+}
+
+locale_t i18n_locale_for(const char *lang)
+{
+	static locale_t vi;
+	static int tried;
+	char p[8];
+	primary(lang ? lang : "", p, sizeof(p));
+	if (strcmp(p, "vi"))
+		return (locale_t)0;
+	if (!tried) {
+		tried = 1;
+		vi = newlocale(LC_MESSAGES_MASK, "vi_VN.UTF-8", (locale_t)0);
+		if (!vi)
+			vi = newlocale(LC_MESSAGES_MASK, "C.UTF-8", (locale_t)0);
+	}
+	return vi;
+}
+
+int i18n_vformat(const char *lang, char *out, size_t n, const char *fmt, va_list ap)
+{
+	locale_t l = i18n_locale_for(lang);
+	if (!l)
+		return 0;
+	locale_t old = uselocale(l);
+	const char *tr = gettext(fmt);
+	uselocale(old);
+	if (tr == fmt)
+		return 0;
+	/* the catalogue's format was checked against fmt by msgfmt --check */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+	vsnprintf(out, n, tr, ap);
+#pragma GCC diagnostic pop
+	return 1;
+}
+
+void i18n_language(char *out, size_t n)
+{
+	out[0] = '\0';
+	const char *loc = setlocale(LC_MESSAGES, NULL);
+	if (!loc || !strcmp(loc, "C") || !strcmp(loc, "POSIX"))
+		return; /* messages as written, whatever LANGUAGE says */
+	const char *l = getenv("LANGUAGE");
+	char p[8];
+	primary(l && *l ? l : loc, p, sizeof(p));
+	if (strlen(p) >= 2 && strcmp(p, "en") && strcmp(p, "c"))
+		snprintf(out, n, "%s", p);
 }

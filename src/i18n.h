@@ -6,6 +6,9 @@
 #define LOAXA_I18N_H
 
 #include <libintl.h>
+#include <locale.h>
+#include <stdarg.h>
+#include <stddef.h>
 
 #define LOAXA_TEXTDOMAIN "loaxa"
 
@@ -38,5 +41,23 @@ int i18n_set_language(const char *lang);
 
 /* 1 if lang is a language i18n_set_language() accepts. */
 int i18n_language_known(const char *lang);
+
+/* The LC_MESSAGES locale that shows loaxa's messages in lang (a language
+ * tag: "vi", "vi_VN", "vi-VN"; only its first part counts), for
+ * uselocale() around gettext(); (locale_t)0 when lang has no catalogue
+ * (English, or a language loaxa is not translated into). Made once per
+ * language and kept. Vietnamese needs the vi_VN.UTF-8 locale generated,
+ * or LANGUAGE=vi in the environment (station.language = "vi"). */
+locale_t i18n_locale_for(const char *lang);
+
+/* fmt (untranslated) formatted in lang into out: 1 when that is a
+ * translation, 0 (out untouched) when lang has none for fmt. */
+int i18n_vformat(const char *lang, char *out, size_t n, const char *fmt, va_list ap)
+	__attribute__((format(printf, 4, 0)));
+
+/* The language this process's messages are in, as a tag to ask another
+ * program for ("vi"), from LANGUAGE and LC_MESSAGES as gettext reads
+ * them; "" when that is English or the "C" locale. */
+void i18n_language(char *out, size_t n);
 
 #endif

@@ -387,14 +387,15 @@ static void job_free(struct job *j)
 
 /* ---- the daemon, over the control socket ---- */
 
-/* Ask loaxad; *reply is malloc'd. With user, the request carries as=USER. */
-static int daemon_ask(const char *req, const char *user, char **reply, char *err, size_t errn)
+/* Ask loaxad; *reply is malloc'd. With user, the request carries as=USER;
+ * with lang (the page's language, "vi"), lang=LANG: a refusal then comes
+ * with message=, its words in that language (docs/CONTROL.md). */
+static int daemon_ask(const char *req, const char *user, const char *lang, char **reply, char *err,
+		      size_t errn)
 {
 	char line[CONTROL_REQ_MAX];
-	if (user)
-		snprintf(line, sizeof(line), "%s as=%s", req, user);
-	else
-		str_copy(line, req, sizeof(line));
+	snprintf(line, sizeof(line), "%s%s%s%s%s", req, lang ? " lang=" : "", lang ? lang : "",
+		 user ? " as=" : "", user ? user : "");
 	*reply = NULL;
 	return control_request(W.st.control, line, reply, err, errn);
 }
@@ -411,7 +412,7 @@ static int reply_words(enum web_lang lang, const char *reply, char *msg, size_t 
 		return 0;
 	}
 	if (!ok) {
-		if (kv_get(reply, "error", msg, n) < 0)
+		if ((kv_get(reply, "message", msg, n) < 0 || !msg[0]) && kv_get(reply, "error", msg, n) < 0)
 			str_copy(msg, "error", n);
 		return 0;
 	}
@@ -660,7 +661,7 @@ static void page_now(struct reply *r, enum web_lang lang, struct web_session *s)
 	page_begin(&b, lang, L("Now"), s, "/now");
 	page_flash(&b, s);
 	char *reply = NULL, err[512];
-	if (daemon_ask("status", NULL, &reply, err, sizeof(err)) < 0) {
+	if (daemon_ask("status", NULL, NULL, &reply, err, sizeof(err)) < 0) {
 		wb_printf(&b, "<div class=\"msg bad\">%s: ", L("Cannot reach the station daemon (loaxad)"));
 		wb_html(&b, err);
 		wb_put(&b, "</div>");
@@ -1069,7 +1070,7 @@ static void act_daemon(struct reply *r, enum web_lang lang, struct web_session *
 		       const char *back)
 {
 	char *reply = NULL, err[512], msg[1024];
-	if (daemon_ask(req, s->user, &reply, err, sizeof(err)) < 0)
+	if (daemon_ask(req, s->user, lang == WEB_VI ? "vi" : NULL, &reply, err, sizeof(err)) < 0)
 		set_flash(s, 1, "%s", err);
 	else if (reply_words(lang, reply, msg, sizeof(msg)))
 		set_flash(s, 0, "%s", msg);
@@ -1174,7 +1175,7 @@ static void act_upload_done(struct reply *r, enum web_lang lang, struct web_sess
 		struct wbuf m = {0};
 		wb_put(&m, msg + 1);
 		char *reply = NULL, err[512];
-		if (daemon_ask("reload", s->user, &reply, err, sizeof(err)) < 0)
+		if (daemon_ask("reload", s->user, NULL, &reply, err, sizeof(err)) < 0)
 			wb_printf(&m, " %s", err);
 		free(reply);
 		set_flash(s, 0, "%s", m.p);
@@ -1206,7 +1207,7 @@ static void act_remove_done(struct reply *r, struct web_session *s, struct req *
 		set_flash(s, 0, "%s", msg + 1);
 		log_info("%s: removed bulletin %s", s->user, q->id);
 		char *reply = NULL, err[512];
-		if (daemon_ask("reload", s->user, &reply, err, sizeof(err)) == 0)
+		if (daemon_ask("reload", s->user, NULL, &reply, err, sizeof(err)) == 0)
 			free(reply);
 	}
 	reply_redirect(r, "/bulletins");
@@ -1246,7 +1247,7 @@ static int act_remove(struct reply *r, struct web_session *s, struct req *q,
 		return 0;
 	}
 	char *reply = NULL, v[256];
-	if (daemon_ask("status", NULL, &reply, err, sizeof(err)) == 0 &&
+	if (daemon_ask("status", NULL, NULL, &reply, err, sizeof(err)) == 0 &&
 	    ((kv_get(reply, "playing.bulletin", v, sizeof(v)) == 0 && !strcmp(v, id)))) {
 		set_flash(s, 1, "%s is playing now; try again when the broadcast has ended", id);
 		free(reply);

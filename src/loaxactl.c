@@ -254,6 +254,27 @@ static void not_running(void)
 	errmsg(_("loaxad is not running (no one answers on %s); start it with: systemctl start loaxad"), st.control);
 }
 
+/* control_request with "lang=LANG" added when this program speaks a
+ * language other than English (docs/CONTROL.md): the daemon then adds
+ * message=, its error in that language. Only for what people read. */
+static int ask_daemon(const char *req, char **reply, char *err, size_t errn)
+{
+	char lang[CONTROL_LANG_MAX + 1], line[CONTROL_REQ_MAX];
+	i18n_language(lang, sizeof(lang));
+	if (!lang[0])
+		return control_request(st.control, req, reply, err, errn);
+	snprintf(line, sizeof(line), "%s lang=%s", req, lang);
+	return control_request(st.control, line, reply, err, errn);
+}
+
+/* A refusal's words for people: message= when the daemon gave one, else
+ * the English error=. */
+static void refusal(const char *reply, char *out, size_t n)
+{
+	if (kv_get(reply, "message", out, n) < 0 || !out[0])
+		kv_get(reply, "error", out, n);
+}
+
 /* Send req, render the structured reply (ctlview.c). fields: print the
  * reply's fields as they are ("key=value" lines) instead. */
 static int daemon_request_as(const char *req, int fields)
@@ -262,7 +283,8 @@ static int daemon_request_as(const char *req, int fields)
 		return EXIT_FAIL;
 	char *reply = NULL, err[512];
 	errno = 0;
-	if (control_request(st.control, req, &reply, err, sizeof(err)) < 0) {
+	if ((fields ? control_request(st.control, req, &reply, err, sizeof(err))
+		    : ask_daemon(req, &reply, err, sizeof(err))) < 0) {
 		if (errno == ENOENT || errno == ECONNREFUSED)
 			not_running();
 		else
@@ -277,8 +299,8 @@ static int daemon_request_as(const char *req, int fields)
 		       reply);
 		rc = EXIT_FAIL;
 	} else if (!ok) {
-		char e[1024];
-		kv_get(reply, "error", e, sizeof(e));
+		char e[1024] = "";
+		refusal(reply, e, sizeof(e));
 		errmsg("%s", *e ? e : _("loaxad refused the request without saying why"));
 		rc = EXIT_FAIL;
 	} else if (fields) {
@@ -919,13 +941,13 @@ static int cmd_schedule_install(int argc, char **argv)
 			      res.ncopied));
 		print_signer(&res);
 		char *reply = NULL, err[512];
-		if (control_request(st.control, "reload", &reply, err, sizeof(err)) < 0) {
+		if (ask_daemon("reload", &reply, err, sizeof(err)) < 0) {
 			printf(_("%s; it takes the new schedule when it starts\n"), err);
 		} else if (kv_ok(reply) == 1) {
 			printf(_("loaxad has switched to serial %lld\n"), res.serial);
 		} else {
-			char e[1024];
-			kv_get(reply, "error", e, sizeof(e));
+			char e[1024] = "";
+			refusal(reply, e, sizeof(e));
 			fprintf(stderr, _("%s: loaxad did not take it: %s\n"), PROG, *e ? e : reply);
 			rc = EXIT_FAIL;
 		}

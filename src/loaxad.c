@@ -1152,8 +1152,9 @@ static void journal_rejected(struct daemon *d, long long serial, const char *why
 
 /* Reload the catalog and the schedule; the old ones stay on any error.
  * bundle: the spool bundle just installed, or NULL. */
-static int do_reload_from(struct daemon *d, struct kvbuf *r, const char *bundle)
+static int do_reload_from(struct daemon *d, struct kvbuf *r, const char *bundle, const char *lang)
 {
+	char msg[1024];
 	struct errlist errs = {0};
 	struct catalog cat;
 	char libcat[PATHBUF + 16];
@@ -1175,6 +1176,10 @@ static int do_reload_from(struct daemon *d, struct kvbuf *r, const char *bundle)
 		journal_rejected(d, 0, why, whyu);
 		kv_begin(r, 0);
 		kv_putf(r, "error", "schedule rejected, serial %lld keeps running: %s", d->sched->serial, why);
+		/* the reason as the station's language gives it (the .why file's) */
+		if (control_message(lang, msg, sizeof(msg), "schedule rejected, serial %lld keeps running: %s",
+				    d->sched->serial, whyu))
+			kv_put(r, "message", msg);
 		kv_putf(r, "schedule.serial", "%lld", d->sched->serial);
 		free(s);
 		return -1;
@@ -1189,6 +1194,8 @@ static int do_reload_from(struct daemon *d, struct kvbuf *r, const char *bundle)
 			journal_rejected(d, s->serial, why, whyu);
 			kv_begin(r, 0);
 			kv_putf(r, "error", "schedule rejected: %s", why);
+			if (control_message(lang, msg, sizeof(msg), "schedule rejected: %s", whyu))
+				kv_put(r, "message", msg);
 			kv_putf(r, "schedule.serial", "%lld", d->sched->serial);
 		} else {
 			kv_begin(r, 1);
@@ -1245,10 +1252,10 @@ static void reload_trust(struct daemon *d)
 
 static void process_spool(struct daemon *d);
 
-static int do_reload(struct daemon *d, struct kvbuf *r)
+static int do_reload(struct daemon *d, struct kvbuf *r, const char *lang)
 {
 	reload_trust(d);
-	int rc = do_reload_from(d, r, NULL);
+	int rc = do_reload_from(d, r, NULL, lang);
 	process_spool(d);
 	return rc;
 }
@@ -1398,7 +1405,7 @@ static void bundle_done(struct daemon *d, struct helper_reply *r)
 				  r->res.ncopied),
 			 name, r->res.serial, r->res.signer, r->res.ncopied, (long long)r->ms);
 		spool_done(d->spool, name);
-		do_reload_from(d, &kb, name);
+		do_reload_from(d, &kb, name, "");
 		break;
 	}
 }
@@ -1863,8 +1870,11 @@ static void journal_request(struct daemon *d, const struct control_peer *p, cons
 		 emergency ? _(" (emergency)") : "", p->uid, p->as[0] ? _(" as ") : "", p->as);
 }
 
-static void reply_error(struct kvbuf *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void reply_error(struct kvbuf *r, const char *fmt, ...)
+/* error= in English (machine-readable, docs/CONTROL.md), and message= the
+ * same in the language the client asked for (lang=), when there is one. */
+static void reply_error(struct kvbuf *r, const char *lang, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void reply_error(struct kvbuf *r, const char *lang, const char *fmt, ...)
 {
 	char msg[1024];
 	va_list ap;
@@ -1873,6 +1883,11 @@ static void reply_error(struct kvbuf *r, const char *fmt, ...)
 	va_end(ap);
 	kv_begin(r, 0);
 	kv_put(r, "error", msg);
+	va_start(ap, fmt);
+	int tr = lang[0] && i18n_vformat(lang, msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (tr)
+		kv_put(r, "message", msg);
 }
 
 static void on_play(struct daemon *d, const struct control_peer *p, const char *id, int em,
@@ -1880,11 +1895,11 @@ static void on_play(struct daemon *d, const struct control_peer *p, const char *
 {
 	const struct bulletin *b = catalog_find(&d->cat, id);
 	if (!d->synced) {
-		reply_error(r, "the clock is not synchronised yet; nothing can play or be logged until it is");
+		reply_error(r, p->lang, "the clock is not synchronised yet; nothing can play or be logged until it is");
 		return;
 	}
 	if (!b) {
-		reply_error(r, "no bulletin '%.100s' in the library (see: loaxactl bulletin list)", id);
+		reply_error(r, p->lang, "no bulletin '%.100s' in the library (see: loaxactl bulletin list)", id);
 		return;
 	}
 	journal_request(d, p, "play", b->id, em);
@@ -1913,10 +1928,13 @@ static void on_play(struct daemon *d, const struct control_peer *p, const char *
 		kv_put(r, "preempted", "");
 	} else {
 		if (d->journal_failing && !em)
-			reply_error(r, "%s could not play: the journal cannot record its start (%s); only an emergency plays until it can",
+			reply_error(r, p->lang,
+				    "%s could not play: the journal cannot record its start (%s); only an emergency plays until it can",
 				    b->id, d->journal_error);
+		else if (d->last_error[0])
+			reply_error(r, p->lang, "%s could not play: %s", b->id, d->last_error);
 		else
-			reply_error(r, "%s could not play: %s", b->id, d->last_error[0] ? d->last_error : "see the journal");
+			reply_error(r, p->lang, "%s could not play: see the journal", b->id);
 		kv_put(r, "bulletin", b->id);
 	}
 }
@@ -1954,7 +1972,7 @@ static void on_request(void *ctx, const struct control_peer *p, const char *req,
 	struct ctlreq q;
 	switch (ctlreq_parse(req, &q)) {
 	case CTLREQ_EMPTY:
-		reply_error(r, "empty request");
+		reply_error(r, p->lang, "empty request");
 		break;
 	case CTLREQ_STATUS:
 		status_reply(d, r);
@@ -1967,10 +1985,11 @@ static void on_request(void *ctx, const struct control_peer *p, const char *req,
 		break;
 	case CTLREQ_RELOAD:
 		journal_request(d, p, "reload", NULL, 0);
-		do_reload(d, r);
+		do_reload(d, r, p->lang);
 		break;
 	case CTLREQ_UNKNOWN:
-		reply_error(r, "unknown request (status, play ID [emergency], stop, reload; optionally as=NAME last)");
+		reply_error(r, p->lang,
+			    "unknown request (status, play ID [emergency], stop, reload; optionally as=NAME and lang=LANG last)");
 		break;
 	}
 }
@@ -2009,7 +2028,7 @@ static void on_signal(struct daemon *d)
 			kv_init(&kb, msg, sizeof(msg));
 			const char *kv[] = {"request", "reload", "by", "SIGHUP", NULL};
 			jwrite(d, "request", kv);
-			do_reload(d, &kb);
+			do_reload(d, &kb, "");
 			break;
 		}
 		case SIGUSR2:

@@ -96,6 +96,76 @@ static void test_with_as(void **state)
 	assert_int_equal(parse(line, &q), CTLREQ_EMPTY);
 }
 
+/* lang=LANG (issue 16): the language for message=, stripped like as=,
+ * either order, each once. */
+static void test_with_lang(void **state)
+{
+	(void)state;
+	char line[128], as[CONTROL_AS_MAX + 1], lang[CONTROL_LANG_MAX + 1];
+	struct ctlreq q;
+	strcpy(line, "play tin-a lang=vi");
+	assert_int_equal(control_split_opts(line, as, sizeof(as), lang, sizeof(lang)), 0);
+	assert_string_equal(lang, "vi");
+	assert_string_equal(as, "");
+	assert_string_equal(line, "play tin-a");
+	assert_int_equal(parse(line, &q), CTLREQ_PLAY);
+	assert_string_equal(q.id, "tin-a");
+
+	strcpy(line, "play tin-a emergency lang=vi_VN as=ana");
+	assert_int_equal(control_split_opts(line, as, sizeof(as), lang, sizeof(lang)), 0);
+	assert_string_equal(lang, "vi_VN");
+	assert_string_equal(as, "ana");
+	assert_int_equal(parse(line, &q), CTLREQ_PLAY);
+	assert_int_equal(q.emergency, 1);
+
+	strcpy(line, "stop as=ana lang=vi-VN");
+	assert_int_equal(control_split_opts(line, as, sizeof(as), lang, sizeof(lang)), 0);
+	assert_string_equal(lang, "vi-VN");
+	assert_string_equal(as, "ana");
+	assert_string_equal(line, "stop");
+
+	/* each once: a second lang= stays in the request, which is then unknown */
+	strcpy(line, "status lang=en lang=vi");
+	assert_int_equal(control_split_opts(line, as, sizeof(as), lang, sizeof(lang)), 0);
+	assert_string_equal(lang, "vi");
+	assert_int_equal(parse(line, &q), CTLREQ_UNKNOWN);
+
+	/* no token: the line as it was, nothing taken */
+	strcpy(line, "status");
+	assert_int_equal(control_split_opts(line, as, sizeof(as), lang, sizeof(lang)), 0);
+	assert_string_equal(lang, "");
+	assert_string_equal(as, "");
+	assert_string_equal(line, "status");
+
+	strcpy(line, "lang=vi");
+	assert_int_equal(control_split_opts(line, as, sizeof(as), lang, sizeof(lang)), 0);
+	assert_int_equal(parse(line, &q), CTLREQ_EMPTY);
+
+	/* malformed: -2 for lang=, -1 for as=, whichever comes first from the end */
+	const char *badlang[] = {"status lang=", "status lang=v", "status lang=vi.UTF-8", "status lang=vi@x",
+				 "status lang=abcdefghijklmnopq", "status lang=v1", "status lang=vi as=ana"};
+	for (size_t i = 0; i < sizeof(badlang) / sizeof(badlang[0]); i++) {
+		strcpy(line, badlang[i]);
+		if (i == 6)
+			memcpy(line + 12, "v!", 2);
+		assert_int_equal(control_split_opts(line, as, sizeof(as), lang, sizeof(lang)), -2);
+	}
+	strcpy(line, "status lang=vi as=a/b");
+	assert_int_equal(control_split_opts(line, as, sizeof(as), lang, sizeof(lang)), -1);
+	/* the longest LANG fits */
+	strcpy(line, "status lang=abcdefghijklmnop");
+	assert_int_equal(control_split_opts(line, as, sizeof(as), lang, sizeof(lang)), 0);
+	assert_string_equal(lang, "abcdefghijklmnop");
+	/* lang= alone, old API: as= unaffected */
+	strcpy(line, "reload lang=vi");
+	assert_int_equal(control_split_lang(line, lang, sizeof(lang)), 0);
+	assert_string_equal(lang, "vi");
+	assert_string_equal(line, "reload");
+	strcpy(line, "reload lang=vi");
+	assert_int_equal(control_split_as(line, as, sizeof(as)), 0);
+	assert_string_equal(line, "reload lang=vi");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -103,6 +173,7 @@ int main(void)
 		cmocka_unit_test(test_refused),
 		cmocka_unit_test(test_longest_id),
 		cmocka_unit_test(test_with_as),
+		cmocka_unit_test(test_with_lang),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
