@@ -6,7 +6,9 @@
 # same fields, and loaxactl's CSV of it is byte-identical. Refusals (a
 # pushed bundle, a bad schedule on reload) are journalled in English in both
 # runs, while the log, the .why file and loaxactl status speak the
-# language. TAP output.
+# language. The control socket's refusals reach each loaxactl in its own
+# language (lang=, message=) whatever the daemon's, with error= unchanged;
+# also while the clock is not synchronised. TAP output.
 set -u
 cd "$(dirname "$0")/../.."
 . tests/it/lib.bash
@@ -53,6 +55,15 @@ S
 	LANG=$lang ctl status --fields | sed -n 's/=.*//p' >"$dir/fields"
 	LANG=$lang ctl status >"$dir/status.txt" 2>&1
 	LANG=$lang ctl play nothing-such >/dev/null 2>"$dir/play.err"
+	# the other language against this daemon: loaxactl asks with lang=
+	local other=vi_VN.UTF-8
+	[ "$lang" = C ] || other=C
+	LANG=$other ctl play nothing-such >/dev/null 2>"$dir/play-other.err"
+	# the raw replies: without lang= (an old client), with lang=vi, lang=en
+	printf 'play nothing-such\n' | socat -t 2 - "UNIX-CONNECT:$dir/loaxad.sock" >"$dir/raw-none" 2>/dev/null
+	printf 'play nothing-such lang=vi\n' | socat -t 2 - "UNIX-CONNECT:$dir/loaxad.sock" >"$dir/raw-vi" 2>/dev/null
+	printf 'play nothing-such lang=en as=ana\n' | socat -t 2 - "UNIX-CONNECT:$dir/loaxad.sock" >"$dir/raw-en" 2>/dev/null
+	printf 'status lang=vi\n' | socat -t 2 - "UNIX-CONNECT:$dir/loaxad.sock" | sed -n 's/=.*//p' >"$dir/status-vi-keys"
 	# a pushed bundle, refused: this station trusts no key
 	cat >"$dir/push1.conf" <<'S'
 serial = 7;
@@ -104,6 +115,30 @@ cmp -s "$C/fields" "$V/fields" && [ -s "$C/fields" ] && ok "status --fields: the
 grep -q 'nothing-such' "$C/play.err" && grep -q 'nothing-such' "$V/play.err" && ok "play of an unknown bulletin refused in both" ||
 	nok "play refusal: $(cat "$C/play.err" "$V/play.err")"
 
+# issue 16: the daemon's refusal in the language loaxactl asks for (lang=),
+# whatever the daemon's own language; error= stays English, byte for byte
+en_play="loaxactl: no bulletin 'nothing-such' in the library (see: loaxactl bulletin list)"
+vi_play="loaxactl: thư viện không có bản tin 'nothing-such' (xem: loaxactl bulletin list)"
+[ "$(cat "$C/play.err")" = "$en_play" ] && [ "$(cat "$V/play-other.err")" = "$en_play" ] &&
+	ok "LANG=C: loaxactl play of an unknown bulletin refused in English (daemon in English, and in Vietnamese)" ||
+	nok "English play refusal: $(cat "$C/play.err" "$V/play-other.err")"
+[ "$(cat "$V/play.err")" = "$vi_play" ] && [ "$(cat "$C/play-other.err")" = "$vi_play" ] &&
+	ok "LANG=vi_VN.UTF-8: the same refusal in Vietnamese (daemon in Vietnamese, and in English)" ||
+	nok "Vietnamese play refusal: $(cat "$V/play.err" "$C/play-other.err")"
+want=$(printf 'loaxa=1\nok=no\nerror=no bulletin '"'"'nothing-such'"'"' in the library (see: loaxactl bulletin list)\n')
+[ "$(cat "$C/raw-none")" = "$want" ] && [ "$(cat "$V/raw-none")" = "$want" ] &&
+	ok "a request without lang= gets exactly the old reply, from either daemon" ||
+	nok "reply without lang=: $(cat -A "$C/raw-none" "$V/raw-none")"
+cmp -s "$C/raw-en" "$C/raw-none" && cmp -s "$V/raw-en" "$V/raw-none" &&
+	ok "lang=en: no message=, the same bytes as without lang=" || nok "lang=en: $(cat -A "$V/raw-en")"
+[ "$(head -3 "$C/raw-vi")" = "$want" ] && [ "$(head -3 "$V/raw-vi")" = "$want" ] &&
+	[ "$(sed -n 4p "$C/raw-vi")" = "message=thư viện không có bản tin 'nothing-such' (xem: loaxactl bulletin list)" ] &&
+	cmp -s "$C/raw-vi" "$V/raw-vi" && [ "$(wc -l <"$C/raw-vi")" = 4 ] &&
+	ok "lang=vi: error= byte-identical, message= in Vietnamese after it, from either daemon" ||
+	nok "lang=vi reply: $(cat "$C/raw-vi" "$V/raw-vi")"
+cmp -s "$C/status-vi-keys" "$C/fields" && cmp -s "$V/status-vi-keys" "$C/fields" &&
+	ok "status with lang=vi: the same keys (no message= on success)" || nok "status lang=vi keys differ"
+
 # refusals: journalled in English whatever the language
 grep -q '^schedule-rejected .*reason="this station has no trusted key' "$V/journal.norm" &&
 	grep -q "^schedule-rejected .*reason=\"DIR/schedule.conf:2: unknown key 'taget' in campaign sxh: did you mean 'target'?" "$V/journal.norm" &&
@@ -147,4 +182,45 @@ out=$(env -u LANG -u LC_ALL -u LC_MESSAGES -u LANGUAGE "$BUILD/loaxad" -c "$T/ch
 grep -q "đài it-station hợp lệ; thư viện 1 bản tin hợp lệ" <<<"$out" &&
 	ok "no locale at all, language = \"vi\": loaxad --check answers in Vietnamese, UTF-8" ||
 	nok "language = vi without a locale: $out"
+
+# A board whose clock is not synchronised yet, the daemon in English (no
+# station language, LANG=C): each client's refusal in its own language.
+make_station "$T/sync" loaxatest
+sed -i 's/require_sync = false;/require_sync = true; sync_file = "synced";/' "$T/sync/loaxa.conf"
+grep -q 'sync_file = "synced"' "$T/sync/loaxa.conf" || bail "no require_sync in make_station's file"
+CONF=$T/sync/loaxa.conf
+ctl bulletin add "$AUD/v22k-mono.mp3" --id tin-a --title "Bản tin A" >/dev/null || bail "bulletin add (sync)"
+echo 'serial = 1; slots = ( { id = "sang"; times = ["06:30"]; bulletins = ["tin-a"]; } );' >"$T/sync/schedule.conf"
+LANG=C "$BUILD/loaxad" -c "$CONF" -f >"$T/sync/daemon.log" 2>&1 &
+DPID=$!
+for i in $(seq 100); do
+	[ -S "$T/sync/loaxad.sock" ] && ctl status >/dev/null 2>&1 && break
+	sleep 0.05
+done
+en=$(LANG=C ctl play tin-a 2>&1); rc_en=$?
+vi=$(LANG=vi_VN.UTF-8 ctl play tin-a 2>&1); rc_vi=$?
+[ $rc_en = 1 ] && [ "$en" = "loaxactl: the clock is not synchronised yet; nothing can play or be logged until it is" ] &&
+	ok "unsynchronised clock, LANG=C: play refused in English" || nok "unsynchronised, LANG=C ($rc_en): $en"
+[ $rc_vi = 1 ] && [ "$vi" = "loaxactl: đồng hồ chưa đồng bộ; chưa thể phát hay ghi nhật ký gì cho đến khi đồng bộ" ] &&
+	ok "unsynchronised clock, LANG=vi_VN.UTF-8: play refused in Vietnamese (exit 1 in both)" ||
+	nok "unsynchronised, vi ($rc_vi): $vi"
+vi2=$(LANG=C.UTF-8 LANGUAGE=vi ctl play tin-a 2>&1)
+en2=$(LANG=vi_VN.UTF-8 LANGUAGE=en ctl play tin-a 2>&1)
+[ "$vi2" = "$vi" ] && [ "$en2" = "$en" ] && ok "loaxactl asks for the language of LANGUAGE too (vi, and en over a vi locale)" ||
+	nok "LANGUAGE: '$vi2' / '$en2'"
+r0=$(printf 'play tin-a\n' | socat -t 2 - "UNIX-CONNECT:$T/sync/loaxad.sock" 2>/dev/null)
+r1=$(printf 'play tin-a lang=vi_VN\n' | socat -t 2 - "UNIX-CONNECT:$T/sync/loaxad.sock" 2>/dev/null)
+[ "$r0" = "$(printf 'loaxa=1\nok=no\nerror=the clock is not synchronised yet; nothing can play or be logged until it is')" ] &&
+	[ "$r1" = "$(printf '%s\nmessage=đồng hồ chưa đồng bộ; chưa thể phát hay ghi nhật ký gì cho đến khi đồng bộ' "$r0")" ] &&
+	ok "raw replies: the same error= with and without lang=vi_VN, message= only with it" ||
+	nok "raw unsynchronised replies: '$r0' / '$r1'"
+r2=$(printf 'status lang=v!\n' | socat -t 2 - "UNIX-CONNECT:$T/sync/loaxad.sock" 2>/dev/null)
+r3=$(printf 'frobnicate lang=vi\n' | socat -t 2 - "UNIX-CONNECT:$T/sync/loaxad.sock" 2>/dev/null)
+grep -qx 'error=malformed lang=LANG: LANG is 2 to 16 of A-Z a-z _ -' <<<"$r2" && ! grep -q '^message=' <<<"$r2" &&
+	grep -q '^error=unknown request (status, play ID' <<<"$r3" && grep -q '^message=yêu cầu không rõ (status, play ID' <<<"$r3" &&
+	ok "a malformed lang= is refused (in English: its language is unknown); an unknown request in the language asked" ||
+	nok "lang= refusals: '$r2' / '$r3'"
+grep -q 'đồng bộ' "$T/sync/daemon.log" && nok "the English daemon logged Vietnamese" ||
+	ok "the daemon's own log stays in its language (English) while it answers in Vietnamese"
+kill -TERM "$DPID"; wait "$DPID"; DPID=
 it_done
