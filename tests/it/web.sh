@@ -91,6 +91,21 @@ for envs in "LANG=C" "LANG=vi_VN.UTF-8 LANGUAGE=en"; do
 		! grep -q 'Log in' "$T/login.vi" &&
 		ok "loaxa-web started with $envs: English and Vietnamese login pages by Accept-Language" ||
 		{ nok "login page languages with $envs"; head -c 600 "$T/login.en" "$T/login.vi" | sed 's/^/#   /'; }
+	# a play the daemon refuses: its reason in the page's language (the
+	# daemon's message= for lang=vi), the English error= otherwise
+	for al in en vi; do
+		u="http://127.0.0.1:$PORT"
+		rm -f "$T/jar.al"
+		curl -s -o /dev/null -c "$T/jar.al" -H "Accept-Language: $al" -d "user=canbo&password=$STAFF_PW" "$u/login"
+		tok=$(curl -s -b "$T/jar.al" -H "Accept-Language: $al" "$u/now" | sed -n 's/.*name="csrf" value="\([^"]*\)".*/\1/p' | head -1)
+		curl -s -o /dev/null -b "$T/jar.al" -H "Accept-Language: $al" -d "id=tin-khong-co&csrf=$tok" "$u/play"
+		curl -s -b "$T/jar.al" -H "Accept-Language: $al" "$u/bulletins" | grep -o '<div class="msg bad" id="msg">[^<]*' >"$T/refused.$al"
+	done
+	grep -q "no bulletin &#39;tin-khong-co&#39; in the library\|no bulletin 'tin-khong-co' in the library" "$T/refused.en" &&
+		grep -q "thư viện không có bản tin &#39;tin-khong-co&#39;\|thư viện không có bản tin 'tin-khong-co'" "$T/refused.vi" &&
+		! grep -q 'no bulletin' "$T/refused.vi" &&
+		ok "loaxa-web started with $envs: a refused play is told in the page's language (en, vi)" ||
+		{ nok "refused play by language with $envs"; sed 's/^/#   /' "$T/refused.en" "$T/refused.vi"; }
 	kill -TERM "$WPID"; wait "$WPID"; WPID=
 done
 
