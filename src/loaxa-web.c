@@ -879,6 +879,8 @@ static const char *outcome_words(enum web_lang lang, const char *o)
 		return L("lỗi, không phát được", "failed");
 	if (!strcmp(o, "missed"))
 		return L("bị bỏ lỡ", "missed");
+	if (!strcmp(o, "unheard"))
+		return L("không ra loa", "unheard");
 	return o;
 }
 

@@ -1446,7 +1446,8 @@ static void count_row(void *ctx, const struct broadcast *b)
 			continue;
 		switch (b->outcome) {
 		case OUT_AIRED: sc->aired++; break;
-		case OUT_PARTIAL: sc->partial++; break;
+		case OUT_PARTIAL: /* fall through */
+		case OUT_UNHEARD: sc->partial++; break; /* status has no unheard column: not aired */
 		case OUT_INTERRUPTED: sc->interrupted++; break;
 		case OUT_FAILED: sc->failed++; break;
 		case OUT_MISSED: sc->missed++; break;
