@@ -26,7 +26,10 @@ struct journal {
 	int fd;              /* the current month file, -1 = none yet */
 	int y, m;            /* its month */
 	char path[PATH_MAX + 32];
-	off_t size;          /* its length: everything before is fsynced */
+	off_t size;          /* its length: every line before is whole (fsynced unless unsynced) */
+	int lazy;            /* journal_set_lazy: records other than by journal_append are not flushed */
+	int unsynced;        /* lines written since the last flush of the current file */
+	uint64_t gen;        /* counts unflushed writes: the ticket of journal_sync_begin */
 	uint8_t head[RECORD_HASH_LEN]; /* hash of the last line written */
 	struct qrec *q;      /* records not yet durable, oldest first */
 	size_t nq, capq, dropped;
@@ -440,6 +443,15 @@ static int switch_file(struct journal *j, int y, int m)
 		errno = e;
 		return -1;
 	}
+	/* The month's last lines go down before the chain moves on (once a
+	 * month: the flusher only ever sees the current file). */
+	if (j->fd >= 0 && j->unsynced && fdatasync(j->fd) < 0) {
+		int e = errno;
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	j->unsynced = 0;
 	if (j->fd >= 0)
 		close(j->fd);
 	j->fd = fd;
@@ -450,10 +462,11 @@ static int switch_file(struct journal *j, int y, int m)
 	return 0;
 }
 
-/* One record as one write(), then fdatasync; on any failure the file is cut
- * back so that no partial line stays behind. */
+/* One record as one write(), then fdatasync (unless !sync: then the line is
+ * only noted as not yet flushed); on any failure the file is cut back so
+ * that no partial line stays behind. */
 static int write_record(struct journal *j, int64_t t, int offset, const char *event,
-			const char *const *kv)
+			const char *const *kv, int sync)
 {
 	char buf[RECORD_LINE_MAX + 2];
 	size_t len = record_format(buf, sizeof(buf), t, offset, event, kv, j->head);
@@ -477,7 +490,13 @@ static int write_record(struct journal *j, int64_t t, int offset, const char *ev
 		done += (size_t)w;
 	}
 	if (done == len + 1) {
-		if (fdatasync(j->fd) == 0) {
+		if (!sync) {
+			j->unsynced = 1;
+			j->gen++;
+		}
+		if (!sync || fdatasync(j->fd) == 0) {
+			if (sync)
+				j->unsynced = 0; /* the whole file is on the card */
 			record_hash(buf, len, j->head);
 			j->size += (off_t)(len + 1);
 			return 0;
@@ -490,8 +509,8 @@ static int write_record(struct journal *j, int64_t t, int offset, const char *ev
 	return -1;
 }
 
-int journal_append(struct journal *j, int64_t t, int offset, const char *event,
-		   const char *const *kv)
+static int append_rec(struct journal *j, int64_t t, int offset, const char *event,
+		      const char *const *kv, int sync)
 {
 	int y, m;
 	month_of(t, offset, &y, &m);
@@ -504,10 +523,41 @@ int journal_append(struct journal *j, int64_t t, int offset, const char *event,
 	if (j->size == 0) {
 		const char *okv[] = {"station", j->station, "commune", j->commune, "district", j->district,
 				     "format", "1", NULL};
-		if (write_record(j, t, offset, "open", okv) < 0)
+		if (write_record(j, t, offset, "open", okv, sync) < 0)
 			return -1;
 	}
-	return write_record(j, t, offset, event, kv);
+	return write_record(j, t, offset, event, kv, sync);
+}
+
+int journal_append(struct journal *j, int64_t t, int offset, const char *event,
+		   const char *const *kv)
+{
+	return append_rec(j, t, offset, event, kv, 1);
+}
+
+void journal_set_lazy(struct journal *j, int lazy)
+{
+	j->lazy = lazy;
+}
+
+int journal_unsynced(const struct journal *j)
+{
+	return j && j->fd >= 0 && j->unsynced;
+}
+
+int journal_sync_begin(struct journal *j, uint64_t *ticket)
+{
+	int fd = fcntl(j->fd, F_DUPFD_CLOEXEC, 0);
+	if (fd >= 0)
+		*ticket = j->gen;
+	return fd;
+}
+
+void journal_sync_end(struct journal *j, uint64_t ticket, int err)
+{
+	/* Lines written during the flush (gen moved on) wait for the next. */
+	if (!err && ticket == j->gen)
+		j->unsynced = 0;
 }
 
 
@@ -522,7 +572,8 @@ static void qrec_free(struct qrec *r)
 #define GROUP_MAX (256 * 1024) /* bytes of held records written with one write() */
 
 /* Write buf (len bytes: whole lines) at the end of the current file with
- * one write() and one fdatasync; on failure cut the file back. */
+ * one write() and one fdatasync (none when lazy); on failure cut the file
+ * back. */
 static int write_lines(struct journal *j, const char *buf, size_t len)
 {
 	size_t done = 0;
@@ -538,7 +589,13 @@ static int write_lines(struct journal *j, const char *buf, size_t len)
 		done += (size_t)w;
 	}
 	if (done == len) {
-		if (fdatasync(j->fd) == 0) {
+		if (j->lazy) {
+			j->unsynced = 1;
+			j->gen++;
+		}
+		if (j->lazy || fdatasync(j->fd) == 0) {
+			if (!j->lazy)
+				j->unsynced = 0;
 			j->size += (off_t)len;
 			return 0;
 		}
@@ -566,7 +623,7 @@ int journal_retry(struct journal *j)
 		/* The first record of a group goes through journal_append: it
 		 * switches month files and writes their `open` record. */
 		if (j->fd < 0 || y * 12 + m > j->y * 12 + j->m || j->size == 0) {
-			if (journal_append(j, r->t, r->offset, r->event, (const char *const *)r->kv) < 0) {
+			if (append_rec(j, r->t, r->offset, r->event, (const char *const *)r->kv, !j->lazy) < 0) {
 				if (errno == EINVAL) { /* a record that can never be written */
 					j->dropped++;
 					qrec_free(r);
@@ -668,7 +725,7 @@ int journal_defer(struct journal *j, int64_t t, int offset, const char *event, c
 
 int journal_record(struct journal *j, int64_t t, int offset, const char *event, const char *const *kv)
 {
-	if (journal_retry(j) == 0 && journal_append(j, t, offset, event, kv) == 0)
+	if (journal_retry(j) == 0 && append_rec(j, t, offset, event, kv, !j->lazy) == 0)
 		return 0;
 	int e = errno;
 	if (!queue_add(j, t, offset, event, kv)) {
@@ -697,8 +754,11 @@ void journal_close(struct journal *j)
 	for (size_t i = 0; i < j->nq; i++)
 		qrec_free(&j->q[i]);
 	free(j->q);
-	if (j->fd >= 0)
+	if (j->fd >= 0) {
+		if (j->unsynced)
+			fdatasync(j->fd);
 		close(j->fd);
+	}
 	free(j->station);
 	free(j->commune);
 	free(j->district);

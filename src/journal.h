@@ -68,6 +68,20 @@ int journal_retry(struct journal *j);
 size_t journal_queued(const struct journal *j);
 size_t journal_dropped(const struct journal *j);
 
+/* Lazy flushing (the daemon's loop, issue 11): with lazy set,
+ * journal_record, journal_defer and journal_retry write() their lines
+ * without fdatasync; journal_append (a broadcast's `start`) still flushes,
+ * and with it every line before. The caller flushes the rest off the loop:
+ * journal_sync_begin gives a descriptor of the current file (a dup, for
+ * syncer_submit) and a ticket; journal_sync_end(ticket, errno) says how it
+ * ended. A new month's file is only started once the old one is flushed,
+ * and journal_close flushes what is left. */
+void journal_set_lazy(struct journal *j, int lazy);
+/* 1 when lines were written and not yet flushed. */
+int journal_unsynced(const struct journal *j);
+int journal_sync_begin(struct journal *j, uint64_t *ticket);
+void journal_sync_end(struct journal *j, uint64_t ticket, int err);
+
 /* Reading (read-only, any folder, e.g. a copy an officer brought back). */
 struct journal_pos {
 	const char *file; /* path of the file */

@@ -50,6 +50,7 @@
 #include "schedule.h"
 #include "spool.h"
 #include "sequence.h"
+#include "syncer.h"
 #include "util.h"
 #include "validate.h"
 #include "i18n.h"
@@ -122,6 +123,8 @@ struct daemon {
 	struct seq *seq;
 	int tfd_amp;             /* the sequence's timer: warm-up, hold, read-back, retry */
 	int tfd_jretry;          /* armed only while journal records are held */
+	struct syncer *syncer;   /* flushes the journal off the loop (all but a start) */
+	int flush_failed;        /* the last flush failed: the journal is failing until one works */
 	struct occurrence pend;
 	char pend_path[PATHBUF + ID_MAX];
 	int pend_rotating;       /* rotation chose its bulletin: rotation=yes on start/failed */
@@ -228,8 +231,52 @@ static void journal_ok(struct daemon *d)
 	journal_state_changed(d);
 }
 
+/* Lines written and not yet flushed go to the flusher thread; one flush
+ * at a time, so whatever is written meanwhile is grouped into the next.
+ * The hooks (fleet) hear of records once they are durable. */
+static void jsync_kick(struct daemon *d)
+{
+	if (!d->j || !journal_unsynced(d->j)) {
+		if (d->j && !d->flush_failed)
+			journal_appended(d);
+		return;
+	}
+	if (!d->syncer || syncer_busy(d->syncer))
+		return; /* on_syncer kicks again when the flush in progress ends */
+	uint64_t ticket;
+	int fd = journal_sync_begin(d->j, &ticket);
+	if (fd < 0 || syncer_submit(d->syncer, fd, ticket) < 0) {
+		if (fd >= 0)
+			close(fd);
+		d->flush_failed = 1;
+		journal_failed(d, "flush", errno);
+	}
+}
+
+static void on_syncer(struct daemon *d)
+{
+	uint64_t ticket;
+	int e;
+	if (!syncer_result(d->syncer, &ticket, &e) || !d->j)
+		return;
+	int was = journal_unsynced(d->j);
+	journal_sync_end(d->j, ticket, e);
+	if (e && was) {
+		d->flush_failed = 1;
+		journal_failed(d, "flush", e); /* the retry timer flushes again */
+		return;
+	}
+	if (!journal_unsynced(d->j) && d->flush_failed) {
+		d->flush_failed = 0;
+		if (!journal_queued(d->j))
+			journal_ok(d);
+	}
+	jsync_kick(d);
+}
+
 /* Record an event. A record the journal cannot take now is held, in order,
- * and written as soon as it can (journal_record). 0 when durable. */
+ * and written as soon as it can (journal_record); once the loop runs, a
+ * written record is flushed off the loop (jsync_kick). 0 when written. */
 static int jwrite(struct daemon *d, const char *event, const char *const *kv)
 {
 	if (!d->j)
@@ -242,8 +289,9 @@ static int jwrite(struct daemon *d, const char *event, const char *const *kv)
 		journal_failed(d, event, errno);
 		return -1;
 	}
-	journal_ok(d);
-	journal_appended(d);
+	if (!d->flush_failed)
+		journal_ok(d);
+	jsync_kick(d);
 	return 0;
 }
 
@@ -268,8 +316,9 @@ static void jflush(struct daemon *d)
 	if (!d->j || !journal_queued(d->j))
 		return;
 	if (journal_retry(d->j) == 0) {
-		journal_ok(d);
-		journal_appended(d);
+		if (!d->flush_failed)
+			journal_ok(d);
+		jsync_kick(d);
 	} else {
 		journal_failed(d, "held records", errno);
 	}
@@ -287,6 +336,7 @@ static int jwrite_start(struct daemon *d, const char *const *kv)
 		journal_failed(d, "start", errno);
 		return -1;
 	}
+	d->flush_failed = 0; /* flushed: the start and every line before it */
 	journal_ok(d);
 	journal_appended(d);
 	return 0;
@@ -299,8 +349,16 @@ static void on_journal_retry(struct daemon *d)
 	if (!d->j)
 		return;
 	if (journal_retry(d->j) == 0) {
+		if (d->flush_failed && journal_unsynced(d->j)) {
+			/* A failed flush: try it again (off the loop), and again
+			 * on this timer until one works. */
+			clock_mono_timer_in(d->tfd_jretry, JOURNAL_RETRY_MS);
+			jsync_kick(d);
+			return;
+		}
+		d->flush_failed = 0;
 		journal_ok(d);
-		journal_appended(d);
+		jsync_kick(d);
 	} else {
 		journal_failed(d, "held records", errno);
 	}
@@ -1417,6 +1475,9 @@ static void on_synced(struct daemon *d)
 	log_info("station %s ready: schedule serial %lld, journal %s", d->st.id, d->sched->serial,
 		 d->st.journal);
 	run_engine(d, last ? "the station was not running (or its clock was not synchronised)" : NULL);
+	/* From now on only a start is flushed in the loop (issue 11). */
+	if (d->syncer)
+		journal_set_lazy(d->j, 1);
 }
 
 /* ---- the Modbus status server ---- */
@@ -1949,6 +2010,11 @@ static void ev_jretry(void *ctx, short rev)
 	on_journal_retry(ctx);
 }
 
+static void ev_syncer(void *ctx, short rev)
+{
+	on_syncer(ctx);
+}
+
 static void ev_spool_hold(void *ctx, short rev)
 {
 	struct daemon *d = ctx;
@@ -2087,6 +2153,8 @@ static void loop_register(struct daemon *d)
 	ev_name(e, d->ev_amp, "amplifier");
 	ev_name(e, ev_fd_add(e, d->tfd_wd, POLLIN, ev_watchdog, d), "watchdog");
 	ev_name(e, ev_fd_add(e, d->tfd_jretry, POLLIN, ev_jretry, d), "journal retry");
+	if (d->syncer)
+		ev_name(e, ev_fd_add(e, syncer_fd(d->syncer), POLLIN, ev_syncer, d), "journal flush");
 	d->ev_helper = ev_fd_add(e, helper_fd(d->helper), POLLIN, ev_helper, d);
 	ev_name(e, d->ev_helper, "helper");
 	ev_name(e, ev_fd_add(e, d->tfd_amp, POLLIN, ev_amp_timer, d), "amplifier timer");
@@ -2133,6 +2201,10 @@ static int run(struct daemon *d)
 	d->helper = helper_start(&d->st, err, sizeof(err));
 	if (!d->helper)
 		fatalx("%s", err);
+	/* After the helper's fork: it starts with no thread but its own. */
+	d->syncer = syncer_new();
+	if (!d->syncer)
+		log_warn("cannot start the journal's flusher thread: every record is flushed in the loop");
 	d->tfd_due = clock_timer_new();
 	d->tfd_sync = clock_mono_timer_new();
 	d->tfd_amp = clock_mono_timer_new();
@@ -2276,7 +2348,8 @@ static int run(struct daemon *d)
 	spool_close(d->spool);
 	helper_stop(d->helper);
 	player_free(d->pl);
-	journal_close(d->j);
+	syncer_free(d->syncer);
+	journal_close(d->j); /* flushes what the flusher had not */
 	engine_free(d->eng);
 	if (d->sched != &empty_schedule) {
 		schedule_free(d->sched);

@@ -21,6 +21,9 @@
 #include "civil.h"
 #include "journal.h"
 #include "record.h"
+#include "syncer.h"
+
+#include <poll.h>
 
 #define VN 25200
 
@@ -942,12 +945,84 @@ static void test_deferred_groups(void **state)
 	rm_tree(dir);
 }
 
+/* Lazy mode (issue 11): records are written, not flushed, until the
+ * flusher thread has run fdatasync; a write during a flush waits for the
+ * next; a start (journal_append) flushes everything; month changes and
+ * close flush what is left; the lines are all there and chained. */
+static void flush_once(struct journal *j, struct syncer *s, int write_meanwhile)
+{
+	uint64_t ticket;
+	int fd = journal_sync_begin(j, &ticket);
+	assert_true(fd >= 0);
+	assert_int_equal(syncer_submit(s, fd, ticket), 0);
+	assert_true(syncer_busy(s));
+	assert_int_equal(syncer_submit(s, 0, ticket), -1); /* one at a time */
+	if (write_meanwhile) {
+		const char *kv[] = {"request", "stop", NULL};
+		assert_int_equal(journal_record(j, lt(2026, 11, 2, 0, 1), VN, "request", kv), 0);
+	}
+	struct pollfd p = {syncer_fd(s), POLLIN, 0};
+	assert_int_equal(poll(&p, 1, 10000), 1);
+	uint64_t t;
+	int e = -1;
+	assert_int_equal(syncer_result(s, &t, &e), 1);
+	assert_int_equal(e, 0);
+	assert_true(t == ticket);
+	assert_false(syncer_busy(s));
+	assert_int_equal(syncer_result(s, &t, &e), 0);
+	journal_sync_end(j, t, e);
+}
+
+static void test_lazy_flush(void **state)
+{
+	char *dir = tmpdir();
+	struct journal *j = jopen(dir, NULL);
+	struct syncer *s = syncer_new();
+	assert_non_null(s);
+	assert_false(journal_unsynced(j));
+	put(j, lt(2026, 11, 1, 0, 0), "station-start", "a");
+	assert_false(journal_unsynced(j)); /* not lazy: flushed at once */
+	journal_set_lazy(j, 1);
+	const char *kv[] = {"occ", "x", NULL};
+	assert_int_equal(journal_record(j, lt(2026, 11, 2, 0, 0), VN, "end", kv), 0);
+	assert_true(journal_unsynced(j));
+	flush_once(j, s, 1); /* a record written during the flush ... */
+	assert_true(journal_unsynced(j)); /* ... waits for the next one */
+	flush_once(j, s, 0);
+	assert_false(journal_unsynced(j));
+	/* missed records, grouped, are not flushed either */
+	assert_int_equal(journal_defer(j, lt(2026, 11, 2, 0, 2), VN, "missed", kv), 0);
+	assert_int_equal(journal_retry(j), 0);
+	assert_true(journal_unsynced(j));
+	/* a start is flushed, and every line before it with it */
+	assert_int_equal(journal_append(j, lt(2026, 11, 2, 0, 3), VN, "start", kv), 0);
+	assert_false(journal_unsynced(j));
+	assert_int_equal(journal_record(j, lt(2026, 11, 30, 23, 0), VN, "end", kv), 0);
+	assert_true(journal_unsynced(j));
+	/* a new month: November is flushed before December's first line */
+	assert_int_equal(journal_record(j, lt(2026, 12, 1, 0, 0), VN, "request", kv), 0);
+	assert_true(journal_unsynced(j));
+	/* a stale ticket (before the last write) leaves it unflushed */
+	journal_sync_end(j, 0, 0);
+	assert_true(journal_unsynced(j));
+	syncer_free(s);
+	journal_close(j); /* flushes the rest */
+	struct seen sn;
+	struct journal_scan_result res = scan(dir, &sn);
+	if (!res.chain_ok || res.problems)
+		fail_msg("lazy: %s", res.first_bad);
+	assert_int_equal(sn.records, 2 + 7); /* 2 opens, 7 records */
+	syncer_free(NULL);
+	rm_tree(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_month_boundary),
 		cmocka_unit_test(test_records_held_until_room),
 		cmocka_unit_test(test_deferred_groups),
+		cmocka_unit_test(test_lazy_flush),
 		cmocka_unit_test(test_torn_every_offset),
 		cmocka_unit_test(test_torn_first_line_of_month),
 		cmocka_unit_test(test_tamper),

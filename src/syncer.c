@@ -1,0 +1,138 @@
+/* A thread that runs fdatasync for the event loop (syncer.h). It touches
+ * nothing but the descriptor it is given and its own fields, under the
+ * mutex; the loop learns of the end through an eventfd. */
+#include "syncer.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+struct syncer {
+	pthread_t th;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int efd;
+	int quit;
+	int job_fd;       /* >= 0: a flush to run */
+	uint64_t job_ticket;
+	int busy;         /* submitted, result not yet taken */
+	int done;         /* result ready */
+	uint64_t res_ticket;
+	int res_err;
+};
+
+static void *worker(void *arg)
+{
+	struct syncer *s = arg;
+	pthread_mutex_lock(&s->mu);
+	for (;;) {
+		while (!s->quit && s->job_fd < 0)
+			pthread_cond_wait(&s->cv, &s->mu);
+		if (s->job_fd < 0)
+			break; /* quit with nothing left to flush */
+		int fd = s->job_fd;
+		uint64_t ticket = s->job_ticket;
+		s->job_fd = -1;
+		pthread_mutex_unlock(&s->mu);
+		int e = 0;
+		while (fdatasync(fd) < 0) {
+			if (errno != EINTR) {
+				e = errno;
+				break;
+			}
+		}
+		close(fd);
+		pthread_mutex_lock(&s->mu);
+		s->res_ticket = ticket;
+		s->res_err = e;
+		s->done = 1;
+		uint64_t one = 1;
+		(void)!write(s->efd, &one, sizeof(one));
+	}
+	pthread_mutex_unlock(&s->mu);
+	return NULL;
+}
+
+struct syncer *syncer_new(void)
+{
+	struct syncer *s = calloc(1, sizeof(*s));
+	if (!s)
+		return NULL;
+	s->job_fd = -1;
+	s->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (s->efd < 0) {
+		free(s);
+		return NULL;
+	}
+	pthread_mutex_init(&s->mu, NULL);
+	pthread_cond_init(&s->cv, NULL);
+	int e = pthread_create(&s->th, NULL, worker, s);
+	if (e) {
+		close(s->efd);
+		pthread_mutex_destroy(&s->mu);
+		pthread_cond_destroy(&s->cv);
+		free(s);
+		errno = e;
+		return NULL;
+	}
+	return s;
+}
+
+void syncer_free(struct syncer *s)
+{
+	if (!s)
+		return;
+	pthread_mutex_lock(&s->mu);
+	s->quit = 1;
+	pthread_cond_signal(&s->cv);
+	pthread_mutex_unlock(&s->mu);
+	pthread_join(s->th, NULL);
+	close(s->efd);
+	pthread_mutex_destroy(&s->mu);
+	pthread_cond_destroy(&s->cv);
+	free(s);
+}
+
+int syncer_fd(const struct syncer *s)
+{
+	return s->efd;
+}
+
+int syncer_busy(const struct syncer *s)
+{
+	return s->busy;
+}
+
+int syncer_submit(struct syncer *s, int fd, uint64_t ticket)
+{
+	if (s->busy) {
+		errno = EBUSY;
+		return -1;
+	}
+	pthread_mutex_lock(&s->mu);
+	s->job_fd = fd;
+	s->job_ticket = ticket;
+	s->busy = 1;
+	pthread_cond_signal(&s->cv);
+	pthread_mutex_unlock(&s->mu);
+	return 0;
+}
+
+int syncer_result(struct syncer *s, uint64_t *ticket, int *err)
+{
+	uint64_t n;
+	(void)!read(s->efd, &n, sizeof(n));
+	pthread_mutex_lock(&s->mu);
+	int got = s->done;
+	if (got) {
+		*ticket = s->res_ticket;
+		*err = s->res_err;
+		s->done = 0;
+		s->busy = 0;
+	}
+	pthread_mutex_unlock(&s->mu);
+	return got;
+}
