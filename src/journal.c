@@ -33,6 +33,9 @@ struct journal {
 	uint8_t head[RECORD_HASH_LEN]; /* hash of the last line written */
 	struct qrec *q;      /* records not yet durable, oldest first */
 	size_t nq, capq, dropped;
+	char *held_path;     /* journal_hold_file: held records kept here too */
+	size_t held_failed;  /* held records the held file could not take */
+	int held_present;    /* that file exists (or may) */
 };
 
 /* A record kept until the journal can take it: its own copies. */
@@ -681,6 +684,16 @@ int journal_retry(struct journal *j)
 		memmove(j->q, j->q + done, (j->nq - done) * sizeof(*j->q));
 		j->nq -= done;
 	}
+	/* Every held record is in the journal: once it is on the card, the
+	 * held file has done its work (a crash before the unlink leaves it;
+	 * the next journal_hold_file finds its records in the journal). */
+	if (rc == 0 && j->nq == 0 && j->held_present && j->fd >= 0 && fdatasync(j->fd) == 0) {
+		j->unsynced = 0;
+		if (unlink(j->held_path) == 0 || errno == ENOENT) {
+			fsync_dir_of(j->held_path);
+			j->held_present = 0;
+		}
+	}
 	errno = e;
 	return rc;
 }
@@ -723,6 +736,34 @@ int journal_defer(struct journal *j, int64_t t, int offset, const char *event, c
 	return queue_add(j, t, offset, event, kv) ? 0 : -1;
 }
 
+/* One held record, appended to the held file and flushed (only while the
+ * journal fails, so seldom). Lines carry a zero prev: they are not part
+ * of the chain, only its future content. */
+static int held_append(struct journal *j, int64_t t, int offset, const char *event,
+		       const char *const *kv)
+{
+	if (!j->held_path)
+		return 0;
+	static const uint8_t zero[RECORD_HASH_LEN];
+	char buf[RECORD_LINE_MAX + 2];
+	size_t len = record_format(buf, sizeof(buf), t, offset, event, kv, zero);
+	if (len == 0)
+		return 0; /* never writable: the journal drops it too */
+	buf[len] = '\n';
+	int created = !j->held_present;
+	j->held_present = 1;
+	int fd = open(j->held_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+	if (fd < 0)
+		return -1;
+	int rc = write(fd, buf, len + 1) == (ssize_t)(len + 1) && fdatasync(fd) == 0 ? 0 : -1;
+	int e = errno;
+	close(fd);
+	if (rc == 0 && created)
+		fsync_dir_of(j->held_path);
+	errno = e;
+	return rc;
+}
+
 int journal_record(struct journal *j, int64_t t, int offset, const char *event, const char *const *kv)
 {
 	if (journal_retry(j) == 0 && append_rec(j, t, offset, event, kv, !j->lazy) == 0)
@@ -732,6 +773,8 @@ int journal_record(struct journal *j, int64_t t, int offset, const char *event, 
 		errno = e;
 		return -1;
 	}
+	if (held_append(j, t, offset, event, kv) < 0)
+		j->held_failed++;
 	errno = e;
 	return 1;
 }
@@ -762,7 +805,161 @@ void journal_close(struct journal *j)
 	free(j->station);
 	free(j->commune);
 	free(j->district);
+	free(j->held_path);
 	free(j);
+}
+
+/* The line of a record without its prev: what a held record and the
+ * journal line it became have in common. Hashed. */
+static void content_hash(int64_t t, int offset, const char *event, const char *const *kv,
+			 uint8_t out[RECORD_HASH_LEN])
+{
+	static const uint8_t zero[RECORD_HASH_LEN];
+	char buf[RECORD_LINE_MAX + 1];
+	size_t len = record_format(buf, sizeof(buf), t, offset, event, kv, zero);
+	record_hash(buf, len, out);
+}
+
+static void record_content_hash(const struct record *r, uint8_t out[RECORD_HASH_LEN])
+{
+	const char *kv[2 * RECORD_FIELDS_MAX + 1];
+	size_t n = 0;
+	for (size_t i = 0; i < r->nf; i++) {
+		kv[n++] = r->f[i].key;
+		kv[n++] = r->f[i].val;
+	}
+	kv[n] = NULL;
+	content_hash(r->time, r->offset, r->event, kv, out);
+}
+
+/* The last n records of the journal but `open` and `missed` (never held
+ * in the file), as content hashes, in a ring. */
+struct tail {
+	uint8_t (*h)[RECORD_HASH_LEN];
+	size_t n, count;
+};
+
+static int tail_cb(void *ctx, const struct record *r, const struct journal_pos *pos)
+{
+	struct tail *t = ctx;
+	if (!strcmp(r->event, "open") || !strcmp(r->event, "missed"))
+		return 0;
+	record_content_hash(r, t->h[t->count % t->n]);
+	t->count++;
+	return 0;
+}
+
+int journal_hold_file(struct journal *j, const char *file, char *err, size_t errn)
+{
+	free(j->held_path);
+	j->held_path = xstrdup(file);
+	j->held_present = 0;
+	char *b = NULL;
+	size_t len = 0;
+	if (read_file_all(file, (size_t)JOURNAL_QUEUE_MAX * (RECORD_LINE_MAX + 1), 1, &b, &len) < 0) {
+		if (errno == ENOENT)
+			return 0;
+		seterr(err, errn, "%s: %s", file, strerror(errno));
+		return -1;
+	}
+	j->held_present = 1;
+	/* The held records, in order (a torn last line, cut by a power
+	 * failure while it was written, was never more than in memory). */
+	struct record *r = xcalloc(1, sizeof(*r));
+	size_t cap = 0, n = 0;
+	struct qrec *held = NULL;
+	uint8_t (*hh)[RECORD_HASH_LEN] = NULL;
+	for (size_t pos = 0; pos < len;) {
+		const char *nl = memchr(b + pos, '\n', len - pos);
+		if (!nl)
+			break;
+		size_t l = (size_t)(nl - (b + pos));
+		int bad = record_parse(b + pos, l, r, NULL, 0) < 0;
+		pos += l + 1;
+		if (bad || n == JOURNAL_QUEUE_MAX)
+			continue;
+		if (n == cap) {
+			cap = cap ? 2 * cap : 16;
+			held = xrealloc(held, cap * sizeof(*held));
+			hh = xrealloc(hh, cap * sizeof(*hh));
+		}
+		struct qrec *q = &held[n];
+		q->t = r->time;
+		q->offset = r->offset;
+		q->event = xstrdup(r->event);
+		q->kv = xcalloc(2 * r->nf + 1, sizeof(*q->kv));
+		for (size_t i = 0; i < r->nf; i++) {
+			q->kv[2 * i] = xstrdup(r->f[i].key);
+			q->kv[2 * i + 1] = xstrdup(r->f[i].val);
+		}
+		record_content_hash(r, hh[n]);
+		n++;
+	}
+	free(b);
+	free(r);
+	/* Those a run that ended already wrote (before it could remove the
+	 * file) are the journal's last records: k of them, k as large as
+	 * matches. */
+	size_t k = 0;
+	if (n) {
+		struct tail t = {xcalloc(n, sizeof(*t.h)), n, 0};
+		char from[8];
+		int y = j->y, m = j->m - 1;
+		if (m == 0) {
+			m = 12;
+			y--;
+		}
+		snprintf(from, sizeof(from), "%04d-%02d", y, m);
+		struct journal_scan_result res;
+		if (j->fd >= 0 && journal_scan(j->dir, from, NULL, tail_cb, NULL, &t, &res, NULL, 0) == 0) {
+			size_t have = t.count < n ? t.count : n;
+			for (k = have; k > 0; k--) {
+				size_t i;
+				for (i = 0; i < k; i++)
+					if (memcmp(t.h[(t.count - k + i) % n], hh[i], RECORD_HASH_LEN))
+						break;
+				if (i == k)
+					break;
+			}
+		}
+		free(t.h);
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (i < k || j->nq >= JOURNAL_QUEUE_MAX) {
+			if (i >= k)
+				j->dropped++;
+			qrec_free(&held[i]);
+			continue;
+		}
+		if (j->nq == j->capq) {
+			j->capq = j->capq ? 2 * j->capq : 16;
+			j->q = xrealloc(j->q, j->capq * sizeof(*j->q));
+		}
+		j->q[j->nq++] = held[i];
+	}
+	free(held);
+	free(hh);
+	return (int)(n - k);
+}
+
+void journal_each_queued(const struct journal *j, void (*cb)(void *ctx, const struct record *r), void *ctx)
+{
+	static const uint8_t zero[RECORD_HASH_LEN];
+	struct record *r = xcalloc(1, sizeof(*r));
+	char buf[RECORD_LINE_MAX + 1];
+	for (size_t i = 0; j && i < j->nq; i++) {
+		const struct qrec *q = &j->q[i];
+		size_t len = record_format(buf, sizeof(buf), q->t, q->offset, q->event,
+					   (const char *const *)q->kv, zero);
+		if (len && record_parse(buf, len, r, NULL, 0) == 0)
+			cb(ctx, r);
+	}
+	free(r);
+}
+
+size_t journal_held_failed(const struct journal *j)
+{
+	return j ? j->held_failed : 0;
 }
 
 /* ---- reading ---- */

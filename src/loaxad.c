@@ -62,6 +62,7 @@
 #define SYNC_RECHECK_MS 30000
 #define JOURNAL_RETRY_MS 5000 /* a failing journal is tried again this often (only then) */
 #define LIBRARY_RETRY_MS 2000 /* a bundle finding the library locked is tried again after */
+#define HELD_FILE "journal-held"  /* in paths.state: records the journal could not take yet */
 
 /* A library file the helper read: its SHA-256 holds while stat agrees. */
 /* A module told when records have reached the journal (e.g. the fleet
@@ -210,6 +211,9 @@ static void journal_failed(struct daemon *d, const char *event, int e)
 {
 	log_warnx("journal: cannot record %s: %s (%zu record(s) wait to be written)", event, strerror(e),
 		  journal_queued(d->j));
+	if (journal_held_failed(d->j))
+		log_warnx("journal: %zu held record(s) could not be kept in %s/" HELD_FILE
+			  " either: they are in memory only", journal_held_failed(d->j), d->st.state);
 	set_error(d, "journal write failed: %s", strerror(e));
 	snprintf(d->journal_error, sizeof(d->journal_error), "cannot record %s: %s", event, strerror(e));
 	if (!d->journal_failing) {
@@ -1359,6 +1363,11 @@ static int scan_cb(void *ctx, const struct record *r, const struct journal_pos *
 	return 0;
 }
 
+static void replay_held(void *ctx, const struct record *r)
+{
+	replay_feed(ctx, r);
+}
+
 static void scan_problem(void *ctx, const struct journal_pos *pos, const char *what)
 {
 	log_warnx("journal %s:%zu: %s", pos->file, pos->line, what);
@@ -1374,6 +1383,16 @@ static void on_synced(struct daemon *d)
 	if (!d->j)
 		fatalx("cannot open the journal %s: %s", d->st.journal, err);
 	d->synced = 1;
+	/* Records held while the journal could not take them are kept in the
+	 * state folder too, so that a crash does not lose them (issue 11);
+	 * what the last run left there is written first, once. */
+	char held[PATHBUF + 32];
+	snprintf(held, sizeof(held), "%s/" HELD_FILE, d->st.state);
+	int nheld = journal_hold_file(d->j, held, err, sizeof(err));
+	if (nheld < 0)
+		log_warnx("%s: records the journal cannot take will be held in memory only", err);
+	else if (nheld > 0)
+		log_info("journal: %d record(s) the last run held in %s are written first", nheld, held);
 	int64_t now = clock_now();
 
 	if (rec.torn_bytes) {
@@ -1419,6 +1438,8 @@ static void on_synced(struct daemon *d)
 		log_warnx("journal: cannot read back %s: %s", d->st.journal, err);
 	else if (!res.chain_ok)
 		log_warnx("journal: the hash chain does not verify (%s); run loaxactl log verify", res.first_bad);
+	/* Held records not in the journal yet count as handled all the same. */
+	journal_each_queued(d->j, replay_held, &ss);
 	d->journal_serial = ss.max_serial;
 	d->audio_down = ss.audio_down;
 	d->mon_down = ss.monitor_down;

@@ -1016,6 +1016,90 @@ static void test_lazy_flush(void **state)
 	rm_tree(dir);
 }
 
+/* Held records kept on disk (issue 11): what a run held and partly wrote
+ * before it ended is taken back, the part already in the journal not
+ * again; a record the journal cannot take goes to the held file, which
+ * is removed once the journal has it. */
+static void held_line(FILE *f, int64_t t, const char *event, const char *occ)
+{
+	static const uint8_t zero[RECORD_HASH_LEN];
+	const char *kv[] = {"occ", occ, "detail", "Tuyên truyền phòng, chống mại dâm", NULL}; /* as put() */
+	char buf[RECORD_LINE_MAX + 1];
+	size_t len = record_format(buf, sizeof(buf), t, VN, event, kv, zero);
+	assert_true(len > 0);
+	fprintf(f, "%.*s\n", (int)len, buf);
+}
+
+static void count_queued(void *ctx, const struct record *r)
+{
+	char *seen = ctx;
+	strcat(seen, record_get(r, "occ"));
+}
+
+static void test_held_file(void **state)
+{
+	char *dir = tmpdir(), *hdir = tmpdir();
+	char held[4200];
+	snprintf(held, sizeof(held), "%s/journal-held", hdir);
+	struct journal *j = jopen(dir, NULL);
+	put(j, lt(2026, 11, 30, 6, 0), "station-start", "a");
+	/* the last run held x, y, z, wrote x and y, and was killed */
+	put(j, lt(2026, 11, 30, 6, 1), "failed", "x");
+	put(j, lt(2026, 11, 30, 6, 2), "start", "y");
+	journal_close(j);
+	FILE *f = fopen(held, "w");
+	assert_non_null(f);
+	held_line(f, lt(2026, 11, 30, 6, 1), "failed", "x");
+	held_line(f, lt(2026, 11, 30, 6, 2), "start", "y");
+	held_line(f, lt(2026, 11, 30, 6, 3), "end", "z");
+	fputs("2026-11-30T06:04:00+07:00 end occ=t", f); /* torn: never whole */
+	fclose(f);
+	j = jopen(dir, NULL);
+	char err[256];
+	assert_int_equal(journal_hold_file(j, held, err, sizeof(err)), 1);
+	char seen[64] = "";
+	journal_each_queued(j, count_queued, seen);
+	assert_string_equal(seen, "z");
+	assert_int_equal(journal_retry(j), 0);
+	assert_false(exists(held)); /* in the journal and flushed: done with */
+	/* Now the journal cannot grow: the record goes to the held file. */
+	for (int i = 0; i < 20; i++)
+		put(j, lt(2026, 11, 30, 7, i), "request", "padding");
+	struct stat st;
+	assert_int_equal(stat(path_in(dir, "2026-11.log"), &st), 0);
+	struct rlimit old, lim;
+	getrlimit(RLIMIT_FSIZE, &old);
+	lim = old;
+	lim.rlim_cur = (rlim_t)st.st_size + 10;
+	signal(SIGXFSZ, SIG_IGN);
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+	const char *kv[] = {"occ", "w", NULL};
+	int r = journal_record(j, lt(2026, 11, 30, 8, 0), VN, "end", kv);
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+	signal(SIGXFSZ, SIG_DFL);
+	assert_int_equal(r, 1);
+	size_t len;
+	char *b = slurp(held, &len);
+	assert_non_null(b);
+	assert_non_null(strstr(b, " end occ=w prev=0000"));
+	free(b);
+	assert_int_equal(journal_held_failed(j), 0);
+	assert_int_equal(journal_retry(j), 0);
+	assert_false(exists(held));
+	journal_close(j);
+	struct seen sn;
+	struct journal_scan_result res = scan(dir, &sn);
+	if (!res.chain_ok || res.problems)
+		fail_msg("held: %s", res.first_bad);
+	assert_int_equal(sn.records, 1 + 3 + 1 + 20 + 1); /* open, a x y, z, padding, w */
+	b = slurp(path_in(dir, "2026-11.log"), &len);
+	char *px = strstr(b, " occ=x "), *pz = strstr(b, " occ=z ");
+	assert_true(px && pz && px < pz && !strstr(px + 1, " occ=x ") && !strstr(pz + 1, " occ=z "));
+	free(b);
+	rm_tree(dir);
+	rm_tree(hdir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1023,6 +1107,7 @@ int main(void)
 		cmocka_unit_test(test_records_held_until_room),
 		cmocka_unit_test(test_deferred_groups),
 		cmocka_unit_test(test_lazy_flush),
+		cmocka_unit_test(test_held_file),
 		cmocka_unit_test(test_torn_every_offset),
 		cmocka_unit_test(test_torn_first_line_of_month),
 		cmocka_unit_test(test_tamper),
