@@ -126,6 +126,12 @@ struct daemon {
 	int tfd_jretry;          /* armed only while journal records are held */
 	struct syncer *syncer;   /* flushes the journal off the loop (all but a start) */
 	int flush_failed;        /* the last flush failed: the journal is failing until one works */
+	struct syncer *hasher;   /* hashes a bulletin file off the loop before it plays */
+	int pend_checking;       /* pend's file is being hashed (or waits for the hasher) */
+	int pend_play_wait;      /* the amplifier is ready: play once the hash is in */
+	uint64_t pend_ticket;    /* its hash job, 0 = not handed over yet */
+	uint64_t hash_ticket;
+	char pend_sha[65];       /* what it must hash to */
 	struct occurrence pend;
 	char pend_path[PATHBUF + ID_MAX];
 	int pend_rotating;       /* rotation chose its bulletin: rotation=yes on start/failed */
@@ -700,6 +706,10 @@ static void perform(struct daemon *d, const struct seq_out *o)
 			}
 			break;
 		case SACT_PLAY:
+			if (d->bc == BC_STARTING && d->pend_checking) {
+				d->pend_play_wait = 1; /* on_hasher plays it */
+				break;
+			}
 			if ((d->bc == BC_STARTING) && begin_playing(d) < 0) {
 				end_after = 1;
 				broadcast_over(d);
@@ -781,6 +791,59 @@ static void seq_simple(struct daemon *d, enum seq_ev type)
 	seq_feed(d, &e);
 }
 
+/* Hand the starting broadcast's file to the hasher, unless it is busy
+ * (with a file of a broadcast that is gone: then when that ends). */
+static void hash_submit(struct daemon *d)
+{
+	if (!d->pend_checking || d->pend_ticket || !d->hasher || syncer_busy(d->hasher))
+		return;
+	d->pend_ticket = ++d->hash_ticket;
+	if (syncer_submit_hash(d->hasher, d->pend_path, d->pend_ticket) < 0)
+		d->pend_ticket = 0;
+}
+
+static int begin_playing(struct daemon *d);
+
+/* The hasher is done with the starting broadcast's file: it plays (now,
+ * or when the amplifier is ready) if it hashed right, else it failed. */
+static void on_hasher(struct daemon *d)
+{
+	uint64_t ticket;
+	int e;
+	struct syncer_hash h;
+	if (!syncer_result_hash(d->hasher, &ticket, &e, &h))
+		return;
+	if (d->bc != BC_STARTING || !d->pend_checking || ticket != d->pend_ticket) {
+		hash_submit(d); /* for a broadcast that is gone */
+		return;
+	}
+	d->pend_checking = 0;
+	char err[PATHBUF + ID_MAX + 128];
+	if (e) {
+		snprintf(err, sizeof(err), "file missing: %s (%s)", d->pend_path,
+			 e == EINVAL ? "not a plain file" : strerror(e));
+	} else if (strcmp(h.sha256, d->pend_sha)) {
+		snprintf(err, sizeof(err), "checksum: %s does not match its catalog entry (changed or damaged)",
+			 d->pend_path);
+	} else {
+		filecheck_learn_read(d->pend_path, h.sha256, &h.before, &h.after);
+		log_debug("%s: hashed right off the loop", d->pend_path);
+		if (d->pend_play_wait) {
+			d->pend_play_wait = 0;
+			if (begin_playing(d) < 0) {
+				broadcast_over(d);
+				seq_simple(d, SEV_END);
+			}
+		}
+		return;
+	}
+	log_warnx("%s: %s", d->pend.id, err);
+	record_outcome(d, "failed", &d->pend, err);
+	bc_go(d, BCE_FAIL);
+	broadcast_over(d);
+	seq_simple(d, SEV_END);
+}
+
 /* Check the bulletin, then ask the amplifier sequence for the amplifier;
  * the player starts on its SACT_PLAY. Returns 1 if the broadcast is
  * starting or playing, 0 if it failed (recorded). */
@@ -795,14 +858,25 @@ static int start_broadcast(struct daemon *d, const struct occurrence *o)
 	}
 	snprintf(path, sizeof(path), "%s/%s", d->st.library, b->file);
 	/* The helper hashes the library off the loop after each load
-	 * (filecheck_learn); here the file is one fstat unless it changed. */
-	int hashed = 0;
-	if (filecheck_verify(path, b->sha256, &hashed, err, sizeof(err)) < 0) {
+	 * (filecheck_learn); here the file is one fstat unless it changed.
+	 * One that did (or that the helper has not read yet) is hashed by
+	 * the hasher thread while the amplifier is switched on, and plays
+	 * only once it hashed right (on_hasher). */
+	int trusted = filecheck_trusted(path, b->sha256, err, sizeof(err));
+	if (trusted < 0) {
 		record_outcome(d, "failed", o, err);
 		return 0;
 	}
-	log_debug("%s: %s", path, hashed ? "hashed in the loop (changed, or not yet read by the helper)"
-					  : "unchanged since it last hashed right");
+	if (!trusted && !d->hasher) {
+		if (filecheck_verify(path, b->sha256, NULL, err, sizeof(err)) < 0) {
+			record_outcome(d, "failed", o, err);
+			return 0;
+		}
+		log_debug("%s: hashed in the loop (no hasher thread)", path);
+		trusted = 1;
+	}
+	log_debug("%s: %s", path, trusted ? "unchanged since it last hashed right"
+					   : "changed, or not yet read by the helper: hashed off the loop before it plays");
 	/* issue 12: a pushed bulletin plays only as signed, whatever the catalog says. */
 	const char *pin = schedule_pinned_sha(d->sched, b->id);
 	if (pin && strcmp(b->sha256, pin)) {
@@ -815,6 +889,11 @@ static int start_broadcast(struct daemon *d, const struct occurrence *o)
 	d->pend_rotating = d->next_rotating;
 	str_copy(d->pend_path, path, sizeof(d->pend_path));
 	d->pend_expected = b->duration * (o->repeat > 0 ? o->repeat : 1);
+	d->pend_checking = !trusted;
+	d->pend_play_wait = 0;
+	d->pend_ticket = 0;
+	str_copy(d->pend_sha, b->sha256, sizeof(d->pend_sha));
+	hash_submit(d);
 	bc_go(d, BCE_BEGIN);
 	/* The amplifier is retried for this occurrence while it is within the
 	 * catch-up window (an on-demand play is due when asked for). */
@@ -2036,6 +2115,11 @@ static void ev_syncer(void *ctx, short rev)
 	on_syncer(ctx);
 }
 
+static void ev_hasher(void *ctx, short rev)
+{
+	on_hasher(ctx);
+}
+
 static void ev_spool_hold(void *ctx, short rev)
 {
 	struct daemon *d = ctx;
@@ -2176,6 +2260,8 @@ static void loop_register(struct daemon *d)
 	ev_name(e, ev_fd_add(e, d->tfd_jretry, POLLIN, ev_jretry, d), "journal retry");
 	if (d->syncer)
 		ev_name(e, ev_fd_add(e, syncer_fd(d->syncer), POLLIN, ev_syncer, d), "journal flush");
+	if (d->hasher)
+		ev_name(e, ev_fd_add(e, syncer_fd(d->hasher), POLLIN, ev_hasher, d), "play-time hash");
 	d->ev_helper = ev_fd_add(e, helper_fd(d->helper), POLLIN, ev_helper, d);
 	ev_name(e, d->ev_helper, "helper");
 	ev_name(e, ev_fd_add(e, d->tfd_amp, POLLIN, ev_amp_timer, d), "amplifier timer");
@@ -2226,6 +2312,9 @@ static int run(struct daemon *d)
 	d->syncer = syncer_new();
 	if (!d->syncer)
 		log_warn("cannot start the journal's flusher thread: every record is flushed in the loop");
+	d->hasher = syncer_new();
+	if (!d->hasher)
+		log_warn("cannot start the hasher thread: a changed bulletin file is hashed in the loop");
 	d->tfd_due = clock_timer_new();
 	d->tfd_sync = clock_mono_timer_new();
 	d->tfd_amp = clock_mono_timer_new();
@@ -2370,6 +2459,7 @@ static int run(struct daemon *d)
 	helper_stop(d->helper);
 	player_free(d->pl);
 	syncer_free(d->syncer);
+	syncer_free(d->hasher);
 	journal_close(d->j); /* flushes what the flusher had not */
 	engine_free(d->eng);
 	if (d->sched != &empty_schedule) {

@@ -1,9 +1,12 @@
-/* LD_PRELOAD shim for tests/it/slowflush.sh: a card that takes seconds to
- * flush. The next N fdatasync()/fsync() calls on descriptors whose path
- * contains $LOAXA_SHIM_MATCH (N read from, and counted down in, the file
- * $LOAXA_SHIM_SLOW_FILE) first sleep $LOAXA_SHIM_SLOW_MS. Each slow call
- * appends "begin" and "end" lines (with whether it ran on the process's
- * main thread) to $LOAXA_SHIM_SLOW_FILE.log. */
+/* LD_PRELOAD shim for tests/it/slowflush.sh and playhash.sh: a card that
+ * takes seconds to flush or to read. The next N fdatasync()/fsync() calls
+ * on descriptors whose path contains $LOAXA_SHIM_MATCH (N read from, and
+ * counted down in, the file $LOAXA_SHIM_SLOW_FILE) first sleep
+ * $LOAXA_SHIM_SLOW_MS; likewise the next N read() calls on descriptors
+ * whose path contains $LOAXA_SHIM_READ_MATCH, N in
+ * $LOAXA_SHIM_SLOW_READ_FILE. Each slow call appends "begin" and "end"
+ * lines (with whether it ran on the process's main thread) to that
+ * file's name + ".log". */
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <fcntl.h>
@@ -18,9 +21,9 @@
 
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 
-static int watched(int fd)
+static int watched_by(int fd, const char *var)
 {
-	const char *match = getenv("LOAXA_SHIM_MATCH");
+	const char *match = getenv(var);
 	if (!match || !*match)
 		return 0;
 	char link[64], path[PATH_MAX];
@@ -33,9 +36,8 @@ static int watched(int fd)
 }
 
 /* 1 when this call is to be slow (and one fewer is left). */
-static int take_slow(void)
+static int take_slow(const char *f)
 {
-	const char *f = getenv("LOAXA_SHIM_SLOW_FILE");
 	if (!f)
 		return 0;
 	pthread_mutex_lock(&mu);
@@ -59,9 +61,8 @@ static int take_slow(void)
 	return slow;
 }
 
-static void note(const char *what)
+static void note(const char *f, const char *what)
 {
-	const char *f = getenv("LOAXA_SHIM_SLOW_FILE");
 	char p[PATH_MAX];
 	snprintf(p, sizeof(p), "%s.log", f);
 	struct timespec ts;
@@ -74,17 +75,33 @@ static void note(const char *what)
 	}
 }
 
-static void maybe_slow(int fd)
+static void maybe_slow_by(int fd, const char *match_var, const char *file_var)
 {
-	if (!watched(fd) || !take_slow())
+	const char *f = getenv(file_var);
+	if (!f || !watched_by(fd, match_var) || !take_slow(f))
 		return;
 	const char *ms = getenv("LOAXA_SHIM_SLOW_MS");
 	long m = ms ? atol(ms) : 3000;
-	note("begin");
+	note(f, "begin");
 	struct timespec d = {m / 1000, (m % 1000) * 1000000L};
 	while (nanosleep(&d, &d) < 0)
 		;
-	note("end");
+	note(f, "end");
+}
+
+static void maybe_slow(int fd)
+{
+	maybe_slow_by(fd, "LOAXA_SHIM_MATCH", "LOAXA_SHIM_SLOW_FILE");
+}
+
+ssize_t read(int fd, void *buf, size_t n)
+{
+	static ssize_t (*real)(int, void *, size_t);
+	if (!real)
+		real = (ssize_t(*)(int, void *, size_t))dlsym(RTLD_NEXT, "read");
+	if (getenv("LOAXA_SHIM_SLOW_READ_FILE"))
+		maybe_slow_by(fd, "LOAXA_SHIM_READ_MATCH", "LOAXA_SHIM_SLOW_READ_FILE");
+	return real(fd, buf, n);
 }
 
 #define WRAP0(name)                                                 \
