@@ -2425,11 +2425,16 @@ static int run(struct daemon *d)
 			process_spool(d);
 			request_resolve(d);
 		}
-		/* make bench reads this line: what kept the loop from others. */
+		/* make bench reads these lines: what kept the loop from others,
+		 * and the whole turn (every handler and the work after them):
+		 * the longest a request arriving meanwhile waits for the loop. */
 		const char *who;
 		int64_t slow = ev_slowest(d->ev, &who);
 		if (slow >= 10)
 			log_debug("loop: %s took %lld ms", who, (long long)slow);
+		int64_t busy = mono_ms() - ev_woke(d->ev);
+		if (busy >= 10)
+			log_debug("loop: the turn was busy %lld ms", (long long)busy);
 	}
 
 	notify_stopping(bc_on(d) ? "stopping: the broadcast playing is recorded partial" : "stopping");
