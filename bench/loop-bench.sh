@@ -100,6 +100,11 @@ lock_s=${LOAXA_BENCH_LOCK_SECONDS:-60}
 if [[ $only == *A* || $only == *B* || $only == *C* ]]; then
 set_clock "2030-01-15 06:29:55"
 start_daemon
+# LOAXA_BENCH_DAEMON_RT=1: the daemon's loop at real-time priority too, to
+# tell its own stalls from its waits for a CPU on a loaded machine.
+if [ -n "${LOAXA_BENCH_DAEMON_RT:-}" ] && chrt -f -p 5 "$DPID" >/dev/null 2>&1; then
+	echo "(the daemon's loop at real-time priority: LOAXA_BENCH_DAEMON_RT)"
+fi
 bundle small 2 "$AUD/v44k-stereo.mp3:tin-b"
 flock "$T/st/library/.lock" sleep "$lock_s" &
 locker=$!
