@@ -1285,7 +1285,8 @@ static int cmd_log(int argc, char **argv)
 		} else {
 			printf(ngettext("%zu broadcast:", "%zu broadcasts:", x.rows), x.rows);
 			for (int o = 0; o < OUT__N; o++)
-				printf("%s %zu %s", o ? "," : "", x.count[o], outcome_name((enum outcome)o));
+				if (o != OUT_UNHEARD || x.count[o]) /* only stations that lost their card have any */
+					printf("%s %zu %s", o ? "," : "", x.count[o], outcome_name((enum outcome)o));
 			putchar('\n');
 		}
 		if (x.nopen)
