@@ -405,6 +405,8 @@ struct journal *journal_open(const char *dir, const char *station, const char *c
 	free(pb);
 	free(nb);
 	free_names(names, n);
+	if (rec == &dummy) /* nobody asked for the open starts */
+		journal_recovery_free(&dummy);
 	return j;
 
 fail:;
