@@ -1447,6 +1447,84 @@ static void replay_held(void *ctx, const struct record *r)
 	replay_feed(ctx, r);
 }
 
+/* The held records a crashed run left (journal_hold_file): their starts
+ * with no end (as lines), and the occurrences they end. */
+struct held_starts {
+	char **open, **closed;
+	size_t nopen, nclosed, capo, capc;
+};
+
+static void strv_add(char ***v, size_t *n, size_t *cap, char *s)
+{
+	if (*n == *cap) {
+		*cap = *cap ? 2 * *cap : 8;
+		*v = xrealloc(*v, *cap * sizeof(**v));
+	}
+	(*v)[(*n)++] = s;
+}
+
+static int held_closed(const struct held_starts *h, const char *occ)
+{
+	for (size_t i = 0; i < h->nclosed; i++)
+		if (!strcmp(h->closed[i], occ))
+			return 1;
+	return 0;
+}
+
+static void held_starts_cb(void *ctx, const struct record *r)
+{
+	struct held_starts *h = ctx;
+	const char *occ = record_get(r, "occ");
+	if (!occ)
+		return;
+	int start = !strcmp(r->event, "start");
+	if (!start && strcmp(r->event, "end") && strcmp(r->event, "interrupted"))
+		return;
+	for (size_t i = 0; i < h->nopen; i++) { /* a start ended, or started again */
+		struct record *o = xcalloc(1, sizeof(*o));
+		int same = record_parse(h->open[i], strlen(h->open[i]), o, NULL, 0) == 0 &&
+			   !strcmp(record_get(o, "occ") ? record_get(o, "occ") : "", occ);
+		free(o);
+		if (same) {
+			free(h->open[i]);
+			h->open[i] = h->open[--h->nopen];
+			break;
+		}
+	}
+	if (!start) {
+		strv_add(&h->closed, &h->nclosed, &h->capc, xstrdup(occ));
+		return;
+	}
+	const char *kv[2 * RECORD_FIELDS_MAX + 1];
+	size_t n = 0;
+	for (size_t i = 0; i < r->nf; i++) {
+		kv[n++] = r->f[i].key;
+		kv[n++] = r->f[i].val;
+	}
+	kv[n] = NULL;
+	static const uint8_t zero[RECORD_HASH_LEN];
+	char line[RECORD_LINE_MAX + 1];
+	size_t len = record_format(line, sizeof(line), r->time, r->offset, r->event, kv, zero);
+	if (len)
+		strv_add(&h->open, &h->nopen, &h->capo, xstrdup(line));
+}
+
+/* A start found with no end at start-up: the broadcast was cut. */
+static void record_interrupted(struct daemon *d, const struct record *s)
+{
+	const char *occ = record_get(s, "occ");
+	char started[26];
+	civil_format_iso_offset(s->time, s->offset, started);
+	const char *kv[] = {"occ", occ ? occ : "", "due", record_get(s, "due"),
+			    "started", started, "bulletin", record_get(s, "bulletin"),
+			    "campaign", record_get(s, "campaign"), "zones", record_get(s, "zones"),
+			    "expected", record_get(s, "expected"),
+			    "detail", "no end record: the station stopped (crash or power cut) during the broadcast",
+			    NULL};
+	jwrite(d, "interrupted", kv);
+	log_warnx("broadcast %s was interrupted by a crash or power cut", occ ? occ : "?");
+}
+
 static void scan_problem(void *ctx, const struct journal_pos *pos, const char *what)
 {
 	log_warnx("journal %s:%zu: %s", pos->file, pos->line, what);
@@ -1472,6 +1550,8 @@ static void on_synced(struct daemon *d)
 		log_warnx("%s: records the journal cannot take will be held in memory only", err);
 	else if (nheld > 0)
 		log_info("journal: %d record(s) the last run held in %s are written first", nheld, held);
+	struct held_starts hs = {0}; /* before any record: the first one writes them */
+	journal_each_queued(d->j, held_starts_cb, &hs);
 	int64_t now = clock_now();
 
 	if (rec.torn_bytes) {
@@ -1485,20 +1565,24 @@ static void on_synced(struct daemon *d)
 		log_warnx("journal: a torn last line (%zu bytes, power cut while writing) was set aside in %s",
 			  rec.torn_bytes, rec.torn_file);
 	}
+	/* Starts with no end: in the journal (unless a held record ends
+	 * them) and among the held records. */
 	for (size_t i = 0; i < rec.nopen; i++) {
-		const struct record *s = &rec.open_starts[i];
-		const char *occ = record_get(s, "occ");
-		char started[26];
-		civil_format_iso_offset(s->time, s->offset, started);
-		const char *kv[] = {"occ", occ ? occ : "", "due", record_get(s, "due"),
-				    "started", started, "bulletin", record_get(s, "bulletin"),
-				    "campaign", record_get(s, "campaign"), "zones", record_get(s, "zones"),
-				    "expected", record_get(s, "expected"),
-				    "detail", "no end record: the station stopped (crash or power cut) during the broadcast",
-				    NULL};
-		jwrite(d, "interrupted", kv);
-		log_warnx("broadcast %s was interrupted by a crash or power cut", occ ? occ : "?");
+		const char *occ = record_get(&rec.open_starts[i], "occ");
+		if (!held_closed(&hs, occ ? occ : ""))
+			record_interrupted(d, &rec.open_starts[i]);
 	}
+	struct record *hr = xcalloc(1, sizeof(*hr));
+	for (size_t i = 0; i < hs.nopen; i++) {
+		if (record_parse(hs.open[i], strlen(hs.open[i]), hr, NULL, 0) == 0)
+			record_interrupted(d, hr);
+		free(hs.open[i]);
+	}
+	free(hr);
+	for (size_t i = 0; i < hs.nclosed; i++)
+		free(hs.closed[i]);
+	free(hs.open);
+	free(hs.closed);
 	int64_t last = rec.last_time;
 	journal_recovery_free(&rec);
 

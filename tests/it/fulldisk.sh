@@ -30,7 +30,8 @@ ctl bulletin add "$AUD/v22k-mono.mp3" --id tin-a --title "Bản tin A" >/dev/nul
 cat >"$T/st/schedule.conf" <<'EOF'
 serial = 1;
 slots = ( { id = "dem"; dates = ["2030-02-01"]; times = ["00:00"]; bulletins = ["tin-a"]; },
-          { id = "khuya"; dates = ["2030-03-01"]; times = ["00:00"]; bulletins = ["tin-a"]; } );
+          { id = "khuya"; dates = ["2030-03-01"]; times = ["00:00"]; bulletins = ["tin-a"]; },
+          { id = "ba"; dates = ["2030-03-31"]; times = ["23:59"]; bulletins = ["tin-a"]; } );
 EOF
 set_clock "2030-01-31 23:59:57"
 start_daemon
@@ -149,5 +150,34 @@ case $ev in
 "open failed request start end station-start station-start "*) ok "in the order they happened: $ev" ;;
 *) nok "March's records: $ev" ;;
 esac
+"$BUILD/loaxactl" -c "$CONF" log verify >/dev/null 2>&1 && ok "log verify: the chain holds" || nok "log verify"
+
+# A broadcast whose start is on disk and whose end is held (it ends in
+# April, whose file cannot be written), then an emergency played while
+# the journal is full, killed during it: after the restart the first is
+# not called interrupted (its held end says how it ended), the emergency
+# is (its held start has no end), each once.
+use_paced_device "$T/st" 20000
+set_clock "2030-03-31 23:59:56"
+start_daemon
+wait_journal ' start occ=ba@2030-03-31T23:59 ' 5 || nok "ba did not start"
+dd if=/dev/zero of="$J/filler" bs=4k 2>/dev/null
+for _ in $(seq 200); do grep -q ' end occ=ba@' "$HELD" 2>/dev/null && break; sleep 0.05; done
+grep -q ' end occ=ba@2030-03-31T23:59 ' "$HELD" && ok "ba's end (in April, journal full) is held" || nok "ba's end not held: $(cut -c1-80 "$HELD" 2>&1)"
+ctl play tin-a --emergency >/dev/null 2>&1 || nok "emergency refused"
+for _ in $(seq 100); do grep -q ' start occ=manual@.* level=emergency ' "$HELD" 2>/dev/null && break; sleep 0.05; done
+em2=$(grep -o ' start occ=manual@[^ ]* ' "$HELD" | tail -1 | sed 's/.*occ=//; s/ $//')
+sleep 0.5
+kill -9 "$DPID"; wait "$DPID" 2>/dev/null; DPID=
+start_daemon
+rm "$J/filler"
+for _ in $(seq 160); do ctl status --fields | grep -qx 'journal=ok' && break; sleep 0.05; done
+stop_daemon
+[ "$(c " end occ=ba@2030-03-31T23:59 ")" = 1 ] && [ "$(c " interrupted occ=ba@")" = 0 ] &&
+	ok "ba: one end, from the held file, and not called interrupted" ||
+	nok "ba: $(c " end occ=ba@") end, $(c " interrupted occ=ba@") interrupted"
+[ -n "$em2" ] && [ "$(c " start occ=$em2 ")" = 1 ] && [ "$(c " interrupted occ=$em2 ")" = 1 ] && [ "$(c " end occ=$em2 ")" = 0 ] &&
+	ok "the emergency cut by the kill: its held start, then interrupted, once each" ||
+	nok "emergency ${em2:-?}: $(c " start occ=$em2 ") start, $(c " interrupted occ=$em2 ") interrupted, $(c " end occ=$em2 ") end"
 "$BUILD/loaxactl" -c "$CONF" log verify >/dev/null 2>&1 && ok "log verify: the chain holds" || nok "log verify"
 it_done
