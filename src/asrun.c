@@ -14,7 +14,7 @@
 #define ASRUN_OPEN_MAX 64
 
 static const char *const outcome_names[OUT__N] = {"aired", "partial", "interrupted", "failed",
-						   "missed"};
+						   "missed", "unheard"};
 
 const char *outcome_name(enum outcome o)
 {

@@ -1,6 +1,6 @@
 /* As-run assembly: turns the journal's record stream into one row per
  * broadcast with its single outcome (aired, partial, interrupted, failed,
- * missed), as `loaxactl log` exports and reports count. Pure. */
+ * missed, unheard), as `loaxactl log` exports and reports count. Pure. */
 #ifndef LOAXA_ASRUN_H
 #define LOAXA_ASRUN_H
 
@@ -9,7 +9,9 @@
 
 #include "record.h"
 
-enum outcome { OUT_AIRED, OUT_PARTIAL, OUT_INTERRUPTED, OUT_FAILED, OUT_MISSED, OUT__N };
+/* OUT_UNHEARD (played to its end, to the fallback file: no loudspeaker)
+ * comes last so that the older outcomes keep their numbers. */
+enum outcome { OUT_AIRED, OUT_PARTIAL, OUT_INTERRUPTED, OUT_FAILED, OUT_MISSED, OUT_UNHEARD, OUT__N };
 const char *outcome_name(enum outcome o);
 int outcome_parse(const char *s); /* -> enum outcome or -1 */
 

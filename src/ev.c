@@ -29,12 +29,18 @@ struct ev {
 	int brk;
 	int64_t slowest;
 	const char *slowest_name;
+	int64_t woke;
 };
 
 void ev_name(struct ev *e, int id, const char *name)
 {
 	if (id >= 0 && id < e->nit)
 		e->it[id].name = name;
+}
+
+int64_t ev_woke(const struct ev *e)
+{
+	return e->woke;
 }
 
 int64_t ev_slowest(struct ev *e, const char **name)
@@ -149,7 +155,7 @@ int ev_run_once(struct ev *e)
 	if (poll(fds, (nfds_t)n, timeout) < 0)
 		return errno == EINTR ? 0 : -1;
 	unsigned turn = e->turn;
-	now = e->now_ms();
+	now = e->woke = e->now_ms();
 	for (int k = 0; k < e->nit && !e->brk; k++) {
 		struct item *i = &e->it[k];
 		/* Touched by an earlier handler this turn: its poll results

@@ -60,6 +60,10 @@ void ev_name(struct ev *e, int id, const char *name);
 /* The longest a handler has run in one call since the last ask (ms) and
  * its item's name; resets. What make bench reports as the loop's stall. */
 int64_t ev_slowest(struct ev *e, const char **name);
+/* When the last poll() returned (now_ms's clock): the caller's work from
+ * then to the next ev_run_once is the turn during which a request that
+ * arrives waits. */
+int64_t ev_woke(const struct ev *e);
 
 /* One turn: poll (sleeping until a descriptor is ready or the nearest
  * deadline), then the handlers. 0, or -1 with errno when poll failed

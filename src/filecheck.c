@@ -111,6 +111,63 @@ void filecheck_learn(const char *path, const char *sha256, const struct stat *at
 	remember(path, sha256, at, at);
 }
 
+void filecheck_learn_read(const char *path, const char *sha256, const struct stat *before,
+			  const struct stat *after)
+{
+	remember(path, sha256, before, after);
+}
+
+int filecheck_hash_path(const char *path, char out[65], struct stat *before, struct stat *after)
+{
+	int fd = open_regular(path, 0, before);
+	if (fd < 0)
+		return -1;
+	int rc = hash_fd(fd, out);
+	if (rc == 0 && fstat(fd, after) < 0)
+		rc = -1;
+	int e = errno;
+	close(fd);
+	errno = e;
+	return rc;
+}
+
+int filecheck_trusted(const char *path, const char *sha256, char *err, size_t errn)
+{
+	struct stat sb;
+	int fd = open_regular(path, 0, &sb);
+	if (fd < 0) {
+		int e = errno;
+		snprintf(err, errn, "file missing: %s (%s)", path, e == EINVAL ? "not a plain file" : strerror(e));
+		return -1;
+	}
+	close(fd);
+	struct seen *s = find(path);
+	return s && !strcmp(s->sha256, sha256) && same_stat(s, &sb);
+}
+
+int filecheck_trusted_fd(int fd, const char *path, const char *sha256, char *err, size_t errn)
+{
+	struct stat sb;
+	if (fstat(fd, &sb) < 0) {
+		snprintf(err, errn, "file missing: %s (%s)", path, strerror(errno));
+		return -1;
+	}
+	if (!S_ISREG(sb.st_mode)) {
+		snprintf(err, errn, "file missing: %s (not a plain file)", path);
+		return -1;
+	}
+	struct seen *s = find(path);
+	return s && !strcmp(s->sha256, sha256) && same_stat(s, &sb);
+}
+
+int filecheck_same_file(int fd, const struct stat *before, const struct stat *after)
+{
+	struct stat sb;
+	struct seen n = {.dev = before->st_dev, .ino = before->st_ino, .size = before->st_size,
+			 .mtime = before->st_mtim, .ctime = before->st_ctim};
+	return fstat(fd, &sb) == 0 && same_stat(&n, after) && same_stat(&n, &sb);
+}
+
 int filecheck_verify(const char *path, const char *sha256, int *hashed, char *err, size_t errn)
 {
 	/* Never blocks: a FIFO or device put in a bulletin's place is refused. */

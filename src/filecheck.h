@@ -32,4 +32,23 @@ struct stat;
  * same terms as a hash made here. */
 void filecheck_learn(const char *path, const char *sha256, const struct stat *at);
 
+/* The check in two halves, so that the hashing can run off the loop
+ * (issue 11): filecheck_trusted says, with one open and fstat, whether
+ * the file is unchanged since it last hashed to sha256 (1), must be
+ * hashed (0), or is missing (-1, err as filecheck_verify's).
+ * filecheck_hash_path hashes it (any thread: it touches no table), with
+ * its stat before and after the read; 0 or -1 with errno.
+ * filecheck_learn_read trusts what it found, on the same terms as a hash
+ * made by filecheck_verify. */
+int filecheck_trusted(const char *path, const char *sha256, char *err, size_t errn);
+/* filecheck_trusted of a file already open (issue 12: the descriptor that
+ * will play); -1 also when it is not a regular file. */
+int filecheck_trusted_fd(int fd, const char *path, const char *sha256, char *err, size_t errn);
+/* 1 if fd is the file a hash read (its stat before and after the read,
+ * from filecheck_hash_path), unchanged since. */
+int filecheck_same_file(int fd, const struct stat *before, const struct stat *after);
+int filecheck_hash_path(const char *path, char out[65], struct stat *before, struct stat *after);
+void filecheck_learn_read(const char *path, const char *sha256, const struct stat *before,
+			  const struct stat *after);
+
 #endif

@@ -26,10 +26,16 @@ struct journal {
 	int fd;              /* the current month file, -1 = none yet */
 	int y, m;            /* its month */
 	char path[PATH_MAX + 32];
-	off_t size;          /* its length: everything before is fsynced */
+	off_t size;          /* its length: every line before is whole (fsynced unless unsynced) */
+	int lazy;            /* journal_set_lazy: records other than by journal_append are not flushed */
+	int unsynced;        /* lines written since the last flush of the current file */
+	uint64_t gen;        /* counts unflushed writes: the ticket of journal_sync_begin */
 	uint8_t head[RECORD_HASH_LEN]; /* hash of the last line written */
 	struct qrec *q;      /* records not yet durable, oldest first */
 	size_t nq, capq, dropped;
+	char *held_path;     /* journal_hold_file: held records kept here too */
+	size_t held_failed;  /* held records the held file could not take */
+	int held_present;    /* that file exists (or may) */
 };
 
 /* A record kept until the journal can take it: its own copies. */
@@ -399,6 +405,8 @@ struct journal *journal_open(const char *dir, const char *station, const char *c
 	free(pb);
 	free(nb);
 	free_names(names, n);
+	if (rec == &dummy) /* nobody asked for the open starts */
+		journal_recovery_free(&dummy);
 	return j;
 
 fail:;
@@ -440,6 +448,15 @@ static int switch_file(struct journal *j, int y, int m)
 		errno = e;
 		return -1;
 	}
+	/* The month's last lines go down before the chain moves on (once a
+	 * month: the flusher only ever sees the current file). */
+	if (j->fd >= 0 && j->unsynced && fdatasync(j->fd) < 0) {
+		int e = errno;
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	j->unsynced = 0;
 	if (j->fd >= 0)
 		close(j->fd);
 	j->fd = fd;
@@ -450,10 +467,11 @@ static int switch_file(struct journal *j, int y, int m)
 	return 0;
 }
 
-/* One record as one write(), then fdatasync; on any failure the file is cut
- * back so that no partial line stays behind. */
+/* One record as one write(), then fdatasync (unless !sync: then the line is
+ * only noted as not yet flushed); on any failure the file is cut back so
+ * that no partial line stays behind. */
 static int write_record(struct journal *j, int64_t t, int offset, const char *event,
-			const char *const *kv)
+			const char *const *kv, int sync)
 {
 	char buf[RECORD_LINE_MAX + 2];
 	size_t len = record_format(buf, sizeof(buf), t, offset, event, kv, j->head);
@@ -477,7 +495,13 @@ static int write_record(struct journal *j, int64_t t, int offset, const char *ev
 		done += (size_t)w;
 	}
 	if (done == len + 1) {
-		if (fdatasync(j->fd) == 0) {
+		if (!sync) {
+			j->unsynced = 1;
+			j->gen++;
+		}
+		if (!sync || fdatasync(j->fd) == 0) {
+			if (sync)
+				j->unsynced = 0; /* the whole file is on the card */
 			record_hash(buf, len, j->head);
 			j->size += (off_t)(len + 1);
 			return 0;
@@ -490,8 +514,8 @@ static int write_record(struct journal *j, int64_t t, int offset, const char *ev
 	return -1;
 }
 
-int journal_append(struct journal *j, int64_t t, int offset, const char *event,
-		   const char *const *kv)
+static int append_rec(struct journal *j, int64_t t, int offset, const char *event,
+		      const char *const *kv, int sync)
 {
 	int y, m;
 	month_of(t, offset, &y, &m);
@@ -504,10 +528,41 @@ int journal_append(struct journal *j, int64_t t, int offset, const char *event,
 	if (j->size == 0) {
 		const char *okv[] = {"station", j->station, "commune", j->commune, "district", j->district,
 				     "format", "1", NULL};
-		if (write_record(j, t, offset, "open", okv) < 0)
+		if (write_record(j, t, offset, "open", okv, sync) < 0)
 			return -1;
 	}
-	return write_record(j, t, offset, event, kv);
+	return write_record(j, t, offset, event, kv, sync);
+}
+
+int journal_append(struct journal *j, int64_t t, int offset, const char *event,
+		   const char *const *kv)
+{
+	return append_rec(j, t, offset, event, kv, 1);
+}
+
+void journal_set_lazy(struct journal *j, int lazy)
+{
+	j->lazy = lazy;
+}
+
+int journal_unsynced(const struct journal *j)
+{
+	return j && j->fd >= 0 && j->unsynced;
+}
+
+int journal_sync_begin(struct journal *j, uint64_t *ticket)
+{
+	int fd = fcntl(j->fd, F_DUPFD_CLOEXEC, 0);
+	if (fd >= 0)
+		*ticket = j->gen;
+	return fd;
+}
+
+void journal_sync_end(struct journal *j, uint64_t ticket, int err)
+{
+	/* Lines written during the flush (gen moved on) wait for the next. */
+	if (!err && ticket == j->gen)
+		j->unsynced = 0;
 }
 
 
@@ -522,7 +577,8 @@ static void qrec_free(struct qrec *r)
 #define GROUP_MAX (256 * 1024) /* bytes of held records written with one write() */
 
 /* Write buf (len bytes: whole lines) at the end of the current file with
- * one write() and one fdatasync; on failure cut the file back. */
+ * one write() and one fdatasync (none when lazy); on failure cut the file
+ * back. */
 static int write_lines(struct journal *j, const char *buf, size_t len)
 {
 	size_t done = 0;
@@ -538,7 +594,13 @@ static int write_lines(struct journal *j, const char *buf, size_t len)
 		done += (size_t)w;
 	}
 	if (done == len) {
-		if (fdatasync(j->fd) == 0) {
+		if (j->lazy) {
+			j->unsynced = 1;
+			j->gen++;
+		}
+		if (j->lazy || fdatasync(j->fd) == 0) {
+			if (!j->lazy)
+				j->unsynced = 0;
 			j->size += (off_t)len;
 			return 0;
 		}
@@ -566,7 +628,7 @@ int journal_retry(struct journal *j)
 		/* The first record of a group goes through journal_append: it
 		 * switches month files and writes their `open` record. */
 		if (j->fd < 0 || y * 12 + m > j->y * 12 + j->m || j->size == 0) {
-			if (journal_append(j, r->t, r->offset, r->event, (const char *const *)r->kv) < 0) {
+			if (append_rec(j, r->t, r->offset, r->event, (const char *const *)r->kv, !j->lazy) < 0) {
 				if (errno == EINVAL) { /* a record that can never be written */
 					j->dropped++;
 					qrec_free(r);
@@ -624,6 +686,16 @@ int journal_retry(struct journal *j)
 		memmove(j->q, j->q + done, (j->nq - done) * sizeof(*j->q));
 		j->nq -= done;
 	}
+	/* Every held record is in the journal: once it is on the card, the
+	 * held file has done its work (a crash before the unlink leaves it;
+	 * the next journal_hold_file finds its records in the journal). */
+	if (rc == 0 && j->nq == 0 && j->held_present && j->fd >= 0 && fdatasync(j->fd) == 0) {
+		j->unsynced = 0;
+		if (unlink(j->held_path) == 0 || errno == ENOENT) {
+			fsync_dir_of(j->held_path);
+			j->held_present = 0;
+		}
+	}
 	errno = e;
 	return rc;
 }
@@ -666,15 +738,45 @@ int journal_defer(struct journal *j, int64_t t, int offset, const char *event, c
 	return queue_add(j, t, offset, event, kv) ? 0 : -1;
 }
 
+/* One held record, appended to the held file and flushed (only while the
+ * journal fails, so seldom). Lines carry a zero prev: they are not part
+ * of the chain, only its future content. */
+static int held_append(struct journal *j, int64_t t, int offset, const char *event,
+		       const char *const *kv)
+{
+	if (!j->held_path)
+		return 0;
+	static const uint8_t zero[RECORD_HASH_LEN];
+	char buf[RECORD_LINE_MAX + 2];
+	size_t len = record_format(buf, sizeof(buf), t, offset, event, kv, zero);
+	if (len == 0)
+		return 0; /* never writable: the journal drops it too */
+	buf[len] = '\n';
+	int created = !j->held_present;
+	j->held_present = 1;
+	int fd = open(j->held_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+	if (fd < 0)
+		return -1;
+	int rc = write(fd, buf, len + 1) == (ssize_t)(len + 1) && fdatasync(fd) == 0 ? 0 : -1;
+	int e = errno;
+	close(fd);
+	if (rc == 0 && created)
+		fsync_dir_of(j->held_path);
+	errno = e;
+	return rc;
+}
+
 int journal_record(struct journal *j, int64_t t, int offset, const char *event, const char *const *kv)
 {
-	if (journal_retry(j) == 0 && journal_append(j, t, offset, event, kv) == 0)
+	if (journal_retry(j) == 0 && append_rec(j, t, offset, event, kv, !j->lazy) == 0)
 		return 0;
 	int e = errno;
 	if (!queue_add(j, t, offset, event, kv)) {
 		errno = e;
 		return -1;
 	}
+	if (held_append(j, t, offset, event, kv) < 0)
+		j->held_failed++;
 	errno = e;
 	return 1;
 }
@@ -697,12 +799,169 @@ void journal_close(struct journal *j)
 	for (size_t i = 0; i < j->nq; i++)
 		qrec_free(&j->q[i]);
 	free(j->q);
-	if (j->fd >= 0)
+	if (j->fd >= 0) {
+		if (j->unsynced)
+			fdatasync(j->fd);
 		close(j->fd);
+	}
 	free(j->station);
 	free(j->commune);
 	free(j->district);
+	free(j->held_path);
 	free(j);
+}
+
+/* The line of a record without its prev: what a held record and the
+ * journal line it became have in common. Hashed. */
+static void content_hash(int64_t t, int offset, const char *event, const char *const *kv,
+			 uint8_t out[RECORD_HASH_LEN])
+{
+	static const uint8_t zero[RECORD_HASH_LEN];
+	char buf[RECORD_LINE_MAX + 1];
+	size_t len = record_format(buf, sizeof(buf), t, offset, event, kv, zero);
+	record_hash(buf, len, out);
+}
+
+static void record_content_hash(const struct record *r, uint8_t out[RECORD_HASH_LEN])
+{
+	const char *kv[2 * RECORD_FIELDS_MAX + 1];
+	size_t n = 0;
+	for (size_t i = 0; i < r->nf; i++) {
+		kv[n++] = r->f[i].key;
+		kv[n++] = r->f[i].val;
+	}
+	kv[n] = NULL;
+	content_hash(r->time, r->offset, r->event, kv, out);
+}
+
+/* The last n records of the journal but `open` and `missed` (never held
+ * in the file), as content hashes, in a ring. */
+struct tail {
+	uint8_t (*h)[RECORD_HASH_LEN];
+	size_t n, count;
+};
+
+static int tail_cb(void *ctx, const struct record *r, const struct journal_pos *pos)
+{
+	struct tail *t = ctx;
+	if (!strcmp(r->event, "open") || !strcmp(r->event, "missed"))
+		return 0;
+	record_content_hash(r, t->h[t->count % t->n]);
+	t->count++;
+	return 0;
+}
+
+int journal_hold_file(struct journal *j, const char *file, char *err, size_t errn)
+{
+	free(j->held_path);
+	j->held_path = xstrdup(file);
+	j->held_present = 0;
+	char *b = NULL;
+	size_t len = 0;
+	if (read_file_all(file, (size_t)JOURNAL_QUEUE_MAX * (RECORD_LINE_MAX + 1), 1, &b, &len) < 0) {
+		if (errno == ENOENT)
+			return 0;
+		seterr(err, errn, "%s: %s", file, strerror(errno));
+		return -1;
+	}
+	j->held_present = 1;
+	/* The held records, in order (a torn last line, cut by a power
+	 * failure while it was written, was never more than in memory). */
+	struct record *r = xcalloc(1, sizeof(*r));
+	size_t cap = 0, n = 0;
+	struct qrec *held = NULL;
+	uint8_t (*hh)[RECORD_HASH_LEN] = NULL;
+	for (size_t pos = 0; pos < len;) {
+		const char *nl = memchr(b + pos, '\n', len - pos);
+		if (!nl)
+			break;
+		size_t l = (size_t)(nl - (b + pos));
+		int bad = record_parse(b + pos, l, r, NULL, 0) < 0;
+		pos += l + 1;
+		if (bad || n == JOURNAL_QUEUE_MAX)
+			continue;
+		if (n == cap) {
+			cap = cap ? 2 * cap : 16;
+			held = xrealloc(held, cap * sizeof(*held));
+			hh = xrealloc(hh, cap * sizeof(*hh));
+		}
+		struct qrec *q = &held[n];
+		q->t = r->time;
+		q->offset = r->offset;
+		q->event = xstrdup(r->event);
+		q->kv = xcalloc(2 * r->nf + 1, sizeof(*q->kv));
+		for (size_t i = 0; i < r->nf; i++) {
+			q->kv[2 * i] = xstrdup(r->f[i].key);
+			q->kv[2 * i + 1] = xstrdup(r->f[i].val);
+		}
+		record_content_hash(r, hh[n]);
+		n++;
+	}
+	free(b);
+	free(r);
+	/* Those a run that ended already wrote (before it could remove the
+	 * file) are the journal's last records: k of them, k as large as
+	 * matches. */
+	size_t k = 0;
+	if (n) {
+		struct tail t = {xcalloc(n, sizeof(*t.h)), n, 0};
+		char from[8];
+		int y = j->y, m = j->m - 1;
+		if (m == 0) {
+			m = 12;
+			y--;
+		}
+		snprintf(from, sizeof(from), "%04d-%02d", y, m);
+		struct journal_scan_result res;
+		if (j->fd >= 0 && journal_scan(j->dir, from, NULL, tail_cb, NULL, &t, &res, NULL, 0) == 0) {
+			size_t have = t.count < n ? t.count : n;
+			for (k = have; k > 0; k--) {
+				size_t i;
+				for (i = 0; i < k; i++)
+					if (memcmp(t.h[(t.count - k + i) % n], hh[i], RECORD_HASH_LEN))
+						break;
+				if (i == k)
+					break;
+			}
+		}
+		free(t.h);
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (i < k || j->nq >= JOURNAL_QUEUE_MAX) {
+			if (i >= k)
+				j->dropped++;
+			qrec_free(&held[i]);
+			continue;
+		}
+		if (j->nq == j->capq) {
+			j->capq = j->capq ? 2 * j->capq : 16;
+			j->q = xrealloc(j->q, j->capq * sizeof(*j->q));
+		}
+		j->q[j->nq++] = held[i];
+	}
+	free(held);
+	free(hh);
+	return (int)(n - k);
+}
+
+void journal_each_queued(const struct journal *j, void (*cb)(void *ctx, const struct record *r), void *ctx)
+{
+	static const uint8_t zero[RECORD_HASH_LEN];
+	struct record *r = xcalloc(1, sizeof(*r));
+	char buf[RECORD_LINE_MAX + 1];
+	for (size_t i = 0; j && i < j->nq; i++) {
+		const struct qrec *q = &j->q[i];
+		size_t len = record_format(buf, sizeof(buf), q->t, q->offset, q->event,
+					   (const char *const *)q->kv, zero);
+		if (len && record_parse(buf, len, r, NULL, 0) == 0)
+			cb(ctx, r);
+	}
+	free(r);
+}
+
+size_t journal_held_failed(const struct journal *j)
+{
+	return j ? j->held_failed : 0;
 }
 
 /* ---- reading ---- */

@@ -66,7 +66,37 @@ int journal_defer(struct journal *j, int64_t t, int offset, const char *event, c
  * up to 256 kB of lines). 0 when none is left, -1 with errno otherwise. */
 int journal_retry(struct journal *j);
 size_t journal_queued(const struct journal *j);
+
+/* Held records kept on disk too (issue 11), in FILE (on another file
+ * system than the journal if there is one: the daemon's state folder): a
+ * record journal_record has to hold is appended to FILE and flushed; once
+ * every held record is in the journal and flushed, FILE is removed. Call
+ * once after journal_open: the records FILE holds from a run that ended
+ * before the journal took them are queued first (to be written before
+ * any new record), but for those already at the end of the journal (the
+ * run wrote them and ended before it removed FILE): each is written
+ * exactly once. Returns how many were queued, or -1 with errno and a
+ * message in err (the journal works on, without the file). */
+int journal_hold_file(struct journal *j, const char *file, char *err, size_t errn);
+/* Each record queued (held), in order, as a record (prev zero). */
+void journal_each_queued(const struct journal *j, void (*cb)(void *ctx, const struct record *r), void *ctx);
+/* Held records the held file could not take (they are only in memory). */
+size_t journal_held_failed(const struct journal *j);
 size_t journal_dropped(const struct journal *j);
+
+/* Lazy flushing (the daemon's loop, issue 11): with lazy set,
+ * journal_record, journal_defer and journal_retry write() their lines
+ * without fdatasync; journal_append (a broadcast's `start`) still flushes,
+ * and with it every line before. The caller flushes the rest off the loop:
+ * journal_sync_begin gives a descriptor of the current file (a dup, for
+ * syncer_submit) and a ticket; journal_sync_end(ticket, errno) says how it
+ * ended. A new month's file is only started once the old one is flushed,
+ * and journal_close flushes what is left. */
+void journal_set_lazy(struct journal *j, int lazy);
+/* 1 when lines were written and not yet flushed. */
+int journal_unsynced(const struct journal *j);
+int journal_sync_begin(struct journal *j, uint64_t *ticket);
+void journal_sync_end(struct journal *j, uint64_t ticket, int err);
 
 /* Reading (read-only, any folder, e.g. a copy an officer brought back). */
 struct journal_pos {

@@ -971,6 +971,8 @@ static const char *outcome_words(enum web_lang lang, const char *o)
 		return L("failed");
 	if (!strcmp(o, "missed"))
 		return L("missed");
+	if (!strcmp(o, "unheard"))
+		return L("unheard");
 	return o;
 }
 

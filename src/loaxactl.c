@@ -762,7 +762,7 @@ static long long running_serial(int *daemon_up)
 
 /* The journal's outcome names (asrun.c) in words, for text output. */
 static const char *const outcome_words[OUT__N] = {N_("aired"), N_("partial"), N_("interrupted"),
-						   N_("failed"), N_("missed")};
+						   N_("failed"), N_("missed"), N_("unheard")};
 
 /* Text columns are counted in code points, not bytes (Vietnamese in NFC
  * has no combining marks): s padded to width, on the left or the right. */
@@ -1422,7 +1422,8 @@ static int cmd_log(int argc, char **argv)
 		} else {
 			printf(ngettext("%zu broadcast:", "%zu broadcasts:", x.rows), x.rows);
 			for (int o = 0; o < OUT__N; o++)
-				printf("%s %zu %s", o ? _(",") : "", x.count[o], _(outcome_words[o]));
+				if (o != OUT_UNHEARD || x.count[o]) /* only a station playing to the fallback file has any */
+					printf("%s %zu %s", o ? _(",") : "", x.count[o], _(outcome_words[o]));
 			putchar('\n');
 		}
 		if (x.nopen)

@@ -52,6 +52,7 @@
 #include "schedule.h"
 #include "spool.h"
 #include "sequence.h"
+#include "syncer.h"
 #include "util.h"
 #include "validate.h"
 #include "i18n.h"
@@ -63,6 +64,7 @@
 #define SYNC_RECHECK_MS 30000
 #define JOURNAL_RETRY_MS 5000 /* a failing journal is tried again this often (only then) */
 #define LIBRARY_RETRY_MS 2000 /* a bundle finding the library locked is tried again after */
+#define HELD_FILE "journal-held"  /* in paths.state: records the journal could not take yet */
 
 /* A library file the helper read: its SHA-256 holds while stat agrees. */
 /* A module told when records have reached the journal (e.g. the fleet
@@ -126,6 +128,14 @@ struct daemon {
 	struct seq *seq;
 	int tfd_amp;             /* the sequence's timer: warm-up, hold, read-back, retry */
 	int tfd_jretry;          /* armed only while journal records are held */
+	struct syncer *syncer;   /* flushes the journal off the loop (all but a start) */
+	int flush_failed;        /* the last flush failed: the journal is failing until one works */
+	struct syncer *hasher;   /* hashes a bulletin file off the loop before it plays */
+	int pend_checking;       /* pend's file is being hashed (or waits for the hasher) */
+	int pend_play_wait;      /* the amplifier is ready: play once the hash is in */
+	uint64_t pend_ticket;    /* its hash job, 0 = not handed over yet */
+	uint64_t hash_ticket;
+	char pend_sha[65];       /* what it must hash to */
 	struct occurrence pend;
 	char pend_path[PATHBUF + ID_MAX];
 	int pend_fd;             /* issue 12: the file checked, handed to the player; -1 */
@@ -226,6 +236,11 @@ static void journal_failed(struct daemon *d, const char *event, int e)
 	log_warnx(ngettext("journal: cannot record %s: %s (%zu record waits to be written)",
 			   "journal: cannot record %s: %s (%zu records wait to be written)", journal_queued(d->j)),
 		  event, strerror(e), journal_queued(d->j));
+	if (journal_held_failed(d->j))
+		log_warnx(ngettext("journal: %zu held record could not be kept in %s/%s either: it is in memory only",
+				   "journal: %zu held records could not be kept in %s/%s either: they are in memory only",
+				   journal_held_failed(d->j)),
+			  journal_held_failed(d->j), d->st.state, HELD_FILE);
 	set_error(d, "journal write failed: %s", strerror(e));
 	snprintf(d->journal_error, sizeof(d->journal_error), "cannot record %s: %s", event, strerror(e));
 	if (!d->journal_failing) {
@@ -247,8 +262,52 @@ static void journal_ok(struct daemon *d)
 	journal_state_changed(d);
 }
 
+/* Lines written and not yet flushed go to the flusher thread; one flush
+ * at a time, so whatever is written meanwhile is grouped into the next.
+ * The hooks (fleet) hear of records once they are durable. */
+static void jsync_kick(struct daemon *d)
+{
+	if (!d->j || !journal_unsynced(d->j)) {
+		if (d->j && !d->flush_failed)
+			journal_appended(d);
+		return;
+	}
+	if (!d->syncer || syncer_busy(d->syncer))
+		return; /* on_syncer kicks again when the flush in progress ends */
+	uint64_t ticket;
+	int fd = journal_sync_begin(d->j, &ticket);
+	if (fd < 0 || syncer_submit(d->syncer, fd, ticket) < 0) {
+		if (fd >= 0)
+			close(fd);
+		d->flush_failed = 1;
+		journal_failed(d, "flush", errno);
+	}
+}
+
+static void on_syncer(struct daemon *d)
+{
+	uint64_t ticket;
+	int e;
+	if (!syncer_result(d->syncer, &ticket, &e) || !d->j)
+		return;
+	int was = journal_unsynced(d->j);
+	journal_sync_end(d->j, ticket, e);
+	if (e && was) {
+		d->flush_failed = 1;
+		journal_failed(d, "flush", e); /* the retry timer flushes again */
+		return;
+	}
+	if (!journal_unsynced(d->j) && d->flush_failed) {
+		d->flush_failed = 0;
+		if (!journal_queued(d->j))
+			journal_ok(d);
+	}
+	jsync_kick(d);
+}
+
 /* Record an event. A record the journal cannot take now is held, in order,
- * and written as soon as it can (journal_record). 0 when durable. */
+ * and written as soon as it can (journal_record); once the loop runs, a
+ * written record is flushed off the loop (jsync_kick). 0 when written. */
 static int jwrite(struct daemon *d, const char *event, const char *const *kv)
 {
 	if (!d->j)
@@ -261,8 +320,9 @@ static int jwrite(struct daemon *d, const char *event, const char *const *kv)
 		journal_failed(d, event, errno);
 		return -1;
 	}
-	journal_ok(d);
-	journal_appended(d);
+	if (!d->flush_failed)
+		journal_ok(d);
+	jsync_kick(d);
 	return 0;
 }
 
@@ -287,8 +347,9 @@ static void jflush(struct daemon *d)
 	if (!d->j || !journal_queued(d->j))
 		return;
 	if (journal_retry(d->j) == 0) {
-		journal_ok(d);
-		journal_appended(d);
+		if (!d->flush_failed)
+			journal_ok(d);
+		jsync_kick(d);
 	} else {
 		journal_failed(d, "held records", errno);
 	}
@@ -306,6 +367,7 @@ static int jwrite_start(struct daemon *d, const char *const *kv)
 		journal_failed(d, "start", errno);
 		return -1;
 	}
+	d->flush_failed = 0; /* flushed: the start and every line before it */
 	journal_ok(d);
 	journal_appended(d);
 	return 0;
@@ -318,8 +380,16 @@ static void on_journal_retry(struct daemon *d)
 	if (!d->j)
 		return;
 	if (journal_retry(d->j) == 0) {
+		if (d->flush_failed && journal_unsynced(d->j)) {
+			/* A failed flush: try it again (off the loop), and again
+			 * on this timer until one works. */
+			clock_mono_timer_in(d->tfd_jretry, JOURNAL_RETRY_MS);
+			jsync_kick(d);
+			return;
+		}
+		d->flush_failed = 0;
 		journal_ok(d);
-		journal_appended(d);
+		jsync_kick(d);
 	} else {
 		journal_failed(d, "held records", errno);
 	}
@@ -681,6 +751,10 @@ static void perform(struct daemon *d, const struct seq_out *o)
 			}
 			break;
 		case SACT_PLAY:
+			if (d->bc == BC_STARTING && d->pend_checking) {
+				d->pend_play_wait = 1; /* on_hasher plays it */
+				break;
+			}
 			if ((d->bc == BC_STARTING) && begin_playing(d) < 0) {
 				end_after = 1;
 				broadcast_over(d);
@@ -762,6 +836,63 @@ static void seq_simple(struct daemon *d, enum seq_ev type)
 	seq_feed(d, &e);
 }
 
+/* Hand the starting broadcast's file to the hasher, unless it is busy
+ * (with a file of a broadcast that is gone: then when that ends). */
+static void hash_submit(struct daemon *d)
+{
+	if (!d->pend_checking || d->pend_ticket || !d->hasher || syncer_busy(d->hasher))
+		return;
+	d->pend_ticket = ++d->hash_ticket;
+	if (syncer_submit_hash(d->hasher, d->pend_path, d->pend_ticket) < 0)
+		d->pend_ticket = 0;
+}
+
+static int begin_playing(struct daemon *d);
+
+/* The hasher is done with the starting broadcast's file: it plays (now,
+ * or when the amplifier is ready) if it hashed right, else it failed. */
+static void on_hasher(struct daemon *d)
+{
+	uint64_t ticket;
+	int e;
+	struct syncer_hash h;
+	if (!syncer_result_hash(d->hasher, &ticket, &e, &h))
+		return;
+	if (d->bc != BC_STARTING || !d->pend_checking || ticket != d->pend_ticket) {
+		hash_submit(d); /* for a broadcast that is gone */
+		return;
+	}
+	d->pend_checking = 0;
+	char err[PATHBUF + ID_MAX + 128];
+	if (e) {
+		snprintf(err, sizeof(err), "file missing: %s (%s)", d->pend_path,
+			 e == EINVAL ? "not a plain file" : strerror(e));
+	} else if (strcmp(h.sha256, d->pend_sha)) {
+		snprintf(err, sizeof(err), "checksum: %s does not match its catalog entry (changed or damaged)",
+			 d->pend_path);
+	} else if (!filecheck_same_file(d->pend_fd, &h.before, &h.after)) {
+		/* The hasher read the path again: what plays is the descriptor
+		 * opened first, so it must be the very file that hashed right. */
+		snprintf(err, sizeof(err), "checksum: %s changed while it was being checked", d->pend_path);
+	} else {
+		filecheck_learn_read(d->pend_path, h.sha256, &h.before, &h.after);
+		log_debug("%s: hashed right off the loop", d->pend_path);
+		if (d->pend_play_wait) {
+			d->pend_play_wait = 0;
+			if (begin_playing(d) < 0) {
+				broadcast_over(d);
+				seq_simple(d, SEV_END);
+			}
+		}
+		return;
+	}
+	log_warnx("%s: %s", d->pend.id, err);
+	record_outcome(d, "failed", &d->pend, err);
+	bc_go(d, BCE_FAIL);
+	broadcast_over(d);
+	seq_simple(d, SEV_END);
+}
+
 /* Check the bulletin, then ask the amplifier sequence for the amplifier;
  * the player starts on its SACT_PLAY. Returns 1 if the broadcast is
  * starting or playing, 0 if it failed (recorded). */
@@ -786,15 +917,27 @@ static int start_broadcast(struct daemon *d, const struct occurrence *o)
 		return 0;
 	}
 	/* The helper hashes the library off the loop after each load
-	 * (filecheck_learn); here the file is one fstat unless it changed. */
-	int hashed = 0;
-	if (filecheck_verify_fd(fd, path, b->sha256, &hashed, err, sizeof(err)) < 0) {
+	 * (filecheck_learn); here the file is one fstat unless it changed.
+	 * One that did (or that the helper has not read yet) is hashed by
+	 * the hasher thread while the amplifier is switched on, and plays
+	 * only once it hashed right (on_hasher). */
+	int trusted = filecheck_trusted_fd(fd, path, b->sha256, err, sizeof(err));
+	if (trusted < 0) {
 		close(fd);
 		record_outcome(d, "failed", o, err);
 		return 0;
 	}
-	log_debug("%s: %s", path, hashed ? "hashed in the loop (changed, or not yet read by the helper)"
-					  : "unchanged since it last hashed right");
+	if (!trusted && !d->hasher) {
+		if (filecheck_verify_fd(fd, path, b->sha256, NULL, err, sizeof(err)) < 0) {
+			close(fd);
+			record_outcome(d, "failed", o, err);
+			return 0;
+		}
+		log_debug("%s: hashed in the loop (no hasher thread)", path);
+		trusted = 1;
+	}
+	log_debug("%s: %s", path, trusted ? "unchanged since it last hashed right"
+					   : "changed, or not yet read by the helper: hashed off the loop before it plays");
 	/* issue 12: a pushed bulletin plays only as signed, whatever the catalog says. */
 	const char *pin = schedule_pinned_sha(d->sched, b->id);
 	if (pin && strcmp(b->sha256, pin)) {
@@ -815,6 +958,11 @@ static int start_broadcast(struct daemon *d, const struct occurrence *o)
 		str_copy(d->pend_origin, "local", sizeof(d->pend_origin));
 	str_copy(d->pend_path, path, sizeof(d->pend_path));
 	d->pend_expected = b->duration * (o->repeat > 0 ? o->repeat : 1);
+	d->pend_checking = !trusted;
+	d->pend_play_wait = 0;
+	d->pend_ticket = 0;
+	str_copy(d->pend_sha, b->sha256, sizeof(d->pend_sha));
+	hash_submit(d);
 	bc_go(d, BCE_BEGIN);
 	/* The amplifier is retried for this occurrence while it is within the
 	 * catch-up window (an on-demand play is due when asked for). */
@@ -1446,6 +1594,89 @@ static int scan_cb(void *ctx, const struct record *r, const struct journal_pos *
 	return 0;
 }
 
+static void replay_held(void *ctx, const struct record *r)
+{
+	replay_feed(ctx, r);
+}
+
+/* The held records a crashed run left (journal_hold_file): their starts
+ * with no end (as lines), and the occurrences they end. */
+struct held_starts {
+	char **open, **closed;
+	size_t nopen, nclosed, capo, capc;
+};
+
+static void strv_add(char ***v, size_t *n, size_t *cap, char *s)
+{
+	if (*n == *cap) {
+		*cap = *cap ? 2 * *cap : 8;
+		*v = xrealloc(*v, *cap * sizeof(**v));
+	}
+	(*v)[(*n)++] = s;
+}
+
+static int held_closed(const struct held_starts *h, const char *occ)
+{
+	for (size_t i = 0; i < h->nclosed; i++)
+		if (!strcmp(h->closed[i], occ))
+			return 1;
+	return 0;
+}
+
+static void held_starts_cb(void *ctx, const struct record *r)
+{
+	struct held_starts *h = ctx;
+	const char *occ = record_get(r, "occ");
+	if (!occ)
+		return;
+	int start = !strcmp(r->event, "start");
+	if (!start && strcmp(r->event, "end") && strcmp(r->event, "interrupted"))
+		return;
+	for (size_t i = 0; i < h->nopen; i++) { /* a start ended, or started again */
+		struct record *o = xcalloc(1, sizeof(*o));
+		int same = record_parse(h->open[i], strlen(h->open[i]), o, NULL, 0) == 0 &&
+			   !strcmp(record_get(o, "occ") ? record_get(o, "occ") : "", occ);
+		free(o);
+		if (same) {
+			free(h->open[i]);
+			h->open[i] = h->open[--h->nopen];
+			break;
+		}
+	}
+	if (!start) {
+		strv_add(&h->closed, &h->nclosed, &h->capc, xstrdup(occ));
+		return;
+	}
+	const char *kv[2 * RECORD_FIELDS_MAX + 1];
+	size_t n = 0;
+	for (size_t i = 0; i < r->nf; i++) {
+		kv[n++] = r->f[i].key;
+		kv[n++] = r->f[i].val;
+	}
+	kv[n] = NULL;
+	static const uint8_t zero[RECORD_HASH_LEN];
+	char line[RECORD_LINE_MAX + 1];
+	size_t len = record_format(line, sizeof(line), r->time, r->offset, r->event, kv, zero);
+	if (len)
+		strv_add(&h->open, &h->nopen, &h->capo, xstrdup(line));
+}
+
+/* A start found with no end at start-up: the broadcast was cut. */
+static void record_interrupted(struct daemon *d, const struct record *s)
+{
+	const char *occ = record_get(s, "occ");
+	char started[26];
+	civil_format_iso_offset(s->time, s->offset, started);
+	const char *kv[] = {"occ", occ ? occ : "", "due", record_get(s, "due"),
+			    "started", started, "bulletin", record_get(s, "bulletin"),
+			    "campaign", record_get(s, "campaign"), "zones", record_get(s, "zones"),
+			    "expected", record_get(s, "expected"),
+			    "detail", "no end record: the station stopped (crash or power cut) during the broadcast",
+			    NULL};
+	jwrite(d, "interrupted", kv);
+	log_warnx(_("broadcast %s was interrupted by a crash or power cut"), occ ? occ : "?");
+}
+
 static void scan_problem(void *ctx, const struct journal_pos *pos, const char *what)
 {
 	log_warnx(_("journal %s:%zu: %s"), pos->file, pos->line, what);
@@ -1461,6 +1692,20 @@ static void on_synced(struct daemon *d)
 	if (!d->j)
 		fatalx(_("cannot open the journal %s: %s"), d->st.journal, err);
 	d->synced = 1;
+	/* Records held while the journal could not take them are kept in the
+	 * state folder too, so that a crash does not lose them (issue 11);
+	 * what the last run left there is written first, once. */
+	char held[PATHBUF + 32];
+	snprintf(held, sizeof(held), "%s/" HELD_FILE, d->st.state);
+	int nheld = journal_hold_file(d->j, held, err, sizeof(err));
+	if (nheld < 0)
+		log_warnx(_("%s: records the journal cannot take will be held in memory only"), err);
+	else if (nheld > 0)
+		log_info(ngettext("journal: %d record the last run held in %s is written first",
+				  "journal: %d records the last run held in %s are written first", nheld),
+			 nheld, held);
+	struct held_starts hs = {0}; /* before any record: the first one writes them */
+	journal_each_queued(d->j, held_starts_cb, &hs);
 	int64_t now = clock_now();
 
 	if (rec.torn_bytes) {
@@ -1474,20 +1719,24 @@ static void on_synced(struct daemon *d)
 		log_warnx(_("journal: a torn last line (%zu bytes, power cut while writing) was set aside in %s"),
 			  rec.torn_bytes, rec.torn_file);
 	}
+	/* Starts with no end: in the journal (unless a held record ends
+	 * them) and among the held records. */
 	for (size_t i = 0; i < rec.nopen; i++) {
-		const struct record *s = &rec.open_starts[i];
-		const char *occ = record_get(s, "occ");
-		char started[26];
-		civil_format_iso_offset(s->time, s->offset, started);
-		const char *kv[] = {"occ", occ ? occ : "", "due", record_get(s, "due"),
-				    "started", started, "bulletin", record_get(s, "bulletin"),
-				    "campaign", record_get(s, "campaign"), "zones", record_get(s, "zones"),
-				    "expected", record_get(s, "expected"),
-				    "detail", "no end record: the station stopped (crash or power cut) during the broadcast",
-				    NULL};
-		jwrite(d, "interrupted", kv);
-		log_warnx(_("broadcast %s was interrupted by a crash or power cut"), occ ? occ : "?");
+		const char *occ = record_get(&rec.open_starts[i], "occ");
+		if (!held_closed(&hs, occ ? occ : ""))
+			record_interrupted(d, &rec.open_starts[i]);
 	}
+	struct record *hr = xcalloc(1, sizeof(*hr));
+	for (size_t i = 0; i < hs.nopen; i++) {
+		if (record_parse(hs.open[i], strlen(hs.open[i]), hr, NULL, 0) == 0)
+			record_interrupted(d, hr);
+		free(hs.open[i]);
+	}
+	free(hr);
+	for (size_t i = 0; i < hs.nclosed; i++)
+		free(hs.closed[i]);
+	free(hs.open);
+	free(hs.closed);
 	int64_t last = rec.last_time;
 	journal_recovery_free(&rec);
 
@@ -1506,6 +1755,8 @@ static void on_synced(struct daemon *d)
 		log_warnx(_("journal: cannot read back %s: %s"), d->st.journal, err);
 	else if (!res.chain_ok)
 		log_warnx(_("journal: the hash chain does not verify (%s); run loaxactl log verify"), res.first_bad);
+	/* Held records not in the journal yet count as handled all the same. */
+	journal_each_queued(d->j, replay_held, &ss);
 	d->journal_serial = ss.max_serial;
 	d->audio_down = ss.audio_down;
 	d->mon_down = ss.monitor_down;
@@ -1564,6 +1815,9 @@ static void on_synced(struct daemon *d)
 	log_info(_("station %s ready: schedule serial %lld, journal %s"), d->st.id, d->sched->serial,
 		 d->st.journal);
 	run_engine(d, last ? "the station was not running (or its clock was not synchronised)" : NULL);
+	/* From now on only a start is flushed in the loop (issue 11). */
+	if (d->syncer)
+		journal_set_lazy(d->j, 1);
 }
 
 /* ---- the Modbus status server ---- */
@@ -1593,7 +1847,8 @@ static void count_row(void *ctx, const struct broadcast *b)
 			continue;
 		switch (b->outcome) {
 		case OUT_AIRED: sc->aired++; break;
-		case OUT_PARTIAL: sc->partial++; break;
+		case OUT_PARTIAL: /* fall through */
+		case OUT_UNHEARD: sc->partial++; break; /* status has no unheard column: not aired */
 		case OUT_INTERRUPTED: sc->interrupted++; break;
 		case OUT_FAILED: sc->failed++; break;
 		case OUT_MISSED: sc->missed++; break;
@@ -2118,6 +2373,16 @@ static void ev_jretry(void *ctx, short rev)
 	on_journal_retry(ctx);
 }
 
+static void ev_syncer(void *ctx, short rev)
+{
+	on_syncer(ctx);
+}
+
+static void ev_hasher(void *ctx, short rev)
+{
+	on_hasher(ctx);
+}
+
 static void ev_spool_hold(void *ctx, short rev)
 {
 	struct daemon *d = ctx;
@@ -2429,6 +2694,10 @@ static void loop_register(struct daemon *d)
 	ev_name(e, d->ev_amp, "amplifier");
 	ev_name(e, ev_fd_add(e, d->tfd_wd, POLLIN, ev_watchdog, d), "watchdog");
 	ev_name(e, ev_fd_add(e, d->tfd_jretry, POLLIN, ev_jretry, d), "journal retry");
+	if (d->syncer)
+		ev_name(e, ev_fd_add(e, syncer_fd(d->syncer), POLLIN, ev_syncer, d), "journal flush");
+	if (d->hasher)
+		ev_name(e, ev_fd_add(e, syncer_fd(d->hasher), POLLIN, ev_hasher, d), "play-time hash");
 	d->ev_helper = ev_fd_add(e, helper_fd(d->helper), POLLIN, ev_helper, d);
 	ev_name(e, d->ev_helper, "helper");
 	ev_name(e, ev_fd_add(e, d->tfd_amp, POLLIN, ev_amp_timer, d), "amplifier timer");
@@ -2482,6 +2751,13 @@ static int run(struct daemon *d)
 	d->helper = helper_start(&d->st, err, sizeof(err));
 	if (!d->helper)
 		fatalx("%s", err);
+	/* After the helper's fork: it starts with no thread but its own. */
+	d->syncer = syncer_new();
+	if (!d->syncer)
+		log_warn("cannot start the journal's flusher thread: every record is flushed in the loop");
+	d->hasher = syncer_new();
+	if (!d->hasher)
+		log_warn("cannot start the hasher thread: a changed bulletin file is hashed in the loop");
 	d->tfd_due = clock_timer_new();
 	d->tfd_sync = clock_mono_timer_new();
 	d->tfd_amp = clock_mono_timer_new();
@@ -2593,11 +2869,16 @@ static int run(struct daemon *d)
 			process_spool(d);
 			request_resolve(d);
 		}
-		/* make bench reads this line: what kept the loop from others. */
+		/* make bench reads these lines: what kept the loop from others,
+		 * and the whole turn (every handler and the work after them):
+		 * the longest a request arriving meanwhile waits for the loop. */
 		const char *who;
 		int64_t slow = ev_slowest(d->ev, &who);
 		if (slow >= 10)
 			log_debug("loop: %s took %lld ms", who, (long long)slow);
+		int64_t busy = mono_ms() - ev_woke(d->ev);
+		if (busy >= 10)
+			log_debug("loop: the turn was busy %lld ms", (long long)busy);
 	}
 
 	notify_stopping(bc_on(d) ? "stopping: the broadcast playing is recorded partial" : "stopping");
@@ -2628,7 +2909,9 @@ static int run(struct daemon *d)
 	spool_close(d->spool);
 	helper_stop(d->helper);
 	player_free(d->pl);
-	journal_close(d->j);
+	syncer_free(d->syncer);
+	syncer_free(d->hasher);
+	journal_close(d->j); /* flushes what the flusher had not */
 	engine_free(d->eng);
 	if (d->sched != &empty_schedule) {
 		schedule_free(d->sched);

@@ -61,8 +61,8 @@ void replay_feed(struct replay *r, const struct record *rec)
 	}
 	const char *out = record_get(rec, "outcome");
 	int oc = !strcmp(ev, "end") ? outcome_parse(out ? out : "") : outcome_parse(ev);
-	if (!strcmp(ev, "end") && oc < 0)
-		oc = OUT_PARTIAL; /* unknown outcomes (unheard) count as partial */
+	if (!strcmp(ev, "end") && (oc < 0 || oc == OUT_UNHEARD))
+		oc = OUT_PARTIAL; /* unknown and unheard: never aired (Modbus knows no unheard) */
 	if (oc >= 0) {
 		r->last_bc_time = rec->time;
 		r->last_bc_outcome = oc + 1;

@@ -198,7 +198,8 @@ static void count_row(void *ctx, const struct broadcast *b)
 	struct rcamp *c = camp_get(r, b->campaign);
 	struct report_count *k = &c->m[mi];
 	k->n[o]++;
-	k->airtime += b->seconds_played;
+	if (o != OUT_UNHEARD) /* played to the fallback file: no loudspeaker, no airtime */
+		k->airtime += b->seconds_played;
 	k->manual += (uint32_t)manual;
 	k->scheduled += (uint32_t)sched;
 	if (c->d) {
@@ -208,9 +209,10 @@ static void count_row(void *ctx, const struct broadcast *b)
 	}
 	if ((r->flags & REPORT_BULLETINS) && b->bulletin[0]) {
 		struct report_bulletin *u = bul_get(r, b->bulletin, b->campaign);
-		u->plays += o == OUT_AIRED || o == OUT_PARTIAL || o == OUT_INTERRUPTED;
+		u->plays += o == OUT_AIRED || o == OUT_PARTIAL || o == OUT_INTERRUPTED || o == OUT_UNHEARD;
 		u->aired += o == OUT_AIRED;
-		u->seconds += b->seconds_played;
+		if (o != OUT_UNHEARD)
+			u->seconds += b->seconds_played;
 		if (!strncmp(b->origin, "signed:", 7)) {
 			u->origin |= REPORT_ORIGIN_SIGNED;
 			str_copy(u->signer, b->origin + 7, sizeof(u->signer));

@@ -37,7 +37,7 @@ struct report_count {
 	uint32_t scheduled;       /* distinct scheduled occurrences due (not on-demand plays) */
 	uint32_t n[OUT__N];       /* broadcasts by outcome (scheduled and on demand) */
 	uint32_t manual;          /* broadcasts played on demand (loaxactl play) */
-	double airtime;           /* seconds played, repeats included */
+	double airtime;           /* seconds played to the loudspeakers (not unheard), repeats included */
 };
 
 /* One campaign in one month. */
@@ -79,9 +79,9 @@ struct report_notaired {
 struct report_bulletin {
 	char id[ID_MAX];
 	char campaign[ID_MAX];
-	uint32_t plays;           /* started: aired, partial or interrupted */
+	uint32_t plays;           /* started: aired, partial, interrupted or unheard */
 	uint32_t aired;
-	double seconds;           /* played */
+	double seconds;           /* played to the loudspeakers */
 	unsigned origin;          /* issue 12: REPORT_ORIGIN_* of its starts; 0 = none recorded */
 	char signer[24];          /* key id of the latest signed start */
 };

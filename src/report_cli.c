@@ -35,7 +35,7 @@
 	"station_id,commune_code,campaign_id,month,target,scheduled,aired,partial,interrupted,"    \
 	"failed,missed,airtime_seconds,target_met"
 /* After the documented columns, so that the documented header stays a prefix. */
-#define REPORT_CSV_EXTRA ",campaign_title,station_name,commune_name"
+#define REPORT_CSV_EXTRA ",campaign_title,station_name,commune_name,unheard"
 
 enum fmt { FMT_TEXT, FMT_CSV, FMT_JSON, FMT_HTML, FMT_PDF };
 
@@ -61,7 +61,7 @@ static const char *origin_vi(unsigned origin)
 }
 
 static const char *const outcome_vi[OUT__N] = {"Đã phát", "Phát dở", "Bị gián đoạn", "Lỗi",
-					       "Bỏ lỡ"};
+					       "Bỏ lỡ", "Không ra loa"};
 
 /* ---- messages ---- */
 
@@ -898,8 +898,8 @@ static void report_text(struct rep_ctx *x)
 		printf(_("          no record at all in %s (station not running, or files missing)\n"), gaps);
 
 	putchar('\n');
-	printf("%-7s  %-20s  %6s  %5s  %5s  %5s  %5s  %5s  %5s  %9s  %s\n", "MONTH", "CAMPAIGN",
-	       "TARGET", "SCHED", "AIRED", "PART", "INTR", "FAIL", "MISS", "AIRTIME", "MET");
+	printf("%-7s  %-20s  %6s  %5s  %5s  %5s  %5s  %5s  %5s  %5s  %9s  %s\n", "MONTH", "CAMPAIGN",
+	       "TARGET", "SCHED", "AIRED", "PART", "INTR", "FAIL", "MISS", "UNHRD", "AIRTIME", "MET");
 	size_t shown = 0;
 	for (size_t i = 0; i < x->nrows; i++) {
 		const struct report_row *w = &x->rows[i];
@@ -909,9 +909,10 @@ static void report_text(struct rep_ctx *x)
 		report_month_text(w->month, m);
 		target_text(w, tg, sizeof(tg));
 		hms(w->c.airtime, at, sizeof(at));
-		printf("%-7s  %-20s  %6s  %5u  %5u  %5u  %5u  %5u  %5u  %9s  %s%s\n", m, w->campaign,
+		printf("%-7s  %-20s  %6s  %5u  %5u  %5u  %5u  %5u  %5u  %5u  %9s  %s%s\n", m, w->campaign,
 		       tg[0] ? tg : "?", w->c.scheduled, w->c.n[OUT_AIRED], w->c.n[OUT_PARTIAL],
-		       w->c.n[OUT_INTERRUPTED], w->c.n[OUT_FAILED], w->c.n[OUT_MISSED], at,
+		       w->c.n[OUT_INTERRUPTED], w->c.n[OUT_FAILED], w->c.n[OUT_MISSED],
+		       w->c.n[OUT_UNHEARD], at,
 		       w->met ? "yes" : "no",
 		       w->target < 0 ? _(" (target unknown)") : w->partial_month ? _(" (part of the month)") : "");
 		shown++;
@@ -923,16 +924,16 @@ static void report_text(struct rep_ctx *x)
 	size_t nt = totals(x->rows, x->nrows, &t);
 	if (report_nmonths(x->rep) > 1 && nt) {
 		printf("\nTotals for the period (tổng hợp kỳ báo cáo):\n");
-		printf("%-20s  %6s  %9s  %6s  %6s  %6s  %6s  %6s  %9s\n", "CAMPAIGN", "MONTHS", "MET",
-		       "SCHED", "AIRED", "PART", "FAIL", "MISS", "AIRTIME");
+		printf("%-20s  %6s  %9s  %6s  %6s  %6s  %6s  %6s  %6s  %9s\n", "CAMPAIGN", "MONTHS", "MET",
+		       "SCHED", "AIRED", "PART", "FAIL", "MISS", "UNHRD", "AIRTIME");
 		for (size_t i = 0; i < nt; i++) {
 			char met[32], at[32];
 			snprintf(met, sizeof(met), "%d/%d", t[i].months_met, t[i].months_target);
 			hms(t[i].c.airtime, at, sizeof(at));
-			printf("%-20s  %6d  %9s  %6u  %6u  %6u  %6u  %6u  %9s\n", t[i].id, t[i].months, met,
+			printf("%-20s  %6d  %9s  %6u  %6u  %6u  %6u  %6u  %6u  %9s\n", t[i].id, t[i].months, met,
 			       t[i].c.scheduled, t[i].c.n[OUT_AIRED],
 			       t[i].c.n[OUT_PARTIAL] + t[i].c.n[OUT_INTERRUPTED], t[i].c.n[OUT_FAILED],
-			       t[i].c.n[OUT_MISSED], at);
+			       t[i].c.n[OUT_MISSED], t[i].c.n[OUT_UNHEARD], at);
 		}
 	}
 	free(t);
@@ -1012,6 +1013,7 @@ static void report_csv(struct rep_ctx *x)
 		out_csv_text(f, x->id.name);
 		fputc(',', f);
 		out_csv_text(f, x->id.commune_name);
+		fprintf(f, ",%u", w->c.n[OUT_UNHEARD]);
 		out_csv_end(f);
 	}
 }
@@ -1021,9 +1023,9 @@ static void json_counts(FILE *f, const struct report_count *c)
 	char at[32];
 	seconds_text(c->airtime, at, sizeof(at));
 	fprintf(f, "\"scheduled\": %u, \"aired\": %u, \"partial\": %u, \"interrupted\": %u, "
-		   "\"failed\": %u, \"missed\": %u, \"manual\": %u, \"airtime_seconds\": %s",
+		   "\"failed\": %u, \"missed\": %u, \"unheard\": %u, \"manual\": %u, \"airtime_seconds\": %s",
 		c->scheduled, c->n[OUT_AIRED], c->n[OUT_PARTIAL], c->n[OUT_INTERRUPTED],
-		c->n[OUT_FAILED], c->n[OUT_MISSED], c->manual, at);
+		c->n[OUT_FAILED], c->n[OUT_MISSED], c->n[OUT_UNHEARD], c->manual, at);
 }
 
 static void json_kv(FILE *f, const char *k, const char *v, int comma)
@@ -1419,7 +1421,7 @@ static void report_html(struct rep_ctx *x)
 		shown++;
 	}
 	if (!shown)
-		fputs("<tr><td colspan=\"11\">Không có chiến dịch nào trong kỳ (no campaign in the period)</td></tr>\n", f);
+		fputs("<tr><td colspan=\"12\">Không có chiến dịch nào trong kỳ (no campaign in the period)</td></tr>\n", f);
 	fputs("</table>\n<p class=\"note\">Chỉ những buổi “đã phát” (aired) được tính vào chỉ tiêu. * một phần của tháng.<span class=\"en\">Only aired broadcasts count towards a target. * part of the month.</span></p>\n</section>\n",
 	      f);
 
@@ -1921,7 +1923,7 @@ static void rollup_text(struct roll_ctx *x)
 	"months_met,scheduled,aired,partial,interrupted,failed,missed,airtime_seconds,target_met,"   \
 	"counted,reason"
 /* After the documented columns, so that the documented header stays a prefix. */
-#define ROLLUP_CSV_EXTRA ",commune_name,campaign_title,in_denominator"
+#define ROLLUP_CSV_EXTRA ",commune_name,campaign_title,in_denominator,unheard"
 
 static void rollup_csv(struct roll_ctx *x)
 {
@@ -1966,7 +1968,7 @@ static void rollup_csv(struct roll_ctx *x)
 			out_csv_text(f, s->commune_name);
 			fputc(',', f);
 			out_csv_text(f, x->sum[j].title);
-			fprintf(f, ",%s", s->excluded ? "no" : "yes");
+			fprintf(f, ",%s,%u", s->excluded ? "no" : "yes", k->n[OUT_UNHEARD]);
 			out_csv_end(f);
 		}
 	}
@@ -1984,7 +1986,7 @@ static void rollup_csv(struct roll_ctx *x)
 			out_csv_text(f, e->name);
 			fputc(',', f);
 			out_csv_text(f, x->sum[j].title);
-			fputs(",yes", f);
+			fputs(",yes,0", f);
 			out_csv_end(f);
 		}
 	}

@@ -575,9 +575,10 @@ static void evaluate(struct rollup_station *st, const struct rollup_opts *o, str
 				c->months_met++;
 			} else {
 				const struct report_count *k = &w->c;
-				char extra[96] = "";
+				char extra[128] = "";
 				int l = 0;
-				static const int show[] = {OUT_PARTIAL, OUT_INTERRUPTED, OUT_FAILED, OUT_MISSED};
+				static const int show[] = {OUT_PARTIAL, OUT_INTERRUPTED, OUT_FAILED, OUT_MISSED,
+							   OUT_UNHEARD};
 				for (size_t j = 0; j < ARRAY_LEN(show); j++)
 					if (k->n[show[j]])
 						l += snprintf(extra + l, sizeof(extra) - (size_t)l, "%s%u %s",

@@ -209,7 +209,7 @@ assert raw.startswith(b'\xef\xbb\xbf'), raw[:10]
 assert raw.count(b'\r\n') >= 10 and b'\n' not in raw.replace(b'\r\n', b''), 'CRLF'
 rows = list(csv.reader(open(sys.argv[1], encoding='utf-8-sig', newline='')))
 doc = 'station_id,commune_code,district_code,folder,campaign_id,from,to,target,months_required,months_met,scheduled,aired,partial,interrupted,failed,missed,airtime_seconds,target_met,counted,reason'.split(',')
-assert rows[0][:len(doc)] == doc and rows[0][len(doc):] == ['commune_name', 'campaign_title', 'in_denominator'], rows[0]
+assert rows[0][:len(doc)] == doc and rows[0][len(doc):] == ['commune_name', 'campaign_title', 'in_denominator', 'unheard'], rows[0]
 r = [dict(zip(rows[0], x)) for x in rows[1:]]
 assert len(r) == 10, len(r)
 nr = [x for x in r if x['commune_code'] == '99004']

@@ -167,6 +167,15 @@ elif variant == 'weak':
     alone('missed', 'sang', '11-20', '06:30', 'daemon down')
     month('2026-12')
     aired('sang', '12-02', '06:30')
+elif variant == 'fallback': # the sound card gone: two broadcasts to the fallback file only
+    month('2026-11')
+    rec(iso('11-01', '00:00', 1), 'station-start', version='0.1', pid=41, serial=8)
+    install('11-01', '00:00', 8, sha8, 2)
+    aired('sang', '11-02', '06:30')
+    for d in ('11-03', '11-04'):
+        start('sang', d, '06:30')
+        rec(iso(d, '06:30', 40), 'end', occ=occ('sang', d, '06:30'), outcome='unheard', played='24.0',
+            expected='24.0', detail='', output='fallback')
 elif variant == 'dec':
     month('2026-12')
     rec(iso('12-01', '00:00', 1), 'station-start', version='0.1', pid=41, serial=8)
@@ -209,7 +218,7 @@ expect "rollup --jobs 0: exit 2"
 
 # ---- a station with no journal yet ----
 header='station_id,commune_code,campaign_id,month,target,scheduled,aired,partial,interrupted,failed,missed,airtime_seconds,target_met'
-header="$header,campaign_title,station_name,commune_name" # extra columns after the documented ones
+header="$header,campaign_title,station_name,commune_name,unheard" # extra columns after the documented ones
 run report --month 2026-11 --format csv
 [ $rc -eq 0 ] && [ "$out" = "$header" ] && [ "$(head -c 3 "$tmp/raw" | od -An -tx1 | tr -d ' ')" != efbbbf ] &&
 	python3 -c 'import sys; d = open(sys.argv[1], "rb").read(); assert d.endswith(b"\r\n") and b"\n" not in d.replace(b"\r\n", b"")' "$tmp/raw"
@@ -222,15 +231,15 @@ rm "$tmp/st/journal/schedules/8.conf" # serial 8 is the station's own schedule f
 
 run report --month 2026-11 --format csv
 expected="$header
-test-station,99999,mai-dam,2026-11,1,2,1,0,0,1,0,24,yes,\"Phòng, chống mại dâm\",Đài truyền thanh xã Thử,
-test-station,99999,sot-xuat-huyet,2026-11,5,13,8,1,1,1,3,184.25,yes,\"Phòng, chống sốt xuất huyết\",Đài truyền thanh xã Thử,"
+test-station,99999,mai-dam,2026-11,1,2,1,0,0,1,0,24,yes,\"Phòng, chống mại dâm\",Đài truyền thanh xã Thử,,0
+test-station,99999,sot-xuat-huyet,2026-11,5,13,8,1,1,1,3,184.25,yes,\"Phòng, chống sốt xuất huyết\",Đài truyền thanh xã Thử,,0"
 [ $rc -eq 0 ] && [ "$out" = "$expected" ] && [ ! -s "$tmp/err" ]
 expect "report csv, November: exact rows (every outcome, on-demand play, late missed record, target of the later schedule)"
 
 run report --month 2026-12 --format csv
 expected="$header
-test-station,99999,mai-dam,2026-12,1,0,0,0,0,0,0,0,no,\"Phòng, chống mại dâm\",Đài truyền thanh xã Thử,
-test-station,99999,sot-xuat-huyet,2026-12,5,1,1,0,0,0,0,24,no,\"Phòng, chống sốt xuất huyết\",Đài truyền thanh xã Thử,"
+test-station,99999,mai-dam,2026-12,1,0,0,0,0,0,0,0,no,\"Phòng, chống mại dâm\",Đài truyền thanh xã Thử,,0
+test-station,99999,sot-xuat-huyet,2026-12,5,1,1,0,0,0,0,24,no,\"Phòng, chống sốt xuất huyết\",Đài truyền thanh xã Thử,,0"
 [ $rc -eq 0 ] && [ "$out" = "$expected" ]
 expect "report csv, December: the open start is still playing (live station), nothing else"
 
@@ -279,14 +288,15 @@ from collections import defaultdict
 log = list(csv.DictReader(open(sys.argv[1], newline='')))
 rep = list(csv.DictReader(open(sys.argv[2], newline='')))
 assert len(log) >= 15, len(log)
-want = defaultdict(lambda: dict(aired=0, partial=0, interrupted=0, failed=0, missed=0, airtime=0.0, occ=set()))
+want = defaultdict(lambda: dict(aired=0, partial=0, interrupted=0, failed=0, missed=0, unheard=0, airtime=0.0, occ=set()))
 for r in log:
     if not r['campaign_id']:
         continue
     k = (r['campaign_id'], r['due'][:7])
     w = want[k]
     w[r['outcome']] += 1
-    w['airtime'] += float(r['seconds_played'])
+    if r['outcome'] != 'unheard': # to no loudspeaker: no airtime
+        w['airtime'] += float(r['seconds_played'])
     if not r['occurrence'].startswith('manual@'):
         w['occ'].add(r['occurrence'])
 seen = set()
@@ -294,7 +304,7 @@ for r in rep:
     k = (r['campaign_id'], r['month'])
     seen.add(k)
     w = want[k]
-    for o in ('aired', 'partial', 'interrupted', 'failed', 'missed'):
+    for o in ('aired', 'partial', 'interrupted', 'failed', 'missed', 'unheard'):
         assert int(r[o]) == w[o], (k, o, r[o], w[o])
     assert int(r['scheduled']) == len(w['occ']), (k, r['scheduled'], len(w['occ']))
     assert abs(float(r['airtime_seconds']) - w['airtime']) < 0.001, (k, r['airtime_seconds'], w['airtime'])
@@ -307,7 +317,7 @@ expect "differential: every report count equals the count recomputed from log --
 
 # ---- text, JSON, HTML ----
 run report --month 2026-11
-[ $rc -eq 0 ] && grep -qE '^2026-11 +sot-xuat-huyet +5 +13 +8 +1 +1 +1 +3 +0:03:04 +yes$' "$tmp/out" &&
+[ $rc -eq 0 ] && grep -qE '^2026-11 +sot-xuat-huyet +5 +13 +8 +1 +1 +1 +3 +0 +0:03:04 +yes$' "$tmp/out" &&
 	grep -q 'hash chain verified' "$tmp/out" && grep -q 'serial 7 from 2026-11-01T00:00' "$tmp/out" &&
 	grep -qE '^ban-tin-mau +sot-xuat-huyet +10 +8 ' "$tmp/out" &&
 	grep -q 'of no campaign (1 aired)' "$tmp/out" && grep -q 'file missing: ban-tin-mau.mp3' "$tmp/out"
@@ -416,6 +426,45 @@ expect "report html: target lines drawn"
 run report --from 2026-01 --to 2026-12 --format html
 [ $rc -eq 0 ] && wellformed "$tmp/out" 2 "Totals for the period"
 expect "report html for a year: well-formed, with the period's totals"
+
+# ---- broadcasts that reached no loudspeaker (fallback file): apart, never toward a target ----
+U="$tmp/unheard"
+mkj "$U" test-station 99999 fallback >/dev/null && archive "$U"
+run report --month 2026-11 --journal "$U" --format csv
+[ $rc -eq 0 ] && grep -q '^test-station,99999,sot-xuat-huyet,2026-11,5,3,1,0,0,0,0,24,no,"Phòng, chống sốt xuất huyết",Đài truyền thanh xã Thử,,2$' "$tmp/out" &&
+	[ "$(head -1 "$tmp/out")" = "$header" ]
+expect "report csv: unheard broadcasts in their own last column, not aired, no airtime, target not met"
+run report --month 2026-11 --journal "$U" --format json
+[ $rc -eq 0 ] && python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+def rows(o):
+    if isinstance(o, dict):
+        if o.get("campaign_id") == "sot-xuat-huyet" and "unheard" in o:
+            yield o
+        for v in o.values(): yield from rows(v)
+    elif isinstance(o, list):
+        for v in o: yield from rows(v)
+r = list(rows(d))
+assert r and all(x["unheard"] == 2 and x["aired"] == 1 and x["partial"] == 0 for x in r), r
+' "$tmp/out"
+expect "report json: \"unheard\": 2 beside \"aired\": 1"
+run report --month 2026-11 --journal "$U"
+[ $rc -eq 0 ] && grep -qE '^2026-11 +sot-xuat-huyet +5 +3 +1 +0 +0 +0 +0 +2 +0:00:24 +no$' "$tmp/out" &&
+	[ "$(grep -cE '^2026-11-0[34] 06:30  unheard ' "$tmp/out")" -eq 2 ]
+expect "report text: UNHRD column, and each unheard broadcast listed as not aired"
+run report --month 2026-11 --journal "$U" --format html
+[ $rc -eq 0 ] && wellformed "$tmp/out" 0 "Không ra loa" "unheard"
+expect "report html: well-formed, an unheard column"
+run log --journal "$U" --from 2026-11-01 --to 2026-11-30 --format csv
+[ $rc -eq 0 ] && [ "$(grep -c ',unheard,' "$tmp/out")" -eq 2 ] && [ "$(grep -c ',aired,' "$tmp/out")" -eq 1 ]
+expect "log csv: unheard broadcasts say so (not partial, not aired)"
+run log --journal "$U" --from 2026-11-01 --to 2026-11-30
+[ $rc -eq 0 ] && grep -q '1 aired.* 2 unheard' "$tmp/out"
+expect "log text: the count of unheard broadcasts"
+runx rollup --month 2026-11 --format csv "$U"
+[ $rc -eq 0 ] && grep -q ',sot-xuat-huyet,2026-11-01,2026-11-30,5,1,0,3,1,0,0,0,0,24,no,yes,2026-11: 1 of 5 aired (2 unheard),.*,2$' "$tmp/out"
+expect "rollup csv: unheard counted apart and named in the reason"
 
 # ---- tampering ----
 cp -r "$tmp/st/journal" "$tmp/j-bad"
@@ -530,7 +579,7 @@ expect "rollup html: well-formed, summary and per-commune reasons"
 
 # six months and a year: totals per campaign over the period
 runx rollup --from 2026-11 --to 2026-12 --format csv "$R/a"
-[ $rc -eq 0 ] && grep -q '^test-station,99999,,.*,sot-xuat-huyet,2026-11-01,2026-12-31,5,2,1,15,9,1,2,1,3,208.25,no,yes,2026-12: 1 of 5 aired (1 interrupted),,"Phòng, chống sốt xuất huyết",yes$' "$tmp/out"
+[ $rc -eq 0 ] && grep -q '^test-station,99999,,.*,sot-xuat-huyet,2026-11-01,2026-12-31,5,2,1,15,9,1,2,1,3,208.25,no,yes,2026-12: 1 of 5 aired (1 interrupted),,"Phòng, chống sốt xuất huyết",yes,0$' "$tmp/out"
 expect "rollup over two months: totals, months met 1 of 2, the failing month named"
 runx rollup --from 2026-01 --to 2026-12 --format json "$R/a"
 [ $rc -eq 0 ] && python3 -c '

@@ -308,7 +308,7 @@ static void test_restarted_occurrence_and_bound(void **state)
 
 static void test_outcome_names(void **state)
 {
-	const char *names[] = {"aired", "partial", "interrupted", "failed", "missed"};
+	const char *names[] = {"aired", "partial", "interrupted", "failed", "missed", "unheard"};
 	for (int i = 0; i < OUT__N; i++) {
 		assert_string_equal(outcome_name((enum outcome)i), names[i]);
 		assert_int_equal(outcome_parse(names[i]), i);

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,7 +16,10 @@
 
 #include "clock.h"
 #include "filecheck.h"
+#include "syncer.h"
 #include "util.h"
+
+#include <poll.h>
 
 static char dir[64], path[128], offset_file[128];
 
@@ -150,12 +154,54 @@ static void test_fresh_file_not_trusted(void **state)
 	filecheck_forget();
 }
 
+/* The check in two halves (issue 11): trusted or not with one fstat, the
+ * hash made on the hasher thread, then trusted as a hash made here. */
+static void test_trusted_and_hashed_off_thread(void **state)
+{
+	char err[512];
+	put(path, "abc");
+	clock_ahead(10);
+	assert_int_equal(filecheck_trusted(path, H_ABC, err, sizeof(err)), 0); /* never hashed */
+	struct syncer *s = syncer_new();
+	assert_non_null(s);
+	assert_int_equal(syncer_submit_hash(s, path, 7), 0);
+	assert_int_equal(syncer_submit_hash(s, path, 8), -1); /* one at a time */
+	struct pollfd p = {syncer_fd(s), POLLIN, 0};
+	assert_int_equal(poll(&p, 1, 10000), 1);
+	uint64_t t;
+	int e = -1;
+	struct syncer_hash h;
+	assert_int_equal(syncer_result_hash(s, &t, &e, &h), 1);
+	assert_true(t == 7);
+	assert_int_equal(e, 0);
+	assert_string_equal(h.sha256, H_ABC);
+	assert_int_equal(h.before.st_size, 3);
+	filecheck_learn_read(path, h.sha256, &h.before, &h.after);
+	assert_int_equal(filecheck_trusted(path, H_ABC, err, sizeof(err)), 1);
+	assert_int_equal(filecheck_trusted(path, H_ABD, err, sizeof(err)), 0); /* another hash expected */
+	put(path, "abd"); /* rewritten: ctime and mtime move */
+	clock_ahead(20);
+	assert_int_equal(filecheck_trusted(path, H_ABC, err, sizeof(err)), 0);
+	char other[160];
+	snprintf(other, sizeof(other), "%s/none.mp3", dir);
+	assert_int_equal(syncer_submit_hash(s, other, 9), 0);
+	assert_int_equal(poll(&p, 1, 10000), 1);
+	assert_int_equal(syncer_result_hash(s, &t, &e, &h), 1);
+	assert_true(t == 9);
+	assert_int_equal(e, ENOENT);
+	assert_int_equal(filecheck_trusted(other, H_ABC, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "file missing: "));
+	syncer_free(s);
+	filecheck_forget();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_hash_once_then_trust),
 		cmocka_unit_test(test_replaced_touched_missing),
 		cmocka_unit_test(test_fresh_file_not_trusted),
+		cmocka_unit_test(test_trusted_and_hashed_off_thread),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

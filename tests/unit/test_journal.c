@@ -21,6 +21,9 @@
 #include "civil.h"
 #include "journal.h"
 #include "record.h"
+#include "syncer.h"
+
+#include <poll.h>
 
 #define VN 25200
 
@@ -942,12 +945,169 @@ static void test_deferred_groups(void **state)
 	rm_tree(dir);
 }
 
+/* Lazy mode (issue 11): records are written, not flushed, until the
+ * flusher thread has run fdatasync; a write during a flush waits for the
+ * next; a start (journal_append) flushes everything; month changes and
+ * close flush what is left; the lines are all there and chained. */
+static void flush_once(struct journal *j, struct syncer *s, int write_meanwhile)
+{
+	uint64_t ticket;
+	int fd = journal_sync_begin(j, &ticket);
+	assert_true(fd >= 0);
+	assert_int_equal(syncer_submit(s, fd, ticket), 0);
+	assert_true(syncer_busy(s));
+	assert_int_equal(syncer_submit(s, 0, ticket), -1); /* one at a time */
+	if (write_meanwhile) {
+		const char *kv[] = {"request", "stop", NULL};
+		assert_int_equal(journal_record(j, lt(2026, 11, 2, 0, 1), VN, "request", kv), 0);
+	}
+	struct pollfd p = {syncer_fd(s), POLLIN, 0};
+	assert_int_equal(poll(&p, 1, 10000), 1);
+	uint64_t t;
+	int e = -1;
+	assert_int_equal(syncer_result(s, &t, &e), 1);
+	assert_int_equal(e, 0);
+	assert_true(t == ticket);
+	assert_false(syncer_busy(s));
+	assert_int_equal(syncer_result(s, &t, &e), 0);
+	journal_sync_end(j, t, e);
+}
+
+static void test_lazy_flush(void **state)
+{
+	char *dir = tmpdir();
+	struct journal *j = jopen(dir, NULL);
+	struct syncer *s = syncer_new();
+	assert_non_null(s);
+	assert_false(journal_unsynced(j));
+	put(j, lt(2026, 11, 1, 0, 0), "station-start", "a");
+	assert_false(journal_unsynced(j)); /* not lazy: flushed at once */
+	journal_set_lazy(j, 1);
+	const char *kv[] = {"occ", "x", NULL};
+	assert_int_equal(journal_record(j, lt(2026, 11, 2, 0, 0), VN, "end", kv), 0);
+	assert_true(journal_unsynced(j));
+	flush_once(j, s, 1); /* a record written during the flush ... */
+	assert_true(journal_unsynced(j)); /* ... waits for the next one */
+	flush_once(j, s, 0);
+	assert_false(journal_unsynced(j));
+	/* missed records, grouped, are not flushed either */
+	assert_int_equal(journal_defer(j, lt(2026, 11, 2, 0, 2), VN, "missed", kv), 0);
+	assert_int_equal(journal_retry(j), 0);
+	assert_true(journal_unsynced(j));
+	/* a start is flushed, and every line before it with it */
+	assert_int_equal(journal_append(j, lt(2026, 11, 2, 0, 3), VN, "start", kv), 0);
+	assert_false(journal_unsynced(j));
+	assert_int_equal(journal_record(j, lt(2026, 11, 30, 23, 0), VN, "end", kv), 0);
+	assert_true(journal_unsynced(j));
+	/* a new month: November is flushed before December's first line */
+	assert_int_equal(journal_record(j, lt(2026, 12, 1, 0, 0), VN, "request", kv), 0);
+	assert_true(journal_unsynced(j));
+	/* a stale ticket (before the last write) leaves it unflushed */
+	journal_sync_end(j, 0, 0);
+	assert_true(journal_unsynced(j));
+	syncer_free(s);
+	journal_close(j); /* flushes the rest */
+	struct seen sn;
+	struct journal_scan_result res = scan(dir, &sn);
+	if (!res.chain_ok || res.problems)
+		fail_msg("lazy: %s", res.first_bad);
+	assert_int_equal(sn.records, 2 + 7); /* 2 opens, 7 records */
+	syncer_free(NULL);
+	rm_tree(dir);
+}
+
+/* Held records kept on disk (issue 11): what a run held and partly wrote
+ * before it ended is taken back, the part already in the journal not
+ * again; a record the journal cannot take goes to the held file, which
+ * is removed once the journal has it. */
+static void held_line(FILE *f, int64_t t, const char *event, const char *occ)
+{
+	static const uint8_t zero[RECORD_HASH_LEN];
+	const char *kv[] = {"occ", occ, "detail", "Tuyên truyền phòng, chống mại dâm", NULL}; /* as put() */
+	char buf[RECORD_LINE_MAX + 1];
+	size_t len = record_format(buf, sizeof(buf), t, VN, event, kv, zero);
+	assert_true(len > 0);
+	fprintf(f, "%.*s\n", (int)len, buf);
+}
+
+static void count_queued(void *ctx, const struct record *r)
+{
+	char *seen = ctx;
+	strcat(seen, record_get(r, "occ"));
+}
+
+static void test_held_file(void **state)
+{
+	char *dir = tmpdir(), *hdir = tmpdir();
+	char held[4200];
+	snprintf(held, sizeof(held), "%s/journal-held", hdir);
+	struct journal *j = jopen(dir, NULL);
+	put(j, lt(2026, 11, 30, 6, 0), "station-start", "a");
+	/* the last run held x, y, z, wrote x and y, and was killed */
+	put(j, lt(2026, 11, 30, 6, 1), "failed", "x");
+	put(j, lt(2026, 11, 30, 6, 2), "start", "y");
+	journal_close(j);
+	FILE *f = fopen(held, "w");
+	assert_non_null(f);
+	held_line(f, lt(2026, 11, 30, 6, 1), "failed", "x");
+	held_line(f, lt(2026, 11, 30, 6, 2), "start", "y");
+	held_line(f, lt(2026, 11, 30, 6, 3), "end", "z");
+	fputs("2026-11-30T06:04:00+07:00 end occ=t", f); /* torn: never whole */
+	fclose(f);
+	j = jopen(dir, NULL);
+	char err[256];
+	assert_int_equal(journal_hold_file(j, held, err, sizeof(err)), 1);
+	char seen[64] = "";
+	journal_each_queued(j, count_queued, seen);
+	assert_string_equal(seen, "z");
+	assert_int_equal(journal_retry(j), 0);
+	assert_false(exists(held)); /* in the journal and flushed: done with */
+	/* Now the journal cannot grow: the record goes to the held file. */
+	for (int i = 0; i < 20; i++)
+		put(j, lt(2026, 11, 30, 7, i), "request", "padding");
+	struct stat st;
+	assert_int_equal(stat(path_in(dir, "2026-11.log"), &st), 0);
+	struct rlimit old, lim;
+	getrlimit(RLIMIT_FSIZE, &old);
+	lim = old;
+	lim.rlim_cur = (rlim_t)st.st_size + 10;
+	signal(SIGXFSZ, SIG_IGN);
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+	const char *kv[] = {"occ", "w", NULL};
+	int r = journal_record(j, lt(2026, 11, 30, 8, 0), VN, "end", kv);
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+	signal(SIGXFSZ, SIG_DFL);
+	assert_int_equal(r, 1);
+	size_t len;
+	char *b = slurp(held, &len);
+	assert_non_null(b);
+	assert_non_null(strstr(b, " end occ=w prev=0000"));
+	free(b);
+	assert_int_equal(journal_held_failed(j), 0);
+	assert_int_equal(journal_retry(j), 0);
+	assert_false(exists(held));
+	journal_close(j);
+	struct seen sn;
+	struct journal_scan_result res = scan(dir, &sn);
+	if (!res.chain_ok || res.problems)
+		fail_msg("held: %s", res.first_bad);
+	assert_int_equal(sn.records, 1 + 3 + 1 + 20 + 1); /* open, a x y, z, padding, w */
+	b = slurp(path_in(dir, "2026-11.log"), &len);
+	char *px = strstr(b, " occ=x "), *pz = strstr(b, " occ=z ");
+	assert_true(px && pz && px < pz && !strstr(px + 1, " occ=x ") && !strstr(pz + 1, " occ=z "));
+	free(b);
+	rm_tree(dir);
+	rm_tree(hdir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_month_boundary),
 		cmocka_unit_test(test_records_held_until_room),
 		cmocka_unit_test(test_deferred_groups),
+		cmocka_unit_test(test_lazy_flush),
+		cmocka_unit_test(test_held_file),
 		cmocka_unit_test(test_torn_every_offset),
 		cmocka_unit_test(test_torn_first_line_of_month),
 		cmocka_unit_test(test_tamper),

@@ -104,6 +104,8 @@ static void broadcast(struct report *r, const char *slot, int64_t due, const cha
 		feed_end(r, due + 62, occ, "aired", "60.000");
 	else if (!strcmp(outcome, "partial"))
 		feed_end(r, due + 20, occ, "partial", "18.5");
+	else if (!strcmp(outcome, "unheard"))
+		feed_end(r, due + 62, occ, "unheard", "60.000");
 	else if (!strcmp(outcome, "interrupted")) {
 		char d[32], s[32];
 		civil_format_iso_offset(due, VN, d);
@@ -238,6 +240,48 @@ static void test_only_aired_counts(void **state)
 	assert_int_equal(w->c.n[OUT_PARTIAL], 5);
 	assert_int_equal(w->c.n[OUT_INTERRUPTED], 3);
 	assert_false(w->met);
+	report_free(r);
+}
+
+/* Played to its end, but to the fallback file: counted apart, never
+ * toward the target, no airtime, listed as not aired. */
+static void test_unheard_apart(void **state)
+{
+	struct report *r = november(REPORT_BULLETINS | REPORT_NOTAIRED | REPORT_DAILY);
+	feed_open(r, at(2026, 11, 1, 0, 0), "st-01", "26734");
+	feed_install(r, at(2026, 11, 1, 0, 0), "1", SHA1);
+	broadcast(r, "s", at(2026, 11, 2, 6, 30), "pcmd", "aired");
+	broadcast(r, "s", at(2026, 11, 3, 6, 30), "pcmd", "unheard");
+	broadcast(r, "s", at(2026, 11, 4, 6, 30), "pcmd", "unheard");
+	broadcast(r, "s", at(2026, 11, 5, 6, 30), "pcmd", "partial");
+	report_finish(r, 1);
+	struct fake f;
+	fake_init(&f, 1, SHA1);
+	fake_campaign(&f, "pcmd", 2);
+	report_attach(r, 0, &f.s);
+	const struct report_row *w = row_of(r, "pcmd", "2026-11");
+	assert_non_null(w);
+	assert_int_equal(w->c.scheduled, 4);
+	assert_int_equal(w->c.n[OUT_AIRED], 1);
+	assert_int_equal(w->c.n[OUT_UNHEARD], 2);
+	assert_int_equal(w->c.n[OUT_PARTIAL], 1);
+	assert_false(w->met); /* 1 aired of 2: the unheard ones do not help */
+	assert_true(w->c.airtime > 78.4 && w->c.airtime < 78.6); /* 60 + 18.5, not the fallback's */
+	size_t nd;
+	const struct report_day *d = report_daily(r, "pcmd", &nd);
+	assert_non_null(d);
+	assert_int_equal(d[2].scheduled, 1);
+	assert_int_equal(d[2].aired, 0);
+	const struct report_bulletin *b;
+	assert_int_equal(report_bulletins(r, &b), 1);
+	assert_int_equal(b[0].plays, 4);
+	assert_int_equal(b[0].aired, 1);
+	const struct report_notaired *na;
+	size_t more;
+	assert_int_equal(report_notaired(r, &na, &more), 3);
+	assert_int_equal(na[0].outcome, OUT_UNHEARD);
+	assert_string_equal(outcome_name(na[0].outcome), "unheard");
+	assert_int_equal(outcome_parse("unheard"), OUT_UNHEARD);
 	report_free(r);
 }
 
@@ -541,6 +585,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_every_outcome),
 		cmocka_unit_test(test_only_aired_counts),
+		cmocka_unit_test(test_unheard_apart),
 		cmocka_unit_test(test_month_by_due),
 		cmocka_unit_test(test_schedule_change_mid_month),
 		cmocka_unit_test(test_schedule_unknown),

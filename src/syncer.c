@@ -1,0 +1,181 @@
+/* A thread that runs a slow job for the event loop (syncer.h): a flush or
+ * a file's hash. It touches nothing but what the job names and its own
+ * fields, under the mutex; the loop learns of the end through an
+ * eventfd. */
+#include "syncer.h"
+
+#include "filecheck.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <sys/eventfd.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "util.h"
+
+struct syncer {
+	pthread_t th;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int efd;
+	int quit;
+	int job_fd;       /* >= 0: a flush to run */
+	char *job_path;   /* else, when set: a file to hash */
+	uint64_t job_ticket;
+	struct syncer_hash res_hash;
+	int busy;         /* submitted, result not yet taken */
+	int done;         /* result ready */
+	uint64_t res_ticket;
+	int res_err;
+};
+
+static void *worker(void *arg)
+{
+	struct syncer *s = arg;
+	pthread_mutex_lock(&s->mu);
+	for (;;) {
+		while (!s->quit && s->job_fd < 0 && !s->job_path)
+			pthread_cond_wait(&s->cv, &s->mu);
+		if (s->job_fd < 0 && !s->job_path)
+			break; /* quit with nothing left to do */
+		int fd = s->job_fd;
+		char *path = s->job_path;
+		uint64_t ticket = s->job_ticket;
+		s->job_fd = -1;
+		s->job_path = NULL;
+		pthread_mutex_unlock(&s->mu);
+		int e = 0;
+		struct syncer_hash h;
+		memset(&h, 0, sizeof(h));
+		if (path) {
+			if (filecheck_hash_path(path, h.sha256, &h.before, &h.after) < 0)
+				e = errno ? errno : EIO;
+			free(path);
+		} else {
+			while (fdatasync(fd) < 0) {
+				if (errno != EINTR) {
+					e = errno;
+					break;
+				}
+			}
+			close(fd);
+		}
+		pthread_mutex_lock(&s->mu);
+		s->res_ticket = ticket;
+		s->res_err = e;
+		s->res_hash = h;
+		s->done = 1;
+		uint64_t one = 1;
+		(void)!write(s->efd, &one, sizeof(one));
+	}
+	pthread_mutex_unlock(&s->mu);
+	return NULL;
+}
+
+struct syncer *syncer_new(void)
+{
+	struct syncer *s = calloc(1, sizeof(*s));
+	if (!s)
+		return NULL;
+	s->job_fd = -1;
+	s->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (s->efd < 0) {
+		free(s);
+		return NULL;
+	}
+	pthread_mutex_init(&s->mu, NULL);
+	pthread_cond_init(&s->cv, NULL);
+	int e = pthread_create(&s->th, NULL, worker, s);
+	if (e) {
+		close(s->efd);
+		pthread_mutex_destroy(&s->mu);
+		pthread_cond_destroy(&s->cv);
+		free(s);
+		errno = e;
+		return NULL;
+	}
+	return s;
+}
+
+void syncer_free(struct syncer *s)
+{
+	if (!s)
+		return;
+	pthread_mutex_lock(&s->mu);
+	s->quit = 1;
+	pthread_cond_signal(&s->cv);
+	pthread_mutex_unlock(&s->mu);
+	pthread_join(s->th, NULL);
+	free(s->job_path);
+	close(s->efd);
+	pthread_mutex_destroy(&s->mu);
+	pthread_cond_destroy(&s->cv);
+	free(s);
+}
+
+int syncer_fd(const struct syncer *s)
+{
+	return s->efd;
+}
+
+int syncer_busy(const struct syncer *s)
+{
+	return s->busy;
+}
+
+int syncer_submit(struct syncer *s, int fd, uint64_t ticket)
+{
+	if (s->busy) {
+		errno = EBUSY;
+		return -1;
+	}
+	pthread_mutex_lock(&s->mu);
+	s->job_fd = fd;
+	s->job_ticket = ticket;
+	s->busy = 1;
+	pthread_cond_signal(&s->cv);
+	pthread_mutex_unlock(&s->mu);
+	return 0;
+}
+
+int syncer_submit_hash(struct syncer *s, const char *path, uint64_t ticket)
+{
+	if (s->busy) {
+		errno = EBUSY;
+		return -1;
+	}
+	char *p = xstrdup(path);
+	pthread_mutex_lock(&s->mu);
+	s->job_path = p;
+	s->job_ticket = ticket;
+	s->busy = 1;
+	pthread_cond_signal(&s->cv);
+	pthread_mutex_unlock(&s->mu);
+	return 0;
+}
+
+int syncer_result(struct syncer *s, uint64_t *ticket, int *err)
+{
+	return syncer_result_hash(s, ticket, err, NULL);
+}
+
+int syncer_result_hash(struct syncer *s, uint64_t *ticket, int *err, struct syncer_hash *h)
+{
+	uint64_t n;
+	(void)!read(s->efd, &n, sizeof(n));
+	pthread_mutex_lock(&s->mu);
+	int got = s->done;
+	if (got) {
+		*ticket = s->res_ticket;
+		*err = s->res_err;
+		if (h)
+			*h = s->res_hash;
+		s->done = 0;
+		s->busy = 0;
+	}
+	pthread_mutex_unlock(&s->mu);
+	return got;
+}
