@@ -227,7 +227,7 @@ static int load_station(struct fleetstore *s, const char *id)
 struct fleetstore *fleetstore_open(const char *mirror, char *err, size_t errn)
 {
 	if (mkdir_p(mirror, 0755) < 0) {
-		snprintf(err, errn, "%s: cannot create: %s", mirror, strerror(errno));
+		snprintf(err, errn, _("%s: cannot create it: %s"), mirror, strerror(errno));
 		return NULL;
 	}
 	struct fleetstore *s = xcalloc(1, sizeof(*s));
@@ -236,7 +236,7 @@ struct fleetstore *fleetstore_open(const char *mirror, char *err, size_t errn)
 	s->tab = xcalloc(s->cap, sizeof(*s->tab));
 	DIR *d = opendir(mirror);
 	if (!d) {
-		snprintf(err, errn, "%s: cannot read: %s", mirror, strerror(errno));
+		snprintf(err, errn, _("%s: cannot read: %s"), mirror, strerror(errno));
 		fleetstore_close(s);
 		return NULL;
 	}
@@ -250,7 +250,7 @@ struct fleetstore *fleetstore_open(const char *mirror, char *err, size_t errn)
 		if (stat(jdir, &sb) < 0 || !S_ISDIR(sb.st_mode))
 			continue;
 		if (load_station(s, e->d_name) < 0) {
-			snprintf(err, errn, "%s: cannot read: %s", jdir, strerror(errno));
+			snprintf(err, errn, _("%s: cannot read: %s"), jdir, strerror(errno));
 			closedir(d);
 			fleetstore_close(s);
 			return NULL;
@@ -306,7 +306,7 @@ static struct fstation *station_for(struct fleetstore *s, const char *district, 
 		path_of(s, id, "journal", dir, sizeof(dir));
 		if (mkdir_p(dir, 0755) < 0) {
 			out->problem = 1;
-			snprintf(out->msg, sizeof(out->msg), "%s: cannot create: %s", dir, strerror(errno));
+			snprintf(out->msg, sizeof(out->msg), _("%s: cannot create it: %s"), dir, strerror(errno));
 			return NULL;
 		}
 		st = add(s, id, district);
@@ -316,7 +316,7 @@ static struct fstation *station_for(struct fleetstore *s, const char *district, 
 		str_copy(st->district, district, sizeof(st->district));
 	if (strcmp(st->district, district)) {
 		out->problem = 1;
-		snprintf(out->msg, sizeof(out->msg), "%s/%s: wrong station: %s belongs to district %s; dropped",
+		snprintf(out->msg, sizeof(out->msg), _("%s/%s: wrong station: %s belongs to district %s; dropped"),
 			 district, id, id, st->district);
 		return NULL;
 	}
@@ -341,10 +341,11 @@ static void flag(struct fleetstore *s, struct fstation *st, const char *why, str
 	st->broken = 1;
 	str_copy(st->verdict, why, sizeof(st->verdict));
 	out->problem = 1;
-	snprintf(out->msg, sizeof(out->msg), "%s/%s: CHAIN BROKEN: %s", st->district, st->id, why);
+	snprintf(out->msg, sizeof(out->msg), _("%s/%s: CHAIN BROKEN: %s"), st->district, st->id, why);
 }
 
-/* Fault and schedule serial, from the records themselves. */
+/* Fault and schedule serial, from the records themselves. bad: English,
+ * as it may become the chain's verdict (fleet.state, like the details). */
 static void note_record(struct fstation *st, const char *line, size_t len, const char *station,
 			char *bad, size_t badn)
 {
@@ -572,7 +573,7 @@ int fleetstore_journal(struct fleetstore *s, const char *district, const char *s
 	char err[600];
 	if (fleet_batch_decode(payload, len, &b, err, sizeof(err)) < 0) {
 		out->problem = 1;
-		snprintf(out->msg, sizeof(out->msg), "%s/%s: malformed batch dropped: %s", district, station, err);
+		snprintf(out->msg, sizeof(out->msg), _("%s/%s: malformed batch dropped: %s"), district, station, err);
 		save_state(s, st);
 		return 0;
 	}
@@ -595,8 +596,13 @@ int fleetstore_journal(struct fleetstore *s, const char *district, const char *s
 		int was = st->nheld;
 		hold(s, st, payload, len);
 		out->problem = 1;
-		snprintf(out->msg, sizeof(out->msg), "%s/%s: out of order, %s: %s", district, station,
-			 st->nheld > was ? "held back until the lines before it arrive" : "dropped", err);
+		if (st->nheld > was)
+			snprintf(out->msg, sizeof(out->msg),
+				 _("%s/%s: out of order, held back until the lines before it arrive: %s"), district,
+				 station, err);
+		else
+			snprintf(out->msg, sizeof(out->msg), _("%s/%s: out of order, dropped: %s"), district, station,
+				 err);
 		if (now - st->gap_acked >= GAP_ACK_HOLDOFF) {
 			st->gap_acked = now;
 			want_ack(s, st); /* tells the station where to go on from */
@@ -621,7 +627,7 @@ int fleetstore_status(struct fleetstore *s, const char *district, const char *st
 	char err[200];
 	if (fleet_status_decode(payload, len, &fs, err, sizeof(err)) < 0) {
 		out->problem = 1;
-		snprintf(out->msg, sizeof(out->msg), "%s/%s: malformed status dropped: %s", district, station, err);
+		snprintf(out->msg, sizeof(out->msg), _("%s/%s: malformed status dropped: %s"), district, station, err);
 		return 0;
 	}
 	if (!retained)
@@ -666,7 +672,8 @@ int fleetstore_bundle(struct fleetstore *s, const char *district, const char *st
 	char err[200];
 	if (fleet_bstate_decode(payload, len, &b, err, sizeof(err)) < 0) {
 		out->problem = 1;
-		snprintf(out->msg, sizeof(out->msg), "%s/%s: malformed bundle state dropped: %s", district, station, err);
+		snprintf(out->msg, sizeof(out->msg), _("%s/%s: malformed bundle state dropped: %s"), district, station,
+			 err);
 		return 0;
 	}
 	snprintf(st->bundle_serial, sizeof(st->bundle_serial), "%lld", b.serial);

@@ -7,6 +7,10 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <fcntl.h>
+#include <libgen.h>
+#include <libintl.h>
+#include <limits.h>
+#include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -492,6 +496,53 @@ static void test_store(void **state)
 	fleetstore_close(s);
 }
 
+/* issue 16: what the collector logs (out.msg) is in its language; the
+ * chain's verdict, kept in fleet.state and shown as a detail, stays
+ * English. The catalogue is the build's ($(BUILD)/locale). */
+static void test_store_vietnamese(void **state)
+{
+	char exe[PATH_MAX], dir[PATH_MAX + 16], mirror[128], err[256], path[256];
+	ssize_t l = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	assert_true(l > 0);
+	exe[l] = '\0';
+	snprintf(dir, sizeof(dir), "%s/../locale", dirname(exe));
+	assert_non_null(setlocale(LC_ALL, "C.UTF-8"));
+	setenv("LANGUAGE", "vi", 1);
+	bindtextdomain("loaxa", dir);
+	bind_textdomain_codeset("loaxa", "UTF-8");
+	textdomain("loaxa");
+	snprintf(mirror, sizeof(mirror), "%s/mirror-vi", tmpdir);
+	struct fleetstore *s = fleetstore_open(mirror, err, sizeof(err));
+	assert_non_null(s);
+	static char buf[FLEET_PAYLOAD_MAX + 1];
+	struct fleetstore_out o;
+	struct fleet_pos none = {0};
+	size_t len = make_batch(buf, "2030-01", 1, 0, 5, none);
+	assert_int_equal(fleetstore_journal(s, "271", "st-a", buf, len, 1000, &o), 0);
+	assert_int_equal(o.stored, 5);
+	assert_int_equal(fleetstore_journal(s, "272", "st-a", buf, len, 1001, &o), 0);
+	assert_true(o.problem);
+	assert_string_equal(o.msg, "272/st-a: sai đài: st-a thuộc huyện 271; đã bỏ");
+	assert_int_equal(fleetstore_journal(s, "271", "st-a", "junk", 4, 1002, &o), 0);
+	assert_true(o.problem);
+	assert_non_null(strstr(o.msg, "271/st-a: đã bỏ một lô dòng nhật ký sai dạng: "));
+	assert_int_equal(fleetstore_journal(s, "271", "st-b", buf, len, 1003, &o), 0);
+	assert_true(o.problem);
+	assert_non_null(strstr(o.msg, "271/st-b: CHUỖI BĂM BỊ ĐỨT: "));
+	assert_int_equal(commit(s), 1);
+	fleetstore_close(s);
+	setlocale(LC_ALL, "C");
+	unsetenv("LANGUAGE");
+	/* the verdict on disk: English */
+	snprintf(path, sizeof(path), "%s/st-b/fleet.state", mirror);
+	char *st;
+	size_t n;
+	read_all(path, &st, &n);
+	assert_null(strstr(st, "ĐỨT"));
+	assert_non_null(strstr(st, "a journal of station \"st-a\" sent as st-b"));
+	free(st);
+}
+
 static void test_store_status_cut_short(void **state)
 {
 	char mirror[128], err[256];
@@ -659,6 +710,7 @@ int main(void)
 		cmocka_unit_test(test_store),
 		cmocka_unit_test(test_store_status_cut_short),
 		cmocka_unit_test(test_store_reorder),
+		cmocka_unit_test(test_store_vietnamese),
 		cmocka_unit_test(test_bundle_msg),
 		cmocka_unit_test(test_bundle_state),
 	};
