@@ -493,9 +493,9 @@ man-check-vi:
 
 .PHONY: po-update po-check install-i18n uninstall-i18n man-check-vi
 po-update:
-	xgettext --from-code=UTF-8 --language=C --keyword=_ --keyword=N_ --keyword=ngettext:1,2 --keyword=errlist_add:2 --keyword=ERR:3 --keyword=L:1 \
+	xgettext --from-code=UTF-8 --language=C --keyword=_ --keyword=N_ --keyword=ngettext:1,2 --keyword=errlist_add:2 --keyword=ERR:3 --keyword=L:1 --keyword=LG:1 \
 		--keyword=reply_error:3 --keyword=control_message:4 --flag=reply_error:3:c-format --flag=control_message:4:c-format \
-		--flag=errlist_add:2:c-format --flag=ERR:3:c-format --flag=L:1:pass-c-format \
+		--flag=errlist_add:2:c-format --flag=ERR:3:c-format --flag=L:1:pass-c-format --flag=LG:1:pass-c-format \
 		--add-comments=TRANSLATORS: --package-name=loaxa --package-version=$(VERSION) \
 		--msgid-bugs-address=maintainers@users.noreply.r-seed-b37130aa.example --sort-by-file -o po/loaxa.pot $(POTFILES)
 	for l in $(LINGUAS); do msgmerge -q --update --backup=none --no-fuzzy-matching po/$$l.po po/loaxa.pot; done

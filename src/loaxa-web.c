@@ -111,6 +111,7 @@ static struct {
 	uint64_t max_upload;
 	locale_t loc[2];      /* per enum web_lang: where gettext finds its words */
 	const char *language; /* "LANGUAGE=..." as started, for loaxactl; NULL if unset */
+	enum web_lang log_lang; /* the log's: the language loaxa-web was started in */
 } W;
 
 struct job;
@@ -148,6 +149,8 @@ struct reply {
 /* issue 16: the page's words in the request's language (Accept-Language),
  * from the message catalogue (po/vi.po), whatever the process's locale. */
 #define L(en) web_tr(lang, en)
+/* The log's words: in the language of the environment it was started in. */
+#define LG(en) web_tr(W.log_lang, en)
 
 /* The "C" locale shows messages as written (English) whatever LANGUAGE
  * says; Vietnamese comes from C.UTF-8 with LANGUAGE=vi (set for this
@@ -156,6 +159,9 @@ struct reply {
  * mapped (issue 17), the catalogue is bound to UTF-8. */
 static void web_tr_init(void)
 {
+	char own[CONTROL_LANG_MAX + 1];
+	i18n_language(own, sizeof(own)); /* before LANGUAGE is set below */
+	W.log_lang = strcmp(own, "vi") ? WEB_EN : WEB_VI;
 	const char *l = getenv("LANGUAGE");
 	if (l) {
 		static char keep[128];
@@ -283,7 +289,7 @@ static struct job *job_ctl(const char *const *args, struct MHD_Connection *c)
 	close(po[1]);
 	close(pe[1]);
 	if (r != 0) {
-		log_warnx("cannot run %s: %s", W.ctl, strerror(r));
+		log_warnx(LG("cannot run %s: %s"), W.ctl, strerror(r));
 		close(po[0]);
 		close(pe[0]);
 		return NULL;
@@ -1168,11 +1174,11 @@ static void act_upload_done(struct reply *r, enum web_lang lang, struct web_sess
 	int added = !strncmp(out, "ok\t", 3);
 	if (!msg || q->job->rc != 0) {
 		set_flash(s, 1, "%s", L("The check failed; nothing was added."));
-		log_warnx("%s: upload check of \"%s\" ended with %d: %.200s", s->user, q->filename,
+		log_warnx(LG("%s: upload check of \"%s\" ended with %d: %.200s"), s->user, q->filename,
 			  q->job->rc, q->job->err.p);
 	} else if (!added) {
 		set_flash(s, 1, "%s", msg + 1);
-		log_info("%s: upload of \"%s\" refused: %s", s->user, q->filename, msg + 1);
+		log_info(LG("%s: upload of \"%s\" refused: %s"), s->user, q->filename, msg + 1);
 	} else {
 		struct wbuf m = {0};
 		wb_put(&m, msg + 1);
@@ -1182,7 +1188,7 @@ static void act_upload_done(struct reply *r, enum web_lang lang, struct web_sess
 		free(reply);
 		set_flash(s, 0, "%s", m.p);
 		wb_free(&m);
-		log_info("%s: added bulletin %.*s (\"%s\")", s->user, (int)(msg - out - 3), out + 3, q->filename);
+		log_info(LG("%s: added bulletin %.*s (\"%s\")"), s->user, (int)(msg - out - 3), out + 3, q->filename);
 	}
 	reply_redirect(r, "/bulletins");
 }
@@ -1207,7 +1213,7 @@ static void act_remove_done(struct reply *r, struct web_session *s, struct req *
 		set_flash(s, 1, "%s", msg + 1);
 	} else {
 		set_flash(s, 0, "%s", msg + 1);
-		log_info("%s: removed bulletin %s", s->user, q->id);
+		log_info(LG("%s: removed bulletin %s"), s->user, q->id);
 		char *reply = NULL, err[512];
 		if (daemon_ask("reload", s->user, NULL, &reply, err, sizeof(err)) == 0)
 			free(reply);
@@ -1362,7 +1368,7 @@ static enum MHD_Result post_field(void *cls, enum MHD_ValueKind kind, const char
 				 tmpdir && *tmpdir ? tmpdir : "/tmp", ext);
 			q->fd = mkstemps(q->tmp, (int)strlen(ext));
 			if (q->fd < 0) {
-				log_warn("cannot create %s", q->tmp);
+				log_warn(LG("cannot create %s"), q->tmp);
 				q->tmp[0] = '\0';
 				q->bad_file = 1;
 				return MHD_NO;
@@ -1380,7 +1386,7 @@ static enum MHD_Result post_field(void *cls, enum MHD_ValueKind kind, const char
 			if (w < 0 && errno == EINTR)
 				continue;
 			if (w < 0) {
-				log_warn("writing %s", q->tmp);
+				log_warn(LG("writing %s"), q->tmp);
 				q->bad_file = 1;
 				return MHD_NO;
 			}
@@ -1444,7 +1450,7 @@ static void do_login(struct reply *r, enum web_lang lang, struct MHD_Connection 
 	if (!q->user[0] || !web_users_check(&W.users, q->user, q->password, &role)) {
 		web_backoff_fail(&W.bo, ku, now);
 		web_backoff_fail(&W.bo, ka, now);
-		log_info("failed login for \"%.64s\" from %s", q->user, addr);
+		log_info(LG("failed login for \"%.64s\" from %s"), q->user, addr);
 		page_login(r, lang, 403, L("Wrong account or password."));
 		return;
 	}
@@ -1456,7 +1462,7 @@ static void do_login(struct reply *r, enum web_lang lang, struct MHD_Connection 
 	sodium_memzero(rnd, sizeof(rnd));
 	snprintf(r->cookie, sizeof(r->cookie), COOKIE "=%s; Path=/; HttpOnly; SameSite=Strict%s", s->token,
 		 W.tls ? "; Secure" : "");
-	log_info("%s logged in from %s (%s)", s->user, addr, web_role_name(role));
+	log_info(LG("%s logged in from %s (%s)"), s->user, addr, web_role_name(role));
 	reply_redirect(r, "/now");
 }
 
@@ -1533,7 +1539,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 			/* Cut off while it streams: nothing more is read or kept. */
 			char addr[64];
 			client_addr(c, addr, sizeof(addr));
-			log_info("upload from %s cut off: over %d MB", addr, W.st.web_max_upload_mb);
+			log_info(LG("upload from %s cut off: over %d MB"), addr, W.st.web_max_upload_mb);
 			struct web_session *s = session_of(c);
 			if (s) /* the browser shows a broken connection; the next page says why */
 				set_flash(s, 1, L("The file is too large: at most %d MB."),
@@ -1592,7 +1598,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 			return send_reply(c, &r);
 		}
 		if (!strcmp(url, "/logout")) {
-			log_info("%s logged out", s->user);
+			log_info(LG("%s logged out"), s->user);
 			web_session_end(s);
 			snprintf(r.cookie, sizeof(r.cookie), COOKIE "=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
 			reply_redirect(&r, "/login");
@@ -1689,7 +1695,7 @@ static int load_users(void)
 	web_users_free(&W.users);
 	W.users = u;
 	if (!u.n)
-		log_warnx("no accounts in %s: add one with loaxactl web user add NAME", W.st.web_users);
+		log_warnx(LG("no accounts in %s: add one with loaxactl web user add NAME"), W.st.web_users);
 	return 0;
 }
 
@@ -1919,7 +1925,7 @@ int main(int argc, char **argv)
 			fatalx("cannot serve https with %s and %s", W.st.web_tls_cert, W.st.web_tls_key);
 		serve_rest();
 	}
-	log_info("serving %s on %s://%s (port %u), accounts from %s", W.st.name, W.tls ? "https" : "http",
+	log_info(LG("serving %s on %s://%s (port %u), accounts from %s"), W.st.name, W.tls ? "https" : "http",
 		 W.st.web_listen, port, W.st.web_users);
 	int run = 1;
 	int64_t busy_at = now_mono_s();
@@ -1962,7 +1968,7 @@ int main(int argc, char **argv)
 			struct signalfd_siginfo si;
 			while (read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
 				if (si.ssi_signo == SIGHUP) {
-					log_info("SIGHUP: reading the accounts again");
+					log_info("%s", LG("SIGHUP: reading the accounts again"));
 					if (load_users() == 0) /* sessions of removed accounts end */
 						for (size_t i = 0; i < WEB_SESSIONS_MAX; i++)
 							if (W.sess.s[i].token[0] &&
@@ -1992,7 +1998,7 @@ int main(int argc, char **argv)
 			MHD_resume_connection(j->c);
 		}
 	}
-	log_info("stopping");
+	log_info("%s", LG("stopping"));
 	if (W.mhd) {
 		MHD_run(W.mhd);
 		MHD_stop_daemon(W.mhd);

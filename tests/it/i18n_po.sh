@@ -12,9 +12,9 @@ command -v xgettext >/dev/null && command -v msgfmt >/dev/null || bail "gettext 
 
 # pot FILES...: the catalogue template the sources make, into $T/new.pot
 pot() {
-	xgettext --from-code=UTF-8 --language=C --keyword=_ --keyword=N_ --keyword=ngettext:1,2 --keyword=errlist_add:2 --keyword=ERR:3 --keyword=L:1 \
+	xgettext --from-code=UTF-8 --language=C --keyword=_ --keyword=N_ --keyword=ngettext:1,2 --keyword=errlist_add:2 --keyword=ERR:3 --keyword=L:1 --keyword=LG:1 \
 		--keyword=reply_error:3 --keyword=control_message:4 --flag=reply_error:3:c-format --flag=control_message:4:c-format \
-		--flag=errlist_add:2:c-format --flag=ERR:3:c-format --flag=L:1:pass-c-format \
+		--flag=errlist_add:2:c-format --flag=ERR:3:c-format --flag=L:1:pass-c-format --flag=LG:1:pass-c-format \
 		--msgid-bugs-address= -o "$T/new.pot" "$@" 2>"$T/xgettext.err"
 }
 # po_problems PO: why the catalogue is not complete against $T/new.pot ("" if it is)

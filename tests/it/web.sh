@@ -73,13 +73,13 @@ kill -TERM "$WPID"; wait "$WPID"; WPID=
 
 # issue 16: each request's Accept-Language picks the words (gettext per
 # request), whatever locale and LANGUAGE loaxa-web was started under.
-for envs in "LANG=C" "LANG=vi_VN.UTF-8 LANGUAGE=en"; do
+for envs in "LANG=C" "LANG=vi_VN.UTF-8 LANGUAGE=en" "LANG=vi_VN.UTF-8"; do
 	: >"$T/web.log"
 	# shellcheck disable=SC2086
 	env $envs "$BUILD/loaxa-web" -c "$CONF" -v >>"$T/web.log" 2>&1 &
 	WPID=$!
 	for i in $(seq 100); do
-		PORT=$(sed -n 's/.*(port \([0-9]*\)).*/\1/p' "$T/web.log")
+		PORT=$(sed -n 's/.*(\(port\|cổng\) \([0-9]*\)).*/\2/p' "$T/web.log")
 		[ -n "$PORT" ] && break
 		sleep 0.05
 	done
@@ -107,6 +107,19 @@ for envs in "LANG=C" "LANG=vi_VN.UTF-8 LANGUAGE=en"; do
 		ok "loaxa-web started with $envs: a refused play is told in the page's language (en, vi)" ||
 		{ nok "refused play by language with $envs"; sed 's/^/#   /' "$T/refused.en" "$T/refused.vi"; }
 	kill -TERM "$WPID"; wait "$WPID"; WPID=
+	# its own log: in the language it was started in, whatever the pages'
+	if [ "$envs" = LANG=vi_VN.UTF-8 ]; then
+		grep -q "phục vụ Xã Kiểm Thử tại http://127.0.0.1:0 (cổng $PORT), tài khoản lấy từ" "$T/web.log" &&
+			grep -q 'canbo đã đăng nhập từ 127.0.0.1 (staff)' "$T/web.log" && grep -q 'đang dừng$' "$T/web.log" &&
+			! grep -q 'logged in\|serving\|stopping' "$T/web.log" &&
+			ok "loaxa-web started with $envs: its log in Vietnamese" ||
+			{ nok "log in Vietnamese"; sed 's/^/#   /' "$T/web.log"; }
+	else
+		grep -q "serving Xã Kiểm Thử on http://127.0.0.1:0 (port $PORT), accounts from" "$T/web.log" &&
+			grep -q 'canbo logged in from 127.0.0.1 (staff)' "$T/web.log" && grep -q 'stopping$' "$T/web.log" &&
+			! grep -q 'đăng nhập' "$T/web.log" &&
+			ok "loaxa-web started with $envs: its log in English" || { nok "log in English"; sed 's/^/#   /' "$T/web.log"; }
+	fi
 done
 
 # At rest (issue 17): libmicrohttpd and the GnuTLS it brings are mapped only
