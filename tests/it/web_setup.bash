@@ -40,7 +40,7 @@ start_web() {
 	WPID=$!
 	local i
 	for i in $(seq 100); do
-		PORT=$(sed -n 's/.*(port \([0-9]*\)).*/\1/p' "$T/web.log")
+		PORT=$(sed -n 's/.*(\(port\|cổng\) \([0-9]*\)).*/\2/p' "$T/web.log")
 		[ -n "$PORT" ] && { URL=http://127.0.0.1:$PORT; return 0; }
 		kill -0 "$WPID" 2>/dev/null || break
 		sleep 0.05
