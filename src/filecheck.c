@@ -56,14 +56,17 @@ void filecheck_forget(void)
 	captab = 0;
 }
 
-/* SHA-256 of what is left to read on fd, as hex. 0 or -1 with errno. */
+/* SHA-256 of the whole of fd, as hex; its offset is left alone (pread),
+ * since a dup of it may be another thread's. 0 or -1 with errno. */
 static int hash_fd(int fd, char out[65])
 {
 	crypto_hash_sha256_state st;
 	crypto_hash_sha256_init(&st);
 	unsigned char buf[1 << 14]; /* on the stack: no 64 KiB kept resident */
-	for (;;) {
-		ssize_t r = read(fd, buf, sizeof(buf));
+	for (off_t off = 0;;) {
+		ssize_t r = pread(fd, buf, sizeof(buf), off);
+		if (r > 0)
+			off += r;
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0)
@@ -129,6 +132,19 @@ int filecheck_hash_path(const char *path, char out[65], struct stat *before, str
 	close(fd);
 	errno = e;
 	return rc;
+}
+
+int filecheck_hash_fd(int fd, char out[65], struct stat *before, struct stat *after)
+{
+	if (fstat(fd, before) < 0)
+		return -1;
+	if (!S_ISREG(before->st_mode)) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (hash_fd(fd, out) < 0 || fstat(fd, after) < 0)
+		return -1;
+	return 0;
 }
 
 int filecheck_trusted(const char *path, const char *sha256, char *err, size_t errn)
@@ -204,7 +220,7 @@ int filecheck_verify_fd(int fd, const char *path, const char *sha256, int *hashe
 	if (s)
 		drop(s); /* changed, or asked for another hash: it earns trust again */
 	char sum[65];
-	int rc = lseek(fd, 0, SEEK_SET) < 0 ? -1 : hash_fd(fd, sum);
+	int rc = hash_fd(fd, sum);
 	int e = errno;
 	if (rc == 0 && fstat(fd, &after) < 0)
 		rc = -1, e = errno;

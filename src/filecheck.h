@@ -48,6 +48,8 @@ int filecheck_trusted_fd(int fd, const char *path, const char *sha256, char *err
  * from filecheck_hash_path), unchanged since. */
 int filecheck_same_file(int fd, const struct stat *before, const struct stat *after);
 int filecheck_hash_path(const char *path, char out[65], struct stat *before, struct stat *after);
+/* The same of a file already open (a regular file: else EINVAL). */
+int filecheck_hash_fd(int fd, char out[65], struct stat *before, struct stat *after);
 void filecheck_learn_read(const char *path, const char *sha256, const struct stat *before,
 			  const struct stat *after);
 

@@ -11,6 +11,7 @@
  * wait runs in it (the helper does that). */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <netdb.h>
 #include <limits.h>
@@ -139,6 +140,7 @@ struct daemon {
 	struct occurrence pend;
 	char pend_path[PATHBUF + ID_MAX];
 	int pend_fd;             /* issue 12: the file checked, handed to the player; -1 */
+	int pend_hfd;            /* a dup of it for the hasher, not handed over yet; -1 */
 	int pend_rotating;       /* rotation chose its bulletin: rotation=yes on start/failed */
 	char pend_origin[40];    /* issue 12: origin= on start: "signed:KEYID" or "local" */
 	double pend_expected;
@@ -840,11 +842,13 @@ static void seq_simple(struct daemon *d, enum seq_ev type)
  * (with a file of a broadcast that is gone: then when that ends). */
 static void hash_submit(struct daemon *d)
 {
-	if (!d->pend_checking || d->pend_ticket || !d->hasher || syncer_busy(d->hasher))
+	if (!d->pend_checking || d->pend_ticket || !d->hasher || syncer_busy(d->hasher) || d->pend_hfd < 0)
 		return;
 	d->pend_ticket = ++d->hash_ticket;
-	if (syncer_submit_hash(d->hasher, d->pend_path, d->pend_ticket) < 0)
+	if (syncer_submit_hash(d->hasher, d->pend_hfd, d->pend_ticket) < 0)
 		d->pend_ticket = 0;
+	else
+		d->pend_hfd = -1; /* the hasher's now */
 }
 
 static int begin_playing(struct daemon *d);
@@ -947,9 +951,25 @@ static int start_broadcast(struct daemon *d, const struct occurrence *o)
 		record_outcome(d, "failed", o, err);
 		return 0;
 	}
+	/* The hasher reads a dup of the very descriptor that will play. */
+	int hfd = -1;
+	if (!trusted) {
+		hfd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+		if (hfd < 0) { /* no descriptor to spare: checked here, once */
+			if (filecheck_verify_fd(fd, path, b->sha256, NULL, err, sizeof(err)) < 0) {
+				close(fd);
+				record_outcome(d, "failed", o, err);
+				return 0;
+			}
+			trusted = 1;
+		}
+	}
 	if (d->pend_fd >= 0)
 		close(d->pend_fd); /* a start that never reached the player */
+	if (d->pend_hfd >= 0)
+		close(d->pend_hfd);
 	d->pend_fd = fd;
+	d->pend_hfd = hfd;
 	d->pend = *o;
 	d->pend_rotating = d->next_rotating;
 	if (b->signer[0])
@@ -2763,6 +2783,7 @@ static int run(struct daemon *d)
 	d->tfd_amp = clock_mono_timer_new();
 	d->tfd_jretry = clock_mono_timer_new();
 	d->pend_fd = -1;
+	d->pend_hfd = -1;
 	d->tfd_spool = clock_mono_timer_new();
 	if (d->sfd < 0 || d->tfd_due < 0 || d->tfd_sync < 0 || d->tfd_amp < 0 || d->tfd_jretry < 0 ||
 	    d->tfd_spool < 0)

@@ -23,7 +23,7 @@ struct syncer {
 	int efd;
 	int quit;
 	int job_fd;       /* >= 0: a flush to run */
-	char *job_path;   /* else, when set: a file to hash */
+	int job_hfd;      /* else, >= 0: a file to hash (a dup the thread closes) */
 	uint64_t job_ticket;
 	struct syncer_hash res_hash;
 	int busy;         /* submitted, result not yet taken */
@@ -37,23 +37,23 @@ static void *worker(void *arg)
 	struct syncer *s = arg;
 	pthread_mutex_lock(&s->mu);
 	for (;;) {
-		while (!s->quit && s->job_fd < 0 && !s->job_path)
+		while (!s->quit && s->job_fd < 0 && s->job_hfd < 0)
 			pthread_cond_wait(&s->cv, &s->mu);
-		if (s->job_fd < 0 && !s->job_path)
+		if (s->job_fd < 0 && s->job_hfd < 0)
 			break; /* quit with nothing left to do */
 		int fd = s->job_fd;
-		char *path = s->job_path;
+		int hfd = s->job_hfd;
 		uint64_t ticket = s->job_ticket;
 		s->job_fd = -1;
-		s->job_path = NULL;
+		s->job_hfd = -1;
 		pthread_mutex_unlock(&s->mu);
 		int e = 0;
 		struct syncer_hash h;
 		memset(&h, 0, sizeof(h));
-		if (path) {
-			if (filecheck_hash_path(path, h.sha256, &h.before, &h.after) < 0)
+		if (hfd >= 0) {
+			if (filecheck_hash_fd(hfd, h.sha256, &h.before, &h.after) < 0)
 				e = errno ? errno : EIO;
-			free(path);
+			close(hfd);
 		} else {
 			while (fdatasync(fd) < 0) {
 				if (errno != EINTR) {
@@ -81,6 +81,7 @@ struct syncer *syncer_new(void)
 	if (!s)
 		return NULL;
 	s->job_fd = -1;
+	s->job_hfd = -1;
 	s->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (s->efd < 0) {
 		free(s);
@@ -109,7 +110,8 @@ void syncer_free(struct syncer *s)
 	pthread_cond_signal(&s->cv);
 	pthread_mutex_unlock(&s->mu);
 	pthread_join(s->th, NULL);
-	free(s->job_path);
+	if (s->job_hfd >= 0)
+		close(s->job_hfd);
 	close(s->efd);
 	pthread_mutex_destroy(&s->mu);
 	pthread_cond_destroy(&s->cv);
@@ -141,15 +143,14 @@ int syncer_submit(struct syncer *s, int fd, uint64_t ticket)
 	return 0;
 }
 
-int syncer_submit_hash(struct syncer *s, const char *path, uint64_t ticket)
+int syncer_submit_hash(struct syncer *s, int fd, uint64_t ticket)
 {
 	if (s->busy) {
 		errno = EBUSY;
 		return -1;
 	}
-	char *p = xstrdup(path);
 	pthread_mutex_lock(&s->mu);
-	s->job_path = p;
+	s->job_hfd = fd;
 	s->job_ticket = ticket;
 	s->busy = 1;
 	pthread_cond_signal(&s->cv);

@@ -24,8 +24,9 @@ int syncer_busy(const struct syncer *s);
 /* fdatasync(fd) on the thread, which then closes fd (the caller hands a
  * dup). ticket comes back with the result. 0, or -1 (EBUSY) when busy. */
 int syncer_submit(struct syncer *s, int fd, uint64_t ticket);
-/* SHA-256 of the file at path (filecheck_hash_path), likewise. */
-int syncer_submit_hash(struct syncer *s, const char *path, uint64_t ticket);
+/* SHA-256 of the regular file open on fd (filecheck_hash_fd) on the
+ * thread, which then closes fd (the caller hands a dup), likewise. */
+int syncer_submit_hash(struct syncer *s, int fd, uint64_t ticket);
 
 struct syncer_hash {
 	char sha256[65];

@@ -2,7 +2,7 @@
  * takes seconds to flush or to read. The next N fdatasync()/fsync() calls
  * on descriptors whose path contains $LOAXA_SHIM_MATCH (N read from, and
  * counted down in, the file $LOAXA_SHIM_SLOW_FILE) first sleep
- * $LOAXA_SHIM_SLOW_MS; likewise the next N read() calls on descriptors
+ * $LOAXA_SHIM_SLOW_MS; likewise the next N read()/pread() calls on descriptors
  * whose path contains $LOAXA_SHIM_READ_MATCH, N in
  * $LOAXA_SHIM_SLOW_READ_FILE. Each slow call appends "begin" and "end"
  * lines (with whether it ran on the process's main thread) to that
@@ -103,6 +103,22 @@ ssize_t read(int fd, void *buf, size_t n)
 		maybe_slow_by(fd, "LOAXA_SHIM_READ_MATCH", "LOAXA_SHIM_SLOW_READ_FILE");
 	return real(fd, buf, n);
 }
+
+/* The play-time hash reads with pread (its offset is shared with the
+ * descriptor that plays); pread64 is the same call under large-file
+ * builds. */
+#define WRAP_PREAD(name)                                                              \
+	ssize_t name(int fd, void *buf, size_t n, off_t off)                              \
+	{                                                                                 \
+		static ssize_t (*real)(int, void *, size_t, off_t);                       \
+		if (!real)                                                                \
+			real = (ssize_t(*)(int, void *, size_t, off_t))dlsym(RTLD_NEXT, #name); \
+		if (getenv("LOAXA_SHIM_SLOW_READ_FILE"))                                  \
+			maybe_slow_by(fd, "LOAXA_SHIM_READ_MATCH", "LOAXA_SHIM_SLOW_READ_FILE");  \
+		return real(fd, buf, n, off);                                             \
+	}
+WRAP_PREAD(pread)
+WRAP_PREAD(pread64)
 
 #define WRAP0(name)                                                 \
 	int name(int fd)                                            \

@@ -164,8 +164,13 @@ static void test_trusted_and_hashed_off_thread(void **state)
 	assert_int_equal(filecheck_trusted(path, H_ABC, err, sizeof(err)), 0); /* never hashed */
 	struct syncer *s = syncer_new();
 	assert_non_null(s);
-	assert_int_equal(syncer_submit_hash(s, path, 7), 0);
-	assert_int_equal(syncer_submit_hash(s, path, 8), -1); /* one at a time */
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	assert_true(fd >= 0);
+	assert_int_equal(filecheck_trusted_fd(fd, path, H_ABC, err, sizeof(err)), 0);
+	assert_int_equal(syncer_submit_hash(s, dup(fd), 7), 0); /* the thread closes its dup */
+	int spare = dup(fd);
+	assert_int_equal(syncer_submit_hash(s, spare, 8), -1); /* one at a time */
+	close(spare);
 	struct pollfd p = {syncer_fd(s), POLLIN, 0};
 	assert_int_equal(poll(&p, 1, 10000), 1);
 	uint64_t t;
@@ -176,19 +181,28 @@ static void test_trusted_and_hashed_off_thread(void **state)
 	assert_int_equal(e, 0);
 	assert_string_equal(h.sha256, H_ABC);
 	assert_int_equal(h.before.st_size, 3);
+	assert_int_equal(filecheck_same_file(fd, &h.before, &h.after), 1);
 	filecheck_learn_read(path, h.sha256, &h.before, &h.after);
 	assert_int_equal(filecheck_trusted(path, H_ABC, err, sizeof(err)), 1);
+	assert_int_equal(filecheck_trusted_fd(fd, path, H_ABC, err, sizeof(err)), 1);
 	assert_int_equal(filecheck_trusted(path, H_ABD, err, sizeof(err)), 0); /* another hash expected */
 	put(path, "abd"); /* rewritten: ctime and mtime move */
 	clock_ahead(20);
 	assert_int_equal(filecheck_trusted(path, H_ABC, err, sizeof(err)), 0);
-	char other[160];
-	snprintf(other, sizeof(other), "%s/none.mp3", dir);
-	assert_int_equal(syncer_submit_hash(s, other, 9), 0);
+	assert_int_equal(filecheck_same_file(fd, &h.before, &h.after), 0); /* not what was hashed */
+	close(fd);
+	/* Not a regular file (a folder here; a FIFO alike): refused, never read. */
+	int dfd = open(dir, O_RDONLY | O_CLOEXEC);
+	assert_true(dfd >= 0);
+	assert_int_equal(filecheck_trusted_fd(dfd, dir, H_ABC, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "not a plain file"));
+	assert_int_equal(syncer_submit_hash(s, dfd, 9), 0);
 	assert_int_equal(poll(&p, 1, 10000), 1);
 	assert_int_equal(syncer_result_hash(s, &t, &e, &h), 1);
 	assert_true(t == 9);
-	assert_int_equal(e, ENOENT);
+	assert_int_equal(e, EINVAL);
+	char other[160];
+	snprintf(other, sizeof(other), "%s/none.mp3", dir);
 	assert_int_equal(filecheck_trusted(other, H_ABC, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "file missing: "));
 	syncer_free(s);
