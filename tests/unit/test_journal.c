@@ -91,6 +91,7 @@ static char *slurp(const char *path, size_t *len)
 			b = realloc(b, cap *= 2);
 	}
 	fclose(f);
+	b[n] = '\0'; /* n < cap: the loop grows b when full; callers strstr it */
 	*len = n;
 	return b;
 }
