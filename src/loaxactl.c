@@ -268,11 +268,17 @@ static int ask_daemon(const char *req, char **reply, char *err, size_t errn)
 }
 
 /* A refusal's words for people: message= when the daemon gave one, else
- * the English error=. */
+ * error= through the catalogue: the socket's own refusals (full, evicted,
+ * timed out) are fixed texts, sent before the request's lang= is read. */
 static void refusal(const char *reply, char *out, size_t n)
 {
-	if (kv_get(reply, "message", out, n) < 0 || !out[0])
-		kv_get(reply, "error", out, n);
+	if (kv_get(reply, "message", out, n) == 0 && out[0])
+		return;
+	if (kv_get(reply, "error", out, n) < 0 || !out[0])
+		return;
+	const char *t = _(out);
+	if (t != out)
+		str_copy(out, t, n);
 }
 
 /* Send req, render the structured reply (ctlview.c). fields: print the

@@ -139,6 +139,17 @@ out=$("$BUILD/loaxactl" -c "$T/fake.conf" status 2>&1); rc=$?
 wait $fp
 [ $rc = 1 ] && grep -q '^loaxactl: too many clients: every slot is busy answering; try again$' <<<"$out" &&
 	ok "a refused loaxactl prints the daemon's reason" || nok "refused: $rc $out"
+# The same refusal comes before the request's lang= is read: loaxactl
+# words it in its own language from the catalogue.
+rm -f "$T/fake/s.sock"
+/usr/bin/python3 "$T/refuser.py" "$T/fake/s.sock" &
+fp=$!
+for _ in $(seq 50); do [ -S "$T/fake/s.sock" ] && break; sleep 0.05; done
+sleep 0.2
+out=$(LANG=vi_VN.UTF-8 LC_ALL= LANGUAGE= "$BUILD/loaxactl" -c "$T/fake.conf" status 2>&1); rc=$?
+wait $fp
+[ $rc = 1 ] && grep -q 'quá nhiều kết nối: mọi chỗ đều đang bận trả lời; hãy thử lại$' <<<"$out" &&
+	ok "... and in Vietnamese under LANG=vi_VN.UTF-8" || nok "refused, vi: $rc $out"
 
 stop_daemon
 it_done
