@@ -21,6 +21,7 @@
 
 #include "bundle.h"
 #include "civil.h"
+#include "cli.h"
 #include "config.h"
 #include "i18n.h"
 #include "journal.h"
@@ -42,31 +43,6 @@
 #endif
 #define PUBLISH_HELPER "loaxa-publish"
 
-static void errmsg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void errmsg(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	fputs(PROG ": ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-	va_end(ap);
-}
-
-static int usage_error(const char *usage, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int usage_error(const char *usage, const char *fmt, ...)
-{
-	if (fmt) {
-		va_list ap;
-		va_start(ap, fmt);
-		fputs(PROG ": ", stderr);
-		vfprintf(stderr, fmt, ap);
-		fputc('\n', stderr);
-		va_end(ap);
-	}
-	fprintf(stderr, _("usage: loaxactl [-c FILE] %s\n"), usage);
-	return EXIT_USAGE;
-}
 
 /* getopt with loaxactl's messages; '?' after a message. */
 static int next_opt(int argc, char **argv, const char *so, const struct option *lo, const char *usage)
@@ -75,11 +51,11 @@ static int next_opt(int argc, char **argv, const char *so, const struct option *
 	int c = getopt_long(argc, argv, so, lo, NULL);
 	if (c == '?') {
 		if (optopt && optopt < 256)
-			usage_error(usage, _("unknown option -%c"), optopt);
+			cli_usage_error(usage, _("unknown option -%c"), optopt);
 		else
-			usage_error(usage, _("unknown option %s"), argv[optind - 1]);
+			cli_usage_error(usage, _("unknown option %s"), argv[optind - 1]);
 	} else if (c == ':') {
-		usage_error(usage, _("option %s needs a value"), argv[optind - 1]);
+		cli_usage_error(usage, _("option %s needs a value"), argv[optind - 1]);
 		c = '?';
 	}
 	return c;
@@ -100,13 +76,13 @@ static int load_station_file(const char *path, struct station *st)
 	if (config_load_station(path, st, &errs) < 0) {
 		print_list(&errs, 0);
 		if (!errs.n)
-			errmsg(_("%s: cannot load the station file"), path);
+			cli_err(_("%s: cannot load the station file"), path);
 		errlist_free(&errs);
 		return -1;
 	}
 	errlist_free(&errs);
 	if (civil_tz_set(st->timezone) < 0) {
-		errmsg(_("%s: time zone \"%s\" is not installed (install tzdata)"), path, st->timezone);
+		cli_err(_("%s: time zone \"%s\" is not installed (install tzdata)"), path, st->timezone);
 		return -1;
 	}
 	return 0;
@@ -334,7 +310,7 @@ static int bundle_make(struct make_opts *o)
 	int r = config_load_schedule_all(o->schedule, &s, &errs);
 	if (r != 0) {
 		print_list(&errs, 0);
-		errmsg(_("%s was not made into a bundle: fix the schedule first"), o->schedule);
+		cli_err(_("%s was not made into a bundle: fix the schedule first"), o->schedule);
 		if (r > 0)
 			schedule_free(&s);
 		errlist_free(&errs);
@@ -572,7 +548,7 @@ static int bundle_make(struct make_opts *o)
 		if (bs != BUNDLE_OK) {
 			if (bs == BUNDLE_SAME)
 				errlist_add(&errs, _("it is the schedule station %s already runs"), st.id);
-			errmsg(_("station %s (%s) would refuse this bundle:"), st.id, o->station_file);
+			cli_err(_("station %s (%s) would refuse this bundle:"), st.id, o->station_file);
 			goto refused;
 		}
 	}
@@ -619,7 +595,7 @@ static int bundle_make(struct make_opts *o)
 refused:
 	print_list(&warns, 1);
 	print_list(&errs, 0);
-	errmsg(_("no bundle was made from %s; nothing was written"), o->schedule);
+	cli_err(_("no bundle was made from %s; nothing was written"), o->schedule);
 	if (stage[0] || made_outdir)
 		make_cleanup(stage[0] ? stage : "/nonexistent", o->outdir, made_outdir);
 out:
@@ -657,28 +633,28 @@ static int cmd_bundle_make(int argc, char **argv, const char *station_file)
 		case 'c': o.station_file = optarg; break;
 		case 's':
 			if (!id_valid(optarg))
-				return usage_error(usage, _("--station %s: not a station id"), optarg);
+				return cli_usage_error(usage, _("--station %s: not a station id"), optarg);
 			if (o.nstations == STATIONS_MAX)
-				return usage_error(usage, _("at most %d --station"), STATIONS_MAX);
+				return cli_usage_error(usage, _("at most %d --station"), STATIONS_MAX);
 			str_copy(stations[o.nstations++], optarg, ID_MAX);
 			break;
 		case 'n':
 			errno = 0;
 			o.serial = strtoll(optarg, &end, 10);
 			if (errno || end == optarg || *end || o.serial < 1)
-				return usage_error(usage, _("--serial %s: not a positive number"), optarg);
+				return cli_usage_error(usage, _("--serial %s: not a positive number"), optarg);
 			break;
 		case 't':
 			eq = strchr(optarg, '=');
 			if (!eq || eq == optarg || !eq[1])
-				return usage_error(usage, _("--title %s: give BULLETIN-ID=TEXT"), optarg);
+				return cli_usage_error(usage, _("--title %s: give BULLETIN-ID=TEXT"), optarg);
 			if (o.ntitles == TITLES_MAX)
-				return usage_error(usage, _("at most %d --title"), TITLES_MAX);
+				return cli_usage_error(usage, _("at most %d --title"), TITLES_MAX);
 			*eq = '\0';
 			if (strlen(eq + 1) >= TITLE_MAX)
-				return usage_error(usage, _("--title %s: at most %d bytes"), optarg, TITLE_MAX - 1);
+				return cli_usage_error(usage, _("--title %s: at most %d bytes"), optarg, TITLE_MAX - 1);
 			if (!text_ok(eq + 1))
-				return usage_error(usage, _("--title %s: the title must be one line of UTF-8 text"), optarg);
+				return cli_usage_error(usage, _("--title %s: the title must be one line of UTF-8 text"), optarg);
 			o.title_id[o.ntitles] = optarg;
 			o.title_text[o.ntitles++] = eq + 1;
 			break;
@@ -690,12 +666,12 @@ static int cmd_bundle_make(int argc, char **argv, const char *station_file)
 		}
 	}
 	if (optind != argc - 1)
-		return usage_error(usage, optind >= argc ? _("which schedule file?") : _("one schedule file at a time"));
+		return cli_usage_error(usage, optind >= argc ? _("which schedule file?") : _("one schedule file at a time"));
 	o.schedule = argv[optind];
 	if (!o.audio)
-		return usage_error(usage, _("where is the audio? give --audio DIR"));
+		return cli_usage_error(usage, _("where is the audio? give --audio DIR"));
 	if (!o.outdir)
-		return usage_error(usage, _("where should the bundle go? give -o OUTDIR"));
+		return cli_usage_error(usage, _("where should the bundle go? give -o OUTDIR"));
 	return bundle_make(&o);
 }
 
@@ -754,13 +730,13 @@ static int run_helper(const struct pub_opts *o, const char *topic, const char *m
 	args[a] = NULL;
 	int p[2];
 	if (pipe(p) < 0) {
-		errmsg(_("cannot start %s: %s"), helper, strerror(errno));
+		cli_err(_("cannot start %s: %s"), helper, strerror(errno));
 		return EXIT_FAIL;
 	}
 	fflush(NULL);
 	pid_t pid = fork();
 	if (pid < 0) {
-		errmsg(_("cannot start %s: %s"), helper, strerror(errno));
+		cli_err(_("cannot start %s: %s"), helper, strerror(errno));
 		close(p[0]);
 		close(p[1]);
 		return EXIT_FAIL;
@@ -804,12 +780,12 @@ static int bundle_publish(const struct pub_opts *o)
 	char topic[512];
 	if (o->clear) {
 		if (!o->district || !id_valid(o->district) || (o->station && !id_valid(o->station))) {
-			errmsg(_("--clear needs --district CODE (and --station ID for one station's topic)"));
+			cli_err(_("--clear needs --district CODE (and --station ID for one station's topic)"));
 			return EXIT_USAGE;
 		}
 		topic_for(topic, sizeof(topic), o->district, o->station);
 		if (run_helper(o, topic, "", 0) != EXIT_OK) {
-			errmsg(_("the retained bundle on %s was not cleared"), topic);
+			cli_err(_("the retained bundle on %s was not cleared"), topic);
 			return EXIT_FAIL;
 		}
 		printf(_("cleared the retained bundle on %s\n"), topic);
@@ -991,7 +967,7 @@ static int bundle_publish(const struct pub_opts *o)
 	/* The audio is in place: now the stations may be told. */
 	topic_for(topic, sizeof(topic), s.district, o->station);
 	if (run_helper(o, topic, msg, mlen) != EXIT_OK) {
-		errmsg(_("%s was not published (the audio stays in %s)"), o->conf, o->webroot);
+		cli_err(_("%s was not published (the audio stays in %s)"), o->conf, o->webroot);
 		goto out;
 	}
 	printf(_("published %s (serial %lld, signed by key %s) to %s, retained\n"), name, s.serial, mr.keyid,
@@ -1003,7 +979,7 @@ static int bundle_publish(const struct pub_opts *o)
 refused:
 	print_list(&warns, 1);
 	print_list(&errs, 0);
-	errmsg(_("%s was not published"), o->conf);
+	cli_err(_("%s was not published"), o->conf);
 out:
 	if (have_sched)
 		schedule_free(&s);
@@ -1049,7 +1025,7 @@ static int cmd_bundle_publish(int argc, char **argv, const char *station_file)
 		case 'T':
 			o.timeout = (int)strtol(optarg, &end, 10);
 			if (end == optarg || *end || o.timeout < 1 || o.timeout > 3600)
-				return usage_error(usage, _("--timeout %s: seconds, 1 to 3600"), optarg);
+				return cli_usage_error(usage, _("--timeout %s: seconds, 1 to 3600"), optarg);
 			break;
 		case 'h':
 			printf(_("usage: loaxactl [-c FILE] %s\n"), usage);
@@ -1059,23 +1035,23 @@ static int cmd_bundle_publish(int argc, char **argv, const char *station_file)
 		}
 	}
 	if (!o.broker)
-		return usage_error(usage, _("which broker? give --broker mqtt://HOST:PORT or mqtts://HOST:PORT"));
+		return cli_usage_error(usage, _("which broker? give --broker mqtt://HOST:PORT or mqtts://HOST:PORT"));
 	if (o.user && !o.password_file)
-		return usage_error(usage, _("--user needs --password-file FILE"));
+		return cli_usage_error(usage, _("--user needs --password-file FILE"));
 	if (o.station && !id_valid(o.station))
-		return usage_error(usage, _("--station %s: not a station id"), o.station);
+		return cli_usage_error(usage, _("--station %s: not a station id"), o.station);
 	if (o.district && !id_valid(o.district))
-		return usage_error(usage, _("district \"%s\" is not a district code (letters, digits, '.', '_', '-')"),
+		return cli_usage_error(usage, _("district \"%s\" is not a district code (letters, digits, '.', '_', '-')"),
 				   o.district);
 	if (o.clear) {
 		if (optind != argc)
-			return usage_error(usage, _("--clear takes no bundle file"));
+			return cli_usage_error(usage, _("--clear takes no bundle file"));
 		return bundle_publish(&o);
 	}
 	if (optind != argc - 1)
-		return usage_error(usage, optind >= argc ? _("which bundle? give NAME.conf") : _("one bundle at a time"));
+		return cli_usage_error(usage, optind >= argc ? _("which bundle? give NAME.conf") : _("one bundle at a time"));
 	if (!o.webroot)
-		return usage_error(usage, _("where do the stations fetch the audio? give --webroot DIR"));
+		return cli_usage_error(usage, _("where do the stations fetch the audio? give --webroot DIR"));
 	o.conf = argv[optind];
 	return bundle_publish(&o);
 }
@@ -1084,7 +1060,7 @@ int cmd_bundle(int argc, char **argv, const char *station_file)
 {
 	const char *usage = "bundle make SCHEDULE --audio DIR -o OUTDIR ... | bundle publish NAME.conf --broker URL --webroot DIR ...";
 	if (argc < 2)
-		return usage_error(usage, _("which bundle command? make or publish"));
+		return cli_usage_error(usage, _("which bundle command? make or publish"));
 	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
 		printf(_("usage: loaxactl [-c FILE] %s\n"), usage);
 		return EXIT_OK;
@@ -1093,5 +1069,5 @@ int cmd_bundle(int argc, char **argv, const char *station_file)
 		return cmd_bundle_make(argc - 1, argv + 1, station_file);
 	if (!strcmp(argv[1], "publish"))
 		return cmd_bundle_publish(argc - 1, argv + 1, station_file);
-	return usage_error(usage, _("unknown bundle command \"%s\""), argv[1]);
+	return cli_usage_error(usage, _("unknown bundle command \"%s\""), argv[1]);
 }

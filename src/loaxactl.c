@@ -13,6 +13,7 @@
 
 #include "asrun.h"
 #include "bundle.h"
+#include "cli.h"
 #include "bundle_cli.h"
 #include "civil.h"
 #include "config.h"
@@ -123,36 +124,6 @@ static const char *plural(char *buf, size_t n, const char *fmt, size_t k)
 	return buf;
 }
 
-static void errmsg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void errmsg(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	fputs(PROG ": ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-	va_end(ap);
-}
-
-/* Wrong usage: message, the command's usage line, exit status 2. */
-static int usage_error(const char *usage, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int usage_error(const char *usage, const char *fmt, ...)
-{
-	if (fmt) {
-		va_list ap;
-		va_start(ap, fmt);
-		fputs(PROG ": ", stderr);
-		vfprintf(stderr, fmt, ap);
-		fputc('\n', stderr);
-		va_end(ap);
-	}
-	if (usage)
-		fprintf(stderr, _("usage: loaxactl [-c FILE] %s\n"), usage);
-	else
-		fputs(_("usage: loaxactl [-c FILE] COMMAND [ARGS]   (loaxactl help: the commands)\n"),
-		      stderr);
-	return EXIT_USAGE;
-}
 
 static int help(const char *usage)
 {
@@ -169,13 +140,13 @@ struct command {
 static int dispatch(int argc, char **argv, const struct command *subs, size_t n, const char *usage)
 {
 	if (argc < 2)
-		return usage_error(usage, _("%s what?"), argv[0]);
+		return cli_usage_error(usage, _("%s what?"), argv[0]);
 	for (size_t i = 0; i < n; i++)
 		if (!strcmp(argv[1], subs[i].name))
 			return subs[i].fn(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))
 		return help(usage);
-	return usage_error(usage, _("unknown %s command \"%s\""), argv[0], argv[1]);
+	return cli_usage_error(usage, _("unknown %s command \"%s\""), argv[0], argv[1]);
 }
 
 /* getopt_long over a subcommand's argv (argv[0] = its name). Returns the
@@ -187,11 +158,11 @@ static int next_opt(int argc, char **argv, const char *shortopts, const struct o
 	int c = getopt_long(argc, argv, shortopts, lo, NULL);
 	if (c == '?') {
 		if (optopt && optopt < 256)
-			usage_error(usage, _("unknown option -%c"), optopt);
+			cli_usage_error(usage, _("unknown option -%c"), optopt);
 		else
-			usage_error(usage, _("unknown option %s"), argv[optind - 1]);
+			cli_usage_error(usage, _("unknown option %s"), argv[optind - 1]);
 	} else if (c == ':') {
-		usage_error(usage, _("option %s needs a value"), argv[optind - 1]);
+		cli_usage_error(usage, _("option %s needs a value"), argv[optind - 1]);
 		c = '?';
 	}
 	return c;
@@ -211,13 +182,13 @@ static int load_station(void)
 	if (config_load_station(conf_path, &st, &errs) < 0) {
 		print_errs(&errs);
 		if (!errs.n)
-			errmsg(_("%s: cannot load the station file"), conf_path);
+			cli_err(_("%s: cannot load the station file"), conf_path);
 		errlist_free(&errs);
 		return -1;
 	}
 	errlist_free(&errs);
 	if (civil_tz_set(st.timezone) < 0) {
-		errmsg(_("%s: time zone \"%s\" is not installed (install tzdata)"), conf_path, st.timezone);
+		cli_err(_("%s: time zone \"%s\" is not installed (install tzdata)"), conf_path, st.timezone);
 		return -1;
 	}
 	return 0;
@@ -245,13 +216,13 @@ static void not_running(void)
 			snprintf(d, sizeof(d), "%s/loaxad", exe);
 			if (strncmp(exe, "/usr/", 5) && strcmp(exe, "/bin") && strcmp(exe, "/sbin") &&
 			    access(d, X_OK) == 0) {
-				errmsg(_("loaxad is not running (no one answers on %s); start it from here with: %s -c %s"),
+				cli_err(_("loaxad is not running (no one answers on %s); start it from here with: %s -c %s"),
 				       st.control, d, conf_path);
 				return;
 			}
 		}
 	}
-	errmsg(_("loaxad is not running (no one answers on %s); start it with: systemctl start loaxad"), st.control);
+	cli_err(_("loaxad is not running (no one answers on %s); start it with: systemctl start loaxad"), st.control);
 }
 
 /* control_request with "lang=LANG" added when this program speaks a
@@ -294,20 +265,20 @@ static int daemon_request_as(const char *req, int fields)
 		if (errno == ENOENT || errno == ECONNREFUSED)
 			not_running();
 		else
-			errmsg("%s", err);
+			cli_err("%s", err);
 		return EXIT_FAIL;
 	}
 	int ok = kv_ok(reply), rc = EXIT_OK;
 	char cmd[16] = "";
 	sscanf(req, "%15s", cmd);
 	if (ok < 0) {
-		errmsg(_("unexpected answer from loaxad on %s (not a loaxa=%s reply): \"%.80s\""), st.control, KV_VERSION,
+		cli_err(_("unexpected answer from loaxad on %s (not a loaxa=%s reply): \"%.80s\""), st.control, KV_VERSION,
 		       reply);
 		rc = EXIT_FAIL;
 	} else if (!ok) {
 		char e[1024] = "";
 		refusal(reply, e, sizeof(e));
-		errmsg("%s", *e ? e : _("loaxad refused the request without saying why"));
+		cli_err("%s", *e ? e : _("loaxad refused the request without saying why"));
 		rc = EXIT_FAIL;
 	} else if (fields) {
 		fputs(reply, stdout);
@@ -338,11 +309,11 @@ static int cmd_simple(int argc, char **argv)
 			continue;
 		}
 		if (c == 'F')
-			return usage_error(usage, _("--fields is for status only"));
+			return cli_usage_error(usage, _("--fields is for status only"));
 		return EXIT_USAGE;
 	}
 	if (optind < argc)
-		return usage_error(usage, _("%s takes no arguments"), argv[0]);
+		return cli_usage_error(usage, _("%s takes no arguments"), argv[0]);
 	return daemon_request_as(argv[0], fields);
 }
 
@@ -362,11 +333,11 @@ static int cmd_play(int argc, char **argv)
 			return EXIT_USAGE;
 	}
 	if (optind != argc - 1)
-		return usage_error(usage, optind >= argc ? _("which bulletin? give its ID")
+		return cli_usage_error(usage, optind >= argc ? _("which bulletin? give its ID")
 							 : _("play takes one bulletin ID"));
 	const char *id = argv[optind];
 	if (!id_valid(id)) {
-		errmsg(_("\"%s\" is not a bulletin id (letters, digits, '.', '_', '-'; see loaxactl bulletin list)"),
+		cli_err(_("\"%s\" is not a bulletin id (letters, digits, '.', '_', '-'; see loaxactl bulletin list)"),
 		       id);
 		return EXIT_FAIL;
 	}
@@ -412,7 +383,7 @@ static int cmd_schedule_check(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	if (optind != argc - 1)
-		return usage_error(usage, optind >= argc ? _("which schedule file?")
+		return cli_usage_error(usage, optind >= argc ? _("which schedule file?")
 							 : _("schedule check takes one file"));
 	const char *file = argv[optind];
 	if (load_station() < 0)
@@ -584,7 +555,7 @@ static int cmd_schedule_show(int argc, char **argv)
 			errno = 0;
 			days = strtol(optarg, &end, 10);
 			if (errno || end == optarg || *end || days < 1 || days > 366)
-				return usage_error(usage, _("--days takes a number of days from 1 to 366, not \"%s\""),
+				return cli_usage_error(usage, _("--days takes a number of days from 1 to 366, not \"%s\""),
 						   optarg);
 			break;
 		case 'h':
@@ -594,10 +565,10 @@ static int cmd_schedule_show(int argc, char **argv)
 		}
 	}
 	if (optind < argc)
-		return usage_error(usage, _("unexpected argument \"%s\""), argv[optind]);
+		return cli_usage_error(usage, _("unexpected argument \"%s\""), argv[optind]);
 	int32_t from_day = 0;
 	if (from_s && civil_parse_date(from_s, &from_day) < 0)
-		return usage_error(usage, _("--from takes a date YYYY-MM-DD, not \"%s\""), from_s);
+		return cli_usage_error(usage, _("--from takes a date YYYY-MM-DD, not \"%s\""), from_s);
 	if (load_station() < 0)
 		return EXIT_FAIL;
 	if (!file)
@@ -691,7 +662,7 @@ static int cmd_schedule_show(int argc, char **argv)
 		ssize_t n = schedule_expand(&s, civil_tz_instant(day, 0), civil_tz_instant(day + 1, 0),
 					    rot, EXPAND_SUPPRESSED, &occ);
 		if (n < 0) {
-			errmsg(_("cannot expand %s: %s"), file, strerror(errno));
+			cli_err(_("cannot expand %s: %s"), file, strerror(errno));
 			rc = EXIT_FAIL;
 			break;
 		}
@@ -835,24 +806,24 @@ static int schedule_bundle_args(int argc, char **argv, const char *usage, int al
 		else if (c == 'u' && allow_unsigned)
 			*unsig = 1;
 		else if (c == 'u')
-			return usage_error(usage, _("--unsigned is only for schedule install"));
+			return cli_usage_error(usage, _("--unsigned is only for schedule install"));
 		else if (c == 'h')
 			return help(usage) + 100;
 		else
 			return EXIT_USAGE;
 	}
 	if (optind != argc - 1)
-		return usage_error(usage, optind >= argc ? _("which schedule file?") : _("one schedule file at a time"));
+		return cli_usage_error(usage, optind >= argc ? _("which schedule file?") : _("one schedule file at a time"));
 	*file = argv[optind];
 	if (*sig && *unsig)
-		return usage_error(usage, _("give --sig or --unsigned, not both"));
+		return cli_usage_error(usage, _("give --sig or --unsigned, not both"));
 	if (!*sig && !*unsig) {
 		/* The usual name, when it is there. */
 		snprintf(defsig, dn, "%s.minisig", *file);
 		if (access(defsig, F_OK) == 0)
 			*sig = defsig;
 		else
-			return usage_error(usage, _("%s has no signature %s: give --sig FILE.minisig%s"), *file, defsig,
+			return cli_usage_error(usage, _("%s has no signature %s: give --sig FILE.minisig%s"), *file, defsig,
 					   allow_unsigned ? _(", or --unsigned to install a local schedule") : "");
 	}
 	return -1;
@@ -1165,11 +1136,11 @@ static int journal_dirs(const char *journal, struct jfolder_list *l)
 	}
 	int n = jfolder_find(journal, l);
 	if (n < 0) {
-		errmsg(_("%s: cannot read: %s"), journal, strerror(errno));
+		cli_err(_("%s: cannot read: %s"), journal, strerror(errno));
 		return -1;
 	}
 	if (n == 0) {
-		errmsg(_("%s: no journal files (YYYY-MM.log) in it, in %s/journal, or in its subfolders"), journal,
+		cli_err(_("%s: no journal files (YYYY-MM.log) in it, in %s/journal, or in its subfolders"), journal,
 		       journal);
 		return -1;
 	}
@@ -1221,16 +1192,16 @@ static int cmd_log_verify(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	if (optind < argc)
-		return usage_error(usage, _("unexpected argument \"%s\""), argv[optind]);
+		return cli_usage_error(usage, _("unexpected argument \"%s\""), argv[optind]);
 	struct head_find hf = {0};
 	if (want && (strlen(want) != RECORD_HASH_LEN * 2 || hex_decode(want, hf.want, RECORD_HASH_LEN) < 0))
-		return usage_error(usage, _("--head takes the 64 hex digits log verify printed as the chain head"));
+		return cli_usage_error(usage, _("--head takes the 64 hex digits log verify printed as the chain head"));
 	struct jfolder_list dirs = {0};
 	if (journal_dirs(journal, &dirs) < 0)
 		return EXIT_FAIL;
 	if (want && dirs.n > 1) {
 		jfolder_list_free(&dirs);
-		return usage_error(usage, _("--head names one station's head: give one station's journal folder"));
+		return cli_usage_error(usage, _("--head names one station's head: give one station's journal folder"));
 	}
 	int rc = EXIT_OK;
 	for (size_t i = 0; i < dirs.n; i++) {
@@ -1244,9 +1215,9 @@ static int cmd_log_verify(int argc, char **argv)
 		if (journal_scan(dir, NULL, NULL, want ? head_cb : NULL, print_problem, &hf, &res, err,
 				 sizeof(err)) < 0) {
 			if (errno == ENOENT)
-				errmsg(_("no journal at %s (nothing recorded yet, or the wrong folder)"), dir);
+				cli_err(_("no journal at %s (nothing recorded yet, or the wrong folder)"), dir);
 			else
-				errmsg("%s", err);
+				cli_err("%s", err);
 			rc = EXIT_FAIL;
 			continue;
 		}
@@ -1254,7 +1225,7 @@ static int cmd_log_verify(int argc, char **argv)
 		 * check (docs/JOURNAL.md): the daemon sets it aside at its next start. */
 		if (!res.chain_ok) {
 			char a[64], b[64];
-			errmsg(_("%sjournal NOT OK: %s in %s; first: %s"), who,
+			cli_err(_("%sjournal NOT OK: %s in %s; first: %s"), who,
 			       plural(a, sizeof(a), ngettext("%zu problem", "%zu problems", res.problems), res.problems),
 			       plural(b, sizeof(b), ngettext("%zu file", "%zu files", res.files), res.files),
 			       res.first_bad);
@@ -1279,7 +1250,7 @@ static int cmd_log_verify(int argc, char **argv)
 						hf.after),
 				       want, hf.after, hf.where);
 			} else {
-				errmsg(_("journal NOT OK: the head %s kept earlier is not in it: lines were cut off the end, or the journal was replaced"),
+				cli_err(_("journal NOT OK: the head %s kept earlier is not in it: lines were cut off the end, or the journal was replaced"),
 				       want);
 				rc = EXIT_FAIL;
 			}
@@ -1330,7 +1301,7 @@ static int cmd_log(int argc, char **argv)
 			else if (!strcmp(optarg, "json"))
 				x.fmt = FMT_JSON;
 			else
-				return usage_error(usage, _("--format is text, csv or json, not \"%s\""), optarg);
+				return cli_usage_error(usage, _("--format is text, csv or json, not \"%s\""), optarg);
 			break;
 		case 'h':
 			return help(usage);
@@ -1339,16 +1310,16 @@ static int cmd_log(int argc, char **argv)
 		}
 	}
 	if (optind < argc)
-		return usage_error(usage, _("unexpected argument \"%s\""), argv[optind]);
+		return cli_usage_error(usage, _("unexpected argument \"%s\""), argv[optind]);
 	int32_t from_day = 0, to_day = 0;
 	if (from_s && civil_parse_date(from_s, &from_day) < 0)
-		return usage_error(usage, _("--from takes a date YYYY-MM-DD, not \"%s\""), from_s);
+		return cli_usage_error(usage, _("--from takes a date YYYY-MM-DD, not \"%s\""), from_s);
 	if (to_s && civil_parse_date(to_s, &to_day) < 0)
-		return usage_error(usage, _("--to takes a date YYYY-MM-DD, not \"%s\""), to_s);
+		return cli_usage_error(usage, _("--to takes a date YYYY-MM-DD, not \"%s\""), to_s);
 	if (from_s && to_s && from_day > to_day)
-		return usage_error(usage, _("--from %s is after --to %s"), from_s, to_s);
+		return cli_usage_error(usage, _("--from %s is after --to %s"), from_s, to_s);
 	if (bom && x.fmt != FMT_CSV)
-		return usage_error(usage, _("--bom is for --format csv"));
+		return cli_usage_error(usage, _("--bom is for --format csv"));
 	struct jfolder_list dirs = {0};
 	if (journal_dirs(journal, &dirs) < 0)
 		return EXIT_FAIL;
@@ -1400,7 +1371,7 @@ static int cmd_log(int argc, char **argv)
 			if (errno == ENOENT) {
 				absent = 1;
 			} else {
-				errmsg("%s", err);
+				cli_err("%s", err);
 				rc = EXIT_FAIL;
 			}
 		} else {
@@ -1442,13 +1413,13 @@ static int cmd_log(int argc, char **argv)
 		free(x.open[i]);
 	free(x.open);
 	if (rc == EXIT_OK && !absent && problems) {
-		errmsg(ngettext("the journal has %zu problem (listed above); run loaxactl log verify",
+		cli_err(ngettext("the journal has %zu problem (listed above); run loaxactl log verify",
 				"the journal has %zu problems (listed above); run loaxactl log verify", problems),
 		       problems);
 		rc = EXIT_FAIL;
 	}
 	if (fflush(stdout) != 0) {
-		errmsg(_("cannot write the output: %s"), strerror(errno));
+		cli_err(_("cannot write the output: %s"), strerror(errno));
 		rc = EXIT_FAIL;
 	}
 	return rc;
@@ -1525,9 +1496,9 @@ static int cmd_bulletin_add(int argc, char **argv)
 		}
 	}
 	if (optind + 1 != argc)
-		return usage_error(usage, optind >= argc ? _("which file?") : _("one file at a time"));
+		return cli_usage_error(usage, optind >= argc ? _("which file?") : _("one file at a time"));
 	if (!o.id || !o.title)
-		return usage_error(usage, _("--id and --title are needed"));
+		return cli_usage_error(usage, _("--id and --title are needed"));
 	if (load_station() < 0)
 		return EXIT_FAIL;
 	o.now = (int64_t)time(NULL);
@@ -1594,13 +1565,13 @@ static int cmd_bulletin_remove(int argc, char **argv)
 			return EXIT_USAGE;
 	}
 	if (optind + 1 != argc)
-		return usage_error(usage, _("which bulletin?"));
+		return cli_usage_error(usage, _("which bulletin?"));
 	const char *id = argv[optind];
 	if (load_station() < 0)
 		return EXIT_FAIL;
 	char who[128], err[1024];
 	if (!force && schedule_uses(id, who, sizeof(who))) {
-		errmsg(_("%s is still used by the installed schedule (%s); it would fail when due. Remove it from the schedule first, or use --force"),
+		cli_err(_("%s is still used by the installed schedule (%s); it would fail when due. Remove it from the schedule first, or use --force"),
 		       id, who);
 		return EXIT_FAIL;
 	}
@@ -1609,14 +1580,14 @@ static int cmd_bulletin_remove(int argc, char **argv)
 	if (control_request(st.control, "status", &reply, err, sizeof(err)) == 0 && kv_ok(reply) == 1) {
 		kv_get(reply, "playing.bulletin", playing, sizeof(playing));
 		if (!strcmp(playing, id)) {
-			errmsg(_("%s is playing now; try again when the broadcast has ended"), id);
+			cli_err(_("%s is playing now; try again when the broadcast has ended"), id);
 			free(reply);
 			return EXIT_FAIL;
 		}
 	}
 	free(reply);
 	if (library_remove(&st, id, err, sizeof(err)) < 0) {
-		errmsg("%s", err);
+		cli_err("%s", err);
 		return EXIT_FAIL;
 	}
 	printf(_("removed %s from the library\n"), id);
@@ -1641,7 +1612,7 @@ static int cmd_bulletin_verify(int argc, char **argv)
 			return EXIT_USAGE;
 	}
 	if (optind < argc)
-		return usage_error(usage, _("unexpected argument \"%s\""), argv[optind]);
+		return cli_usage_error(usage, _("unexpected argument \"%s\""), argv[optind]);
 	if (load_station() < 0)
 		return EXIT_FAIL;
 	struct errlist probs = {0};
@@ -1694,7 +1665,7 @@ static int cmd_bulletin_list(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	if (optind < argc)
-		return usage_error(usage, _("unexpected argument \"%s\""), argv[optind]);
+		return cli_usage_error(usage, _("unexpected argument \"%s\""), argv[optind]);
 	if (load_station() < 0)
 		return EXIT_FAIL;
 	struct errlist errs = {0};
@@ -1858,17 +1829,17 @@ int main(int argc, char **argv)
 			printf("loaxactl %s\n", LOAXA_VERSION);
 			return EXIT_OK;
 		case ':':
-			return usage_error(NULL, _("option %s needs a value"), argv[optind - 1]);
+			return cli_usage_error(NULL, _("option %s needs a value"), argv[optind - 1]);
 		default:
 			if (optopt && optopt < 256)
-				return usage_error(NULL, _("unknown option -%c"), optopt);
-			return usage_error(NULL, _("unknown option %s"), argv[optind - 1]);
+				return cli_usage_error(NULL, _("unknown option -%c"), optopt);
+			return cli_usage_error(NULL, _("unknown option %s"), argv[optind - 1]);
 		}
 	}
 	if (optind >= argc)
-		return usage_error(NULL, _("which command?"));
+		return cli_usage_error(NULL, _("which command?"));
 	for (size_t i = 0; i < ARRAY_LEN(commands); i++)
 		if (!strcmp(argv[optind], commands[i].name))
 			return commands[i].fn(argc - optind, argv + optind);
-	return usage_error(NULL, _("unknown command \"%s\""), argv[optind]);
+	return cli_usage_error(NULL, _("unknown command \"%s\""), argv[optind]);
 }

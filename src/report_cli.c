@@ -4,6 +4,7 @@
  * report.c's, reading folders rollup.c's; this file only presents. */
 #include "report_cli.h"
 #include "i18n.h"
+#include "cli.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -65,16 +66,6 @@ static const char *const outcome_vi[OUT__N] = {"Đã phát", "Phát dở", "Bị
 
 /* ---- messages ---- */
 
-static void errmsg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void errmsg(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	fputs(PROG ": ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-	va_end(ap);
-}
 
 static int usage_error(const char *usage, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static int usage_error(const char *usage, const char *fmt, ...)
@@ -482,7 +473,7 @@ static int out_begin(struct out_redirect *o, const char *path, enum fmt fmt)
 	int fd;
 	if (fmt == FMT_TEXT) {
 		if (!(o->text = tmpfile())) {
-			errmsg(_("cannot make a temporary file: %s"), strerror(errno));
+			cli_err(_("cannot make a temporary file: %s"), strerror(errno));
 			return -1;
 		}
 		fd = dup(fileno(o->text));
@@ -496,7 +487,7 @@ static int out_begin(struct out_redirect *o, const char *path, enum fmt fmt)
 		fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	}
 	if (fd < 0) {
-		errmsg(_("%s: cannot write: %s"), fmt == FMT_PDF ? o->html : path, strerror(errno));
+		cli_err(_("%s: cannot write: %s"), fmt == FMT_PDF ? o->html : path, strerror(errno));
 		o->html[0] = '\0';
 		return -1;
 	}
@@ -552,7 +543,7 @@ static int print_pdf(const char *html, const char *pdf)
 	char profile[PATHBUF], url[PATHBUF + 16], out[PATHBUF + 32], prof_arg[PATHBUF + 32];
 	snprintf(profile, sizeof(profile), "%s/loaxa-chromium-XXXXXX", tmp && *tmp ? tmp : "/tmp");
 	if (!mkdtemp(profile)) {
-		errmsg(_("cannot make a temporary folder for Chromium: %s"), strerror(errno));
+		cli_err(_("cannot make a temporary folder for Chromium: %s"), strerror(errno));
 		return -1;
 	}
 	char abs[PATHBUF];
@@ -589,17 +580,17 @@ static int print_pdf(const char *html, const char *pdf)
 			;
 		struct stat sb;
 		if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
-			errmsg(_("cannot run %s (install chromium, or set LOAXA_CHROMIUM)"), chromium);
+			cli_err(_("cannot run %s (install chromium, or set LOAXA_CHROMIUM)"), chromium);
 		else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-			errmsg(_("%s could not print the PDF (%s %d)"), chromium,
+			cli_err(_("%s could not print the PDF (%s %d)"), chromium,
 			       WIFEXITED(status) ? "exit status" : "signal",
 			       WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
 		else if (stat(pdf, &sb) < 0 || sb.st_size == 0)
-			errmsg(_("%s made no PDF at %s"), chromium, pdf);
+			cli_err(_("%s made no PDF at %s"), chromium, pdf);
 		else
 			rc = 0;
 	} else {
-		errmsg(_("cannot start %s: %s"), chromium, strerror(errno));
+		cli_err(_("cannot start %s: %s"), chromium, strerror(errno));
 	}
 	nftw(profile, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 	return rc;
@@ -612,7 +603,7 @@ static int out_end(struct out_redirect *o, const char *path, enum fmt fmt)
 {
 	int rc = 0;
 	if (fflush(stdout) != 0) {
-		errmsg(_("cannot write the output: %s"), strerror(errno));
+		cli_err(_("cannot write the output: %s"), strerror(errno));
 		rc = -1;
 	}
 	if (o->saved >= 0) {
@@ -623,11 +614,11 @@ static int out_end(struct out_redirect *o, const char *path, enum fmt fmt)
 	if (o->text) {
 		FILE *out = path ? fopen(path, "w") : stdout;
 		if (!out) {
-			errmsg(_("%s: cannot write: %s"), path, strerror(errno));
+			cli_err(_("%s: cannot write: %s"), path, strerror(errno));
 			rc = -1;
 		} else {
 			if (copy_filtered(o->text, out) < 0 || fflush(out) != 0) {
-				errmsg(_("cannot write the output: %s"), strerror(errno));
+				cli_err(_("cannot write the output: %s"), strerror(errno));
 				rc = -1;
 			}
 			if (path && fclose(out) != 0)
@@ -1673,7 +1664,7 @@ int cmd_report(int argc, char **argv, int (*load_station)(int required, const st
 		struct jfolder_list l = {0};
 		int n = jfolder_find(journal, &l);
 		if (n > 1) {
-			errmsg(_("%s holds the journals of %d stations; name one (for all of them: loaxactl rollup %s)"),
+			cli_err(_("%s holds the journals of %d stations; name one (for all of them: loaxactl rollup %s)"),
 			       journal, n, journal);
 			for (size_t i = 0; i < l.n; i++)
 				fprintf(stderr, "  %s\n", l.dir[i]);
@@ -1713,7 +1704,7 @@ int cmd_report(int argc, char **argv, int (*load_station)(int required, const st
 		if (x.scan.absent && !journal)
 			fprintf(stderr, _("%s: no journal yet at %s: nothing has been recorded\n"), PROG, x.journal);
 		else {
-			errmsg("%s", x.scan.error);
+			cli_err("%s", x.scan.error);
 			rc = EXIT_FAIL;
 		}
 	}
@@ -1738,12 +1729,12 @@ int cmd_report(int argc, char **argv, int (*load_station)(int required, const st
 			rc = EXIT_FAIL;
 	}
 	if (x.scan_rc == 0 && !x.scan.chain_ok) {
-		errmsg(_("the journal does NOT verify (first problem: %s); its counts are shown but cannot be relied on"),
+		cli_err(_("the journal does NOT verify (first problem: %s); its counts are shown but cannot be relied on"),
 		       x.scan.first_bad);
 		rc = EXIT_FAIL;
 	}
 	if (x.scan.sched_missing)
-		errmsg(_("%s: pass the schedule with --schedule FILE"), x.scan.sched_problem);
+		cli_err(_("%s: pass the schedule with --schedule FILE"), x.scan.sched_problem);
 	report_free(x.rep);
 	sched_set_free(&cache);
 	sched_set_free(&given);
@@ -2348,7 +2339,7 @@ int cmd_rollup(int argc, char **argv)
 				.given = &given, .jobs = (int)jobs};
 	x.n = dirs.n;
 	if (rollup_run((const char *const *)dirs.dir, x.n, &o, &x.st) < 0) {
-		errmsg(_("roll-up failed: %s"), strerror(errno));
+		cli_err(_("roll-up failed: %s"), strerror(errno));
 		jfolder_list_free(&dirs);
 		sched_set_free(&given);
 		commune_map_free(map);
