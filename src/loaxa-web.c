@@ -208,10 +208,12 @@ struct job {
 	struct wbuf out, err;
 	int rc;    /* exit status; -1: killed, or could not run */
 	int done;
+	int login; /* a password check */
 	struct MHD_Connection *c;
 };
 
 #define JOBS_MAX 4
+#define LOGIN_CHECKS_MAX 2 /* of JOBS_MAX: at most 2 x 19 MiB for Argon2id */
 static struct job *jobs[JOBS_MAX];
 
 static int job_slot(void)
@@ -1432,7 +1434,22 @@ static void req_free(void *cls, struct MHD_Connection *c, void **con_cls,
 	*con_cls = NULL;
 }
 
-static void do_login(struct reply *r, enum web_lang lang, struct MHD_Connection *c, struct req *q)
+/* In a forked child: "ok\tROLE" and status 0 for the right password,
+ * status 1 otherwise. */
+static void login_child(void *arg)
+{
+	struct req *q = arg;
+	enum web_role role;
+	if (!q->user[0] || !web_users_check(&W.users, q->user, q->password, &role)) {
+		fflush(NULL);
+		_exit(1);
+	}
+	printf("ok\t%s", web_role_name(role));
+}
+
+/* A login: 1 when the request is suspended while a child checks the
+ * password, 0 with the reply made. */
+static int do_login(struct reply *r, enum web_lang lang, struct MHD_Connection *c, struct req *q)
 {
 	char addr[64], ku[WEB_USER_MAX + 8], ka[80];
 	client_addr(c, addr, sizeof(addr));
@@ -1443,7 +1460,7 @@ static void do_login(struct reply *r, enum web_lang lang, struct MHD_Connection 
 	int64_t wa = web_backoff_wait(&W.sh->bo, ka, now);
 	if (wa > wait)
 		wait = wa;
-	if (wait > 0) {
+	if (wait > 0 && !q->job) {
 		/* Refused without checking the password: a guess now costs nothing
 		 * but tells nothing either. */
 		char msg[256];
@@ -1451,26 +1468,50 @@ static void do_login(struct reply *r, enum web_lang lang, struct MHD_Connection 
 			 (long long)wait);
 		page_login(r, lang, 429, msg);
 		r->retry_after = (long)wait;
-		return;
+		return 0;
 	}
-	enum web_role role;
-	if (!q->user[0] || !web_users_check(&W.users, q->user, q->password, &role)) {
+	if (!q->job) {
+		/* Argon2id (19 MiB, a quarter of a second on a Pi 3) in a child:
+		 * everyone else is served meanwhile, and its memory is the child's. */
+		int checking = 0;
+		for (int i = 0; i < JOBS_MAX; i++)
+			checking += jobs[i] && jobs[i]->login;
+		if (checking < LOGIN_CHECKS_MAX && (q->job = job_fork(login_child, q, c))) {
+			q->job->login = 1;
+			sodium_memzero(q->password, sizeof(q->password));
+			return 1;
+		}
+		page_login(r, lang, 503, L("Busy; try again."));
+		r->retry_after = 2;
+		return 0;
+	}
+	/* Anything but the child's clear yes is a failed login. */
+	const char *out = q->job->out.p;
+	int role = q->job->rc == 0 && !strncmp(out, "ok\t", 3) ? web_role_parse(out + 3) : -1;
+	if (role < 0) {
 		web_backoff_fail(&W.sh->bo, ku, now);
 		web_backoff_fail(&W.sh->bo, ka, now);
+		if (q->job->rc != 0 && q->job->rc != 1) {
+			log_warnx(LG("the password check for \"%.64s\" from %s ended with %d: refused"), q->user,
+				  addr, q->job->rc);
+			page_login(r, lang, 503, L("The password could not be checked; try again."));
+			return 0;
+		}
 		log_info(LG("failed login for \"%.64s\" from %s"), q->user, addr);
 		page_login(r, lang, 403, L("Wrong account or password."));
-		return;
+		return 0;
 	}
 	web_backoff_clear(&W.sh->bo, ku);
 	web_backoff_clear(&W.sh->bo, ka);
 	uint8_t rnd[WEB_RANDOM_BYTES];
 	randombytes_buf(rnd, sizeof(rnd));
-	struct web_session *s = web_session_new(&W.sh->sess, q->user, role, now, rnd);
+	struct web_session *s = web_session_new(&W.sh->sess, q->user, (enum web_role)role, now, rnd);
 	sodium_memzero(rnd, sizeof(rnd));
 	snprintf(r->cookie, sizeof(r->cookie), COOKIE "=%s; Path=/; HttpOnly; SameSite=Strict%s", s->token,
 		 W.tls ? "; Secure" : "");
-	log_info(LG("%s logged in from %s (%s)"), s->user, addr, web_role_name(role));
+	log_info(LG("%s logged in from %s (%s)"), s->user, addr, web_role_name((enum web_role)role));
 	reply_redirect(r, "/now");
+	return 0;
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
@@ -1571,9 +1612,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		return send_reply(c, &r);
 	}
 	if (!strcmp(url, "/login")) {
-		if (post)
-			do_login(&r, lang, c, q);
-		else
+		if (post && do_login(&r, lang, c, q))
+			return MHD_YES;
+		if (!post)
 			page_login(&r, lang, 200, NULL);
 		return send_reply(c, &r);
 	}
