@@ -52,8 +52,8 @@ sleep 1
 vpid=$(pgrep -P "$pid" -x loaxa-web | head -1)
 if [ -n "$vpid" ]; then
 	vrss=$(awk '/^VmRSS/ { print $2 }' "/proc/$vpid/status")
-	vown=$(awk '/^Private_(Clean|Dirty):/ { s += $2 } END { print s }' "/proc/$vpid/smaps_rollup")
-	echo "loaxa-web RSS after a login and every page: $(rss) KiB, and the process serving the visit $vrss KiB ($vown KiB of it its own, the rest shared with loaxa-web)"
+	vanon=$(awk '/^Anonymous:/ { print $2 }' "/proc/$vpid/smaps_rollup")
+	echo "loaxa-web RSS after a login and every page: $(rss) KiB, and the process serving the visit $vrss KiB (anonymous: $vanon KiB; the rest pages of files)"
 else
 	echo "loaxa-web RSS after a login and every page: $(rss) KiB (no process serving the visit found)"
 fi
