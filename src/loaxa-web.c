@@ -110,9 +110,9 @@ static struct {
 		struct web_sessions sess;
 		struct web_backoff bo;
 	} *sh;
-	struct MHD_Daemon *mhd; /* NULL at rest: libmicrohttpd not loaded */
+	struct MHD_Daemon *mhd; /* a visit's process's; NULL in loaxa-web itself */
 	void *mhd_lib;
-	int lfd;       /* the listening socket, ours at rest and while serving */
+	int lfd;       /* the listening socket: polled by loaxa-web at rest, by a visit's libmicrohttpd */
 	unsigned mhd_flags;
 	int tls;
 	uint64_t max_upload;
@@ -1950,6 +1950,7 @@ static _Noreturn void visit(int sfd)
 		}
 		MHD_run(W.mhd);
 	} else {
+		MHD_quiesce_daemon(W.mhd); /* the listening socket is loaxa-web's */
 		log_debug("at rest: the visit's process ends (" MHD_SONAME " with it)");
 	}
 	MHD_stop_daemon(W.mhd);
@@ -2065,8 +2066,8 @@ int main(int argc, char **argv)
 	if (getsockname(W.lfd, (struct sockaddr *)&bound, &bl) == 0)
 		port = ntohs(bound.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&bound)->sin6_port
 							 : ((struct sockaddr_in *)&bound)->sin_port);
-	/* A certificate GnuTLS refuses is said now, not at the first visit;
-	 * checked in a child, so that loaxa-web never maps GnuTLS. */
+	/* A certificate or key GnuTLS refuses is said now, not at the first
+	 * visit; checked in a child, so that loaxa-web never maps GnuTLS. */
 	if (W.tls) {
 		fflush(NULL);
 		pid_t pid = fork();
