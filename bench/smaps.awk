@@ -6,11 +6,14 @@
 # usage: awk -f bench/smaps.awk /proc/PID/smaps
 /^[0-9a-f]+-[0-9a-f]+ / {
 	name = NF >= 6 ? $6 : "[anon]"
+	if (name == "/dev/zero")
+		name = "[shared]"
 	sub(/.*\//, "", name)
 	next
 }
 /^Rss:/ { rss[name] += $2; total += $2 }
 /^Anonymous:/ { anon[name] += $2; anon_total += $2 }
+/^Rss:/ && name == "[shared]" { anon[name] += $2; anon_total += $2 }
 END {
 	files = total - anon_total
 	printf "    resident %d KiB = %.2f MiB: mapped from files %d KiB, anonymous (its own) %d KiB\n",
@@ -33,6 +36,6 @@ END {
 		if (length(line) > 100) { print line; line = "     " }
 	}
 	if (line !~ /^ *$/) print line
-	printf "    anonymous: heap %d, stack %d, other %d (static data, libraries' data)\n",
-		anon["[heap]"], anon["[stack]"], anon_total - anon["[heap]"] - anon["[stack]"]
+	printf "    anonymous: heap %d, stack %d, shared %d, other %d (static data, libraries' data)\n",
+		anon["[heap]"], anon["[stack]"], anon["[shared]"], anon_total - anon["[heap]"] - anon["[stack]"] - anon["[shared]"]
 }

@@ -2,9 +2,10 @@
 # loaxa-web's costs (issue 17): resident memory when idle, wake-ups per
 # minute with nobody connected (context switches of the process over
 # LOAXA_WEB_IDLE_S seconds, default 60), the size of each page after a
-# login, one login's Argon2id time, and memory after serving the pages;
-# where the idle resident pages are (bench/smaps.awk); memory and
-# wake-ups once at rest again (libmicrohttpd unloaded, 30 s after a visit).
+# login, one login's Argon2id time, and memory after serving the pages
+# (loaxa-web and the process serving the visit); where the idle resident
+# pages are (bench/smaps.awk); memory and wake-ups once at rest again (the
+# visit's process gone, 30 s after a visit).
 # Printed figures; goals: <= 4 MiB idle, 0 wake-ups, pages <= 100 KB.
 set -u
 cd "$(dirname "$0")/.."
@@ -48,10 +49,18 @@ for p in /now /bulletins /schedule /log /report "/log.csv" "/report.csv" /login 
 done
 echo "largest page: $lname, $largest bytes ($((largest / 1024)) KiB)"
 sleep 1
-echo "loaxa-web RSS after a login and every page: $(rss) KiB"
-# 30 s after the last connection it unloads libmicrohttpd (one wake-up)
+vpid=$(pgrep -P "$pid" -x loaxa-web | head -1)
+if [ -n "$vpid" ]; then
+	vrss=$(awk '/^VmRSS/ { print $2 }' "/proc/$vpid/status")
+	vanon=$(awk '/^Anonymous:/ { print $2 }' "/proc/$vpid/smaps_rollup")
+	echo "loaxa-web RSS after a login and every page: $(rss) KiB, and the process serving the visit $vrss KiB (anonymous: $vanon KiB; the rest pages of files)"
+else
+	echo "loaxa-web RSS after a login and every page: $(rss) KiB (no process serving the visit found)"
+fi
+# 30 s after the last connection the visit's process ends
 sleep 32
-echo "loaxa-web RSS at rest again, 32 s later: $(rss) KiB"
+left=$(pgrep -P "$pid" | wc -l)
+echo "loaxa-web RSS at rest again, 32 s later: $(rss) KiB ($left processes serving a visit left)"
 awk -f bench/smaps.awk "/proc/$pid/smaps"
 c0=$(ctx)
 sleep 10

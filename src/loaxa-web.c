@@ -7,21 +7,25 @@
  * child works its request is suspended, so nothing waits. One thread:
  * poll() over libmicrohttpd's epoll descriptor, a signalfd and the
  * children's pipes; with nobody connected it sleeps without a timeout.
- * libmicrohttpd (and the GnuTLS it always loads) is mapped only while
- * someone is connected: at rest loaxa-web holds the listening socket
- * itself and loads the library when a connection comes (issue 17). */
+ * At rest loaxa-web holds only the listening socket; a connection starts
+ * a visit's process (fork), which loads libmicrohttpd (and the GnuTLS it
+ * always brings), serves everyone until nobody has been connected for
+ * REST_AFTER_S, and exits: whatever a visit maps or allocates never stays
+ * in loaxa-web (issue 17). Sessions and failed logins live in memory
+ * shared with it, so they outlive each visit's process. */
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <locale.h>
-#include <malloc.h>
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -50,12 +54,11 @@
 #define LOAXA_DOCDIR "/usr/local/share/doc/loaxa"
 #endif
 
-/* libmicrohttpd through dlopen: Debian's always links GnuTLS, nettle,
- * gmp, p11-kit..., about 2.5 MiB resident, which a page nobody is looking
- * at should not hold. Loaded on the first connection, unloaded after
- * REST_AFTER_S with no connection and no child at work; the sessions are
- * loaxa-web's own and live on. (p11-kit cannot be unloaded: once TLS has
- * started, it stays mapped.) */
+/* libmicrohttpd through dlopen, in a visit's process only: Debian's
+ * always links GnuTLS, nettle, gmp, p11-kit..., about 2.5 MiB resident,
+ * which a page nobody is looking at should not hold. dlclose cannot give
+ * it all back (p11-kit is NODELETE, about 0.4 MiB once loaded, TLS or
+ * not): the visit's process exiting does. */
 #define MHD_SONAME "libmicrohttpd.so.12"
 #define MHD_FUNCS(X)                                                                            \
 	X(MHD_add_response_header) X(MHD_create_post_processor) X(MHD_create_response_from_buffer) \
@@ -101,11 +104,15 @@ static struct {
 	char conf[PATHBUF];
 	char ctl[PATHBUF]; /* loaxactl */
 	struct web_users users;
-	struct web_sessions sess;
-	struct web_backoff bo;
-	struct MHD_Daemon *mhd; /* NULL at rest: libmicrohttpd not loaded */
+	/* Shared with the serving process (MAP_SHARED): logins and failed
+	 * logins outlive each visit's process. */
+	struct shared {
+		struct web_sessions sess;
+		struct web_backoff bo;
+	} *sh;
+	struct MHD_Daemon *mhd; /* a visit's process's; NULL in loaxa-web itself */
 	void *mhd_lib;
-	int lfd;       /* the listening socket, ours at rest and while serving */
+	int lfd;       /* the listening socket: polled by loaxa-web at rest, by a visit's libmicrohttpd */
 	unsigned mhd_flags;
 	int tls;
 	uint64_t max_upload;
@@ -201,10 +208,12 @@ struct job {
 	struct wbuf out, err;
 	int rc;    /* exit status; -1: killed, or could not run */
 	int done;
+	int login; /* a password check */
 	struct MHD_Connection *c;
 };
 
 #define JOBS_MAX 4
+#define LOGIN_CHECKS_MAX 2 /* of JOBS_MAX: at most 2 x 19 MiB for Argon2id */
 static struct job *jobs[JOBS_MAX];
 
 static int job_slot(void)
@@ -1291,7 +1300,7 @@ static struct web_session *session_of(struct MHD_Connection *c)
 	char tok[WEB_TOKEN_LEN + 2];
 	if (!h || web_cookie_get(h, COOKIE, tok, sizeof(tok)) < 0)
 		return NULL;
-	return web_session_find(&W.sess, tok, now_s());
+	return web_session_find(&W.sh->sess, tok, now_s());
 }
 
 static enum MHD_Result send_reply(struct MHD_Connection *c, struct reply *r)
@@ -1425,18 +1434,33 @@ static void req_free(void *cls, struct MHD_Connection *c, void **con_cls,
 	*con_cls = NULL;
 }
 
-static void do_login(struct reply *r, enum web_lang lang, struct MHD_Connection *c, struct req *q)
+/* In a forked child: "ok\tROLE" and status 0 for the right password,
+ * status 1 otherwise. */
+static void login_child(void *arg)
+{
+	struct req *q = arg;
+	enum web_role role;
+	if (!q->user[0] || !web_users_check(&W.users, q->user, q->password, &role)) {
+		fflush(NULL);
+		_exit(1);
+	}
+	printf("ok\t%s", web_role_name(role));
+}
+
+/* A login: 1 when the request is suspended while a child checks the
+ * password, 0 with the reply made. */
+static int do_login(struct reply *r, enum web_lang lang, struct MHD_Connection *c, struct req *q)
 {
 	char addr[64], ku[WEB_USER_MAX + 8], ka[80];
 	client_addr(c, addr, sizeof(addr));
 	snprintf(ku, sizeof(ku), "user:%s", q->user);
 	snprintf(ka, sizeof(ka), "addr:%s", addr);
 	int64_t now = now_s();
-	int64_t wait = web_backoff_wait(&W.bo, ku, now);
-	int64_t wa = web_backoff_wait(&W.bo, ka, now);
+	int64_t wait = web_backoff_wait(&W.sh->bo, ku, now);
+	int64_t wa = web_backoff_wait(&W.sh->bo, ka, now);
 	if (wa > wait)
 		wait = wa;
-	if (wait > 0) {
+	if (wait > 0 && !q->job) {
 		/* Refused without checking the password: a guess now costs nothing
 		 * but tells nothing either. */
 		char msg[256];
@@ -1444,26 +1468,50 @@ static void do_login(struct reply *r, enum web_lang lang, struct MHD_Connection 
 			 (long long)wait);
 		page_login(r, lang, 429, msg);
 		r->retry_after = (long)wait;
-		return;
+		return 0;
 	}
-	enum web_role role;
-	if (!q->user[0] || !web_users_check(&W.users, q->user, q->password, &role)) {
-		web_backoff_fail(&W.bo, ku, now);
-		web_backoff_fail(&W.bo, ka, now);
+	if (!q->job) {
+		/* Argon2id (19 MiB, a quarter of a second on a Pi 3) in a child:
+		 * everyone else is served meanwhile, and its memory is the child's. */
+		int checking = 0;
+		for (int i = 0; i < JOBS_MAX; i++)
+			checking += jobs[i] && jobs[i]->login;
+		if (checking < LOGIN_CHECKS_MAX && (q->job = job_fork(login_child, q, c))) {
+			q->job->login = 1;
+			sodium_memzero(q->password, sizeof(q->password));
+			return 1;
+		}
+		page_login(r, lang, 503, L("Busy; try again."));
+		r->retry_after = 2;
+		return 0;
+	}
+	/* Anything but the child's clear yes is a failed login. */
+	const char *out = q->job->out.p;
+	int role = q->job->rc == 0 && !strncmp(out, "ok\t", 3) ? web_role_parse(out + 3) : -1;
+	if (role < 0) {
+		web_backoff_fail(&W.sh->bo, ku, now);
+		web_backoff_fail(&W.sh->bo, ka, now);
+		if (q->job->rc != 0 && q->job->rc != 1) {
+			log_warnx(LG("the password check for \"%.64s\" from %s ended with %d: refused"), q->user,
+				  addr, q->job->rc);
+			page_login(r, lang, 503, L("The password could not be checked; try again."));
+			return 0;
+		}
 		log_info(LG("failed login for \"%.64s\" from %s"), q->user, addr);
 		page_login(r, lang, 403, L("Wrong account or password."));
-		return;
+		return 0;
 	}
-	web_backoff_clear(&W.bo, ku);
-	web_backoff_clear(&W.bo, ka);
+	web_backoff_clear(&W.sh->bo, ku);
+	web_backoff_clear(&W.sh->bo, ka);
 	uint8_t rnd[WEB_RANDOM_BYTES];
 	randombytes_buf(rnd, sizeof(rnd));
-	struct web_session *s = web_session_new(&W.sess, q->user, role, now, rnd);
+	struct web_session *s = web_session_new(&W.sh->sess, q->user, (enum web_role)role, now, rnd);
 	sodium_memzero(rnd, sizeof(rnd));
 	snprintf(r->cookie, sizeof(r->cookie), COOKIE "=%s; Path=/; HttpOnly; SameSite=Strict%s", s->token,
 		 W.tls ? "; Secure" : "");
-	log_info(LG("%s logged in from %s (%s)"), s->user, addr, web_role_name(role));
+	log_info(LG("%s logged in from %s (%s)"), s->user, addr, web_role_name((enum web_role)role));
 	reply_redirect(r, "/now");
+	return 0;
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
@@ -1564,9 +1612,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		return send_reply(c, &r);
 	}
 	if (!strcmp(url, "/login")) {
-		if (post)
-			do_login(&r, lang, c, q);
-		else
+		if (post && do_login(&r, lang, c, q))
+			return MHD_YES;
+		if (!post)
 			page_login(&r, lang, 200, NULL);
 		return send_reply(c, &r);
 	}
@@ -1681,12 +1729,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 
 /* ---- start-up and the loop ---- */
 
-static int load_users(void)
+/* quiet: in a visit's process, whose loaxa-web has said it all already */
+static int load_users(int quiet)
 {
 	struct errlist errs = {0};
 	struct web_users u;
 	if (web_users_load(W.st.web_users, &u, &errs) < 0) {
-		for (size_t i = 0; i < errs.n; i++)
+		for (size_t i = 0; !quiet && i < errs.n; i++)
 			log_warnx("%s", errs.msg[i]);
 		errlist_free(&errs);
 		return -1;
@@ -1694,7 +1743,7 @@ static int load_users(void)
 	errlist_free(&errs);
 	web_users_free(&W.users);
 	W.users = u;
-	if (!u.n)
+	if (!u.n && !quiet)
 		log_warnx(LG("no accounts in %s: add one with loaxactl web user add NAME"), W.st.web_users);
 	return 0;
 }
@@ -1821,17 +1870,110 @@ static int serve_start(void)
 	return 0;
 }
 
-/* Nobody connected, no child at work: stop serving and unload the
- * library; W.lfd stays open and is polled by the loop itself. */
-static void serve_rest(void)
+/* Sessions of accounts no longer in the file end. */
+static void sessions_sweep(void)
 {
-	MHD_quiesce_daemon(W.mhd);
+	for (size_t i = 0; i < WEB_SESSIONS_MAX; i++)
+		if (W.sh->sess.s[i].token[0] && !web_users_find(&W.users, W.sh->sess.s[i].user))
+			web_session_end(&W.sh->sess.s[i]);
+}
+
+#define EXIT_NO_SERVE 69 /* a visit's process could not load libmicrohttpd */
+
+/* One visit's process (issue 17): loads libmicrohttpd, serves until
+ * nobody has been connected for rest_after_s() and no child is at work,
+ * then exits. What it mapped and allocated (GnuTLS with p11-kit, which
+ * cannot be unloaded; Argon2id's code and memory; the catalogue; the
+ * heap) goes with it: loaxa-web itself never holds them. Never returns. */
+static _Noreturn void visit(int sfd)
+{
+	if (serve_start() < 0)
+		_exit(EXIT_NO_SERVE);
+	sessions_sweep(); /* accounts read again since the last visit */
+	int run = 1, rest = 0;
+	int64_t busy_at = now_mono_s();
+	while (run && !rest) {
+		const union MHD_DaemonInfo *di = MHD_get_daemon_info(W.mhd, MHD_DAEMON_INFO_EPOLL_FD);
+		const union MHD_DaemonInfo *ci = MHD_get_daemon_info(W.mhd, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
+		struct pollfd fds[2 + 2 * JOBS_MAX] = {{di->epoll_fd, POLLIN, 0}, {sfd, POLLIN, 0}};
+		int nfds = 2;
+		int busy = !ci || ci->num_connections > 0;
+		for (int i = 0; i < JOBS_MAX; i++) {
+			busy |= jobs[i] != NULL;
+			for (int k = 0; jobs[i] && k < 2; k++)
+				if (jobs[i]->fd[k] >= 0)
+					fds[nfds++] = (struct pollfd){jobs[i]->fd[k], POLLIN, 0};
+		}
+		int64_t now = now_mono_s();
+		if (busy)
+			busy_at = now;
+		int timeout = -1;
+		MHD_UNSIGNED_LONG_LONG to;
+		if (MHD_get_timeout(W.mhd, &to) == MHD_YES)
+			timeout = to > 60000 ? 60000 : (int)to;
+		if (!busy) {
+			int64_t left = busy_at + rest_after_s() - now;
+			if (left <= 0) {
+				rest = 1;
+				break;
+			}
+			if (timeout < 0 || timeout > left * 1000)
+				timeout = (int)(left * 1000);
+		}
+		if (poll(fds, (nfds_t)nfds, timeout) < 0 && errno != EINTR)
+			fatal("poll");
+		if (fds[1].revents) {
+			struct signalfd_siginfo si;
+			while (read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+				if (si.ssi_signo == SIGHUP) {
+					/* loaxa-web has read them and said so */
+					if (load_users(1) == 0)
+						sessions_sweep();
+				} else if (si.ssi_signo != SIGCHLD) { /* jobs are reaped by their pipes */
+					run = 0;
+				}
+			}
+		}
+		for (int i = 0; i < JOBS_MAX; i++)
+			if (jobs[i])
+				job_service(jobs[i]);
+		MHD_run(W.mhd);
+	}
+	if (!rest) {
+		/* Suspended requests are let go before the server stops. */
+		for (int i = 0; i < JOBS_MAX; i++) {
+			struct job *j = jobs[i];
+			if (j) {
+				job_reap(j, 1);
+				MHD_resume_connection(j->c);
+			}
+		}
+		MHD_run(W.mhd);
+	} else {
+		MHD_quiesce_daemon(W.mhd); /* the listening socket is loaxa-web's */
+		log_debug("at rest: the visit's process ends (" MHD_SONAME " with it)");
+	}
 	MHD_stop_daemon(W.mhd);
-	W.mhd = NULL;
-	dlclose(W.mhd_lib);
-	W.mhd_lib = NULL;
-	malloc_trim(0);
-	log_debug("at rest: " MHD_SONAME " unloaded");
+	web_users_free(&W.users);
+	exit(0); /* not _exit: the sanitizer build checks its leaks */
+}
+
+/* Start a visit's process for the connection waiting on W.lfd. */
+static pid_t visit_start(int sfd)
+{
+	pid_t parent = getpid();
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid < 0)
+		fatal("fork");
+	if (pid == 0) {
+		/* loaxa-web killed outright: its visit ends too */
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		if (getppid() != parent)
+			_exit(0);
+		visit(sfd);
+	}
+	return pid;
 }
 
 int main(int argc, char **argv)
@@ -1870,6 +2012,10 @@ int main(int argc, char **argv)
 	log_init(PROG, verbose);
 	if (sodium_init() < 0)
 		fatalx("libsodium does not start");
+	W.sh = mmap(NULL, sizeof(*W.sh), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (W.sh == MAP_FAILED)
+		fatal("mmap");
+	memset(W.sh, 0, sizeof(*W.sh)); /* resident now: counted as loaxa-web's own */
 	str_copy(W.conf, conf, sizeof(W.conf));
 	struct errlist errs = {0};
 	if (config_load_station(conf, &W.st, &errs) < 0) {
@@ -1882,7 +2028,7 @@ int main(int argc, char **argv)
 		fatalx("%s: time zone \"%s\" is not installed", conf, W.st.timezone);
 	W.max_upload = (uint64_t)W.st.web_max_upload_mb << 20;
 	find_loaxactl();
-	if (load_users() < 0)
+	if (load_users(0) < 0)
 		return 78;
 
 	struct sockaddr_storage ss;
@@ -1901,6 +2047,7 @@ int main(int argc, char **argv)
 	sigaddset(&sigs, SIGTERM);
 	sigaddset(&sigs, SIGINT);
 	sigaddset(&sigs, SIGHUP);
+	sigaddset(&sigs, SIGCHLD);
 	sigprocmask(SIG_BLOCK, &sigs, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	int sfd = signalfd(-1, &sigs, SFD_CLOEXEC | SFD_NONBLOCK);
@@ -1919,90 +2066,66 @@ int main(int argc, char **argv)
 	if (getsockname(W.lfd, (struct sockaddr *)&bound, &bl) == 0)
 		port = ntohs(bound.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&bound)->sin6_port
 							 : ((struct sockaddr_in *)&bound)->sin_port);
-	/* A certificate or key GnuTLS refuses is said now, not at the first visit. */
+	/* A certificate or key GnuTLS refuses is said now, not at the first
+	 * visit; checked in a child, so that loaxa-web never maps GnuTLS. */
 	if (W.tls) {
-		if (serve_start() < 0)
+		fflush(NULL);
+		pid_t pid = fork();
+		if (pid == 0)
+			_exit(serve_start() == 0 ? 0 : 1);
+		int st = 0;
+		if (pid < 0 || waitpid(pid, &st, 0) != pid || !WIFEXITED(st) || WEXITSTATUS(st))
 			fatalx("cannot serve https with %s and %s", W.st.web_tls_cert, W.st.web_tls_key);
-		serve_rest();
 	}
 	log_info(LG("serving %s on %s://%s (port %u), accounts from %s"), W.st.name, W.tls ? "https" : "http",
 		 W.st.web_listen, port, W.st.web_users);
+	/* At rest loaxa-web polls the listening socket itself; a connection
+	 * starts a visit's process, which serves it and whoever comes after,
+	 * until a rest. */
+	pid_t server = 0;
 	int run = 1;
-	int64_t busy_at = now_mono_s();
 	while (run) {
-		struct pollfd fds[2 + 2 * JOBS_MAX] = {{W.lfd, POLLIN, 0}, {sfd, POLLIN, 0}};
-		int nfds = 2;
-		int busy = 0;
-		for (int i = 0; i < JOBS_MAX; i++)
-			for (int k = 0; jobs[i] && k < 2; k++)
-				if (jobs[i]->fd[k] >= 0)
-					fds[nfds++] = (struct pollfd){jobs[i]->fd[k], POLLIN, 0};
-		for (int i = 0; i < JOBS_MAX; i++)
-			busy |= jobs[i] != NULL;
-		int timeout = -1;
-		if (W.mhd) {
-			const union MHD_DaemonInfo *di = MHD_get_daemon_info(W.mhd, MHD_DAEMON_INFO_EPOLL_FD);
-			const union MHD_DaemonInfo *ci =
-				MHD_get_daemon_info(W.mhd, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
-			fds[0].fd = di->epoll_fd;
-			busy |= !ci || ci->num_connections > 0;
-			int64_t now = now_mono_s();
-			if (busy)
-				busy_at = now;
-			MHD_UNSIGNED_LONG_LONG to;
-			if (MHD_get_timeout(W.mhd, &to) == MHD_YES)
-				timeout = to > 60000 ? 60000 : (int)to;
-			if (!busy) {
-				int64_t left = busy_at + rest_after_s() - now;
-				if (left <= 0) {
-					serve_rest();
-					continue;
-				}
-				if (timeout < 0 || timeout > left * 1000)
-					timeout = (int)(left * 1000);
-			}
-		}
-		if (poll(fds, (nfds_t)nfds, timeout) < 0 && errno != EINTR)
+		struct pollfd fds[2] = {{server ? -1 : W.lfd, POLLIN, 0}, {sfd, POLLIN, 0}};
+		if (poll(fds, 2, -1) < 0 && errno != EINTR)
 			fatal("poll");
 		if (fds[1].revents) {
 			struct signalfd_siginfo si;
 			while (read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
-				if (si.ssi_signo == SIGHUP) {
+				if (si.ssi_signo == SIGCHLD) {
+					int st;
+					pid_t p;
+					while ((p = waitpid(-1, &st, WNOHANG)) > 0) {
+						if (p != server)
+							continue;
+						server = 0;
+						if (WIFEXITED(st) && WEXITSTATUS(st) == EXIT_NO_SERVE)
+							fatalx("cannot serve on %s", W.st.web_listen);
+						if (WIFSIGNALED(st))
+							log_warnx(LG("the process serving a visit was killed by signal %d; the next connection starts another"),
+								  WTERMSIG(st));
+						else if (WEXITSTATUS(st))
+							log_warnx(LG("the process serving a visit ended with status %d; the next connection starts another"),
+								  WEXITSTATUS(st));
+					}
+				} else if (si.ssi_signo == SIGHUP) {
 					log_info("%s", LG("SIGHUP: reading the accounts again"));
-					if (load_users() == 0) /* sessions of removed accounts end */
-						for (size_t i = 0; i < WEB_SESSIONS_MAX; i++)
-							if (W.sess.s[i].token[0] &&
-							    !web_users_find(&W.users, W.sess.s[i].user))
-								web_session_end(&W.sess.s[i]);
+					load_users(0);
+					if (server)
+						kill(server, SIGHUP);
 				} else {
 					run = 0;
 				}
 			}
 		}
-		for (int i = 0; i < JOBS_MAX; i++)
-			if (jobs[i])
-				job_service(jobs[i]);
-		if (!W.mhd && fds[0].revents) {
-			if (serve_start() < 0)
-				fatalx("cannot serve on %s", W.st.web_listen);
-			busy_at = now_mono_s();
-		}
-		if (W.mhd)
-			MHD_run(W.mhd);
+		if (run && !server && fds[0].revents)
+			server = visit_start(sfd);
 	}
-	/* Suspended requests are let go before the server stops. */
-	for (int i = 0; i < JOBS_MAX; i++) {
-		struct job *j = jobs[i];
-		if (j) {
-			job_reap(j, 1);
-			MHD_resume_connection(j->c);
-		}
+	if (server) {
+		kill(server, SIGTERM);
+		while (waitpid(server, NULL, 0) < 0 && errno == EINTR)
+			;
 	}
 	log_info("%s", LG("stopping"));
-	if (W.mhd) {
-		MHD_run(W.mhd);
-		MHD_stop_daemon(W.mhd);
-	}
 	close(W.lfd);
 	web_users_free(&W.users);
 	close(sfd);

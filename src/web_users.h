@@ -14,9 +14,9 @@
 #define WEB_USER_NAME_MAX 32 /* as the control socket's as=NAME */
 #define WEB_HASH_MAX 128 /* crypto_pwhash_STRBYTES */
 /* Argon2id cost: 2 passes over 19 MiB (the OWASP minimum for Argon2id).
- * A Raspberry Pi 3 verifies a login in about 0.2 s, and loaxa-web's RSS
- * grows by those 19 MiB only while it verifies (the memory is unmapped
- * after). Stored in each hash: changing these affects new hashes only. */
+ * A Raspberry Pi 3 verifies a login in about 0.2 s (loaxa-web does it in
+ * a child process, whose memory those 19 MiB are). Stored in each hash:
+ * changing these affects new hashes only (and web_users_dummy_hash). */
 #define WEB_PWHASH_OPS 2
 #define WEB_PWHASH_MEM (19u << 20)
 #define WEB_PASSWORD_MIN 8
@@ -40,7 +40,10 @@ void web_users_free(struct web_users *u);
 const struct web_user *web_users_find(const struct web_users *u, const char *name);
 
 /* Check a login: 1 right (role in *role), 0 wrong or unknown account (an
- * unknown account costs the same time as a known one). */
+ * unknown account costs the same time as a known one: it is verified
+ * against web_users_dummy_hash, made with the same cost). */
+#define WEB_PWHASH_STRBYTES 128 /* crypto_pwhash_STRBYTES */
+extern const char web_users_dummy_hash[WEB_PWHASH_STRBYTES];
 int web_users_check(const struct web_users *u, const char *name, const char *password,
 		    enum web_role *role);
 

@@ -8,7 +8,7 @@ python3-pymodbus python3-serial python3-serial-asyncio minisign tzdata sox twola
 # the report's PDF (headless Chromium) and the tests that read it back
 PKGS="$PKGS chromium poppler-utils"
 # loaxa-web, and its tests in a real browser
-PKGS="$PKGS libmicrohttpd-dev chromium-driver python3-selenium openssl curl"
+PKGS="$PKGS libmicrohttpd-dev chromium-driver python3-selenium openssl curl procps"
 # the fleet link (MQTT) and its tests with a real broker
 PKGS="$PKGS mosquitto mosquitto-clients libmosquitto-dev"
 # issue 14: loaxa-fetch downloads the audio of pushed bundles

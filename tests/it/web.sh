@@ -122,31 +122,63 @@ for envs in "LANG=C" "LANG=vi_VN.UTF-8 LANGUAGE=en" "LANG=vi_VN.UTF-8"; do
 	fi
 done
 
-# At rest (issue 17): libmicrohttpd and the GnuTLS it brings are mapped only
-# while someone is connected; the sessions are loaxa-web's own and outlive
-# the unloading. The rest comes after 1 s here (30 s in service).
-mapped() { grep -qE 'libmicrohttpd|libgnutls' "/proc/$WPID/maps"; }
+# At rest (issue 17): a visit is served by a process of its own, which
+# loads libmicrohttpd (and the GnuTLS with p11-kit it brings) and ends once
+# nobody is connected; loaxa-web itself never maps them. The sessions and
+# the failed logins are loaxa-web's and outlive each visit's process. The
+# rest comes after 1 s here (30 s in service).
+mapped() { grep -qE 'libmicrohttpd|libgnutls|libp11-kit' "/proc/$1/maps"; }
+visitor() { pgrep -P "$WPID" -x loaxa-web | head -1; }
 ctxsw() { awk '/ctxt_switches/ { s += $2 } END { print s }' "/proc/$WPID/status"; }
 rested() {
 	local i
-	for i in $(seq 100); do mapped || return 0; sleep 0.05; done
+	for i in $(seq 100); do [ -z "$(visitor)" ] && return 0; sleep 0.05; done
 	return 1
 }
 export LOAXA_TEST_WEB_REST_S=1
 : >"$T/web.log"
 start_web
-! mapped && ok "at rest after start: neither libmicrohttpd nor GnuTLS is mapped" ||
-	nok "libmicrohttpd mapped before anyone connected"
-[ "$(curl -s -o /dev/null -w '%{http_code}' -c "$T/jar.rest" -d "user=canbo&password=$STAFF_PW" "$URL/login")" = 303 ] &&
-	mapped && ok "the first visitor loads libmicrohttpd and logs in" || nok "login from rest, or library not loaded"
-rested && ok "1 s after the last connection closed it is unloaded again" || nok "libmicrohttpd still mapped"
+! mapped "$WPID" && [ -z "$(visitor)" ] && ok "at rest after start: no visit's process; neither libmicrohttpd nor GnuTLS is mapped" ||
+	nok "libmicrohttpd mapped, or a visit's process, before anyone connected"
+code=$(curl -s -o /dev/null -w '%{http_code}' -c "$T/jar.rest" -d "user=canbo&password=$STAFF_PW" "$URL/login")
+v=$(visitor)
+[ "$code" = 303 ] && [ -n "$v" ] && mapped "$v" && ! mapped "$WPID" &&
+	ok "the first visitor starts a process that loads libmicrohttpd and logs in; loaxa-web maps none of it" ||
+	nok "login from rest ($code), visit's process ${v:-none}"
+rested && ok "1 s after the last connection closed the visit's process has ended" || nok "visit's process still there"
 c0=$(ctxsw)
 sleep 2
 c1=$(ctxsw)
 [ "$c1" = "$c0" ] && ok "at rest again: no wake-ups in 2 s" || nok "woke $((c1 - c0)) times at rest"
+! mapped "$WPID" && ! grep -q 'loaxa\.mo' "/proc/$WPID/maps" &&
+	ok "after a visit loaxa-web maps neither GnuTLS, p11-kit nor the catalogue" || nok "after a visit: $(grep -oE 'lib(gnutls|p11-kit)[^ ]*|loaxa\.mo' "/proc/$WPID/maps" | sort -u | tr '\n' ' ')"
 curl -s -b "$T/jar.rest" "$URL/now" >"$T/now.rest.html"
 grep -q 'canbo' "$T/now.rest.html" && ok "the session made before the rest still works after it" ||
 	nok "session lost at rest: $(head -c 300 "$T/now.rest.html")"
+# A visit's process killed outright: loaxa-web says so and the next
+# connection is served by a new one, with the sessions as they were.
+v=$(visitor)
+[ -n "$v" ] && kill -9 "$v"
+for i in $(seq 40); do grep -q 'killed by signal 9' "$T/web.log" && break; sleep 0.05; done
+code=$(curl -s -o "$T/now.kill.html" -w '%{http_code}' -b "$T/jar.rest" "$URL/now")
+v2=$(visitor)
+[ -n "$v" ] && [ -n "$v2" ] && [ "$v2" != "$v" ] && [ "$code" = 200 ] && grep -q 'canbo' "$T/now.kill.html" &&
+	grep -q 'killed by signal 9' "$T/web.log" && kill -0 "$WPID" &&
+	ok "a visit's process killed (-9): logged, the next page comes from a new one, still logged in" ||
+	nok "after kill -9 of the visit's process ($v -> ${v2:-none}): $code"
+# Failed logins outlive the visit's process: the wait holds across a rest.
+bad() { curl -s -o /dev/null -w '%{http_code}' -d "user=xem&password=sai-$1" "$URL/login"; }
+codes="$(bad 1) $(bad 2) $(bad 3) $(bad 4)"
+sleep 1.1
+codes="$codes $(bad 5)"
+sleep 2.1
+codes="$codes $(bad 6)"
+rested
+v=$(visitor)
+hdr=$(curl -s -D - -o /dev/null -d "user=xem&password=$VIEW_PW" "$URL/login")
+[ "$codes" = "403 403 403 403 403 403" ] && [ -z "$v" ] && grep -q '^HTTP/1.1 429' <<<"$hdr" &&
+	ok "failed logins outlive the visit's process: after a rest the right password still waits (429)" ||
+	nok "backoff across a rest: $codes, visit's process ${v:-none}, $(head -1 <<<"$hdr")"
 kill -TERM "$WPID"; wait "$WPID"; WPID=
 
 if command -v openssl >/dev/null; then
@@ -160,8 +192,8 @@ if command -v openssl >/dev/null; then
 		ok "HTTPS with the station file's certificate; the cookie is Secure" || nok "HTTPS login: $hdr"
 	out=$(curl -s --max-time 5 "http://127.0.0.1:$PORT/login" 2>&1)
 	! grep -q 'password' <<<"$out" && ok "no plain HTTP on the HTTPS port" || nok "plain HTTP answered on the TLS port"
-	rested && code=$(curl -s -k -o /dev/null -w '%{http_code}' "https://127.0.0.1:$PORT/login") &&
-		[ "$code" = 200 ] && ok "HTTPS again after a rest (libmicrohttpd loaded again)" ||
+	rested && ! mapped "$WPID" && code=$(curl -s -k -o /dev/null -w '%{http_code}' "https://127.0.0.1:$PORT/login") &&
+		[ "$code" = 200 ] && ok "HTTPS again after a rest (a new visit's process); loaxa-web never maps GnuTLS" ||
 		nok "HTTPS after a rest: ${code:-not at rest}"
 	kill -TERM "$WPID"; wait "$WPID"; WPID=
 	# A certificate GnuTLS refuses is said at start, not at the first visit.
