@@ -257,6 +257,8 @@ struct report *report_new(int32_t from_day, int32_t to_day, unsigned flags)
 	r->nmonths = lm - fm + 1;
 	r->ndays = (size_t)(to_day - from_day) + 1;
 	r->a = asrun_new(count_row, r);
+	/* count_row reads the rest of a row only for these */
+	asrun_set_lean(r->a, !(flags & (REPORT_BULLETINS | REPORT_NOTAIRED)));
 	r->recent = xcalloc(RECENT_SLOTS, sizeof(*r->recent));
 	if (flags & REPORT_NOTAIRED)
 		r->na = xcalloc(REPORT_NOTAIRED_MAX, sizeof(*r->na));
