@@ -173,7 +173,7 @@ static const unsigned char cls[256] = {
 };
 #endif
 
-static int key_id(const char *s, size_t n)
+static inline __attribute__((always_inline)) int key_id(const char *s, size_t n)
 {
 #define K(name, id) if (!memcmp(s, name, n)) return id
 	switch (n) {
