@@ -50,7 +50,8 @@ void asrun_finish(struct asrun *a, int final);
 void asrun_free(struct asrun *a);
 /* Lean rows, for counting (the district roll-up): only occurrence,
  * campaign, due, started, ended (with their offsets), outcome and
- * seconds_played are filled; every other field stays empty (zero). */
+ * seconds_played are filled; every other field stays empty (zero).
+ * Set before the first record. */
 void asrun_set_lean(struct asrun *a, int lean);
 
 #endif
