@@ -39,6 +39,8 @@ struct asrun {
 	int order[ASRUN_OPEN_MAX]; /* slots of the open starts, oldest first */
 	size_t nopen;
 	struct civil_day_cache dc; /* of the due times */
+	int lean;
+	struct broadcast one; /* a row with no start (lean: only its lean fields ever written) */
 };
 
 struct asrun *asrun_new(asrun_cb cb, void *ctx)
@@ -49,6 +51,11 @@ struct asrun *asrun_new(asrun_cb cb, void *ctx)
 	for (int i = 0; i < ASRUN_OPEN_MAX; i++)
 		a->order[i] = i;
 	return a;
+}
+
+void asrun_set_lean(struct asrun *a, int lean)
+{
+	a->lean = lean;
 }
 
 void asrun_free(struct asrun *a)
@@ -119,7 +126,21 @@ static void seconds_value(const char *v, double *out)
 static void copy_len(char *dst, size_t n, const struct record_field *f)
 {
 	size_t c = f->len < n - 1 ? f->len : n - 1;
-	memcpy(dst, f->val, c);
+	const char *s = f->val;
+	/* sixteen bytes at a time, the last block overlapping: a memcpy of
+	 * unknown length inlines as `rep movsq`, slow to start for ~20 bytes */
+	if (c >= 16) {
+		size_t i = 0;
+		for (; i + 16 < c; i += 16)
+			memcpy(dst + i, s + i, 16);
+		memcpy(dst + c - 16, s + c - 16, 16);
+	} else if (c >= 8) {
+		memcpy(dst, s, 8);
+		memcpy(dst + c - 8, s + c - 8, 8);
+	} else {
+		for (size_t i = 0; i < c; i++)
+			dst[i] = s[i];
+	}
 	dst[c] = '\0';
 }
 
@@ -160,8 +181,40 @@ static void take(struct broadcast *b, const struct record *r, struct civil_day_c
 	}
 }
 
+/* take() of the lean fields only (asrun_set_lean). */
+static void take_lean(struct broadcast *b, const struct record *r, struct civil_day_cache *dc)
+{
+	for (size_t i = 0; i < r->nf; i++) {
+		const struct record_field *f = &r->f[i];
+		switch (f->id) {
+		case RK_OCC: COPY(b->occurrence, f); break;
+		case RK_DUE: time_value(f->val, &b->due, &b->due_off, dc); break;
+		case RK_CAMPAIGN: COPY(b->campaign, f); break;
+		case RK_PLAYED: seconds_value(f->val, &b->seconds_played); break;
+		default: break;
+		}
+	}
+}
+
+static void fill(struct asrun *a, struct broadcast *b, const struct record *r)
+{
+	if (a->lean)
+		take_lean(b, r, &a->dc);
+	else
+		take(b, r, &a->dc);
+}
+
 static void new_row(struct asrun *a, struct broadcast *b)
 {
+	if (a->lean) {
+		/* the rest was zeroed once and is never written */
+		b->occurrence[0] = b->campaign[0] = '\0';
+		b->due = b->started = b->ended = 0;
+		b->due_off = b->started_off = b->ended_off = 0;
+		b->seconds_played = 0;
+		b->outcome = OUT_AIRED;
+		return;
+	}
 	memset(b, 0, sizeof(*b));
 	str_copy(b->station, a->station, sizeof(b->station));
 	str_copy(b->commune, a->commune, sizeof(b->commune));
@@ -197,7 +250,8 @@ static void close_unended(struct asrun *a, size_t i)
 {
 	struct broadcast *b = take_open(a, i);
 	b->outcome = OUT_INTERRUPTED;
-	str_copy(b->detail, "no end record", sizeof(b->detail));
+	if (!a->lean)
+		str_copy(b->detail, "no end record", sizeof(b->detail));
 	emit(a, b);
 }
 
@@ -207,7 +261,7 @@ void asrun_feed(struct asrun *a, const struct record *r)
 	if (ev == RE_OTHER || ev == RE_STATION_START)
 		return;
 	const char *occ = record_get_id(r, RK_OCC);
-	struct broadcast nb, *b;
+	struct broadcast *nb = &a->one, *b;
 	long i;
 
 	switch (ev) {
@@ -219,14 +273,15 @@ void asrun_feed(struct asrun *a, const struct record *r)
 		copy_field(a->serial, sizeof(a->serial), r, RK_SERIAL);
 		break;
 	case RE_START: {
-		copy_field(a->serial, sizeof(a->serial), r, RK_SERIAL);
+		if (!a->lean)
+			copy_field(a->serial, sizeof(a->serial), r, RK_SERIAL);
 		if ((i = find_open(a, occ)) >= 0)
 			close_unended(a, (size_t)i); /* started again with no end between */
 		if (a->nopen == ASRUN_OPEN_MAX)
 			close_unended(a, 0);
 		struct broadcast *o = &a->slot[a->order[a->nopen++]];
 		new_row(a, o);
-		take(o, r, &a->dc);
+		fill(a, o, r);
 		o->detail[0] = '\0';
 		o->seconds_played = 0;
 		o->started = r->time;
@@ -237,10 +292,10 @@ void asrun_feed(struct asrun *a, const struct record *r)
 		if ((i = find_open(a, occ)) >= 0) {
 			b = take_open(a, (size_t)i);
 		} else {
-			b = &nb;
+			b = nb;
 			new_row(a, b);
 		}
-		take(b, r, &a->dc);
+		fill(a, b, r);
 		int o = outcome_parse(record_get_id(r, RK_OUTCOME));
 		/* Only an explicit aired counts: a missing or unknown outcome is partial. */
 		b->outcome = o < 0 ? OUT_PARTIAL : (enum outcome)o;
@@ -253,22 +308,22 @@ void asrun_feed(struct asrun *a, const struct record *r)
 		if ((i = find_open(a, occ)) >= 0) {
 			b = take_open(a, (size_t)i);
 		} else {
-			b = &nb;
+			b = nb;
 			new_row(a, b);
 			const char *sv = record_get_id(r, RK_STARTED);
 			if (sv)
 				time_value(sv, &b->started, &b->started_off, &a->dc);
 		}
-		take(b, r, &a->dc);
+		fill(a, b, r);
 		b->outcome = OUT_INTERRUPTED;
 		emit(a, b);
 		break;
 	case RE_FAILED:
 	case RE_MISSED:
-		new_row(a, &nb);
-		take(&nb, r, &a->dc);
-		nb.outcome = ev == RE_FAILED ? OUT_FAILED : OUT_MISSED;
-		emit(a, &nb);
+		new_row(a, nb);
+		fill(a, nb, r);
+		nb->outcome = ev == RE_FAILED ? OUT_FAILED : OUT_MISSED;
+		emit(a, nb);
 		break;
 	}
 }

@@ -48,5 +48,10 @@ void asrun_feed(struct asrun *a, const struct record *r);
  * otherwise dropped (the daemon will record them). */
 void asrun_finish(struct asrun *a, int final);
 void asrun_free(struct asrun *a);
+/* Lean rows, for counting (the district roll-up): only occurrence,
+ * campaign, due, started, ended (with their offsets), outcome and
+ * seconds_played are filled; every other field stays empty (zero).
+ * Set before the first record. */
+void asrun_set_lean(struct asrun *a, int lean);
 
 #endif

@@ -972,6 +972,7 @@ struct scan {
 	void *ctx;
 	struct journal_scan_result *res;
 	uint8_t prev[RECORD_HASH_LEN];
+	struct record_link link; /* prev, spelled (when have_prev) */
 	int have_prev;
 	const char *path;
 	size_t line;
@@ -1005,7 +1006,8 @@ static void scan_line(struct scan *s, const char *line, size_t len, const uint8_
 		problem(s, msg, 1);
 	} else {
 		record_hash(line, len, h);
-		if (record_parse_cached(line, len, &s->rec, &s->dc, e, sizeof(e)) < 0) {
+		if (record_parse_linked(line, len, &s->rec, &s->dc, s->have_prev ? &s->link : NULL, e,
+					sizeof(e)) < 0) {
 			snprintf(msg, sizeof(msg), "unparsable line: %s", e);
 			problem(s, msg, 1);
 		} else {
@@ -1023,6 +1025,7 @@ static void scan_line(struct scan *s, const char *line, size_t len, const uint8_
 		}
 	}
 	memcpy(s->prev, h, sizeof(h));
+	record_link_set(&s->link, h);
 	s->have_prev = 1;
 }
 

@@ -173,7 +173,7 @@ static const unsigned char cls[256] = {
 };
 #endif
 
-static int key_id(const char *s, size_t n)
+static inline __attribute__((always_inline)) int key_id(const char *s, size_t n)
 {
 #define K(name, id) if (!memcmp(s, name, n)) return id
 	switch (n) {
@@ -401,8 +401,8 @@ static int parse_time(const char *s, int64_t *t, int *offset, struct civil_day_c
 }
 
 /* Parse the line's copy b (len bytes, then sixteen NULs) into r. */
-static int parse(char *b, size_t len, struct record *r, struct civil_day_cache *dc, char *err,
-		 size_t errn)
+static int parse(char *b, size_t len, struct record *r, struct civil_day_cache *dc,
+		 const struct record_link *link, char *err, size_t errn)
 {
 	char *end = b + len;
 	r->nf = 0;
@@ -445,6 +445,11 @@ static int parse(char *b, size_t len, struct record *r, struct civil_day_cache *
 		*p++ = '\0';
 
 		if (p - key == 5 && !memcmp(key, "prev", 4)) {
+			/* the line before's hash, as the writer spells it: no decoding */
+			if (link && end - p == 2 * RECORD_HASH_LEN && !memcmp(p, link->hex, sizeof(link->hex))) {
+				memcpy(r->prev, link->hash, RECORD_HASH_LEN);
+				return 0;
+			}
 			if (end - p < 2 * RECORD_HASH_LEN)
 				return fail(err, errn, "prev is not 64 hex digits");
 			if (hex64(p, r->prev) < 0)
@@ -544,13 +549,44 @@ int record_parse(const char *line, size_t len, struct record *r, char *err, size
 int record_parse_cached(const char *line, size_t len, struct record *r, struct civil_day_cache *dc,
 			char *err, size_t errn)
 {
+	return record_parse_linked(line, len, r, dc, NULL, err, errn);
+}
+
+void record_link_set(struct record_link *l, const uint8_t hash[RECORD_HASH_LEN])
+{
+	memcpy(l->hash, hash, RECORD_HASH_LEN);
+#ifdef RECORD_SSE2
+	const __m128i m = _mm_set1_epi8(0x0f), nine = _mm_set1_epi8(9), d0 = _mm_set1_epi8('0'),
+		      af = _mm_set1_epi8('a' - '0' - 10);
+	for (int h = 0; h < 2; h++) {
+		__m128i x = _mm_loadu_si128((const __m128i *)(const void *)(hash + 16 * h));
+		__m128i hi = _mm_and_si128(_mm_srli_epi16(x, 4), m), lo = _mm_and_si128(x, m);
+		__m128i n[2] = {_mm_unpacklo_epi8(hi, lo), _mm_unpackhi_epi8(hi, lo)};
+		for (int k = 0; k < 2; k++) {
+			__m128i c = _mm_add_epi8(_mm_add_epi8(n[k], d0),
+						 _mm_and_si128(_mm_cmpgt_epi8(n[k], nine), af));
+			_mm_storeu_si128((__m128i *)(void *)(l->hex + 32 * h + 16 * k), c);
+		}
+	}
+#else
+	static const char hx[] = "0123456789abcdef";
+	for (int i = 0; i < RECORD_HASH_LEN; i++) {
+		l->hex[2 * i] = hx[hash[i] >> 4];
+		l->hex[2 * i + 1] = hx[hash[i] & 15];
+	}
+#endif
+}
+
+int record_parse_linked(const char *line, size_t len, struct record *r, struct civil_day_cache *dc,
+			const struct record_link *link, char *err, size_t errn)
+{
 	if (len > RECORD_LINE_MAX)
 		return fail(err, errn, "line too long (%zu bytes, at most %d)", len, RECORD_LINE_MAX);
 	if (len == 0)
 		return fail(err, errn, "empty line");
 	memcpy(r->buf, line, len);
 	memset(r->buf + len, 0, 16); /* the NUL that ends the line, and the scans' reads */
-	if (parse(r->buf, len, r, dc, err, errn) == 0)
+	if (parse(r->buf, len, r, dc, link, err, errn) == 0)
 		return 0;
 	/* A control byte anywhere is the reason given, whatever the parse met
 	 * first (every byte of a line that parses was checked on the way). */

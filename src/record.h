@@ -65,6 +65,19 @@ struct civil_day_cache;
 int record_parse_cached(const char *line, size_t len, struct record *r, struct civil_day_cache *dc,
 			char *err, size_t errn);
 
+/* The hash a reader expects in the next line's prev, and its 64 lowercase
+ * hex digits as the writer spells them (record_link_set). */
+struct record_link {
+	uint8_t hash[RECORD_HASH_LEN];
+	char hex[2 * RECORD_HASH_LEN];
+};
+void record_link_set(struct record_link *l, const uint8_t hash[RECORD_HASH_LEN]);
+/* record_parse_cached for a reader that knows the line before: a prev
+ * spelled as link (NULL: none) is taken without decoding. The result is
+ * the same as record_parse_cached's, the link does not check the chain. */
+int record_parse_linked(const char *line, size_t len, struct record *r, struct civil_day_cache *dc,
+			const struct record_link *link, char *err, size_t errn);
+
 /* Value of key, or NULL. */
 const char *record_get(const struct record *r, const char *key);
 /* Value of the key with that id (not RK_OTHER), or NULL. */

@@ -56,6 +56,8 @@ struct report {
 
 	struct recent *recent;
 	uint64_t seq;
+	int32_t row_day; /* the last row's day and its month's index */
+	int row_mi;
 
 	struct report_row *rows;
 	size_t nrows;
@@ -188,7 +190,11 @@ static void count_row(void *ctx, const struct broadcast *b)
 	int32_t day = day_of(t, off);
 	if (day < r->from_day || day > r->to_day)
 		return;
-	int mi = report_month_key(day) - r->first_month;
+	if (day != r->row_day) { /* rows come a few a day, in order */
+		r->row_day = day;
+		r->row_mi = report_month_key(day) - r->first_month;
+	}
+	int mi = r->row_mi;
 	if (mi < 0 || mi >= r->nmonths)
 		return;
 	enum outcome o = b->outcome < OUT__N ? b->outcome : OUT_PARTIAL;
@@ -257,6 +263,9 @@ struct report *report_new(int32_t from_day, int32_t to_day, unsigned flags)
 	r->nmonths = lm - fm + 1;
 	r->ndays = (size_t)(to_day - from_day) + 1;
 	r->a = asrun_new(count_row, r);
+	r->row_day = INT32_MIN;
+	/* count_row reads the rest of a row only for these */
+	asrun_set_lean(r->a, !(flags & (REPORT_BULLETINS | REPORT_NOTAIRED)));
 	r->recent = xcalloc(RECENT_SLOTS, sizeof(*r->recent));
 	if (flags & REPORT_NOTAIRED)
 		r->na = xcalloc(REPORT_NOTAIRED_MAX, sizeof(*r->na));
@@ -341,38 +350,40 @@ void report_feed(struct report *r, const struct record *rec)
 			r->covered[mi] = 1;
 	}
 
-	const char *ev = rec->event;
-	switch (ev[0]) {
-	case 'o':
-		if (!strcmp(ev, "open")) {
-			const char *s = record_get(rec, "station"), *c = record_get(rec, "commune");
-			const char *d = record_get(rec, "district");
-			s = s ? s : "";
-			c = c ? c : "";
-			if (!st->station[0] && !st->commune[0]) {
-				str_copy(st->station, s, sizeof(st->station));
-				str_copy(st->commune, c, sizeof(st->commune));
-			} else if (strcmp(st->station, s) || strcmp(st->commune, c)) {
-				if (!st->mixed)
-					snprintf(st->other, sizeof(st->other), "%s/%s", s, c);
-				st->mixed = 1;
-			}
-			if (d && *d)
-				str_copy(st->district, d, sizeof(st->district));
+	switch (rec->event_id) {
+	case RE_OPEN: {
+		const char *s = record_get_id(rec, RK_STATION), *c = record_get_id(rec, RK_COMMUNE);
+		const char *d = record_get_id(rec, RK_DISTRICT);
+		s = s ? s : "";
+		c = c ? c : "";
+		if (!st->station[0] && !st->commune[0]) {
+			str_copy(st->station, s, sizeof(st->station));
+			str_copy(st->commune, c, sizeof(st->commune));
+		} else if (strcmp(st->station, s) || strcmp(st->commune, c)) {
+			if (!st->mixed)
+				snprintf(st->other, sizeof(st->other), "%s/%s", s, c);
+			st->mixed = 1;
 		}
+		if (d && *d)
+			str_copy(st->district, d, sizeof(st->district));
 		break;
-	case 's':
-		if (!strcmp(ev, "schedule-installed")) {
-			const char *serial = record_get(rec, "serial"), *sha = record_get(rec, "sha256");
-			sched_begin(r, rec, serial ? serial : "0", sha ? sha : "");
-		} else if (!strcmp(ev, "station-start") || !strcmp(ev, "start")) {
-			/* A folder that begins after the install: the serial the
-			 * station ran is known, its SHA-256 is not. */
-			const char *serial = record_get(rec, "serial");
-			if (!r->nsch && serial && *serial && strcmp(serial, "0"))
+	}
+	case RE_SCHEDULE_INSTALLED: {
+		const char *serial = record_get_id(rec, RK_SERIAL), *sha = record_get_id(rec, RK_SHA256);
+		sched_begin(r, rec, serial ? serial : "0", sha ? sha : "");
+		break;
+	}
+	case RE_STATION_START:
+	case RE_START:
+		/* A folder that begins after the install: the serial the
+		 * station ran is known, its SHA-256 is not. */
+		if (!r->nsch) {
+			const char *serial = record_get_id(rec, RK_SERIAL);
+			if (serial && *serial && strcmp(serial, "0"))
 				sched_begin(r, rec, serial, "");
 		}
 		break;
+	default: break;
 	}
 	asrun_feed(r->a, rec);
 }

@@ -306,6 +306,83 @@ static void test_restarted_occurrence_and_bound(void **state)
 	asrun_free(a);
 }
 
+
+/* Lean rows (the roll-up's): the same lean fields as full rows, every
+ * other field empty, over every kind of row. */
+static void feed_all(struct asrun *a)
+{
+	feed_open(a);
+	char due[32], started[32];
+	civil_format_iso_offset(T1, VN, due);
+	civil_format_iso_offset(T1 + 2, VN, started);
+	feed_start(a, T1 + 2, "s1-a", NULL);
+	feed_end(a, T1 + 125, "s1-a", "aired", "122.468", "");
+	feed_start(a, T1 + 200, "s1-b", "42");
+	feed_end(a, T1 + 300, "s1-b", "partial", "12.5", "stopped");
+	feed_start(a, T1 + 400, "s1-c", NULL);
+	const char *ik[] = {"occ", "s1-c", "due", due, "started", started, "bulletin", "md-01",
+			    "campaign", "pcmd", "detail", "no end record (power cut?)", NULL};
+	feed(a, T1 + 500, "interrupted", ik);
+	const char *ik2[] = {"occ", "s1-z", "due", due, "started", started, "campaign", "other",
+			     "played", "3", NULL};
+	feed(a, T1 + 600, "interrupted", ik2);
+	const char *fk[] = {"occ", "s1-f", "due", due, "bulletin", "md-01", "campaign", "pcmd",
+			    "zones", "3", "level", "normal", "expected", "61.234", "detail", "gone", NULL};
+	feed(a, T1 + 700, "failed", fk);
+	feed(a, T1 + 800, "missed", fk);
+	feed_end(a, T1 + 900, "s1-x", "unheard", "100.25", "");
+	const char *hk[] = {"occ", "s1-h", "outcome", "aired", "played", "9", "heard", "8.5",
+			    "heard_of", "9", "monitor_dbfs", "-20.5", "origin", "local", NULL};
+	feed(a, T1 + 950, "end", hk);
+	feed_start(a, T1 + 1000, "s1-d", NULL);
+	feed_start(a, T1 + 1010, "s1-d", NULL);
+	feed_start(a, T1 + 1020, "s1-e", NULL);
+	asrun_finish(a, 1);
+}
+
+static void test_lean(void **state)
+{
+	static struct rows full, lean;
+	memset(&full, 0, sizeof(full));
+	memset(&lean, 0, sizeof(lean));
+	struct asrun *a = asrun_new(on_row, &full), *l = asrun_new(on_row, &lean);
+	asrun_set_lean(l, 1);
+	feed_all(a);
+	feed_all(l);
+	asrun_free(a);
+	asrun_free(l);
+	assert_int_equal(full.n, 11);
+	assert_int_equal(lean.n, full.n);
+	for (size_t i = 0; i < full.n; i++) {
+		const struct broadcast *f = &full.b[i], *b = &lean.b[i];
+		assert_string_equal(b->occurrence, f->occurrence);
+		assert_string_equal(b->campaign, f->campaign);
+		assert_int_equal(b->due, f->due);
+		assert_int_equal(b->due_off, f->due_off);
+		assert_int_equal(b->started, f->started);
+		assert_int_equal(b->started_off, f->started_off);
+		assert_int_equal(b->ended, f->ended);
+		assert_int_equal(b->ended_off, f->ended_off);
+		assert_int_equal(b->outcome, f->outcome);
+		assert_true(b->seconds_played == f->seconds_played);
+		assert_string_equal(b->station, "");
+		assert_string_equal(b->commune, "");
+		assert_string_equal(b->bulletin, "");
+		assert_string_equal(b->zones, "");
+		assert_string_equal(b->level, "");
+		assert_string_equal(b->serial, "");
+		assert_string_equal(b->detail, "");
+		assert_string_equal(b->origin, "");
+		assert_true(b->seconds_expected == 0 && b->heard_seconds == 0 && b->heard_of == 0 &&
+			    b->monitor_dbfs == 0 && b->heard_known == 0);
+	}
+	/* the full rows do carry the rest */
+	assert_string_equal(full.b[0].station, "st-01");
+	assert_string_equal(full.b[3].campaign, "other");
+	assert_true(full.b[3].seconds_played == 3);
+	assert_string_equal(full.b[10].detail, "no end record");
+}
+
 static void test_outcome_names(void **state)
 {
 	const char *names[] = {"aired", "partial", "interrupted", "failed", "missed", "unheard"};
@@ -366,6 +443,7 @@ int main(void)
 		cmocka_unit_test(test_open_at_finish),
 		cmocka_unit_test(test_restarted_occurrence_and_bound),
 		cmocka_unit_test(test_outcome_names),
+		cmocka_unit_test(test_lean),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

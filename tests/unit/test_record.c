@@ -439,6 +439,60 @@ static void test_wide_scans(void **state)
 
 /* A control byte anywhere in a line is refused, and named, whatever else
  * the line has: at every position of lines with every kind of field. */
+/* A reader that knows the line before (record_parse_linked): its prev is
+ * taken from the link when spelled alike, decoded otherwise; the result
+ * is record_parse_cached's either way. */
+static void test_linked(void **state)
+{
+	(void)state;
+	static struct record a, b;
+	char line[512], err[200], want[65];
+	uint64_t seed = 0x3c6ef372fe94f82bull;
+	for (int round = 0; round < 500; round++) {
+		uint8_t h[RECORD_HASH_LEN];
+		for (int k = 0; k < RECORD_HASH_LEN; k++) {
+			seed ^= seed << 13, seed ^= seed >> 7, seed ^= seed << 17;
+			h[k] = (uint8_t)seed;
+		}
+		if (round == 0)
+			memset(h, 0, sizeof(h));
+		if (round == 1)
+			memset(h, 0xff, sizeof(h));
+		struct record_link l;
+		record_link_set(&l, h);
+		for (int k = 0; k < RECORD_HASH_LEN; k++)
+			snprintf(want + 2 * k, 3, "%02x", h[k]);
+		assert_memory_equal(l.hex, want, 64);
+		assert_memory_equal(l.hash, h, RECORD_HASH_LEN);
+		/* the link's spelling, upper case, and another hash */
+		for (int v = 0; v < 3; v++) {
+			char hex[65];
+			memcpy(hex, want, 65);
+			if (v == 1)
+				for (int k = 0; k < 64; k++)
+					hex[k] = (char)(hex[k] >= 'a' ? hex[k] - 32 : hex[k]);
+			if (v == 2)
+				hex[round % 64] = hex[round % 64] == '0' ? '1' : '0';
+			snprintf(line, sizeof(line), TS " end occ=a prev=%s", hex);
+			int ra = record_parse_linked(line, strlen(line), &a, NULL, &l, err, sizeof(err));
+			int rb = record_parse_cached(line, strlen(line), &b, NULL, err, sizeof(err));
+			assert_int_equal(ra, 0);
+			assert_int_equal(rb, 0);
+			assert_memory_equal(a.prev, b.prev, RECORD_HASH_LEN);
+			if (v < 2)
+				assert_memory_equal(a.prev, h, RECORD_HASH_LEN);
+			else
+				assert_memory_not_equal(a.prev, h, RECORD_HASH_LEN);
+		}
+		/* a bad prev is refused alike, with the link or without */
+		snprintf(line, sizeof(line), TS " end occ=a prev=%.64sx", want);
+		char ea[200], eb[200];
+		assert_int_equal(record_parse_linked(line, strlen(line), &a, NULL, &l, ea, sizeof(ea)), -1);
+		assert_int_equal(record_parse_cached(line, strlen(line), &b, NULL, eb, sizeof(eb)), -1);
+		assert_string_equal(ea, eb);
+	}
+}
+
 static void test_control_anywhere(void **state)
 {
 	(void)state;
@@ -475,6 +529,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_control_anywhere),
+		cmocka_unit_test(test_linked),
 		cmocka_unit_test(test_wide_scans),
 		cmocka_unit_test(test_ids),
 		cmocka_unit_test(test_round_trip_every_event),
