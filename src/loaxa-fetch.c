@@ -12,15 +12,24 @@
  * every file matches, the audio, the schedule and its .minisig (last) are
  * renamed into the spool, so the spool's install applies every check.
  *
+ * libcurl is loaded (dlopen) only once a bundle is to be downloaded, with
+ * GnuTLS's load-time initialisation turned off: Debian's libcurl pulls in
+ * GnuTLS through librtmp, whose constructor alone costs about 1 MiB
+ * resident, for a protocol loaxa-fetch never enables (docs/BENCHMARKS.md).
+ *
  * stdout (to loaxad): one line per event, the STATION/bundle payload
  * ("loaxa-bundle-state 1 ..."), or "dropped serial=S name=NAME.conf".
  * Exit 0: done (dropped, current or refused); 75: try again later. */
+/* the calls go through pointers (below): no type-checking macros */
+#define CURL_DISABLE_TYPECHECK
+#define OPENSSL_SUPPRESS_DEPRECATED
 #include <curl/curl.h>
 #include <dirent.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <openssl/evp.h>
+#include <openssl/sha.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,6 +49,49 @@
 
 #define EXIT_RETRY 75
 #define PROGRESS_MS 1000
+
+/* Debian's OpenSSL flavour of libcurl 4 */
+#ifndef CURL_SONAME
+#define CURL_SONAME "libcurl.so.4"
+#endif
+#define CURL_FUNCS(X)                                                                                       \
+	X(curl_global_init) X(curl_global_cleanup) X(curl_easy_init) X(curl_easy_setopt) X(curl_easy_perform) \
+	X(curl_easy_getinfo) X(curl_easy_cleanup) X(curl_easy_escape) X(curl_free) X(curl_easy_strerror)
+#define CURL_PTR(f) static __typeof__(f) *p_##f;
+CURL_FUNCS(CURL_PTR)
+#undef CURL_PTR
+#undef curl_easy_setopt
+#undef curl_easy_getinfo
+#define curl_global_init p_curl_global_init
+#define curl_global_cleanup p_curl_global_cleanup
+#define curl_easy_init p_curl_easy_init
+#define curl_easy_setopt p_curl_easy_setopt
+#define curl_easy_perform p_curl_easy_perform
+#define curl_easy_getinfo p_curl_easy_getinfo
+#define curl_easy_cleanup p_curl_easy_cleanup
+#define curl_easy_escape p_curl_easy_escape
+#define curl_free p_curl_free
+#define curl_easy_strerror p_curl_easy_strerror
+
+/* 0, or -1 with the reason in why */
+static int load_curl(char *why, size_t whyn)
+{
+	/* librtmp starts GnuTLS itself when it is used; nothing here uses it */
+	setenv("GNUTLS_NO_IMPLICIT_INIT", "1", 1);
+	void *h = dlopen(CURL_SONAME, RTLD_NOW | RTLD_LOCAL);
+	if (!h) {
+		snprintf(why, whyn, "cannot load %s", dlerror());
+		return -1;
+	}
+#define CURL_SYM(f)                                                     \
+	if (!(p_##f = (__typeof__(p_##f))dlsym(h, #f))) {                \
+		snprintf(why, whyn, "cannot load %s: no %s", CURL_SONAME, #f); \
+		return -1;                                              \
+	}
+	CURL_FUNCS(CURL_SYM)
+#undef CURL_SYM
+	return 0;
+}
 
 static long long g_serial;
 /* freed at exit, whichever way main returns */
@@ -93,7 +145,7 @@ static void progress(int force)
 
 struct dl {
 	FILE *out;
-	EVP_MD_CTX *md;
+	SHA256_CTX *md;
 	long long have, limit;
 	int too_big;
 };
@@ -108,7 +160,7 @@ static size_t on_data(char *p, size_t sz, size_t nm, void *ctx)
 	}
 	if (fwrite(p, 1, n, d->out) != n)
 		return 0;
-	EVP_DigestUpdate(d->md, p, n);
+	SHA256_Update(d->md, p, n);
 	d->have += (long long)n;
 	g_got += (long long)n;
 	progress(0);
@@ -123,7 +175,7 @@ static int on_xfer(void *ctx, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_
 }
 
 /* Hash what an earlier attempt left in part into md; its size. */
-static long long hash_part(const char *part, EVP_MD_CTX *md)
+static long long hash_part(const char *part, SHA256_CTX *md)
 {
 	FILE *f = fopen(part, "rb");
 	if (!f)
@@ -132,7 +184,7 @@ static long long hash_part(const char *part, EVP_MD_CTX *md)
 	size_t k;
 	long long n = 0;
 	while ((k = fread(buf, 1, sizeof(buf), f)) > 0) {
-		EVP_DigestUpdate(md, buf, k);
+		SHA256_Update(md, buf, k);
 		n += (long long)k;
 	}
 	fclose(f);
@@ -155,12 +207,14 @@ static enum got fetch_one(CURL *c, const struct station *st, const char *dir, co
 	curl_free(esc);
 
 	for (int attempt = 0; attempt < 2; attempt++) {
-		EVP_MD_CTX *md = EVP_MD_CTX_new();
-		EVP_DigestInit_ex(md, EVP_sha256(), NULL);
+		/* the low-level calls: no EVP fetch, which builds OpenSSL's
+		 * algorithm tables on the heap */
+		SHA256_CTX mdc, *md = &mdc;
+		SHA256_Init(md);
 		long long have = hash_part(part, md);
 		if (have > limit) { /* cannot be this file: start again */
 			unlink(part);
-			EVP_DigestInit_ex(md, EVP_sha256(), NULL);
+			SHA256_Init(md);
 			have = 0;
 		}
 		g_got += have;
@@ -168,7 +222,6 @@ static enum got fetch_one(CURL *c, const struct station *st, const char *dir, co
 		d.out = fopen(part, "ab");
 		if (!d.out) {
 			snprintf(why, whyn, "cannot write %s: %s", part, strerror(errno));
-			EVP_MD_CTX_free(md);
 			return GOT_RETRY;
 		}
 		CURLcode rc = CURLE_OK;
@@ -184,9 +237,7 @@ static enum got fetch_one(CURL *c, const struct station *st, const char *dir, co
 		int bad_close = fflush(d.out) != 0 || fdatasync(fileno(d.out)) != 0;
 		bad_close |= fclose(d.out) != 0;
 		uint8_t h[32];
-		unsigned hl = 0;
-		EVP_DigestFinal_ex(md, h, &hl);
-		EVP_MD_CTX_free(md);
+		SHA256_Final(h, md);
 		if (rc == CURLE_RANGE_ERROR && attempt == 0) {
 			/* the server would not resume: from the start */
 			g_got -= d.have;
@@ -433,6 +484,12 @@ int main(int argc, char **argv)
 			g_total += files[i].size >= 0 ? files[i].size : 0;
 	}
 
+	char lwhy[512];
+	if (load_curl(lwhy, sizeof(lwhy)) < 0) {
+		log_warnx(_("bundle %s: download interrupted, trying again later: %s"), m.name, lwhy);
+		say_state("waiting", 1, lwhy);
+		return EXIT_RETRY;
+	}
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	CURL *c = curl_easy_init();
 	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
