@@ -360,5 +360,13 @@ sleep 1
 grep -q 'a bundle message was ignored' "$T/a2.log" && [ "$(serial_of a2)" = 2030011507 ] &&
 	ok "a malformed bundle message is logged and ignored" || nok "malformed message"
 
+# A bundle whose audio the library holds already (same SHA-256): installed
+# without a download (loaxa-fetch does not load libcurl for it).
+: >"$T/web.log"
+mkbundle s8 2030011508 v08k-mono.mp3:sxh-07
+publish s8 loaxa/v1/999/a2/schedule
+wait_serial a2 2030011508 30 && wait_bstate a2 999 'serial=2030011508 state=installed' 10 && ! grep -q GET "$T/web.log" &&
+	ok "a bundle whose audio the library already holds is installed without a download" || nok "no-download bundle"
+
 echo "1..$N"
 [ "$FAILED" = 0 ]
