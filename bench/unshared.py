@@ -140,4 +140,5 @@ def main():
         top = sorted(by.items(), key=lambda kv: -kv[1])
         sys.stderr.write(", ".join("%s %d" % kv for kv in top[:24]) + "\n")
 
+
 main()
