@@ -59,10 +59,11 @@ MAINS += loaxa-web
 $(BUILD)/loaxa-web: ALL_LDFLAGS += -Wl,--as-needed
 $(BUILD)/obj/loaxa-web.o: ALL_CFLAGS += $(shell $(PKG_CONFIG) --cflags libmicrohttpd) -DLOAXA_BINDIR='"$(BINDIR)"'
 # loaxa-fetch (issue 14; docs/FLEET.md): fetches a bundle's audio; only it
-# links libcurl, loaxad never maps it.
+# uses libcurl (loaxad never maps it), and loads it (dlopen) only to
+# download: its header here, Debian's libcurl4 at run time.
 MAINS += loaxa-fetch
 CURL_PKG := libcurl
-$(BUILD)/loaxa-fetch: LIBS += $(shell $(PKG_CONFIG) --libs $(CURL_PKG)) $(OPENSSL_LIBS)
+$(BUILD)/loaxa-fetch: LIBS += $(OPENSSL_LIBS)
 $(BUILD)/loaxa-fetch: ALL_LDFLAGS += -Wl,--as-needed
 $(BUILD)/obj/loaxa-fetch.o: ALL_CFLAGS += $(shell $(PKG_CONFIG) --cflags $(CURL_PKG))
 # The MQTT session (libmosquitto and so OpenSSL): loaxad loads it as a

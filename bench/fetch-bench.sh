@@ -14,9 +14,13 @@
 #    each board's own CPU, here it would be 200 decodes of 10 minutes of
 #    MP3 on 2 cores.
 # Prints the time from publish to every station done (goal <= 30 s), the
-# real station's publish -> installed, and peak RSS: loaxad before and
-# while it fetches (goal: its idle/playing RSS + 1 MiB at most; the audio
-# streams to disk in another process), loaxa-fetch's own peak.
+# real station's publish -> installed, and memory: loaxad idle, playing
+# and while it fetches; the station while it downloads, which is loaxad's
+# RSS plus the pages of its loaxa-fetch that loaxad does not share
+# (bench/unshared.py: by physical page as root, else the fetcher's USS),
+# sampled while the real station downloads, against the goal (loaxad's
+# playing peak + 1 MiB); loaxa-fetch's own peak, and curl(1)'s peak RSS
+# for the same download as the peer a user would run instead.
 set -u
 cd "$(dirname "$0")/.."
 . tests/it/lib.bash
@@ -66,12 +70,20 @@ make_fleet_station real real 999 "mqtt://127.0.0.1:$PORT" "audio_url = \"http://
 sed -i 's/audio = { device = "null"; };/audio = { device = "null"; max_bulletin_minutes = 20; };/' "$T/real/loaxa.conf"
 echo "trust = { keys = [\"$KEY\"]; bundle_wait_s = 60; };" >>"$T/real/loaxa.conf"
 station_clock real "2030-01-15 06:00:00"
+"$BUILD/loaxactl" -c "$T/real/loaxa.conf" bulletin add "$AUD/bench-60s.mp3" --id long --title "Bản tin 60 s" >/dev/null ||
+	{ echo "fetch-bench: bulletin add"; exit 1; }
 start_station real
 DPID=$ST_PID_real
 sleep 2
 rss() { awk "/^$2/ { print \$2 }" "/proc/$1/status" 2>/dev/null; }
 idle_rss=$(rss "$DPID" VmRSS)
 idle_hwm=$(rss "$DPID" VmHWM)
+# Its playing peak (the goal's base): 3 s of the 60 s benchmark file.
+"$BUILD/loaxactl" -c "$T/real/loaxa.conf" play long >/dev/null || { echo "fetch-bench: play"; exit 1; }
+sleep 3
+play_hwm=$(rss "$DPID" VmHWM)
+"$BUILD/loaxactl" -c "$T/real/loaxa.conf" stop >/dev/null
+sleep 1
 
 # The simulated stations: station files only (loaxa-fetch reads them).
 for i in $(seq 2 "$N"); do
@@ -81,6 +93,15 @@ for i in $(seq 2 "$N"); do
 	cp "$T/real/schedule.conf" "$d/"
 done
 
+# The same download alone afterwards: a fresh station like the simulated.
+d=$T/alone
+mkdir -p "$d/library" "$d/spool"
+sed -e 's/id = "real"/id = "alone"/' "$T/real/loaxa.conf" >"$d/loaxa.conf"
+cp "$T/real/schedule.conf" "$d/"
+# The station's memory while its loaxa-fetch runs, sampled from its start to its end.
+/usr/bin/python3 bench/unshared.py --watch "$DPID" loaxa-fetch 600 >"$T/station.watch" &
+WATCH=$!
+FLEET_PIDS+=("$WATCH")
 t0=$(date +%s.%N)
 mosquitto_pub -h 127.0.0.1 -p "$PORT" -q 1 -r -t loaxa/v1/999/schedule -s <"$T/b.msg"
 for i in $(seq 2 "$N"); do
@@ -113,8 +134,28 @@ if [ -n "$real_done" ]; then
 else
 	echo "publish -> real station installed: not installed"
 fi
-printf 'loaxad RSS                        idle %d KiB (peak %d before); peak while fetching+installing %d KiB; goal <= idle + 1024 KiB: %s\n' \
-	"$idle_rss" "$idle_hwm" "$peak_d" "$([ "$peak_d" -le $((idle_rss + 1024)) ] || [ "$peak_d" -le $((idle_hwm + 1024)) ] && echo met || echo NOT met)"
+printf 'loaxad RSS                        idle %d KiB (peak %d before); playing peak %d KiB; peak while fetching+installing %d KiB; its own growth <= playing + 1024 KiB: %s\n' \
+	"$idle_rss" "$idle_hwm" "$play_hwm" "$peak_d" "$([ "$peak_d" -le $((play_hwm + 1024)) ] && echo met || echo NOT met)"
+wait "$WATCH"
+read -r _ st_peak _ st_d _ st_f st_how _ samples <"$T/station.watch" || samples=0
+goal=$((play_hwm + 1024))
+if [ "${samples:-0}" -gt 0 ]; then
+	[ "$st_how" = pagemap ] && how="its pages not shared with loaxad, by physical page" ||
+		how="its USS (not root: no physical pages), Private_Clean + Private_Dirty"
+	printf 'station while downloading         %d KiB = loaxad %d + loaxa-fetch %d (%s; largest of %d samples)\n' \
+		"$st_peak" "$st_d" "$st_f" "$how" "$samples"
+	printf 'station goal                      <= loaxad playing peak + 1024 = %d KiB: %s\n' "$goal" \
+		"$([ "$st_peak" -le "$goal" ] && echo "met" || echo "NOT met ($((st_peak - goal)) KiB over, on the station figure above)")"
+else
+	echo "station while downloading: not sampled (the real station's loaxa-fetch was not seen running)"
+fi
 printf 'loaxa-fetch peak RSS              %d KiB (the real station'"'"'s, from wait4), %d KiB (largest of the simulated, time -f %%M)\n' \
 	"${peak_f:-0}" "${fmax:-0}"
 rm -rf "$T/sim"
+
+# The same download alone: loaxa-fetch and curl(1).
+/usr/bin/time -f %M -o "$T/alone.time" "$BUILD/loaxa-fetch" -c "$d/loaxa.conf" --running 7 <"$T/b.msg" >"$T/alone.out" 2>&1
+/usr/bin/time -f %M -o "$T/curl.time" curl -s -o /dev/null "http://127.0.0.1:$HPORT/audio/big-01.mp3"
+grep -q '^dropped serial=2030011501' "$T/alone.out" && alone=$(tail -1 "$T/alone.time") || alone="(failed)"
+printf 'alone, same file: peak RSS        loaxa-fetch %s KiB; curl -o /dev/null (the peer) %s KiB\n' \
+	"$alone" "$(tail -1 "$T/curl.time")"

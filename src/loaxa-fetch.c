@@ -12,15 +12,26 @@
  * every file matches, the audio, the schedule and its .minisig (last) are
  * renamed into the spool, so the spool's install applies every check.
  *
+ * libcurl is loaded (dlopen) only once a bundle is to be downloaded, with
+ * GnuTLS's load-time initialisation turned off: Debian's libcurl pulls in
+ * GnuTLS through librtmp, whose constructor alone costs about 1 MiB
+ * resident, for a protocol loaxa-fetch never enables (docs/BENCHMARKS.md).
+ *
  * stdout (to loaxad): one line per event, the STATION/bundle payload
  * ("loaxa-bundle-state 1 ..."), or "dropped serial=S name=NAME.conf".
  * Exit 0: done (dropped, current or refused); 75: try again later. */
+/* the calls go through pointers (below): no type-checking macros */
+#define CURL_DISABLE_TYPECHECK
+#define OPENSSL_SUPPRESS_DEPRECATED
 #include <curl/curl.h>
 #include <dirent.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <openssl/evp.h>
+#include <openssl/crypto.h>
+#include <openssl/sha.h>
+#include <openssl/ssl.h> /* OPENSSL_INIT_NO_LOAD_SSL_STRINGS only: libssl comes with libcurl */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,6 +52,66 @@
 #define EXIT_RETRY 75
 #define PROGRESS_MS 1000
 
+/* Debian's OpenSSL flavour of libcurl 4 */
+#ifndef CURL_SONAME
+#define CURL_SONAME "libcurl.so.4"
+#endif
+#ifndef SYSTEM_CA_DIR
+#define SYSTEM_CA_DIR "/etc/ssl/certs"
+#endif
+#define CURL_FUNCS(X)                                                                                       \
+	X(curl_global_init) X(curl_global_cleanup) X(curl_easy_init) X(curl_easy_setopt) X(curl_easy_perform) \
+	X(curl_easy_getinfo) X(curl_easy_cleanup) X(curl_easy_escape) X(curl_free) X(curl_easy_strerror)
+#define CURL_PTR(f) static __typeof__(f) *p_##f;
+CURL_FUNCS(CURL_PTR)
+#undef CURL_PTR
+#undef curl_easy_setopt
+#undef curl_easy_getinfo
+#define curl_global_init p_curl_global_init
+#define curl_global_cleanup p_curl_global_cleanup
+#define curl_easy_init p_curl_easy_init
+#define curl_easy_setopt p_curl_easy_setopt
+#define curl_easy_perform p_curl_easy_perform
+#define curl_easy_getinfo p_curl_easy_getinfo
+#define curl_easy_cleanup p_curl_easy_cleanup
+#define curl_easy_escape p_curl_easy_escape
+#define curl_free p_curl_free
+#define curl_easy_strerror p_curl_easy_strerror
+
+/* 0, or -1 with the reason in why. tls: the download may use TLS. */
+static int load_curl(int tls, char *why, size_t whyn)
+{
+	/* librtmp starts GnuTLS itself when it is used; nothing here uses it */
+	setenv("GNUTLS_NO_IMPLICIT_INIT", "1", 1);
+	void *h = dlopen(CURL_SONAME, RTLD_NOW | RTLD_LOCAL);
+	if (!h) {
+		snprintf(why, whyn, "cannot load %s", dlerror());
+		return -1;
+	}
+#define CURL_SYM(f)                                                     \
+	if (!(p_##f = (__typeof__(p_##f))dlsym(h, #f))) {                \
+		snprintf(why, whyn, "cannot load %s: no %s", CURL_SONAME, #f); \
+		return -1;                                              \
+	}
+	CURL_FUNCS(CURL_SYM)
+#undef CURL_SYM
+	if (!tls) {
+		/* Plain HTTP runs no TLS: OpenSSL need not read its configuration,
+		 * name every legacy cipher and digest, or load its error strings,
+		 * as curl_global_init would have it do (1.3 MiB resident). Each is
+		 * done once per process, so asking first for "not" makes curl's
+		 * later request a no-op. libssl comes with libcurl (its scope).
+		 * TLS would not verify a certificate after this (tried). */
+		const uint64_t no = OPENSSL_INIT_NO_LOAD_CONFIG | OPENSSL_INIT_NO_ADD_ALL_CIPHERS |
+				    OPENSSL_INIT_NO_ADD_ALL_DIGESTS | OPENSSL_INIT_NO_LOAD_CRYPTO_STRINGS;
+		OPENSSL_init_crypto(no, NULL);
+		int (*init_ssl)(uint64_t, const void *) = (int (*)(uint64_t, const void *))dlsym(h, "OPENSSL_init_ssl");
+		if (init_ssl)
+			init_ssl(no | OPENSSL_INIT_NO_LOAD_SSL_STRINGS, NULL);
+	}
+	return 0;
+}
+
 static long long g_serial;
 /* freed at exit, whichever way main returns */
 static char *g_msg;
@@ -59,6 +130,7 @@ static void cleanup(void)
 	errlist_free(&g_cerrs);
 }
 static long long g_got, g_total;
+static int g_curl_loaded;
 static int64_t g_last_progress;
 
 static int64_t now_ms(void)
@@ -93,7 +165,7 @@ static void progress(int force)
 
 struct dl {
 	FILE *out;
-	EVP_MD_CTX *md;
+	SHA256_CTX *md;
 	long long have, limit;
 	int too_big;
 };
@@ -108,7 +180,7 @@ static size_t on_data(char *p, size_t sz, size_t nm, void *ctx)
 	}
 	if (fwrite(p, 1, n, d->out) != n)
 		return 0;
-	EVP_DigestUpdate(d->md, p, n);
+	SHA256_Update(d->md, p, n);
 	d->have += (long long)n;
 	g_got += (long long)n;
 	progress(0);
@@ -123,7 +195,7 @@ static int on_xfer(void *ctx, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_
 }
 
 /* Hash what an earlier attempt left in part into md; its size. */
-static long long hash_part(const char *part, EVP_MD_CTX *md)
+static long long hash_part(const char *part, SHA256_CTX *md)
 {
 	FILE *f = fopen(part, "rb");
 	if (!f)
@@ -132,7 +204,7 @@ static long long hash_part(const char *part, EVP_MD_CTX *md)
 	size_t k;
 	long long n = 0;
 	while ((k = fread(buf, 1, sizeof(buf), f)) > 0) {
-		EVP_DigestUpdate(md, buf, k);
+		SHA256_Update(md, buf, k);
 		n += (long long)k;
 	}
 	fclose(f);
@@ -155,12 +227,14 @@ static enum got fetch_one(CURL *c, const struct station *st, const char *dir, co
 	curl_free(esc);
 
 	for (int attempt = 0; attempt < 2; attempt++) {
-		EVP_MD_CTX *md = EVP_MD_CTX_new();
-		EVP_DigestInit_ex(md, EVP_sha256(), NULL);
+		/* the low-level calls: no EVP fetch, which builds OpenSSL's
+		 * algorithm tables on the heap */
+		SHA256_CTX mdc, *md = &mdc;
+		SHA256_Init(md);
 		long long have = hash_part(part, md);
 		if (have > limit) { /* cannot be this file: start again */
 			unlink(part);
-			EVP_DigestInit_ex(md, EVP_sha256(), NULL);
+			SHA256_Init(md);
 			have = 0;
 		}
 		g_got += have;
@@ -168,7 +242,6 @@ static enum got fetch_one(CURL *c, const struct station *st, const char *dir, co
 		d.out = fopen(part, "ab");
 		if (!d.out) {
 			snprintf(why, whyn, "cannot write %s: %s", part, strerror(errno));
-			EVP_MD_CTX_free(md);
 			return GOT_RETRY;
 		}
 		CURLcode rc = CURLE_OK;
@@ -184,9 +257,7 @@ static enum got fetch_one(CURL *c, const struct station *st, const char *dir, co
 		int bad_close = fflush(d.out) != 0 || fdatasync(fileno(d.out)) != 0;
 		bad_close |= fclose(d.out) != 0;
 		uint8_t h[32];
-		unsigned hl = 0;
-		EVP_DigestFinal_ex(md, h, &hl);
-		EVP_MD_CTX_free(md);
+		SHA256_Final(h, md);
 		if (rc == CURLE_RANGE_ERROR && attempt == 0) {
 			/* the server would not resume: from the start */
 			g_got -= d.have;
@@ -300,6 +371,89 @@ static int drop_file(const char *spool, const char *src, const char *name)
 		return r;
 	}
 	return rename(tmp, dst);
+}
+
+/* Each file marked in need into dir: 0, 1 (one was refused: the reason
+ * published) or EXIT_RETRY. */
+static int fetch_all(const struct station *st, const char *name, const char *dir, const struct bundle_file *files,
+		     size_t nfiles, const int *need, int64_t max_bytes)
+{
+	char lwhy[512];
+	/* a proxy from the environment may be reached over TLS: then as https */
+	int tls = !strncmp(st->fleet.audio_url, "https://", 8);
+	static const char *const proxies[] = {"http_proxy", "all_proxy", "ALL_PROXY"};
+	for (size_t i = 0; i < sizeof(proxies) / sizeof(proxies[0]); i++)
+		tls |= getenv(proxies[i]) && getenv(proxies[i])[0];
+	if (load_curl(tls, lwhy, sizeof(lwhy)) < 0) {
+		log_warnx(_("bundle %s: download interrupted, trying again later: %s"), name, lwhy);
+		say_state("waiting", 1, lwhy);
+		return EXIT_RETRY;
+	}
+	g_curl_loaded = 1;
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	CURL *c = curl_easy_init();
+	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(c, CURLOPT_FAILONERROR, 1L);
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 30L);
+	curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L); /* a server that stalls */
+	curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, 60L);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_USERAGENT, "loaxa-fetch");
+	curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_xfer);
+	curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+	if (st->fleet.ca_file[0]) {
+		curl_easy_setopt(c, CURLOPT_CAINFO, st->fleet.ca_file);
+	} else {
+		/* The system's CAs from the hashed folder, each read when a chain
+		 * names it: Debian's default CAINFO, the whole bundle, is parsed
+		 * into about 0.85 MiB of heap at every TLS connection. */
+		curl_easy_setopt(c, CURLOPT_CAINFO, NULL);
+		curl_easy_setopt(c, CURLOPT_CAPATH, SYSTEM_CA_DIR);
+	}
+	progress(1);
+	int rc = 0;
+	for (size_t i = 0; i < nfiles && rc == 0; i++) {
+		if (!need[i])
+			continue;
+		char done[PATHBUF + 300], why[1024];
+		struct stat sb;
+		snprintf(done, sizeof(done), "%s/%s", dir, files[i].file);
+		if (stat(done, &sb) == 0) { /* verified by an earlier run */
+			g_got += sb.st_size;
+			continue;
+		}
+		long long limit = files[i].size >= 0 ? files[i].size : max_bytes;
+		enum got g = fetch_one(c, st, dir, &files[i], limit, why, sizeof(why));
+		if (g == GOT_BAD) {
+			log_warnx(_("bundle %s refused: %s"), name, why);
+			say_state("refused", 0, why);
+			rc = 1;
+		} else if (g == GOT_RETRY) {
+			log_warnx(_("bundle %s: download interrupted, trying again later: %s"), name, why);
+			say_state("waiting", 1, why);
+			rc = EXIT_RETRY;
+		}
+	}
+	curl_easy_cleanup(c);
+	curl_global_cleanup();
+	return rc;
+}
+
+/* The end of a run that loaded libcurl: straight out, without its 30
+ * libraries' destructors, which would only touch (and make resident)
+ * another 0.6 MiB of their code in a process about to end. Everything is
+ * written and flushed by then. Under the sanitizers, the normal way (the
+ * leak check runs at exit). */
+static int leave(int code)
+{
+#ifndef __SANITIZE_ADDRESS__
+	if (g_curl_loaded) {
+		fflush(stdout);
+		fflush(stderr);
+		_exit(code);
+	}
+#endif
+	return code;
 }
 
 static void usage(void)
@@ -426,58 +580,24 @@ int main(int argc, char **argv)
 	catalog_load(catpath, &g_cat, &g_cerrs);
 	int64_t max_bytes = library_max_bytes(&st);
 	int *need = g_need = xcalloc(nfiles + 1, sizeof(int));
+	size_t todo = 0;
 	for (size_t i = 0; i < nfiles; i++) {
 		const struct bulletin *b = catalog_find(&g_cat, files[i].bulletin);
 		need[i] = !(b && !strcmp(b->sha256, files[i].sha256));
 		if (need[i])
 			g_total += files[i].size >= 0 ? files[i].size : 0;
+		todo += need[i];
 	}
 
-	curl_global_init(CURL_GLOBAL_DEFAULT);
-	CURL *c = curl_easy_init();
-	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(c, CURLOPT_FAILONERROR, 1L);
-	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 30L);
-	curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L); /* a server that stalls */
-	curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, 60L);
-	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_USERAGENT, "loaxa-fetch");
-	curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_xfer);
-	curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
-	if (st.fleet.ca_file[0])
-		curl_easy_setopt(c, CURLOPT_CAINFO, st.fleet.ca_file);
-	progress(1);
 	int rc = 0;
-	for (size_t i = 0; i < nfiles && rc == 0; i++) {
-		if (!need[i])
-			continue;
-		char done[PATHBUF + 300], why[1024];
-		struct stat sb;
-		snprintf(done, sizeof(done), "%s/%s", dir, files[i].file);
-		if (stat(done, &sb) == 0) { /* verified by an earlier run */
-			g_got += sb.st_size;
-			continue;
-		}
-		long long limit = files[i].size >= 0 ? files[i].size : max_bytes;
-		enum got g = fetch_one(c, &st, dir, &files[i], limit, why, sizeof(why));
-		if (g == GOT_BAD) {
-			log_warnx(_("bundle %s refused: %s"), m.name, why);
-			say_state("refused", 0, why);
-			rc = 1;
-		} else if (g == GOT_RETRY) {
-			log_warnx(_("bundle %s: download interrupted, trying again later: %s"), m.name, why);
-			say_state("waiting", 1, why);
-			rc = EXIT_RETRY;
-		}
-	}
-	curl_easy_cleanup(c);
-	curl_global_cleanup();
+	if (todo)
+		rc = fetch_all(&st, m.name, dir, files, nfiles, need, max_bytes);
 	if (rc == 1) {
 		clean_fetch(top, "");
-		return 0;
+		return leave(0);
 	}
 	if (rc)
-		return rc;
+		return leave(rc);
 	progress(1);
 
 	/* the drop protocol: audio, the schedule, its signature last */
@@ -491,14 +611,14 @@ int main(int argc, char **argv)
 		if (drop_file(st.spool, done, files[i].file) < 0) {
 			log_warn(_("cannot put %s into the spool %s"), files[i].file, st.spool);
 			say_state("waiting", 1, "cannot write into the spool");
-			return EXIT_RETRY;
+			return leave(EXIT_RETRY);
 		}
 	}
 	if (drop_bytes(st.spool, m.name, m.conf, m.conf_len) < 0 ||
 	    drop_bytes(st.spool, signame, m.sig, m.sig_len) < 0) {
 		log_warn(_("cannot put %s into the spool %s"), m.name, st.spool);
 		say_state("waiting", 1, "cannot write into the spool");
-		return EXIT_RETRY;
+		return leave(EXIT_RETRY);
 	}
 	char sigpath[PATHBUF + 300];
 	snprintf(sigpath, sizeof(sigpath), "%s/%s", st.spool, signame);
@@ -506,5 +626,5 @@ int main(int argc, char **argv)
 	clean_fetch(top, "");
 	printf("dropped serial=%lld name=%s\n", res.serial, m.name);
 	fflush(stdout);
-	return 0;
+	return leave(0);
 }

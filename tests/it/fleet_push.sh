@@ -321,14 +321,16 @@ wait_serial a4 2030011501 30 && wait_bstate a4 999 'serial=2030011501 state=inst
 	nok "b1 took s1 $(grep -c 'bundle s1.conf (serial 2030011501) received' "$T/b1.log") times"
 
 # 7. HTTPS: the audio from a server whose certificate chains to the
-# station's ca_file; a station trusting another CA refuses to fetch.
+# station's ca_file; a station trusting another CA refuses to fetch, and
+# so does one without ca_file (the system's CAs, read from their hashed
+# folder when needed, not the whole bundle).
 make_ca "$T/pki"
 make_ca "$T/pki2"
 SPORT=$(free_port)
 /usr/bin/python3 tests/it/range_server.py "$WEB" "$SPORT" "$T/tls.log" --tls "$T/pki/broker.crt" "$T/pki/broker.key" &
 FLEET_PIDS+=($!)
 for i in $(seq 100); do grep -q listening "$T/tls.log" 2>/dev/null && break; sleep 0.05; done
-for s in t1 t2; do
+for s in t1 t2 t3; do
 	passwd_add "$T/passwd" $s pw-$s
 	echo pw-$s >"$T/$s.pw"
 done
@@ -336,7 +338,8 @@ kill -HUP "$BROKER_PID_broker" # mosquitto reads its password file again
 sleep 0.5
 make_fleet_station t1 t1 999 "$URL" "username = \"t1\"; password_file = \"$T/t1.pw\"; audio_url = \"https://localhost:$SPORT/audio\"; ca_file = \"$T/pki/ca.crt\";"
 make_fleet_station t2 t2 999 "$URL" "username = \"t2\"; password_file = \"$T/t2.pw\"; audio_url = \"https://localhost:$SPORT/audio\"; ca_file = \"$T/pki2/ca.crt\";"
-for s in t1 t2; do
+make_fleet_station t3 t3 999 "$URL" "username = \"t3\"; password_file = \"$T/t3.pw\"; audio_url = \"https://localhost:$SPORT/audio\";"
+for s in t1 t2 t3; do
 	echo "trust = { keys = [\"$KEY\"]; bundle_wait_s = 5; };" >>"$T/$s/loaxa.conf"
 	station_clock $s "2030-01-15 06:00:00"
 	start_station $s
@@ -346,6 +349,9 @@ wait_serial t1 2030011501 30 && grep -q 'GET /audio/sxh-01.mp3' "$T/tls.log" &&
 wait_bstate t2 999 'serial=2030011501 state=waiting .*detail=.*(SSL|certificate)' 20 && [ "$(serial_of t2)" = 7 ] &&
 	ok "a server whose certificate does not chain to ca_file: nothing fetched, state=waiting with the TLS reason" ||
 	nok "https with another CA"
+wait_bstate t3 999 'serial=2030011501 state=waiting .*detail=.*(SSL|certificate)' 20 && [ "$(serial_of t3)" = 7 ] &&
+	ok "without ca_file, a server whose CA is not one of the system's: nothing fetched, state=waiting with the TLS reason" ||
+	nok "https without ca_file"
 
 # A bad message on the topic is logged and ignored; the station goes on.
 printf 'loaxa-bundle 1 name=../x.conf serial=9 conf=1 sig=1\nab' |
@@ -353,6 +359,14 @@ printf 'loaxa-bundle 1 name=../x.conf serial=9 conf=1 sig=1\nab' |
 sleep 1
 grep -q 'a bundle message was ignored' "$T/a2.log" && [ "$(serial_of a2)" = 2030011507 ] &&
 	ok "a malformed bundle message is logged and ignored" || nok "malformed message"
+
+# A bundle whose audio the library holds already (same SHA-256): installed
+# without a download (loaxa-fetch does not load libcurl for it).
+: >"$T/web.log"
+mkbundle s8 2030011508 v08k-mono.mp3:sxh-07
+publish s8 loaxa/v1/999/a2/schedule
+wait_serial a2 2030011508 30 && wait_bstate a2 999 'serial=2030011508 state=installed' 10 && ! grep -q GET "$T/web.log" &&
+	ok "a bundle whose audio the library already holds is installed without a download" || nok "no-download bundle"
 
 echo "1..$N"
 [ "$FAILED" = 0 ]
