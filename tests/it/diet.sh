@@ -21,9 +21,15 @@ serial = 1;
 slots = ( { id = "later"; dates = ["2031-01-15"]; times = ["06:30"]; bulletins = ["tin-b"]; } );
 EOF2
 set_clock "2030-01-15 06:00:00"
-start_daemon
+# English from the environment: nothing to load from the locale files
+LANG=C.UTF-8 LC_ALL= LC_MESSAGES= LANGUAGE= start_daemon
 
 maps=$(cat "/proc/$DPID/maps")
+if ! grep -qE 'locale-archive|gconv-modules|LC_MESSAGES' <<<"$maps"; then
+	ok "loaxad under LANG=C.UTF-8 maps no locale file (messages in English either way)"
+else
+	nok "loaxad under LANG=C.UTF-8 maps $(grep -oE '[^ /]*(locale-archive|gconv-modules[^ ]*|LC_MESSAGES[^ ]*)' <<<"$maps" | sort -u | tr '\n' ' ')"
+fi
 if ! grep -q libcrypto <<<"$maps" && grep -q libsodium <<<"$maps"; then
 	ok "loaxad maps libsodium and no libcrypto"
 else
