@@ -17,7 +17,6 @@
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
-#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +25,7 @@
 #include <unistd.h>
 
 #include "amp.h"
+#include "sha256.h"
 #include "asrun.h"
 #include "broadcast.h"
 #include "bundle.h"
@@ -1241,7 +1241,7 @@ static void archive_schedule(struct daemon *d, const struct schedule *s)
 		return;
 	}
 	unsigned char h[32];
-	crypto_hash_sha256(h, (const unsigned char *)buf, len);
+	sha256(buf, len, h);
 	hex_encode(h, sizeof(h), sum);
 	char dir[PATHBUF + 64];
 	path_dirname(dst, dir, sizeof(dir));

@@ -1,6 +1,6 @@
 #!/bin/bash
 # The daemon on a diet (issue 18), with a real loaxad and real files:
-# libcrypto is not in its address space (SHA-256 through libsodium) while
+# libcrypto is not in its address space (SHA-256 in portable C) while
 # loaxactl verifies the chain it wrote with OpenSSL's; each bulletin is
 # hashed once at load (by the helper, off the loop) and trusted while its inode and times stay, and a
 # file changed behind the daemon's back (same size, mtime put back) still
@@ -74,6 +74,6 @@ for i in $(seq 100); do [ "$(played tin-a)" = 3 ] && break; sleep 0.05; done
 
 stop_daemon
 "$BUILD/loaxactl" -c "$CONF" log verify >"$T/verify.out" 2>&1 &&
-	ok "loaxactl (OpenSSL) verifies the chain loaxad (libsodium) wrote" ||
+	ok "loaxactl (OpenSSL) verifies the chain loaxad (portable SHA-256) wrote" ||
 	nok "log verify: $(cat "$T/verify.out")"
 it_done
