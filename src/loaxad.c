@@ -1231,7 +1231,8 @@ static int load_schedule(struct daemon *d, struct schedule *out, char *why, char
 
 /* Keep the exact schedule (and its signature) beside the journal, so that
  * reports on a copied journal folder know what was in force. */
-static void archive_schedule(struct daemon *d, const struct schedule *s)
+/* Not inlined: its buffers are on the stack only while it runs (issue 18). */
+static __attribute__((noinline)) void archive_schedule(struct daemon *d, const struct schedule *s)
 {
 	char dst[PATHBUF + 64], sum[65], src_sig[PATHBUF + 16], dst_sig[PATHBUF + 80];
 	size_t len;
@@ -1284,7 +1285,9 @@ static void utf8_cut(char *out, const char *s, size_t n)
 static void journal_installed(struct daemon *d, const struct schedule *s, const char *bundle)
 {
 	archive_schedule(d, s);
-	char serial[32], signer[64], comment[MINISIGN_COMMENT_MAX + 1], note[600], cm[400];
+	/* Only the comment's first 399 bytes are recorded (cm): no 8 KiB
+	 * buffer for the rest, deep in the stack at start-up (issue 18). */
+	char serial[32], signer[64], note[600], cm[400], comment[sizeof(cm) + 8];
 	snprintf(serial, sizeof(serial), "%lld", s->serial);
 	int ok = bundle_signer(&d->st, s->file, s->sha256, signer, sizeof(signer), comment,
 			       sizeof(comment), note, sizeof(note));

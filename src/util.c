@@ -196,7 +196,7 @@ int sha256_file_max(const char *path, int64_t max, int no_symlinks, char out[65]
 	int64_t total = 0;
 	struct sha256_ctx st;
 	sha256_init(&st);
-	unsigned char buf[65536];
+	unsigned char buf[1 << 14]; /* on the stack: 16 KiB, not 64 resident in loaxad for good (issue 18) */
 	for (;;) {
 		ssize_t r = read(fd, buf, sizeof(buf));
 		if (r > 0 && (total += r) > max) {
