@@ -73,7 +73,7 @@ $(BUILD)/obj/loaxa-fetch.o: ALL_CFLAGS += $(shell $(PKG_CONFIG) --cflags $(CURL_
 FLEET_LINK_SRC := src/fleet.c src/mqttlink.c
 # Other programs' mains (issue 13: loaxa-collector), kept out of the library;
 # sha256_openssl is linked by name into the programs that choose it (sha256.h).
-EXTRA_MAIN_SRC := src/collector.c $(FLEET_LINK_SRC) src/fleet_dl.c src/loaxa-publish.c src/sodium_dl.c
+EXTRA_MAIN_SRC := src/collector.c $(FLEET_LINK_SRC) src/fleet_dl.c src/loaxa-publish.c src/sodium_dl.c src/modbus_dl.c
 LIB_SRC := $(filter-out $(addprefix src/,$(addsuffix .c,$(MAINS) sha256_openssl)) $(EXTRA_MAIN_SRC),$(wildcard src/*.c))
 LIB_OBJ := $(LIB_SRC:src/%.c=$(BUILD)/obj/%.o)
 TEST_SRC := $(wildcard tests/unit/test_*.c)
@@ -428,10 +428,12 @@ $(BUILD)/loaxa-publish: $(BUILD)/obj/loaxa-publish.o $(BUILD)/obj/mqttlink.o $(B
 # loaxad: the fleet link's shim, and the few functions of its own that the
 # plugin may call (src/loaxad.dynlist); the plugin itself, position-
 # independent, beside it.
-# libsodium: loaded by sodium_dl.o when a signature is first checked, not
-# linked: a station that checks none never maps it (issue 18).
-LOAXAD_LIBS = $(shell $(PKG_CONFIG) --libs $(filter-out libsodium,$(PKGS))) -lm -pthread
-$(BUILD)/loaxad: $(BUILD)/obj/loaxad.o $(BUILD)/obj/fleet_dl.o $(BUILD)/obj/sodium_dl.o $(BUILD)/libloaxa.a src/loaxad.dynlist $(BUILD)/loaxa-fleet.so
+# libsodium and libmodbus: loaded (sodium_dl.c, modbus_dl.c) when a
+# signature is first checked or an amplifier first used, not linked: a
+# station that does neither never maps them (issue 18).
+LOAXAD_DL := libsodium libmodbus
+LOAXAD_LIBS = $(shell $(PKG_CONFIG) --libs $(filter-out $(LOAXAD_DL),$(PKGS))) -lm -pthread
+$(BUILD)/loaxad: $(BUILD)/obj/loaxad.o $(BUILD)/obj/fleet_dl.o $(BUILD)/obj/sodium_dl.o $(BUILD)/obj/modbus_dl.o $(BUILD)/libloaxa.a src/loaxad.dynlist $(BUILD)/loaxa-fleet.so
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(ALL_LDFLAGS) -Wl,--dynamic-list=src/loaxad.dynlist -o $@ $(filter %.o %.a,$^) $(LOAXAD_LIBS)
 $(BUILD)/obj/fleet_dl.o $(BUILD)/obj/loaxad.o $(BUILD)/obj/bundle_cli.o: ALL_CFLAGS += -DLOAXA_PLUGINDIR='"$(PLUGINDIR)"'

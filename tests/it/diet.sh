@@ -1,7 +1,8 @@
 #!/bin/bash
 # The daemon on a diet (issue 18), with a real loaxad and real files:
-# libcrypto is not in its address space (SHA-256 in portable C), nor is
-# libsodium until a signature is checked, while
+# libcrypto is not in its address space (SHA-256 in portable C), nor are
+# libsodium and libmodbus until a signature is checked or an amplifier
+# driven, while
 # loaxactl verifies the chain it wrote with OpenSSL's; each bulletin is
 # hashed once at load (by the helper, off the loop) and trusted while its inode and times stay, and a
 # file changed behind the daemon's back (same size, mtime put back) still
@@ -31,10 +32,10 @@ if ! grep -qE 'locale-archive|gconv-modules|LC_MESSAGES' <<<"$maps"; then
 else
 	nok "loaxad under LANG=C.UTF-8 maps $(grep -oE '[^ /]*(locale-archive|gconv-modules[^ ]*|LC_MESSAGES[^ ]*)' <<<"$maps" | sort -u | tr '\n' ' ')"
 fi
-if ! grep -qE 'libcrypto|libsodium' <<<"$maps"; then
-	ok "loaxad maps neither libcrypto nor libsodium (loaded only to check a signature)"
+if ! grep -qE 'libcrypto|libsodium|libmodbus' <<<"$maps"; then
+	ok "loaxad maps no libcrypto, nor libsodium or libmodbus (loaded only to check a signature, to drive an amplifier)"
 else
-	nok "loaxad's maps: $(grep -oE 'lib(crypto|sodium)[^ ]*' <<<"$maps" | sort -u | tr '\n' ' ')"
+	nok "loaxad's maps: $(grep -oE 'lib(crypto|sodium|modbus)[^ ]*' <<<"$maps" | sort -u | tr '\n' ' ')"
 fi
 grep -q libcrypto < <(ldd "$BUILD/loaxactl") && ok "loaxactl links libcrypto (its roll-up's hash)" ||
 	nok "loaxactl without libcrypto"
