@@ -6,12 +6,12 @@
  * is hashed while it is copied into the library, and the copy is what is
  * decoded and checked. */
 #include "bundle.h"
+#include "sha256.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
-#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,8 +33,8 @@
 
 static void sha256_buf(const void *p, size_t n, char out[65])
 {
-	unsigned char h[crypto_hash_sha256_BYTES];
-	crypto_hash_sha256(h, p, n);
+	unsigned char h[SHA256_LEN];
+	sha256(p, n, h);
 	hex_encode(h, sizeof(h), out);
 }
 

@@ -2,6 +2,7 @@
  * checks are the station's own (bundle.c, library.c, validate.c), run on
  * the department's machine before anything is signed or published. */
 #include "bundle_cli.h"
+#include "sha256.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -9,7 +10,6 @@
 #include <getopt.h>
 #include <limits.h>
 #include <signal.h>
-#include <sodium.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -105,13 +105,13 @@ static int copy_in(const char *src, const char *dir, const char *name, char sum[
 		errno = e;
 		return -1;
 	}
-	crypto_hash_sha256_state h;
-	crypto_hash_sha256_init(&h);
+	struct sha256_ctx h;
+	sha256_init(&h);
 	char buf[65536];
 	ssize_t n;
 	*size = 0;
 	while ((n = read(in, buf, sizeof(buf))) > 0) {
-		crypto_hash_sha256_update(&h, (const unsigned char *)buf, (unsigned long long)n);
+		sha256_update(&h, buf, n);
 		for (ssize_t w = 0; w < n;) {
 			ssize_t k = write(out, buf + w, (size_t)(n - w));
 			if (k < 0) {
@@ -138,8 +138,8 @@ static int copy_in(const char *src, const char *dir, const char *name, char sum[
 		errno = e;
 		return -1;
 	}
-	unsigned char d[crypto_hash_sha256_BYTES];
-	crypto_hash_sha256_final(&h, d);
+	unsigned char d[SHA256_LEN];
+	sha256_final(&h, d);
 	hex_encode(d, sizeof(d), sum);
 	fsync_dir_of(dst);
 	return 0;

@@ -1,13 +1,13 @@
 /* libconfig front end for the station file, the schedule file and the
  * bulletin catalog: see config.h, docs/CONFIG.md and docs/SCHEDULE.md. */
 #include "config.h"
+#include "sha256.h"
 
 #include <ctype.h>
 #include <errno.h>
 #include <libconfig.h>
 #include <limits.h>
 #include <math.h>
-#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1168,8 +1168,8 @@ static int parse_schedule(const char *name, const char *text, size_t len, struct
 		return -1;
 	}
 	{
-		unsigned char h[crypto_hash_sha256_BYTES];
-		crypto_hash_sha256(h, (const unsigned char *)text, len);
+		unsigned char h[SHA256_LEN];
+		sha256(text, len, h);
 		hex_encode(h, sizeof(h), s->sha256);
 	}
 	config_setting_t *root = config_root_setting(&cfg);

@@ -1,9 +1,9 @@
 /* The play-time integrity check: see filecheck.h. */
 #include "filecheck.h"
+#include "sha256.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,8 +60,8 @@ void filecheck_forget(void)
  * since a dup of it may be another thread's. 0 or -1 with errno. */
 static int hash_fd(int fd, char out[65])
 {
-	crypto_hash_sha256_state st;
-	crypto_hash_sha256_init(&st);
+	struct sha256_ctx st;
+	sha256_init(&st);
 	unsigned char buf[1 << 14]; /* on the stack: no 64 KiB kept resident */
 	for (off_t off = 0;;) {
 		ssize_t r = pread(fd, buf, sizeof(buf), off);
@@ -73,10 +73,10 @@ static int hash_fd(int fd, char out[65])
 			return -1;
 		if (r == 0)
 			break;
-		crypto_hash_sha256_update(&st, buf, (unsigned long long)r);
+		sha256_update(&st, buf, r);
 	}
-	unsigned char h[crypto_hash_sha256_BYTES];
-	crypto_hash_sha256_final(&st, h);
+	unsigned char h[SHA256_LEN];
+	sha256_final(&st, h);
 	hex_encode(h, sizeof(h), out);
 	return 0;
 }

@@ -57,9 +57,49 @@ void i18n_init(void)
 	bind_catalogue();
 }
 
+/* The languages there are catalogues for (po/). */
+static const char *const catalogues[] = {"vi"};
+
+/* The first part of a language tag, lower case: "vi" of "vi_VN.UTF-8". */
+static void primary(const char *tag, char *out, size_t n);
+
+static int has_catalogue(const char *tag)
+{
+	char p[8];
+	primary(tag, p, sizeof(p));
+	for (size_t i = 0; i < sizeof(catalogues) / sizeof(catalogues[0]); i++)
+		if (!strcmp(p, catalogues[i]))
+			return 1;
+	return 0;
+}
+
+static const char *set(const char *v)
+{
+	return v && *v ? v : NULL;
+}
+
+int i18n_env_has_catalogue(const char *lc_all, const char *lc_messages, const char *lang, const char *language)
+{
+	const char *loc = set(lc_all) ? lc_all : set(lc_messages) ? lc_messages : set(lang) ? lang : "";
+	if (!*loc || !strcmp(loc, "C") || !strcmp(loc, "POSIX"))
+		return 0; /* gettext ignores LANGUAGE under "C" */
+	if (!set(language))
+		return has_catalogue(loc);
+	for (const char *l = language; *l;) {
+		if (has_catalogue(l))
+			return 1;
+		l += strcspn(l, ":");
+		l += *l == ':';
+	}
+	return 0;
+}
+
 void i18n_init_messages(void)
 {
-	setlocale(LC_MESSAGES, "");
+	/* Loading a locale maps locale-archive and the gconv cache (96 KiB
+	 * resident in loaxad, issue 18): only when it can change a message. */
+	if (i18n_env_has_catalogue(getenv("LC_ALL"), getenv("LC_MESSAGES"), getenv("LANG"), getenv("LANGUAGE")))
+		setlocale(LC_MESSAGES, "");
 	bind_catalogue();
 }
 
@@ -90,7 +130,6 @@ int i18n_set_language(const char *lang)
 	return 0;
 }
 
-/* The first part of a language tag, lower case: "vi" of "vi_VN.UTF-8". */
 static void primary(const char *tag, char *out, size_t n)
 {
 	size_t k = 0;

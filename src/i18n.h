@@ -29,8 +29,15 @@ void i18n_init(void);
  * every other category "C": for loaxad and loaxa-web, which format nothing
  * by locale and write UTF-8 whatever the locale (the catalogue's character
  * set is bound to UTF-8). Loading the others would map their files, the
- * character tables alone 128 KiB resident (issues 17, 18). */
+ * character tables alone 128 KiB resident (issues 17, 18). When the
+ * environment can only give English (no catalogue for its language:
+ * i18n_env_has_catalogue), LC_MESSAGES is not loaded either and stays "C". */
 void i18n_init_messages(void);
+
+/* 1 if gettext, given these variables (NULL or "" when unset), could find
+ * a catalogue loaxa has (Vietnamese): LANGUAGE's list counts unless the
+ * locale (the first set of LC_ALL, LC_MESSAGES, LANG) is "C" or "POSIX". */
+int i18n_env_has_catalogue(const char *lc_all, const char *lc_messages, const char *lang, const char *language);
 
 /* The station file's language ("vi", "en", or "" to follow the locale):
  * for loaxad, which systemd starts without a user locale. "en" shows the

@@ -3,12 +3,12 @@
  * chunked reader that verifies the hash chain across files. The line
  * format itself lives in record.c; docs/JOURNAL.md describes both. */
 #include "journal.h"
+#include "sha256.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <sodium.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1040,7 +1040,7 @@ static int scan_file(struct scan *s, const char *path, char *buf, size_t cap, in
 	s->line = 0;
 	size_t have = 0, long_len = 0;
 	int in_long = 0;
-	crypto_hash_sha256_state st;
+	struct sha256_ctx st;
 	for (;;) {
 		ssize_t r = read(fd, buf + have, cap - have);
 		if (r < 0) {
@@ -1062,8 +1062,8 @@ static int scan_file(struct scan *s, const char *path, char *buf, size_t cap, in
 			size_t len = (size_t)(nl - (buf + pos));
 			if (in_long) {
 				uint8_t h[RECORD_HASH_LEN];
-				crypto_hash_sha256_update(&st, (const unsigned char *)buf + pos, len);
-				crypto_hash_sha256_final(&st, h);
+				sha256_update(&st, buf + pos, len);
+				sha256_final(&st, h);
 				scan_line(s, NULL, long_len + len, h);
 				in_long = 0;
 			} else {
@@ -1076,11 +1076,11 @@ static int scan_file(struct scan *s, const char *path, char *buf, size_t cap, in
 		size_t rem = have - pos;
 		if (rem == cap) { /* no newline in a full buffer */
 			if (!in_long) {
-				crypto_hash_sha256_init(&st);
+				sha256_init(&st);
 				long_len = 0;
 				in_long = 1;
 			}
-			crypto_hash_sha256_update(&st, (const unsigned char *)buf, rem);
+			sha256_update(&st, buf, rem);
 			long_len += rem;
 			have = 0;
 		} else {

@@ -1,12 +1,12 @@
 /* The bulletin library: see library.h. Messages are for commune staff:
  * short, plain, and they say what to do next. */
 #include "library.h"
+#include "sha256.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
-#include <sodium.h>
 #include <sys/file.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -84,8 +84,8 @@ static int copy_atomic(const char *src, const char *dst, int64_t max, int no_sym
 		close(in);
 		return -1;
 	}
-	crypto_hash_sha256_state st;
-	crypto_hash_sha256_init(&st);
+	struct sha256_ctx st;
+	sha256_init(&st);
 	static unsigned char buf[1 << 16];
 	for (;;) {
 		ssize_t r = read(in, buf, sizeof(buf));
@@ -102,7 +102,7 @@ static int copy_atomic(const char *src, const char *dst, int64_t max, int no_sym
 				 src);
 			goto fail;
 		}
-		crypto_hash_sha256_update(&st, buf, (unsigned long long)r);
+		sha256_update(&st, buf, r);
 		for (ssize_t off = 0; off < r;) {
 			ssize_t w = write(out, buf + off, (size_t)(r - off));
 			if (w < 0 && errno == EINTR)
@@ -126,8 +126,8 @@ static int copy_atomic(const char *src, const char *dst, int64_t max, int no_sym
 		goto fail;
 	}
 	close(in);
-	unsigned char h[crypto_hash_sha256_BYTES];
-	crypto_hash_sha256_final(&st, h);
+	unsigned char h[SHA256_LEN];
+	sha256_final(&st, h);
 	hex_encode(h, sizeof(h), sum);
 	return 0;
 fail:

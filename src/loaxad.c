@@ -17,7 +17,6 @@
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
-#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +25,7 @@
 #include <unistd.h>
 
 #include "amp.h"
+#include "sha256.h"
 #include "asrun.h"
 #include "broadcast.h"
 #include "bundle.h"
@@ -1132,12 +1132,18 @@ static void on_watchdog(struct daemon *d)
 }
 
 /* Let the engine decide, perform what it says, until it is quiet. */
+/* Actions taken per engine_tick: it keeps the rest for the next tick. A
+ * few at a time, so that this frame is 5 KiB, not the 39 KiB of
+ * ENGINE_ACTIONS_MAX, under a broadcast's start (issue 18: the stack's
+ * depth is resident for good). */
+#define RUN_BATCH 8
+
 static void run_engine(struct daemon *d, const char *gap_reason)
 {
-	struct engine_action acts[ENGINE_ACTIONS_MAX];
+	struct engine_action acts[RUN_BATCH];
 	d->in_engine++;
-	for (int rounds = 0; rounds < 100000; rounds++) {
-		size_t n = engine_tick(d->eng, clock_now(), gap_reason, acts, ENGINE_ACTIONS_MAX);
+	for (int rounds = 0; rounds < 1000000; rounds++) {
+		size_t n = engine_tick(d->eng, clock_now(), gap_reason, acts, RUN_BATCH);
 		if (!n)
 			break;
 		for (size_t i = 0; i < n; i++) {
@@ -1225,7 +1231,8 @@ static int load_schedule(struct daemon *d, struct schedule *out, char *why, char
 
 /* Keep the exact schedule (and its signature) beside the journal, so that
  * reports on a copied journal folder know what was in force. */
-static void archive_schedule(struct daemon *d, const struct schedule *s)
+/* Not inlined: its buffers are on the stack only while it runs (issue 18). */
+static __attribute__((noinline)) void archive_schedule(struct daemon *d, const struct schedule *s)
 {
 	char dst[PATHBUF + 64], sum[65], src_sig[PATHBUF + 16], dst_sig[PATHBUF + 80];
 	size_t len;
@@ -1241,7 +1248,7 @@ static void archive_schedule(struct daemon *d, const struct schedule *s)
 		return;
 	}
 	unsigned char h[32];
-	crypto_hash_sha256(h, (const unsigned char *)buf, len);
+	sha256(buf, len, h);
 	hex_encode(h, sizeof(h), sum);
 	char dir[PATHBUF + 64];
 	path_dirname(dst, dir, sizeof(dir));
@@ -1278,7 +1285,9 @@ static void utf8_cut(char *out, const char *s, size_t n)
 static void journal_installed(struct daemon *d, const struct schedule *s, const char *bundle)
 {
 	archive_schedule(d, s);
-	char serial[32], signer[64], comment[MINISIGN_COMMENT_MAX + 1], note[600], cm[400];
+	/* Only the comment's first 399 bytes are recorded (cm): no 8 KiB
+	 * buffer for the rest, deep in the stack at start-up (issue 18). */
+	char serial[32], signer[64], note[600], cm[400], comment[sizeof(cm) + 8];
 	snprintf(serial, sizeof(serial), "%lld", s->serial);
 	int ok = bundle_signer(&d->st, s->file, s->sha256, signer, sizeof(signer), comment,
 			       sizeof(comment), note, sizeof(note));

@@ -18,16 +18,46 @@
 static const char UNTRUSTED[] = "untrusted comment: ";
 static const char TRUSTED[] = "trusted comment: ";
 
-/* Decode exactly n bytes of standard base64 from s (slen chars); 0 or -1. */
+static int b64_value(char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	return c == '+' ? 62 : c == '/' ? 63 : -1;
+}
+
+/* Decode exactly n bytes of standard, padded base64 from s (slen chars);
+ * 0 or -1. As strict as libsodium's decoder (the padding, and no stray
+ * bits in the last character), without it: a key is read at start-up and
+ * libsodium is loaded only to check a signature (issue 18). */
 static int b64_exact(const char *s, size_t slen, uint8_t *out, size_t n)
 {
-	size_t got = 0;
-	const char *end = NULL;
-	if (slen == 0 || slen > 4 * ((n + 2) / 3))
+	if (slen == 0 || slen != 4 * ((n + 2) / 3))
 		return -1;
-	if (sodium_base642bin(out, n, s, slen, NULL, &got, &end, sodium_base64_VARIANT_ORIGINAL) != 0)
+	size_t got = 0, i = 0;
+	unsigned acc = 0, bits = 0;
+	for (; i < slen && s[i] != '='; i++) {
+		int v = b64_value(s[i]);
+		if (v < 0)
+			return -1;
+		acc = (acc << 6 | (unsigned)v) & 0xfff;
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			if (got == n)
+				return -1;
+			out[got++] = (uint8_t)(acc >> bits);
+		}
+	}
+	for (size_t j = i; j < slen; j++)
+		if (s[j] != '=')
+			return -1;
+	if (got != n || slen - i > 2 || bits > 4 || (acc & ((1u << bits) - 1)))
 		return -1;
-	return got == n && end == s + slen ? 0 : -1;
+	return 0;
 }
 
 void minisign_keyid_hex(const uint8_t id[MINISIGN_KEYID_BYTES], char out[MINISIGN_KEYID_HEX])

@@ -368,11 +368,36 @@ int player_start(struct player *p, const char *path, int repeat, double gain_db,
 	return player_start_fd(p, fd, path, repeat, gain_db, err, errn);
 }
 
-int player_start_fd(struct player *p, int fd, const char *path, int repeat, double gain_db,
-		    char *err, size_t errn)
+/* The fallback WAV file instead of the device that failed (p->err says
+ * why). Its own frame: its 12 KiB of names are on the stack only then. */
+static __attribute__((noinline)) int open_fallback(struct player *p)
 {
 	char q[2 * PATH_MAX + 3], dev[sizeof q + 32];
 	char devfail[256];
+	str_copy(devfail, p->err, sizeof devfail);
+	if (strlen(p->fallback) >= PATH_MAX) {
+		set_err(p->err, sizeof p->err, "%s; fallback file name too long", devfail);
+		return -1;
+	}
+	quote_arg(p->fallback, q, sizeof q);
+	snprintf(dev, sizeof dev, "file:FILE=%s,FORMAT=wav", q);
+	if (pcm_open(p, dev, p->fallback, p->err, sizeof p->err) < 0)
+		return -1;
+	p->using_fallback = 1;
+	/* A file takes samples at once; a loudspeaker does not. Paced in
+	 * real time, stop and pre-emption behave as with a sound card. */
+	p->pace_fd = clock_mono_timer_new();
+	p->pace_t0 = clock_mono_ns();
+	if (p->pace_fd >= 0)
+		clock_mono_timer_in(p->pace_fd, 1);
+	/* Keep why the real device failed, for the log. */
+	str_copy(p->err, devfail, sizeof p->err);
+	return 0;
+}
+
+int player_start_fd(struct player *p, int fd, const char *path, int repeat, double gain_db,
+		    char *err, size_t errn)
+{
 
 	if (p->state == PLAYER_PLAYING)
 		player_stop(p);
@@ -397,28 +422,9 @@ int player_start_fd(struct player *p, int fd, const char *path, int repeat, doub
 			mpg123_strerror(p->mh));
 		goto fail;
 	}
-	if (pcm_open(p, p->device, p->device, p->err, sizeof p->err) < 0) {
-		if (!*p->fallback)
-			goto fail;
-		str_copy(devfail, p->err, sizeof devfail);
-		if (strlen(p->fallback) >= PATH_MAX) {
-			set_err(p->err, sizeof p->err, "%s; fallback file name too long", devfail);
-			goto fail;
-		}
-		quote_arg(p->fallback, q, sizeof q);
-		snprintf(dev, sizeof dev, "file:FILE=%s,FORMAT=wav", q);
-		if (pcm_open(p, dev, p->fallback, p->err, sizeof p->err) < 0)
-			goto fail;
-		p->using_fallback = 1;
-		/* A file takes samples at once; a loudspeaker does not. Paced in
-		 * real time, stop and pre-emption behave as with a sound card. */
-		p->pace_fd = clock_mono_timer_new();
-		p->pace_t0 = clock_mono_ns();
-		if (p->pace_fd >= 0)
-			clock_mono_timer_in(p->pace_fd, 1);
-		/* Keep why the real device failed, for the log. */
-		str_copy(p->err, devfail, sizeof p->err);
-	}
+	if (pcm_open(p, p->device, p->device, p->err, sizeof p->err) < 0 &&
+	    (!*p->fallback || open_fallback(p) < 0))
+		goto fail;
 	p->buf = xcalloc(p->period * (size_t)p->channels, sizeof *p->buf);
 	p->state = PLAYER_PLAYING;
 	return 0;

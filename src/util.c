@@ -1,12 +1,12 @@
 /* Small helpers shared by every module: see util.h. */
 #include "util.h"
+#include "sha256.h"
 #include "i18n.h"
 #include "kv.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -194,9 +194,9 @@ int sha256_file_max(const char *path, int64_t max, int no_symlinks, char out[65]
 		return -1;
 	}
 	int64_t total = 0;
-	crypto_hash_sha256_state st;
-	crypto_hash_sha256_init(&st);
-	unsigned char buf[65536];
+	struct sha256_ctx st;
+	sha256_init(&st);
+	unsigned char buf[1 << 14]; /* on the stack: 16 KiB, not 64 resident in loaxad for good (issue 18) */
 	for (;;) {
 		ssize_t r = read(fd, buf, sizeof(buf));
 		if (r > 0 && (total += r) > max) {
@@ -214,11 +214,11 @@ int sha256_file_max(const char *path, int64_t max, int no_symlinks, char out[65]
 		}
 		if (r == 0)
 			break;
-		crypto_hash_sha256_update(&st, buf, (unsigned long long)r);
+		sha256_update(&st, buf, r);
 	}
 	close(fd);
-	unsigned char h[crypto_hash_sha256_BYTES];
-	crypto_hash_sha256_final(&st, h);
+	unsigned char h[SHA256_LEN];
+	sha256_final(&st, h);
 	hex_encode(h, sizeof(h), out);
 	return 0;
 }

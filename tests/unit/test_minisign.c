@@ -184,6 +184,39 @@ static void test_key_parse(void **state)
 	free(s);
 }
 
+/* minisign.c decodes base64 itself (issue 18): it must accept and refuse
+ * what libsodium's strict decoder does, for keys altered one character at
+ * a time (every alphabet character, '=', a space, a '-') and cut short. */
+static void test_key_base64_as_libsodium(void **state)
+{
+	(void)state;
+	static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/= -";
+	size_t len = strlen(pub1_line);
+	char key[128], err[256];
+	for (size_t i = 0; i < len; i += (i < len - 3 ? 5 : 1))
+		for (const char *c = alphabet; *c; c++) {
+			snprintf(key, sizeof(key), "%s", pub1_line);
+			key[i] = *c;
+			uint8_t raw[42];
+			size_t got = 0;
+			const char *end = NULL;
+			int want = sodium_base642bin(raw, sizeof(raw), key, len, NULL, &got, &end,
+						     sodium_base64_VARIANT_ORIGINAL) == 0 &&
+					   got == sizeof(raw) && end == key + len && raw[0] == 'E' && raw[1] == 'd'
+				   ? 0
+				   : -1;
+			struct minisign_key k;
+			assert_int_equal(minisign_key_parse(key, &k, err, sizeof(err)), want);
+			if (want == 0)
+				assert_memory_equal(k.pk, raw + 10, MINISIGN_PK_BYTES);
+		}
+	for (size_t cut = 1; cut < len; cut++) {
+		snprintf(key, sizeof(key), "%.*s", (int)cut, pub1_line);
+		struct minisign_key k;
+		assert_int_equal(minisign_key_parse(key, &k, err, sizeof(err)), -1);
+	}
+}
+
 static void test_keyid_format(void **state)
 {
 	(void)state;
@@ -468,6 +501,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_key_parse),
+		cmocka_unit_test(test_key_base64_as_libsodium),
 		cmocka_unit_test(test_keyid_format),
 		cmocka_unit_test(test_prehashed_good),
 		cmocka_unit_test(test_legacy_good),
