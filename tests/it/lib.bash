@@ -22,13 +22,24 @@ it_cleanup() {
 	[ -n "${KEEP:-}" ] || rm -rf "$T"
 }
 
+# audio_fixtures DIR: the audio fixtures in DIR. tests/run.sh makes them
+# once per run (LOAXA_AUDIO_FIXTURES, read-only) and each script copies
+# them (some scripts change their copies); alone, a script makes its own.
+audio_fixtures() {
+	if [ -n "${LOAXA_AUDIO_FIXTURES:-}" ] && [ -s "$LOAXA_AUDIO_FIXTURES/manifest.txt" ]; then
+		mkdir -p "$1" && cp -p "$LOAXA_AUDIO_FIXTURES"/* "$1"/ && chmod u+w "$1"/* || bail "copy of the audio fixtures"
+	else
+		tests/data/make-audio.sh "$1" || bail "make-audio.sh"
+	fi
+}
+
 # it_setup NAME: temp folder $T, audio fixtures in $AUD, ALSA config with the
 # test PCMs (ALSA_CONFIG_PATH replaces alsa.conf, so list both).
 it_setup() {
 	T=$(mktemp -d "/tmp/loaxa-it-$1.XXXXXX")
 	trap it_cleanup EXIT
 	AUD=$T/audio
-	tests/data/make-audio.sh "$AUD" || bail "make-audio.sh"
+	audio_fixtures "$AUD"
 	mkfifo "$T/fifo"
 	cat >"$T/asoundrc" <<EOF
 pcm.loaxatest { type file; slave.pcm null; file "$T/out.raw"; format raw }
@@ -88,6 +99,15 @@ set_clock() {
 	echo $((target - $(date +%s))) >"$LOAXA_TEST_CLOCK_OFFSET_FILE"
 	[ -n "$DPID" ] && kill -USR2 "$DPID" 2>/dev/null
 	return 0
+}
+
+# advance_clock "YYYY-MM-DD HH:MM:SS": set_clock, only if that is ahead of
+# the daemon's clock now (skips idle waiting, never steps back).
+advance_clock() {
+	local target
+	target=$(TZ=Asia/Ho_Chi_Minh date -d "$1" +%s)
+	[ "$target" -gt $(($(date +%s) + $(cat "$LOAXA_TEST_CLOCK_OFFSET_FILE"))) ] || return 0
+	set_clock "$1"
 }
 
 start_daemon() {
