@@ -15,7 +15,7 @@ trap 'rm -rf "$tmp"' EXIT
 
 # One unit binary: its output in $tmp/NAME.out, its exit status in $tmp/NAME.rc.
 unit_one() {
-	local t=$1 name
+	local t=$1 name t0=$SECONDS
 	name=$(basename "$t")
 	if [ "${VALGRIND:-0}" = 1 ]; then
 		(cd tests && valgrind -q --error-exitcode=99 --leak-check=full \
@@ -24,6 +24,7 @@ unit_one() {
 		(cd tests && "../$t") >"$tmp/$name.out" 2>&1
 	fi
 	echo $? >"$tmp/$name.rc"
+	echo $((SECONDS - t0)) >"$tmp/$name.secs"
 }
 
 run_unit() {
@@ -52,9 +53,9 @@ run_unit() {
 		if [ "$rc" -ne 0 ]; then
 			printf '%s\n' "$out"
 			failed_names+=("$name")
-			echo "FAIL $name (exit $rc)"
+			echo "FAIL $name (exit $rc) $(cat "$tmp/$name.secs")s"
 		else
-			echo "ok   $name ($n_ok)"
+			echo "ok   $name ($n_ok) $(cat "$tmp/$name.secs")s"
 		fi
 	done
 }
