@@ -16,8 +16,23 @@ bail() {
 	exit 1
 }
 
+# LOAXA_COVERAGE=1 (tests/san-coverage.sh): SIGTERM first, so that the
+# daemon exits and writes its coverage counts.
+end_pids() {
+	local p
+	if [ "${LOAXA_COVERAGE:-0}" = 1 ]; then
+		for p in "$@"; do kill -TERM "$p" 2>/dev/null; done
+		for _ in $(seq 40); do
+			for p in "$@"; do kill -0 "$p" 2>/dev/null && break; done || break
+			sleep 0.05
+		done
+	fi
+	for p in "$@"; do kill -9 "$p" 2>/dev/null; done
+	return 0
+}
+
 it_cleanup() {
-	[ -n "$DPID" ] && kill -9 "$DPID" 2>/dev/null
+	[ -n "$DPID" ] && end_pids "$DPID"
 	[ -n "$READER_PID" ] && kill "$READER_PID" 2>/dev/null
 	[ -n "${KEEP:-}" ] || rm -rf "$T"
 }
