@@ -83,7 +83,7 @@ BENCH_SRC := $(wildcard bench/bench_*.c)
 BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 BINS := $(MAINS:%=$(BUILD)/%)
 
-.PHONY: all deps test check unit it san valgrind bench demo install uninstall clean check-layering
+.PHONY: all deps test check unit it san valgrind san-coverage bench demo install uninstall clean check-layering
 .SECONDARY:
 all: $(BINS)
 
@@ -168,6 +168,11 @@ san:
 
 valgrind: $(BINS) $(TEST_BIN)
 	$(Q)BUILD=$(BUILD) VALGRIND=1 tests/run.sh unit
+
+# What each integration script reaches beyond the unit tests and the other
+# scripts (gcov, build/cov): the grounds of the ASan pass's SAN_SKIP list.
+san-coverage:
+	$(Q)tests/san-coverage.sh
 
 bench: deps
 	$(Q)$(MAKE) --no-print-directory $(BINS) $(BENCH_BIN)

@@ -19,7 +19,7 @@ paths = { library = "library"; journal = "journal"; schedule = "schedule.conf"; 
           control = "loaxad.sock"; state = "."; };
 audio = { device = "null"; };
 CONF
-tests/data/make-audio.sh "$T/audio" >/dev/null 2>&1 || bail "make-audio.sh"
+audio_fixtures "$T/audio"
 for id in sot-xuat-huyet-01 sot-xuat-huyet-02 an-toan-giao-thong; do
 	loaxactl -c "$T/st/loaxa.conf" bulletin add "$T/audio/v22k-mono.mp3" --id $id --title "Bản tin $id" >/dev/null 2>&1 ||
 		bail "bulletin add $id"

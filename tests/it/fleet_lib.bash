@@ -7,7 +7,8 @@ FLEET_PIDS=()
 
 fleet_cleanup() {
 	local p
-	for p in "${FLEET_PIDS[@]}"; do { kill -9 "$p" && wait "$p"; } 2>/dev/null; done
+	[ ${#FLEET_PIDS[@]} -eq 0 ] || end_pids "${FLEET_PIDS[@]}"
+	for p in "${FLEET_PIDS[@]}"; do wait "$p" 2>/dev/null; done
 	it_cleanup
 }
 

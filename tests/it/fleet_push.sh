@@ -128,9 +128,9 @@ bstate() {
 # wait_bstate STATION DISTRICT REGEX SECONDS
 wait_bstate() {
 	local i
-	for i in $(seq "$4"); do
+	for i in $(seq $(($4 * 5))); do
 		bstate "$1" "$2" | grep -Eq "$3" && return 0
-		sleep 1
+		sleep 0.2
 	done
 	echo "# $1: $(bstate "$1" "$2")"
 	return 1
@@ -211,7 +211,7 @@ for i in $(seq 100); do grep -q stalled "$T/web.log" && break; sleep 0.1; done
 wait_bstate a1 999 'serial=2030011502 state=fetching got=20000 ' 10 &&
 	ok "while it downloads, the station publishes state=fetching with got=20000 total=$(stat -c %s "$AUD/v44k-stereo.mp3")" ||
 	nok "fetching state"
-sleep 5
+for i in $(seq 100); do grep -h ' start occ=' "$T/a1"/journal/*.log | grep -q 'due=2030-01-15T08:00:00' && break; sleep 0.1; done
 start=$(grep -h ' start occ=' "$T/a1"/journal/*.log | grep 'due=2030-01-15T08:00:00' | head -1)
 late=$(( $(date -d "${start%% *}" +%s) - $(date -d 2030-01-15T08:00:00+07:00 +%s) ))
 [ -n "$start" ] && [ "$late" -le 1 ] && ok "the 08:00 broadcast started on time (${late} s) while the fetch hung" ||

@@ -20,11 +20,28 @@ out=$(make -s -j2 fuzz-build 2>&1) && ok "the fuzz harnesses build (clang, libFu
 	bail "make fuzz-build: $out"
 work=$(mktemp -d "${TMPDIR:-/tmp}/loaxa-it-fuzz.XXXXXX")
 trap 'rm -rf "$work"' EXIT
+# Two harnesses at a time (the machine's cores; each is one process busy
+# for its seconds), reported in order.
+names=()
+running=0
 for f in fuzz/fuzz_*.c; do
 	name=$(basename "$f" .c)
 	name=${name#fuzz_}
-	line=$(tests/fuzz-run.sh "build/fuzz/fuzz_$name" "fuzz/corpus/$name" "$work/$name" "${FUZZ_PASS_SECONDS:-3}")
-	if [ $? -eq 0 ]; then
+	names+=("$name")
+	{
+		tests/fuzz-run.sh "build/fuzz/fuzz_$name" "fuzz/corpus/$name" "$work/$name" "${FUZZ_PASS_SECONDS:-3}" >"$work/$name.line"
+		echo $? >"$work/$name.rc"
+	} &
+	running=$((running + 1))
+	if [ $running -ge "${JOBS:-2}" ]; then
+		wait -n
+		running=$((running - 1))
+	fi
+done
+wait
+for name in "${names[@]}"; do
+	line=$(cat "$work/$name.line")
+	if [ "$(cat "$work/$name.rc")" = 0 ]; then
 		ok "$line"
 	else
 		nok "fuzz $name found a problem"

@@ -80,7 +80,7 @@ slots = ( { id = "sang"; weekdays = ["mon"]; times = ["06:30"]; campaign = "atgt
 S
 out=$("${EN[@]}" "$CTL" -c "$T/st/loaxa.conf" schedule check "$T/one.conf" 2>&1)
 grep -q '1 problem in' <<<"$out" && ! grep -q '(s)\|1 problems' <<<"$out" && ok "1 problem, not 1 problems or problem(s)" || nok "plural of problem: $out"
-tests/data/make-audio.sh "$T/audio" >/dev/null 2>&1 || bail "make-audio.sh"
+audio_fixtures "$T/audio"
 ctl bulletin add "$T/audio/v22k-mono.mp3" --id b1 --title "Bản tin 1" >/dev/null 2>"$T/err" || bail "bulletin add: $(cat "$T/err")"
 if ctl bulletin list --ids >"$T/ids" 2>"$T/err"; then
 	out=$("${EN[@]}" "$CTL" -c "$T/st/loaxa.conf" schedule check "$T/one.conf" 2>&1)

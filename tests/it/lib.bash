@@ -16,10 +16,36 @@ bail() {
 	exit 1
 }
 
+# LOAXA_COVERAGE=1 (tests/san-coverage.sh): SIGTERM first, so that the
+# daemon exits and writes its coverage counts.
+end_pids() {
+	local p
+	if [ "${LOAXA_COVERAGE:-0}" = 1 ]; then
+		for p in "$@"; do kill -TERM "$p" 2>/dev/null; done
+		for _ in $(seq 40); do
+			for p in "$@"; do kill -0 "$p" 2>/dev/null && break; done || break
+			sleep 0.05
+		done
+	fi
+	for p in "$@"; do kill -9 "$p" 2>/dev/null; done
+	return 0
+}
+
 it_cleanup() {
-	[ -n "$DPID" ] && kill -9 "$DPID" 2>/dev/null
+	[ -n "$DPID" ] && end_pids "$DPID"
 	[ -n "$READER_PID" ] && kill "$READER_PID" 2>/dev/null
 	[ -n "${KEEP:-}" ] || rm -rf "$T"
+}
+
+# audio_fixtures DIR: the audio fixtures in DIR. tests/run.sh makes them
+# once per run (LOAXA_AUDIO_FIXTURES, read-only) and each script copies
+# them (some scripts change their copies); alone, a script makes its own.
+audio_fixtures() {
+	if [ -n "${LOAXA_AUDIO_FIXTURES:-}" ] && [ -s "$LOAXA_AUDIO_FIXTURES/manifest.txt" ]; then
+		mkdir -p "$1" && cp -p "$LOAXA_AUDIO_FIXTURES"/* "$1"/ && chmod u+w "$1"/* || bail "copy of the audio fixtures"
+	else
+		tests/data/make-audio.sh "$1" || bail "make-audio.sh"
+	fi
 }
 
 # it_setup NAME: temp folder $T, audio fixtures in $AUD, ALSA config with the
@@ -28,7 +54,7 @@ it_setup() {
 	T=$(mktemp -d "/tmp/loaxa-it-$1.XXXXXX")
 	trap it_cleanup EXIT
 	AUD=$T/audio
-	tests/data/make-audio.sh "$AUD" || bail "make-audio.sh"
+	audio_fixtures "$AUD"
 	mkfifo "$T/fifo"
 	cat >"$T/asoundrc" <<EOF
 pcm.loaxatest { type file; slave.pcm null; file "$T/out.raw"; format raw }
@@ -88,6 +114,15 @@ set_clock() {
 	echo $((target - $(date +%s))) >"$LOAXA_TEST_CLOCK_OFFSET_FILE"
 	[ -n "$DPID" ] && kill -USR2 "$DPID" 2>/dev/null
 	return 0
+}
+
+# advance_clock "YYYY-MM-DD HH:MM:SS": set_clock, only if that is ahead of
+# the daemon's clock now (skips idle waiting, never steps back).
+advance_clock() {
+	local target
+	target=$(TZ=Asia/Ho_Chi_Minh date -d "$1" +%s)
+	[ "$target" -gt $(($(date +%s) + $(cat "$LOAXA_TEST_CLOCK_OFFSET_FILE"))) ] || return 0
+	set_clock "$1"
 }
 
 start_daemon() {

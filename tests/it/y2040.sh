@@ -32,6 +32,7 @@ c0=$(cpu)
 sleep 1
 c1=$(cpu)
 [ $((c1 - c0)) -le 5 ] && ok "2040, synchronised and idle: no CPU spin ($((c1 - c0)) ticks in 1 s)" || nok "spin: $((c1 - c0))"
+advance_clock "2040-03-01 06:29:58" # no idle wait for 06:30
 wait_journal 'end occ=sang@2040-03-01T06:30 outcome=aired' 15 && ok "the 2040-03-01 06:30 occurrence aired" || nok "did not air"
 line=$(grep ' start occ=sang@2040-03-01T06:30 ' "$T"/st/journal/*.log)
 case ${line%% *} in 2040-03-01T06:30:0[0-1]+07:00) ok "on time (${line%% *})" ;; *) nok "start: ${line:-none}" ;; esac
