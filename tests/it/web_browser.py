@@ -10,7 +10,6 @@ from selenium import webdriver
 from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 E = os.environ
@@ -53,11 +52,22 @@ def shot(name):
         d.save_screenshot(os.path.join(SHOTS, name + ".png"))
 
 
+def gone(el):
+    """The page el was on has been replaced. Chromium's driver says so with
+    a stale-element error or, at times, with "Node with given id does not
+    belong to the document"; either means the old page is gone."""
+    try:
+        el.is_enabled()
+        return False
+    except WebDriverException:
+        return True
+
+
 def click(by, sel):
     """Click what submits a form or follows a link, and wait for the new page."""
     old = d.find_element(By.TAG_NAME, "html")
     d.find_element(by, sel).click()
-    WebDriverWait(d, 20).until(EC.staleness_of(old))
+    WebDriverWait(d, 20).until(lambda x: gone(old))
     WebDriverWait(d, 20).until(lambda x: x.execute_script("return document.readyState") == "complete")
 
 
