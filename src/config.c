@@ -406,7 +406,7 @@ static const char *const station_top[] = {"station", "paths", "audio", "broadcas
 					  "amplifier", "control", "clock", "trust",
 					  "report", "web", "monitor", "fleet", NULL};
 
-/* The station's paths, each malloc'd at its length (model.h): 17 buffers
+/* The station's paths, each malloc'd at its length (model.h): 16 buffers
  * of PATHBUF in the daemon's static state were 68 KiB resident for a few
  * hundred bytes of names (issue 18). */
 static size_t station_paths(struct station *st, const char **f[16])
