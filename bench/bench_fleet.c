@@ -81,7 +81,10 @@ static int run(const char *dir, int n, int lines, int port)
 		memset(&st, 0, sizeof(st));
 		snprintf(st.id, sizeof(st.id), "st-%04d", s);
 		snprintf(st.district_code, sizeof(st.district_code), "271");
-		snprintf(st.journal, sizeof(st.journal), "%s/st-%04d/journal", dir, s);
+		char journal[PATHBUF];
+		snprintf(journal, sizeof(journal), "%s/st-%04d/journal", dir, s);
+		st.journal = journal; /* fleet_new copies it */
+		st.fleet.password_file = st.fleet.ca_file = "";
 		st.fleet.enabled = 1;
 		snprintf(st.fleet.broker, sizeof(st.fleet.broker), "mqtt://127.0.0.1:%d", port);
 		st.fleet.keepalive = 300;

@@ -5,7 +5,8 @@
 #  - instructions of that broadcast (callgrind: a daemon run with the play
 #    minus the same run without it) over `mpg123 -q -s` of the same file;
 #  - the daemon's peak RSS (VmHWM) once the broadcast is over, and where
-#    its resident pages are while it plays (bench/smaps.awk);
+#    its resident pages are while it plays (bench/smaps.awk); the same for
+#    a Vietnamese station (LANG=vi_VN.UTF-8: its catalogue loaded);
 #  - and the peers a commune could run instead, where installed: cron +
 #    mpg123 (mpg123's peak RSS per broadcast, cron's resident size), MPD
 #    with a null output. A peer that is not installed is said so.
@@ -116,8 +117,25 @@ play_hwm=$(hwm "$dpid")
 after_rss=$(rss "$dpid")
 stop "$dpid"
 
+# The same for a Vietnamese station (LANG=vi_VN.UTF-8): the catalogue and
+# what loading it maps.
+rm -rf "$T/rss-vi" && cp -a "$T/st" "$T/rss-vi"
+settle
+env -u LANGUAGE -u LC_ALL -u LC_MESSAGES LANG=vi_VN.UTF-8 \
+	"$BUILD/loaxad" -c "$T/rss-vi/loaxa.conf" -f -v >"$T/rss-vi.log" 2>&1 &
+dpid=$!
+PIDS+=("$dpid")
+wait_for "$T/rss-vi.log" "library files hashed off the loop" 30 || exit 1 # debug lines stay English
+"$BUILD/loaxactl" -c "$T/rss-vi/loaxa.conf" play tin >/dev/null
+sleep 2
+cp "/proc/$dpid/smaps" "$T/play-vi.smaps"
+wait_for "$T/rss-vi/journal" " end occ=.*outcome=aired" 120 || exit 1
+vi_hwm=$(hwm "$dpid")
+vi_said=$(grep -c "bản tin" "$T/rss-vi.log")
+stop "$dpid"
+
 awk -v w="$with" -v wo="$without" -v r="$ref" -v p="$player" -v ih="$idle_hwm" -v ph="$play_hwm" \
-	-v ar="$after_rss" 'BEGIN {
+	-v ar="$after_rss" -v vh="$vi_hwm" -v vs="$vi_said" 'BEGIN {
 	d = w - wo; ratio = d / r
 	printf "loaxad, one broadcast of bench-60s.mp3 (60 s 128 kbps stereo) to ALSA null via loaxactl play:\n"
 	printf "  instructions: run with the play %d - run without %d = %d; mpg123 -q -s %d\n", w, wo, d, r
@@ -126,9 +144,13 @@ awk -v w="$with" -v wo="$without" -v r="$ref" -v p="$player" -v ih="$idle_hwm" -
 		printf "  (the player alone, bench_player: %d, ratio %.3f)\n", p, p / r
 	printf "  peak RSS (VmHWM) after the broadcast: %d KiB = %.2f MiB (goal <= 4 MiB) %s; before it %.2f MiB, resident after %.2f MiB\n",
 		ph, ph / 1024, ph <= 4096 ? "ok" : "MISSED", ih / 1024, ar / 1024
+	printf "  peak RSS (VmHWM) with the Vietnamese catalogue (LANG=vi_VN.UTF-8): %d KiB = %.2f MiB (goal <= 4 MiB) %s; %+d KiB over English%s\n",
+		vh, vh / 1024, vh <= 4096 ? "ok" : "MISSED", vh - ph, (vs > 0) ? "" : " (BUT IT SPOKE NO VIETNAMESE)"
 }'
 echo "  while playing (/proc/PID/smaps, 2 s into the broadcast):"
 awk -f bench/smaps.awk "$T/play.smaps"
+echo "  the same in Vietnamese:"
+awk -f bench/smaps.awk "$T/play-vi.smaps"
 
 # ---- peers ----
 echo "peers, the same file to ALSA null (peak RSS per broadcast; resident daemons):"

@@ -29,7 +29,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	str_copy(st.id, "xa-phu-dong", sizeof(st.id));
 	str_copy(st.district_code, "999", sizeof(st.district_code));
 	str_copy(st.timezone, "Asia/Ho_Chi_Minh", sizeof(st.timezone));
-	str_copy(st.file, "loaxa.conf", sizeof(st.file));
+	st.file = "loaxa.conf";
 	st.allowed_weekdays = 0x7f;
 	st.quiet_from = 22 * 60;
 	st.quiet_to = 5 * 60;
@@ -63,6 +63,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		static struct station s2;
 		config_load_station(path, &s2, &e);
+		station_free(&s2);
 	} else {
 		char *text = malloc(size);
 		memcpy(text, data + 1, size - 1);

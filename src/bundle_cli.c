@@ -78,11 +78,13 @@ static int load_station_file(const char *path, struct station *st)
 		if (!errs.n)
 			cli_err(_("%s: cannot load the station file"), path);
 		errlist_free(&errs);
+		station_free(st);
 		return -1;
 	}
 	errlist_free(&errs);
 	if (civil_tz_set(st->timezone) < 0) {
 		cli_err(_("%s: time zone \"%s\" is not installed (install tzdata)"), path, st->timezone);
+		station_free(st);
 		return -1;
 	}
 	return 0;
@@ -295,12 +297,12 @@ static int bundle_make(struct make_opts *o)
 {
 	struct station st;
 	int have_station = o->station_file != NULL;
-	memset(&st, 0, sizeof(st));
 	if (have_station) {
 		if (load_station_file(o->station_file, &st) < 0)
 			return EXIT_FAIL;
 	} else {
 		/* Bulletin add's checks with a station's defaults. */
+		station_init(&st);
 		st.max_bulletin_minutes = 30;
 		str_copy(st.audio_device, "default", sizeof(st.audio_device));
 		civil_tz_set(civil_tz_default());
@@ -314,6 +316,7 @@ static int bundle_make(struct make_opts *o)
 		if (r > 0)
 			schedule_free(&s);
 		errlist_free(&errs);
+		station_free(&st);
 		return EXIT_FAIL;
 	}
 	int rc = EXIT_FAIL, made_outdir = 0;
@@ -608,6 +611,7 @@ out:
 	schedule_free(&s);
 	errlist_free(&errs);
 	errlist_free(&warns);
+	station_free(&st);
 	return rc;
 }
 
@@ -849,13 +853,14 @@ static int bundle_publish(const struct pub_opts *o)
 		for (size_t i = 0; i < st.ntrust_keys; i++)
 			if (minisign_key_parse(st.trust_keys[i], &keys[nk], err, sizeof(err)) == 0)
 				nk++;
+		nrevoked = st.ntrust_revoked;
+		memcpy(revoked, st.trust_revoked, sizeof(revoked));
+		station_free(&st);
 		if (!nk) {
 			errlist_add(&errs, _("%s has no trusted key (trust.keys) to check the signature with"),
 				    o->station_file);
 			goto refused;
 		}
-		nrevoked = st.ntrust_revoked;
-		memcpy(revoked, st.trust_revoked, sizeof(revoked));
 	}
 	struct minisign_result mr;
 	if (minisign_verify(conf, clen, sig, slen, keys, nk, &mr, err, sizeof(err)) < 0 &&

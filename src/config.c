@@ -406,13 +406,61 @@ static const char *const station_top[] = {"station", "paths", "audio", "broadcas
 					  "amplifier", "control", "clock", "trust",
 					  "report", "web", "monitor", "fleet", NULL};
 
+/* The station's paths, each malloc'd at its length (model.h): 16 buffers
+ * of PATHBUF in the daemon's static state were 68 KiB resident for a few
+ * hundred bytes of names (issue 18). */
+static size_t station_paths(struct station *st, const char **f[16])
+{
+	const char **all[] = {&st->file, &st->dir, &st->library, &st->journal, &st->schedule,
+			      &st->spool, &st->control, &st->state, &st->audio_fallback,
+			      &st->sync_file, &st->amp.device, &st->web_users, &st->web_tls_cert,
+			      &st->web_tls_key, &st->fleet.password_file, &st->fleet.ca_file};
+	memcpy(f, all, sizeof(all));
+	return sizeof(all) / sizeof(all[0]);
+}
+
+void station_free(struct station *st)
+{
+	const char **f[16];
+	size_t n = station_paths(st, f);
+	for (size_t i = 0; i < n; i++) {
+		free((void *)*f[i]);
+		*f[i] = NULL;
+	}
+}
+
+void station_init(struct station *st)
+{
+	memset(st, 0, sizeof(*st));
+	const char **f[16];
+	for (size_t i = 0, n = station_paths(st, f); i < n; i++)
+		*f[i] = xstrdup("");
+}
+
+static void set_path(const char **f, const char *v)
+{
+	free((void *)*f);
+	*f = xstrdup(v);
+}
+
+/* path resolved against st->dir into *f; -1 (and *f unchanged) when the
+ * result would not fit PATHBUF */
+static int set_resolved(const struct station *st, const char **f, const char *raw)
+{
+	char out[PATHBUF];
+	if (path_resolve(st->dir, raw, out, sizeof(out)) < 0)
+		return -1;
+	set_path(f, out);
+	return 0;
+}
+
 static void station_path(struct ctx *c, struct station *st, const config_setting_t *paths,
-			 const char *name, char *out, const char *def)
+			 const char *name, const char **out, const char *def)
 {
 	char raw[PATHBUF];
 	if (get_str(c, paths, name, raw, sizeof(raw), 0, "paths") != 1)
 		str_copy(raw, def, sizeof(raw));
-	if (path_resolve(st->dir, raw, out, PATHBUF) < 0)
+	if (set_resolved(st, out, raw) < 0)
 		ERR(c, line_of(member(paths, name)), "paths: '%s' is too long", name);
 }
 
@@ -422,7 +470,9 @@ static void load_amp(struct ctx *c, const config_setting_t *a, struct amp_config
 		"parity", "data_bits", "stop_bits", "slave", "timeout_ms", "power_coil", "zones",
 		"warmup_ms", "hold_s", "fault_input", "status", NULL};
 	const char *w = "amplifier";
+	const char *device = amp->device; /* "" from config_load_station */
 	memset(amp, 0, sizeof(*amp));
+	amp->device = device;
 	amp->port = 502;
 	amp->baud = 9600;
 	amp->parity = 'N';
@@ -450,7 +500,9 @@ static void load_amp(struct ctx *c, const config_setting_t *a, struct amp_config
 	}
 	get_str(c, a, "host", amp->host, sizeof(amp->host), 0, w);
 	get_int(c, a, "port", &amp->port, 1, 65535, 0, w);
-	get_str(c, a, "device", amp->device, sizeof(amp->device), 0, w);
+	char dev[PATHBUF];
+	if (get_str(c, a, "device", dev, sizeof(dev), 0, w) == 1)
+		set_path(&amp->device, dev);
 	get_int(c, a, "baud", &amp->baud, 300, 1000000, 0, w);
 	if (get_str(c, a, "parity", par, sizeof(par), 0, w) == 1) {
 		if (strlen(par) != 1 || !strchr("NEO", par[0]))
@@ -543,10 +595,10 @@ static void load_fleet(struct ctx *c, const config_setting_t *f, struct station 
 	get_str(c, f, "username", fc->username, sizeof(fc->username), 0, w);
 	char raw[PATHBUF];
 	if (get_str(c, f, "password_file", raw, sizeof(raw), 0, w) == 1 && raw[0] &&
-	    path_resolve(st->dir, raw, fc->password_file, sizeof(fc->password_file)) < 0)
+	    set_resolved(st, &fc->password_file, raw) < 0)
 		ERR(c, line_of(member(f, "password_file")), "fleet: 'password_file' is too long");
 	if (get_str(c, f, "ca_file", raw, sizeof(raw), 0, w) == 1 && raw[0] &&
-	    path_resolve(st->dir, raw, fc->ca_file, sizeof(fc->ca_file)) < 0)
+	    set_resolved(st, &fc->ca_file, raw) < 0)
 		ERR(c, line_of(member(f, "ca_file")), "fleet: 'ca_file' is too long");
 	if (!strncmp(fc->broker, "mqtts://", 8) && !fc->ca_file[0])
 		ERR(c, fc->line, "fleet: an mqtts:// broker needs 'ca_file' (the district's CA certificate)");
@@ -690,11 +742,11 @@ static void load_web(struct ctx *c, const config_setting_t *w, struct station *s
 		get_str(c, w, "tls_key", key, sizeof(key), 0, what);
 		if (!cert[0] != !key[0])
 			ERR(c, st->web_line, "web: give both 'tls_cert' and 'tls_key', or neither");
-		if (cert[0] && (path_resolve(st->dir, cert, st->web_tls_cert, PATHBUF) < 0 ||
-				path_resolve(st->dir, key, st->web_tls_key, PATHBUF) < 0))
+		if (cert[0] && (set_resolved(st, &st->web_tls_cert, cert) < 0 ||
+				set_resolved(st, &st->web_tls_key, key) < 0))
 			ERR(c, st->web_line, "web: a TLS path is too long");
 	}
-	if (path_resolve(st->dir, raw, st->web_users, PATHBUF) < 0)
+	if (set_resolved(st, &st->web_users, raw) < 0)
 		ERR(c, st->web_line, "web: 'users' is too long");
 }
 
@@ -721,13 +773,16 @@ int config_load_station(const char *path, struct station *st, struct errlist *er
 {
 	struct ctx c = {.file = path, .errs = errs};
 	config_t cfg;
-	memset(st, 0, sizeof(*st));
-	str_copy(st->file, path, sizeof(st->file));
-	path_dirname(path, st->dir, sizeof(st->dir));
+	station_init(st);
+	char buf[PATHBUF];
+	str_copy(buf, path, sizeof(buf));
+	set_path(&st->file, buf);
+	path_dirname(path, buf, sizeof(buf));
 	/* Absolute, so paths read well in logs and the journal. */
 	char real[PATH_MAX];
-	if (realpath(st->dir, real))
-		str_copy(st->dir, real, sizeof(st->dir));
+	if (realpath(buf, real))
+		str_copy(buf, real, sizeof(buf));
+	set_path(&st->dir, buf);
 	if (read_file(&cfg, &c) < 0)
 		return -1;
 	config_setting_t *root = config_root_setting(&cfg);
@@ -762,12 +817,12 @@ int config_load_station(const char *path, struct station *st, struct errlist *er
 	config_setting_t *p = section(&c, root, "paths");
 	static const char *const pk[] = {"library", "journal", "schedule", "spool", "control", "state", NULL};
 	check_keys(&c, p, "paths", pk);
-	station_path(&c, st, p, "library", st->library, "/var/lib/loaxa/library");
-	station_path(&c, st, p, "journal", st->journal, "/var/lib/loaxa/journal");
-	station_path(&c, st, p, "schedule", st->schedule, "schedule.conf");
-	station_path(&c, st, p, "spool", st->spool, "/var/lib/loaxa/spool");
-	station_path(&c, st, p, "control", st->control, "/run/loaxa/loaxad.sock");
-	station_path(&c, st, p, "state", st->state, "/var/lib/loaxa");
+	station_path(&c, st, p, "library", &st->library, "/var/lib/loaxa/library");
+	station_path(&c, st, p, "journal", &st->journal, "/var/lib/loaxa/journal");
+	station_path(&c, st, p, "schedule", &st->schedule, "schedule.conf");
+	station_path(&c, st, p, "spool", &st->spool, "/var/lib/loaxa/spool");
+	station_path(&c, st, p, "control", &st->control, "/run/loaxa/loaxad.sock");
+	station_path(&c, st, p, "state", &st->state, "/var/lib/loaxa");
 
 	config_setting_t *a = section(&c, root, "audio");
 	static const char *const ak[] = {"device", "fallback_wav", "gain", "max_bulletin_minutes", NULL};
@@ -776,7 +831,7 @@ int config_load_station(const char *path, struct station *st, struct errlist *er
 	get_str(&c, a, "device", st->audio_device, sizeof(st->audio_device), 0, "audio");
 	char fb[PATHBUF];
 	if (get_str(&c, a, "fallback_wav", fb, sizeof(fb), 0, "audio") == 1 && fb[0] &&
-	    path_resolve(st->dir, fb, st->audio_fallback, sizeof(st->audio_fallback)) < 0)
+	    set_resolved(st, &st->audio_fallback, fb) < 0)
 		ERR(&c, line_of(member(a, "fallback_wav")), "audio: 'fallback_wav' is too long");
 	get_float(&c, a, "gain", &st->audio_gain_db, -60, 12, "audio");
 	st->max_bulletin_minutes = 30;
@@ -826,7 +881,7 @@ int config_load_station(const char *path, struct station *st, struct errlist *er
 	get_bool(&c, cl, "require_sync", &st->require_clock_sync, "clock");
 	char sf[PATHBUF];
 	if (get_str(&c, cl, "sync_file", sf, sizeof(sf), 0, "clock") == 1 && sf[0] &&
-	    path_resolve(st->dir, sf, st->sync_file, sizeof(st->sync_file)) < 0)
+	    set_resolved(st, &st->sync_file, sf) < 0)
 		ERR(&c, line_of(member(cl, "sync_file")), "clock: 'sync_file' is too long");
 
 	load_trust(&c, section(&c, root, "trust"), st);

@@ -11,6 +11,11 @@
 /* Load a station file; relative paths resolve against its folder.
  * 0, or -1 with every problem in errs (st is then unusable). */
 int config_load_station(const char *path, struct station *st, struct errlist *errs);
+/* A zeroed station whose paths are all "" (free it with station_free). */
+void station_init(struct station *st);
+/* Free the station's paths (after config_load_station, whatever it
+ * returned; before loading into the same struct again). */
+void station_free(struct station *st);
 
 #define CONFIG_SCHEDULE_MAX (4 << 20)  /* a schedule file larger than this is not one */
 #define CONFIG_CATALOG_MAX (64 << 20)

@@ -94,12 +94,29 @@ int i18n_env_has_catalogue(const char *lc_all, const char *lc_messages, const ch
 	return 0;
 }
 
+/* The catalogue for lang (a language list as LANGUAGE takes it) under
+ * C.UTF-8, not under lang's own locale: gettext picks the catalogue by
+ * LANGUAGE whenever LC_MESSAGES is not "C", and of LC_MESSAGES' own data
+ * (yes/no answers) nothing is used. vi_VN's comes from locale-archive,
+ * 416 KiB resident in loaxad; C.UTF-8's is a 4 KiB file of its own
+ * (issue 18). lang's locale only where there is no C.UTF-8. */
+static void messages_in(const char *lang, const char *locale)
+{
+	setenv("LANGUAGE", lang, 1);
+	if (!setlocale(LC_MESSAGES, "C.UTF-8"))
+		setlocale(LC_MESSAGES, locale);
+}
+
 void i18n_init_messages(void)
 {
 	/* Loading a locale maps locale-archive and the gconv cache (96 KiB
 	 * resident in loaxad, issue 18): only when it can change a message. */
-	if (i18n_env_has_catalogue(getenv("LC_ALL"), getenv("LC_MESSAGES"), getenv("LANG"), getenv("LANGUAGE")))
-		setlocale(LC_MESSAGES, "");
+	const char *all = getenv("LC_ALL"), *msg = getenv("LC_MESSAGES"), *lang = getenv("LANG");
+	const char *language = getenv("LANGUAGE");
+	if (i18n_env_has_catalogue(all, msg, lang, language)) {
+		const char *loc = set(all) ? all : set(msg) ? msg : lang;
+		messages_in(set(language) ? language : loc, "");
+	}
 	bind_catalogue();
 }
 
@@ -124,9 +141,7 @@ int i18n_set_language(const char *lang)
 	/* LANGUAGE is ignored under the "C" locale: any UTF-8 locale will do.
 	 * The character set is the catalogue's (bind_textdomain_codeset), so
 	 * LC_CTYPE is left as it is. */
-	setenv("LANGUAGE", lang, 1);
-	if (!setlocale(LC_MESSAGES, "vi_VN.UTF-8"))
-		setlocale(LC_MESSAGES, "C.UTF-8");
+	messages_in(lang, "vi_VN.UTF-8");
 	return 0;
 }
 

@@ -495,7 +495,7 @@ int main(int argc, char **argv)
 		return EXIT_RETRY;
 
 	atexit(cleanup);
-	struct station st;
+	static struct station st; /* its paths live as long as the process */
 	if (config_load_station(cfg, &st, &g_errs) < 0) {
 		for (size_t i = 0; i < g_errs.n; i++)
 			log_warnx("%s", g_errs.msg[i]);

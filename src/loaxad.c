@@ -1424,6 +1424,7 @@ static void reload_trust(struct daemon *d)
 			 d->st.ntrust_keys, d->st.ntrust_revoked);
 	}
 	errlist_free(&errs);
+	station_free(n);
 	free(n);
 }
 

@@ -33,7 +33,7 @@ struct amp_config {
 	int tcp;                /* 1 = tcp, 0 = rtu */
 	char host[256];
 	int port;
-	char device[PATHBUF];   /* rtu serial device */
+	const char *device;     /* rtu serial device; paths are malloc'd at their length (station_free) */
 	int baud;
 	char parity;            /* 'N', 'E', 'O' */
 	int data_bits, stop_bits;
@@ -59,33 +59,36 @@ struct fleet_config {
 	int enabled;            /* the section is there */
 	char broker[512];       /* mqtt://HOST:PORT or mqtts://HOST:PORT */
 	char username[128];
-	char password_file[PATHBUF];
-	char ca_file[PATHBUF];
+	const char *password_file;
+	const char *ca_file;
 	char audio_url[512];
 	int keepalive;          /* seconds */
 	int retry_max;          /* reconnect back-off ceiling, seconds */
 	int line;
 };
 
+/* Its paths (const char *) are malloc'd at their real length, each at
+ * most PATHBUF - 1 bytes, never NULL once config_load_station has run
+ * ("" = not given); station_free releases them. */
 struct station {
-	char file[PATHBUF];     /* the station file, as given */
-	char dir[PATHBUF];      /* its folder: base of relative paths */
+	const char *file;       /* the station file, as given */
+	const char *dir;        /* its folder: base of relative paths */
 	char id[ID_MAX];
 	char commune_code[ID_MAX];
 	char district_code[ID_MAX];
 	char name[TITLE_MAX];
 	char timezone[128];
 	/* paths, already resolved against dir */
-	char library[PATHBUF];
-	char journal[PATHBUF];
-	char schedule[PATHBUF];
-	char spool[PATHBUF];
-	char control[PATHBUF];
-	char state[PATHBUF];
+	const char *library;
+	const char *journal;
+	const char *schedule;
+	const char *spool;
+	const char *control;
+	const char *state;
 	char control_group[64]; /* "" = the daemon's own group */
 	/* audio */
 	char audio_device[256];
-	char audio_fallback[PATHBUF]; /* WAV written through ALSA's file plugin when the device fails; "" = none */
+	const char *audio_fallback; /* WAV written through ALSA's file plugin when the device fails; "" = none */
 	double audio_gain_db;
 	int max_bulletin_minutes;
 	/* broadcasting rules */
@@ -99,7 +102,7 @@ struct station {
 	int max_sessions_per_day; /* 0 = no limit */
 	int sessions_line;
 	int require_clock_sync;
-	char sync_file[PATHBUF]; /* if set, the clock counts as synchronised when it exists */
+	const char *sync_file; /* if set, the clock counts as synchronised when it exists */
 	struct amp_config amp;
 	/* signed schedule push: minisign public keys ("RW..."), already
 	 * checked to parse; none = pushed bundles are refused */
@@ -117,9 +120,9 @@ struct station {
 	char report_recipients[TITLE_MAX];
 	/* web page (loaxa-web, issue 17; docs/WEB.md) */
 	char web_listen[128];       /* "ADDRESS:PORT" */
-	char web_users[PATHBUF];    /* accounts file, resolved against dir */
-	char web_tls_cert[PATHBUF]; /* "" = plain HTTP */
-	char web_tls_key[PATHBUF];
+	const char *web_users;      /* accounts file, resolved against dir */
+	const char *web_tls_cert;   /* "" = plain HTTP */
+	const char *web_tls_key;
 	int web_max_upload_mb;
 	int web_line;
 	/* issue 19: the monitor input (`monitor = { ... }`, proof of air) */

@@ -21,6 +21,7 @@ struct syncer {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	int efd;
+	int started;      /* the thread runs (it starts with the first job) */
 	int quit;
 	int job_fd;       /* >= 0: a flush to run */
 	int job_hfd;      /* else, >= 0: a file to hash (a dup the thread closes) */
@@ -31,6 +32,35 @@ struct syncer {
 	uint64_t res_ticket;
 	int res_err;
 };
+
+/* One job, then its result posted; called and returns without the mutex. */
+static void run_job(struct syncer *s, int fd, int hfd, uint64_t ticket)
+{
+	int e = 0;
+	struct syncer_hash h;
+	memset(&h, 0, sizeof(h));
+	if (hfd >= 0) {
+		if (filecheck_hash_fd(hfd, h.sha256, &h.before, &h.after) < 0)
+			e = errno ? errno : EIO;
+		close(hfd);
+	} else {
+		while (fdatasync(fd) < 0) {
+			if (errno != EINTR) {
+				e = errno;
+				break;
+			}
+		}
+		close(fd);
+	}
+	pthread_mutex_lock(&s->mu);
+	s->res_ticket = ticket;
+	s->res_err = e;
+	s->res_hash = h;
+	s->done = 1;
+	uint64_t one = 1;
+	(void)!write(s->efd, &one, sizeof(one));
+	pthread_mutex_unlock(&s->mu);
+}
 
 static void *worker(void *arg)
 {
@@ -47,32 +77,33 @@ static void *worker(void *arg)
 		s->job_fd = -1;
 		s->job_hfd = -1;
 		pthread_mutex_unlock(&s->mu);
-		int e = 0;
-		struct syncer_hash h;
-		memset(&h, 0, sizeof(h));
-		if (hfd >= 0) {
-			if (filecheck_hash_fd(hfd, h.sha256, &h.before, &h.after) < 0)
-				e = errno ? errno : EIO;
-			close(hfd);
-		} else {
-			while (fdatasync(fd) < 0) {
-				if (errno != EINTR) {
-					e = errno;
-					break;
-				}
-			}
-			close(fd);
-		}
+		run_job(s, fd, hfd, ticket);
 		pthread_mutex_lock(&s->mu);
-		s->res_ticket = ticket;
-		s->res_err = e;
-		s->res_hash = h;
-		s->done = 1;
-		uint64_t one = 1;
-		(void)!write(s->efd, &one, sizeof(one));
 	}
 	pthread_mutex_unlock(&s->mu);
 	return NULL;
+}
+
+/* The thread starts with the first job, not at start-up: an idle hasher
+ * cost loaxad its stack pages and more (issue 18). Should it not start,
+ * the job runs here, as when syncer_new could not start it before. */
+static void submit(struct syncer *s, int fd, int hfd, uint64_t ticket)
+{
+	s->busy = 1;
+	if (!s->started) {
+		int e = pthread_create(&s->th, NULL, worker, s);
+		if (e) {
+			run_job(s, fd, hfd, ticket);
+			return;
+		}
+		s->started = 1;
+	}
+	pthread_mutex_lock(&s->mu);
+	s->job_fd = fd;
+	s->job_hfd = hfd;
+	s->job_ticket = ticket;
+	pthread_cond_signal(&s->cv);
+	pthread_mutex_unlock(&s->mu);
 }
 
 struct syncer *syncer_new(void)
@@ -89,15 +120,6 @@ struct syncer *syncer_new(void)
 	}
 	pthread_mutex_init(&s->mu, NULL);
 	pthread_cond_init(&s->cv, NULL);
-	int e = pthread_create(&s->th, NULL, worker, s);
-	if (e) {
-		close(s->efd);
-		pthread_mutex_destroy(&s->mu);
-		pthread_cond_destroy(&s->cv);
-		free(s);
-		errno = e;
-		return NULL;
-	}
 	return s;
 }
 
@@ -105,11 +127,13 @@ void syncer_free(struct syncer *s)
 {
 	if (!s)
 		return;
-	pthread_mutex_lock(&s->mu);
-	s->quit = 1;
-	pthread_cond_signal(&s->cv);
-	pthread_mutex_unlock(&s->mu);
-	pthread_join(s->th, NULL);
+	if (s->started) {
+		pthread_mutex_lock(&s->mu);
+		s->quit = 1;
+		pthread_cond_signal(&s->cv);
+		pthread_mutex_unlock(&s->mu);
+		pthread_join(s->th, NULL);
+	}
 	if (s->job_hfd >= 0)
 		close(s->job_hfd);
 	close(s->efd);
@@ -134,12 +158,7 @@ int syncer_submit(struct syncer *s, int fd, uint64_t ticket)
 		errno = EBUSY;
 		return -1;
 	}
-	pthread_mutex_lock(&s->mu);
-	s->job_fd = fd;
-	s->job_ticket = ticket;
-	s->busy = 1;
-	pthread_cond_signal(&s->cv);
-	pthread_mutex_unlock(&s->mu);
+	submit(s, fd, -1, ticket);
 	return 0;
 }
 
@@ -149,12 +168,7 @@ int syncer_submit_hash(struct syncer *s, int fd, uint64_t ticket)
 		errno = EBUSY;
 		return -1;
 	}
-	pthread_mutex_lock(&s->mu);
-	s->job_hfd = fd;
-	s->job_ticket = ticket;
-	s->busy = 1;
-	pthread_cond_signal(&s->cv);
-	pthread_mutex_unlock(&s->mu);
+	submit(s, -1, fd, ticket);
 	return 0;
 }
 

@@ -13,7 +13,8 @@
 
 struct syncer;
 
-/* NULL with errno when the thread or its descriptor cannot be made. */
+/* NULL with errno when its descriptor cannot be made. The thread starts
+ * with the first job (should it not start, that job runs in the caller). */
 struct syncer *syncer_new(void);
 /* Waits for a job in progress to end, then stops the thread. */
 void syncer_free(struct syncer *s);

@@ -6,7 +6,8 @@
 # loaxactl verifies the chain it wrote with OpenSSL's; each bulletin is
 # hashed once at load (by the helper, off the loop) and trusted while its inode and times stay, and a
 # file changed behind the daemon's back (same size, mtime put back) still
-# fails with "checksum" instead of airing.
+# fails with "checksum" instead of airing. The hasher's thread starts only
+# with a file to hash; a Vietnamese loaxad reads its catalogue under C.UTF-8.
 set -u
 cd "$(dirname "$0")/../.."
 . tests/it/lib.bash
@@ -55,6 +56,10 @@ for i in $(seq 100); do [ "$(played tin-a)" = 2 ] && break; sleep 0.05; done
 n=$(grep -c "hashed $lib/tin-a.mp3 in full" "$T/daemon.log")
 [ "$n" = 0 ] && grep -q "tin-a.mp3: unchanged since it last hashed right" "$T/daemon.log" &&
 	ok "not hashed again to play an unchanged file" || nok "tin-a hashed $n times in the loop"
+# the hasher's thread starts with its first file to hash: none yet (the
+# loop and the journal's flusher)
+th=$(awk '/^Threads:/ { print $2 }' "/proc/$DPID/status")
+[ "$th" = 2 ] && ok "no hasher thread while no file needed hashing" || nok "loaxad runs $th threads"
 
 # change one byte, same size, and put mtime back: only ctime tells
 cp -p "$lib/tin-a.mp3" "$T/orig.mp3"
@@ -74,6 +79,18 @@ ctl play tin-a >/dev/null 2>&1
 for i in $(seq 100); do [ "$(played tin-a)" = 3 ] && break; sleep 0.05; done
 [ "$(played tin-a)" = 3 ] && ok "restored file hashed again and aired" || nok "restored file: $(played tin-a) airs"
 
+th=$(awk '/^Threads:/ { print $2 }' "/proc/$DPID/status")
+[ "$th" = 3 ] && ok "the hasher's thread started with a changed file" || nok "loaxad runs $th threads"
+
+stop_daemon
+# Vietnamese from the environment: the catalogue, under C.UTF-8's small
+# locale rather than vi_VN's data in locale-archive
+: >"$T/daemon.log"
+LANG=vi_VN.UTF-8 LC_ALL= LC_MESSAGES= LANGUAGE= start_daemon
+for i in $(seq 100); do grep -q 'bản tin' "$T/daemon.log" && break; sleep 0.05; done
+grep -q 'C.utf8/LC_MESSAGES' "/proc/$DPID/maps" && grep -q 'bản tin' "$T/daemon.log" &&
+	ok "loaxad under LANG=vi_VN.UTF-8 speaks Vietnamese with C.UTF-8's LC_MESSAGES" ||
+	nok "vi: $(grep -oE '[^ /]*(locale-archive|LC_MESSAGES[^ ]*)' "/proc/$DPID/maps" | sort -u | tr '\n' ' '); $(head -2 "$T/daemon.log")"
 stop_daemon
 "$BUILD/loaxactl" -c "$CONF" log verify >"$T/verify.out" 2>&1 &&
 	ok "loaxactl (OpenSSL) verifies the chain loaxad (portable SHA-256) wrote" ||

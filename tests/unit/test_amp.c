@@ -267,7 +267,9 @@ static struct amp_config cfg_rtu(int timeout_ms)
 {
 	struct amp_config c = cfg_tcp(0, timeout_ms);
 	c.tcp = 0;
-	snprintf(c.device, sizeof(c.device), "%s/ptyA", dir);
+	static char dev[PATHBUF];
+	snprintf(dev, sizeof(dev), "%s/ptyA", dir);
+	c.device = dev;
 	c.baud = 9600;
 	c.parity = 'N';
 	c.data_bits = 8;
@@ -718,7 +720,7 @@ static void test_cancel(void **state)
 static void test_rtu_no_device(void **state)
 {
 	struct amp_config c = cfg_rtu(300);
-	str_copy(c.device, "/dev/nonexistent-loaxa-tty", sizeof(c.device));
+	c.device = "/dev/nonexistent-loaxa-tty";
 	struct amp *a = new_amp(&c);
 	struct amp_result r;
 	assert_int_equal(run(a, AMP_SAFE, 0, &r, NULL), -1);

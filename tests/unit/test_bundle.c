@@ -95,6 +95,7 @@ static void load_station(int with_key)
 		 with_key ? "\"" : "", with_key ? pubkey : "", with_key ? "\"" : "");
 	put("loaxa.conf", text);
 	struct errlist e = {0};
+	station_free(&st); /* st is static: zero, or a station loaded before */
 	int r = config_load_station(P("loaxa.conf"), &st, &e);
 	dump(&e);
 	assert_int_equal(r, 0);
@@ -136,6 +137,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	(void)state;
+	station_free(&st);
 	return run("rm -rf '%s'", dir) == 0 ? 0 : -1;
 }
 
@@ -233,7 +235,7 @@ static void test_trust_section(void **state)
 	load_station(0);
 	/* No trust section: no key, default wait. */
 	put("t.conf", "station = { id = \"t\"; commune_code = \"1\"; name = \"x\"; };\n");
-	struct station s2;
+	struct station s2 = {0};
 	struct errlist e = {0};
 	assert_int_equal(config_load_station(P("t.conf"), &s2, &e), 0);
 	assert_int_equal(s2.ntrust_keys, 0);
@@ -255,11 +257,13 @@ static void test_trust_section(void **state)
 		snprintf(text, sizeof(text), "station = { id = \"t\"; commune_code = \"1\"; name = \"x\"; };\n%s\n", tr);
 		put("t.conf", text);
 		errlist_free(&e);
+		station_free(&s2);
 		assert_int_equal(config_load_station(P("t.conf"), &s2, &e), -1);
 		if (!has(&e, bad[i].want))
 			fail_msg("case %zu: no \"%s\"", i, bad[i].want);
 	}
 	errlist_free(&e);
+	station_free(&s2);
 }
 
 /* issue 14: trust.revoked, by key id (any case, leading zeros as minisign
@@ -268,7 +272,7 @@ static void test_trust_revoked(void **state)
 {
 	(void)state;
 	char text[2048];
-	struct station s2;
+	struct station s2 = {0};
 	struct errlist e = {0};
 	snprintf(text, sizeof(text),
 		 "station = { id = \"t\"; commune_code = \"1\"; name = \"x\"; };\n"
@@ -283,9 +287,11 @@ static void test_trust_revoked(void **state)
 	assert_false(bundle_key_revoked(&s2, "1234"));
 	put("t.conf", "station = { id = \"t\"; commune_code = \"1\"; name = \"x\"; };\n"
 		      "trust = { revoked = [\"not-an-id\"]; };\n");
+	station_free(&s2);
 	assert_int_equal(config_load_station(P("t.conf"), &s2, &e), -1);
 	assert_true(has(&e, ":2: trust: revoked: give key ids as minisign prints them"));
 	errlist_free(&e);
+	station_free(&s2);
 }
 
 /* ---- bundle_install ---- */

@@ -93,7 +93,7 @@ static void expect_count(const struct errlist *e, size_t n)
 static void test_station_sample(void **state)
 {
 	(void)state;
-	struct station st;
+	struct station st = {0};
 	struct errlist e = {0};
 	int r = config_load_station("../config/loaxa.conf", &st, &e);
 	dump(&e);
@@ -131,6 +131,7 @@ static void test_station_sample(void **state)
 	assert_int_equal(st.amp.zones[1].coil, 2);
 	assert_int_equal(st.amp.fault_input, -1);
 	errlist_free(&e);
+	station_free(&st);
 }
 
 static void test_station_installed_sample(void **state)
@@ -154,7 +155,7 @@ static void test_station_installed_sample(void **state)
 	*o = '\0';
 	assert_null(strchr(out, '@'));
 	const char *path = tmpfile_with("loaxa.conf", out);
-	struct station st;
+	struct station st = {0};
 	struct errlist e = {0};
 	int r = config_load_station(path, &st, &e);
 	dump(&e);
@@ -172,12 +173,13 @@ static void test_station_installed_sample(void **state)
 	assert_int_equal(st.amp.nzones, 3);
 	assert_string_equal(st.control_group, "loaxa");
 	errlist_free(&e);
+	station_free(&st);
 }
 
 static void test_station_minimal_defaults(void **state)
 {
 	(void)state;
-	struct station st;
+	struct station st = {0};
 	struct errlist e = {0};
 	int r = config_load_station(DATA "station-min.conf", &st, &e);
 	dump(&e);
@@ -202,30 +204,34 @@ static void test_station_minimal_defaults(void **state)
 
 	/* issue 19: a monitor section with only its device takes the defaults. */
 	const char *f = tmpfile_with(NULL, ST_OK "monitor = { device = \"hw:1,0\"; };\n");
+	station_free(&st);
 	assert_int_equal(config_load_station(f, &st, &e), 0);
 	assert_int_equal(st.monitor_enabled, 1);
 	assert_string_equal(st.monitor_device, "hw:1,0");
 	assert_true(st.monitor_silence_dbfs == -50.0 && st.monitor_min_heard == 0.8);
 	f = tmpfile_with(NULL, ST_OK "monitor = { device = \"mon\"; silence_dbfs = -62; min_heard = 0.5; };\n");
+	station_free(&st);
 	assert_int_equal(config_load_station(f, &st, &e), 0);
 	assert_true(st.monitor_silence_dbfs == -62.0 && st.monitor_min_heard == 0.5);
 	errlist_free(&e);
 
 	/* A file in the current folder: its folder is the current one. */
 	assert_int_equal(chdir(DATA), 0);
+	station_free(&st);
 	r = config_load_station("station-min.conf", &st, &e);
 	assert_int_equal(chdir("../.."), 0);
 	assert_int_equal(r, 0);
 	snprintf(want, sizeof(want), "%s/lib", here);
 	assert_string_equal(st.library, want);
 	errlist_free(&e);
+	station_free(&st);
 }
 
 static void test_station_every_error(void **state)
 {
 	(void)state;
 	const char *f = DATA "station-bad.conf";
-	struct station st;
+	struct station st = {0};
 	struct errlist e = {0};
 	assert_int_equal(config_load_station(f, &st, &e), -1);
 	expect_err(&e, f, 5, "unknown time zone \"Mars/Olympus_Mons\"");
@@ -244,13 +250,14 @@ static void test_station_every_error(void **state)
 	expect_err(&e, f, 24, "needs 'host'");
 	expect_count(&e, 14);
 	errlist_free(&e);
+	station_free(&st);
 }
 
 static void test_station_bad_sections(void **state)
 {
 	(void)state;
 	const char *f = DATA "station-bad-sections.conf";
-	struct station st;
+	struct station st = {0};
 	struct errlist e = {0};
 	assert_int_equal(config_load_station(f, &st, &e), -1);
 	expect_err(&e, f, 2, "unknown time zone \"Asia\"");
@@ -261,6 +268,48 @@ static void test_station_bad_sections(void **state)
 	expect_err(&e, f, 6, "'limits' must be a group");
 	expect_count(&e, 6);
 	errlist_free(&e);
+	station_free(&st);
+}
+
+/* Paths are stored at their length (issue 18), with the same bounds as
+ * before: PATHBUF - 1 bytes once resolved, refused clearly past that. */
+static void test_station_path_lengths(void **state)
+{
+	(void)state;
+	static char text[5 * PATHBUF + 512], abs[PATHBUF], rel[PATHBUF], huge[PATHBUF + 1];
+	abs[0] = '/';
+	memset(abs + 1, 'a', PATHBUF - 2); /* 4,095 bytes: the longest there is */
+	memset(rel, 'r', PATHBUF - 10);    /* fits as written, not once resolved */
+	memset(huge, 'h', PATHBUF);        /* does not fit as written */
+	struct station st = {0};
+	struct errlist e = {0};
+	snprintf(text, sizeof(text), ST_OK "paths = { journal = \"%s\"; };\n", abs);
+	assert_int_equal(config_load_station(tmpfile_with(NULL, text), &st, &e), 0);
+	assert_int_equal(strlen(st.journal), PATHBUF - 1);
+	assert_string_equal(st.journal, abs);
+	assert_string_equal(st.audio_fallback, "");
+	assert_string_equal(st.amp.device, "");
+	assert_string_equal(st.fleet.ca_file, "");
+	station_free(&st);
+	assert_null(st.journal);
+
+	snprintf(text, sizeof(text),
+		 ST_OK "paths = {\n library = \"%s\";\n spool = \"%s\"; };\n"
+		       "audio = {\n fallback_wav = \"%s\"; };\n"
+		       "amplifier = {\n enabled = false; transport = \"rtu\"; device = \"%s\"; };\n",
+		 rel, huge, rel, huge);
+	const char *f = tmpfile_with(NULL, text);
+	assert_int_equal(config_load_station(f, &st, &e), -1);
+	expect_err(&e, f, 3, "paths: 'library' is too long");
+	expect_err(&e, f, 4, "paths: 'spool' is too long (at most 4095 bytes)");
+	expect_err(&e, f, 6, "audio: 'fallback_wav' is too long");
+	expect_err(&e, f, 8, "amplifier: 'device' is too long (at most 4095 bytes)");
+	expect_count(&e, 4);
+	/* nothing half-stored: the refused ones are as if not given */
+	assert_string_equal(st.audio_fallback, "");
+	assert_string_equal(st.amp.device, "");
+	errlist_free(&e);
+	station_free(&st);
 }
 
 struct one_err {
@@ -271,7 +320,7 @@ struct one_err {
 
 static void check_station_one(const struct one_err *t)
 {
-	struct station st;
+	struct station st = {0};
 	struct errlist e = {0};
 	const char *f = tmpfile_with(NULL, t->text);
 	if (config_load_station(f, &st, &e) != -1) {
@@ -281,6 +330,7 @@ static void check_station_one(const struct one_err *t)
 	expect_err(&e, f, t->line, t->msg);
 	expect_count(&e, 1);
 	errlist_free(&e);
+	station_free(&st);
 }
 
 
@@ -316,10 +366,11 @@ static void test_hostile_files(void **state)
 	tmpfile_with("inc.part", "station = { id = \"s\"; commune_code = \"1\"; name = \"n\"; };\n");
 	char text[256];
 	snprintf(text, sizeof(text), "@include \"%s/inc.part\"\nclock = { require_sync = false; };\n", tmpdir);
-	struct station st;
+	struct station st = {0};
 	assert_int_equal(config_load_station(tmpfile_with(NULL, text), &st, &e), 0);
 	assert_string_equal(st.id, "s");
 	errlist_free(&e);
+	station_free(&st);
 }
 
 static void test_station_single_errors(void **state)
@@ -383,7 +434,7 @@ static void test_station_web(void **state)
 	};
 	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
 		check_station_one(&t[i]);
-	struct station st;
+	struct station st = {0};
 	struct errlist e = {0};
 	const char *p = tmpfile_with(NULL, ST_OK);
 	assert_int_equal(config_load_station(p, &st, &e), 0);
@@ -395,6 +446,7 @@ static void test_station_web(void **state)
 	assert_string_equal(st.web_users, want);
 	p = tmpfile_with(NULL, ST_OK "web = { listen = \"[::1]:8443\"; users = \"/etc/x/users\"; tls_cert = \"c.pem\";\n"
 				  "  tls_key = \"k.pem\"; max_upload_mb = 200; };\n");
+	station_free(&st);
 	assert_int_equal(config_load_station(p, &st, &e), 0);
 	assert_string_equal(st.web_listen, "[::1]:8443");
 	assert_string_equal(st.web_users, "/etc/x/users");
@@ -402,21 +454,24 @@ static void test_station_web(void **state)
 	snprintf(want, sizeof(want), "%s/k.pem", st.dir);
 	assert_string_equal(st.web_tls_key, want);
 	errlist_free(&e);
+	station_free(&st);
 }
 
 static void test_station_missing_and_syntax(void **state)
 {
 	(void)state;
-	struct station st;
+	struct station st = {0};
 	struct errlist e = {0};
 	assert_int_equal(config_load_station(DATA "no-such-file.conf", &st, &e), -1);
 	expect_err(&e, DATA "no-such-file.conf", 0, "cannot read");
 	errlist_free(&e);
 	const char *f = tmpfile_with(NULL, ST_OK "audio = {\n  gain = ;\n};\n");
+	station_free(&st);
 	assert_int_equal(config_load_station(f, &st, &e), -1);
 	expect_err(&e, f, 3, "syntax error");
 	expect_count(&e, 1);
 	errlist_free(&e);
+	station_free(&st);
 }
 
 /* ---- schedule file ---- */
@@ -809,6 +864,7 @@ int main(void)
 		cmocka_unit_test(test_hostile_files),
 		cmocka_unit_test(test_station_missing_and_syntax),
 		cmocka_unit_test(test_station_web),
+		cmocka_unit_test(test_station_path_lengths),
 		cmocka_unit_test(test_schedule_sample),
 		cmocka_unit_test(test_schedule_demo),
 		cmocka_unit_test(test_schedule_every),

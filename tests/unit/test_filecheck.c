@@ -154,6 +154,49 @@ static void test_fresh_file_not_trusted(void **state)
 	filecheck_forget();
 }
 
+static int threads(void)
+{
+	FILE *f = fopen("/proc/self/status", "r");
+	char line[256];
+	int n = -1;
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "Threads: %d", &n) == 1)
+			break;
+	if (f)
+		fclose(f);
+	return n;
+}
+
+/* issue 18: a syncer's thread starts with its first job, and one never
+ * used is freed without one. */
+static void test_thread_starts_with_first_job(void **state)
+{
+	(void)state;
+	int before = threads();
+	assert_true(before >= 1);
+	struct syncer *idle = syncer_new(), *s = syncer_new();
+	assert_non_null(idle);
+	assert_non_null(s);
+	assert_int_equal(threads(), before);
+	put(path, "abc");
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	assert_true(fd >= 0);
+	assert_int_equal(syncer_submit_hash(s, fd, 3), 0);
+	assert_int_equal(threads(), before + 1);
+	struct pollfd p = {syncer_fd(s), POLLIN, 0};
+	assert_int_equal(poll(&p, 1, 10000), 1);
+	uint64_t t;
+	int e = -1;
+	struct syncer_hash h;
+	assert_int_equal(syncer_result_hash(s, &t, &e, &h), 1);
+	assert_true(t == 3);
+	assert_int_equal(e, 0);
+	assert_string_equal(h.sha256, H_ABC);
+	syncer_free(idle);
+	syncer_free(s);
+	assert_int_equal(threads(), before);
+}
+
 /* The check in two halves (issue 11): trusted or not with one fstat, the
  * hash made on the hasher thread, then trusted as a hash made here. */
 static void test_trusted_and_hashed_off_thread(void **state)
@@ -216,6 +259,7 @@ int main(void)
 		cmocka_unit_test(test_replaced_touched_missing),
 		cmocka_unit_test(test_fresh_file_not_trusted),
 		cmocka_unit_test(test_trusted_and_hashed_off_thread),
+		cmocka_unit_test(test_thread_starts_with_first_job),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

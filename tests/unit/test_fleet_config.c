@@ -57,7 +57,7 @@ static int has(const struct errlist *e, const char *what)
 
 static void test_station_fleet_ok(void **state)
 {
-	struct station st;
+	struct station st = {0};
 	struct errlist e = {0};
 	const char *p = write_conf("ok.conf", STATION
 		"fleet = { broker = \"mqtts://mqtt.example.vn:8883\"; username = \"st-a\";\n"
@@ -79,14 +79,16 @@ static void test_station_fleet_ok(void **state)
 
 	/* no section: no link */
 	p = write_conf("none.conf", STATION);
+	station_free(&st);
 	assert_int_equal(config_load_station(p, &st, &e), 0);
 	assert_false(st.fleet.enabled);
 	errlist_free(&e);
+	station_free(&st);
 }
 
 static void test_station_fleet_errors(void **state)
 {
-	struct station st;
+	struct station st = {0};
 	struct errlist e = {0};
 	const char *p = write_conf("bad.conf",
 		"station = { id = \"st-a\"; commune_code = \"c1\"; name = \"Xã A\"; };\n"
@@ -105,9 +107,11 @@ static void test_station_fleet_errors(void **state)
 	errlist_free(&e);
 
 	p = write_conf("tls.conf", STATION "fleet = { broker = \"mqtts://h:8883\"; };\n");
+	station_free(&st);
 	assert_int_equal(config_load_station(p, &st, &e), -1);
 	assert_true(has(&e, "needs 'ca_file'"));
 	errlist_free(&e);
+	station_free(&st);
 }
 
 static void test_collector_file(void **state)
@@ -172,7 +176,7 @@ static void test_broker_url(void **state)
 /* loaxad --check: what the link would refuse, with the section's line. */
 static void test_fleet_check(void **state)
 {
-	struct station st;
+	struct station st = {0};
 	struct errlist e = {0};
 	const char *p = write_conf("chk.conf", STATION
 		"\nfleet = { broker = \"mqtts://127.0.0.1:1\"; password_file = \"missing.pw\"; ca_file = \"/nonexistent.crt\"; };\n");
@@ -184,15 +188,18 @@ static void test_fleet_check(void **state)
 	write_conf("ok.pw", "secret\n");
 	p = write_conf("chk2.conf", STATION
 		"fleet = { broker = \"mqtts://127.0.0.1:1\"; password_file = \"ok.pw\"; ca_file = \"ok.pw\"; };\n");
+	station_free(&st);
 	assert_int_equal(config_load_station(p, &st, &e), 0);
 	fleet_check(&st, &e);
 	assert_true(has(&e, "chk2.conf:2: fleet: TLS: cannot load the CA file"));
 	errlist_free(&e);
 	p = write_conf("chk3.conf", STATION "fleet = { broker = \"mqtt://127.0.0.1:1\"; password_file = \"ok.pw\"; };\n");
+	station_free(&st);
 	assert_int_equal(config_load_station(p, &st, &e), 0);
 	fleet_check(&st, &e);
 	assert_int_equal(e.n, 0);
 	errlist_free(&e);
+	station_free(&st);
 }
 
 int main(void)

@@ -64,7 +64,7 @@ static void test_every_problem_at_once(void **state)
 	struct station st;
 	memset(&st, 0, sizeof(st));
 	st.allowed_weekdays = 0x7f;
-	str_copy(st.file, "loaxa.conf", sizeof(st.file));
+	st.file = "loaxa.conf";
 	assert_int_equal(validate_schedule(&s, &st, NULL, &e), 1);
 	assert_true(has(&e, ":4: slot sang: unknown campaign \"atgtt\": did you mean \"atgt\"?"));
 	assert_int_equal(e.n, 4);

@@ -91,7 +91,7 @@ static const char *load(const char *text, struct schedule *s)
 static void open_station(struct station *st)
 {
 	memset(st, 0, sizeof(*st));
-	snprintf(st->file, sizeof(st->file), "station.conf");
+	st->file = "station.conf";
 	st->allowed_weekdays = 0x7f;
 	st->catchup_minutes = 30;
 }
@@ -211,7 +211,7 @@ static void test_quiet_hours(void **state)
 static void test_zones(void **state)
 {
 	(void)state;
-	struct station st;
+	struct station st = {0};
 	struct schedule s;
 	struct errlist e = {0};
 	assert_int_equal(config_load_station("data/config/station-limits.conf", &st, &e), 0);
@@ -232,12 +232,13 @@ static void test_zones(void **state)
 	st.amp.nzones = 0;
 	assert_int_equal(validate_schedule(&s, &st, NULL, &e), 0);
 	schedule_free(&s);
+	station_free(&st);
 }
 
 static void test_weekday_limit(void **state)
 {
 	(void)state;
-	struct station st;
+	struct station st = {0};
 	struct schedule s;
 	struct errlist e = {0};
 	assert_int_equal(config_load_station("data/config/station-limits.conf", &st, &e), 0);
@@ -266,12 +267,13 @@ static void test_weekday_limit(void **state)
 	check_format(&e);
 	errlist_free(&e);
 	schedule_free(&s);
+	station_free(&st);
 }
 
 static void test_sessions_per_day(void **state)
 {
 	(void)state;
-	struct station st;
+	struct station st = {0};
 	struct schedule s;
 	struct errlist e = {0};
 	assert_int_equal(config_load_station("data/config/station-limits.conf", &st, &e), 0);
@@ -299,12 +301,13 @@ static void test_sessions_per_day(void **state)
 	check_format(&e);
 	errlist_free(&e);
 	schedule_free(&s);
+	station_free(&st);
 }
 
 static void test_session_length(void **state)
 {
 	(void)state;
-	struct station st;
+	struct station st = {0};
 	struct schedule s;
 	struct catalog cat = {0};
 	struct errlist e = {0};
@@ -338,12 +341,13 @@ static void test_session_length(void **state)
 	errlist_free(&e);
 	schedule_free(&s);
 	catalog_free(&cat);
+	station_free(&st);
 }
 
 static void test_sample_schedule_clean(void **state)
 {
 	(void)state;
-	struct station st;
+	struct station st = {0};
 	struct schedule s;
 	struct catalog cat = {0};
 	struct errlist e = {0};
@@ -383,6 +387,7 @@ static void test_sample_schedule_clean(void **state)
 	errlist_free(&e);
 	schedule_free(&s);
 	catalog_free(&cat);
+	station_free(&st);
 }
 
 int main(void)
