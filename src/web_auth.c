@@ -144,7 +144,10 @@ int64_t web_backoff_fail(struct web_backoff *b, const char *key, int64_t now)
 		if (wait > WEB_BACKOFF_MAX_S)
 			wait = WEB_BACKOFF_MAX_S;
 	}
-	s->until = now + wait;
+	/* now counts whole seconds: one more makes the wait at least what
+	 * it says, whenever within its second the failure came (a failure at
+	 * x.99 s would otherwise wait 0.01 s). */
+	s->until = wait ? now + wait + 1 : now;
 	return wait;
 }
 

@@ -64,7 +64,8 @@ struct web_backoff {
 	struct web_backoff_slot s[WEB_BACKOFF_SLOTS];
 };
 
-/* Seconds to wait before key may try again (0: may try now). */
+/* Seconds to wait before key may try again (0: may try now); now and
+ * the answer are whole seconds, so it may be one more than the wait set. */
 int64_t web_backoff_wait(const struct web_backoff *b, const char *key, int64_t now);
 /* A failed attempt: after WEB_BACKOFF_FREE failures each one doubles the
  * wait (1 s, 2 s, 4 s ... up to WEB_BACKOFF_MAX_S). Returns the new wait. */

@@ -169,9 +169,9 @@ v2=$(visitor)
 # Failed logins outlive the visit's process: the wait holds across a rest.
 bad() { curl -s -o /dev/null -w '%{http_code}' -d "user=xem&password=sai-$1" "$URL/login"; }
 codes="$(bad 1) $(bad 2) $(bad 3) $(bad 4)"
-sleep 1.1
+sleep 2.1 # 1 s, in whole seconds up to 2
 codes="$codes $(bad 5)"
-sleep 2.1
+sleep 3.1 # 2 s, up to 3
 codes="$codes $(bad 6)"
 rested
 v=$(visitor)
