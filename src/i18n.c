@@ -9,6 +9,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* Where glibc keeps compiled locales (its default locale path). */
+#ifndef SYSLOCALEDIR
+#define SYSLOCALEDIR "/usr/lib/locale"
+#endif
+
 #ifndef LOCALEDIR
 #define LOCALEDIR "/usr/local/share/locale"
 #endif
@@ -103,6 +108,20 @@ int i18n_env_has_catalogue(const char *lc_all, const char *lc_messages, const ch
 static void messages_in(const char *lang, const char *locale)
 {
 	setenv("LANGUAGE", lang, 1);
+	/* glibc looks every locale up in locale-archive first, and keeps the
+	 * archive mapped when the name is not there (64 KiB resident in
+	 * loaxad; issue 18), though C.UTF-8 is a directory of its own (Debian:
+	 * /usr/lib/locale/C.utf8). With LOCPATH set it reads directories
+	 * only; set for this call alone, so that no child inherits it, and
+	 * only when the user did not set it. Where C.UTF-8 is in the archive
+	 * only, the plain lookup below finds it. */
+	if (!getenv("LOCPATH")) {
+		setenv("LOCPATH", SYSLOCALEDIR, 1);
+		const char *ok = setlocale(LC_MESSAGES, "C.UTF-8");
+		unsetenv("LOCPATH");
+		if (ok)
+			return;
+	}
 	if (!setlocale(LC_MESSAGES, "C.UTF-8"))
 		setlocale(LC_MESSAGES, locale);
 }
