@@ -1,5 +1,5 @@
 /* Messages in the user's language (issue 16): GNU gettext, text domain
- * "loaxa", catalogues built from po/ (po/vi.po). Only messages for people
+ * "loaxa" ("loaxad" for the daemon), catalogues built from po/ (po/vi.po). Only messages for people
  * go through _() and ngettext(); machine-readable output (CSV headers, JSON
  * keys, journal records, control-socket fields, exit codes) never does. */
 #ifndef LOAXA_I18N_H
