@@ -439,9 +439,10 @@ $(BUILD)/loaxa-publish: $(BUILD)/obj/loaxa-publish.o $(BUILD)/obj/mqttlink.o $(B
 # station that does neither never maps them (issue 18).
 LOAXAD_DL := libsodium libmodbus
 LOAXAD_LIBS = $(shell $(PKG_CONFIG) --libs $(filter-out $(LOAXAD_DL),$(PKGS))) -lm -pthread
-$(BUILD)/loaxad: $(BUILD)/obj/loaxad.o $(BUILD)/obj/fleet_dl.o $(BUILD)/obj/sodium_dl.o $(BUILD)/obj/modbus_dl.o $(BUILD)/libloaxa.a src/loaxad.dynlist $(BUILD)/loaxa-fleet.so
+LOAXAD_OWN := loaxad fleet_dl sodium_dl modbus_dl
+$(BUILD)/loaxad: $(LOAXAD_OWN:%=$(BUILD)/obj/%.o) $(BUILD)/libloaxa.a src/loaxad.dynlist $(BUILD)/loaxa-fleet.so
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(ALL_LDFLAGS) -Wl,--dynamic-list=src/loaxad.dynlist -o $@ $(filter %.o %.a,$^) $(LOAXAD_LIBS)
+	$(Q)$(CC) $(ALL_LDFLAGS) -Wl,--dynamic-list=src/loaxad.dynlist -Wl,-Map=$@.map -o $@ $(filter %.o %.a,$^) $(LOAXAD_LIBS)
 $(BUILD)/obj/fleet_dl.o $(BUILD)/obj/loaxad.o $(BUILD)/obj/bundle_cli.o: ALL_CFLAGS += -DLOAXA_PLUGINDIR='"$(PLUGINDIR)"'
 FLEET_PLUGIN_OBJ := $(patsubst %,$(BUILD)/pic/%.o,fleet mqttlink fleetlog fleetproto)
 $(BUILD)/pic/%.o: src/%.c
@@ -497,6 +498,31 @@ $(BUILD)/locale/%/LC_MESSAGES/loaxa.mo: po/%.po
 	@$(if $(Q),echo "  MSGFMT  $<")
 	$(Q)msgfmt --check -o $@ $<
 
+# loaxad's own catalogue, text domain "loaxad" (issue 18): the messages of
+# po/%.po whose sources are linked into loaxad (its link map), so that the
+# daemon maps 56 KiB of messages it may say, not every program's 116.
+# Generated, never edited: translators work in po/%.po only.
+LOAXAD_MO := $(LINGUAS:%=$(BUILD)/locale/%/LC_MESSAGES/loaxad.mo)
+$(TEST_BIN): | $(LOAXAD_MO)
+all check unit it valgrind: $(LOAXAD_MO)
+# Of those, only messages still in the binary: a function the linker
+# dropped cannot say its messages (po/keep_used.c, a build tool: HOSTCC).
+HOSTCC ?= cc
+$(BUILD)/po/keep_used: po/keep_used.c
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  HOSTCC  $@")
+	$(Q)$(HOSTCC) -std=c11 -D_GNU_SOURCE -O2 $(WARN) -o $@ $<
+$(BUILD)/locale/%/LC_MESSAGES/loaxad.mo: po/%.po po/POTFILES $(BUILD)/loaxad $(BUILD)/po/keep_used
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  MSGFMT  $@")
+	$(Q)linked=" $(LOAXAD_OWN) $$(grep -o 'libloaxa\.a([a-z0-9_]*\.o)' $(BUILD)/loaxad.map | sed 's/.*(\(.*\)\.o)/\1/' | tr '\n' ' ')"; \
+	files=; for f in $(POTFILES); do \
+		case "$$linked" in *" $$(basename $$f .c) "*) files="$$files -N $$f" ;; esac; \
+	done; \
+	msggrep --no-wrap $$files -o $@.all.po $< && \
+	$(BUILD)/po/keep_used $(BUILD)/loaxad <$@.all.po >$@.po 2>$@.log && \
+	msgfmt --check -o $@ $@.po && rm -f $@.all.po $@.po $@.log
+
 # The Vietnamese man pages need preconv (groff -k) for their UTF-8 text.
 VI_MANPAGES := docs/man/vi/loaxactl.1 docs/man/vi/loaxa.conf.5 docs/man/vi/loaxa-schedule.5
 man-check: man-check-vi
@@ -519,10 +545,11 @@ po-check:
 
 install: install-i18n
 uninstall: uninstall-i18n
-install-i18n: $(MO)
+install-i18n: $(MO) $(LOAXAD_MO)
 	for l in $(LINGUAS); do \
 		install -d $(DESTDIR)$(LOCALEDIR)/$$l/LC_MESSAGES && \
-		install -m 0644 $(BUILD)/locale/$$l/LC_MESSAGES/loaxa.mo $(DESTDIR)$(LOCALEDIR)/$$l/LC_MESSAGES/loaxa.mo; \
+		install -m 0644 $(BUILD)/locale/$$l/LC_MESSAGES/loaxa.mo $(BUILD)/locale/$$l/LC_MESSAGES/loaxad.mo \
+			$(DESTDIR)$(LOCALEDIR)/$$l/LC_MESSAGES/; \
 	done
 	install -d $(DESTDIR)$(PREFIX)/share/bash-completion/completions \
 		$(DESTDIR)$(MANDIR)/vi/man1 $(DESTDIR)$(MANDIR)/vi/man5
@@ -531,6 +558,7 @@ install-i18n: $(MO)
 	install -m 0644 docs/man/vi/loaxa.conf.5 docs/man/vi/loaxa-schedule.5 $(DESTDIR)$(MANDIR)/vi/man5/
 uninstall-i18n:
 	rm -f $(LINGUAS:%=$(DESTDIR)$(LOCALEDIR)/%/LC_MESSAGES/loaxa.mo) \
+		$(LINGUAS:%=$(DESTDIR)$(LOCALEDIR)/%/LC_MESSAGES/loaxad.mo) \
 		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/loaxactl \
 		$(DESTDIR)$(MANDIR)/vi/man1/loaxactl.1 $(DESTDIR)$(MANDIR)/vi/man5/loaxa.conf.5 \
 		$(DESTDIR)$(MANDIR)/vi/man5/loaxa-schedule.5

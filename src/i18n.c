@@ -9,12 +9,17 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* Where glibc keeps compiled locales (its default locale path). */
+#ifndef SYSLOCALEDIR
+#define SYSLOCALEDIR "/usr/lib/locale"
+#endif
+
 #ifndef LOCALEDIR
 #define LOCALEDIR "/usr/local/share/locale"
 #endif
 
 /* "locale" beside the binary, when it holds a catalogue: a build tree. */
-static int build_localedir(char *out, size_t n)
+static int build_localedir(const char *domain, char *out, size_t n)
 {
 	char exe[PATH_MAX];
 	ssize_t l = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
@@ -27,7 +32,7 @@ static int build_localedir(char *out, size_t n)
 	*slash = '\0';
 	struct stat sb;
 	char mo[PATH_MAX + 64];
-	snprintf(mo, sizeof(mo), "%s/locale/vi/LC_MESSAGES/" LOAXA_TEXTDOMAIN ".mo", exe);
+	snprintf(mo, sizeof(mo), "%s/locale/vi/LC_MESSAGES/%s.mo", exe, domain);
 	if (stat(mo, &sb) < 0)
 		return -1;
 	if ((size_t)snprintf(out, n, "%s/locale", exe) >= n)
@@ -35,26 +40,26 @@ static int build_localedir(char *out, size_t n)
 	return 0;
 }
 
-static void bind_catalogue(void)
+static void bind_catalogue(const char *domain)
 {
 	const char *dir = getenv("LOAXA_LOCALEDIR");
 	char buf[PATH_MAX];
 	if (!dir || !*dir)
-		dir = build_localedir(buf, sizeof(buf)) == 0 ? buf : LOCALEDIR;
-	bindtextdomain(LOAXA_TEXTDOMAIN, dir);
+		dir = build_localedir(domain, buf, sizeof(buf)) == 0 ? buf : LOCALEDIR;
+	bindtextdomain(domain, dir);
 	/* strerror() and the other texts of the C library stay English: they
 	 * end up in the journal's details and in .why files, which must not
 	 * change with the language (and are what an admin searches for). */
 	bindtextdomain("libc", "/nonexistent/loaxa-no-libc-messages");
-	bind_textdomain_codeset(LOAXA_TEXTDOMAIN, "UTF-8");
-	textdomain(LOAXA_TEXTDOMAIN);
+	bind_textdomain_codeset(domain, "UTF-8");
+	textdomain(domain);
 }
 
 void i18n_init(void)
 {
 	setlocale(LC_ALL, "");
 	setlocale(LC_NUMERIC, "C");
-	bind_catalogue();
+	bind_catalogue(LOAXA_TEXTDOMAIN);
 }
 
 /* The languages there are catalogues for (po/). */
@@ -103,11 +108,25 @@ int i18n_env_has_catalogue(const char *lc_all, const char *lc_messages, const ch
 static void messages_in(const char *lang, const char *locale)
 {
 	setenv("LANGUAGE", lang, 1);
+	/* glibc looks every locale up in locale-archive first, and keeps the
+	 * archive mapped when the name is not there (64 KiB resident in
+	 * loaxad; issue 18), though C.UTF-8 is a directory of its own (Debian:
+	 * /usr/lib/locale/C.utf8). With LOCPATH set it reads directories
+	 * only; set for this call alone, so that no child inherits it, and
+	 * only when the user did not set it. Where C.UTF-8 is in the archive
+	 * only, the plain lookup below finds it. */
+	if (!getenv("LOCPATH")) {
+		setenv("LOCPATH", SYSLOCALEDIR, 1);
+		const char *ok = setlocale(LC_MESSAGES, "C.UTF-8");
+		unsetenv("LOCPATH");
+		if (ok)
+			return;
+	}
 	if (!setlocale(LC_MESSAGES, "C.UTF-8"))
 		setlocale(LC_MESSAGES, locale);
 }
 
-void i18n_init_messages(void)
+void i18n_init_messages(const char *domain)
 {
 	/* Loading a locale maps locale-archive and the gconv cache (96 KiB
 	 * resident in loaxad, issue 18): only when it can change a message. */
@@ -117,7 +136,7 @@ void i18n_init_messages(void)
 		const char *loc = set(all) ? all : set(msg) ? msg : lang;
 		messages_in(set(language) ? language : loc, "");
 	}
-	bind_catalogue();
+	bind_catalogue(domain);
 }
 
 int i18n_language_known(const char *lang)

@@ -1,5 +1,5 @@
 /* Messages in the user's language (issue 16): GNU gettext, text domain
- * "loaxa", catalogues built from po/ (po/vi.po). Only messages for people
+ * "loaxa" ("loaxad" for the daemon), catalogues built from po/ (po/vi.po). Only messages for people
  * go through _() and ngettext(); machine-readable output (CSV headers, JSON
  * keys, journal records, control-socket fields, exit codes) never does. */
 #ifndef LOAXA_I18N_H
@@ -11,6 +11,9 @@
 #include <stddef.h>
 
 #define LOAXA_TEXTDOMAIN "loaxa"
+/* loaxad's own catalogue: the messages of the sources linked into it only
+ * (built from the same po/vi.po; issue 18). */
+#define LOAXAD_TEXTDOMAIN "loaxad"
 
 #define _(s) gettext(s)
 /* Marks a string for xgettext where it is defined; translate with _() where used. */
@@ -31,8 +34,9 @@ void i18n_init(void);
  * set is bound to UTF-8). Loading the others would map their files, the
  * character tables alone 128 KiB resident (issues 17, 18). When the
  * environment can only give English (no catalogue for its language:
- * i18n_env_has_catalogue), LC_MESSAGES is not loaded either and stays "C". */
-void i18n_init_messages(void);
+ * i18n_env_has_catalogue), LC_MESSAGES is not loaded either and stays "C".
+ * domain: the text domain (LOAXA_TEXTDOMAIN, LOAXAD_TEXTDOMAIN). */
+void i18n_init_messages(const char *domain);
 
 /* 1 if gettext, given these variables (NULL or "" when unset), could find
  * a catalogue loaxa has (Vietnamese): LANGUAGE's list counts unless the

@@ -1983,7 +1983,7 @@ int main(int argc, char **argv)
 					   {"help", no_argument, NULL, 'h'},
 					   {"version", no_argument, NULL, 'V'},
 					   {0}};
-	i18n_init_messages(); /* issues 16, 17: no locale files but the messages' */
+	i18n_init_messages(LOAXA_TEXTDOMAIN); /* issues 16, 17: no locale files but the messages' */
 	web_tr_init();
 	const char *conf = getenv("LOAXA_CONF");
 	int verbose = 0, c;

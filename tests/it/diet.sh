@@ -91,6 +91,13 @@ for i in $(seq 100); do grep -q 'bản tin' "$T/daemon.log" && break; sleep 0.05
 grep -q 'C.utf8/LC_MESSAGES' "/proc/$DPID/maps" && grep -q 'bản tin' "$T/daemon.log" &&
 	ok "loaxad under LANG=vi_VN.UTF-8 speaks Vietnamese with C.UTF-8's LC_MESSAGES" ||
 	nok "vi: $(grep -oE '[^ /]*(locale-archive|LC_MESSAGES[^ ]*)' "/proc/$DPID/maps" | sort -u | tr '\n' ' '); $(head -2 "$T/daemon.log")"
+# C.UTF-8's LC_MESSAGES read from its directory, locale-archive not mapped
+grep -q 'locale-archive' "/proc/$DPID/maps" && nok "loaxad under LANG=vi_VN.UTF-8 maps locale-archive" ||
+	ok "loaxad under LANG=vi_VN.UTF-8 does not map locale-archive"
+# its own catalogue, not every program's (issue 18)
+grep -q '/loaxad\.mo$' "/proc/$DPID/maps" && ! grep -q '/loaxa\.mo$' "/proc/$DPID/maps" &&
+	ok "loaxad maps its own catalogue, loaxad.mo, not loaxa.mo" ||
+	nok "catalogues mapped: $(grep -oE '[^ /]*\.mo$' "/proc/$DPID/maps" | sort -u | tr '\n' ' ')"
 stop_daemon
 "$BUILD/loaxactl" -c "$CONF" log verify >"$T/verify.out" 2>&1 &&
 	ok "loaxactl (OpenSSL) verifies the chain loaxad (portable SHA-256) wrote" ||

@@ -40,6 +40,7 @@ expected="/etc/loaxa/loaxa.conf 644
 /usr/share/doc/loaxa/examples/loaxa.conf 644
 /usr/share/doc/loaxa/examples/schedule.conf 644
 /usr/share/locale/vi/LC_MESSAGES/loaxa.mo 644
+/usr/share/locale/vi/LC_MESSAGES/loaxad.mo 644
 /usr/share/man/man1/loaxactl.1 644
 /usr/share/man/man5/loaxa-schedule.5 644
 /usr/share/man/man5/loaxa.conf.5 644
