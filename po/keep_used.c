@@ -79,9 +79,6 @@ int main(int argc, char **argv)
 	char *id = malloc(plen + 2);
 	if (!bin || !po || !id) {
 		fprintf(stderr, "keep_used: cannot read %s or the catalogue\n", argv[1]);
-		free(id);
-		free(po);
-		free(bin);
 		return 1;
 	}
 	size_t kept = 0, dropped = 0;
