@@ -505,23 +505,14 @@ $(BUILD)/locale/%/LC_MESSAGES/loaxa.mo: po/%.po
 LOAXAD_MO := $(LINGUAS:%=$(BUILD)/locale/%/LC_MESSAGES/loaxad.mo)
 $(TEST_BIN): | $(LOAXAD_MO)
 all check unit it valgrind: $(LOAXAD_MO)
-# Of those, only messages still in the binary: a function the linker
-# dropped cannot say its messages (po/keep_used.c, a build tool: HOSTCC).
-HOSTCC ?= cc
-$(BUILD)/po/keep_used: po/keep_used.c
-	@mkdir -p $(@D)
-	@$(if $(Q),echo "  HOSTCC  $@")
-	$(Q)$(HOSTCC) -std=c11 -D_GNU_SOURCE -O2 $(WARN) -o $@ $<
-$(BUILD)/locale/%/LC_MESSAGES/loaxad.mo: po/%.po po/POTFILES $(BUILD)/loaxad $(BUILD)/po/keep_used
+$(BUILD)/locale/%/LC_MESSAGES/loaxad.mo: po/%.po po/POTFILES $(BUILD)/loaxad
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  MSGFMT  $@")
 	$(Q)linked=" $(LOAXAD_OWN) $$(grep -o 'libloaxa\.a([a-z0-9_]*\.o)' $(BUILD)/loaxad.map | sed 's/.*(\(.*\)\.o)/\1/' | tr '\n' ' ')"; \
 	files=; for f in $(POTFILES); do \
 		case "$$linked" in *" $$(basename $$f .c) "*) files="$$files -N $$f" ;; esac; \
 	done; \
-	msggrep --no-wrap $$files -o $@.all.po $< && \
-	$(BUILD)/po/keep_used $(BUILD)/loaxad <$@.all.po >$@.po 2>$@.log && \
-	msgfmt --check -o $@ $@.po && rm -f $@.all.po $@.po $@.log
+	msggrep $$files -o $@.po $< && msgfmt --check -o $@ $@.po && rm -f $@.po
 
 # The Vietnamese man pages need preconv (groff -k) for their UTF-8 text.
 VI_MANPAGES := docs/man/vi/loaxactl.1 docs/man/vi/loaxa.conf.5 docs/man/vi/loaxa-schedule.5

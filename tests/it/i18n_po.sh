@@ -63,28 +63,13 @@ mo=$BUILD/locale/vi/LC_MESSAGES/loaxa.mo
 if [ -f "$mo" ] && [ ! po/vi.po -nt "$mo" ]; then ok "the build made $mo"; else nok "no up-to-date $mo (make)"; fi
 
 # loaxad's own catalogue (issue 18) holds every message of the sources linked
-# into loaxad (its link map) that are in the binary, translated, and none
-# of the other programs'.
+# into loaxad (its link map), translated, and none of the other programs'.
 dmo=$BUILD/locale/vi/LC_MESSAGES/loaxad.mo
 if [ -f "$dmo" ] && [ ! po/vi.po -nt "$dmo" ] && [ -f "$BUILD/loaxad.map" ]; then
 	linked=" $(grep -o 'libloaxa\.a([a-z0-9_]*\.o)' "$BUILD/loaxad.map" | sed 's/.*(\(.*\)\.o)/\1/' | tr '\n' ' ') loaxad "
 	dfiles=()
 	for f in "${files[@]}"; do [[ $linked == *" $(basename "$f" .c) "* ]] && dfiles+=("$f"); done
 	pot "${dfiles[@]}"
-	# ... less those the linker dropped with their functions: not in loaxad
-	msgcat --no-wrap "$T/new.pot" -o "$T/all.pot"
-	/usr/bin/python3 - "$T/all.pot" "$BUILD/loaxad" "$T/new.pot" <<'PY'
-import ast, re, sys
-pot, prog, out = sys.argv[1:]
-data = open(prog, "rb").read()
-keep = []
-for e in open(pot, encoding="utf-8").read().split("\n\n"):
-    m = re.search(r'^msgid ((?:".*"\n?)+)', e, re.M)
-    s = "".join(ast.literal_eval(l) for l in m.group(1).split("\n") if l.startswith('"')) if m else ""
-    if not s or s.encode() + b"\0" in data:
-        keep.append(e)
-open(out, "w", encoding="utf-8").write("\n\n".join(keep))
-PY
 	msgunfmt "$dmo" -o "$T/loaxad.po"
 	p=$(po_problems "$T/loaxad.po" | grep -v 'no longer have')
 	nd=$(grep -c '^msgid "' "$T/loaxad.po")
