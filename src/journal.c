@@ -813,25 +813,11 @@ void journal_close(struct journal *j)
 
 /* The line of a record without its prev: what a held record and the
  * journal line it became have in common. Hashed. */
-static void content_hash(int64_t t, int offset, const char *event, const char *const *kv,
-			 uint8_t out[RECORD_HASH_LEN])
+static void record_content_hash(const struct record *r, uint8_t out[RECORD_HASH_LEN])
 {
 	static const uint8_t zero[RECORD_HASH_LEN];
 	char buf[RECORD_LINE_MAX + 1];
-	size_t len = record_format(buf, sizeof(buf), t, offset, event, kv, zero);
-	record_hash(buf, len, out);
-}
-
-static void record_content_hash(const struct record *r, uint8_t out[RECORD_HASH_LEN])
-{
-	const char *kv[2 * RECORD_FIELDS_MAX + 1];
-	size_t n = 0;
-	for (size_t i = 0; i < r->nf; i++) {
-		kv[n++] = r->f[i].key;
-		kv[n++] = r->f[i].val;
-	}
-	kv[n] = NULL;
-	content_hash(r->time, r->offset, r->event, kv, out);
+	record_hash(buf, record_format_parsed(buf, sizeof(buf), r, zero), out);
 }
 
 /* The last n records of the journal but `open` and `missed` (never held

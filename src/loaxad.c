@@ -1677,16 +1677,9 @@ static void held_starts_cb(void *ctx, const struct record *r)
 		strv_add(&h->closed, &h->nclosed, &h->capc, xstrdup(occ));
 		return;
 	}
-	const char *kv[2 * RECORD_FIELDS_MAX + 1];
-	size_t n = 0;
-	for (size_t i = 0; i < r->nf; i++) {
-		kv[n++] = r->f[i].key;
-		kv[n++] = r->f[i].val;
-	}
-	kv[n] = NULL;
 	static const uint8_t zero[RECORD_HASH_LEN];
 	char line[RECORD_LINE_MAX + 1];
-	size_t len = record_format(line, sizeof(line), r->time, r->offset, r->event, kv, zero);
+	size_t len = record_format_parsed(line, sizeof(line), r, zero);
 	if (len)
 		strv_add(&h->open, &h->nopen, &h->capo, xstrdup(line));
 }

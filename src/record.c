@@ -147,6 +147,18 @@ size_t record_format(char *out, size_t n, int64_t t, int offset, const char *eve
 	return o.len;
 }
 
+size_t record_format_parsed(char *out, size_t n, const struct record *r, const uint8_t prev[RECORD_HASH_LEN])
+{
+	const char *kv[2 * RECORD_FIELDS_MAX + 1];
+	size_t k = 0;
+	for (size_t i = 0; i < r->nf; i++) {
+		kv[k++] = r->f[i].key;
+		kv[k++] = r->f[i].val;
+	}
+	kv[k] = NULL;
+	return record_format(out, n, r->time, r->offset, r->event, kv, prev);
+}
+
 static int fail(char *err, size_t errn, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static int fail(char *err, size_t errn, const char *fmt, ...)
 {

@@ -57,6 +57,10 @@ struct record {
 size_t record_format(char *out, size_t n, int64_t t, int offset, const char *event,
 		     const char *const *kv, const uint8_t prev[RECORD_HASH_LEN]);
 
+/* A parsed record formatted again, with prev in place of its own: the
+ * line's content without its place in the chain when prev is zero. */
+size_t record_format_parsed(char *out, size_t n, const struct record *r, const uint8_t prev[RECORD_HASH_LEN]);
+
 /* Parse one line (len bytes, no newline). 0, or -1 with a reason in err. */
 int record_parse(const char *line, size_t len, struct record *r, char *err, size_t errn);
 /* The same for consecutive lines of one reader: dc (zeroed before the

@@ -16,6 +16,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "shim_fd.h"
+
 static long kill_at = -1, point;
 static const char *match;
 
@@ -28,15 +30,7 @@ __attribute__((constructor)) static void shim_init(void)
 
 static int watched(int fd)
 {
-	if (!match || !*match)
-		return 0;
-	char link[64], path[PATH_MAX];
-	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
-	ssize_t n = readlink(link, path, sizeof(path) - 1);
-	if (n < 0)
-		return 0;
-	path[n] = '\0';
-	return strstr(path, match) != NULL;
+	return fd_path_has(fd, match);
 }
 
 /* 1 when this point is the one to die at. */

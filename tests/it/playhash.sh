@@ -38,29 +38,7 @@ set_clock "2030-01-15 06:29:57"
 # and that hash's first read takes 2 s.
 touch "$F"
 echo 1 >"$RD"
-worst=$(/usr/bin/python3 - "$T/st/loaxad.sock" <<'EOF2'
-import socket, sys, time
-worst = 0.0
-end = time.monotonic() + 7
-while time.monotonic() < end:
-    t = time.monotonic()
-    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    s.settimeout(20)
-    s.connect(sys.argv[1])
-    s.sendall(b"status\n")
-    r = b""
-    while True:
-        b = s.recv(65536)
-        if not b:
-            break
-        r += b
-    s.close()
-    worst = max(worst, time.monotonic() - t)
-    assert r.startswith(b"loaxa=1\nok=yes\n"), r[:80]
-    time.sleep(0.05)
-print("%.3f" % worst)
-EOF2
-)
+worst=$(/usr/bin/python3 tests/it/status_probe.py "$T/st/loaxad.sock" 7 0.05)
 grep -q '^begin .* thread$' "$RD.log" 2>/dev/null && ok "the changed file was hashed on the hasher thread, not in the loop" ||
 	nok "slow reads: $(cat "$RD.log" 2>/dev/null)"
 awk -v w="$worst" 'BEGIN{exit !(w != "" && w < 0.25)}' && ok "status answered within ${worst} s while the file was hashed" ||

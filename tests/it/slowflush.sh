@@ -37,29 +37,7 @@ echo 1 >"$SLOW"
 ctl stop >/dev/null 2>&1 &
 STOPPER=$!
 # Status 20 times a second for 2.5 s, the broadcast due in about 2 s.
-worst=$(/usr/bin/python3 - "$T/st/loaxad.sock" <<'EOF2'
-import socket, sys, time
-worst = 0.0
-end = time.monotonic() + 2.5
-while time.monotonic() < end:
-    t = time.monotonic()
-    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    s.settimeout(20)
-    s.connect(sys.argv[1])
-    s.sendall(b"status\n")
-    r = b""
-    while True:
-        b = s.recv(65536)
-        if not b:
-            break
-        r += b
-    s.close()
-    worst = max(worst, time.monotonic() - t)
-    assert r.startswith(b"loaxa=1\nok=yes\n"), r[:80]
-    time.sleep(0.05)
-print("%.3f" % worst)
-EOF2
-)
+worst=$(/usr/bin/python3 tests/it/status_probe.py "$T/st/loaxad.sock" 2.5 0.05)
 grep -q '^begin .* thread$' "$SLOW.log" 2>/dev/null && ok "the slow flush of the request record ran on the flusher thread" ||
 	nok "no slow flush off the loop: $(cat "$SLOW.log" 2>/dev/null)"
 wait "$STOPPER"

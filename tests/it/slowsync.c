@@ -19,20 +19,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "shim_fd.h"
+
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 
 static int watched_by(int fd, const char *var)
 {
-	const char *match = getenv(var);
-	if (!match || !*match)
-		return 0;
-	char link[64], path[PATH_MAX];
-	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
-	ssize_t n = readlink(link, path, sizeof(path) - 1);
-	if (n < 0)
-		return 0;
-	path[n] = '\0';
-	return strstr(path, match) != NULL;
+	return fd_path_has(fd, getenv(var));
 }
 
 /* 1 when this call is to be slow (and one fewer is left). */

@@ -41,29 +41,7 @@ LOCKER=$!
 sleep 0.2
 cp "$T/b/tin-b.mp3" "$T/b/moi.conf" "$T/b/moi.conf.minisig" "$SP/"
 # Ask for status 10 times a second for 4 s: the longest wait for an answer.
-worst=$(/usr/bin/python3 - "$T/st/loaxad.sock" <<'EOF'
-import socket, sys, time
-worst = 0.0
-end = time.monotonic() + 4
-while time.monotonic() < end:
-    t = time.monotonic()
-    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    s.settimeout(20)
-    s.connect(sys.argv[1])
-    s.sendall(b"status\n")
-    r = b""
-    while True:
-        b = s.recv(65536)
-        if not b:
-            break
-        r += b
-    s.close()
-    worst = max(worst, time.monotonic() - t)
-    assert r.startswith(b"loaxa=1\nok=yes\n"), r[:80]
-    time.sleep(0.1)
-print("%.3f" % worst)
-EOF
-)
+worst=$(/usr/bin/python3 tests/it/status_probe.py "$T/st/loaxad.sock" 4 0.1)
 awk -v w="$worst" 'BEGIN{exit !(w != "" && w < 0.5)}' && ok "library locked, bundle waiting for it: status answers within ${worst} s" ||
 	nok "status waited ${worst:-?} s"
 grep -q 'tin-a.mp3: unchanged since it last hashed right' "$T/daemon.log" &&
