@@ -91,7 +91,8 @@ if wait_why 200 && grep -q "reason: signed by key $NEWID, which this station has
 else
 	nok "revoked key: $(cat "$SP/rejected/push-200.why" 2>/dev/null | head -3)"
 fi
-grep -q 'schedule-rejected .*reason="signed by key '"$NEWID"', which this station has revoked' "$T"/st/journal/*.log &&
+# The .why comes first; the record follows once the journal's flush allows.
+wait_journal 'schedule-rejected .*reason="signed by key '"$NEWID"', which this station has revoked' 5 &&
 	ok "journal: schedule-rejected with the revocation" || nok "no schedule-rejected record"
 [ "$(ctl status --fields | sed -n 's/^schedule.serial=//p')" = 100 ] && ok "serial 100 still in force" ||
 	nok "serial changed"
