@@ -88,37 +88,86 @@ san_skip() {
 	printf '%s\n' "$SAN_SKIP" | sed -n "s/^$1 //p" | grep .
 }
 
+# One integration script: its output in $tmp/it.NAME.out, exit status in
+# .rc, seconds in .secs.
+it_one() {
+	local s=$1 name t0=$SECONDS
+	name=$(basename "$s")
+	timeout 240 bash "$s" >"$tmp/it.$name.out" 2>&1
+	echo $? >"$tmp/it.$name.rc"
+	echo $((SECONDS - t0)) >"$tmp/it.$name.secs"
+}
+
+it_report() {
+	local name=$1 out rc n_ok n_bad secs
+	out=$(cat "$tmp/it.$name.out")
+	rc=$(cat "$tmp/it.$name.rc")
+	secs=$(cat "$tmp/it.$name.secs")
+	n_ok=$(printf '%s\n' "$out" | grep -c '^ok ')
+	n_bad=$(printf '%s\n' "$out" | grep -c '^not ok ')
+	if [ "$rc" -ne 0 ] && [ "$n_bad" -eq 0 ]; then n_bad=1; fi
+	pass=$((pass + n_ok)) fail=$((fail + n_bad))
+	if [ "$rc" -ne 0 ] || [ "$n_bad" -ne 0 ]; then
+		printf '%s\n' "$out"
+		failed_names+=("$name")
+		echo "FAIL $name (exit $rc) ${secs}s"
+	else
+		echo "ok   $name ($n_ok) ${secs}s"
+	fi
+}
+
+# Scripts run two at a time (IT_JOBS): most of their time is the daemon's
+# real waits (spool settling, playback, broker round trips), not CPU. The
+# longest start first so the two lanes end together. ALONE scripts use both
+# cores themselves and run with nothing beside them.
+IT_FIRST="push.sh fleet_push.sh web.sh daemon.sh killflush.sh heldrec.sh amp_daemon.sh hostile.sh i18n_daemon.sh fleet_bridge.sh"
+IT_ALONE="fuzz.sh"
+
 run_it() {
-	local s out rc n_ok n_bad t0 secs why
+	local s name why lim running=0 done_name order=()
+	local -a lane=()
 	# The audio fixtures once for all the scripts (tests/it/lib.bash).
 	if [ -z "${LOAXA_AUDIO_FIXTURES:-}" ] && tests/data/make-audio.sh "$tmp/audio" >/dev/null; then
 		export LOAXA_AUDIO_FIXTURES=$tmp/audio
 	fi
 	# A name on the list that is not a script is a mistake, not a skip.
-	for s in $(printf '%s\n' "$SAN_SKIP" | cut -d' ' -f1); do
-		[ -f "tests/it/$s" ] || { echo "FAIL SAN_SKIP (tests/run.sh) names $s, which is not in tests/it"; fail=$((fail + 1)); failed_names+=(SAN_SKIP); }
+	for s in $(printf '%s\n' "$SAN_SKIP" | cut -d' ' -f1) $IT_FIRST $IT_ALONE; do
+		[ -f "tests/it/$s" ] || { echo "FAIL tests/run.sh names $s, which is not in tests/it"; fail=$((fail + 1)); failed_names+=(run.sh); }
 	done
+	for s in $IT_FIRST; do order+=("tests/it/$s"); done
 	for s in tests/it/*.sh; do
+		case " $IT_FIRST $IT_ALONE " in *" $(basename "$s") "*) continue ;; esac
+		order+=("$s")
+	done
+	for s in $IT_ALONE; do order+=("tests/it/$s"); done
+	for s in "${order[@]}"; do
 		[ -f "$s" ] || continue
-		if why=$(san_skip "$(basename "$s")"); then
-			echo "skipped under ASan: $(basename "$s") ($why)"
+		name=$(basename "$s")
+		if why=$(san_skip "$name"); then
+			echo "skipped under ASan: $name ($why)"
 			continue
 		fi
-		t0=$SECONDS
-		out=$(timeout 240 bash "$s" 2>&1)
-		rc=$?
-		secs=$((SECONDS - t0))
-		n_ok=$(printf '%s\n' "$out" | grep -c '^ok ')
-		n_bad=$(printf '%s\n' "$out" | grep -c '^not ok ')
-		if [ $rc -ne 0 ] && [ "$n_bad" -eq 0 ]; then n_bad=1; fi
-		pass=$((pass + n_ok)) fail=$((fail + n_bad))
-		if [ $rc -ne 0 ] || [ "$n_bad" -ne 0 ]; then
-			printf '%s\n' "$out"
-			failed_names+=("$(basename "$s")")
-			echo "FAIL $(basename "$s") (exit $rc) ${secs}s"
-		else
-			echo "ok   $(basename "$s") ($n_ok) ${secs}s"
-		fi
+		case " $IT_ALONE " in *" $name "*)
+			while [ $running -gt 0 ]; do
+				wait -n -p done_name
+				running=$((running - 1))
+				it_report "${lane[$done_name]}"
+			done ;;
+		esac
+		it_one "$s" &
+		lane[$!]=$name
+		running=$((running + 1))
+		case " $IT_ALONE " in *" $name "*) lim=1 ;; *) lim=${IT_JOBS:-2} ;; esac
+		while [ $running -ge "$lim" ]; do
+			wait -n -p done_name
+			running=$((running - 1))
+			it_report "${lane[$done_name]}"
+		done
+	done
+	while [ $running -gt 0 ]; do
+		wait -n -p done_name
+		running=$((running - 1))
+		it_report "${lane[$done_name]}"
 	done
 }
 
