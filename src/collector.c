@@ -46,7 +46,7 @@ static void publish_ack(void *ctx, const char *district, const char *station, co
 	if (!fleet_topic(topic, sizeof(topic), district, station, FLEET_T_ACK) || !n)
 		return;
 	if (mqttlink_publish(c->link, topic, p, n, 1, 1) < 0)
-		log_warnx(_("collector: cannot publish %s"), topic);
+		log_warnx(_("cannot publish %s"), topic);
 }
 
 static void on_connected(void *ctx)
@@ -101,7 +101,7 @@ static void on_message(void *ctx, const struct mqttlink_msg *m)
 		return; /* acks (ours) and anything else */
 	}
 	if (r < 0) {
-		log_warn(_("collector: cannot store %s/%s's lines (not acknowledged)"), district, station);
+		log_warn(_("cannot store %s/%s's lines (not acknowledged)"), district, station);
 		return;
 	}
 	if (out.problem)

@@ -310,7 +310,7 @@ static struct fstation *station_for(struct fleetstore *s, const char *district, 
 			return NULL;
 		}
 		st = add(s, id, district);
-		log_info(_("collector: new station %s (district %s)"), id, district);
+		log_info(_("new station %s (district %s)"), id, district);
 	}
 	if (!st->district[0])
 		str_copy(st->district, district, sizeof(st->district));

@@ -468,7 +468,10 @@ static const char style_css[] =
 	"button,input,select{font:inherit;padding:.3em .6em}button.danger{background:#b00;color:#fff;border:1px solid #700}"
 	"form.inline{display:inline}fieldset{background:#fff;border:1px solid #ccc;margin:0 0 1em}label{display:block;margin:.3em 0}"
 	".drop{border:2px dashed #999;padding:1em;text-align:center}.drop.over{border-color:#8b1a1a;background:#fff3f3}"
-	".aired{color:#175c17}.failed,.missed,.interrupted{color:#a00}.partial{color:#8a5a00}small{color:#555}";
+	".aired{color:#175c17}.failed,.missed,.interrupted{color:#a00}.partial{color:#8a5a00}small{color:#555}"
+	/* a phone: long ids and titles wrap instead of widening the page */
+	"td,th,label,.drop,dd{overflow-wrap:break-word}dd,fieldset{min-width:0}input,select{max-width:100%}"
+	"@media(max-width:30em){dl{grid-template-columns:1fr;gap:0}dd{margin-bottom:.4em}table{display:block;overflow-x:auto}}";
 
 /* Drag and drop onto the upload form; the file picker works without it. */
 static const char app_js[] =
@@ -488,9 +491,8 @@ static void page_begin(struct wbuf *b, enum web_lang lang, const char *title,
 	wb_html(b, title);
 	wb_put(b, " — ");
 	wb_html(b, W.st.name);
+	/* the name says what it is: "Đài truyền thanh xã Phù Đổng" */
 	wb_put(b, "</title><link rel=\"stylesheet\" href=\"/static/style.css\"></head><body><header><h1>");
-	wb_html(b, L("Commune radio station"));
-	wb_put(b, ": ");
 	wb_html(b, W.st.name);
 	wb_put(b, "</h1>");
 	if (s) {
@@ -641,7 +643,6 @@ static const struct {
 	{"amp", N_("Amplifier")},
 	{"amp.fault", N_("Amplifier fault")},
 	{"audio.device", N_("Audio device")},
-	{"audio", N_("Audio")},
 	{"last_error", N_("Last error")},
 	{"schedule.serial", N_("Schedule serial")},
 	{"library.count", N_("Bulletins in the library")},
@@ -696,6 +697,12 @@ static void page_now(struct reply *r, enum web_lang lang, struct web_session *s)
 				    : !strcmp(k, "amp") && !strcmp(v, "none") ? L("none configured")
 				    : !strcmp(k, "amp") ? web_tr(lang, v) /* sequence.c's words, as in loaxactl status */
 				    : !strcmp(v, "yes") ? L("yes") : !strcmp(v, "no") ? L("no") : v);
+			char fb[512];
+			if (!strcmp(k, "audio.device") && kv_get(reply, "audio.fallback", fb, sizeof(fb)) == 0 &&
+			    !strcmp(fb, "yes") && kv_get(reply, "audio.fallback.file", fb, sizeof(fb)) == 0) {
+				wb_put(&b, L(", no sound card: writing to "));
+				wb_html(&b, fb);
+			}
 			wb_put(&b, "</dd>");
 		}
 		if (kv_ok(reply) == 0 && kv_get(reply, "error", v, sizeof(v)) == 0) {
@@ -1800,7 +1807,7 @@ static int parse_listen(const char *s, struct sockaddr_storage *ss, socklen_t *l
 	return -1;
 }
 
-static const char usage[] = "usage: loaxa-web [-c FILE] [-v] [--help] [--version]\n"
+static const char usage[] = "usage: loaxa-web [-c FILE] [-f] [-v] [--help] [--version]\n"
 			    "  the station's web page for commune staff (" LOAXA_DOCDIR "/WEB.md)\n";
 
 static int64_t now_mono_s(void)
@@ -1989,7 +1996,10 @@ int main(int argc, char **argv)
 	int verbose = 0, c;
 	if (!conf || !*conf)
 		conf = DEFAULT_CONF;
-	while ((c = getopt_long(argc, argv, "c:vh", lo, NULL)) != -1) {
+	/* -f (foreground), as loaxad and loaxa-collector take it: it never forks into the background */
+	while ((c = getopt_long(argc, argv, "c:fvh", lo, NULL)) != -1) {
+		if (c == 'f')
+			continue;
 		if (c == 'c')
 			conf = optarg;
 		else if (c == 'v')

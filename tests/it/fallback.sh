@@ -36,5 +36,17 @@ grep -qx 'state=playing' <<<"$r" && grep -qx 'audio.fallback=yes' <<<"$r" && ok 
 	nok "status: $(grep -E '^(state|audio)' <<<"$r")"
 ctl stop >/dev/null
 wait_journal ' end occ=manual@.* outcome=partial ' 5 && ok "stop works on the fallback file: partial" || nok "stop"
+# The station's page says so too, beside the device's name.
+. tests/it/web_setup.bash
+trap web_cleanup EXIT
+echo "web = { listen = \"127.0.0.1:0\"; users = \"web-users\"; };" >>"$CONF"
+echo mat-khau-xem | ctl web user add xem --role viewer >/dev/null || bail "web user add"
+start_web
+curl -s -o /dev/null -c "$T/jar" -d "user=xem&password=mat-khau-xem" "$URL/login"
+now=$(curl -s -b "$T/jar" -H "Accept-Language: en" "$URL/now")
+grep -q "loaxa-no-such-device, no sound card: writing to $T/fb.wav</dd>" <<<"$now" &&
+	ok "the web page's Now says: no sound card, writing to the fallback file" ||
+	nok "Now: $(grep -o '<dd data-key="audio.device">[^<]*' <<<"$now")"
+kill -TERM "$WPID"; wait "$WPID"; WPID=
 stop_daemon
 it_done
