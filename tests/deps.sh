@@ -12,7 +12,7 @@ PKGS="$PKGS libmicrohttpd-dev chromium-driver python3-selenium openssl curl proc
 # the fleet link (MQTT) and its tests with a real broker
 PKGS="$PKGS mosquitto mosquitto-clients libmosquitto-dev"
 # issue 14: loaxa-fetch downloads the audio of pushed bundles
-PKGS="$PKGS libcurl4-openssl-dev"
+PKGS="$PKGS libcurl4-openssl-dev tinyproxy"
 # issue 16: message catalogues (xgettext, msgfmt), the vi_VN.UTF-8 locale
 # the language tests run under, the man page checks
 PKGS="$PKGS gettext locales man-db groff-base"

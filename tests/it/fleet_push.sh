@@ -13,7 +13,9 @@
 # server is refused with the reason published and shown by `loaxactl fleet
 # status`; a station offline during two publishes installs only the newest;
 # a station restarted after installing says `current` and fetches nothing;
-# a broker restart keeps the retained bundle for a station started after.
+# a broker restart keeps the retained bundle for a station started after;
+# HTTPS with ca_file or the system's CAs; the audio through a real HTTP
+# proxy (tinyproxy), http and https (CONNECT).
 set -u
 cd "$(dirname "$0")/../.."
 . tests/it/lib.bash
@@ -352,6 +354,53 @@ wait_bstate t2 999 'serial=2030011501 state=waiting .*detail=.*(SSL|certificate)
 wait_bstate t3 999 'serial=2030011501 state=waiting .*detail=.*(SSL|certificate)' 20 && [ "$(serial_of t3)" = 7 ] &&
 	ok "without ca_file, a server whose CA is not one of the system's: nothing fetched, state=waiting with the TLS reason" ||
 	nok "https without ca_file"
+
+# 8. Behind a proxy, as a station on a network that reaches the web only
+# through one: http_proxy / https_proxy in loaxad's environment (a systemd
+# drop-in, docs/FLEET.md), a real tinyproxy on loopback. Plain http goes
+# through the proxy; https through its CONNECT tunnel, still verified.
+if command -v tinyproxy >/dev/null; then
+	PPORT=$(free_port)
+	cat >"$T/tinyproxy.conf" <<EOF
+Port $PPORT
+Listen 127.0.0.1
+Timeout 60
+LogFile "$T/proxy.log"
+LogLevel Info
+MaxClients 20
+Allow 127.0.0.1
+EOF
+	tinyproxy -d -c "$T/tinyproxy.conf" >>"$T/proxy.out" 2>&1 &
+	FLEET_PIDS+=($!)
+	for i in $(seq 100); do
+		python3 -c "import socket; socket.create_connection(('127.0.0.1', $PPORT), 0.2)" 2>/dev/null && break
+		sleep 0.05
+	done
+	for s in p1 p2; do
+		passwd_add "$T/passwd" $s pw-$s
+		echo pw-$s >"$T/$s.pw"
+	done
+	kill -HUP "$BROKER_PID_broker"
+	sleep 0.5
+	make_fleet_station p1 p1 999 "$URL" "username = \"p1\"; password_file = \"$T/p1.pw\"; audio_url = \"http://127.0.0.1:$HPORT/audio\";"
+	make_fleet_station p2 p2 999 "$URL" "username = \"p2\"; password_file = \"$T/p2.pw\"; audio_url = \"https://localhost:$SPORT/audio\"; ca_file = \"$T/pki/ca.crt\";"
+	for s in p1 p2; do
+		echo "trust = { keys = [\"$KEY\"]; bundle_wait_s = 5; };" >>"$T/$s/loaxa.conf"
+		station_clock $s "2030-01-15 06:00:00"
+	done
+	: >"$T/web.log"
+	http_proxy=http://127.0.0.1:$PPORT start_station p1
+	https_proxy=http://127.0.0.1:$PPORT start_station p2
+	wait_serial p1 2030011501 30 && grep -q "GET http://127.0.0.1:$HPORT/audio/sxh-01.mp3 " "$T/proxy.log" &&
+		grep -q 'GET /audio/sxh-01.mp3' "$T/web.log" &&
+		ok "behind an HTTP proxy (http_proxy): the audio came through it and serial 2030011501 is installed" ||
+		nok "http through the proxy: $(grep -c . "$T/proxy.log") proxy log lines"
+	wait_serial p2 2030011501 30 && grep -q "CONNECT localhost:$SPORT " "$T/proxy.log" &&
+		ok "https through the proxy's CONNECT tunnel (https_proxy), verified against ca_file: installed" ||
+		nok "https through the proxy: $(grep -i connect "$T/proxy.log" | head -3)"
+else
+	nok "tinyproxy is not installed (apt-get install tinyproxy): the proxy path is not tested"
+fi
 
 # A bad message on the topic is logged and ignored; the station goes on.
 printf 'loaxa-bundle 1 name=../x.conf serial=9 conf=1 sig=1\nab' |
