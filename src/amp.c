@@ -36,6 +36,7 @@ struct amp {
 	modbus_t *mb;
 	int connected;
 	int unresolved;          /* host name not looked up yet: amp_set_address */
+	char addr[64];           /* the host's numeric address, once looked up */
 	int tfd;                 /* deadline of the request in flight */
 	int64_t next_connect;    /* ms; no connection attempt before */
 	int64_t backoff;
@@ -224,6 +225,37 @@ static int stale(struct amp *a)
 	return 1;
 }
 
+/* A libmodbus context for the configured peer (the looked-up address for a
+ * host name); NULL and errno when it cannot be made: ELIBACC when libmodbus
+ * itself will not load (modbus_dl.c), which do_connect retries. */
+static modbus_t *new_ctx(const struct amp *a)
+{
+	const struct amp_config *c = &a->c;
+	modbus_t *mb;
+	if (c->tcp) {
+		const char *host = a->addr[0] ? a->addr : c->host;
+		struct in_addr in;
+		char port[16];
+		snprintf(port, sizeof(port), "%d", c->port);
+		mb = inet_pton(AF_INET, host, &in) == 1 ? modbus_new_tcp(host, c->port) : modbus_new_tcp_pi(host, port);
+	} else {
+		mb = modbus_new_rtu(c->device, c->baud, c->parity, c->data_bits, c->stop_bits);
+	}
+	if (!mb)
+		return NULL;
+	if (modbus_set_slave(mb, c->slave) < 0) {
+		int e = errno;
+		modbus_free(mb);
+		errno = e;
+		return NULL;
+	}
+	/* No separate byte timeout: the whole reply must come within the
+	 * response timeout, which amp_service sets to what is left. */
+	modbus_set_byte_timeout(mb, 0, 0);
+	modbus_set_error_recovery(mb, MODBUS_ERROR_RECOVERY_NONE);
+	return mb;
+}
+
 static int do_connect(struct amp *a, struct amp_result *res)
 {
 	int64_t now = now_ms();
@@ -240,6 +272,12 @@ static int do_connect(struct amp *a, struct amp_result *res)
 			 a->last_error[0] ? a->last_error : "not connected",
 			 (long long)(a->next_connect - now));
 		res->retry_ms = a->next_connect;
+		return -1;
+	}
+	if (!a->mb && !(a->mb = new_ctx(a))) {
+		/* libmodbus missing or damaged: an amplifier fault like any
+		 * other, tried again with the back-off (a repaired file is used) */
+		fail_comm(a, res, "%s", modbus_strerror(errno));
 		return -1;
 	}
 	set_timeout(a, a->c.timeout_ms); /* bounds the TCP connect too */
@@ -434,40 +472,27 @@ struct amp *amp_new(const struct amp_config *c, char *err, size_t errn)
 	}
 	if (c->tcp) {
 		struct in_addr in;
-		char port[16];
-		snprintf(port, sizeof(port), "%d", c->port);
+		struct in6_addr in6;
 		/* An IPv4 address connects without a name lookup; an IPv6 one
 		 * through getaddrinfo, which does not wait for it; a host name
 		 * must be resolved first (amp_set_address). */
-		struct in6_addr in6;
 		a->unresolved = inet_pton(AF_INET, c->host, &in) != 1 && inet_pton(AF_INET6, c->host, &in6) != 1;
-		a->mb = inet_pton(AF_INET, c->host, &in) == 1 ? modbus_new_tcp(c->host, c->port)
-							       : modbus_new_tcp_pi(c->host, port);
 		snprintf(a->peer, sizeof(a->peer), "tcp %s:%d slave %d", c->host, c->port, c->slave);
 	} else {
-		a->mb = modbus_new_rtu(c->device, c->baud, c->parity, c->data_bits, c->stop_bits);
 		snprintf(a->peer, sizeof(a->peer), "rtu %s %d %d%c%d slave %d", c->device, c->baud,
 			 c->data_bits, c->parity, c->stop_bits, c->slave);
 	}
-	if (!a->mb) {
+	a->mb = new_ctx(a);
+	if (!a->mb && errno != ELIBACC) { /* a setting libmodbus refuses */
 		snprintf(err, errn, "amplifier %s: %s", a->peer, modbus_strerror(errno));
 		free(a);
 		return NULL;
 	}
-	if (modbus_set_slave(a->mb, c->slave) < 0) {
-		snprintf(err, errn, "amplifier %s: slave id: %s", a->peer, modbus_strerror(errno));
-		modbus_free(a->mb);
-		free(a);
-		return NULL;
-	}
-	/* No separate byte timeout: the whole reply must come within the
-	 * response timeout, which amp_service sets to what is left. */
-	modbus_set_byte_timeout(a->mb, 0, 0);
-	modbus_set_error_recovery(a->mb, MODBUS_ERROR_RECOVERY_NONE);
 	a->tfd = clock_mono_timer_new();
 	if (a->tfd < 0) {
 		snprintf(err, errn, "amplifier: timerfd: %s", strerror(errno));
-		modbus_free(a->mb);
+		if (a->mb)
+			modbus_free(a->mb);
 		free(a);
 		return NULL;
 	}
@@ -499,26 +524,24 @@ int amp_set_address(struct amp *a, const char *addr, char *err, size_t errn)
 {
 	struct in_addr in;
 	struct in6_addr in6;
-	char port[16];
-	snprintf(port, sizeof(port), "%d", a->c.port);
-	int v4 = inet_pton(AF_INET, addr, &in) == 1;
-	if (!v4 && inet_pton(AF_INET6, addr, &in6) != 1) {
+	if (inet_pton(AF_INET, addr, &in) != 1 && inet_pton(AF_INET6, addr, &in6) != 1) {
 		snprintf(err, errn, "amplifier %s: not a numeric address: %s", a->peer, addr);
 		return -1;
 	}
-	modbus_t *mb = v4 ? modbus_new_tcp(addr, a->c.port) : modbus_new_tcp_pi(addr, port);
-	if (!mb || modbus_set_slave(mb, a->c.slave) < 0) {
+	char old[sizeof(a->addr)];
+	str_copy(old, a->addr, sizeof(old));
+	str_copy(a->addr, addr, sizeof(a->addr));
+	modbus_t *mb = new_ctx(a);
+	if (!mb && errno != ELIBACC) {
 		snprintf(err, errn, "amplifier %s: %s", a->peer, modbus_strerror(errno));
-		if (mb)
-			modbus_free(mb);
+		str_copy(a->addr, old, sizeof(a->addr));
 		return -1;
 	}
-	modbus_set_byte_timeout(mb, 0, 0);
-	modbus_set_error_recovery(mb, MODBUS_ERROR_RECOVERY_NONE);
 	amp_cancel(a);
 	disconnect(a);
-	modbus_free(a->mb);
-	a->mb = mb;
+	if (a->mb)
+		modbus_free(a->mb);
+	a->mb = mb; /* NULL without libmodbus: do_connect makes it */
 	a->unresolved = 0;
 	a->next_connect = 0;
 	return 0;

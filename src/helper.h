@@ -31,6 +31,9 @@ enum helper_job { HELPER_BUNDLE = 1, HELPER_RESOLVE = 2, HELPER_ARCHIVE = 3, HEL
 
 #define HELPER_VERIFY_MAX 100 /* files in one verify job */
 
+/* A bundle that cannot be checked because libsodium will not load is tried again after */
+#define SIGCHECK_RETRY_MS 60000
+
 struct helper_reply {
 	enum helper_job job;
 	/* HELPER_BUNDLE */
@@ -41,6 +44,7 @@ struct helper_reply {
 	char tidy_error[512];           /* the spool could not be tidied: why ("" = it was) */
 	int64_t ms;                     /* how long the job took */
 	int locked;                     /* BUNDLE_WAIT because another program holds the library lock */
+	int retry_ms;                   /* with locked: try again after this (0: the lock's own delay) */
 	/* HELPER_RESOLVE */
 	char host[256], addr[64];       /* addr "" when it did not resolve: error says why */
 	char error[256];

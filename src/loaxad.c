@@ -1434,6 +1434,7 @@ static int do_reload(struct daemon *d, struct kvbuf *r, const char *lang)
 {
 	reload_trust(d);
 	int rc = do_reload_from(d, r, NULL, lang);
+	d->spool_hold_ms = 0; /* a bundle held back (library locked, libsodium repaired) goes now */
 	process_spool(d);
 	return rc;
 }
@@ -1556,10 +1557,11 @@ static void bundle_done(struct daemon *d, struct helper_reply *r)
 	case BUNDLE_WAIT:
 		if (r->locked) {
 			/* Never wait on the lock: try again in a while. */
+			int ms = r->retry_ms > 0 ? r->retry_ms : LIBRARY_RETRY_MS;
 			log_info(_("bundle %s: %s; trying again in %d s"), name, r->errs.n ? r->errs.msg[0] : _("library locked"),
-				 LIBRARY_RETRY_MS / 1000);
-			d->spool_hold_ms = mono_ms() + LIBRARY_RETRY_MS;
-			clock_mono_timer_in(d->tfd_spool, LIBRARY_RETRY_MS);
+				 ms / 1000);
+			d->spool_hold_ms = mono_ms() + ms;
+			clock_mono_timer_in(d->tfd_spool, ms);
 			str_copy(d->spool_retry, name, sizeof(d->spool_retry));
 			d->spool_retry_final = 0;
 			break;

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <modbus.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <string.h>
 
 #define LIBMODBUS_SONAME "libmodbus.so.5"
@@ -24,18 +25,27 @@ static struct {
 } t;
 #undef DECL
 static int ok;
-static pthread_once_t once = PTHREAD_ONCE_INIT;
+static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+/* Why it did not load (a missing or damaged file: an SD card's doing),
+ * given as modbus_strerror(ELIBACC) so that the amplifier's fault names it. */
+static char why[300];
 
 static void load(void)
 {
 	void *h = dlopen(LIBMODBUS_SONAME, RTLD_NOW | RTLD_LOCAL);
-	if (!h)
+	if (!h) {
+		const char *e = dlerror();
+		if (!why[0]) /* written once: modbus_strerror hands it out without the lock */
+			snprintf(why, sizeof(why), "cannot load %s", e);
 		return;
+	}
 	int missing = 0;
 #define LOAD(f) missing |= !(*(void **)&t.f = dlsym(h, #f));
 	FUNCS(LOAD)
 #undef LOAD
 	if (missing) {
+		if (!why[0])
+			snprintf(why, sizeof(why), "cannot load %s: a function is missing", LIBMODBUS_SONAME);
 		dlclose(h);
 		return;
 	}
@@ -44,10 +54,15 @@ static void load(void)
 
 static int loaded(void)
 {
-	pthread_once(&once, load);
+	/* tried again while it fails: a library repaired is used without a restart */
+	pthread_mutex_lock(&mu);
 	if (!ok)
+		load();
+	int r = ok; /* t is whole once ok is set (under mu), and never changes again */
+	pthread_mutex_unlock(&mu);
+	if (!r)
 		errno = ELIBACC;
-	return ok;
+	return r;
 }
 
 /* A context comes only from these three: NULL and ELIBACC ("cannot access
@@ -70,7 +85,7 @@ modbus_t *modbus_new_tcp_pi(const char *node, const char *service)
 
 const char *modbus_strerror(int errnum)
 {
-	return loaded() ? t.modbus_strerror(errnum) : strerror(errnum);
+	return loaded() ? t.modbus_strerror(errnum) : errnum == ELIBACC ? why : strerror(errnum);
 }
 
 /* The rest are called only with a context. */

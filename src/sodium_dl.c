@@ -7,6 +7,9 @@
 #include <pthread.h>
 #include <sodium.h>
 
+#include "i18n.h"
+#include "util.h"
+
 #define SODIUM_SONAME "libsodium.so.23"
 
 static struct {
@@ -15,40 +18,55 @@ static struct {
 			   const unsigned char *, size_t);
 	int (*verify)(const unsigned char *, const unsigned char *, unsigned long long, const unsigned char *);
 } lib;
-static pthread_once_t once = PTHREAD_ONCE_INIT;
+static int ok; /* lib is whole; set once, under mu, never cleared */
+static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 
 static void load(void)
 {
 	void *h = dlopen(SODIUM_SONAME, RTLD_NOW | RTLD_LOCAL);
-	if (!h)
+	if (!h) {
+		/* a missing or damaged file: said in the daemon's log at each try */
+		log_warnx(_("cannot load %s: signatures cannot be checked until it is repaired"), dlerror());
 		return;
+	}
 	*(void **)&lib.init = dlsym(h, "sodium_init");
 	*(void **)&lib.generichash = dlsym(h, "crypto_generichash");
 	*(void **)&lib.verify = dlsym(h, "crypto_sign_verify_detached");
 	if (!lib.init || !lib.generichash || !lib.verify) {
-		lib.init = NULL;
+		log_warnx(_("cannot load %s: signatures cannot be checked until it is repaired"),
+			  SODIUM_SONAME ": a function is missing");
 		dlclose(h);
+		return;
 	}
+	ok = 1;
+}
+
+/* tried again while it fails: a library repaired is used without a restart */
+static int ensure(void)
+{
+	pthread_mutex_lock(&mu);
+	if (!ok)
+		load();
+	int r = ok;
+	pthread_mutex_unlock(&mu);
+	return r;
 }
 
 /* minisign.c calls it first: -1 (and its "libsodium cannot start") when
  * the library cannot be loaded. */
 int sodium_init(void)
 {
-	pthread_once(&once, load);
-	return lib.init ? lib.init() : -1;
+	return ensure() ? lib.init() : -1;
 }
 
 int crypto_generichash(unsigned char *out, size_t outlen, const unsigned char *in, unsigned long long inlen,
 		       const unsigned char *key, size_t keylen)
 {
-	pthread_once(&once, load);
-	return lib.init ? lib.generichash(out, outlen, in, inlen, key, keylen) : -1;
+	return ensure() ? lib.generichash(out, outlen, in, inlen, key, keylen) : -1;
 }
 
 int crypto_sign_verify_detached(const unsigned char *sig, const unsigned char *m, unsigned long long mlen,
 				const unsigned char *pk)
 {
-	pthread_once(&once, load);
-	return lib.init ? lib.verify(sig, m, mlen, pk) : -1;
+	return ensure() ? lib.verify(sig, m, mlen, pk) : -1;
 }

@@ -32,6 +32,9 @@ mapfile -t files < <(sed 's/#.*//' po/POTFILES | grep -v '^[[:space:]]*$')
 pot "${files[@]}" || bail "xgettext: $(cat "$T/xgettext.err")"
 n=$(grep -c '^msgid "' "$T/new.pot")
 [ "$n" -gt 100 ] && ok "xgettext finds $n messages in ${#files[@]} sources" || nok "xgettext finds only $n messages"
+# a source that marks messages but is not on the list would never be translated
+unlisted=$(grep -l -E '\b(_|N_|ngettext)\("' src/*.c | grep -vxF -f <(printf '%s\n' "${files[@]}"))
+[ -z "$unlisted" ] && ok "every source with marked messages is in po/POTFILES" || nok "not in po/POTFILES: $unlisted"
 
 p=$(po_problems po/vi.po)
 [ -z "$p" ] && ok "po/vi.po: every message translated, none fuzzy, none missing, none stale" || nok "po/vi.po: $p"
