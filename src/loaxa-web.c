@@ -112,6 +112,7 @@ static struct {
 	} *sh;
 	struct MHD_Daemon *mhd; /* a visit's process's; NULL in loaxa-web itself */
 	void *mhd_lib;
+	char no_lib[300]; /* why libmicrohttpd did not load, in a visit's process */
 	int lfd;       /* the listening socket: polled by loaxa-web at rest, by a visit's libmicrohttpd */
 	unsigned mhd_flags;
 	int tls;
@@ -1838,14 +1839,23 @@ static int serve_start(void)
 	W.mhd_lib = dlopen(MHD_SONAME, RTLD_NOW | RTLD_LOCAL);
 	int ok = W.mhd_lib != NULL;
 	if (!ok)
-		log_warnx("%s", dlerror());
-#define MHD_SYM(f)                                                    \
-	if (ok && !(p_##f = (__typeof__(p_##f))dlsym(W.mhd_lib, #f))) { \
-		log_warnx(MHD_SONAME ": no %s", #f);                     \
-		ok = 0;                                                  \
+		snprintf(W.no_lib, sizeof(W.no_lib), "%s", dlerror());
+#define MHD_SYM(f)                                                                   \
+	if (ok && !(p_##f = (__typeof__(p_##f))dlsym(W.mhd_lib, #f))) {                \
+		snprintf(W.no_lib, sizeof(W.no_lib), MHD_SONAME ": no %s", #f);         \
+		ok = 0;                                                                 \
 	}
 	MHD_FUNCS(MHD_SYM)
 #undef MHD_SYM
+	if (W.no_lib[0]) {
+		log_warnx("%s", W.no_lib);
+		free(cert);
+		free(key);
+		if (W.mhd_lib)
+			dlclose(W.mhd_lib);
+		W.mhd_lib = NULL;
+		return -2;
+	}
 	if (ok) {
 		struct MHD_OptionItem tlsopts[] = {
 			{W.tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, 0, cert},
@@ -1885,7 +1895,63 @@ static void sessions_sweep(void)
 			web_session_end(&W.sh->sess.s[i]);
 }
 
-#define EXIT_NO_SERVE 69 /* a visit's process could not load libmicrohttpd */
+#define EXIT_NO_SERVE 69 /* a visit's process could not start serving */
+#define EXIT_NO_LIB 70   /* libmicrohttpd will not load: the visitors were told */
+
+/* libmicrohttpd missing or damaged on the card: each waiting visitor gets
+ * a plain 503 saying so, in their language, written without it (over
+ * https there is nothing to say it with: the connection is closed). The
+ * station's page is down; the station is not. */
+static void answer_no_library(void)
+{
+	int fd;
+	while ((fd = accept4(W.lfd, NULL, NULL, SOCK_CLOEXEC)) >= 0 || errno == EINTR) {
+		if (fd < 0)
+			continue;
+		struct timeval tv = {1, 0};
+		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+		setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+		char req[4096], al[128] = "";
+		ssize_t n = W.tls ? -1 : read(fd, req, sizeof(req) - 1);
+		if (n > 0) {
+			req[n] = '\0';
+			const char *h = strcasestr(req, "\nAccept-Language:");
+			if (h) {
+				h += strlen("\nAccept-Language:");
+				size_t k = strcspn(h, "\r\n");
+				snprintf(al, sizeof(al), "%.*s", (int)(k < sizeof(al) ? k : sizeof(al) - 1), h);
+			}
+			enum web_lang lang = web_lang_pick(al[0] ? al : NULL);
+			struct wbuf b = {0}, m = {0};
+			wb_printf(&b, "<!DOCTYPE html>\n<html lang=\"%s\"><head><meta charset=\"utf-8\"><title>",
+				  lang == WEB_EN ? "en" : "vi");
+			wb_html(&b, L("The station's web page cannot start"));
+			wb_put(&b, "</title></head><body><h1>");
+			wb_html(&b, L("The station's web page cannot start"));
+			wb_put(&b, "</h1><p>");
+			wb_html(&b, W.no_lib);
+			wb_put(&b, "</p><p>");
+			wb_html(&b, L("The station goes on broadcasting on its schedule. Ask the technician to reinstall the package libmicrohttpd12."));
+			wb_put(&b, "</p></body></html>\n");
+			wb_printf(&m, "HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/html; charset=utf-8\r\n"
+				      "Content-Length: %zu\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n",
+				  b.len);
+			wb_putn(&m, b.p, b.len);
+			for (size_t off = 0; off < m.len;) {
+				ssize_t w = write(fd, m.p + off, m.len - off);
+				if (w <= 0)
+					break;
+				off += (size_t)w;
+			}
+			wb_free(&b);
+			wb_free(&m);
+			shutdown(fd, SHUT_WR);
+			while (read(fd, req, sizeof(req)) > 0) /* until the browser closes: no reset */
+				;
+		}
+		close(fd);
+	}
+}
 
 /* One visit's process (issue 17): loads libmicrohttpd, serves until
  * nobody has been connected for rest_after_s() and no child is at work,
@@ -1894,7 +1960,12 @@ static void sessions_sweep(void)
  * heap) goes with it: loaxa-web itself never holds them. Never returns. */
 static _Noreturn void visit(int sfd)
 {
-	if (serve_start() < 0)
+	int started = serve_start();
+	if (started == -2) {
+		answer_no_library();
+		_exit(EXIT_NO_LIB);
+	}
+	if (started < 0)
 		_exit(EXIT_NO_SERVE);
 	sessions_sweep(); /* accounts read again since the last visit */
 	int run = 1, rest = 0;
@@ -2081,10 +2152,15 @@ int main(int argc, char **argv)
 	if (W.tls) {
 		fflush(NULL);
 		pid_t pid = fork();
-		if (pid == 0)
-			_exit(serve_start() == 0 ? 0 : 1);
+		if (pid == 0) {
+			int r = serve_start();
+			_exit(r == 0 ? 0 : r == -2 ? EXIT_NO_LIB : 1);
+		}
 		int st = 0;
-		if (pid < 0 || waitpid(pid, &st, 0) != pid || !WIFEXITED(st) || WEXITSTATUS(st))
+		/* without libmicrohttpd (said by the child) the certificate is
+		 * checked at the first visit after the repair */
+		if (pid < 0 || waitpid(pid, &st, 0) != pid || !WIFEXITED(st) ||
+		    (WEXITSTATUS(st) && WEXITSTATUS(st) != EXIT_NO_LIB))
 			fatalx("cannot serve https with %s and %s", W.st.web_tls_cert, W.st.web_tls_key);
 	}
 	log_info(LG("serving %s on %s://%s (port %u), accounts from %s"), W.st.name, W.tls ? "https" : "http",
@@ -2110,6 +2186,8 @@ int main(int argc, char **argv)
 						server = 0;
 						if (WIFEXITED(st) && WEXITSTATUS(st) == EXIT_NO_SERVE)
 							fatalx("cannot serve on %s", W.st.web_listen);
+						if (WIFEXITED(st) && WEXITSTATUS(st) == EXIT_NO_LIB)
+							continue; /* said, to the log and to the visitors */
 						if (WIFSIGNALED(st))
 							log_warnx(LG("the process serving a visit was killed by signal %d; the next connection starts another"),
 								  WTERMSIG(st));

@@ -1,5 +1,5 @@
 #!/bin/bash
-# A library loaxad loads only when first needed, damaged on the SD card
+# A library loaxad (or loaxa-web) loads only when first needed, damaged on the SD card
 # (an empty file where libmodbus.so.5 and libsodium.so.23 were: a power cut
 # mid-upgrade): the daemon runs and says which file; the amplifier's fault
 # names libmodbus, a pushed bundle is not installed and the log names
@@ -26,9 +26,10 @@ SODIUM=$(lib_path libsodium.so.23)
 [ -n "$MODBUS" ] && [ -n "$SODIUM" ] || { echo "not ok 1 - ldconfig knows no libmodbus.so.5 or libsodium.so.23"; exit 1; }
 
 it_setup brokenlib
-SIM_PID=
+SIM_PID= WPID=
 cleanup_all() {
 	[ -n "$SIM_PID" ] && kill "$SIM_PID" 2>/dev/null && wait "$SIM_PID" 2>/dev/null
+	[ -n "$WPID" ] && kill "$WPID" 2>/dev/null
 	it_cleanup
 }
 trap cleanup_all EXIT
@@ -106,5 +107,34 @@ wait_journal 'schedule-installed serial=2 ' 20 &&
 	ok "libsodium repaired: after a reload the held bundle is checked and installed, no restart" ||
 	nok "bundle: $(jgrep 'schedule-' | tail -2 | cut -c1-200)"
 alive && ok "the daemon ran throughout" || nok "the daemon died"
+
+# loaxa-web with libmicrohttpd damaged: the visitor is told, in their
+# language, and the page comes back once the file is repaired.
+MHD=$(lib_path libmicrohttpd.so.12)
+[ -n "$MHD" ] || bail "ldconfig knows no libmicrohttpd.so.12"
+echo "web = { listen = \"127.0.0.1:0\"; users = \"web-users\"; };" >>"$CONF"
+echo mat-khau-xem | ctl web user add xem --role viewer >/dev/null || bail "web user add"
+unshare -m sh -c 'e=$0 m=$1; shift; mount --bind "$e" "$m" && exec "$@"' \
+	"$T/empty.so" "$MHD" "$BUILD/loaxa-web" -c "$CONF" -v >>"$T/web.log" 2>&1 &
+WPID=$!
+for _ in $(seq 100); do
+	PORT=$(sed -n 's/.*(\(port\|cổng\) \([0-9]*\)).*/\2/p' "$T/web.log")
+	[ -n "$PORT" ] && break
+	sleep 0.05
+done
+[ -n "$PORT" ] || bail "loaxa-web did not start: $(cat "$T/web.log")"
+vi=$(curl -s -m 5 -w '\n%{http_code}' "http://127.0.0.1:$PORT/login")
+en=$(curl -s -m 5 -H 'Accept-Language: en' -w '\n%{http_code}' "http://127.0.0.1:$PORT/now")
+[ "${vi##*$'\n'}" = 503 ] && grep -q 'Trang web của đài chưa mở được' <<<"$vi" && grep -q 'libmicrohttpd\.so\.12: file too short' <<<"$vi" &&
+	ok "a visit: 503 in Vietnamese, naming the damaged file" || nok "visit: $vi"
+[ "${en##*$'\n'}" = 503 ] && grep -q "The station goes on broadcasting on its schedule" <<<"$en" &&
+	ok "and in English for an English browser" || nok "visit (en): $en"
+grep -q 'libmicrohttpd\.so\.12: file too short' "$T/web.log" && ok "loaxa-web's log names the file" || nok "web log: $(cat "$T/web.log")"
+nsenter -t "$WPID" -m umount "$MHD" || bail "umount in loaxa-web's namespace"
+code=$(curl -s -m 5 -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/login")
+[ "$code" = 200 ] && kill -0 "$WPID" && ok "repaired: the next visit gets the page, loaxa-web never stopped" || nok "after the repair: $code"
+kill -TERM "$WPID"
+wait "$WPID"
+WPID=
 stop_daemon
 it_done
