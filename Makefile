@@ -69,6 +69,15 @@ CURL_PKG := libcurl
 $(BUILD)/loaxa-fetch: LIBS += $(OPENSSL_LIBS)
 $(BUILD)/loaxa-fetch: ALL_LDFLAGS += -Wl,--as-needed
 $(BUILD)/obj/loaxa-fetch.o: ALL_CFLAGS += $(shell $(PKG_CONFIG) --cflags $(CURL_PKG))
+# The libraries loaded with dlopen, by the soname the linker would have
+# recorded: read from the development library this build compiles against
+# (PKG LIB), so a new soname is followed; the known one if it cannot be read.
+soname = $(or $(shell readelf -d "$$($(PKG_CONFIG) --variable=libdir $(1) 2>/dev/null)/$(2).so" 2>/dev/null | \
+	sed -n 's/.*(SONAME).*\[\(.*\)\]/\1/p'),$(3))
+$(BUILD)/obj/loaxa-fetch.o: ALL_CFLAGS += -DCURL_SONAME='"$(call soname,$(CURL_PKG),libcurl,libcurl.so.4)"'
+$(BUILD)/obj/loaxa-web.o: ALL_CFLAGS += -DMHD_SONAME='"$(call soname,libmicrohttpd,libmicrohttpd,libmicrohttpd.so.12)"'
+$(BUILD)/obj/modbus_dl.o: ALL_CFLAGS += -DLIBMODBUS_SONAME='"$(call soname,libmodbus,libmodbus,libmodbus.so.5)"'
+$(BUILD)/obj/sodium_dl.o: ALL_CFLAGS += -DSODIUM_SONAME='"$(call soname,libsodium,libsodium,libsodium.so.23)"'
 # The MQTT session (libmosquitto and so OpenSSL): loaxad loads it as a
 # plugin only when its station file has a fleet section (src/fleet_dl.c).
 FLEET_LINK_SRC := src/fleet.c src/mqttlink.c

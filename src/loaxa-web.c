@@ -59,7 +59,9 @@
  * which a page nobody is looking at should not hold. dlclose cannot give
  * it all back (p11-kit is NODELETE, about 0.4 MiB once loaded, TLS or
  * not): the visit's process exiting does. */
+#ifndef MHD_SONAME /* the Makefile reads it from the library built against */
 #define MHD_SONAME "libmicrohttpd.so.12"
+#endif
 #define MHD_FUNCS(X)                                                                            \
 	X(MHD_add_response_header) X(MHD_create_post_processor) X(MHD_create_response_from_buffer) \
 	X(MHD_destroy_post_processor) X(MHD_destroy_response) X(MHD_get_connection_info)          \

@@ -10,7 +10,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#ifndef LIBMODBUS_SONAME /* the Makefile reads it from the library built against */
 #define LIBMODBUS_SONAME "libmodbus.so.5"
+#endif
 
 #define FUNCS(X)                                                                             \
 	X(modbus_close) X(modbus_connect) X(modbus_flush) X(modbus_free)                     \

@@ -10,7 +10,9 @@
 #include "i18n.h"
 #include "util.h"
 
+#ifndef SODIUM_SONAME /* the Makefile reads it from the library built against */
 #define SODIUM_SONAME "libsodium.so.23"
+#endif
 
 static struct {
 	int (*init)(void);

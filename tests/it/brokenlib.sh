@@ -26,6 +26,18 @@ SODIUM=$(lib_path libsodium.so.23)
 [ -n "$MODBUS" ] && [ -n "$SODIUM" ] || { echo "not ok 1 - ldconfig knows no libmodbus.so.5 or libsodium.so.23"; exit 1; }
 
 it_setup brokenlib
+
+# The names dlopen is given are the installed libraries' sonames (the
+# Makefile reads them from the libraries built against).
+bad=
+for x in loaxad:libmodbus.so.5 loaxad:libsodium.so.23 loaxa-web:libmicrohttpd.so.12 loaxa-fetch:libcurl.so.4; do
+	prog=${x%%:*} lib=${x#*:}
+	path=$(lib_path "$lib")
+	want=$(readelf -d "$path" 2>/dev/null | sed -n 's/.*(SONAME).*\[\(.*\)\]/\1/p')
+	have=$(strings -a "$BUILD/$prog" | grep -xE "${lib%%.so.*}\.so\.[0-9]+" | sort -u | tr '\n' ' ')
+	[ -n "$want" ] && [ "$have" = "$want " ] || bad="$bad $prog:$lib(wants '$want', has '$have')"
+done
+[ -z "$bad" ] && ok "each library loaded with dlopen is asked for by its installed soname" || nok "sonames:$bad"
 SIM_PID= WPID=
 cleanup_all() {
 	[ -n "$SIM_PID" ] && kill "$SIM_PID" 2>/dev/null && wait "$SIM_PID" 2>/dev/null
