@@ -332,7 +332,7 @@ SPORT=$(free_port)
 /usr/bin/python3 tests/it/range_server.py "$WEB" "$SPORT" "$T/tls.log" --tls "$T/pki/broker.crt" "$T/pki/broker.key" &
 FLEET_PIDS+=($!)
 for i in $(seq 100); do grep -q listening "$T/tls.log" 2>/dev/null && break; sleep 0.05; done
-for s in t1 t2 t3; do
+for s in t1 t2 t3 t4; do
 	passwd_add "$T/passwd" $s pw-$s
 	echo pw-$s >"$T/$s.pw"
 done
@@ -354,6 +354,26 @@ wait_bstate t2 999 'serial=2030011501 state=waiting .*detail=.*(SSL|certificate)
 wait_bstate t3 999 'serial=2030011501 state=waiting .*detail=.*(SSL|certificate)' 20 && [ "$(serial_of t3)" = 7 ] &&
 	ok "without ca_file, a server whose CA is not one of the system's: nothing fetched, state=waiting with the TLS reason" ||
 	nok "https without ca_file"
+# Without ca_file, a server whose CA is in the system's store: fetched.
+# The store is /etc/ssl/certs with the test CA added, in t4's own mount
+# namespace (root), never the machine's.
+if unshare -m true 2>/dev/null; then
+	mkdir -p "$T/syscerts"
+	cp -L /etc/ssl/certs/* "$T/syscerts/" 2>/dev/null
+	cp "$T/pki/ca.crt" "$T/syscerts/loaxa-test-ca.pem"
+	openssl rehash "$T/syscerts" 2>/dev/null
+	make_fleet_station t4 t4 999 "$URL" "username = \"t4\"; password_file = \"$T/t4.pw\"; audio_url = \"https://localhost:$SPORT/audio\";"
+	echo "trust = { keys = [\"$KEY\"]; bundle_wait_s = 5; };" >>"$T/t4/loaxa.conf"
+	station_clock t4 "2030-01-15 06:00:00"
+	LOAXA_TEST_CLOCK_OFFSET_FILE=$T/t4/clock-offset unshare -m sh -c 'c=$0; mount --bind "$c" /etc/ssl/certs && exec "$@"' \
+		"$T/syscerts" "$BUILD/loaxad" -c "$T/t4/loaxa.conf" -f -v >>"$T/t4.log" 2>&1 &
+	FLEET_PIDS+=($!)
+	wait_serial t4 2030011501 30 &&
+		ok "without ca_file, a server whose CA is in the system's store (/etc/ssl/certs): fetched over HTTPS and installed" ||
+		nok "https with the system's CAs: $(tail -3 "$T/t4.log")"
+else
+	echo "ok $((N += 1)) - # SKIP the system's store with a test CA needs root (unshare -m)"
+fi
 
 # 8. Behind a proxy, as a station on a network that reaches the web only
 # through one: http_proxy / https_proxy in loaxad's environment (a systemd
