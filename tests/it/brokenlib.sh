@@ -10,6 +10,7 @@
 set -u
 cd "$(dirname "$0")/../.."
 . tests/it/lib.bash
+. tests/it/web_setup.bash
 
 PY=/usr/bin/python3
 if ! unshare -m true 2>/dev/null; then
@@ -129,21 +130,16 @@ echo mat-khau-xem | ctl web user add xem --role viewer >/dev/null || bail "web u
 unshare -m sh -c 'e=$0 m=$1; shift; mount --bind "$e" "$m" && exec "$@"' \
 	"$T/empty.so" "$MHD" "$BUILD/loaxa-web" -c "$CONF" -v >>"$T/web.log" 2>&1 &
 WPID=$!
-for _ in $(seq 100); do
-	PORT=$(sed -n 's/.*(\(port\|cổng\) \([0-9]*\)).*/\2/p' "$T/web.log")
-	[ -n "$PORT" ] && break
-	sleep 0.05
-done
-[ -n "$PORT" ] || bail "loaxa-web did not start: $(cat "$T/web.log")"
-vi=$(curl -s -m 5 -w '\n%{http_code}' "http://127.0.0.1:$PORT/login")
-en=$(curl -s -m 5 -H 'Accept-Language: en' -w '\n%{http_code}' "http://127.0.0.1:$PORT/now")
+wait_web_port || bail "loaxa-web did not start: $(cat "$T/web.log")"
+vi=$(curl -s -m 5 -w '\n%{http_code}' "$URL/login")
+en=$(curl -s -m 5 -H 'Accept-Language: en' -w '\n%{http_code}' "$URL/now")
 [ "${vi##*$'\n'}" = 503 ] && grep -q 'Trang web của đài chưa mở được' <<<"$vi" && grep -q 'libmicrohttpd\.so\.12: file too short' <<<"$vi" &&
 	ok "a visit: 503 in Vietnamese, naming the damaged file" || nok "visit: $vi"
 [ "${en##*$'\n'}" = 503 ] && grep -q "The station goes on broadcasting on its schedule" <<<"$en" &&
 	ok "and in English for an English browser" || nok "visit (en): $en"
 grep -q 'libmicrohttpd\.so\.12: file too short' "$T/web.log" && ok "loaxa-web's log names the file" || nok "web log: $(cat "$T/web.log")"
 nsenter -t "$WPID" -m umount "$MHD" || bail "umount in loaxa-web's namespace"
-code=$(curl -s -m 5 -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/login")
+code=$(curl -s -m 5 -o /dev/null -w '%{http_code}' "$URL/login")
 [ "$code" = 200 ] && kill -0 "$WPID" && ok "repaired: the next visit gets the page, loaxa-web never stopped" || nok "after the repair: $code"
 kill -TERM "$WPID"
 wait "$WPID"

@@ -47,7 +47,8 @@ slots = ( { id = "sang"; dates = ["2030-01-15"]; times = ["06:30"]; campaign = "
 EOF
 
 # ---- bundle make ----
-TODAY=$(date +%Y%m%d)
+# the date as loaxactl sees it: Vietnam's (Asia/Ho_Chi_Minh), not UTC
+TODAY=$(TZ=Asia/Ho_Chi_Minh date +%Y%m%d)
 out=$(mk "$T/sched.conf" --audio "$A" -o "$T/out" --district 999 --title "sxh-01=Diệt lăng quăng" 2>"$T/err")
 rc=$?
 P1=$T/out/push-${TODAY}01.conf

@@ -78,11 +78,7 @@ for envs in "LANG=C" "LANG=vi_VN.UTF-8 LANGUAGE=en" "LANG=vi_VN.UTF-8"; do
 	# shellcheck disable=SC2086
 	env $envs "$BUILD/loaxa-web" -c "$CONF" -v >>"$T/web.log" 2>&1 &
 	WPID=$!
-	for i in $(seq 100); do
-		PORT=$(sed -n 's/.*(\(port\|cổng\) \([0-9]*\)).*/\2/p' "$T/web.log")
-		[ -n "$PORT" ] && break
-		sleep 0.05
-	done
+	wait_web_port
 	curl -s -H "Accept-Language: en-GB,en;q=0.8,vi;q=0.5" "http://127.0.0.1:$PORT/login" >"$T/login.en"
 	curl -s -H "Accept-Language: vi,en;q=0.8" "http://127.0.0.1:$PORT/login" >"$T/login.vi"
 	grep -q '<html lang="en">' "$T/login.en" && grep -q '<h2>Log in</h2>' "$T/login.en" && grep -q '>Password <input' "$T/login.en" &&

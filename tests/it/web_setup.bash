@@ -34,10 +34,9 @@ EOC
 		bail "web user add: usage/bad input exits $rc1 $rc2 $rc3 $rc4, or the file changed"
 }
 
-start_web() {
-	: >>"$T/web.log"
-	"$BUILD/loaxa-web" -c "$CONF" -v >>"$T/web.log" 2>&1 &
-	WPID=$!
+# wait_web_port: PORT and URL once loaxa-web ($WPID) logs where it serves
+# ($T/web.log); 1 if it does not within 5 s or stops.
+wait_web_port() {
 	local i
 	for i in $(seq 100); do
 		PORT=$(sed -n 's/.*(\(port\|cổng\) \([0-9]*\)).*/\2/p' "$T/web.log")
@@ -45,6 +44,14 @@ start_web() {
 		kill -0 "$WPID" 2>/dev/null || break
 		sleep 0.05
 	done
+	return 1
+}
+
+start_web() {
+	: >>"$T/web.log"
+	"$BUILD/loaxa-web" -c "$CONF" -v >>"$T/web.log" 2>&1 &
+	WPID=$!
+	wait_web_port && return 0
 	cat "$T/web.log"
 	bail "loaxa-web did not start"
 }
