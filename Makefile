@@ -74,7 +74,7 @@ $(BUILD)/obj/loaxa-fetch.o: ALL_CFLAGS += $(shell $(PKG_CONFIG) --cflags $(CURL_
 FLEET_LINK_SRC := src/fleet.c src/mqttlink.c
 # Other programs' mains (issue 13: loaxa-collector), kept out of the library;
 # sha256_openssl is linked by name into the programs that choose it (sha256.h).
-EXTRA_MAIN_SRC := src/collector.c $(FLEET_LINK_SRC) src/fleet_dl.c src/loaxa-publish.c src/sodium_dl.c src/modbus_dl.c
+EXTRA_MAIN_SRC := src/collector.c $(FLEET_LINK_SRC) src/fleet_dl.c src/loaxa-publish.c src/sodium_dl.c src/modbus_dl.c src/gettext_own.c
 LIB_SRC := $(filter-out $(addprefix src/,$(addsuffix .c,$(MAINS) sha256_openssl)) $(EXTRA_MAIN_SRC),$(wildcard src/*.c))
 LIB_OBJ := $(LIB_SRC:src/%.c=$(BUILD)/obj/%.o)
 TEST_SRC := $(wildcard tests/unit/test_*.c)
@@ -439,7 +439,7 @@ $(BUILD)/loaxa-publish: $(BUILD)/obj/loaxa-publish.o $(BUILD)/obj/mqttlink.o $(B
 # station that does neither never maps them (issue 18).
 LOAXAD_DL := libsodium libmodbus
 LOAXAD_LIBS = $(shell $(PKG_CONFIG) --libs $(filter-out $(LOAXAD_DL),$(PKGS))) -lm -pthread
-LOAXAD_OWN := loaxad fleet_dl sodium_dl modbus_dl
+LOAXAD_OWN := loaxad fleet_dl sodium_dl modbus_dl gettext_own
 $(BUILD)/loaxad: $(LOAXAD_OWN:%=$(BUILD)/obj/%.o) $(BUILD)/libloaxa.a src/loaxad.dynlist $(BUILD)/loaxa-fleet.so
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(ALL_LDFLAGS) -Wl,--dynamic-list=src/loaxad.dynlist -Wl,-Map=$@.map -o $@ $(filter %.o %.a,$^) $(LOAXAD_LIBS)
