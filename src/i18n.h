@@ -29,9 +29,9 @@
 void i18n_init(void);
 
 /* The same with only the language (LC_MESSAGES) from the environment and
- * every other category "C": for loaxad and loaxa-web, which format nothing
- * by locale and write UTF-8 whatever the locale (the catalogue's character
- * set is bound to UTF-8). Loading the others would map their files, the
+ * every other category "C": for loaxa-web (and loaxad, when its own reader
+ * refuses the catalogue), which format nothing by locale and write UTF-8
+ * whatever the locale (the catalogue's character set is bound to UTF-8). Loading the others would map their files, the
  * character tables alone 128 KiB resident (issues 17, 18). When the
  * environment can only give English (no catalogue for its language:
  * i18n_env_has_catalogue), LC_MESSAGES is not loaded either and stays "C".
