@@ -577,8 +577,8 @@ FUZZ_CFLAGS = -std=c11 -D_GNU_SOURCE $(filter-out -Wno-format-truncation,$(WARN)
 # util.c and config.c hash with sha256_stream.c (issue 18).
 FUZZ_MODS_record := record civil util kv sha256_portable sha256_stream
 FUZZ_MODS_minisign := minisign util kv sha256_portable sha256_stream
-FUZZ_MODS_bundle := config civil minisign modbus_status model suggest util kv i18n sha256_portable sha256_stream
-FUZZ_MODS_schedule := config civil minisign modbus_status model validate schedule suggest util kv i18n sha256_portable sha256_stream
+FUZZ_MODS_bundle := config civil minisign modbus_status model suggest util kv i18n mo sha256_portable sha256_stream
+FUZZ_MODS_schedule := config civil minisign modbus_status model validate schedule suggest util kv i18n mo sha256_portable sha256_stream
 FUZZ_MODS_modbus := modbus_status util kv sha256_portable sha256_stream
 FUZZ_MODS_control := kv util sha256_portable sha256_stream
 FUZZ_MODS_request := ctlreq

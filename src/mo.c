@@ -191,13 +191,11 @@ static int check_header(const struct mo *m, char *err, size_t errn, const char *
 		snprintf(err, errn, _("%s: not a UTF-8 catalogue"), path);
 		return -1;
 	}
-	const char *pf = strstr(h, "Plural-Forms:");
-	if (pf) {
-		const char *np = strstr(pf, "nplurals=");
-		if (!np || np[9] != '1' || (np[10] >= '0' && np[10] <= '9')) {
-			snprintf(err, errn, _("%s: more than one plural form"), path);
-			return -1;
-		}
+	/* without Plural-Forms gettext takes English's two */
+	const char *pf = strstr(h, "Plural-Forms:"), *np = pf ? strstr(pf, "nplurals=") : NULL;
+	if (!np || np[9] != '1' || (np[10] >= '0' && np[10] <= '9')) {
+		snprintf(err, errn, _("%s: not a catalogue of one plural form (nplurals=1)"), path);
+		return -1;
 	}
 	return 0;
 }

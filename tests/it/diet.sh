@@ -97,7 +97,7 @@ m=$(mapped)
 ls -l "/proc/$DPID/fd" | grep -q '\.mo$' && nok "loaxad keeps its catalogue open" ||
 	ok "loaxad keeps no descriptor of its catalogue"
 stop_daemon
-# A catalogue the reader refuses (more than one plural form): said so, in
+# A catalogue the reader refuses (two plural forms): said so, in
 # Vietnamese once the C library has the catalogue, and
 # read by the C library's gettext as before (its own catalogue, loaxad.mo,
 # mapped; C.UTF-8's LC_MESSAGES from its directory, not locale-archive)
@@ -107,7 +107,7 @@ msgunfmt "$BUILD/locale/vi/LC_MESSAGES/loaxad.mo" | sed 's/nplurals=1; plural=0;
 : >"$T/daemon.log"
 LOAXA_LOCALEDIR=$T/loc LANG=vi_VN.UTF-8 LC_ALL= LC_MESSAGES= LANGUAGE= start_daemon
 for i in $(seq 100); do grep -q 'bản tin' "$T/daemon.log" && break; sleep 0.05; done
-grep -q "^loaxad: $T/loc/vi/LC_MESSAGES/loaxad.mo: có nhiều hơn một dạng số nhiều; đọc bản dịch bằng gettext của thư viện C$" "$T/daemon.log" &&
+grep -q "^loaxad: $T/loc/vi/LC_MESSAGES/loaxad.mo: không phải tệp bản dịch có một dạng số nhiều (nplurals=1); đọc bản dịch bằng gettext của thư viện C$" "$T/daemon.log" &&
 	grep -q 'bản tin' "$T/daemon.log" && grep -q 'C.utf8/LC_MESSAGES' "/proc/$DPID/maps" &&
 	ok "a catalogue the reader refuses: said, and read by the C library's gettext in Vietnamese" ||
 	nok "refused catalogue: mapped: $(mapped); $(head -3 "$T/daemon.log")"

@@ -244,13 +244,19 @@ static void test_damaged_refused(void **state)
 	snprintf(cmd, sizeof(cmd), "msgunfmt %s | sed 's/nplurals=1; plural=0;/nplurals=2; plural=(n != 1);/' | msgfmt -o %s -", p,
 		 q);
 	assert_int_equal(system(cmd), 0);
-	refused(q, "more than one plural form");
+	refused(q, "not a catalogue of one plural form");
 	snprintf(cmd, sizeof(cmd),
 		 "printf 'msgid \"\"\\nmsgstr \"Content-Type: text/plain; charset=ISO-8859-1\\\\n\"\\n\\nmsgid \"a\"\\nmsgstr "
 		 "\"b\"\\n' | msgfmt -o %s -",
 		 q);
 	assert_int_equal(system(cmd), 0);
 	refused(q, "not a UTF-8 catalogue");
+	snprintf(cmd, sizeof(cmd),
+		 "printf 'msgid \"\"\nmsgstr \"Content-Type: text/plain; charset=UTF-8\\\\n\"\n\nmsgid \"a\"\nmsgstr "
+		 "\"b\"\n' | msgfmt -o %s -",
+		 q);
+	assert_int_equal(system(cmd), 0);
+	refused(q, "not a catalogue of one plural form"); /* no Plural-Forms: gettext's are two */
 	snprintf(cmd, sizeof(cmd), "printf 'msgid \"a\"\\nmsgstr \"b\"\\n' | msgfmt -o %s -", q);
 	assert_int_equal(system(cmd), 0);
 	refused(q, "no header entry");
