@@ -83,7 +83,7 @@ $(BUILD)/obj/sodium_dl.o: ALL_CFLAGS += -DSODIUM_SONAME='"$(call soname,libsodiu
 FLEET_LINK_SRC := src/fleet.c src/mqttlink.c
 # Other programs' mains (issue 13: loaxa-collector), kept out of the library;
 # sha256_openssl is linked by name into the programs that choose it (sha256.h).
-EXTRA_MAIN_SRC := src/collector.c $(FLEET_LINK_SRC) src/fleet_dl.c src/loaxa-publish.c src/sodium_dl.c src/modbus_dl.c
+EXTRA_MAIN_SRC := src/collector.c $(FLEET_LINK_SRC) src/fleet_dl.c src/loaxa-publish.c src/sodium_dl.c src/modbus_dl.c src/gettext_own.c
 LIB_SRC := $(filter-out $(addprefix src/,$(addsuffix .c,$(MAINS) sha256_openssl)) $(EXTRA_MAIN_SRC),$(wildcard src/*.c))
 LIB_OBJ := $(LIB_SRC:src/%.c=$(BUILD)/obj/%.o)
 TEST_SRC := $(wildcard tests/unit/test_*.c)
@@ -448,7 +448,7 @@ $(BUILD)/loaxa-publish: $(BUILD)/obj/loaxa-publish.o $(BUILD)/obj/mqttlink.o $(B
 # station that does neither never maps them (issue 18).
 LOAXAD_DL := libsodium libmodbus
 LOAXAD_LIBS = $(shell $(PKG_CONFIG) --libs $(filter-out $(LOAXAD_DL),$(PKGS))) -lm -pthread
-LOAXAD_OWN := loaxad fleet_dl sodium_dl modbus_dl
+LOAXAD_OWN := loaxad fleet_dl sodium_dl modbus_dl gettext_own
 $(BUILD)/loaxad: $(LOAXAD_OWN:%=$(BUILD)/obj/%.o) $(BUILD)/libloaxa.a src/loaxad.dynlist $(BUILD)/loaxa-fleet.so
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(ALL_LDFLAGS) -Wl,--dynamic-list=src/loaxad.dynlist -Wl,-Map=$@.map -o $@ $(filter %.o %.a,$^) $(LOAXAD_LIBS)
@@ -586,8 +586,8 @@ FUZZ_CFLAGS = -std=c11 -D_GNU_SOURCE $(filter-out -Wno-format-truncation,$(WARN)
 # util.c and config.c hash with sha256_stream.c (issue 18).
 FUZZ_MODS_record := record civil util kv sha256_portable sha256_stream
 FUZZ_MODS_minisign := minisign util kv sha256_portable sha256_stream
-FUZZ_MODS_bundle := config civil minisign modbus_status model suggest util kv i18n sha256_portable sha256_stream
-FUZZ_MODS_schedule := config civil minisign modbus_status model validate schedule suggest util kv i18n sha256_portable sha256_stream
+FUZZ_MODS_bundle := config civil minisign modbus_status model suggest util kv i18n mo sha256_portable sha256_stream
+FUZZ_MODS_schedule := config civil minisign modbus_status model validate schedule suggest util kv i18n mo sha256_portable sha256_stream
 FUZZ_MODS_modbus := modbus_status util kv sha256_portable sha256_stream
 FUZZ_MODS_control := kv util sha256_portable sha256_stream
 FUZZ_MODS_request := ctlreq

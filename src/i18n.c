@@ -1,6 +1,8 @@
 /* Locale and catalogue set-up for every program (i18n.h). */
 #include "i18n.h"
 
+#include "mo.h"
+
 #include <limits.h>
 #include <locale.h>
 #include <stdio.h>
@@ -40,13 +42,19 @@ static int build_localedir(const char *domain, char *out, size_t n)
 	return 0;
 }
 
-static void bind_catalogue(const char *domain)
+/* Where domain's catalogues are (i18n_init). */
+static const char *catalogue_dir(const char *domain, char *buf, size_t n)
 {
 	const char *dir = getenv("LOAXA_LOCALEDIR");
-	char buf[PATH_MAX];
 	if (!dir || !*dir)
-		dir = build_localedir(domain, buf, sizeof(buf)) == 0 ? buf : LOCALEDIR;
-	bindtextdomain(domain, dir);
+		dir = build_localedir(domain, buf, n) == 0 ? buf : LOCALEDIR;
+	return dir;
+}
+
+static void bind_catalogue(const char *domain)
+{
+	char buf[PATH_MAX];
+	bindtextdomain(domain, catalogue_dir(domain, buf, sizeof(buf)));
 	/* strerror() and the other texts of the C library stay English: they
 	 * end up in the journal's details and in .why files, which must not
 	 * change with the language (and are what an admin searches for). */
@@ -126,6 +134,52 @@ static void messages_in(const char *lang, const char *locale)
 		setlocale(LC_MESSAGES, locale);
 }
 
+/* loaxad's own reader (i18n_init_own): the Vietnamese catalogue, opened
+ * when first needed; own_on while the process's messages are in it. */
+static const char *own_domain;
+static struct mo *own_mo;
+static int own_tried, own_on, own_refused_said;
+
+static void own_path(char *path, size_t n)
+{
+	char dir[PATH_MAX];
+	snprintf(path, n, "%s/vi/LC_MESSAGES/%s.mo", catalogue_dir(own_domain, dir, sizeof(dir)), own_domain);
+}
+
+static struct mo *own_catalogue(void)
+{
+	if (!own_tried) {
+		own_tried = 1;
+		char path[PATH_MAX + 64], err[PATH_MAX + 128];
+		own_path(path, sizeof(path));
+		own_mo = mo_open(path, err, sizeof(err));
+	}
+	return own_mo;
+}
+
+/* Once the C library's gettext has the catalogue own_catalogue() could
+ * not use: why, in its language. A missing catalogue leaves the messages
+ * English, as gettext would, and is not said. */
+static void own_refused(void)
+{
+	char path[PATH_MAX + 64], err[PATH_MAX + 128];
+	own_path(path, sizeof(path));
+	if (access(path, F_OK) < 0)
+		return;
+	struct mo *m = mo_open(path, err, sizeof(err));
+	if (!m)
+		fprintf(stderr, _("loaxad: %s; reading it with the C library's gettext\n"), err);
+	mo_close(m);
+}
+
+const char *i18n_own_gettext(const char *domain, const char *msgid)
+{
+	if (!own_on || (domain && strcmp(domain, own_domain)))
+		return NULL;
+	const char *t = mo_gettext(own_mo, msgid);
+	return t ? t : msgid;
+}
+
 void i18n_init_messages(const char *domain)
 {
 	/* Loading a locale maps locale-archive and the gconv cache (96 KiB
@@ -136,6 +190,20 @@ void i18n_init_messages(const char *domain)
 		const char *loc = set(all) ? all : set(msg) ? msg : lang;
 		messages_in(set(language) ? language : loc, "");
 	}
+	bind_catalogue(domain);
+}
+
+void i18n_init_own(const char *domain)
+{
+	own_domain = domain;
+	const char *all = getenv("LC_ALL"), *msg = getenv("LC_MESSAGES"), *lang = getenv("LANG");
+	if (i18n_env_has_catalogue(all, msg, lang, getenv("LANGUAGE")) && !own_catalogue()) {
+		i18n_init_messages(domain);
+		own_refused_said = 1;
+		own_refused();
+		return;
+	}
+	own_on = own_mo != NULL;
 	bind_catalogue(domain);
 }
 
@@ -151,6 +219,7 @@ int i18n_set_language(const char *lang)
 	if (!*lang)
 		return 0;
 	if (!strcmp(lang, "en")) {
+		own_on = 0;
 		/* "C" ignores LANGUAGE; unset, so that a request may still
 		 * ask for Vietnamese (i18n_locale_for). */
 		unsetenv("LANGUAGE");
@@ -160,7 +229,15 @@ int i18n_set_language(const char *lang)
 	/* LANGUAGE is ignored under the "C" locale: any UTF-8 locale will do.
 	 * The character set is the catalogue's (bind_textdomain_codeset), so
 	 * LC_CTYPE is left as it is. */
+	if (own_domain && own_catalogue()) {
+		own_on = 1;
+		return 0;
+	}
 	messages_in(lang, "vi_VN.UTF-8");
+	if (own_domain && !own_refused_said) {
+		own_refused_said = 1;
+		own_refused();
+	}
 	return 0;
 }
 
@@ -191,14 +268,23 @@ locale_t i18n_locale_for(const char *lang)
 
 int i18n_vformat(const char *lang, char *out, size_t n, const char *fmt, va_list ap)
 {
-	locale_t l = i18n_locale_for(lang);
-	if (!l)
-		return 0;
-	locale_t old = uselocale(l);
-	const char *tr = gettext(fmt);
-	uselocale(old);
-	if (tr == fmt)
-		return 0;
+	const char *tr;
+	char p[8];
+	primary(lang ? lang : "", p, sizeof(p));
+	if (own_domain && !strcmp(p, "vi") && own_catalogue()) {
+		tr = mo_gettext(own_mo, fmt);
+		if (!tr)
+			return 0;
+	} else {
+		locale_t l = i18n_locale_for(lang);
+		if (!l)
+			return 0;
+		locale_t old = uselocale(l);
+		tr = gettext(fmt);
+		uselocale(old);
+		if (tr == fmt)
+			return 0;
+	}
 	/* the catalogue's format was checked against fmt by msgfmt --check */
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wformat-nonliteral"
@@ -210,6 +296,10 @@ int i18n_vformat(const char *lang, char *out, size_t n, const char *fmt, va_list
 void i18n_language(char *out, size_t n)
 {
 	out[0] = '\0';
+	if (own_on) {
+		snprintf(out, n, "vi");
+		return;
+	}
 	const char *loc = setlocale(LC_MESSAGES, NULL);
 	if (!loc || !strcmp(loc, "C") || !strcmp(loc, "POSIX"))
 		return; /* messages as written, whatever LANGUAGE says */

@@ -29,14 +29,28 @@
 void i18n_init(void);
 
 /* The same with only the language (LC_MESSAGES) from the environment and
- * every other category "C": for loaxad and loaxa-web, which format nothing
- * by locale and write UTF-8 whatever the locale (the catalogue's character
- * set is bound to UTF-8). Loading the others would map their files, the
+ * every other category "C": for loaxa-web (and loaxad, when its own reader
+ * refuses the catalogue), which format nothing by locale and write UTF-8
+ * whatever the locale (the catalogue's character set is bound to UTF-8). Loading the others would map their files, the
  * character tables alone 128 KiB resident (issues 17, 18). When the
  * environment can only give English (no catalogue for its language:
  * i18n_env_has_catalogue), LC_MESSAGES is not loaded either and stays "C".
  * domain: the text domain (LOAXA_TEXTDOMAIN, LOAXAD_TEXTDOMAIN). */
 void i18n_init_messages(const char *domain);
+
+/* loaxad's: the same language choice as i18n_init_messages, but the
+ * catalogue is read by mo.c (pread, only the messages looked up kept; no
+ * locale loaded, nothing mapped, no gconv: issue 18), through the gettext
+ * functions of src/gettext_own.c, which loaxad links instead of the C
+ * library's. A catalogue mo.c refuses falls back to i18n_init_messages.
+ * i18n_set_language, i18n_vformat and i18n_language follow it. */
+void i18n_init_own(const char *domain);
+
+/* For src/gettext_own.c: msgid of domain (NULL: the program's) in the own
+ * catalogue's language (msgid itself when it has no translation), or NULL
+ * when this process's messages are not the own catalogue's (English, the
+ * C library's gettext reads them, or another text domain). */
+const char *i18n_own_gettext(const char *domain, const char *msgid);
 
 /* 1 if gettext, given these variables (NULL or "" when unset), could find
  * a catalogue loaxa has (Vietnamese): LANGUAGE's list counts unless the

@@ -3053,7 +3053,7 @@ int main(int argc, char **argv)
 					     {NULL, 0, NULL, 0}};
 	const char *conf = NULL;
 	int do_check = 0, verbose = 0, c;
-	i18n_init_messages(LOAXAD_TEXTDOMAIN); /* issue 18: no locale files but the messages' */
+	i18n_init_own(LOAXAD_TEXTDOMAIN); /* issue 18: no locale files; the catalogue read, not mapped */
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":c:fvh", opts, NULL)) != -1) {
 		switch (c) {

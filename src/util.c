@@ -286,35 +286,45 @@ int path_resolve(const char *base_dir, const char *path, char *out, size_t n)
 
 void path_normalize(char *p)
 {
-	/* Lexical: "a/./b/../c" -> "a/c"; a leading ".." of a relative path stays. */
+	/* Lexical: "a/./b/../c" -> "a/c"; a leading ".." of a relative path
+	 * stays. In place, no copy: it runs under the deepest start-up frames,
+	 * and a stack page once touched stays resident (issue 18). The output
+	 * is never longer than what has been read (w <= r). */
 	int abs = p[0] == '/';
-	char *seg[PATH_MAX / 2];
-	size_t n = 0;
-	char buf[PATH_MAX];
-	str_copy(buf, p, sizeof(buf));
-	for (char *save = NULL, *t = strtok_r(buf, "/", &save); t; t = strtok_r(NULL, "/", &save)) {
-		if (!strcmp(t, "."))
+	char *root = p + abs, *r = root, *w = root;
+	size_t n = 0; /* segments written that a ".." may take back */
+	for (;;) {
+		while (*r == '/')
+			r++;
+		if (!*r)
+			break;
+		const char *s = r;
+		while (*r && *r != '/')
+			r++;
+		size_t k = (size_t)(r - s);
+		if (k == 1 && s[0] == '.')
 			continue;
-		if (!strcmp(t, "..") && n && strcmp(seg[n - 1], ".."))
-			n--;
-		else if (!strcmp(t, "..") && abs)
-			continue;
-		else if (n < ARRAY_LEN(seg))
-			seg[n++] = t;
+		if (k == 2 && s[0] == '.' && s[1] == '.') {
+			if (n) {
+				while (w > root && w[-1] != '/')
+					w--;
+				if (w > root)
+					w--;
+				n--;
+				continue;
+			}
+			if (abs)
+				continue;
+		} else
+			n++;
+		if (w > root)
+			*w++ = '/';
+		memmove(w, s, k);
+		w += k;
 	}
-	size_t l = 0;
-	if (abs)
-		p[l++] = '/';
-	for (size_t i = 0; i < n; i++) {
-		size_t k = strlen(seg[i]);
-		if (i)
-			p[l++] = '/';
-		memmove(p + l, seg[i], k);
-		l += k;
-	}
-	if (!l)
-		p[l++] = '.';
-	p[l] = '\0';
+	if (w == p)
+		*w++ = '.';
+	*w = '\0';
 }
 
 void path_dirname(const char *path, char *out, size_t n)

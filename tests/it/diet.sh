@@ -83,21 +83,39 @@ th=$(awk '/^Threads:/ { print $2 }' "/proc/$DPID/status")
 [ "$th" = 3 ] && ok "the hasher's thread started with a changed file" || nok "loaxad runs $th threads"
 
 stop_daemon
-# Vietnamese from the environment: the catalogue, under C.UTF-8's small
-# locale rather than vi_VN's data in locale-archive
+# Vietnamese from the environment: loaxad reads its own catalogue with
+# pread (src/mo.c), loading no locale and mapping no catalogue, no gconv
+# cache, no locale-archive (issue 18)
 : >"$T/daemon.log"
 LANG=vi_VN.UTF-8 LC_ALL= LC_MESSAGES= LANGUAGE= start_daemon
 for i in $(seq 100); do grep -q 'bản tin' "$T/daemon.log" && break; sleep 0.05; done
-grep -q 'C.utf8/LC_MESSAGES' "/proc/$DPID/maps" && grep -q 'bản tin' "$T/daemon.log" &&
-	ok "loaxad under LANG=vi_VN.UTF-8 speaks Vietnamese with C.UTF-8's LC_MESSAGES" ||
-	nok "vi: $(grep -oE '[^ /]*(locale-archive|LC_MESSAGES[^ ]*)' "/proc/$DPID/maps" | sort -u | tr '\n' ' '); $(head -2 "$T/daemon.log")"
-# C.UTF-8's LC_MESSAGES read from its directory, locale-archive not mapped
+mapped() { grep -oE '[^ /]*(locale-archive|LC_MESSAGES[^ ]*|\.mo|gconv[^ ]*)$' "/proc/$DPID/maps" | sort -u | tr '\n' ' '; }
+m=$(mapped)
+[ -z "$m" ] && grep -q 'bản tin' "$T/daemon.log" &&
+	ok "loaxad under LANG=vi_VN.UTF-8 speaks Vietnamese with no locale, catalogue or gconv file mapped" ||
+	nok "vi: mapped: $m; $(head -2 "$T/daemon.log")"
+ls -l "/proc/$DPID/fd" | grep -q '\.mo$' && nok "loaxad keeps its catalogue open" ||
+	ok "loaxad keeps no descriptor of its catalogue"
+stop_daemon
+# A catalogue the reader refuses (two plural forms): said so, in
+# Vietnamese once the C library has the catalogue, and
+# read by the C library's gettext as before (its own catalogue, loaxad.mo,
+# mapped; C.UTF-8's LC_MESSAGES from its directory, not locale-archive)
+mkdir -p "$T/loc/vi/LC_MESSAGES"
+msgunfmt "$BUILD/locale/vi/LC_MESSAGES/loaxad.mo" | sed 's/nplurals=1; plural=0;/nplurals=2; plural=(n != 1);/' |
+	msgfmt -o "$T/loc/vi/LC_MESSAGES/loaxad.mo" -
+: >"$T/daemon.log"
+LOAXA_LOCALEDIR=$T/loc LANG=vi_VN.UTF-8 LC_ALL= LC_MESSAGES= LANGUAGE= start_daemon
+for i in $(seq 100); do grep -q 'bản tin' "$T/daemon.log" && break; sleep 0.05; done
+grep -q "^loaxad: $T/loc/vi/LC_MESSAGES/loaxad.mo: không phải tệp bản dịch có một dạng số nhiều (nplurals=1); đọc bản dịch bằng gettext của thư viện C$" "$T/daemon.log" &&
+	grep -q 'bản tin' "$T/daemon.log" && grep -q 'C.utf8/LC_MESSAGES' "/proc/$DPID/maps" &&
+	ok "a catalogue the reader refuses: said, and read by the C library's gettext in Vietnamese" ||
+	nok "refused catalogue: mapped: $(mapped); $(head -3 "$T/daemon.log")"
 grep -q 'locale-archive' "/proc/$DPID/maps" && nok "loaxad under LANG=vi_VN.UTF-8 maps locale-archive" ||
-	ok "loaxad under LANG=vi_VN.UTF-8 does not map locale-archive"
-# its own catalogue, not every program's (issue 18)
+	ok "then too, loaxad does not map locale-archive"
 grep -q '/loaxad\.mo$' "/proc/$DPID/maps" && ! grep -q '/loaxa\.mo$' "/proc/$DPID/maps" &&
-	ok "loaxad maps its own catalogue, loaxad.mo, not loaxa.mo" ||
-	nok "catalogues mapped: $(grep -oE '[^ /]*\.mo$' "/proc/$DPID/maps" | sort -u | tr '\n' ' ')"
+	ok "then loaxad maps its own catalogue, loaxad.mo, not loaxa.mo" ||
+	nok "catalogues mapped: $(mapped)"
 stop_daemon
 "$BUILD/loaxactl" -c "$CONF" log verify >"$T/verify.out" 2>&1 &&
 	ok "loaxactl (OpenSSL) verifies the chain loaxad (portable SHA-256) wrote" ||

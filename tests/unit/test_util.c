@@ -24,6 +24,10 @@ static void test_path_normalize(void **state)
 		{"a/../../x", "../x"},       {"/../x", "/x"},
 		{"/", "/"},                  {".", "."},
 		{"a//b///c/", "a/b/c"},      {"/work/main/config/../audio", "/work/main/audio"},
+		{"", "."},                   {"a/..", "."},
+		{"../../a/b/../../..", "../../.."}, {"/a/b/../../..", "/"},
+		{"./a/./b/.", "a/b"},        {"//a//..//b//", "/b"},
+		{"..a/.b/...", "..a/.b/..."}, {"a/../b/../..", ".."},
 	};
 	for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
 		char buf[256];
