@@ -5,6 +5,7 @@
  * of -lsodium; the other programs link libsodium itself. */
 #include <dlfcn.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <sodium.h>
 
 #include "i18n.h"
@@ -27,8 +28,12 @@ static void load(void)
 {
 	void *h = dlopen(SODIUM_SONAME, RTLD_NOW | RTLD_LOCAL);
 	if (!h) {
-		/* a missing or damaged file: said in the daemon's log at each try */
-		log_warnx(_("cannot load %s: signatures cannot be checked until it is repaired"), dlerror());
+		/* a missing or damaged file: said in the daemon's log at each try;
+		 * dlerror's text copied first, since _() may call into libdl
+		 * (gettext_own.c), which frees it */
+		char why[300];
+		snprintf(why, sizeof(why), "%s", dlerror());
+		log_warnx(_("cannot load %s: signatures cannot be checked until it is repaired"), why);
 		return;
 	}
 	*(void **)&lib.init = dlsym(h, "sodium_init");
