@@ -7,6 +7,7 @@
  * the "C" locale: the message as written). */
 #include <dlfcn.h>
 #include <libintl.h>
+#include <pthread.h>
 #include <stddef.h>
 
 #include "i18n.h"
@@ -21,15 +22,24 @@
 typedef char *dcgettext_fn(const char *, const char *, int);
 typedef char *dcngettext_fn(const char *, const char *, const char *, unsigned long, int);
 
+/* The C library's, found once (the helper threads log too) */
+static dcgettext_fn *libc_dc;
+static dcngettext_fn *libc_dcn;
+static pthread_once_t found = PTHREAD_ONCE_INIT;
+
+static void find_libc(void)
+{
+	libc_dc = (dcgettext_fn *)dlsym(RTLD_NEXT, "dcgettext");
+	libc_dcn = (dcngettext_fn *)dlsym(RTLD_NEXT, "dcngettext");
+}
+
 char *dcgettext(const char *domain, const char *msgid, int category)
 {
 	const char *t = i18n_own_gettext(domain, msgid);
 	if (t)
 		return (char *)t;
-	static dcgettext_fn *libc;
-	if (!libc)
-		libc = (dcgettext_fn *)dlsym(RTLD_NEXT, "dcgettext");
-	return libc ? libc(domain, msgid, category) : (char *)msgid;
+	pthread_once(&found, find_libc);
+	return libc_dc ? libc_dc(domain, msgid, category) : (char *)msgid;
 }
 
 char *dcngettext(const char *domain, const char *msgid, const char *plural, unsigned long n, int category)
@@ -37,10 +47,8 @@ char *dcngettext(const char *domain, const char *msgid, const char *plural, unsi
 	const char *t = i18n_own_gettext(domain, msgid);
 	if (t)
 		return (char *)(t != msgid ? t : n == 1 ? msgid : plural);
-	static dcngettext_fn *libc;
-	if (!libc)
-		libc = (dcngettext_fn *)dlsym(RTLD_NEXT, "dcngettext");
-	return libc ? libc(domain, msgid, plural, n, category) : (char *)(n == 1 ? msgid : plural);
+	pthread_once(&found, find_libc);
+	return libc_dcn ? libc_dcn(domain, msgid, plural, n, category) : (char *)(n == 1 ? msgid : plural);
 }
 
 char *dgettext(const char *domain, const char *msgid)
