@@ -21,6 +21,14 @@
 
 #include <poll.h>
 
+/* qemu-user 7.2 hangs in pthread_create on current kernels: make
+ * test-arm64 (LOAXA_NO_FORK=1) skips what needs a second thread. */
+static int no_threads(void)
+{
+	const char *nf = getenv("LOAXA_NO_FORK");
+	return nf && *nf == '1';
+}
+
 static char dir[64], path[128], offset_file[128];
 
 static void put(const char *p, const char *content)
@@ -171,6 +179,8 @@ static int threads(void)
  * used is freed without one. */
 static void test_thread_starts_with_first_job(void **state)
 {
+	if (no_threads())
+		skip();
 	(void)state;
 	int before = threads();
 	assert_true(before >= 1);
@@ -201,6 +211,8 @@ static void test_thread_starts_with_first_job(void **state)
  * hash made on the hasher thread, then trusted as a hash made here. */
 static void test_trusted_and_hashed_off_thread(void **state)
 {
+	if (no_threads())
+		skip();
 	char err[512];
 	put(path, "abc");
 	clock_ahead(10);
