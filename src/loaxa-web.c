@@ -474,7 +474,8 @@ static const char style_css[] =
 	".aired{color:#175c17}.failed,.missed,.interrupted{color:#a00}.partial{color:#8a5a00}small{color:#555}"
 	/* a phone: long ids and titles wrap instead of widening the page */
 	"td,th,label,.drop,dd{overflow-wrap:break-word}dd,fieldset{min-width:0}input,select{max-width:100%}"
-	"@media(max-width:30em){dl{grid-template-columns:1fr;gap:0}dd{margin-bottom:.4em}table{display:block;overflow-x:auto}}";
+	"@media(max-width:30em){dl{grid-template-columns:1fr;gap:0}dd{margin-bottom:.4em}}"
+	"@media(max-width:45em){table{display:block;overflow-x:auto}}";
 
 /* Drag and drop onto the upload form; the file picker works without it. */
 static const char app_js[] =

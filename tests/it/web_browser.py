@@ -166,18 +166,18 @@ try:
     ok("Báo cáo" in d.title or "BÁO CÁO" in d.page_source, "the monthly report opens", d.title)
     shot("report")
 
-    # A phone (360 px wide): no page is wider than the screen.
-    d.set_window_size(360, 740)
-    for page in ["/now", "/bulletins", "/schedule", "/log"]:
+    # A phone (360 px wide) and a small tablet (600): no page is wider than the screen.
+    for page, width in [(p, w) for w in (360, 600) for p in ["/now", "/bulletins", "/schedule", "/log"]]:
+        d.set_window_size(width, 740)
         d.get(URL + page)
         w = d.execute_script("return [document.documentElement.scrollWidth, window.innerWidth]")
         wide = d.execute_script(
             "var r=[];document.querySelectorAll('body *').forEach(function(e){"
             "var b=e.getBoundingClientRect();if(b.right>window.innerWidth+1)"
             "r.push(e.tagName+(e.id?'#'+e.id:'')+' '+Math.round(b.right));});return r.slice(0,8)")
-        ok(w[0] <= w[1], "on a 360 px phone %s fits the screen (%d px wide in %d)" % (page, w[0], w[1]),
+        ok(w[0] <= w[1], "on a %d px screen %s fits (%d px wide in %d)" % (width, page, w[0], w[1]),
            "\n".join(wide))
-        shot("phone" + page.replace("/", "-"))
+        shot("phone%d%s" % (width, page.replace("/", "-")))
     d.set_window_size(1000, 1300)
 
     # English for an English browser is covered by web_security.py; log out.
