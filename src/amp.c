@@ -225,15 +225,15 @@ static int stale(struct amp *a)
 	return 1;
 }
 
-/* A libmodbus context for the configured peer (the looked-up address for a
- * host name); NULL and errno when it cannot be made: ELIBACC when libmodbus
- * itself will not load (modbus_dl.c), which do_connect retries. */
-static modbus_t *new_ctx(const struct amp *a)
+/* A libmodbus context for the configured peer at host (TCP: the host as
+ * configured, or its looked-up address); NULL and errno when it cannot be
+ * made: ELIBACC when libmodbus itself will not load (modbus_dl.c), which
+ * do_connect retries. */
+static modbus_t *new_ctx(const struct amp *a, const char *host)
 {
 	const struct amp_config *c = &a->c;
 	modbus_t *mb;
 	if (c->tcp) {
-		const char *host = a->addr[0] ? a->addr : c->host;
 		struct in_addr in;
 		char port[16];
 		snprintf(port, sizeof(port), "%d", c->port);
@@ -274,7 +274,7 @@ static int do_connect(struct amp *a, struct amp_result *res)
 		res->retry_ms = a->next_connect;
 		return -1;
 	}
-	if (!a->mb && !(a->mb = new_ctx(a))) {
+	if (!a->mb && !(a->mb = new_ctx(a, a->addr[0] ? a->addr : a->c.host))) {
 		/* libmodbus missing or damaged: an amplifier fault like any
 		 * other, tried again with the back-off (a repaired file is used) */
 		fail_comm(a, res, "%s", modbus_strerror(errno));
@@ -482,7 +482,7 @@ struct amp *amp_new(const struct amp_config *c, char *err, size_t errn)
 		snprintf(a->peer, sizeof(a->peer), "rtu %s %d %d%c%d slave %d", c->device, c->baud,
 			 c->data_bits, c->parity, c->stop_bits, c->slave);
 	}
-	a->mb = new_ctx(a);
+	a->mb = new_ctx(a, c->host);
 	if (!a->mb && errno != ELIBACC) { /* a setting libmodbus refuses */
 		snprintf(err, errn, "amplifier %s: %s", a->peer, modbus_strerror(errno));
 		free(a);
@@ -528,15 +528,12 @@ int amp_set_address(struct amp *a, const char *addr, char *err, size_t errn)
 		snprintf(err, errn, "amplifier %s: not a numeric address: %s", a->peer, addr);
 		return -1;
 	}
-	char old[sizeof(a->addr)];
-	str_copy(old, a->addr, sizeof(old));
-	str_copy(a->addr, addr, sizeof(a->addr));
-	modbus_t *mb = new_ctx(a);
+	modbus_t *mb = new_ctx(a, addr);
 	if (!mb && errno != ELIBACC) {
 		snprintf(err, errn, "amplifier %s: %s", a->peer, modbus_strerror(errno));
-		str_copy(a->addr, old, sizeof(a->addr));
 		return -1;
 	}
+	str_copy(a->addr, addr, sizeof(a->addr));
 	amp_cancel(a);
 	disconnect(a);
 	if (a->mb)

@@ -6,7 +6,6 @@
 #include <fcntl.h>
 #include <netdb.h>
 #include <signal.h>
-#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +20,7 @@
 
 #include "i18n.h"
 #include "kv.h"
+#include "minisign.h"
 
 struct helper {
 	int fd;
@@ -97,16 +97,16 @@ static void job_bundle(const struct station *st, const char *m, struct kvbuf *ou
 	struct errlist errs = {0}, warns = {0};
 	int64_t t0 = now_ms();
 	memset(&res, 0, sizeof(res));
-	int locked = library_busy(st), retry_ms = 0;
+	int hold_ms = 0;
 	enum bundle_status bs = BUNDLE_WAIT;
-	if (locked) {
+	if (library_busy(st)) {
 		errlist_add(&errs, "the library is locked by another program (loaxactl bulletin add?)");
-	} else if (st->ntrust_keys && sodium_init() < 0) {
+		hold_ms = LIBRARY_RETRY_MS;
+	} else if (st->ntrust_keys && !minisign_available()) {
 		/* The station's fault (libsodium missing or damaged), not the
 		 * bundle's: kept in the spool and tried again, not rejected. */
 		errlist_add(&errs, "signatures cannot be checked: libsodium will not load (the log says why)");
-		locked = 1;
-		retry_ms = SIGCHECK_RETRY_MS;
+		hold_ms = SIGCHECK_RETRY_MS;
 	} else {
 		bs = bundle_install(st, &rq, &res, &errs, &warns);
 	}
@@ -128,8 +128,7 @@ static void job_bundle(const struct station *st, const char *m, struct kvbuf *ou
 	kv_putf(out, "nfiles", "%zu", res.nfiles);
 	kv_putf(out, "ncopied", "%zu", res.ncopied);
 	kv_put(out, "tidy_error", tidy);
-	kv_put(out, "locked", locked ? "yes" : "no");
-	kv_putf(out, "retry_ms", "%d", retry_ms);
+	kv_putf(out, "hold_ms", "%d", hold_ms);
 	kv_putf(out, "ms", "%lld", (long long)(now_ms() - t0));
 	put_list(out, "err", &errs);
 	put_list(out, "warn", &warns);
@@ -458,10 +457,8 @@ int helper_read(struct helper *h, struct helper_reply *r, char *err, size_t errn
 		kv_get(m, "ncopied", v, sizeof(v));
 		r->res.ncopied = strtoul(v, NULL, 10);
 		kv_get(m, "tidy_error", r->tidy_error, sizeof(r->tidy_error));
-		kv_get(m, "locked", v, sizeof(v));
-		r->locked = !strcmp(v, "yes");
-		kv_get(m, "retry_ms", v, sizeof(v));
-		r->retry_ms = atoi(v);
+		kv_get(m, "hold_ms", v, sizeof(v));
+		r->hold_ms = atoi(v);
 		kv_get(m, "ms", v, sizeof(v));
 		r->ms = atoll(v);
 		get_list(m, "err", &r->errs);

@@ -31,8 +31,9 @@ enum helper_job { HELPER_BUNDLE = 1, HELPER_RESOLVE = 2, HELPER_ARCHIVE = 3, HEL
 
 #define HELPER_VERIFY_MAX 100 /* files in one verify job */
 
-/* A bundle that cannot be checked because libsodium will not load is tried again after */
-#define SIGCHECK_RETRY_MS 60000
+/* A bundle held back by the station, not refused, is tried again after: */
+#define LIBRARY_RETRY_MS 2000  /* the library locked by another program */
+#define SIGCHECK_RETRY_MS 60000 /* no signature can be checked: libsodium will not load */
 
 struct helper_reply {
 	enum helper_job job;
@@ -43,8 +44,8 @@ struct helper_reply {
 	struct errlist errs, warns;
 	char tidy_error[512];           /* the spool could not be tidied: why ("" = it was) */
 	int64_t ms;                     /* how long the job took */
-	int locked;                     /* BUNDLE_WAIT because another program holds the library lock */
-	int retry_ms;                   /* with locked: try again after this (0: the lock's own delay) */
+	int hold_ms;                    /* BUNDLE_WAIT held back by the station (library locked, no
+					 * signature check): try again after this; 0 if not held */
 	/* HELPER_RESOLVE */
 	char host[256], addr[64];       /* addr "" when it did not resolve: error says why */
 	char error[256];

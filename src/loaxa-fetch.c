@@ -120,8 +120,11 @@ static int *g_need;
 static struct catalog g_cat;
 static struct errlist g_errs, g_cerrs;
 
+static struct station g_st;
+
 static void cleanup(void)
 {
+	station_free(&g_st);
 	free(g_msg);
 	free(g_files);
 	free(g_need);
@@ -495,13 +498,13 @@ int main(int argc, char **argv)
 		return EXIT_RETRY;
 
 	atexit(cleanup);
-	static struct station st; /* its paths live as long as the process */
-	if (config_load_station(cfg, &st, &g_errs) < 0) {
+	struct station *st = &g_st; /* freed by cleanup */
+	if (config_load_station(cfg, st, &g_errs) < 0) {
 		for (size_t i = 0; i < g_errs.n; i++)
 			log_warnx("%s", g_errs.msg[i]);
 		return 2;
 	}
-	i18n_set_language(st.language);
+	i18n_set_language(st->language);
 	/* the message: at most 1 MiB + 8 KiB after a short header */
 	size_t cap = FLEET_BUNDLE_MAX + 1024, len = 0;
 	char *msg = g_msg = xcalloc(1, cap + 1);
@@ -529,7 +532,7 @@ int main(int argc, char **argv)
 
 	/* one fetch at a time, even one left by a daemon that was killed */
 	char top[PATHBUF + 16], lockp[PATHBUF + 32];
-	snprintf(top, sizeof(top), "%s/fetch", st.state);
+	snprintf(top, sizeof(top), "%s/fetch", st->state);
 	if (mkdir_p(top, 0750) < 0) {
 		log_warn(_("cannot make %s"), top);
 		say_state("waiting", 0, "cannot make the fetch folder");
@@ -544,10 +547,10 @@ int main(int argc, char **argv)
 
 	struct bundle_result res;
 	size_t nfiles = 0;
-	enum bundle_status bs = bundle_precheck(&st, m.name, m.conf, m.conf_len, m.sig, m.sig_len, running, running_sha,
+	enum bundle_status bs = bundle_precheck(st, m.name, m.conf, m.conf_len, m.sig, m.sig_len, running, running_sha,
 						&res, &g_files, &nfiles, &g_errs);
 	struct bundle_file *files = g_files;
-	long long high = running > bundle_serial_high(&st) ? running : bundle_serial_high(&st);
+	long long high = running > bundle_serial_high(st) ? running : bundle_serial_high(st);
 	if (res.serial)
 		g_serial = res.serial;
 	if (bs == BUNDLE_SAME || (bs == BUNDLE_REJECTED && res.serial > 0 && res.serial <= high &&
@@ -560,7 +563,7 @@ int main(int argc, char **argv)
 		say_state("refused", 0, g_errs.n ? g_errs.msg[0] : "refused");
 		return 0;
 	}
-	if (!st.fleet.audio_url[0] && nfiles) {
+	if (!st->fleet.audio_url[0] && nfiles) {
 		say_state("refused", 0, "this station has no fleet.audio_url to fetch the audio from");
 		return 0;
 	}
@@ -576,9 +579,9 @@ int main(int argc, char **argv)
 
 	/* what the library has already with the same content is not fetched */
 	char catpath[PATHBUF + 16];
-	library_catalog_path(&st, catpath, sizeof(catpath));
+	library_catalog_path(st, catpath, sizeof(catpath));
 	catalog_load(catpath, &g_cat, &g_cerrs);
-	int64_t max_bytes = library_max_bytes(&st);
+	int64_t max_bytes = library_max_bytes(st);
 	int *need = g_need = xcalloc(nfiles + 1, sizeof(int));
 	size_t todo = 0;
 	for (size_t i = 0; i < nfiles; i++) {
@@ -591,7 +594,7 @@ int main(int argc, char **argv)
 
 	int rc = 0;
 	if (todo)
-		rc = fetch_all(&st, m.name, dir, files, nfiles, need, max_bytes);
+		rc = fetch_all(st, m.name, dir, files, nfiles, need, max_bytes);
 	if (rc == 1) {
 		clean_fetch(top, "");
 		return leave(0);
@@ -608,20 +611,20 @@ int main(int argc, char **argv)
 		if (!need[i])
 			continue;
 		snprintf(done, sizeof(done), "%s/%s", dir, files[i].file);
-		if (drop_file(st.spool, done, files[i].file) < 0) {
-			log_warn(_("cannot put %s into the spool %s"), files[i].file, st.spool);
+		if (drop_file(st->spool, done, files[i].file) < 0) {
+			log_warn(_("cannot put %s into the spool %s"), files[i].file, st->spool);
 			say_state("waiting", 1, "cannot write into the spool");
 			return leave(EXIT_RETRY);
 		}
 	}
-	if (drop_bytes(st.spool, m.name, m.conf, m.conf_len) < 0 ||
-	    drop_bytes(st.spool, signame, m.sig, m.sig_len) < 0) {
-		log_warn(_("cannot put %s into the spool %s"), m.name, st.spool);
+	if (drop_bytes(st->spool, m.name, m.conf, m.conf_len) < 0 ||
+	    drop_bytes(st->spool, signame, m.sig, m.sig_len) < 0) {
+		log_warn(_("cannot put %s into the spool %s"), m.name, st->spool);
 		say_state("waiting", 1, "cannot write into the spool");
 		return leave(EXIT_RETRY);
 	}
 	char sigpath[PATHBUF + 300];
-	snprintf(sigpath, sizeof(sigpath), "%s/%s", st.spool, signame);
+	snprintf(sigpath, sizeof(sigpath), "%s/%s", st->spool, signame);
 	fsync_dir_of(sigpath);
 	clean_fetch(top, "");
 	printf("dropped serial=%lld name=%s\n", res.serial, m.name);

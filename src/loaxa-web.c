@@ -1831,58 +1831,52 @@ static int64_t rest_after_s(void)
 /* Load libmicrohttpd and serve on W.lfd. 0, or -1 (logged). */
 static int serve_start(void)
 {
+	/* the library first: without it there is nothing to read a key for */
+	W.mhd_lib = dlopen(MHD_SONAME, RTLD_NOW | RTLD_LOCAL);
+	if (!W.mhd_lib)
+		snprintf(W.no_lib, sizeof(W.no_lib), "%s", dlerror());
+#define MHD_SYM(f)                                                                   \
+	if (!W.no_lib[0] && !(p_##f = (__typeof__(p_##f))dlsym(W.mhd_lib, #f)))       \
+		snprintf(W.no_lib, sizeof(W.no_lib), MHD_SONAME ": no %s", #f);
+	MHD_FUNCS(MHD_SYM)
+#undef MHD_SYM
+	if (W.no_lib[0]) {
+		log_warnx("%s", W.no_lib);
+		if (W.mhd_lib)
+			dlclose(W.mhd_lib);
+		W.mhd_lib = NULL;
+		return -2;
+	}
 	char *cert = NULL, *key = NULL;
 	size_t certn = 0, keyn = 0;
 	if (W.tls && (read_file_all(W.st.web_tls_cert, 1 << 20, 0, &cert, &certn) < 0 ||
 		      read_file_all(W.st.web_tls_key, 1 << 20, 0, &key, &keyn) < 0)) {
 		log_warn("%s", cert ? W.st.web_tls_key : W.st.web_tls_cert);
 		free(cert);
+		dlclose(W.mhd_lib);
+		W.mhd_lib = NULL;
 		return -1;
 	}
-	W.mhd_lib = dlopen(MHD_SONAME, RTLD_NOW | RTLD_LOCAL);
-	int ok = W.mhd_lib != NULL;
-	if (!ok)
-		snprintf(W.no_lib, sizeof(W.no_lib), "%s", dlerror());
-#define MHD_SYM(f)                                                                   \
-	if (ok && !(p_##f = (__typeof__(p_##f))dlsym(W.mhd_lib, #f))) {                \
-		snprintf(W.no_lib, sizeof(W.no_lib), MHD_SONAME ": no %s", #f);         \
-		ok = 0;                                                                 \
-	}
-	MHD_FUNCS(MHD_SYM)
-#undef MHD_SYM
-	if (W.no_lib[0]) {
-		log_warnx("%s", W.no_lib);
-		free(cert);
-		free(key);
-		if (W.mhd_lib)
-			dlclose(W.mhd_lib);
-		W.mhd_lib = NULL;
-		return -2;
-	}
-	if (ok) {
-		struct MHD_OptionItem tlsopts[] = {
-			{W.tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, 0, cert},
-			{MHD_OPTION_HTTPS_MEM_KEY, 0, key},
-			{MHD_OPTION_END, 0, NULL},
-		};
-		W.mhd = MHD_start_daemon(W.mhd_flags, 0, NULL, NULL, on_request, NULL,
-					 MHD_OPTION_LISTEN_SOCKET, W.lfd,
-					 MHD_OPTION_NOTIFY_COMPLETED, req_free, NULL,
-					 MHD_OPTION_CONNECTION_LIMIT, 32u,
-					 MHD_OPTION_PER_IP_CONNECTION_LIMIT, 8u,
-					 MHD_OPTION_CONNECTION_TIMEOUT, 30u,
-					 MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)65536,
-					 MHD_OPTION_ARRAY, tlsopts,
-					 MHD_OPTION_END);
-		ok = W.mhd != NULL;
-	}
+	struct MHD_OptionItem tlsopts[] = {
+		{W.tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, 0, cert},
+		{MHD_OPTION_HTTPS_MEM_KEY, 0, key},
+		{MHD_OPTION_END, 0, NULL},
+	};
+	W.mhd = MHD_start_daemon(W.mhd_flags, 0, NULL, NULL, on_request, NULL,
+				 MHD_OPTION_LISTEN_SOCKET, W.lfd,
+				 MHD_OPTION_NOTIFY_COMPLETED, req_free, NULL,
+				 MHD_OPTION_CONNECTION_LIMIT, 32u,
+				 MHD_OPTION_PER_IP_CONNECTION_LIMIT, 8u,
+				 MHD_OPTION_CONNECTION_TIMEOUT, 30u,
+				 MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)65536,
+				 MHD_OPTION_ARRAY, tlsopts,
+				 MHD_OPTION_END);
 	if (key)
 		sodium_memzero(key, keyn);
 	free(cert);
 	free(key);
-	if (!ok) {
-		if (W.mhd_lib)
-			dlclose(W.mhd_lib);
+	if (!W.mhd) {
+		dlclose(W.mhd_lib);
 		W.mhd_lib = NULL;
 		return -1;
 	}

@@ -64,7 +64,6 @@
 #define EXIT_CONFIG 78 /* sysexits EX_CONFIG: systemd must not restart on it */
 #define SYNC_RECHECK_MS 30000
 #define JOURNAL_RETRY_MS 5000 /* a failing journal is tried again this often (only then) */
-#define LIBRARY_RETRY_MS 2000 /* a bundle finding the library locked is tried again after */
 #define HELD_FILE "journal-held"  /* in paths.state: records the journal could not take yet */
 
 /* A library file the helper read: its SHA-256 holds while stat agrees. */
@@ -1555,9 +1554,9 @@ static void bundle_done(struct daemon *d, struct helper_reply *r)
 		spool_done(d->spool, name);
 		break;
 	case BUNDLE_WAIT:
-		if (r->locked) {
-			/* Never wait on the lock: try again in a while. */
-			int ms = r->retry_ms > 0 ? r->retry_ms : LIBRARY_RETRY_MS;
+		if (r->hold_ms > 0) {
+			/* Never wait on the lock (or a repair): try again in a while. */
+			int ms = r->hold_ms;
 			log_info(_("bundle %s: %s; trying again in %d s"), name, r->errs.n ? r->errs.msg[0] : _("library locked"),
 				 ms / 1000);
 			d->spool_hold_ms = mono_ms() + ms;
@@ -2779,10 +2778,10 @@ static int run(struct daemon *d)
 	/* After the helper's fork: it starts with no thread but its own. */
 	d->syncer = syncer_new();
 	if (!d->syncer)
-		log_warn("cannot start the journal's flusher thread: every record is flushed in the loop");
+		log_warn("cannot set up the journal's flusher: every record is flushed in the loop");
 	d->hasher = syncer_new();
 	if (!d->hasher)
-		log_warn("cannot start the hasher thread: a changed bulletin file is hashed in the loop");
+		log_warn("cannot set up the hasher: a changed bulletin file is hashed in the loop");
 	d->tfd_due = clock_timer_new();
 	d->tfd_sync = clock_mono_timer_new();
 	d->tfd_amp = clock_mono_timer_new();

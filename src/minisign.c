@@ -136,6 +136,11 @@ static int split_lines(const char *s, size_t slen, struct lines *l, char *err, s
 	return 0;
 }
 
+int minisign_available(void)
+{
+	return sodium_init() >= 0;
+}
+
 int minisign_verify(const void *data, size_t len, const char *sig, size_t siglen,
 		    const struct minisign_key *keys, size_t nkeys, struct minisign_result *res,
 		    char *err, size_t errn)
@@ -144,7 +149,7 @@ int minisign_verify(const void *data, size_t len, const char *sig, size_t siglen
 	if (!res)
 		res = &local;
 	memset(res, 0, sizeof(*res));
-	if (sodium_init() < 0) {
+	if (!minisign_available()) {
 		snprintf(err, errn, "libsodium cannot start");
 		return -1;
 	}

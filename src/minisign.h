@@ -37,6 +37,9 @@ int minisign_key_parse(const char *text, struct minisign_key *k, char *err, size
  * zeros (so an id may be shorter than 16 digits, exactly as in the .pub). */
 void minisign_keyid_hex(const uint8_t id[MINISIGN_KEYID_BYTES], char out[MINISIGN_KEYID_HEX]);
 
+/* 1 if signatures can be checked at all (libsodium loads and starts). */
+int minisign_available(void);
+
 /* Verify the .minisig text sig (siglen bytes) over data (len bytes) with
  * one of the trusted keys. On success 0 and *res filled (res may be NULL).
  * On failure -1 with err: "no trusted key ...", "malformed signature file

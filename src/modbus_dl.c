@@ -87,7 +87,11 @@ modbus_t *modbus_new_tcp_pi(const char *node, const char *service)
 
 const char *modbus_strerror(int errnum)
 {
-	return loaded() ? t.modbus_strerror(errnum) : errnum == ELIBACC ? why : strerror(errnum);
+	/* no new load for an error's text: the call that failed just tried */
+	pthread_mutex_lock(&mu);
+	int r = ok;
+	pthread_mutex_unlock(&mu);
+	return r ? t.modbus_strerror(errnum) : errnum == ELIBACC ? why : strerror(errnum);
 }
 
 /* The rest are called only with a context. */

@@ -1,7 +1,7 @@
-/* SHA-256 in portable C (FIPS 180-4): the streaming functions of sha256.h,
- * and the one-shot back end for every program that does not link
- * sha256_openssl.o first. Within 5-10 % of libsodium's SHA-256 (portable C too),
- * without mapping a library for it (issue 18). */
+/* SHA-256 in portable C (FIPS 180-4): the streaming functions of sha256.h
+ * in every program, and the compression sha256_portable.c's one-shot back
+ * end uses. Within 5-10 % of libsodium's SHA-256 (portable C too), without
+ * mapping a library for it (issue 18). */
 #include <string.h>
 
 #include "sha256.h"

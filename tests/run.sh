@@ -123,8 +123,19 @@ it_report() {
 IT_FIRST="push.sh fleet_push.sh web.sh daemon.sh killflush.sh heldrec.sh amp_daemon.sh hostile.sh i18n_daemon.sh fleet_bridge.sh"
 IT_ALONE="fuzz.sh"
 
+# reap_until N: report scripts as they end until at most N still run
+# (run_it's running and lane).
+reap_until() {
+	local done_name
+	while [ "$running" -gt "$1" ]; do
+		wait -n -p done_name
+		running=$((running - 1))
+		it_report "${lane[$done_name]}"
+	done
+}
+
 run_it() {
-	local s name why lim running=0 done_name order=()
+	local s name why lim running=0 order=()
 	local -a lane=()
 	# The audio fixtures once for all the scripts (tests/it/lib.bash).
 	if [ -z "${LOAXA_AUDIO_FIXTURES:-}" ] && tests/data/make-audio.sh "$tmp/audio" >/dev/null; then
@@ -147,28 +158,14 @@ run_it() {
 			echo "skipped under ASan: $name ($why)"
 			continue
 		fi
-		case " $IT_ALONE " in *" $name "*)
-			while [ $running -gt 0 ]; do
-				wait -n -p done_name
-				running=$((running - 1))
-				it_report "${lane[$done_name]}"
-			done ;;
-		esac
+		case " $IT_ALONE " in *" $name "*) lim=1 ;; *) lim=${IT_JOBS:-2} ;; esac
+		[ "$lim" = 1 ] && reap_until 0
 		it_one "$s" &
 		lane[$!]=$name
 		running=$((running + 1))
-		case " $IT_ALONE " in *" $name "*) lim=1 ;; *) lim=${IT_JOBS:-2} ;; esac
-		while [ $running -ge "$lim" ]; do
-			wait -n -p done_name
-			running=$((running - 1))
-			it_report "${lane[$done_name]}"
-		done
+		reap_until $((lim - 1))
 	done
-	while [ $running -gt 0 ]; do
-		wait -n -p done_name
-		running=$((running - 1))
-		it_report "${lane[$done_name]}"
-	done
+	reap_until 0
 }
 
 case $what in

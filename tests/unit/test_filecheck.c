@@ -175,6 +175,16 @@ static int threads(void)
 	return n;
 }
 
+/* The hasher's answer, once it comes (within 10 s): its ticket, error
+ * and hash. */
+static void await_hash(struct syncer *s, uint64_t *t, int *e, struct syncer_hash *h)
+{
+	struct pollfd p = {syncer_fd(s), POLLIN, 0};
+	assert_int_equal(poll(&p, 1, 10000), 1);
+	*e = -1;
+	assert_int_equal(syncer_result_hash(s, t, e, h), 1);
+}
+
 /* issue 18: a syncer's thread starts with its first job, and one never
  * used is freed without one. */
 static void test_thread_starts_with_first_job(void **state)
@@ -193,12 +203,10 @@ static void test_thread_starts_with_first_job(void **state)
 	assert_true(fd >= 0);
 	assert_int_equal(syncer_submit_hash(s, fd, 3), 0);
 	assert_int_equal(threads(), before + 1);
-	struct pollfd p = {syncer_fd(s), POLLIN, 0};
-	assert_int_equal(poll(&p, 1, 10000), 1);
 	uint64_t t;
-	int e = -1;
+	int e;
 	struct syncer_hash h;
-	assert_int_equal(syncer_result_hash(s, &t, &e, &h), 1);
+	await_hash(s, &t, &e, &h);
 	assert_true(t == 3);
 	assert_int_equal(e, 0);
 	assert_string_equal(h.sha256, H_ABC);
@@ -226,12 +234,10 @@ static void test_trusted_and_hashed_off_thread(void **state)
 	int spare = dup(fd);
 	assert_int_equal(syncer_submit_hash(s, spare, 8), -1); /* one at a time */
 	close(spare);
-	struct pollfd p = {syncer_fd(s), POLLIN, 0};
-	assert_int_equal(poll(&p, 1, 10000), 1);
 	uint64_t t;
-	int e = -1;
+	int e;
 	struct syncer_hash h;
-	assert_int_equal(syncer_result_hash(s, &t, &e, &h), 1);
+	await_hash(s, &t, &e, &h);
 	assert_true(t == 7);
 	assert_int_equal(e, 0);
 	assert_string_equal(h.sha256, H_ABC);
@@ -252,8 +258,7 @@ static void test_trusted_and_hashed_off_thread(void **state)
 	assert_int_equal(filecheck_trusted_fd(dfd, dir, H_ABC, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "not a plain file"));
 	assert_int_equal(syncer_submit_hash(s, dfd, 9), 0);
-	assert_int_equal(poll(&p, 1, 10000), 1);
-	assert_int_equal(syncer_result_hash(s, &t, &e, &h), 1);
+	await_hash(s, &t, &e, &h);
 	assert_true(t == 9);
 	assert_int_equal(e, EINVAL);
 	char other[160];
